@@ -1,0 +1,56 @@
+# Two commands do all the set-up on a fresh machine (Debian, python3 and make):
+#   make demo   build the bundled example into output/
+#   make test   run the whole test suite (installs Chromium etc. when missing)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+PYTEST_ARGS ?=
+
+.PHONY: help demo test test-fast bench lint typecheck system-deps clean
+
+help:
+	@echo "make demo   - install into $(VENV) and build the bundled example into output/"
+	@echo "make test   - install test tools and system packages, run the whole suite"
+	@echo "make bench  - run the benchmarks (not part of make test)"
+
+demo: $(VENV)/.installed
+	$(BIN)/mapgen gazetteer info
+	$(BIN)/mapgen gazetteer lookup Castro
+
+test: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the browser and uMap tests, for a quick loop while coding.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser and not umap" $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-bench system-deps
+	$(BIN)/python -m benchmarks
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check mapgen tests benchmarks
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+system-deps:
+	scripts/install-system-deps.sh
+
+$(BIN)/python:
+	scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+clean:
+	rm -rf output build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

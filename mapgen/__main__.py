@@ -1,0 +1,6 @@
+"""Allow ``python -m mapgen``."""
+
+from mapgen.cli import app
+
+if __name__ == "__main__":
+    app(prog_name="mapgen")

@@ -1,0 +1,46 @@
+"""The exceptions mapgen raises.
+
+Every error a user can cause derives from :class:`MapgenError`; the CLI prints
+its message as ``Error: …`` and exits with status 1. Leaves also derive from the
+builtin they resemble, so callers may catch ``ValueError`` or ``OSError``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "GazetteerError",
+    "GeocoderError",
+    "InputError",
+    "MapgenError",
+    "OutputError",
+    "UnreadableFileError",
+]
+
+
+class MapgenError(Exception):
+    """Base class of every error mapgen raises on purpose."""
+
+
+class InputError(MapgenError, ValueError):
+    """An input file (survey, previous map) cannot be used as it is."""
+
+
+class UnreadableFileError(InputError):
+    """An input file is missing, empty, binary, truncated or in an unknown format."""
+
+
+class ConfigError(MapgenError, ValueError):
+    """The mapping/config file is malformed or names unknown fields."""
+
+
+class GazetteerError(MapgenError, ValueError):
+    """The gazetteer files or the ISTAT sources used to build them are missing or malformed."""
+
+
+class GeocoderError(MapgenError, ValueError):
+    """A geocoder was asked for with an unknown name or impossible options."""
+
+
+class OutputError(MapgenError, OSError):
+    """The outputs could not be written (path outside the output folder, disk error)."""

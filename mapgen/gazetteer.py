@@ -1,0 +1,282 @@
+"""The offline ISTAT gazetteer: every Comune with its codes, names, point and population.
+
+The table loads with the standard library only (fast start-up for ``mapgen
+geocode``); boundaries load lazily through geopandas when a spatial function
+needs them.
+
+Files (in ``gazetteer/``, built by ``mapgen gazetteer build``; see its README):
+
+``comuni.csv``
+    One row per Comune, current and retired: ``istat_code, name, name_other,
+    cadastral_code, province_code, province, sigla, region_code, region, lat, lon,
+    population, population_0_17, active, valid_to, successor``.
+``names.csv``
+    Extra names that lead to a Comune: ``name, sigla, istat_code, kind, source``
+    (kinds: ``other_language``, ``historical``, ``merged``, ``variant``).
+``provinces.csv`` / ``regions.csv``
+    Current provinces and regions, with the old and alternative names and siglas
+    that lead to them.
+``comuni.fgb``, ``provinces.fgb``, ``regions.fgb``
+    Simplified boundaries (EPSG:4326) keyed by code.
+``metadata.json``
+    Sources, validity dates, attribution text, build parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mapgen._resources import gazetteer_dir
+from mapgen.errors import GazetteerError
+from mapgen.model import Comune
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["Gazetteer", "NameEntry", "Province", "Region", "load_gazetteer"]
+
+log = logging.getLogger(__name__)
+
+COMUNI_COLUMNS = (
+    "istat_code",
+    "name",
+    "name_other",
+    "cadastral_code",
+    "province_code",
+    "province",
+    "sigla",
+    "region_code",
+    "region",
+    "lat",
+    "lon",
+    "population",
+    "population_0_17",
+    "active",
+    "valid_to",
+    "successor",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NameEntry:
+    """A name (other language, historical, merged Comune, variant) leading to a Comune."""
+
+    name: str
+    sigla: str
+    istat_code: str
+    kind: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    """A current province (or equivalent), with the old names and siglas that lead to it."""
+
+    code: str
+    name: str
+    sigla: str
+    region_code: str
+    region: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A region, with the spellings people use for it."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Gazetteer:
+    """Every Comune, looked up by ISTAT code, cadastral code or official name.
+
+    Build one with :func:`load_gazetteer`. ``comuni`` maps ISTAT code to
+    :class:`~mapgen.model.Comune` for current and retired Comuni alike; use
+    :meth:`active` for the current list.
+    """
+
+    path: Path
+    comuni: Mapping[str, Comune]
+    names: tuple[NameEntry, ...]
+    provinces: tuple[Province, ...]
+    regions: tuple[Region, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _by_cadastral(self) -> dict[str, list[Comune]]:
+        index: dict[str, list[Comune]] = defaultdict(list)
+        for comune in self.comuni.values():
+            index[comune.cadastral_code.upper()].append(comune)
+        return dict(index)
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[Comune]]:
+        index: dict[str, list[Comune]] = defaultdict(list)
+        for comune in self.comuni.values():
+            index[comune.name.casefold()].append(comune)
+        return dict(index)
+
+    def __len__(self) -> int:
+        return len(self.comuni)
+
+    def __iter__(self) -> Iterator[Comune]:
+        return iter(self.comuni.values())
+
+    def active(self) -> list[Comune]:
+        """Return the current Comuni, in ISTAT code order."""
+        return [c for c in self.comuni.values() if c.active]
+
+    def by_code(self, istat_code: str) -> Comune | None:
+        """Return the Comune with this ISTAT code (``"001272"``; ``"1272"`` works too)."""
+        code = istat_code.strip()
+        return self.comuni.get(code.zfill(6) if code.isdigit() else code)
+
+    def by_cadastral(self, cadastral_code: str) -> Comune | None:
+        """Return the Comune with this cadastral (Belfiore) code, the current one first."""
+        found = self._by_cadastral.get(cadastral_code.strip().upper(), [])
+        found = sorted(found, key=lambda c: (not c.active, c.valid_to), reverse=False)
+        return found[0] if found else None
+
+    def by_name(self, name: str, *, sigla: str | None = None) -> list[Comune]:
+        """Return the Comuni whose official name is ``name`` (case-insensitive), optionally in one province."""
+        found = self._by_name.get(name.strip().casefold(), [])
+        if sigla:
+            found = [c for c in found if c.sigla == sigla.strip().upper()]
+        return sorted(found, key=lambda c: (not c.active, c.istat_code))
+
+    def successor_of(self, comune: Comune) -> Comune | None:
+        """Follow ``successor`` links from a retired Comune to a current one."""
+        seen: set[str] = set()
+        current = comune
+        while not current.active and current.successor and current.successor not in seen:
+            seen.add(current.successor)
+            nxt = self.comuni.get(current.successor)
+            if nxt is None:
+                return None
+            current = nxt
+        return current if current.active else None
+
+    @property
+    def attribution(self) -> str:
+        """The attribution text every output must carry."""
+        return str(self.metadata.get("attribution", "Dati: ISTAT; confini: Openpolis (CC-BY 4.0)"))
+
+    # --- boundaries (lazy, geopandas) -------------------------------------------------
+
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Return the Comuni boundaries (``istat_code``, geometry; EPSG:4326)."""
+        return _read_boundaries(self.path / "comuni.fgb")
+
+    def province_boundaries(self) -> gpd.GeoDataFrame:
+        """Return the province boundaries (``code``, geometry; EPSG:4326)."""
+        return _read_boundaries(self.path / "provinces.fgb")
+
+    def region_boundaries(self) -> gpd.GeoDataFrame:
+        """Return the region boundaries (``code``, geometry; EPSG:4326)."""
+        return _read_boundaries(self.path / "regions.fgb")
+
+
+_BOUNDARY_CACHE: dict[Path, Any] = {}
+
+
+def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    if path not in _BOUNDARY_CACHE:
+        if not path.is_file():
+            raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+        import geopandas as gpd
+
+        _BOUNDARY_CACHE[path] = gpd.read_file(path, engine="pyogrio")
+    return _BOUNDARY_CACHE[path].copy()
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _optional_int(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _comune_from_row(row: Mapping[str, str]) -> Comune:
+    return Comune(
+        istat_code=row["istat_code"],
+        name=row["name"],
+        name_other=row["name_other"],
+        cadastral_code=row["cadastral_code"],
+        province_code=row["province_code"],
+        province=row["province"],
+        sigla=row["sigla"],
+        region_code=row["region_code"],
+        region=row["region"],
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        population=_optional_int(row["population"]),
+        population_0_17=_optional_int(row["population_0_17"]),
+        active=row["active"] == "1",
+        valid_to=row["valid_to"],
+        successor=row["successor"],
+    )
+
+
+def _split_aliases(text: str) -> tuple[str, ...]:
+    return tuple(a for a in text.split("|") if a)
+
+
+def _load(path: Path) -> Gazetteer:
+    rows = _read_csv(path / "comuni.csv")
+    if rows and set(COMUNI_COLUMNS) - set(rows[0]):
+        missing = sorted(set(COMUNI_COLUMNS) - set(rows[0]))
+        raise GazetteerError(f"{path / 'comuni.csv'} lacks columns {missing}; rebuild it with `mapgen gazetteer build`.")
+    try:
+        comuni = {row["istat_code"]: _comune_from_row(row) for row in rows}
+    except (KeyError, ValueError) as exc:
+        raise GazetteerError(f"{path / 'comuni.csv'} is malformed ({exc}); rebuild it with `mapgen gazetteer build`.") from exc
+    names = tuple(NameEntry(**row) for row in _read_csv(path / "names.csv")) if (path / "names.csv").exists() else ()
+    provinces = tuple(
+        Province(
+            code=r["code"], name=r["name"], sigla=r["sigla"], region_code=r["region_code"],
+            region=r["region"], aliases=_split_aliases(r.get("aliases", "")),
+        )
+        for r in _read_csv(path / "provinces.csv")
+    )
+    regions = tuple(
+        Region(code=r["code"], name=r["name"], aliases=_split_aliases(r.get("aliases", "")))
+        for r in _read_csv(path / "regions.csv")
+    )
+    meta_path = path / "metadata.json"
+    metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    return Gazetteer(path=path, comuni=comuni, names=names, provinces=provinces, regions=regions, metadata=metadata)
+
+
+_CACHE: dict[Path, Gazetteer] = {}
+
+
+def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
+    """Load the gazetteer (the shipped one by default); cached per folder.
+
+    Parameters
+    ----------
+    path
+        Folder holding ``comuni.csv`` and its companions; defaults to the
+        gazetteer that ships with mapgen.
+    """
+    folder = Path(path) if path is not None else gazetteer_dir()
+    folder = folder.resolve()
+    if folder not in _CACHE:
+        _CACHE[folder] = _load(folder)
+        log.debug("loaded gazetteer from %s: %d Comuni", folder, len(_CACHE[folder]))
+    return _CACHE[folder]

@@ -1,0 +1,34 @@
+"""Text folding shared by every matcher: one definition of "the same text".
+
+``fold`` is what compares names, headers and titles; ``slugify`` makes ids and
+file names. Both are pure, idempotent and independent of locale.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold", "slugify", "strip_accents"]
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Letters that NFKD does not split into base + accent.
+_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics: ``"Forlì"`` -> ``"Forli"``, ``"Soči"`` -> ``"Soci"``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation as single spaces: ``"Cantu'"`` -> ``"cantu"``."""
+    folded = strip_accents(text.casefold().translate(_SPECIAL))
+    return _NON_ALNUM.sub(" ", folded).strip()
+
+
+def slugify(text: str, *, max_length: int = 60) -> str:
+    """A file- and URL-safe id: ``"Centro per le famiglie!"`` -> ``"centro-per-le-famiglie"``."""
+    slug = fold(text).replace(" ", "-")[:max_length].strip("-")
+    return slug or "x"
