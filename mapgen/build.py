@@ -54,6 +54,7 @@ class BuildRequest:
     options: OutputOptions | None = None  # None: from the config's [output], else defaults
     online: bool = False
     user_agent: str = ""
+    preview: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +164,121 @@ def write_outputs(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+# --- reading and geocoding -----------------------------------------------------------
+
+
+def _load_config(request: BuildRequest) -> Any:
+    from mapgen.config import load_config
+
+    return load_config(request.config) if request.config is not None else None
+
+
+def _options(request: BuildRequest, config: Any) -> OutputOptions:
+    if request.options is not None:
+        return request.options
+    return config.output if config is not None else OutputOptions()
+
+
+def _geocode_places(records: Sequence[Initiative], geocoder: Any, progress: Progress) -> list[Match]:
+    """Geocode each distinct typed place once (many rows name the same Comune)."""
+    answers: dict[Place, Match] = {}
+    distinct = list(dict.fromkeys(r.place for r in records))
+    for done, place in enumerate(distinct):
+        progress("Geocodifica", done, len(distinct))
+        answers[place] = geocoder.geocode(place)
+    progress("Geocodifica", len(distinct), len(distinct))
+    return [answers[r.place] for r in records]
+
+
+def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Any:
+    from mapgen.geocoders import Geocoder
+
+    if request.online:
+        return Geocoder(gazetteer, online=True, user_agent=request.user_agent)
+    return Geocoder(gazetteer)
+
+
+def _read_survey(request: BuildRequest, config: Any) -> tuple[list[Initiative], list[RowOutcome], str]:
+    from mapgen.survey import read_survey
+
+    assert request.survey is not None
+    read = read_survey(
+        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete
+    )
+    return list(read.initiatives), list(read.outcomes), read.describe()
+
+
+def _read_previous(path: Path, request: BuildRequest, config: Any) -> Any:
+    from mapgen.umap_layer import read_previous
+
+    mapping = config.previous if config is not None else None
+    layers = request.initiative_layers or (tuple(mapping.initiative_layers) if mapping is not None else ())
+    return read_previous(path, mapping=mapping, initiative_layers=layers)
+
+
+def run_pipeline(
+    request: BuildRequest,
+    *,
+    gazetteer: Gazetteer | None = None,
+    progress: Progress = _no_progress,
+) -> BuildResult:
+    """Read every input, geocode, merge the editions; nothing is written.
+
+    Every survey record and every previous-map feature ends up in exactly one
+    :class:`~mapgen.model.RowOutcome` of the result.
+    """
+    from mapgen.umap_layer import assign_comuni
+
+    if request.survey is None and not request.previous:
+        raise InputError("nothing to build: give a survey export and/or --previous files.")
+    gazetteer = gazetteer or load_gazetteer()
+    config = _load_config(request)
+    geocoder = _make_geocoder(request, gazetteer)
+    geocoded: list[Geocoded] = []
+    read_outcomes: list[RowOutcome] = []
+    inputs: list[str] = []
+    if request.survey is not None:
+        records, outcomes, described = _read_survey(request, config)
+        matches = _geocode_places(records, geocoder, progress)
+        geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
+        read_outcomes += outcomes
+        inputs.append(f"{request.survey.name}: {described}")
+    carried = []
+    previous_map = None
+    for path in request.previous:
+        edition = _read_previous(path, request, config)
+        matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=geocoder.geocode)
+        geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
+        read_outcomes += list(edition.outcomes)
+        carried += list(edition.carried)
+        previous_map = previous_map or edition.map_properties
+        inputs.append(f"{path.name}: {edition.describe()}")
+    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=geocoder.geocode)
+    outcomes = _in_input_order([*merged.outcomes, *read_outcomes])
+    return BuildResult(
+        initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
+        editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
+        carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+    )
+
+
+def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
+    """Survey rows first (by row, practice), then each previous file's features as read."""
+    files = list(dict.fromkeys(o.source.file for o in outcomes))
+
+    def key(o: RowOutcome) -> tuple[int, int, int, int]:
+        survey_first = 0 if o.source.source == "survey" else 1
+        return (survey_first, files.index(o.source.file), o.source.row or 0, o.source.group or 0)
+
+    return sorted(outcomes, key=key)  # stable: features keep their reading order
+
+
+def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:
+    """Run the pipeline and write every output into ``request.out_dir`` (replaced atomically)."""
+    gazetteer = load_gazetteer()
+    result = run_pipeline(request, gazetteer=gazetteer, progress=progress)
+    options = replace(_options(request, _load_config(request)), preview=request.preview)
+    files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
+    return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

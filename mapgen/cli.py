@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from mapgen.errors import MapgenError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from mapgen.build import BuildSummary
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +40,39 @@ gazetteer_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A Rich progress bar (with ETA) fed by the library's ``progress(step, done, total)`` calls."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int | None) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
+def _print_build_summary(summary: BuildSummary) -> int:
+    """Print what was written and the totals; return how many records need a person."""
+    from mapgen.report import report_totals
+
+    typer.echo(f"Wrote {len(summary.files)} files to {summary.out_dir}:")
+    for name in summary.files:
+        size = (summary.out_dir / name).stat().st_size
+        typer.echo(f"  {name}  ({size / 1024:,.0f} KB)")
+    totals = report_totals(summary.result)
+    for line in totals.lines():
+        typer.echo(line)
+    if totals.needs_attention:
+        typer.echo(f"{totals.needs_attention} records need a person: open {summary.out_dir / 'report.html'}.")
+    return int(totals.needs_attention)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +95,63 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 # --- build (issue 5; writers: issues 6-8) -----------------------------------------------
 
-# (mapgen build is added here)
+@app.command("build")
+@reports_errors
+def build_command(
+    survey: Annotated[
+        Path | None,
+        typer.Argument(help="Survey export (CSV or XLSX). Omit it to build the bundled example."),
+    ] = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option("--previous", "-p", help="Previous edition: uMap layer, .umap backup, GeoJSON or "
+                     "GeoPackage. Repeatable."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Mapping/config file (TOML).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder, replaced as a whole.")] = Path("output"),
+    initiative_layer: Annotated[
+        list[str] | None,
+        typer.Option("--initiative-layer", help="Layer of a .umap that holds initiatives (repeatable; "
+                     "default: every layer)."),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read (default: the first).")] = None,
+    include_incomplete: Annotated[
+        bool, typer.Option("--include-incomplete", help="Keep responses without a submit date.")
+    ] = False,
+    preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Write preview.html.")] = True,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 when some record could not be placed.")
+    ] = False,
+    online: Annotated[
+        bool, typer.Option("--online", help="Ask Nominatim (1 request/s) for places still unresolved.")
+    ] = False,
+    user_agent: Annotated[str, typer.Option("--user-agent", help="User agent for --online.")] = "",
+) -> None:
+    """Build the map: read, geocode, merge with previous editions, write every output.
+
+    Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
+    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff).
+
+    Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
+    """
+    from dataclasses import replace
+
+    from mapgen.build import BuildRequest, build, example_request
+
+    if survey is None and not previous:
+        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview)
+        typer.echo("No input given: building the bundled example.")
+    else:
+        request = BuildRequest(
+            survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
+            initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
+            sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+        )
+    with _progress_bar() as progress:
+        summary = build(request, progress=progress)
+    needs_attention = _print_build_summary(summary)
+    if strict and needs_attention:
+        raise typer.Exit(code=1)
 
 
 # --- preview (issue 7) ----------------------------------------------------------------
