@@ -38,7 +38,6 @@ from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, Comune, MapInitiat
 from mapgen.text import slugify
 
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
     from mapgen.gazetteer import Gazetteer
@@ -283,7 +282,7 @@ def _multipolygon(geometries: Sequence[Any]) -> Any:
     merged = shapely.set_precision(shapely.union_all(list(geometries)), GRID)
     if merged.geom_type == "Polygon":
         return shapely.MultiPolygon([merged])
-    if merged.geom_type != "MultiPolygon":  # a union of polygons can only lose area, not change type
+    if merged.geom_type != "MultiPolygon":  # snapping may leave slivers as lines: drop them
         polygons = [g for g in shapely.get_parts(merged) if g.geom_type == "Polygon"]
         return shapely.MultiPolygon(polygons)
     return merged
@@ -297,7 +296,9 @@ def _point(item: MapInitiative) -> tuple[float, float]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _field_array(kind: Kind, values: Sequence[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
+def _field_array(
+    kind: Kind, values: Sequence[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
     """One column as a numpy array for pyogrio, with its null mask where the type needs one."""
     import numpy as np
 
@@ -340,7 +341,12 @@ class _Layer:
 
 
 def _write_layer(
-    path: Path, layer: _Layer, *, driver: str, dataset_options: dict[str, str], layer_options: dict[str, str]
+    path: Path,
+    layer: _Layer,
+    *,
+    driver: str,
+    dataset_options: dict[str, str],
+    layer_options: dict[str, str],
 ) -> None:
     import numpy as np
     import shapely
@@ -399,7 +405,7 @@ def _ambiti_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
 
 _LAYER_DESCRIPTIONS = {
     "initiatives": "Iniziative: un punto per iniziativa, nel Comune che la promuove",
-    "comuni": "Comuni con almeno un'iniziativa: conteggi per area e per edizione, tassi per abitanti",
+    "comuni": "Comuni con almeno un'iniziativa: conteggi per area ed edizione, tassi per abitanti",
     "ambiti": "Ambiti e Unioni di Comuni: unione dei confini dei Comuni membri, con il capofila",
 }
 
@@ -434,7 +440,9 @@ def _write_geojson(path: Path, layer: _Layer) -> Path:
     path.unlink(missing_ok=True)
     _write_layer(
         path, layer, driver="GeoJSON", dataset_options={},
-        layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO"},
+        layer_options={
+            "RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO",
+        },
     )
     return path
 
@@ -452,7 +460,7 @@ def _csv_cell(kind: Kind, value: Any) -> str:
 
 
 def _write_csv(path: Path, layer: _Layer) -> Path:
-    """The initiatives as CSV, with ``lat``/``lon`` after ``regione`` (where QGIS looks for them)."""
+    """The initiatives as CSV, with ``lat``/``lon`` after ``regione`` (QGIS finds them by name)."""
     names = [name for name, _ in layer.schema]
     at = names.index("regione") + 1
     header = [*names[:at], "lat", "lon", *names[at:]]
@@ -487,7 +495,8 @@ def write_gis(
 
     Examples
     --------
-    >>> write_gis(build, Path("output"), gazetteer=load_gazetteer(), options=OutputOptions())  # doctest: +SKIP
+    >>> write_gis(build, Path("output"), gazetteer=load_gazetteer(),
+    ...           options=OutputOptions())  # doctest: +SKIP
     """
     initiatives = _initiatives_layer(build, options)
     layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer)]
