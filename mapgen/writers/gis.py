@@ -46,6 +46,7 @@ __all__ = [
     "AMBITI_COLUMNS",
     "COMUNI_PLACE_COLUMNS",
     "Column",
+    "http_link",
     "initiative_columns",
     "write_gis",
 ]
