@@ -33,7 +33,9 @@ OGR_TYPES = {
 CONTACTS = ("referente", "email", "telefono")
 
 
-def write(build: BuildResult, folder: Path, gazetteer: Gazetteer, **options: bool) -> dict[str, Path]:
+def write(
+    build: BuildResult, folder: Path, gazetteer: Gazetteer, **options: bool
+) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = write_gis(build, folder, gazetteer=gazetteer, options=OutputOptions(**options))
     return {p.name: p for p in paths}
@@ -61,7 +63,9 @@ def test_geopackage_has_three_layers_in_wgs84(files: dict[str, Path]) -> None:
 def test_initiatives_layer_columns_and_types(
     tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer, include_contacts: bool
 ) -> None:
-    gpkg = write(sample_build, tmp_path, gazetteer, include_contacts=include_contacts)["initiatives.gpkg"]
+    gpkg = write(sample_build, tmp_path, gazetteer, include_contacts=include_contacts)[
+        "initiatives.gpkg"
+    ]
     info = pyogrio.read_info(gpkg, layer="initiatives")
     columns = initiative_columns(sample_build.editions, include_contacts=include_contacts)
     assert list(info["fields"]) == [c.name for c in columns]
@@ -74,9 +78,29 @@ def test_initiatives_layer_columns_and_types(
 def test_initiatives_layer_key_columns(files: dict[str, Path]) -> None:
     fields = set(pyogrio.read_info(files["initiatives.gpkg"], layer="initiatives")["fields"])
     expected = {
-        "id", "edizioni", "ed_2019", "ed_2020", "istat", "comune", "sigla", "provincia", "regione",
-        "titolo", "descrizione", "aree", "fonti", "importo", "data_inizio", "data_fine", "sito_web",
-        "tipo_ente", "ente", "stato_match", "punteggio_match", "area_natalita", "fonte_comunitaria",
+        "id",
+        "edizioni",
+        "ed_2019",
+        "ed_2020",
+        "istat",
+        "comune",
+        "sigla",
+        "provincia",
+        "regione",
+        "titolo",
+        "descrizione",
+        "aree",
+        "fonti",
+        "importo",
+        "data_inizio",
+        "data_fine",
+        "sito_web",
+        "tipo_ente",
+        "ente",
+        "stato_match",
+        "punteggio_match",
+        "area_natalita",
+        "fonte_comunitaria",
     }
     assert expected <= fields
 
@@ -85,8 +109,17 @@ def test_initiatives_values_round_trip(files: dict[str, Path], sample_build: Bui
     frame = pyogrio.read_dataframe(files["initiatives.gpkg"], layer="initiatives").set_index("id")
     assert list(frame.index) == sorted(i.id for i in sample_build.initiatives)
     roma = frame.loc["058091-centro-per-le-famiglie"]
-    assert (roma["edizioni"], bool(roma["ed_2019"]), bool(roma["ed_2020"])) == ("2019; 2020", True, True)
-    assert (roma["istat"], roma["comune"], roma["sigla"], roma["regione"]) == ("058091", "Roma", "RM", "Lazio")
+    assert (roma["edizioni"], bool(roma["ed_2019"]), bool(roma["ed_2020"])) == (
+        "2019; 2020",
+        True,
+        True,
+    )
+    assert (roma["istat"], roma["comune"], roma["sigla"], roma["regione"]) == (
+        "058091",
+        "Roma",
+        "RM",
+        "Lazio",
+    )
     assert roma["fonti"] == "nazionale; regionale"
     assert roma["importo"] == 12500.5
     assert roma["data_inizio"].date() == date(2020, 1, 15)
@@ -94,12 +127,16 @@ def test_initiatives_values_round_trip(files: dict[str, Path], sample_build: Bui
     nidi = frame.loc["058091-nidi-gratis"]
     assert nidi["sito_web"] == ""  # javascript: link dropped
     assert nidi["importo"] != nidi["importo"]  # NaN: unknown amount stays null, not 0
-    assert bool(nidi["area_infanzia"]) and bool(nidi["area_natalita"]) and not bool(nidi["area_altro"])
+    assert (
+        bool(nidi["area_infanzia"]) and bool(nidi["area_natalita"]) and not bool(nidi["area_altro"])
+    )
     assert frame.loc["075096-bonus-bebe", "descrizione"] == HOSTILE_TEXT
     assert frame.loc["075096-bonus-bebe", "titolo"] == "Bonus bebè <b>2020</b>"
 
 
-def test_initiative_points_are_the_comuni_points(files: dict[str, Path], sample_build: BuildResult) -> None:
+def test_initiative_points_are_the_comuni_points(
+    files: dict[str, Path], sample_build: BuildResult
+) -> None:
     frame = pyogrio.read_dataframe(files["initiatives.gpkg"], layer="initiatives").set_index("id")
     for item in sample_build.initiatives:
         point = frame.loc[item.id, "geometry"]
@@ -111,7 +148,11 @@ def test_comuni_layer_counts_and_rates(files: dict[str, Path], gazetteer: Gazett
     assert list(frame.index) == ["007003", "021008", "058091", "075035", "075096"]
     roma = frame.loc["058091"]
     assert (roma["iniziative"], roma["ed_2019"], roma["ed_2020"]) == (2, 1, 2)
-    assert (roma["area_infanzia"], roma["area_natalita"], roma["area_centri_per_le_famiglie"]) == (1, 1, 1)
+    assert (roma["area_infanzia"], roma["area_natalita"], roma["area_centri_per_le_famiglie"]) == (
+        1,
+        1,
+        1,
+    )
     comune = gazetteer.by_code("058091")
     assert comune is not None and comune.population and comune.population_0_17
     assert roma["popolazione"] == comune.population
@@ -122,7 +163,9 @@ def test_comuni_layer_counts_and_rates(files: dict[str, Path], gazetteer: Gazett
     assert types["iniziative"] == "OFTInteger" and types["per_10000_abitanti"] == "OFTReal"
 
 
-def test_comuni_boundaries_contain_their_point(files: dict[str, Path], gazetteer: Gazetteer) -> None:
+def test_comuni_boundaries_contain_their_point(
+    files: dict[str, Path], gazetteer: Gazetteer
+) -> None:
     frame = pyogrio.read_dataframe(files["initiatives.gpkg"], layer="comuni")
     for code, geometry in zip(frame["istat"], frame.geometry, strict=True):
         comune = gazetteer.by_code(code)
@@ -136,7 +179,11 @@ def test_ambiti_layer_is_the_union_of_members(files: dict[str, Path], gazetteer:
     assert len(frame) == 1
     ambito = frame.iloc[0]
     assert ambito["ambito"] == "Ambito territoriale di Lecce"
-    assert (ambito["istat_capofila"], ambito["capofila"], ambito["n_comuni"]) == ("075035", "Lecce", 3)
+    assert (ambito["istat_capofila"], ambito["capofila"], ambito["n_comuni"]) == (
+        "075035",
+        "Lecce",
+        3,
+    )
     assert ambito["istat_comuni"] == "075035; 075088; 075096"
     assert ambito["id_iniziative"] == "075035-ambito-lecce-genitori"
     members = [gazetteer.by_code(c) for c in ("075035", "075088", "075096")]
@@ -172,7 +219,7 @@ def test_csv_keeps_text_exact_but_neutralises_formulas(
     path = write(build, tmp_path, gazetteer)["initiatives.csv"]
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = {row["id"]: row for row in csv.DictReader(handle)}
-    assert rows[first.id]["titolo"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[first.id]["titolo"] == '\'=HYPERLINK("http://evil")'
     assert rows["075096-bonus-bebe"]["descrizione"] == HOSTILE_TEXT
     assert rows["058091-centro-per-le-famiglie"]["ed_2019"] == "1"
     assert rows["058091-centro-per-le-famiglie"]["importo"] == "12500.5"
@@ -183,7 +230,9 @@ def test_geojson_is_rfc7946(files: dict[str, Path], sample_build: BuildResult) -
     data = json.loads(files["initiatives.geojson"].read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and "crs" not in data
     assert len(data["features"]) == len(sample_build.initiatives)
-    roma = next(f for f in data["features"] if f["properties"]["id"] == "058091-centro-per-le-famiglie")
+    roma = next(
+        f for f in data["features"] if f["properties"]["id"] == "058091-centro-per-le-famiglie"
+    )
     lon, lat = roma["geometry"]["coordinates"]
     assert 12 < lon < 13 and 41 < lat < 42  # longitude first
     assert roma["properties"]["data_inizio"] == "2020-01-15"
@@ -213,20 +262,28 @@ def test_same_build_gives_byte_identical_files(
 
 def test_geopackage_timestamp_is_the_latest_submission(files: dict[str, Path]) -> None:
     with sqlite3.connect(files["initiatives.gpkg"]) as db:
-        stamps = db.execute("SELECT table_name, last_change FROM gpkg_contents ORDER BY 1").fetchall()
-    assert stamps == [(name, "2020-09-20T10:30:00.000Z") for name in ("ambiti", "comuni", "initiatives")]
+        stamps = db.execute(
+            "SELECT table_name, last_change FROM gpkg_contents ORDER BY 1"
+        ).fetchall()
+    assert stamps == [
+        (name, "2020-09-20T10:30:00.000Z") for name in ("ambiti", "comuni", "initiatives")
+    ]
 
 
 def test_ogrinfo_reads_the_geopackage(files: dict[str, Path]) -> None:
     done = subprocess.run(
         ["ogrinfo", "-ro", "-so", "-al", str(files["initiatives.gpkg"])],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == ""  # no warnings from Debian's (older) GDAL either
     layer = r"Layer name: (\w+)\n(?:(?!Layer name).*\n)*?Geometry: ([\w ]+)\nFeature Count: (\d+)"
     assert re.findall(layer, done.stdout) == [
-        ("initiatives", "Point", "6"), ("comuni", "Multi Polygon", "5"), ("ambiti", "Multi Polygon", "1"),
+        ("initiatives", "Point", "6"),
+        ("comuni", "Multi Polygon", "5"),
+        ("ambiti", "Multi Polygon", "1"),
     ]
     assert "DESCRIPTION=Iniziative: un punto per iniziativa" in done.stdout
     assert "data_inizio: Date" in done.stdout
@@ -234,7 +291,9 @@ def test_ogrinfo_reads_the_geopackage(files: dict[str, Path]) -> None:
 
 
 def test_empty_build_writes_empty_layers(tmp_path: Path, gazetteer: Gazetteer) -> None:
-    empty = BuildResult(initiatives=(), outcomes=(), diff=EditionDiff(newest=2020, previous=()), editions=(2020,))
+    empty = BuildResult(
+        initiatives=(), outcomes=(), diff=EditionDiff(newest=2020, previous=()), editions=(2020,)
+    )
     written = write(empty, tmp_path, gazetteer)
     assert [tuple(x) for x in pyogrio.list_layers(written["initiatives.gpkg"])] == LAYERS
     for layer, _ in LAYERS:
@@ -249,7 +308,9 @@ def test_comune_without_boundary_keeps_its_row(
     first = sample_build.initiatives[0]
     ghost = replace(first, comune=replace(first.comune, istat_code="999999"))
     build = replace(sample_build, initiatives=(ghost, *sample_build.initiatives[1:]))
-    frame = pyogrio.read_dataframe(write(build, tmp_path, gazetteer)["initiatives.gpkg"], layer="comuni")
+    frame = pyogrio.read_dataframe(
+        write(build, tmp_path, gazetteer)["initiatives.gpkg"], layer="comuni"
+    )
     row = frame[frame["istat"] == "999999"].iloc[0]
     assert row["iniziative"] == 1 and row.geometry is None
 
@@ -257,7 +318,9 @@ def test_comune_without_boundary_keeps_its_row(
 def test_missing_folder_is_an_output_error(
     tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer
 ) -> None:
-    with pytest.raises(OutputError, match=r"could not write the GIS files in .*missing.* Check that"):
+    with pytest.raises(
+        OutputError, match=r"could not write the GIS files in .*missing.* Check that"
+    ):
         write_gis(sample_build, tmp_path / "missing", gazetteer=gazetteer, options=OutputOptions())
 
 
