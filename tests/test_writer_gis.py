@@ -270,7 +270,7 @@ def test_geopackage_timestamp_is_the_latest_submission(files: dict[str, Path]) -
     ]
 
 
-def test_ogrinfo_reads_the_geopackage(files: dict[str, Path]) -> None:
+def test_ogrinfo_reads_the_geopackage(files: dict[str, Path], gazetteer: Gazetteer) -> None:
     done = subprocess.run(
         ["ogrinfo", "-ro", "-so", "-al", str(files["initiatives.gpkg"])],
         capture_output=True,
@@ -286,6 +286,7 @@ def test_ogrinfo_reads_the_geopackage(files: dict[str, Path]) -> None:
         ("ambiti", "Multi Polygon", "1"),
     ]
     assert "DESCRIPTION=Iniziative: un punto per iniziativa" in done.stdout
+    assert done.stdout.count(gazetteer.attribution) == 3  # on every layer (CC-BY)
     assert "data_inizio: Date" in done.stdout
     assert 'ID["EPSG",4326]' in done.stdout
 

@@ -424,7 +424,7 @@ def _last_change(build: BuildResult) -> str:
     return f"{year:04d}-01-01T00:00:00.000Z"
 
 
-def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str) -> Path:
+def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution: str) -> Path:
     path.unlink(missing_ok=True)
     with _gdal_config({"OGR_CURRENT_DATE": stamp}):
         for layer in layers:
@@ -432,7 +432,8 @@ def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str) -> Path:
                 path, layer, driver="GPKG",
                 # 1.2 rather than GDAL's default 1.4: older GDAL/QGIS open it without warnings.
                 dataset_options={"VERSION": "1.2"},
-                layer_options={"DESCRIPTION": _LAYER_DESCRIPTIONS[layer.name]},
+                # QGIS shows the description; the attribution is a licence term (CC-BY).
+                layer_options={"DESCRIPTION": f"{_LAYER_DESCRIPTIONS[layer.name]}. {attribution}"},
             )
     return path
 
@@ -503,7 +504,10 @@ def write_gis(
     layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer)]
     try:
         written = [
-            _write_gpkg(out_dir / GPKG_NAME, layers, stamp=_last_change(build)),
+            _write_gpkg(
+                out_dir / GPKG_NAME, layers,
+                stamp=_last_change(build), attribution=gazetteer.attribution,
+            ),
             _write_csv(out_dir / CSV_NAME, initiatives),
             _write_geojson(out_dir / GEOJSON_NAME, initiatives),
         ]
