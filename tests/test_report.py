@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 
 from mapgen._csv import excel_safe
+from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import (
     BuildResult,
@@ -325,3 +326,12 @@ def test_browser_shows_totals_and_never_runs_the_probe(
     assert HOSTILE_TEXT.split(" C:")[0] in page.locator("#da-correggere").inner_text()
     assert page.locator("#da-correggere table.rows").first.locator("tbody tr").count() == 3
     assert errors == [] and all(url.startswith("file:") for url in requests)
+
+
+def test_missing_folder_is_an_output_error(
+    tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer
+) -> None:
+    with pytest.raises(OutputError, match=r"could not write the report in .*missing.* Check that"):
+        write_report(
+            sample_build, tmp_path / "missing", gazetteer=gazetteer, options=OutputOptions()
+        )
