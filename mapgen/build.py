@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from mapgen._resources import data_dir
 from mapgen.errors import InputError, OutputError
@@ -30,10 +30,8 @@ log = logging.getLogger(__name__)
 OUTPUT_MARKER = ".mapgen-output"
 
 
-class Progress(Protocol):
-    """Told about long steps: ``progress(step, done, total)``; ``total`` None when unknown."""
-
-    def __call__(self, step: str, done: int, total: int | None) -> None: ...
+#: Told about long steps: ``progress(step, done, total)``; ``total`` is None when unknown.
+Progress = Callable[[str, int, int | None], None]
 
 
 def _no_progress(step: str, done: int, total: int | None) -> None:

@@ -9,7 +9,6 @@ that need them, so ``mapgen --help`` starts fast.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,9 +69,9 @@ def _print_build_summary(summary: BuildSummary) -> int:
     totals = report_totals(summary.result)
     for line in totals.lines():
         typer.echo(line)
-    if totals.needs_attention:
-        typer.echo(f"{totals.needs_attention} records need a person: open {summary.out_dir / 'report.html'}.")
-    return int(totals.needs_attention)
+    if totals.unresolved:
+        typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
+    return int(totals.unresolved)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -224,4 +223,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
