@@ -24,6 +24,7 @@ proves it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -401,6 +402,7 @@ class _LayerRead:
     problems: list[RowOutcome] = field(default_factory=list)
     notes: list[FeatureNote] = field(default_factory=list)
     geometries: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    used: dict[str, set[str]] = field(default_factory=dict)  # canonical -> properties, this layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +413,7 @@ class _Context:
     layer: str
     slug: str
     edition: int
-    chosen: Mapping[str, str]  # canonical field -> property name
+    mapped: tuple[tuple[str, str], ...]  # canonical field -> property name, from the config
     transform: Transform | None
     fallback_transform: Transform | None
 
@@ -440,66 +442,76 @@ def _feature_keys(features: Sequence[Any]) -> list[str]:
     return keys
 
 
-def _value(props: Mapping[str, Any], ctx: _Context, canonical: str) -> Any:
-    key = ctx.chosen.get(canonical)
-    return props.get(key) if key is not None else None
+@functools.lru_cache(maxsize=256)
+def _resolve(mapped: tuple[tuple[str, str], ...], keys: frozenset[str]) -> Mapping[str, str]:
+    """Canonical field -> property, for one set of property names (features mostly share one)."""
+    return fields.resolve_properties(dict(mapped), keys)
 
 
-def _text(props: Mapping[str, Any], ctx: _Context, canonical: str) -> str:
-    return fields.as_text(_value(props, ctx, canonical)).strip()
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """One feature's properties seen through the canonical fields.
+
+    The choice of property is made per feature, so a layer where some features
+    say ``name`` and others ``titolo`` still gives every feature its title.
+    """
+
+    props: Mapping[str, Any]
+    chosen: Mapping[str, str]
+
+    @classmethod
+    def of(cls, props: Mapping[str, Any], ctx: _Context) -> _Fields:
+        return cls(props, _resolve(ctx.mapped, frozenset(str(k) for k in props)))
+
+    def value(self, canonical: str) -> Any:
+        key = self.chosen.get(canonical)
+        return self.props.get(key) if key is not None else None
+
+    def text(self, canonical: str) -> str:
+        return fields.as_text(self.value(canonical)).strip()
+
+    def place(self) -> Place:
+        return Place(self.text("Comune"), self.text("Provincia"), self.text("Regione"))
 
 
-def _fallback_title(props: Mapping[str, Any], ctx: _Context, key: str) -> str:
+def _fallback_title(f: _Fields, ctx: _Context, key: str) -> str:
     """A title for a feature without one: the description's first line, else a placeholder."""
-    description = fields.as_text(_value(props, ctx, "Descrizione"))
-    for line in description.splitlines():
+    for line in fields.as_text(f.value("Descrizione")).splitlines():
         cleaned = line.strip().lstrip("#*-> ").replace("**", "").strip()
         if cleaned:
             return cleaned[:80]
     return f"Senza titolo ({ctx.layer}, {key})"
 
 
-def _place(props: Mapping[str, Any], ctx: _Context) -> Place:
-    return Place(
-        comune=_text(props, ctx, "Comune"),
-        provincia=_text(props, ctx, "Provincia"),
-        regione=_text(props, ctx, "Regione"),
-    )
-
-
 def _initiative(
-    props: Mapping[str, Any],
-    ctx: _Context,
-    key: str,
-    point: tuple[float, float] | None,
-    titolo: str,
+    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str
 ) -> Initiative:
-    aree, aree_altro = fields.area_terms(_value(props, ctx, "Area"))
-    fonti, fonti_altro = fields.funding_terms(_value(props, ctx, "Fonte di finanziamento"))
+    aree, aree_altro = fields.area_terms(f.value("Area"))
+    fonti, fonti_altro = fields.funding_terms(f.value("Fonte di finanziamento"))
     return Initiative(
         record_id=f"{ctx.edition}-{ctx.slug}-{key}",
         edition=ctx.edition,
         source=SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key),
-        place=_place(props, ctx),
+        place=f.place(),
         titolo=titolo,
-        descrizione=fields.as_text(_value(props, ctx, "Descrizione")),
+        descrizione=fields.as_text(f.value("Descrizione")),
         aree=aree,
         aree_altro=aree_altro,
-        destinatari=_text(props, ctx, "Destinatari"),
+        destinatari=f.text("Destinatari"),
         fonti=fonti,
         fonti_altro=fonti_altro,
-        importo=fields.parse_amount(_value(props, ctx, "Importo")),
-        data_inizio=fields.parse_date(_value(props, ctx, "Data inizio")),
-        data_fine=fields.parse_date(_value(props, ctx, "Data fine")),
-        sito_web=_text(props, ctx, "Sito web"),
-        tipo_ente=_text(props, ctx, "Tipo ente"),
-        denominazione_ente=_text(props, ctx, "Denominazione ente"),
-        comuni_associati=tuple(fields.split_list(_value(props, ctx, "Comuni associati"))),
-        referente=_text(props, ctx, "Referente"),
-        email=_text(props, ctx, "Email"),
-        telefono=_text(props, ctx, "Telefono"),
+        importo=fields.parse_amount(f.value("Importo")),
+        data_inizio=fields.parse_date(f.value("Data inizio")),
+        data_fine=fields.parse_date(f.value("Data fine")),
+        sito_web=f.text("Sito web"),
+        tipo_ente=f.text("Tipo ente"),
+        denominazione_ente=f.text("Denominazione ente"),
+        comuni_associati=tuple(fields.split_list(f.value("Comuni associati"))),
+        referente=f.text("Referente"),
+        email=f.text("Email"),
+        telefono=f.text("Telefono"),
         point=point,
-        properties=dict(props),
+        properties=dict(f.props),
     )
 
 
@@ -546,8 +558,11 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
     checked = check_geometry(
         feature.get("geometry"), transform=ctx.transform, fallback_transform=ctx.fallback_transform
     )
-    place = _place(props, ctx)
-    titolo = _text(props, ctx, "Titolo")
+    f = _Fields.of(props, ctx)
+    for canonical, prop in f.chosen.items():
+        out.used.setdefault(canonical, set()).add(prop)
+    place = f.place()
+    titolo = f.text("Titolo")
     if checked.point is None and not place.comune:
         out.problems.append(
             _problem(
@@ -555,7 +570,7 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
                 record_id,
                 Outcome.UNRESOLVED,
                 place,
-                titolo or _fallback_title(props, ctx, key),
+                titolo or _fallback_title(f, ctx, key),
                 f"{checked.reason} Nessun Comune indicato nelle proprietà: "
                 "impossibile collocare l'iniziativa.",
                 checked.fix,
@@ -564,8 +579,8 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
         return
     _note_feature(out, ref, record_id, checked, place, titolo)
     if not titolo:
-        titolo = _fallback_title(props, ctx, key)
-    out.initiatives.append(_initiative(props, ctx, key, checked.point, titolo))
+        titolo = _fallback_title(f, ctx, key)
+    out.initiatives.append(_initiative(f, ctx, key, checked.point, titolo))
     if checked.point is not None and checked.kind != "Point":
         out.geometries[record_id] = feature["geometry"]
 
@@ -639,6 +654,7 @@ def _present_properties(features: Sequence[Any]) -> set[str]:
 def _layer_notes(
     raw: _RawLayer, chosen: Mapping[str, str], transform: Transform | None
 ) -> tuple[str, ...]:
+    """Italian notes on a whole layer: fields not found, reprojection, remote data."""
     notes = []
     if "Titolo" not in chosen:
         notes.append(
@@ -663,8 +679,10 @@ def _layer_notes(
 def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
     features = list(raw.collection.get("features") or [])
     before_i, before_p = len(out.initiatives), len(out.problems)
+    out.used = {}
     for feature, key in zip(features, _feature_keys(features), strict=True):
         _read_feature(feature, key, ctx, out)
+    used = {c: ", ".join(sorted(props)) for c, props in out.used.items()}
     return LayerSummary(
         name=raw.name,
         role=LayerRole.INITIATIVES,
@@ -672,8 +690,8 @@ def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
         initiatives=len(out.initiatives) - before_i,
         problems=len(out.problems) - before_p,
         group=raw.group,
-        properties=dict(ctx.chosen),
-        notes=_layer_notes(raw, ctx.chosen, ctx.transform),
+        properties=used,
+        notes=_layer_notes(raw, used, ctx.transform),
     )
 
 
@@ -686,8 +704,14 @@ def _unique_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def _check_mapped_present(file: str, mapped: Mapping[str, str], present: set[str]) -> None:
+def _check_mapped_present(
+    file: str, mapped: Mapping[str, str], container: _Container, summaries: Sequence[LayerSummary]
+) -> None:
     """A property the mapping names must exist in the initiative layers (a missing column)."""
+    present: set[str] = set()
+    for raw, summary in zip(container.layers, summaries, strict=True):
+        if summary.role is LayerRole.INITIATIVES:
+            present |= _present_properties(raw.collection.get("features") or [])
     folded = {fold(p) for p in present}
     missing = sorted({p for p in mapped.values() if p not in present and fold(p) not in folded})
     if missing:
@@ -695,8 +719,7 @@ def _check_mapped_present(file: str, mapped: Mapping[str, str], present: set[str
         raise InputError(
             f"{file}: [previous] properties names {', '.join(map(repr, missing))}, but no "
             f"feature of the initiative layers has such a property (properties found: {found}). "
-            "Fix the name in the "
-            "config file, or remove it to let mapgen guess."
+            "Fix the name in the config file, or remove it to let mapgen guess."
         )
 
 
@@ -738,47 +761,32 @@ def read_previous(
     """
     path = Path(path)
     container = _load(path)
-    year = (
-        edition
-        if edition is not None
-        else (mapping.edition if mapping is not None else DEFAULT_EDITION)
-    )
+    year = edition or (mapping.edition if mapping is not None else DEFAULT_EDITION)
     mapped = dict(mapping.properties) if mapping is not None else {}
-    wanted = tuple(initiative_layers) or (
-        tuple(mapping.initiative_layers) if mapping is not None else ()
-    )
-    chosen = _select(container, wanted, path.name)
+    wanted = tuple(initiative_layers) or tuple(mapping.initiative_layers if mapping else ())
     fallback = _transform_from(crs, f"{path.name} (crs option)") if crs else None
-    out, summaries, carried = _LayerRead(), [], []
-    slugs: set[str] = set()
-    present: set[str] = set()
-    for raw, is_initiative in zip(container.layers, chosen, strict=True):
+    out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
+    for raw, is_initiative in zip(
+        container.layers, _select(container, wanted, path.name), strict=True
+    ):
         if not is_initiative:
             carried.append(CarriedLayer(name=raw.name, source=path.name, geojson=raw.collection))
-            summaries.append(
-                LayerSummary(
-                    raw.name,
-                    LayerRole.CARRIED,
-                    len(raw.collection.get("features") or []),
-                    group=raw.group,
-                )
-            )
+            count = len(raw.collection.get("features") or [])
+            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
             continue
-        features = raw.collection.get("features") or []
-        present |= _present_properties(features)
         ctx = _Context(
             file=path.name,
             layer=raw.name,
             slug=_unique_slug(raw.name, slugs),
             edition=year,
-            chosen=fields.resolve_properties(mapped, _present_properties(features)),
+            mapped=tuple((fields.canonical_name(c), p) for c, p in sorted(mapped.items())),
             transform=_transform_from(
                 raw.collection.get("crs"), f"{path.name}, layer {raw.name!r}"
             ),
             fallback_transform=fallback,
         )
         summaries.append(_read_layer(raw, ctx, out))
-    _check_mapped_present(path.name, mapped, present)
+    _check_mapped_present(path.name, mapped, container, summaries)
     result = PreviousEdition(
         file=path.name,
         format=container.format,
