@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 METRIC_CRS: Final = "EPSG:6875"
 _EARTH_RADIUS_M: Final = 6_371_008.8
 _SIGLA_SUFFIX: Final = re.compile(r"\s*\(([A-Za-z]{2})\)\s*$")
+_NAME_PARTS: Final = re.compile(r"\s+-\s+|/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +145,8 @@ class NameIndex:
         suffix = _SIGLA_SUFFIX.search(name)
         if suffix:
             name, sigla = name[: suffix.start()], sigla or suffix.group(1).upper()
-        found = [
-            c
-            for code in sorted(self._index.get(fold(name), ()))
-            if (c := self.gazetteer.by_code(code))
-        ]
+        codes = self._index.get(fold(name)) or self._by_parts(name)
+        found = [c for code in sorted(codes) if (c := self.gazetteer.by_code(code))]
         narrowed = [
             c
             for c in found
@@ -157,6 +155,12 @@ class NameIndex:
         ]
         current = [c for c in (narrowed or found) if c.active]
         return current or narrowed or found
+
+    def _by_parts(self, name: str) -> set[str]:
+        """Bilingual names typed as ``Bolzano - Bozen``: the Comune every part names."""
+        parts = [fold(p) for p in _NAME_PARTS.split(name) if p.strip()]
+        sets = [self._index.get(p, set()) for p in parts]
+        return set.intersection(*sets) if len(sets) > 1 else set()
 
     def resolve(self, place: Place) -> Match:
         """Resolve a place by exact folded name: one Comune, several (ambiguous) or none."""

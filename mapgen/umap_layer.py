@@ -249,7 +249,7 @@ def _parse_json(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
             f"{path.name}: not UTF-8 text (byte {exc.start}); "
-            "it is neither GeoJSON, .umap nor GeoPackage. "
+            "GeoJSON and .umap files are UTF-8: save it again as UTF-8. "
             f"{_FIX_EXPORT}"
         ) from None
     try:
