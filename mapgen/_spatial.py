@@ -337,12 +337,11 @@ class Assigner:
                 raw={"check": "no_name"},
             )
         found = self.resolve_name(record.place)
-        then = (
-            "assegnato per nome del Comune."
-            if found.status.resolved
-            else "e il nome del Comune non basta."
-        )
-        hint = " ".join(p for p in (f"{why}: {then}", found.hint) if p)
+        if found.status.resolved:
+            outcome = f"{why}: assegnato per nome del Comune."
+        else:
+            outcome = f"{why} e il nome del Comune non basta."
+        hint = " ".join(p for p in (outcome, found.hint) if p)
         return replace(found, hint=hint, raw=dict(found.raw) | {"check": "by_name"})
 
 
