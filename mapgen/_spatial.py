@@ -285,7 +285,7 @@ class Assigner:
         if not named_codes:
             hint = (
                 f"Il nome {typed!r} non corrisponde a nessun Comune; "
-                f"assegnato in base al punto ({base.name})."
+                f"assegnato in base al punto ({base.name or base.istat_code})."
             )
             return replace(base, hint=hint, raw=raw | {"check": "name_unknown"})
         if base.istat_code is not None and self.current(base.istat_code) in named_codes:

@@ -117,6 +117,10 @@ class LayerRole(StrEnum):
     CARRIED = "carried"
 
 
+def _elements(n: int) -> str:
+    return "1 elemento" if n == 1 else f"{n} elementi"
+
+
 @dataclass(frozen=True, slots=True)
 class LayerSummary:
     """One layer as read: its role, feature counts, the properties used, notes (Italian)."""
@@ -134,9 +138,9 @@ class LayerSummary:
         """Italian line for the report: which layer, read as what, how many features."""
         where = f"«{self.group} / {self.name}»" if self.group else f"«{self.name}»"
         if self.role is LayerRole.CARRIED:
-            return f"{where}: riportato senza modifiche ({self.features} elementi)."
+            return f"{where}: riportato senza modifiche ({_elements(self.features)})."
         problems = f", {self.problems} non utilizzabili" if self.problems else ""
-        counts = f"{self.initiatives} di {self.features} elementi{problems}"
+        counts = f"{self.initiatives} di {_elements(self.features)}{problems}"
         return f"{where}: letto come iniziative ({counts})."
 
 

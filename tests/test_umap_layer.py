@@ -170,7 +170,7 @@ def test_umap_backup_v37_groups_flattened_and_selected_by_group_name() -> None:
     )
     assert (
         previous.layers[2].describe()
-        == "«Progetti regionali»: riportato senza modifiche (1 elementi)."
+        == "«Progetti regionali»: riportato senza modifiche (1 elemento)."
     )
 
 
