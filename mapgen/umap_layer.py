@@ -28,7 +28,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -519,24 +519,23 @@ def _initiative(
     )
 
 
-def _problem(
-    ref: SourceRef,
-    record_id: str,
-    outcome: Outcome,
-    place: Place,
-    titolo: str,
-    reason: str,
-    fix: str,
-) -> RowOutcome:
+def _not_a_feature(entry: Any, ref: SourceRef, record_id: str) -> RowOutcome:
+    kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
     return RowOutcome(
-        source=ref,
-        record_id=record_id,
-        typed=place,
-        outcome=outcome,
-        titolo=titolo,
-        reason=reason,
-        fix=fix,
-    )
+        source=ref, record_id=record_id, typed=Place(), outcome=Outcome.EXCLUDED,
+        reason=f"L'elemento non è una Feature GeoJSON (tipo {kind!r}).",
+        fix="Correggere o togliere l'elemento nel file.",
+    )  # fmt: skip
+
+
+def _unplaceable(f: _Fields, checked: CheckedGeometry, ref: SourceRef, record_id: str,
+                 titolo: str) -> RowOutcome:  # fmt: skip
+    return RowOutcome(
+        source=ref, record_id=record_id, typed=f.place(), outcome=Outcome.UNRESOLVED, titolo=titolo,
+        reason=f"{checked.reason} Nessun Comune indicato nelle proprietà: "
+        "impossibile collocare l'iniziativa.",
+        fix=checked.fix,
+    )  # fmt: skip
 
 
 def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> None:
@@ -544,47 +543,25 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
     record_id = f"{ctx.edition}-{ctx.slug}-{key}"
     ref = SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key)
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        kind = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
-        out.problems.append(
-            _problem(
-                ref,
-                record_id,
-                Outcome.EXCLUDED,
-                Place(),
-                "",
-                f"L'elemento non è una Feature GeoJSON (tipo {kind!r}).",
-                "Correggere o togliere l'elemento nel file.",
-            )
-        )
+        out.problems.append(_not_a_feature(feature, ref, record_id))
         return
     raw_props = feature.get("properties")
-    props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
+    f = _Fields.of(raw_props if isinstance(raw_props, dict) else {}, ctx)
+    for canonical, prop in f.chosen.items():
+        out.used.setdefault(canonical, set()).add(prop)
     checked = check_geometry(
         feature.get("geometry"), transform=ctx.transform, fallback_transform=ctx.fallback_transform
     )
-    f = _Fields.of(props, ctx)
-    for canonical, prop in f.chosen.items():
-        out.used.setdefault(canonical, set()).add(prop)
-    place = f.place()
     titolo = f.text("Titolo")
-    if checked.point is None and not place.comune:
+    if checked.point is None and not f.text("Comune"):
         out.problems.append(
-            _problem(
-                ref,
-                record_id,
-                Outcome.UNRESOLVED,
-                place,
-                titolo or _fallback_title(f, ctx, key),
-                f"{checked.reason} Nessun Comune indicato nelle proprietà: "
-                "impossibile collocare l'iniziativa.",
-                checked.fix,
-            )
+            _unplaceable(f, checked, ref, record_id, titolo or _fallback_title(f, ctx, key))
         )
         return
-    _note_feature(out, ref, record_id, checked, place, titolo)
-    if not titolo:
-        titolo = _fallback_title(f, ctx, key)
-    out.initiatives.append(_initiative(f, ctx, key, checked.point, titolo))
+    _note_feature(out, ref, record_id, checked, f.place(), titolo)
+    out.initiatives.append(
+        _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key))
+    )
     if checked.point is not None and checked.kind != "Point":
         out.geometries[record_id] = feature["geometry"]
 
@@ -699,6 +676,26 @@ def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
     )
 
 
+def _read_layers(
+    container: _Container, chosen: Sequence[bool], base: _Context
+) -> tuple[_LayerRead, list[LayerSummary], list[CarriedLayer]]:
+    """Read the initiative layers, carry the others; one summary per layer, in file order."""
+    out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
+    for raw, is_initiative in zip(container.layers, chosen, strict=True):
+        if not is_initiative:
+            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=raw.collection))
+            count = len(raw.collection.get("features") or [])
+            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
+            continue
+        where = f"{base.file}, layer {raw.name!r}"
+        ctx = replace(
+            base, layer=raw.name, slug=_unique_slug(raw.name, slugs),
+            transform=_transform_from(raw.collection.get("crs"), where),
+        )  # fmt: skip
+        summaries.append(_read_layer(raw, ctx, out))
+    return out, summaries, carried
+
+
 def _unique_slug(name: str, taken: set[str]) -> str:
     base = slugify(name, max_length=40)
     slug, n = base, 2
@@ -769,27 +766,12 @@ def read_previous(
     mapped = dict(mapping.properties) if mapping is not None else {}
     wanted = tuple(initiative_layers) or tuple(mapping.initiative_layers if mapping else ())
     fallback = _transform_from(crs, f"{path.name} (crs option)") if crs else None
-    out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
-    for raw, is_initiative in zip(
-        container.layers, _select(container, wanted, path.name), strict=True
-    ):
-        if not is_initiative:
-            carried.append(CarriedLayer(name=raw.name, source=path.name, geojson=raw.collection))
-            count = len(raw.collection.get("features") or [])
-            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
-            continue
-        ctx = _Context(
-            file=path.name,
-            layer=raw.name,
-            slug=_unique_slug(raw.name, slugs),
-            edition=year,
-            mapped=tuple((fields.canonical_name(c), p) for c, p in sorted(mapped.items())),
-            transform=_transform_from(
-                raw.collection.get("crs"), f"{path.name}, layer {raw.name!r}"
-            ),
-            fallback_transform=fallback,
-        )
-        summaries.append(_read_layer(raw, ctx, out))
+    ctx = _Context(
+        file=path.name, layer="", slug="", edition=year,
+        mapped=tuple((fields.canonical_name(c), p) for c, p in sorted(mapped.items())),
+        transform=None, fallback_transform=fallback,
+    )  # fmt: skip
+    out, summaries, carried = _read_layers(container, _select(container, wanted, path.name), ctx)
     _check_mapped_present(path.name, mapped, container, summaries)
     result = PreviousEdition(
         file=path.name,
