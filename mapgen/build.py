@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,19 @@ from mapgen._resources import data_dir
 from mapgen.errors import InputError, OutputError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, merge_editions
-from mapgen.model import BuildResult, Initiative, Match, OutputOptions, Place, RowOutcome
+from mapgen.model import (
+    BuildResult,
+    CarriedLayer,
+    Initiative,
+    Match,
+    Outcome,
+    OutputOptions,
+    Place,
+    RowOutcome,
+    Source,
+    SourceRef,
+)
+from mapgen.text import slugify
 
 __all__ = ["BuildRequest", "BuildSummary", "build", "example_request", "run_pipeline", "write_outputs"]
 
@@ -212,8 +224,7 @@ def _read_previous(path: Path, request: BuildRequest, config: Any) -> Any:
     from mapgen.umap_layer import read_previous
 
     mapping = config.previous if config is not None else None
-    layers = request.initiative_layers or (tuple(mapping.initiative_layers) if mapping is not None else ())
-    return read_previous(path, mapping=mapping, initiative_layers=layers)
+    return read_previous(path, mapping=mapping, initiative_layers=request.initiative_layers)
 
 
 def run_pipeline(
@@ -243,23 +254,55 @@ def run_pipeline(
         geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
         read_outcomes += outcomes
         inputs.append(f"{request.survey.name}: {described}")
-    carried = []
+    carried: list[CarriedLayer] = []
+    notes: dict[str, list[str]] = {}
     previous_map = None
     for path in request.previous:
         edition = _read_previous(path, request, config)
+        edition.check_counts()
         matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=geocoder.geocode)
         geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
-        read_outcomes += list(edition.outcomes)
-        carried += list(edition.carried)
+        read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
+        carried += edition.carried
+        for note in edition.notes:
+            notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
-        inputs.append(f"{path.name}: {edition.describe()}")
+        inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
     merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=geocoder.geocode)
-    outcomes = _in_input_order([*merged.outcomes, *read_outcomes])
+    outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
     )
+
+
+def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:
+    """Add the reader's repairs and the geocoder's doubts (e.g. a point in another Comune) to the reason."""
+    extra = [*notes.get(outcome.record_id, [])]
+    if outcome.match is not None and outcome.match.hint and outcome.match.status.resolved:
+        extra.append(outcome.match.hint)
+    if not extra:
+        return outcome
+    return replace(outcome, reason=" ".join([outcome.reason, *extra]).strip())
+
+
+def _carried_outcomes(edition: Any) -> list[RowOutcome]:
+    """One CARRIED outcome per feature of a layer kept unchanged, so the report lists every feature."""
+    outcomes: list[RowOutcome] = []
+    for layer in edition.carried:
+        for index, feature in enumerate(layer.geojson.get("features") or []):
+            props = feature.get("properties") or {} if isinstance(feature, Mapping) else {}
+            feature_id = str(feature.get("id", index)) if isinstance(feature, Mapping) else str(index)
+            outcomes.append(RowOutcome(
+                source=SourceRef(Source.PREVIOUS, edition.file, layer=layer.name, feature=feature_id),
+                record_id=f"{edition.edition}-{slugify(layer.name)}-{feature_id}",
+                typed=Place(comune=str(props.get("comune") or "")),
+                outcome=Outcome.CARRIED,
+                titolo=str(props.get("name") or ""),
+                reason=f"Livello «{layer.name}» riportato senza modifiche nella mappa.",
+            ))
+    return outcomes
 
 
 def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
