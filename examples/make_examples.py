@@ -33,7 +33,16 @@ RESPONSES = 320
 PRACTICE_GROUPS = 3
 COMUNI_SLOTS = 10
 
-SYSTEM = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate", "datestamp"]
+SYSTEM = [
+    "id",
+    "submitdate",
+    "lastpage",
+    "startlanguage",
+    "seed",
+    "token",
+    "startdate",
+    "datestamp",
+]
 AREA_CODES = ["SQ001", "SQ002", "SQ003", "SQ004", "SQ005"]  # infanzia ... centri per le famiglie
 FONTI_CODES = ["SQ001", "SQ002", "SQ003", "SQ004"]  # nazionale, comunitaria, regionale, comunale
 ENTE_CODES = ["A1", "A2", "A3", "A4"]  # Comune singolo, Ambito, Unione, altra forma associata
@@ -43,9 +52,18 @@ def practice_codes(p: int) -> dict[str, str]:
     """Question codes of practice group ``p`` (1-based): G02 for the first practice, G03…"""
     g = f"G{p + 1:02d}"
     area = "area" if p == 1 else f"area{p}"
-    return {"titolo": f"{g}Q01", "descrizione": f"{g}Q02", "area": area, "destinatari": f"{g}Q04",
-            "fonti": f"{g}Q05", "importo": f"{g}Q06", "data_inizio": f"{g}Q07", "data_fine": f"{g}Q08",
-            "sito_web": f"{g}Q09", "altra": f"{g}Q10"}
+    return {
+        "titolo": f"{g}Q01",
+        "descrizione": f"{g}Q02",
+        "area": area,
+        "destinatari": f"{g}Q04",
+        "fonti": f"{g}Q05",
+        "importo": f"{g}Q06",
+        "data_inizio": f"{g}Q07",
+        "data_fine": f"{g}Q08",
+        "sito_web": f"{g}Q09",
+        "altra": f"{g}Q10",
+    }
 
 
 def header() -> list[str]:
@@ -66,27 +84,47 @@ def header() -> list[str]:
 # --- invented content ---------------------------------------------------------------------------
 
 TITLES = [
-    ("Centro per le famiglie {nome}", [4]), ("Nidi gratis {anno}", [0]), ("Bonus bebè comunale", [1]),
-    ("Sportello di mediazione familiare", [2, 3]), ("Scuola per genitori", [3]), ("Estate ragazzi", [2]),
-    ("Ludoteca comunale \"Il girotondo\"", [0]), ("Voucher baby sitter", [0, 2]), ("Spazio gioco 0-3", [0]),
-    ("Famiglie al centro", [2, 4]), ("Doposcuola solidale", [2]), ("Carta famiglia", [2]),
-    ("Tempo per le famiglie", [4]), ("Primi 1000 giorni", [1, 3]), ("Pedibus casa-scuola", [2]),
-    ("Sostegno alla genitorialità", [3]), ("Contributo affitto famiglie numerose", [2]),
-    ("Baby pit stop in biblioteca", [0, 1]), ("Nati per leggere", [0, 1]), ("Rette nido agevolate", [0]),
-    ("Affido familiare: una rete di famiglie", [2, 3]), ("Centro estivo inclusivo", [2]),
-    ("Consultorio familiare itinerante", [3, 4]), ("Kit nascita", [1]), ("Famiglie in rete; insieme", [4]),
+    ("Centro per le famiglie {nome}", [4]),
+    ("Nidi gratis {anno}", [0]),
+    ("Bonus bebè comunale", [1]),
+    ("Sportello di mediazione familiare", [2, 3]),
+    ("Scuola per genitori", [3]),
+    ("Estate ragazzi", [2]),
+    ('Ludoteca comunale "Il girotondo"', [0]),
+    ("Voucher baby sitter", [0, 2]),
+    ("Spazio gioco 0-3", [0]),
+    ("Famiglie al centro", [2, 4]),
+    ("Doposcuola solidale", [2]),
+    ("Carta famiglia", [2]),
+    ("Tempo per le famiglie", [4]),
+    ("Primi 1000 giorni", [1, 3]),
+    ("Pedibus casa-scuola", [2]),
+    ("Sostegno alla genitorialità", [3]),
+    ("Contributo affitto famiglie numerose", [2]),
+    ("Baby pit stop in biblioteca", [0, 1]),
+    ("Nati per leggere", [0, 1]),
+    ("Rette nido agevolate", [0]),
+    ("Affido familiare: una rete di famiglie", [2, 3]),
+    ("Centro estivo inclusivo", [2]),
+    ("Consultorio familiare itinerante", [3, 4]),
+    ("Kit nascita", [1]),
+    ("Famiglie in rete; insieme", [4]),
 ]
 OPENINGS = [
     "Il progetto offre alle famiglie del territorio {cosa}.",
-    "L'iniziativa, avviata dal Comune in collaborazione con le associazioni locali, garantisce {cosa}.",
+    "L'iniziativa, avviata dal Comune con le associazioni locali, garantisce {cosa}.",
     "Servizio gratuito che propone {cosa}, con personale qualificato.",
     "Intervento rivolto ai nuclei con figli minori: {cosa}.",
 ]
 THINGS = [
-    "incontri settimanali con educatori e psicologi", "un contributo economico per ogni nuovo nato",
-    "posti aggiuntivi al nido a tariffa ridotta", "attività ludiche ed educative nel periodo estivo",
-    "uno sportello di ascolto e consulenza", "percorsi di accompagnamento alla nascita",
-    "laboratori per genitori e figli", "il trasporto casa-scuola accompagnato",
+    "incontri settimanali con educatori e psicologi",
+    "un contributo economico per ogni nuovo nato",
+    "posti aggiuntivi al nido a tariffa ridotta",
+    "attività ludiche ed educative nel periodo estivo",
+    "uno sportello di ascolto e consulenza",
+    "percorsi di accompagnamento alla nascita",
+    "laboratori per genitori e figli",
+    "il trasporto casa-scuola accompagnato",
 ]
 CLOSINGS = [
     "Nel 2020 le attività sono proseguite anche a distanza.",
@@ -96,17 +134,41 @@ CLOSINGS = [
     "Per informazioni rivolgersi all'Ufficio servizi sociali.",
 ]
 DESTINATARI = [
-    "Famiglie con figli 0-3 anni", "Famiglie con figli minori", "Genitori", "Neogenitori",
-    "Nuclei monoparentali", "Famiglie numerose", "Bambini e ragazzi 6-14 anni", "Donne in gravidanza",
+    "Famiglie con figli 0-3 anni",
+    "Famiglie con figli minori",
+    "Genitori",
+    "Neogenitori",
+    "Nuclei monoparentali",
+    "Famiglie numerose",
+    "Bambini e ragazzi 6-14 anni",
+    "Donne in gravidanza",
     "Famiglie con ISEE inferiore a 20.000 euro",
 ]
-AREA_OTHER = ["tempo libero", "sport per le famiglie", "contrasto alla povertà educativa", "conciliazione"]
+AREA_OTHER = [
+    "tempo libero",
+    "sport per le famiglie",
+    "contrasto alla povertà educativa",
+    "conciliazione",
+]
 FONTI_OTHER = ["fondazione bancaria", "privati", "5 per mille", "Fondazione di comunità"]
-FIRST = ["Anna", "Marco", "Giulia", "Luca", "Paola", "Stefano", "Chiara", "Davide", "Elena", "Franco"]
+FIRST = [
+    "Anna",
+    "Marco",
+    "Giulia",
+    "Luca",
+    "Paola",
+    "Stefano",
+    "Chiara",
+    "Davide",
+    "Elena",
+    "Franco",
+]
 LAST = ["Esempio", "Prova", "Fittizi", "Campione", "Modello", "Demo", "Test", "Inventato"]
 UNIONI = [
-    ("Unione dei Comuni della Bassa Romagna", "RA"), ("Unione Montana Valle Susa", "TO"),
-    ("Unione dei Comuni Valdarno e Valdisieve", "FI"), ("Unione Terre di Castelli", "MO"),
+    ("Unione dei Comuni della Bassa Romagna", "RA"),
+    ("Unione Montana Valle Susa", "TO"),
+    ("Unione dei Comuni Valdarno e Valdisieve", "FI"),
+    ("Unione Terre di Castelli", "MO"),
 ]
 REGION_TYPED = {
     "Emilia-Romagna": ["Emilia-Romagna", "Emilia Romagna", "EMILIA ROMAGNA"],
@@ -135,8 +197,11 @@ class Response:
 
 def load_comuni() -> list[Comune]:
     with GAZETTEER.open(encoding="utf-8", newline="") as handle:
-        return [Comune(r["name"], r["province"], r["sigla"], r["region"])
-                for r in csv.DictReader(handle) if r["active"] == "1"]
+        return [
+            Comune(r["name"], r["province"], r["sigla"], r["region"])
+            for r in csv.DictReader(handle)
+            if r["active"] == "1"
+        ]
 
 
 def strip_accents(text: str) -> str:
@@ -149,15 +214,19 @@ def typo(name: str, rng: random.Random) -> str:
         return name.lower()
     i = rng.choice(letters[1:-1])
     if rng.random() < 0.5:
-        return name[:i] + name[i + 1:]  # a letter missing
-    return name[:i] + name[i + 1] + name[i] + name[i + 2:]  # two letters swapped
+        return name[:i] + name[i + 1 :]  # a letter missing
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :]  # two letters swapped
 
 
 def abbreviate(name: str, rng: random.Random) -> str:
-    for full, short in (("San ", ["S. ", "S."]), ("Santa ", ["S. ", "S.ta "]), ("Santo ", ["S. "]),
-                        ("Sant'", ["S.", "Sant’", "Sant "])):
+    for full, short in (
+        ("San ", ["S. ", "S."]),
+        ("Santa ", ["S. ", "S.ta "]),
+        ("Santo ", ["S. "]),
+        ("Sant'", ["S.", "Sant’", "Sant "]),
+    ):
         if name.startswith(full):
-            return rng.choice(short) + name[len(full):]
+            return rng.choice(short) + name[len(full) :]
     return name
 
 
@@ -172,7 +241,9 @@ def messy_comune(c: Comune, rng: random.Random) -> str:
     if roll < 0.63:
         return name.upper()
     if roll < 0.70 and strip_accents(name) != name:
-        return rng.choice([strip_accents(name), re.sub(r"([àèéìòù])", lambda m: strip_accents(m[1]) + "'", name)])
+        return rng.choice(
+            [strip_accents(name), re.sub(r"([àèéìòù])", lambda m: strip_accents(m[1]) + "'", name)]
+        )
     if roll < 0.78 and abbreviate(name, rng) != name:
         return abbreviate(name, rng)
     if roll < 0.84:
@@ -183,7 +254,9 @@ def messy_comune(c: Comune, rng: random.Random) -> str:
 
 
 def messy_province(c: Comune, rng: random.Random) -> str:
-    return rng.choice(["", c.sigla, c.sigla, c.province, f"Provincia di {c.province}", c.sigla.lower()])
+    return rng.choice(
+        ["", c.sigla, c.sigla, c.province, f"Provincia di {c.province}", c.sigla.lower()]
+    )
 
 
 def messy_region(c: Comune, rng: random.Random) -> str:
@@ -192,15 +265,26 @@ def messy_region(c: Comune, rng: random.Random) -> str:
 
 
 def messy_amount(rng: random.Random) -> str:
-    value = rng.choice([1500, 3000, 5000, 8000, 12500, 20000, 35000, 48000, 120000]) + rng.choice([0, 0, 250, 0.5])
+    value = rng.choice([1500, 3000, 5000, 8000, 12500, 20000, 35000, 48000, 120000]) + rng.choice(
+        [0, 0, 250, 0.5]
+    )
     whole = f"{int(value):,}".replace(",", ".")
     cents = f"{value:.2f}".split(".")[1]
     if rng.random() < 0.04:
         return rng.choice(["da definire", "circa 5.000", "vedi delibera"])
-    return rng.choice([
-        str(int(value)), whole, f"{whole},{cents}", f"€ {whole}", f"{int(value)} euro", f"{whole},{cents} €",
-        f"{value:.10f}", "", "",
-    ])
+    return rng.choice(
+        [
+            str(int(value)),
+            whole,
+            f"{whole},{cents}",
+            f"€ {whole}",
+            f"{int(value)} euro",
+            f"{whole},{cents} €",
+            f"{value:.10f}",
+            "",
+            "",
+        ]
+    )
 
 
 def limesurvey_date(when: datetime) -> str:
@@ -217,12 +301,25 @@ def description(rng: random.Random) -> str:
 def contacts(c: Comune, rng: random.Random) -> dict[str, str]:
     slug = re.sub(r"[^a-z]+", "", strip_accents(c.name).lower())
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    phone = rng.choice([f"0{rng.randint(10, 999)} 555 {rng.randint(1000, 9999)}", f"333 555 {rng.randint(1000, 9999)}",
-                        f"+39 06 555 {rng.randint(1000, 9999)}"])
-    email = rng.choice([f"{first}.{last}@comune-{slug}.example.org".lower(), f"servizisociali@{slug}.example.org",
-                        f"politichefamiglia.{slug}@example.org"])
-    return {"G05Q01": rng.choice([f"{first} {last}", f"Dott.ssa {first} {last}", f"{last} {first}"]),
-            "G05Q02": email, "G05Q03": phone}
+    phone = rng.choice(
+        [
+            f"0{rng.randint(10, 999)} 555 {rng.randint(1000, 9999)}",
+            f"333 555 {rng.randint(1000, 9999)}",
+            f"+39 06 555 {rng.randint(1000, 9999)}",
+        ]
+    )
+    email = rng.choice(
+        [
+            f"{first}.{last}@comune-{slug}.example.org".lower(),
+            f"servizisociali@{slug}.example.org",
+            f"politichefamiglia.{slug}@example.org",
+        ]
+    )
+    return {
+        "G05Q01": rng.choice([f"{first} {last}", f"Dott.ssa {first} {last}", f"{last} {first}"]),
+        "G05Q02": email,
+        "G05Q03": phone,
+    }
 
 
 # --- responses ---------------------------------------------------------------------------------
@@ -231,9 +328,11 @@ def contacts(c: Comune, rng: random.Random) -> dict[str, str]:
 def practice(p: int, c: Comune, rng: random.Random, theme: tuple[str, list[int]]) -> dict[str, str]:
     codes = practice_codes(p)
     title, areas = theme
-    values = {codes["titolo"]: title.format(nome=c.name, anno=rng.choice([2019, 2020])),
-              codes["descrizione"]: description(rng),
-              codes["destinatari"]: "; ".join(rng.sample(DESTINATARI, rng.choice([1, 1, 2])))}
+    values = {
+        codes["titolo"]: title.format(nome=c.name, anno=rng.choice([2019, 2020])),
+        codes["descrizione"]: description(rng),
+        codes["destinatari"]: "; ".join(rng.sample(DESTINATARI, rng.choice([1, 1, 2]))),
+    }
     extra = rng.sample(range(5), rng.choice([0, 0, 1]))
     for a in {*areas, *extra}:
         values[f"{codes['area']}[{AREA_CODES[a]}]"] = "Y"
@@ -248,11 +347,18 @@ def practice(p: int, c: Comune, rng: random.Random, theme: tuple[str, list[int]]
         start = datetime(2018, 9, 1) + timedelta(days=rng.randint(0, 700))
         values[codes["data_inizio"]] = limesurvey_date(start)
         if rng.random() < 0.8:
-            values[codes["data_fine"]] = limesurvey_date(start + timedelta(days=rng.randint(90, 730)))
+            values[codes["data_fine"]] = limesurvey_date(
+                start + timedelta(days=rng.randint(90, 730))
+            )
     if rng.random() < 0.4:
         slug = re.sub(r"[^a-z]+", "", strip_accents(c.name).lower())
-        values[codes["sito_web"]] = rng.choice([f"https://www.comune.{slug}.example.org/famiglie",
-                                                f"www.{slug}.example.org", f"http://{slug}.example.org/servizi"])
+        values[codes["sito_web"]] = rng.choice(
+            [
+                f"https://www.comune.{slug}.example.org/famiglie",
+                f"www.{slug}.example.org",
+                f"http://{slug}.example.org/servizi",
+            ]
+        )
     return values
 
 
@@ -260,8 +366,11 @@ def association(c: Comune, comuni: list[Comune], rng: random.Random) -> dict[str
     kind = rng.choice(["A2", "A2", "A3", "A4"])
     neighbours = [m for m in comuni if m.sigla == c.sigla and m != c]
     members = [c, *rng.sample(neighbours, min(len(neighbours), rng.randint(2, 7)))]
-    name = {"A2": f"Ambito territoriale sociale di {c.name}", "A3": f"Unione dei Comuni di {c.name} e dintorni",
-            "A4": f"Consorzio servizi sociali {c.province}"}[kind]
+    name = {
+        "A2": f"Ambito territoriale sociale di {c.name}",
+        "A3": f"Unione dei Comuni di {c.name} e dintorni",
+        "A4": f"Consorzio servizi sociali {c.province}",
+    }[kind]
     values = {"G01Q04": kind, "G01Q05": name}
     typed = [messy_comune(m, rng).strip() for m in members]
     if rng.random() < 0.25:  # everything in the first box, as people do
@@ -276,8 +385,12 @@ def response(rid: int, c: Comune, comuni: list[Comune], rng: random.Random) -> R
     r = Response(rid, c)
     r.started = datetime(2020, 7, 10, 8) + timedelta(minutes=rng.randint(0, 80 * 24 * 60))
     r.submitted = r.started + timedelta(minutes=rng.randint(12, 90))
-    r.values = {"G01Q01": messy_region(c, rng), "G01Q02": messy_province(c, rng),
-                "G01Q03": messy_comune(c, rng), "G01Q04": "A1"}
+    r.values = {
+        "G01Q01": messy_region(c, rng),
+        "G01Q02": messy_province(c, rng),
+        "G01Q03": messy_comune(c, rng),
+        "G01Q04": "A1",
+    }
     if rng.random() < 0.14:
         r.values.update(association(c, comuni, rng))
     count = rng.choices([1, 2, 3], weights=[60, 28, 12])[0]
@@ -307,11 +420,19 @@ def resubmission(r: Response, rid: int, rng: random.Random) -> Response:
     return again
 
 
-def special_cases(comuni: list[Comune], by_name: dict[str, list[Comune]], rng: random.Random) -> list[Response]:
+def special_cases(
+    comuni: list[Comune], by_name: dict[str, list[Comune]], rng: random.Random
+) -> list[Response]:
     """Homonyms, non-Comuni and rows that cannot become initiatives."""
     cases = []
-    for name, typed_province in (("Castro", ""), ("Castro", "LE"), ("Samone", "TN"), ("Livo", ""),
-                                 ("Peglio", "PU"), ("San Teodoro", "")):
+    for name, typed_province in (
+        ("Castro", ""),
+        ("Castro", "LE"),
+        ("Samone", "TN"),
+        ("Livo", ""),
+        ("Peglio", "PU"),
+        ("San Teodoro", ""),
+    ):
         c = next(x for x in by_name[name] if not typed_province or x.sigla == typed_province)
         r = response(0, c, comuni, rng)
         r.values["G01Q03"], r.values["G01Q02"] = name, typed_province
@@ -356,14 +477,18 @@ def make_responses() -> list[Response]:
 def as_row(r: Response, columns: list[str], rng: random.Random) -> dict[str, str]:
     last = r.submitted or r.started
     row = {c: "" for c in columns}
-    row.update({
-        "id": str(r.id), "submitdate": limesurvey_date(r.submitted) if r.submitted else "",
-        "lastpage": "5" if r.submitted else str(rng.randint(1, 3)), "startlanguage": "it",
-        "seed": str(rng.randint(10**8, 10**9)),
-        "token": "".join(rng.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(15)),
-        "startdate": limesurvey_date(r.started or datetime(2020, 7, 10)),
-        "datestamp": limesurvey_date(last or datetime(2020, 7, 10)),
-    })
+    row.update(
+        {
+            "id": str(r.id),
+            "submitdate": limesurvey_date(r.submitted) if r.submitted else "",
+            "lastpage": "5" if r.submitted else str(rng.randint(1, 3)),
+            "startlanguage": "it",
+            "seed": str(rng.randint(10**8, 10**9)),
+            "token": "".join(rng.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(15)),
+            "startdate": limesurvey_date(r.started or datetime(2020, 7, 10)),
+            "datestamp": limesurvey_date(last or datetime(2020, 7, 10)),
+        }
+    )
     row.update(r.values)
     return row
 
@@ -423,7 +548,9 @@ def write_xlsx(path: Path, columns: list[str], rows: list[dict[str, str]]) -> No
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             if isinstance(cell.value, datetime):
-                cell.number_format = "dd/mm/yyyy hh:mm" if cell.value.hour or cell.value.minute else "dd/mm/yyyy"
+                cell.number_format = (
+                    "dd/mm/yyyy hh:mm" if cell.value.hour or cell.value.minute else "dd/mm/yyyy"
+                )
     book.properties.creator = "mapgen examples"
     book.properties.created = datetime(2020, 10, 1)
     book.save(path)
@@ -438,8 +565,11 @@ def _fix_zip_times(path: Path) -> None:
         for name, data in members:
             if name == "docProps/core.xml":
                 data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 10, 1, 0, 0, 0)), data,
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(2020, 10, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def main() -> None:

@@ -53,24 +53,52 @@ _GROUP_SUFFIX = re.compile(r"^(?P<name>.+?)\s+(?:n\s+)?(?P<group>\d{1,2})$")
 HEADER_ALIASES: Final[Mapping[str, str]] = {
     **{fold(header): name for name, header in FIELD_HEADERS.items()},
     **{fold(name): name for name in CANONICAL_FIELDS},
-    "aree": "aree", "area di intervento": "aree", "aree di intervento": "aree",
-    "altra area": "aree_altro", "aree altro": "aree_altro",
-    "fonte": "fonti", "fonti": "fonti", "fonti di finanziamento": "fonti",
-    "fonte altro": "fonti_altro", "fonti altro": "fonti_altro", "altra fonte": "fonti_altro",
-    "importo euro": "importo", "importo in euro": "importo",
-    "data di inizio": "data_inizio", "data di fine": "data_fine",
-    "sito": "sito_web", "sito internet": "sito_web",
-    "e mail": "email", "mail": "email", "tel": "telefono",
-    "tipo di ente": "tipo_ente", "denominazione": "denominazione_ente",
+    "aree": "aree",
+    "area di intervento": "aree",
+    "aree di intervento": "aree",
+    "altra area": "aree_altro",
+    "aree altro": "aree_altro",
+    "fonte": "fonti",
+    "fonti": "fonti",
+    "fonti di finanziamento": "fonti",
+    "fonte altro": "fonti_altro",
+    "fonti altro": "fonti_altro",
+    "altra fonte": "fonti_altro",
+    "importo euro": "importo",
+    "importo in euro": "importo",
+    "data di inizio": "data_inizio",
+    "data di fine": "data_fine",
+    "sito": "sito_web",
+    "sito internet": "sito_web",
+    "e mail": "email",
+    "mail": "email",
+    "tel": "telefono",
+    "tipo di ente": "tipo_ente",
+    "denominazione": "denominazione_ente",
 }
 
 #: LimeSurvey's own columns (code style and full-text style), folded.
 ID_HEADERS: Final = ("id", "response id", "id risposta", "id della risposta")
-SUBMIT_HEADERS: Final = ("submitdate", "date submitted", "data invio", "data di invio", "data completamento")
+SUBMIT_HEADERS: Final = (
+    "submitdate",
+    "date submitted",
+    "data invio",
+    "data di invio",
+    "data completamento",
+)
 #: Columns that identify a person or a device: never copied into a record's properties.
-PERSONAL_HEADERS: Final = frozenset({
-    "ipaddr", "ip address", "indirizzo ip", "token", "firstname", "lastname", "first name", "last name",
-})
+PERSONAL_HEADERS: Final = frozenset(
+    {
+        "ipaddr",
+        "ip address",
+        "indirizzo ip",
+        "token",
+        "firstname",
+        "lastname",
+        "first name",
+        "last name",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +172,7 @@ def _family(columns: Sequence[str], base: str) -> list[tuple[int, str]]:
         if parts is not None and (parts[0] == base or fold(parts[0]) == folded):
             found.append((index, parts[1]))
         elif re.fullmatch(r"\w+", base) and column.startswith(base + "_"):
-            found.append((index, column[len(base) + 1:]))
+            found.append((index, column[len(base) + 1 :]))
     return found
 
 
@@ -175,9 +203,11 @@ class _Missing:
         noun = "column named" if count == 1 else "columns named"
         raise InputError(
             f"{self.file}: {count} {noun} in {self.config_file} "
-            f"{'is' if count == 1 else 'are'} not in the file:\n" + "\n".join(self.lines)
+            f"{'is' if count == 1 else 'are'} not in the file:\n"
+            + "\n".join(self.lines)
             + f"\nColumns in the file: {_listing(self.columns)}.\n"
-            f"Fix the names in {self.config_file}, or write a new one with: mapgen init-config {self.file}"
+            f"Fix the names in {self.config_file}, "
+            f"or write a new one with: mapgen init-config {self.file}"
         )
 
 
@@ -200,7 +230,9 @@ def _resolve_group(
     return resolved
 
 
-def layout_from_mapping(columns: Sequence[str], survey: SurveyConfig, *, file: str, config_file: str) -> Layout:
+def layout_from_mapping(
+    columns: Sequence[str], survey: SurveyConfig, *, file: str, config_file: str
+) -> Layout:
     """The layout a mapping describes; every missing column is reported in one error.
 
     Raises
@@ -219,7 +251,7 @@ def layout_from_mapping(columns: Sequence[str], survey: SurveyConfig, *, file: s
         if not (survey.columns.get(required) or any(g.get(required) for g in survey.practices)):
             raise InputError(
                 f"{config_file} maps no column to {required!r}, which every initiative needs. "
-                f"Add {required} = \"<column>\" to [survey.columns] or [[survey.practices]]. "
+                f'Add {required} = "<column>" to [survey.columns] or [[survey.practices]]. '
                 f"Columns in {file}: {_listing(columns)}."
             )
     return _finish(columns, shared, practices, survey)
@@ -266,10 +298,18 @@ def recognise_layout(columns: Sequence[str], survey: SurveyConfig, *, file: str)
             continue  # "Comune 2": not a practice field, kept as a plain property
         found[(field_name, group or 1)].append((index, option))
     _require(found, columns, file)
-    shared = {f: Source(f, FIELD_HEADERS[f], tuple(c)) for (f, g), c in found.items() if f not in PRACTICE_FIELDS}
+    shared = {
+        f: Source(f, FIELD_HEADERS[f], tuple(c))
+        for (f, g), c in found.items()
+        if f not in PRACTICE_FIELDS
+    }
     groups = sorted({g for (f, g) in found if f in PRACTICE_FIELDS})
     practices = tuple(
-        {f: Source(f, FIELD_HEADERS[f], tuple(c)) for (f, gg), c in found.items() if gg == g and f in PRACTICE_FIELDS}
+        {
+            f: Source(f, FIELD_HEADERS[f], tuple(c))
+            for (f, gg), c in found.items()
+            if gg == g and f in PRACTICE_FIELDS
+        }
         for g in groups
     )
     return _finish(columns, shared, practices or ({},), survey)
@@ -309,10 +349,16 @@ def _finish(
     if submit_index is None:
         notes.append("no submitdate column: every response counts as complete")
     contacts = {
-        i for group in (shared, *practices) for s in group.values() if s.field in CONTACT_FIELDS for i, _ in s.columns
+        i
+        for group in (shared, *practices)
+        for s in group.values()
+        if s.field in CONTACT_FIELDS
+        for i, _ in s.columns
     }
     personal = {i for i, c in enumerate(columns) if fold(c) in PERSONAL_HEADERS} | contacts
-    return Layout(dict(shared), practices, id_index, submit_index, frozenset(personal), tuple(notes))
+    return Layout(
+        dict(shared), practices, id_index, submit_index, frozenset(personal), tuple(notes)
+    )
 
 
 def _system_column(columns: Sequence[str], configured: str, known: Sequence[str]) -> int | None:

@@ -25,8 +25,12 @@ __all__ = [
     "split_list",
 ]
 
-_YES: Final = frozenset({"y", "yes", "si", "s", "x", "1", "true", "vero", "selezionato", "checked", "on"})
-_NO: Final = frozenset({"", "n", "no", "0", "false", "falso", "non selezionato", "not selected", "off"})
+_YES: Final = frozenset(
+    {"y", "yes", "si", "s", "x", "1", "true", "vero", "selezionato", "checked", "on"}
+)
+_NO: Final = frozenset(
+    {"", "n", "no", "0", "false", "falso", "non selezionato", "not selected", "off"}
+)
 
 _CURRENCY = re.compile(r"€|\beur(?:o|os|\.)?\b|\beuri\b", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -36,15 +40,28 @@ _EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")
 _MONTHS: Final = {
     name: n
     for n, names in enumerate(
-        (("gennaio", "gen"), ("febbraio", "feb"), ("marzo", "mar"), ("aprile", "apr"),
-         ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto", "ago"),
-         ("settembre", "set", "sett"), ("ottobre", "ott"), ("novembre", "nov"), ("dicembre", "dic")),
+        (
+            ("gennaio", "gen"),
+            ("febbraio", "feb"),
+            ("marzo", "mar"),
+            ("aprile", "apr"),
+            ("maggio", "mag"),
+            ("giugno", "giu"),
+            ("luglio", "lug"),
+            ("agosto", "ago"),
+            ("settembre", "set", "sett"),
+            ("ottobre", "ott"),
+            ("novembre", "nov"),
+            ("dicembre", "dic"),
+        ),
         start=1,
     )
     for name in names
 }
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:,?\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?")
+_DMY = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:,?\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?"
+)
 _WORDS = re.compile(r"(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})")
 #: Day 0 of Excel's serial dates (after its 1900 leap-year bug).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -157,13 +174,12 @@ def _assemble(groups: tuple[str | None, ...], order: str) -> datetime:
         day, month, year = int(first or 0), int(second or 0), int(third or 0)
         if third is not None and len(third) == 2:
             year += 2000 if year < 70 else 1900
-    clock = (int(hour or 0), int(minute or 0), int(second_of_minute or 0))
-    return _checked(year, month, day, *clock)
+    return _checked(year, month, day, int(hour or 0), int(minute or 0), int(second_of_minute or 0))
 
 
-def _checked(year: int, month: int, day: int, *clock: int) -> datetime:
+def _checked(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     try:
-        return datetime(year, month, day, *clock)
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise ValueError("is not a real date (no such day)") from None
 

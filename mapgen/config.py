@@ -45,11 +45,15 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mapgen.errors import ConfigError
 from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
+
+if TYPE_CHECKING:
+    from mapgen._draft import DraftConfig, PlaceNames
+    from mapgen.gazetteer import Gazetteer
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -61,40 +65,52 @@ __all__ = [
     "Config",
     "PreviousConfig",
     "SurveyConfig",
+    "draft_config",
     "load_config",
 ]
 
 #: Canonical field -> the Italian header a tidy spreadsheet uses for it.
-FIELD_HEADERS: Final[Mapping[str, str]] = MappingProxyType({
-    "regione": "Regione",
-    "provincia": "Provincia",
-    "comune": "Comune",
-    "tipo_ente": "Tipo ente",
-    "denominazione_ente": "Denominazione ente",
-    "comuni_associati": "Comuni associati",
-    "titolo": "Titolo",
-    "descrizione": "Descrizione",
-    "aree": "Area",
-    "aree_altro": "Area altro",
-    "destinatari": "Destinatari",
-    "fonti": "Fonte di finanziamento",
-    "fonti_altro": "Fonte di finanziamento altro",
-    "importo": "Importo",
-    "data_inizio": "Data inizio",
-    "data_fine": "Data fine",
-    "sito_web": "Sito web",
-    "referente": "Referente",
-    "email": "Email",
-    "telefono": "Telefono",
-})
+FIELD_HEADERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "regione": "Regione",
+        "provincia": "Provincia",
+        "comune": "Comune",
+        "tipo_ente": "Tipo ente",
+        "denominazione_ente": "Denominazione ente",
+        "comuni_associati": "Comuni associati",
+        "titolo": "Titolo",
+        "descrizione": "Descrizione",
+        "aree": "Area",
+        "aree_altro": "Area altro",
+        "destinatari": "Destinatari",
+        "fonti": "Fonte di finanziamento",
+        "fonti_altro": "Fonte di finanziamento altro",
+        "importo": "Importo",
+        "data_inizio": "Data inizio",
+        "data_fine": "Data fine",
+        "sito_web": "Sito web",
+        "referente": "Referente",
+        "email": "Email",
+        "telefono": "Telefono",
+    }
+)
 
 #: Every field a column can be mapped to, in questionnaire order.
 CANONICAL_FIELDS: Final = tuple(FIELD_HEADERS)
 
 #: Fields that describe one practice (repeated in each practice group).
 PRACTICE_FIELDS: Final = (
-    "titolo", "descrizione", "aree", "aree_altro", "destinatari", "fonti", "fonti_altro",
-    "importo", "data_inizio", "data_fine", "sito_web",
+    "titolo",
+    "descrizione",
+    "aree",
+    "aree_altro",
+    "destinatari",
+    "fonti",
+    "fonti_altro",
+    "importo",
+    "data_inizio",
+    "data_fine",
+    "sito_web",
 )
 
 #: Without these a row cannot become an initiative.
@@ -104,11 +120,13 @@ REQUIRED_FIELDS: Final = ("comune", "titolo")
 LIST_FIELDS: Final = ("aree", "fonti", "comuni_associati", "destinatari")
 
 #: Fields whose values are normalised to a fixed vocabulary.
-VOCABULARIES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
-    "aree": AREAS,
-    "fonti": FUNDING_SOURCES,
-    "tipo_ente": ENTITY_TYPES,
-})
+VOCABULARIES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "aree": AREAS,
+        "fonti": FUNDING_SOURCES,
+        "tipo_ente": ENTITY_TYPES,
+    }
+)
 
 #: Extra property names a previous map may be mapped from (besides the canonical fields).
 PREVIOUS_EXTRA_FIELDS: Final = ("codice_istat",)
@@ -193,6 +211,50 @@ def load_config(path: Path | str) -> Config:
     )
 
 
+def draft_config(
+    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
+) -> DraftConfig:
+    """Write a starter mapping for a real export by recognising its headers.
+
+    Headers are recognised by Italian keywords; bare question codes are placed
+    from their values where these are clear (e-mails, dates, amounts, ticked
+    options, place names). What cannot be placed is left as ``""`` with a TODO.
+
+    Parameters
+    ----------
+    survey
+        The export (CSV or XLSX).
+    sheet
+        XLSX only: the sheet to read; the first by default.
+    gazetteer
+        Place names used to recognise Comune, province and region columns;
+        the shipped gazetteer by default.
+
+    Returns
+    -------
+    DraftConfig
+        The TOML text (``.text``) and what was and was not placed.
+    """
+    from mapgen._draft import draft_mapping
+    from mapgen.gazetteer import load_gazetteer
+    from mapgen.tabular import read_table
+
+    table = read_table(survey, sheet=sheet)
+    return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
+
+
+def _place_names(gazetteer: Gazetteer) -> PlaceNames:
+    from mapgen._draft import PlaceNames
+
+    provinces = {fold(n) for p in gazetteer.provinces for n in (p.name, p.sigla, *p.aliases)}
+    regions = {fold(n) for r in gazetteer.regions for n in (r.name, *r.aliases, *r.name.split("/"))}
+    return PlaceNames(
+        comuni=frozenset(fold(c.name) for c in gazetteer.active()),
+        province=frozenset(provinces),
+        regioni=frozenset(regions),
+    )
+
+
 # --- reading and checking -------------------------------------------------------------------
 
 
@@ -212,13 +274,16 @@ class _Where:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise ConfigError(f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}")
+        raise ConfigError(
+            f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"
+        )
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"{path.name} is not valid TOML: {exc}. Text values need quotes, e.g. comune = \"G01Q03\"."
+            f"{path.name} is not valid TOML: {exc}. "
+            'Text values need quotes, e.g. comune = "G01Q03".'
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
@@ -231,11 +296,15 @@ def _closest(wanted: str, valid: Sequence[str]) -> str:
     return f"; did you mean {folded[found[0]]!r}?" if found else "."
 
 
-def _check_keys(table: Mapping[str, Any], valid: Sequence[str], where: _Where, *, kind: str) -> None:
+def _check_keys(
+    table: Mapping[str, Any], valid: Sequence[str], where: _Where, *, kind: str
+) -> None:
     for key in table:
         if key not in valid:
             listed = ", ".join(valid)
-            raise ConfigError(f"{where}: unknown {kind} {key!r}{_closest(key, valid)} Valid: {listed}.")
+            raise ConfigError(
+                f"{where}: unknown {kind} {key!r}{_closest(key, valid)} Valid: {listed}."
+            )
 
 
 def _table(data: Mapping[str, Any], key: str, where: _Where) -> Mapping[str, Any]:
@@ -263,10 +332,12 @@ def _flag(value: Any, key: str, where: _Where) -> bool:
     return value
 
 
-def _field_map(table: Any, where: _Where, *, valid: Sequence[str] = CANONICAL_FIELDS) -> dict[str, str]:
+def _field_map(
+    table: Any, where: _Where, *, valid: Sequence[str] = CANONICAL_FIELDS
+) -> dict[str, str]:
     """A ``field = "column"`` table, with field names checked."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table of field = \"column\" lines.")
+        raise ConfigError(f'{where} must be a table of field = "column" lines.')
     _check_keys(table, valid, where, kind="field")
     return {key: _text(value, key, where) for key, value in table.items()}
 
@@ -305,15 +376,21 @@ def _choices(value: Any, where: _Where) -> dict[str, Mapping[str, str]]:
     for field_name, table in value.items():
         here = where.sub(f"[survey.choices.{field_name}]")
         if not isinstance(table, dict):
-            raise ConfigError(f"{here} must be a table of code = \"value\" lines.")
-        choices[field_name] = MappingProxyType({
-            str(code): _vocabulary_value(_text(target, str(code), here), field_name, str(code), here)
-            for code, target in table.items()
-        })
+            raise ConfigError(f'{here} must be a table of code = "value" lines.')
+        choices[field_name] = MappingProxyType(
+            {
+                str(code): _vocabulary_value(
+                    _text(target, str(code), here), field_name, str(code), here
+                )
+                for code, target in table.items()
+            }
+        )
     return choices
 
 
-def _check_no_overlap(columns: Mapping[str, str], practices: Sequence[Mapping[str, str]], where: _Where) -> None:
+def _check_no_overlap(
+    columns: Mapping[str, str], practices: Sequence[Mapping[str, str]], where: _Where
+) -> None:
     in_practices = {name for group in practices for name in group}
     both = sorted(set(columns) & in_practices)
     if both:
@@ -347,9 +424,12 @@ def _previous(table: Mapping[str, Any], where: _Where) -> PreviousConfig:
     if isinstance(layers, str):
         layers = [layers]
     if not isinstance(layers, list):
-        raise ConfigError(f"{where}: initiative_layers must be a list of layer names, e.g. [\"Iniziative 2019\"].")
+        raise ConfigError(
+            f'{where}: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].'
+        )
     properties = _field_map(
-        table.get("properties", {}), where.sub("[previous.properties]"),
+        table.get("properties", {}),
+        where.sub("[previous.properties]"),
         valid=CANONICAL_FIELDS + PREVIOUS_EXTRA_FIELDS,
     )
     return PreviousConfig(
@@ -364,7 +444,11 @@ def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
     default = OutputOptions()
     return OutputOptions(
         title=_text(table.get("title", default.title), "title", where) or default.title,
-        include_contacts=_flag(table.get("include_contacts", default.include_contacts), "include_contacts", where),
-        layers_by_area=_flag(table.get("layers_by_area", default.layers_by_area), "layers_by_area", where),
+        include_contacts=_flag(
+            table.get("include_contacts", default.include_contacts), "include_contacts", where
+        ),
+        layers_by_area=_flag(
+            table.get("layers_by_area", default.layers_by_area), "layers_by_area", where
+        ),
         preview=_flag(table.get("preview", default.preview), "preview", where),
     )

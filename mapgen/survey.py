@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -38,19 +38,30 @@ from mapgen import _values
 from mapgen._columns import Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
-from mapgen.model import Initiative, Outcome, Place, RowOutcome, Source as SourceKind, SourceRef
+from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
+from mapgen.model import Source as SourceKind
 from mapgen.tabular import Table, column_letter, read_table
 from mapgen.text import fold
 
-__all__ = ["Problem", "Severity", "SurveyRead", "read_survey"]
+__all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
 
 log = logging.getLogger(__name__)
 
 #: LimeSurvey writes this submitdate for complete responses of surveys without date stamps.
 _UNDATED_SUBMIT = datetime(1980, 1, 1)
 _TEXT_FIELDS = (
-    "regione", "provincia", "comune", "denominazione_ente", "titolo", "descrizione",
-    "aree_altro", "fonti_altro", "sito_web", "referente", "email", "telefono",
+    "regione",
+    "provincia",
+    "comune",
+    "denominazione_ente",
+    "titolo",
+    "descrizione",
+    "aree_altro",
+    "fonti_altro",
+    "sito_web",
+    "referente",
+    "email",
+    "telefono",
 )
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
@@ -112,6 +123,7 @@ class SurveyRead:
     duplicate_of: Mapping[str, str]
     responses: int
     notes: tuple[str, ...] = ()
+    incomplete_rows: tuple[int, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -128,11 +140,12 @@ class SurveyRead:
         return tuple(o for o in self.outcomes if o.outcome is outcome)
 
     def summary(self) -> str:
-        """One line of counts, e.g. ``312 responses: 401 initiatives, 14 excluded, 6 duplicates``."""
+        """One line of counts: ``312 responses: 401 initiatives, 14 excluded, 6 duplicates; …``."""
         excluded = len(self.outcomes_of(Outcome.EXCLUDED))
         duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
         return (
-            f"{self.responses} responses: {len(self.initiatives)} initiatives, {excluded} excluded, "
+            f"{self.responses} responses: {len(self.initiatives)} initiatives, "
+            f"{excluded} excluded, "
             f"{duplicates} duplicates; {len(self.errors)} errors, {len(self.warnings)} warnings"
         )
 
@@ -174,12 +187,16 @@ def read_survey(
     table = read_table(path, sheet=sheet or config.survey.sheet)
     layout = _layout(table, config)
     if table.data_rows == 0:
-        raise InputError(f"{table.name} has a header row but no responses. Export the responses again.")
+        raise InputError(
+            f"{table.name} has a header row but no responses. Export the responses again."
+        )
     reader = _Reader(table, layout, config.survey, include_incomplete)
     for index in range(len(table.rows)):
         reader.read_row(index)
     kept, duplicates, duplicate_of = _drop_duplicates(reader.initiatives)
-    outcomes = sorted([*reader.outcomes, *duplicates], key=lambda o: (o.source.row or 0, o.source.group or 0))
+    outcomes = sorted(
+        [*reader.outcomes, *duplicates], key=lambda o: (o.source.row or 0, o.source.group or 0)
+    )
     return SurveyRead(
         file=table.name,
         format=_describe(table, layout, config),
@@ -189,21 +206,34 @@ def read_survey(
         duplicate_of=MappingProxyType(duplicate_of),
         responses=table.data_rows,
         notes=layout.notes,
+        incomplete_rows=tuple(reader.incomplete_rows),
     )
 
 
 def _layout(table: Table, config: Config) -> Layout:
     if config.survey.mapped:
         config_file = config.path.name if config.path else "the mapping"
-        return layout_from_mapping(table.columns, config.survey, file=table.name, config_file=config_file)
+        return layout_from_mapping(
+            table.columns, config.survey, file=table.name, config_file=config_file
+        )
     return recognise_layout(table.columns, config.survey, file=table.name)
 
 
 def _describe(table: Table, layout: Layout, config: Config) -> str:
-    codes = sum(1 for c in table.columns if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?", c))
+    codes = sum(
+        1 for c in table.columns if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?", c)
+    )
     style = "question codes" if codes > len(table.columns) * 0.8 else "question texts"
-    source = f"mapping {config.path.name}" if config.survey.mapped and config.path else "headers recognised"
-    limesurvey = "LimeSurvey export" if layout.id_index is not None and layout.submit_index is not None else "sheet"
+    source = (
+        f"mapping {config.path.name}"
+        if config.survey.mapped and config.path
+        else "headers recognised"
+    )
+    limesurvey = (
+        "LimeSurvey export"
+        if layout.id_index is not None and layout.submit_index is not None
+        else "sheet"
+    )
     return f"{table.name}: {table.describe()}; {limesurvey} with {style}; {source}"
 
 
@@ -232,7 +262,9 @@ class _Row:
 class _Reader:
     """Turns rows into initiatives, collecting outcomes and problems as it goes."""
 
-    def __init__(self, table: Table, layout: Layout, survey: SurveyConfig, include_incomplete: bool) -> None:
+    def __init__(
+        self, table: Table, layout: Layout, survey: SurveyConfig, include_incomplete: bool
+    ) -> None:
         self.table = table
         self.layout = layout
         self.survey = survey
@@ -240,20 +272,38 @@ class _Reader:
         self.initiatives: list[Initiative] = []
         self.outcomes: list[RowOutcome] = []
         self.problems: list[Problem] = [_table_problem(issue) for issue in table.issues]
+        self.incomplete_rows: list[int] = []
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
 
     # messages
 
-    def problem(self, row: _Row | None, index: int | None, message: str, fix: str, *,
-                value: str = "", error: bool = False, record_id: str = "") -> None:
+    def problem(
+        self,
+        row: _Row | None,
+        index: int | None,
+        message: str,
+        fix: str,
+        *,
+        value: str = "",
+        error: bool = False,
+        record_id: str = "",
+    ) -> None:
         column = self.table.columns[index] if index is not None else ""
-        self.problems.append(Problem(
-            file=self.table.name, row=row.number if row else None, column=column, value=value,
-            message=message, fix=fix, severity=Severity.ERROR if error else Severity.WARNING,
-            record_id=record_id, letter=column_letter(index) if index is not None else "",
-        ))
+        self.problems.append(
+            Problem(
+                file=self.table.name,
+                row=row.number if row else None,
+                column=column,
+                value=value,
+                message=message,
+                fix=fix,
+                severity=Severity.ERROR if error else Severity.WARNING,
+                record_id=record_id,
+                letter=column_letter(index) if index is not None else "",
+            )
+        )
 
     def ref(self, row: _Row, group: int) -> SourceRef:
         return SourceRef(SourceKind.SURVEY, self.table.name, row=row.number, group=group)
@@ -271,13 +321,20 @@ class _Reader:
         if row is None:
             return
         shared = self._parse_fields(row, self.layout.shared)
-        filled = [(n, group) for n, group in enumerate(self.layout.practices, start=1) if self._filled(row, group)]
-        if not filled:
+        filled = [
+            (n, group)
+            for n, group in enumerate(self.layout.practices, start=1)
+            if self._filled(row, group)
+        ]
+        if not row.complete and (not self.include_incomplete or not filled):
+            self._exclude_incomplete(row, shared, [n for n, _ in filled])
+        elif not filled:
             self._no_practice(row, shared)
-            return
-        for group_number, group in filled:
-            practice = {**shared, **self._parse_fields(row, group)}
-            self._emit(row, group_number, practice)
+        elif not shared.get("comune") and "comune" in self.layout.shared:
+            self._no_comune(row, shared, [n for n, _ in filled])
+        else:
+            for group_number, group in filled:
+                self._emit(row, group_number, {**shared, **self._parse_fields(row, group)})
 
     def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
         row = _Row(index, cells, "", None, True)
@@ -299,14 +356,21 @@ class _Reader:
         if re.fullmatch(r"\d+(?:\.0+)?", text):
             text = str(int(float(text)))
         elif not text:
-            self.problem(row, index, "the response id is empty; the row's records are numbered by row.",
-                         "Fill the id, or leave the row as it is.")
+            self.problem(
+                row,
+                index,
+                "the response id is empty; the row's records are numbered by row.",
+                "Fill the id, or leave the row as it is.",
+            )
             text = f"row{row.number}"
         if text in self._ids:
             self.problem(
-                row, index, f"response id {text!r} is also on row {self._ids[text]}; this row is not read.",
+                row,
+                index,
+                f"response id {text!r} is also on row {self._ids[text]}; this row is not read.",
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
-                value=text, error=True,
+                value=text,
+                error=True,
             )
             return ""
         self._ids[text] = row.number
@@ -316,8 +380,13 @@ class _Reader:
         try:
             when = _values.parse_datetime(text, excel_serial=self.table.format == "xlsx")
         except ValueError as exc:
-            self.problem(row, index, f"{text!r} {exc}; the response still counts as complete.",
-                         "Write the date as dd/mm/yyyy hh:mm.", value=text)
+            self.problem(
+                row,
+                index,
+                f"{text!r} {exc}; the response still counts as complete.",
+                "Write the date as dd/mm/yyyy hh:mm.",
+                value=text,
+            )
             return None
         return None if when == _UNDATED_SUBMIT else when
 
@@ -326,77 +395,167 @@ class _Reader:
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
             row.cells[i].strip() and not (option and _values.is_no(row.cells[i]))
-            for source in own.values() for i, option in source.columns
+            for source in own.values()
+            for i, option in source.columns
         )
 
     # outcomes
 
-    def _exclude(self, row: _Row, group: int, values: Mapping[str, Any], reason: str, fix: str) -> None:
-        self.outcomes.append(RowOutcome(
-            source=self.ref(row, group), record_id=self.record_id(row, group), typed=_place(values),
-            outcome=Outcome.EXCLUDED, titolo=str(values.get("titolo", "")), reason=reason, fix=fix,
-        ))
+    def _exclude(
+        self, row: _Row, group: int, values: Mapping[str, Any], reason: str, fix: str
+    ) -> None:
+        self.outcomes.append(
+            RowOutcome(
+                source=self.ref(row, group),
+                record_id=self.record_id(row, group),
+                typed=_place(values),
+                outcome=Outcome.EXCLUDED,
+                titolo=str(values.get("titolo", "")),
+                reason=reason,
+                fix=fix,
+            )
+        )
+
+    def _exclude_incomplete(
+        self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]
+    ) -> None:
+        self.incomplete_rows.append(row.number)
+        if not groups:
+            self._exclude(
+                row,
+                1,
+                shared,
+                "Risposta incompleta (submitdate vuoto), nessuna pratica compilata.",
+                "Nessuna azione: la risposta non è stata inviata.",
+            )
+        for group in groups:
+            values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            self._exclude(
+                row,
+                group,
+                values,
+                "Risposta incompleta (submitdate vuoto): esclusa.",
+                "Per includerla usare --include-incomplete.",
+            )
+
+    def _parse_quietly(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
+        """Parse without reporting problems (for rows that are excluded anyway)."""
+        kept = len(self.problems)
+        values = self._parse_fields(row, sources)
+        del self.problems[kept:]
+        return values
 
     def _no_practice(self, row: _Row, shared: Mapping[str, Any]) -> None:
-        if not row.complete and not self.include_incomplete:
-            self._exclude(row, 1, shared, "Risposta incompleta (submitdate vuoto), nessuna pratica compilata.",
-                          "Nessuna azione: la risposta non è stata inviata.")
-            return
-        self.problem(row, None, "the response describes no practice (every practice column is empty).",
-                     "Fill at least the title of one practice, or delete the row.", error=True,
-                     record_id=self.record_id(row, 1))
-        self._exclude(row, 1, shared, "Nessuna pratica compilata nella risposta.",
-                      "Compilare almeno il titolo di una pratica.")
+        self.problem(
+            row,
+            None,
+            "the response describes no practice (every practice column is empty).",
+            "Fill at least the title of one practice, or delete the row.",
+            error=True,
+            record_id=self.record_id(row, 1),
+        )
+        self._exclude(
+            row,
+            1,
+            shared,
+            "Nessuna pratica compilata nella risposta.",
+            "Compilare almeno il titolo di una pratica.",
+        )
+
+    def _no_comune(self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]) -> None:
+        index = self.layout.shared["comune"].columns[0][0]
+        count = f"its {len(groups)} practices" if len(groups) > 1 else "its practice"
+        self.problem(
+            row,
+            index,
+            f"the response has no Comune, so {count} cannot be placed on the map.",
+            "Fill the Comune in the spreadsheet.",
+            error=True,
+            record_id=self.record_id(row, groups[0]),
+        )
+        for group in groups:
+            values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            self._exclude(
+                row,
+                group,
+                values,
+                "Manca il Comune: la pratica non può essere mappata.",
+                f"Indicare il Comune nella riga {row.number} del file.",
+            )
 
     def _emit(self, row: _Row, group: int, values: Mapping[str, Any]) -> None:
         record_id = self.record_id(row, group)
-        if not row.complete and not self.include_incomplete:
-            self._exclude(row, group, values, "Risposta incompleta (submitdate vuoto): esclusa.",
-                          "Per includerla usare --include-incomplete.")
-            return
         missing = [name for name in ("comune", "titolo") if not values.get(name)]
         for name in missing:
             self._report_missing(row, group, name, record_id)
         if missing:
             what = " e ".join({"comune": "Comune", "titolo": "titolo"}[m] for m in missing)
-            self._exclude(row, group, values, f"Manca il {what}: la pratica non può essere mappata.",
-                          f"Compilare {what} nella riga {row.number} del file.")
+            self._exclude(
+                row,
+                group,
+                values,
+                f"Manca il {what}: la pratica non può essere mappata.",
+                f"Compilare {what} nella riga {row.number} del file.",
+            )
             return
         self.initiatives.append(self._initiative(row, group, values, record_id))
 
+    def _source_of(self, group: int, name: str) -> Source | None:
+        return self.layout.practices[group - 1].get(name) or self.layout.shared.get(name)
+
     def _report_missing(self, row: _Row, group: int, name: str, record_id: str) -> None:
-        source = (self.layout.practices[group - 1].get(name) if self.layout.practices else None) \
-            or self.layout.shared.get(name)
+        source = self._source_of(group, name)
         index = source.columns[0][0] if source else None
         which = f"practice {group}" if len(self.layout.practices) > 1 else "the practice"
         label = {"comune": "Comune", "titolo": "title"}[name]
-        self.problem(row, index, f"{which} has no {label}, so it cannot be placed on the map.",
-                     f"Fill the {label} in the spreadsheet.", error=True, record_id=record_id)
+        self.problem(
+            row,
+            index,
+            f"{which} has no {label}, so it cannot be placed on the map.",
+            f"Fill the {label} in the spreadsheet.",
+            error=True,
+            record_id=record_id,
+        )
 
-    def _initiative(self, row: _Row, group: int, values: Mapping[str, Any], record_id: str) -> Initiative:
-        self._check_dates(row, values, record_id)
+    def _initiative(
+        self, row: _Row, group: int, values: Mapping[str, Any], record_id: str
+    ) -> Initiative:
+        self._check_dates(row, group, values, record_id)
         fields = {name: values[name] for name in _INITIATIVE_FIELDS if name in values}
         return Initiative(
-            record_id=record_id, edition=self.survey.edition, source=self.ref(row, group),
-            place=_place(values), submitted=row.submitted, properties=self._properties(row, group),
+            record_id=record_id,
+            edition=self.survey.edition,
+            source=self.ref(row, group),
+            place=_place(values),
+            submitted=row.submitted,
+            properties=self._properties(row, group),
             **fields,
         )
 
     def _properties(self, row: _Row, group: int) -> Mapping[str, str]:
         """Every column of the row except personal ones and those of other practice groups."""
-        others = set().union(*(cols for n, cols in enumerate(self._group_columns, start=1) if n != group))
+        others = set().union(
+            *(cols for n, cols in enumerate(self._group_columns, start=1) if n != group)
+        )
         skip = others | self.layout.personal
-        return MappingProxyType({
-            column: row.cells[i] for i, column in enumerate(self.table.columns) if i not in skip
-        })
+        return MappingProxyType(
+            {column: row.cells[i] for i, column in enumerate(self.table.columns) if i not in skip}
+        )
 
-    def _check_dates(self, row: _Row, values: Mapping[str, Any], record_id: str) -> None:
+    def _check_dates(
+        self, row: _Row, group: int, values: Mapping[str, Any], record_id: str
+    ) -> None:
         start, end = values.get("data_inizio"), values.get("data_fine")
         if isinstance(start, date) and isinstance(end, date) and end < start:
-            source = self.layout.practices[0].get("data_fine") if self.layout.practices else None
+            source = self._source_of(group, "data_fine")
             index = source.columns[0][0] if source else None
-            self.problem(row, index, f"the end date {end.isoformat()} is before the start date {start.isoformat()}.",
-                         "Check the two dates (both are kept as written).", record_id=record_id)
+            self.problem(
+                row,
+                index,
+                f"the end date {end.isoformat()} is before the start date {start.isoformat()}.",
+                "Check the two dates (both are kept as written).",
+                record_id=record_id,
+            )
 
     # fields
 
@@ -418,26 +577,35 @@ class _Reader:
         return next((v for k, v in table.items() if fold(k) == folded), None)
 
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
+        """Plain text; sub-columns are joined (ticked ones by their option's label)."""
         parts = []
         for _, option, text in self._cells(row, source):
             if option and _values.is_yes(text):
-                text = self._choice(source.field, option) or option
-            elif option and _values.is_no(text):
-                continue
-            parts.append(self._choice(source.field, text) or text if text else "")
-        text = "; ".join(p for p in parts if p)
+                parts.append(self._choice(source.field, option) or option)
+            elif text and not (option and _values.is_no(text)):
+                parts.append(self._choice(source.field, text) or text)
+        text = "; ".join(parts)
         self._check_contact(row, source, text)
         return {source.field: text}
 
     def _check_contact(self, row: _Row, source: Source, text: str) -> None:
         index = source.columns[0][0]
         if source.field == "email" and text and "@" not in text:
-            self.problem(row, index, f"{text!r} is not an e-mail address; it is kept as written.",
-                         "Write an address such as nome@comune.it.", value=text)
+            self.problem(
+                row,
+                index,
+                f"{text!r} is not an e-mail address; it is kept as written.",
+                "Write an address such as nome@comune.it.",
+                value=text,
+            )
         if source.field == "telefono" and _EXCEL_SCIENTIFIC.search(text):
-            self.problem(row, index, f"{text!r} is a phone number that Excel turned into a rounded number.",
-                         "Take the number from the original export, or format the column as text in Excel.",
-                         value=text)
+            self.problem(
+                row,
+                index,
+                f"{text!r} is a phone number that Excel turned into a rounded number.",
+                "Take the number from the original export, or format the column as text in Excel.",
+                value=text,
+            )
 
     def _list(self, row: _Row, source: Source) -> list[str]:
         items: list[str] = []
@@ -460,7 +628,11 @@ class _Reader:
         chosen: list[str] = []
         other: list[str] = []
         for index, option, text in self._cells(row, source):
-            if not text or (option and _values.is_no(text)) or option.casefold().endswith("comment"):
+            if (
+                not text
+                or (option and _values.is_no(text))
+                or option.casefold().endswith("comment")
+            ):
                 continue
             if option and fold(option) in ("other", "altro") and not _values.is_yes(text):
                 chosen.append("altro")
@@ -473,9 +645,14 @@ class _Reader:
                 if value is None:
                     other.append(label)
         order = VOCABULARIES[name]
-        return {name: tuple(v for v in order if v in chosen), f"{name}_altro": "; ".join(dict.fromkeys(other))}
+        return {
+            name: tuple(v for v in order if v in chosen),
+            f"{name}_altro": "; ".join(dict.fromkeys(other)),
+        }
 
-    def _resolve_option(self, row: _Row, index: int, name: str, label: str, ticked_column: bool) -> str | None:
+    def _resolve_option(
+        self, row: _Row, index: int, name: str, label: str, ticked_column: bool
+    ) -> str | None:
         value = self._choice(name, label) or _values.match_vocabulary(name, label)
         if value is not None:
             return value
@@ -484,12 +661,22 @@ class _Reader:
             if (index, label) in self._reported_options:
                 return None
             self._reported_options.add((index, label))
-            self.problem(None, index, f"option {label!r} is not one of {name}'s values ({listed}); "
-                         "ticked cells are kept as 'altro'.",
-                         f"Add {label} = \"<value>\" under [survey.choices.{name}] in the mapping.", value=label)
+            self.problem(
+                None,
+                index,
+                f"option {label!r} is not one of {name}'s values ({listed}); "
+                "ticked cells are kept as 'altro'.",
+                f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
+                value=label,
+            )
             return None
-        self.problem(row, index, f"{label!r} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
-                     f"Write one of the values, or add it under [survey.choices.{name}].", value=label)
+        self.problem(
+            row,
+            index,
+            f"{label!r} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
+            f"Write one of the values, or add it under [survey.choices.{name}].",
+            value=label,
+        )
         return None
 
     def _entity(self, row: _Row, source: Source) -> dict[str, Any]:
@@ -499,9 +686,13 @@ class _Reader:
         value = self._choice("tipo_ente", text) or _values.match_vocabulary("tipo_ente", text)
         if value is None:
             listed = ", ".join(VOCABULARIES["tipo_ente"])
-            self.problem(row, source.columns[0][0], f"{text!r} is not a type of entity ({listed}); kept as written.",
-                         "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
-                         value=text)
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} is not a type of entity ({listed}); kept as written.",
+                "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
+                value=text,
+            )
         return {"tipo_ente": value or text}
 
     def _amount(self, row: _Row, source: Source) -> dict[str, Any]:
@@ -511,9 +702,14 @@ class _Reader:
         try:
             return {"importo": _values.parse_amount(text, plain_first=self.table.format == "xlsx")}
         except ValueError as exc:
-            self.problem(row, source.columns[0][0], f"{text!r} {exc}; the amount is left empty.",
-                         "Write a number in euro such as 12.500,00 (the text stays in the record's properties).",
-                         value=text)
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} {exc}; the amount is left empty.",
+                "Write a number in euro such as 12.500,00 "
+                "(the text stays in the record's properties).",
+                value=text,
+            )
             return {"importo": None}
 
     def _date(self, row: _Row, source: Source) -> dict[str, Any]:
@@ -521,10 +717,17 @@ class _Reader:
         if not text:
             return {source.field: None}
         try:
-            return {source.field: _values.parse_date(text, excel_serial=self.table.format == "xlsx")}
+            return {
+                source.field: _values.parse_date(text, excel_serial=self.table.format == "xlsx")
+            }
         except ValueError as exc:
-            self.problem(row, source.columns[0][0], f"{text!r} {exc}; the date is left empty.",
-                         "Write the date as dd/mm/yyyy, e.g. 15/01/2020.", value=text)
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} {exc}; the date is left empty.",
+                "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
+                value=text,
+            )
             return {source.field: None}
 
 
@@ -539,9 +742,23 @@ _PARSERS = {
     "data_fine": _Reader._date,
 }
 _INITIATIVE_FIELDS = (
-    "titolo", "descrizione", "aree", "aree_altro", "destinatari", "fonti", "fonti_altro", "importo",
-    "data_inizio", "data_fine", "sito_web", "tipo_ente", "denominazione_ente", "comuni_associati",
-    "referente", "email", "telefono",
+    "titolo",
+    "descrizione",
+    "aree",
+    "aree_altro",
+    "destinatari",
+    "fonti",
+    "fonti_altro",
+    "importo",
+    "data_inizio",
+    "data_fine",
+    "sito_web",
+    "tipo_ente",
+    "denominazione_ente",
+    "comuni_associati",
+    "referente",
+    "email",
+    "telefono",
 )
 
 
@@ -554,7 +771,9 @@ def _place(values: Mapping[str, Any]) -> Place:
 
 
 def _table_problem(issue: Any) -> Problem:
-    return Problem(file=issue.file, row=issue.row, column=issue.column, value="", message=issue.message, fix="")
+    return Problem(
+        file=issue.file, row=issue.row, column=issue.column, value="", message=issue.message, fix=""
+    )
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -583,7 +802,9 @@ def _drop_duplicates(
         for cluster in _by_province(same):
             latest = max(cluster, key=_latest)
             dropped.update({r.record_id: latest for r in cluster if r is not latest})
-    outcomes = [_duplicate_outcome(r, dropped[r.record_id]) for r in records if r.record_id in dropped]
+    outcomes = [
+        _duplicate_outcome(r, dropped[r.record_id]) for r in records if r.record_id in dropped
+    ]
     kept = [r for r in records if r.record_id not in dropped]
     return kept, outcomes, {rid: latest.record_id for rid, latest in dropped.items()}
 
@@ -593,9 +814,19 @@ def _by_province(records: list[Initiative]) -> list[list[Initiative]]:
     clusters: list[list[Initiative]] = []
     for record in records:
         province = fold(record.place.provincia)
-        home = next((c for c in clusters if all(
-            not province or not fold(r.place.provincia) or fold(r.place.provincia) == province for r in c
-        )), None)
+        home = next(
+            (
+                c
+                for c in clusters
+                if all(
+                    not province
+                    or not fold(r.place.provincia)
+                    or fold(r.place.provincia) == province
+                    for r in c
+                )
+            ),
+            None,
+        )
         if home is None:
             clusters.append([record])
         else:
@@ -605,8 +836,36 @@ def _by_province(records: list[Initiative]) -> list[list[Initiative]]:
 
 def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
     return RowOutcome(
-        source=record.source, record_id=record.record_id, typed=record.place, outcome=Outcome.DUPLICATE,
+        source=record.source,
+        record_id=record.record_id,
+        typed=record.place,
+        outcome=Outcome.DUPLICATE,
         titolo=record.titolo,
-        reason=f"Inviata due volte: tenuta la risposta più recente (riga {kept.source.row}, {kept.record_id}).",
+        reason="Inviata due volte: tenuta la risposta più recente "
+        f"(riga {kept.source.row}, {kept.record_id}).",
         fix="Nessuna azione, se la risposta tenuta è quella giusta.",
     )
+
+
+# --- the validation report -----------------------------------------------------------------------
+
+
+def validation_report(result: SurveyRead) -> list[str]:
+    """The lines ``mapgen validate`` prints: format, problems, exclusions, then the counts."""
+    lines = [result.format]
+    lines += [f"Note: {note}." for note in result.notes]
+    lines += [f"{p.severity.value}: {p}" for p in result.problems]
+    if result.incomplete_rows:
+        rows = ", ".join(map(str, result.incomplete_rows))
+        lines.append(
+            f"Incomplete responses excluded (rows {rows}); use --include-incomplete to keep them."
+        )
+    row_of = {i.record_id: i.source.row for i in result.initiatives}
+    for outcome in result.outcomes_of(Outcome.DUPLICATE):
+        kept = result.duplicate_of[outcome.record_id]
+        lines.append(
+            f"Duplicate: row {outcome.source.row} ({outcome.record_id}, {outcome.titolo!r}) "
+            f"was sent again on row {row_of[kept]} ({kept}); the latest is kept."
+        )
+    lines.append(result.summary() + ".")
+    return lines

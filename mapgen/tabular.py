@@ -120,7 +120,7 @@ class Table:
         return sum(1 for row in self.rows if any(cell.strip() for cell in row))
 
     def describe(self) -> str:
-        """One line saying what was detected, e.g. ``CSV, Windows-1252, separator ';', 120 rows``."""
+        """What was detected, e.g. ``CSV, Windows-1252, separator ';', 120 rows``."""
         if self.format == "xlsx":
             return f"XLSX, sheet {self.sheet!r}, {self.data_rows} rows"
         separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
@@ -181,7 +181,9 @@ def _read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
     if not data.strip(b" \t\r\n\x00"):
-        raise UnreadableFileError(f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}")
+        raise UnreadableFileError(
+            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+        )
     return data
 
 
@@ -189,7 +191,9 @@ def _refuse_known_binaries(path: Path, data: bytes) -> None:
     """Stop early, and say what the file is, for the usual wrong files."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            hint = "Open it in Excel and save it as .xlsx or CSV." if "xls" in what else _EXPORT_AGAIN
+            hint = (
+                "Open it in Excel and save it as .xlsx or CSV." if "xls" in what else _EXPORT_AGAIN
+            )
             raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
@@ -231,7 +235,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     )
     for bom, codec, name in boms:
         if data.startswith(bom):
-            return _decode_strict(data[len(bom):], codec, name, path), name
+            return _decode_strict(data[len(bom) :], codec, name, path), name
     bomless_utf16 = _utf16_without_bom(data)
     if bomless_utf16:
         codec, name = bomless_utf16
@@ -316,7 +320,9 @@ def _read_csv(path: Path, data: bytes) -> Table:
         records = _parse(text, delimiter)
     except csv.Error as exc:  # pragma: no cover - strict=False makes this very rare
         raise UnreadableFileError(f"{path.name} is not a readable CSV file ({exc}).") from exc
-    cells = [[cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records]
+    cells = [
+        [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
+    ]
     return _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
 
 
@@ -394,7 +400,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         ) from exc
     if not any(any(cell.strip() for cell in row) for row in values):
         others = [n for n in book.sheetnames if n != title]
-        hint = f" Choose the sheet with the responses with --sheet ({', '.join(map(repr, others))})." if others else ""
+        hint = (
+            f" Choose the sheet with the responses with --sheet ({', '.join(map(repr, others))})."
+            if others
+            else ""
+        )
         raise UnreadableFileError(f"{path.name}: sheet {title!r} is empty.{hint}")
     return _build(path, values, fmt="xlsx", sheet=title)
 
@@ -403,7 +413,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
 
 
 def _trim(records: list[list[str]]) -> list[list[str]]:
-    """Drop leading-and-trailing blank rows' tail and the empty columns Excel leaves on the right."""
+    """Drop trailing blank rows and the empty columns Excel leaves on the right."""
     while records and not any(cell.strip() for cell in records[-1]):
         records.pop()
     width = max((len(r) for r in records), default=0)
@@ -432,34 +442,56 @@ def _unique(names: list[str], file: str) -> tuple[list[str], list[TableIssue]]:
             continue
         renamed = f"{name} ({seen[name]})"
         unique.append(renamed)
-        issues.append(TableIssue(
-            file, 1, name, f"the header appears more than once; occurrence {seen[name]} is read as {renamed!r}."
-        ))
+        issues.append(
+            TableIssue(
+                file,
+                1,
+                name,
+                f"the header appears more than once; occurrence {seen[name]} "
+                f"is read as {renamed!r}.",
+            )
+        )
     return unique, issues
 
 
-def _fit_rows(rows: list[list[str]], width: int, file: str) -> tuple[list[list[str]], list[TableIssue]]:
+def _fit_rows(
+    rows: list[list[str]], width: int, file: str
+) -> tuple[list[list[str]], list[TableIssue]]:
     """Make every row exactly ``width`` cells; say so when non-blank cells had to be dropped."""
     fitted: list[list[str]] = []
     issues: list[TableIssue] = []
     for index, row in enumerate(rows):
         extra = [cell for cell in row[width:] if cell.strip()]
         if extra:
-            issues.append(TableIssue(
-                file, index + 2, "",
-                f"the row has {len(row)} cells but the header has {width}; {len(extra)} non-blank "
-                f"cell(s) past the last column are not read (first: {extra[0][:40]!r}). "
-                "A separator inside an unquoted cell shifts the columns: check the row.",
-            ))
+            issues.append(
+                TableIssue(
+                    file,
+                    index + 2,
+                    "",
+                    f"the row has {len(row)} cells but the header has {width}; "
+                    f"{len(extra)} non-blank "
+                    f"cell(s) past the last column are not read (first: {extra[0][:40]!r}). "
+                    "A separator inside an unquoted cell shifts the columns: check the row.",
+                )
+            )
         fitted.append((row + [""] * width)[:width])
     return fitted, issues
 
 
-def _build(path: Path, records: list[list[str]], *, fmt: str, encoding: str = "",
-           delimiter: str = "", sheet: str = "") -> Table:
+def _build(
+    path: Path,
+    records: list[list[str]],
+    *,
+    fmt: str,
+    encoding: str = "",
+    delimiter: str = "",
+    sheet: str = "",
+) -> Table:
     records = _trim(records)
     if not records:
-        raise UnreadableFileError(f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}")
+        raise UnreadableFileError(
+            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+        )
     header, *rows = records
     columns, issues = _unique(_clean_header(header), path.name)
     rows, row_issues = _fit_rows(rows, len(columns), path.name)
