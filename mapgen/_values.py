@@ -177,7 +177,9 @@ def _assemble(groups: tuple[str | None, ...], order: str) -> datetime:
     return _checked(year, month, day, int(hour or 0), int(minute or 0), int(second_of_minute or 0))
 
 
-def _checked(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+def _checked(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError:
