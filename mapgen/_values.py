@@ -19,6 +19,7 @@ __all__ = [
     "is_no",
     "is_yes",
     "match_vocabulary",
+    "other_text",
     "parse_amount",
     "parse_date",
     "parse_datetime",
@@ -108,15 +109,16 @@ def parse_amount(text: str, *, plain_first: bool = False) -> float:
 
     A lone ``.`` followed by groups of three digits is the Italian thousands
     separator (``12.500`` is 12500); a lone ``,`` is the decimal comma. With
-    ``plain_first`` (numbers stored by Excel) ``1.234`` is read as a plain number.
+    ``plain_first`` (cells of an XLSX, where numbers are stored as numbers) a
+    bare ``1.234`` is the number 1.234, not 1234.
     """
+    if plain_first and _PLAIN_NUMBER.fullmatch(text.strip()):
+        return _to_float(text.strip())
     cleaned = _CURRENCY.sub("", text)
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", cleaned).strip(".,;:-=") if cleaned.strip() else ""
     cleaned = cleaned.lstrip("+")
     if not cleaned:
         raise ValueError("is not an amount in euro")
-    if plain_first and _PLAIN_NUMBER.fullmatch(cleaned):
-        return float(cleaned)
     return _to_float(_normalise_separators(cleaned))
 
 
@@ -197,6 +199,15 @@ def split_list(text: str) -> list[str]:
             pieces = pieces[:-1] + last_two
         items.extend(p.strip(" \t-•*·") for p in pieces)
     return [item for item in items if item]
+
+
+_OTHER_WITH_TEXT = re.compile(r"^(?:altr[oaie]|other)\s*[:(\-–]\s*(?P<text>.+?)\)?$", re.IGNORECASE)
+
+
+def other_text(label: str) -> str | None:
+    """The text of ``altro: tempo libero`` / ``Altro (sport)``; None for any other label."""
+    match = _OTHER_WITH_TEXT.match(label.strip())
+    return match.group("text").strip() if match else None
 
 
 def match_vocabulary(field: str, label: str) -> str | None:

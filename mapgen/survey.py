@@ -219,22 +219,34 @@ def _layout(table: Table, config: Config) -> Layout:
     return recognise_layout(table.columns, config.survey, file=table.name)
 
 
+_LIMESURVEY_COLUMNS = frozenset(
+    {
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "last page",
+        "start language",
+        "ultima pagina",
+        "lingua iniziale",
+    }
+)
+
+
 def _describe(table: Table, layout: Layout, config: Config) -> str:
-    codes = sum(
-        1 for c in table.columns if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?", c)
-    )
-    style = "question codes" if codes > len(table.columns) * 0.8 else "question texts"
-    source = (
-        f"mapping {config.path.name}"
-        if config.survey.mapped and config.path
-        else "headers recognised"
-    )
-    limesurvey = (
-        "LimeSurvey export"
-        if layout.id_index is not None and layout.submit_index is not None
-        else "sheet"
-    )
-    return f"{table.name}: {table.describe()}; {limesurvey} with {style}; {source}"
+    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
+    kind = "spreadsheet"
+    if layout.submit_index is not None and any(
+        fold(c) in _LIMESURVEY_COLUMNS for c in table.columns
+    ):
+        code_like = r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?"
+        codes = sum(1 for c in table.columns if re.fullmatch(code_like, c))
+        style = "question codes" if codes > len(table.columns) * 0.8 else "question texts"
+        kind = f"LimeSurvey export, {style}"
+    if config.survey.mapped:
+        source = f"mapping {config.path.name}" if config.path else "mapping"
+    else:
+        source = "columns recognised by name"
+    return f"{table.name}: {table.describe()}; {kind}; {source}"
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
@@ -628,11 +640,8 @@ class _Reader:
         chosen: list[str] = []
         other: list[str] = []
         for index, option, text in self._cells(row, source):
-            if (
-                not text
-                or (option and _values.is_no(text))
-                or option.casefold().endswith("comment")
-            ):
+            skip = _values.is_no(text) if option else not text
+            if skip or option.casefold().endswith("comment"):
                 continue
             if option and fold(option) in ("other", "altro") and not _values.is_yes(text):
                 chosen.append("altro")
@@ -640,10 +649,15 @@ class _Reader:
                 continue
             labels = [option] if option and _values.is_yes(text) else _values.split_list(text)
             for label in labels:
-                value = self._resolve_option(row, index, name, label, bool(option))
+                typed_other = _values.other_text(label)
+                value = (
+                    "altro"
+                    if typed_other
+                    else self._resolve_option(row, index, name, label, bool(option))
+                )
                 chosen.append(value or "altro")
-                if value is None:
-                    other.append(label)
+                if value is None or typed_other:
+                    other.append(typed_other or label)
         order = VOCABULARIES[name]
         return {
             name: tuple(v for v in order if v in chosen),
