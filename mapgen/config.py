@@ -128,8 +128,12 @@ VOCABULARIES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     }
 )
 
-#: Extra property names a previous map may be mapped from (besides the canonical fields).
-PREVIOUS_EXTRA_FIELDS: Final = ("codice_istat",)
+#: Fields of ``[previous.properties]``, named as :mod:`mapgen.umap_layer` names them (the
+#: Italian headers); the snake_case names (``data_inizio``) are accepted too.
+PREVIOUS_FIELDS: Final = (
+    *(header for name, header in FIELD_HEADERS.items() if not name.endswith("_altro")),
+    "Anno",
+)
 
 _SECTIONS = ("survey", "previous", "output")
 _SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
@@ -427,16 +431,31 @@ def _previous(table: Mapping[str, Any], where: _Where) -> PreviousConfig:
         raise ConfigError(
             f'{where}: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].'
         )
-    properties = _field_map(
-        table.get("properties", {}),
-        where.sub("[previous.properties]"),
-        valid=CANONICAL_FIELDS + PREVIOUS_EXTRA_FIELDS,
+    properties = _previous_properties(
+        table.get("properties", {}), where.sub("[previous.properties]")
     )
     return PreviousConfig(
         edition=_year(table.get("edition", PreviousConfig().edition), "edition", where),
         initiative_layers=tuple(_text(name, "initiative_layers", where) for name in layers),
         properties=MappingProxyType(properties),
     )
+
+
+def _previous_properties(table: Any, where: _Where) -> dict[str, str]:
+    """``field = "property"`` lines; fields as snake_case or Italian header, keyed by the header."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where} must be a table of field = "property" lines.')
+    by_fold = {fold(h): h for h in PREVIOUS_FIELDS}
+    by_fold.update(
+        {fold(n): FIELD_HEADERS[n] for n in FIELD_HEADERS if FIELD_HEADERS[n] in PREVIOUS_FIELDS}
+    )
+    names = [*PREVIOUS_FIELDS]
+    properties: dict[str, str] = {}
+    for key, value in table.items():
+        if fold(key) not in by_fold:
+            _check_keys({key: value}, names, where, kind="field")
+        properties[by_fold[fold(key)]] = _text(value, key, where)
+    return properties
 
 
 def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
