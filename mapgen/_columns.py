@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _SUB = re.compile(r"^(?P<base>.*?)\s*\[(?P<sub>[^\[\]]*)\]$")
+_RENAMED = re.compile(r"^(?P<name>.*\])\s*\((?P<group>\d{1,2})\)$")
 _GROUP_SUFFIX = re.compile(r"^(?P<name>.+?)\s+(?:n\s+)?(?P<group>\d{1,2})$")
 
 #: Folded header -> field, for tidy spreadsheets (besides the names in FIELD_HEADERS).
@@ -149,7 +150,10 @@ def closest_column(wanted: str, columns: Sequence[str]) -> str | None:
     folded: dict[str, str] = {}
     for column in columns:
         folded.setdefault(fold(column), column)
-    found = get_close_matches(fold(wanted), list(folded), n=1, cutoff=0.6)
+    target = fold(wanted)
+    # "Titolo" is closest to "Titolo della pratica": the same words first, then similar spelling
+    containing = [f for f in folded if re.search(rf"\b{re.escape(target)}\b", f)]
+    found = containing or get_close_matches(target, list(folded), n=1, cutoff=0.6)
     return folded[found[0]] if found else None
 
 
@@ -288,12 +292,17 @@ def recognise_layout(columns: Sequence[str], survey: SurveyConfig, *, file: str)
     """
     found: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
     for index, header in enumerate(columns):
-        parts = split_subcolumn(header)
-        base, option = parts if parts else (header, "")
+        # "Area [Altro] (2)": a repeated header renamed by the table reader is group 2
+        renamed = _RENAMED.match(header)
+        name = renamed.group("name") if renamed else header
+        parts = split_subcolumn(name)
+        base, option = parts if parts else (name, "")
         recognised = _field_and_group(base)
         if recognised is None:
             continue
         field_name, group = recognised
+        if renamed:
+            group = int(renamed.group("group"))
         if group is not None and field_name not in PRACTICE_FIELDS:
             continue  # "Comune 2": not a practice field, kept as a plain property
         found[(field_name, group or 1)].append((index, option))

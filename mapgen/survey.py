@@ -40,7 +40,7 @@ from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
 from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
 from mapgen.model import Source as SourceKind
-from mapgen.tabular import Table, column_letter, read_table
+from mapgen.tabular import Table, TableIssue, column_letter, read_table
 from mapgen.text import fold
 
 __all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
@@ -534,6 +534,9 @@ class _Reader:
     ) -> Initiative:
         self._check_dates(row, group, values, record_id)
         fields = {name: values[name] for name in _INITIATIVE_FIELDS if name in values}
+        for name in ("aree", "fonti"):  # text typed as "altro" means "altro" was chosen
+            if fields.get(f"{name}_altro") and "altro" not in fields.get(name, ()):
+                fields[name] = (*fields.get(name, ()), "altro")
         return Initiative(
             record_id=record_id,
             edition=self.survey.edition,
@@ -784,9 +787,16 @@ def _place(values: Mapping[str, Any]) -> Place:
     )
 
 
-def _table_problem(issue: Any) -> Problem:
+def _table_problem(issue: TableIssue) -> Problem:
+    severity = Severity.ERROR if issue.data_lost else Severity.WARNING
     return Problem(
-        file=issue.file, row=issue.row, column=issue.column, value="", message=issue.message, fix=""
+        file=issue.file,
+        row=issue.row,
+        column=issue.column,
+        value="",
+        message=issue.message,
+        fix="",
+        severity=severity,
     )
 
 

@@ -74,6 +74,7 @@ class TableIssue:
     row: int | None
     column: str
     message: str
+    data_lost: bool = False  # True when rows could not be read at all (an unclosed quote)
 
     def __str__(self) -> str:
         where = [self.file]
@@ -323,7 +324,35 @@ def _read_csv(path: Path, data: bytes) -> Table:
     cells = [
         [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
     ]
-    return _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
+    table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
+    if _ends_inside_quotes(text, delimiter):
+        table.issues.append(_unclosed_quote(table))
+    return table
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """True when a quote opened in the file is never closed (the lenient parse hides it)."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _unclosed_quote(table: Table) -> TableIssue:
+    """The rest of the file went into the last row's last non-blank cell: say where and how much."""
+    row = table.rows[-1]
+    index = max(i for i, cell in enumerate(row) if cell.strip())
+    lines = row[index].count("\n")
+    return TableIssue(
+        table.name,
+        len(table.rows) + 1,
+        table.columns[index],
+        f"a quoted cell opens here and is never closed, so the {lines} line(s) after it "
+        'were read into this cell. Close the quote (") or export the file again.',
+        data_lost=True,
+    )
 
 
 # --- XLSX ---------------------------------------------------------------------------------
