@@ -117,6 +117,7 @@ class _Question:
     indexes: tuple[int, ...]
     options: tuple[str, ...]
     samples: tuple[str, ...]
+    tick_samples: tuple[str, ...] = ()  # values of the options that are ticked, not typed
 
     @property
     def family(self) -> bool:
@@ -163,9 +164,10 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     questions, system = _questions(table)
     placed = _place(questions, places or PlaceNames())
     shared, practices = _arrange(placed)
+    used = {p.question.name for group in (shared, *practices) for p in group.values()}
     for group in practices:
-        _guess_texts(group, questions, placed)
-    used = {q.name for q in (p.question for p in placed)}
+        _guess_texts(group, questions, used)
+    placed = [p for group in (shared, *practices) for p in group.values()]
     unplaced = [q for q in questions if q.name not in used]
     text = _render(table, system, shared, practices, unplaced)
     fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
@@ -203,12 +205,19 @@ def _questions(table: Table) -> tuple[list[_Question], dict[str, str]]:
     return [_question(base, members[base], rows) for base in order], system
 
 
+def _is_typed_option(option: str) -> bool:
+    """``other`` and ``…comment`` sub-columns hold typed text, not ticks."""
+    return fold(option) in ("other", "altro") or "comment" in option.casefold()
+
+
 def _question(
     base: str, members: list[tuple[int, str]], rows: Sequence[Sequence[str]]
 ) -> _Question:
     indexes = tuple(i for i, _ in members)
     samples = tuple(row[i].strip() for row in rows for i in indexes if row[i].strip())
-    return _Question(base, indexes, tuple(o for _, o in members), samples)
+    ticked = [i for i, option in members if option and not _is_typed_option(option)]
+    ticks = tuple(row[i].strip() for row in rows for i in ticked if row[i].strip())
+    return _Question(base, indexes, tuple(o for _, o in members), samples, ticks)
 
 
 # --- placing ------------------------------------------------------------------------------------
@@ -275,10 +284,8 @@ def _by_values(question: _Question, places: PlaceNames) -> tuple[str, str] | Non
 
 
 def _family_by_values(question: _Question, places: PlaceNames) -> tuple[str, str] | None:
-    ticks = _share(question.samples, lambda s: _values.is_yes(s) or _values.is_no(s))
-    real = [
-        o for o in question.options if fold(o) not in ("other", "altro", "") and "comment" not in o
-    ]
+    ticks = _share(question.tick_samples, lambda s: _values.is_yes(s) or _values.is_no(s))
+    real = [o for o in question.options if o and not _is_typed_option(o)]
     if ticks >= 0.9:
         field_name = {
             len(VOCABULARIES["aree"]) - 1: "aree",
@@ -315,28 +322,44 @@ def _split_dates(placed: list[_Placed]) -> list[_Placed]:
     return result
 
 
-def _arrange(placed: Sequence[_Placed]) -> tuple[dict[str, _Placed], list[dict[str, _Placed]]]:
-    """Shared fields keep their first column; a practice field's k-th column goes to practice k."""
-    shared: dict[str, _Placed] = {}
-    practices: list[dict[str, _Placed]] = []
-    for item in placed:
-        if item.field not in PRACTICE_FIELDS:
-            shared.setdefault(item.field, item)
-            continue
-        slot = next((g for g in practices if item.field not in g), None)
-        if slot is None:
-            slot = {}
-            practices.append(slot)
-        slot[item.field] = item
-    return shared, practices
-
-
 _CODE_GROUP = re.compile(r"^(G\d+)Q\d+")
 
 
-def _guess_texts(
-    group: dict[str, _Placed], questions: Sequence[_Question], placed: list[_Placed]
-) -> None:
+def _practice_numbers(items: Sequence[_Placed]) -> list[int]:
+    """Which practice each practice-field column belongs to.
+
+    LimeSurvey codes say it by their group (``G02Q01``, ``G03Q01`` -> 1, 2); texts
+    by their last number (``Titolo della pratica 2``, ``Titolo (2)``, ``area2``);
+    a name without number is practice 1.
+    """
+    codes = {m.group(1) for i in items if (m := _CODE_GROUP.match(i.question.name))}
+    groups = sorted(codes, key=lambda g: int(g[1:]))
+    numbers: list[int] = []
+    for item in items:
+        code = _CODE_GROUP.match(item.question.name)
+        digits = [int(d) for d in re.findall(r"\d+", fold(item.question.name)) if int(d) <= 20]
+        if code:
+            numbers.append(groups.index(code.group(1)) + 1)
+        else:
+            numbers.append(max(1, digits[-1]) if digits else 1)
+    return numbers
+
+
+def _arrange(placed: Sequence[_Placed]) -> tuple[dict[str, _Placed], list[dict[str, _Placed]]]:
+    """Shared fields keep their first column; practice fields go to their practice group."""
+    shared: dict[str, _Placed] = {}
+    for item in placed:
+        if item.field not in PRACTICE_FIELDS:
+            shared.setdefault(item.field, item)
+    items = [item for item in placed if item.field in PRACTICE_FIELDS]
+    numbers = _practice_numbers(items)
+    practices: list[dict[str, _Placed]] = [{} for _ in range(max(numbers, default=0))]
+    for item, number in zip(items, numbers, strict=True):
+        practices[number - 1].setdefault(item.field, item)
+    return shared, [group for group in practices if group]
+
+
+def _guess_texts(group: dict[str, _Placed], questions: Sequence[_Question], used: set[str]) -> None:
     """Code-only headers: a group's first short text is the title, its longest the description.
 
     The LimeSurvey group (``G02`` in ``G02Q05``) of the practice's placed columns
@@ -346,7 +369,6 @@ def _guess_texts(
     if len(prefixes) != 1 or ("titolo" in group and "descrizione" in group):
         return
     prefix = prefixes.pop()
-    used = {p.question.name for p in placed}
     texts = [
         q
         for q in questions
@@ -370,7 +392,7 @@ def _guess_texts(
                 name, question, f"guessed: text of group {prefix}; {_sample_comment(question)}"
             )
             group[name] = item
-            placed.append(item)
+            used.add(question.name)
 
 
 def _sample_comment(question: _Question) -> str:
