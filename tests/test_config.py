@@ -30,7 +30,11 @@ def toml(tmp_path: Path, text: str) -> Path:
 def test_example_mapping() -> None:
     config = load_config(EXAMPLES / "mapping.toml")
     assert config.path == EXAMPLES / "mapping.toml"
-    assert (config.survey.edition, config.survey.id, config.survey.submitdate) == (2020, "id", "submitdate")
+    assert (config.survey.edition, config.survey.id, config.survey.submitdate) == (
+        2020,
+        "id",
+        "submitdate",
+    )
     assert config.survey.columns["comune"] == "G01Q03"
     assert [p["titolo"] for p in config.survey.practices] == ["G02Q01", "G03Q01", "G04Q01"]
     assert config.survey.choices["aree"]["SQ002"] == "natalità"
@@ -54,7 +58,10 @@ def test_empty_file_gives_the_defaults(tmp_path: Path) -> None:
 
 
 def test_every_section(tmp_path: Path) -> None:
-    config = load_config(toml(tmp_path, """
+    config = load_config(
+        toml(
+            tmp_path,
+            """
 [survey]
 edition = 2021
 sheet = "Risposte"
@@ -77,13 +84,22 @@ title = "Mappa interna"
 include_contacts = true
 layers_by_area = true
 preview = false
-"""))
-    assert (config.survey.edition, config.survey.sheet, config.survey.mapped) == (2021, "Risposte", True)
+""",
+        )
+    )
+    assert (config.survey.edition, config.survey.sheet, config.survey.mapped) == (
+        2021,
+        "Risposte",
+        True,
+    )
     assert config.survey.practices == ({"titolo": "Titolo", "comune": "Comune"},)
     assert config.previous.initiative_layers == ("Iniziative 2020",)
     # keys as the previous-map reader names them (the Italian headers)
-    assert dict(config.previous.properties) == {"Data inizio": "start", "Fonte di finanziamento": "fonte",
-                                                "Anno": "anno"}
+    assert dict(config.previous.properties) == {
+        "Data inizio": "start",
+        "Fonte di finanziamento": "fonte",
+        "Anno": "anno",
+    }
     assert config.output == OutputOptions("Mappa interna", True, True, False)
 
 
@@ -99,44 +115,87 @@ def test_canonical_fields_have_italian_headers() -> None:
 
 FIELDS = ", ".join(CANONICAL_FIELDS)
 ERRORS = [
-    ("[surveys]\nedition = 2020\n",
-     "mapping.toml: unknown section 'surveys'; did you mean 'survey'? Valid: survey, previous, output."),
-    ("[survey]\neditoin = 2020\n",
-     "mapping.toml, [survey]: unknown key 'editoin'; did you mean 'edition'? "
-     "Valid: edition, sheet, id, submitdate, columns, practices, choices."),
-    ('[survey.columns]\ntitlo = "G02Q01"\n',
-     f"mapping.toml, [survey.columns]: unknown field 'titlo'; did you mean 'titolo'? Valid: {FIELDS}."),
-    ('[[survey.practices]]\ntitolo = "A"\n[[survey.practices]]\n"Data inizio" = "B"\n',
-     "mapping.toml, [[survey.practices]] number 2: unknown field 'Data inizio'; did you mean "
-     f"'data_inizio'? Valid: {FIELDS}."),
-    ('[survey.columns]\nxyz = "A"\n', f"mapping.toml, [survey.columns]: unknown field 'xyz'. Valid: {FIELDS}."),
-    ('[survey.choices.area]\nSQ001 = "infanzia"\n',
-     f"mapping.toml, [survey.choices]: unknown field 'area'; did you mean 'aree'? Valid: {FIELDS}."),
-    ('[survey.choices.aree]\nSQ001 = "infanzie"\n',
-     "mapping.toml, [survey.choices.aree]: SQ001 = 'infanzie' is not a value of aree; did you mean "
-     "'infanzia'? Values: 'infanzia', 'natalità', 'sostegno alle famiglie', 'responsabilità genitoriali', "
-     "'centri per le famiglie', 'altro'."),
-    ('[survey.choices.tipo_ente]\nA2 = "Ambito"\n',
-     "mapping.toml, [survey.choices.tipo_ente]: A2 = 'Ambito' is not a value of tipo_ente. Values: "
-     "'Comune singolo', 'capofila di Ambito', 'Unione di Comuni', 'altra forma associata'."),
-    ('[survey]\nedition = "duemilaventi"\n',
-     "mapping.toml, [survey]: edition must be a year such as 2020 (no quotes), got 'duemilaventi'."),
-    ('[survey.columns]\ncomune = 3\n', "mapping.toml, [survey.columns]: comune must be text in quotes, got 3."),
-    ('[survey.columns]\ntitolo = "A"\n[[survey.practices]]\ntitolo = "B"\n',
-     "mapping.toml, [survey]: titolo is both in [survey.columns] and in [[survey.practices]]; "
-     "keep each field in one place."),
-    ('[previous.properties]\ntitle = "name"\n',
-     "mapping.toml, [previous.properties]: unknown field 'title'; did you mean 'Titolo'? Valid: Regione, "
-     "Provincia, Comune, Tipo ente, Denominazione ente, Comuni associati, Titolo, Descrizione, Area, "
-     "Destinatari, Fonte di finanziamento, Importo, Data inizio, Data fine, Sito web, Referente, Email, "
-     "Telefono, Anno."),
-    ("[previous]\ninitiative_layers = 3\n",
-     'mapping.toml, [previous]: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].'),
-    ("[output]\ninclude_contact = true\n",
-     "mapping.toml, [output]: unknown key 'include_contact'; did you mean 'include_contacts'? "
-     "Valid: title, include_contacts, layers_by_area, preview."),
-    ('[output]\ninclude_contacts = "no"\n',
-     "mapping.toml, [output]: include_contacts must be true or false (no quotes), got 'no'."),
+    (
+        "[surveys]\nedition = 2020\n",
+        "mapping.toml: unknown section 'surveys'; did you mean 'survey'? Valid: survey, "
+        "previous, output.",
+    ),
+    (
+        "[survey]\neditoin = 2020\n",
+        "mapping.toml, [survey]: unknown key 'editoin'; did you mean 'edition'? "
+        "Valid: edition, sheet, id, submitdate, columns, practices, choices.",
+    ),
+    (
+        '[survey.columns]\ntitlo = "G02Q01"\n',
+        "mapping.toml, [survey.columns]: unknown field 'titlo'; did you mean 'titolo'? Valid: "
+        f"{FIELDS}.",
+    ),
+    (
+        '[[survey.practices]]\ntitolo = "A"\n[[survey.practices]]\n"Data inizio" = "B"\n',
+        "mapping.toml, [[survey.practices]] number 2: unknown field 'Data inizio'; did you mean "
+        f"'data_inizio'? Valid: {FIELDS}.",
+    ),
+    (
+        '[survey.columns]\nxyz = "A"\n',
+        f"mapping.toml, [survey.columns]: unknown field 'xyz'. Valid: {FIELDS}.",
+    ),
+    (
+        '[survey.choices.area]\nSQ001 = "infanzia"\n',
+        "mapping.toml, [survey.choices]: unknown field 'area'; did you mean 'aree'? Valid: "
+        f"{FIELDS}.",
+    ),
+    (
+        '[survey.choices.aree]\nSQ001 = "infanzie"\n',
+        "mapping.toml, [survey.choices.aree]: SQ001 = 'infanzie' is not a value of aree; did you "
+        "mean "
+        "'infanzia'? Values: 'infanzia', 'natalità', 'sostegno alle famiglie', 'responsabilità "
+        "genitoriali', "
+        "'centri per le famiglie', 'altro'.",
+    ),
+    (
+        '[survey.choices.tipo_ente]\nA2 = "Ambito"\n',
+        "mapping.toml, [survey.choices.tipo_ente]: A2 = 'Ambito' is not a value of tipo_ente. "
+        "Values: "
+        "'Comune singolo', 'capofila di Ambito', 'Unione di Comuni', 'altra forma associata'.",
+    ),
+    (
+        '[survey]\nedition = "duemilaventi"\n',
+        "mapping.toml, [survey]: edition must be a year such as 2020 (no quotes), got "
+        "'duemilaventi'.",
+    ),
+    (
+        "[survey.columns]\ncomune = 3\n",
+        "mapping.toml, [survey.columns]: comune must be text in quotes, got 3.",
+    ),
+    (
+        '[survey.columns]\ntitolo = "A"\n[[survey.practices]]\ntitolo = "B"\n',
+        "mapping.toml, [survey]: titolo is both in [survey.columns] and in [[survey.practices]]; "
+        "keep each field in one place.",
+    ),
+    (
+        '[previous.properties]\ntitle = "name"\n',
+        "mapping.toml, [previous.properties]: unknown field 'title'; did you mean 'Titolo'? "
+        "Valid: Regione, "
+        "Provincia, Comune, Tipo ente, Denominazione ente, Comuni associati, Titolo, "
+        "Descrizione, Area, "
+        "Destinatari, Fonte di finanziamento, Importo, Data inizio, Data fine, Sito web, "
+        "Referente, Email, "
+        "Telefono, Anno.",
+    ),
+    (
+        "[previous]\ninitiative_layers = 3\n",
+        "mapping.toml, [previous]: initiative_layers must be a list of layer names, e.g. "
+        '["Iniziative 2019"].',
+    ),
+    (
+        "[output]\ninclude_contact = true\n",
+        "mapping.toml, [output]: unknown key 'include_contact'; did you mean 'include_contacts'? "
+        "Valid: title, include_contacts, layers_by_area, preview.",
+    ),
+    (
+        '[output]\ninclude_contacts = "no"\n',
+        "mapping.toml, [output]: include_contacts must be true or false (no quotes), got 'no'.",
+    ),
     ("survey = 3\n", "mapping.toml: survey must be a table ([survey]), not int."),
 ]
 
@@ -161,7 +220,8 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "manca.toml")
     assert str(caught.value) == (
-        f"{tmp_path / 'manca.toml'} does not exist. Write one with: mapgen init-config SURVEY --out manca.toml"
+        f"{tmp_path / 'manca.toml'} does not exist. Write one with: mapgen init-config SURVEY "
+        "--out manca.toml"
     )
 
 
@@ -170,7 +230,7 @@ def test_config_error_is_a_value_error(tmp_path: Path) -> None:
         load_config(toml(tmp_path, "[outptu]\n"))
 
 
-# --- starter mappings ----------------------------------------------------------------------------------
+# --- starter mappings -----------------------------------------------------------------------------
 
 DRAFTABLE = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx"))
 
@@ -188,8 +248,11 @@ def test_draft_from_full_question_texts_places_every_field() -> None:
     draft = draft_config(DATA / "fulltext_limesurvey.csv")
     assert draft.missing == ()
     assert draft.practices == 2
-    assert draft.summary() == "18 fields placed, 2 practice group(s), 0 columns not used; nothing left to do"
-    assert 'titolo = "Titolo della pratica 2"  # e.g. \'Nidi gratis\'' in draft.text
+    assert (
+        draft.summary()
+        == "18 fields placed, 2 practice group(s), 0 columns not used; nothing left to do"
+    )
+    assert "titolo = \"Titolo della pratica 2\"  # e.g. 'Nidi gratis'" in draft.text
     assert 'id = "ID risposta"' in draft.text and "[survey.choices" not in draft.text
 
 
@@ -200,7 +263,10 @@ def test_draft_from_question_codes_guesses_from_values() -> None:
     assert 'email = "G05Q02"  # guessed from the values (e-mail addresses)' in text
     assert 'aree = "area"  # options: SQ001, SQ002, SQ003, SQ004, SQ005, other' in text
     assert 'titolo = "G03Q01"  # guessed: text of group G03' in text
-    assert "[survey.choices.fonti]  # check: codes assumed in questionnaire order\nSQ001 = \"nazionale\"" in text
+    assert (
+        '[survey.choices.fonti]  # check: codes assumed in questionnaire order\nSQ001 = "nazionale"'
+        in text
+    )
     assert draft.missing == ("tipo_ente", "denominazione_ente", "destinatari", "referente")
     assert 'referente = ""  # TODO (optional): not found; write the column\'s header' in text
 
@@ -210,5 +276,5 @@ def test_draft_of_the_example_reads_like_the_hand_written_mapping() -> None:
     draft = draft_config(EXAMPLES / "survey_2020.csv")
     assert draft.practices == 3
     assert "tipo_ente" in draft.missing  # answer codes A1-A4 cannot be guessed
-    assert 'edition = 2020' in draft.text
+    assert "edition = 2020" in draft.text
     assert len(hand.initiatives) > 300

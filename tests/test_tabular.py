@@ -1,4 +1,5 @@
-"""mapgen.tabular: every format and encoding Excel and LimeSurvey write, and every unreadable file."""
+"""mapgen.tabular: every format and encoding Excel and LimeSurvey write, and every unreadable "
+"file."""
 
 from __future__ import annotations
 
@@ -72,8 +73,12 @@ def test_xlsx_dates_and_numbers_as_excel_stores_them() -> None:
 def test_xlsx_cell_types(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     book.active.append(["testo", "intero", "decimale", "data", "ora", "vero", "vuoto", "None"])
-    book.active.append(["Forlì", 3, 0.1 + 0.2, datetime(2020, 1, 15), time(9, 30), True, None, "None"])
-    book.active.append(["", 1e20, 1234.5, date(2020, 2, 1), datetime(2020, 3, 1, 8, 5), False, "", ""])
+    book.active.append(
+        ["Forlì", 3, 0.1 + 0.2, datetime(2020, 1, 15), time(9, 30), True, None, "None"]
+    )
+    book.active.append(
+        ["", 1e20, 1234.5, date(2020, 2, 1), datetime(2020, 3, 1, 8, 5), False, "", ""]
+    )
     book.save(tmp_path / "tipi.xlsx")
     table = read_table(tmp_path / "tipi.xlsx")
     assert table.rows == [
@@ -82,8 +87,16 @@ def test_xlsx_cell_types(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("sheet", "title"), [("Istruzioni", "Istruzioni"), ("istruzioni", "Istruzioni"),
-                                              ("2", "Istruzioni"), ("1", "Risposte"), (None, "Risposte")])
+@pytest.mark.parametrize(
+    ("sheet", "title"),
+    [
+        ("Istruzioni", "Istruzioni"),
+        ("istruzioni", "Istruzioni"),
+        ("2", "Istruzioni"),
+        ("1", "Risposte"),
+        (None, "Risposte"),
+    ],
+)
 def test_xlsx_sheet_by_name_or_number(sheet: str | None, title: str) -> None:
     assert read_table(DATA / "codes_excel.xlsx", sheet=sheet).sheet == title
 
@@ -120,7 +133,9 @@ def test_row_numbers_match_the_spreadsheet(tmp_path: Path) -> None:
         ("Comune|Titolo\nLecce|Uno\n", "|"),
     ],
 )
-def test_separator_is_the_one_that_fits_every_row(tmp_path: Path, text: str, delimiter: str) -> None:
+def test_separator_is_the_one_that_fits_every_row(
+    tmp_path: Path, text: str, delimiter: str
+) -> None:
     path = tmp_path / "sep.csv"
     path.write_text(text, encoding="utf-8")
     table = read_table(path)
@@ -146,14 +161,26 @@ def test_utf16_without_bom(tmp_path: Path) -> None:
     path = tmp_path / "u16.txt"
     path.write_bytes("Comune\tTitolo\nForlì\tCentro\n".encode("utf-16-le"))
     table = read_table(path)
-    assert (table.encoding, table.delimiter, table.rows) == ("UTF-16 LE", "\t", [["Forlì", "Centro"]])
+    assert (table.encoding, table.delimiter, table.rows) == (
+        "UTF-16 LE",
+        "\t",
+        [["Forlì", "Centro"]],
+    )
 
 
 def test_headers_are_cleaned_and_made_unique(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
-    path.write_text('" Titolo ","Area\ndi intervento",,Titolo,Titolo\nA,B,C,D,E\n', encoding="utf-8")
+    path.write_text(
+        '" Titolo ","Area\ndi intervento",,Titolo,Titolo\nA,B,C,D,E\n', encoding="utf-8"
+    )
     table = read_table(path)
-    assert table.columns == ["Titolo", "Area di intervento", "(column C)", "Titolo (2)", "Titolo (3)"]
+    assert table.columns == [
+        "Titolo",
+        "Area di intervento",
+        "(column C)",
+        "Titolo (2)",
+        "Titolo (3)",
+    ]
     assert table.warnings == [
         "h.csv, row 1, column 'Titolo': the header appears more than once; "
         "occurrence 2 is read as 'Titolo (2)'.",
@@ -182,7 +209,9 @@ def test_a_shifted_row_is_reported(tmp_path: Path) -> None:
 
 def test_an_unclosed_quote_is_reported_as_lost_data(tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
-    path.write_text('Comune,Titolo,Descrizione\nLecce,A,ok\nRoma,B,"aperta\nBari,C,x\n', encoding="utf-8")
+    path.write_text(
+        'Comune,Titolo,Descrizione\nLecce,A,ok\nRoma,B,"aperta\nBari,C,x\n', encoding="utf-8"
+    )
     table = read_table(path)
     assert [i.data_lost for i in table.issues] == [True]
     assert table.warnings == [
@@ -207,20 +236,50 @@ def _zip(tmp_path: Path, name: str, members: dict[str, str]) -> Path:
 
 EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
 UNREADABLE = [
-    ("vuoto.csv", b"", f"vuoto.csv is empty: it has no header row and no responses. {EXPORT_AGAIN}"),
-    ("bianco.csv", b" \r\n\r\n", f"bianco.csv is empty: it has no header row and no responses. {EXPORT_AGAIN}"),
-    ("export.csv", b"%PDF-1.4\n...", f"export.csv is a PDF document, not a CSV or XLSX file. {EXPORT_AGAIN}"),
-    ("vecchio.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "vecchio.xls is an old Excel .xls workbook (or "
-     "another Office 97 file), not a CSV or XLSX file. Open it in Excel and save it as .xlsx or CSV."),
-    ("pagina.csv", b"<!DOCTYPE html><html><body>Accesso</body></html>",
-     f"pagina.csv is a web page (HTML), not a CSV or XLSX file. {EXPORT_AGAIN}"),
-    ("foto.csv", b"\x89PNG\r\n\x1a\n\x00\x00", f"foto.csv is a PNG image, not a CSV or XLSX file. {EXPORT_AGAIN}"),
-    ("dati.csv", bytes(range(256)) * 4, f"dati.csv holds binary data, not a CSV or XLSX file. {EXPORT_AGAIN}"),
+    (
+        "vuoto.csv",
+        b"",
+        f"vuoto.csv is empty: it has no header row and no responses. {EXPORT_AGAIN}",
+    ),
+    (
+        "bianco.csv",
+        b" \r\n\r\n",
+        f"bianco.csv is empty: it has no header row and no responses. {EXPORT_AGAIN}",
+    ),
+    (
+        "export.csv",
+        b"%PDF-1.4\n...",
+        f"export.csv is a PDF document, not a CSV or XLSX file. {EXPORT_AGAIN}",
+    ),
+    (
+        "vecchio.xls",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "vecchio.xls is an old Excel .xls workbook (or "
+        "another Office 97 file), not a CSV or XLSX file. Open it in Excel and save it as .xlsx "
+        "or CSV.",
+    ),
+    (
+        "pagina.csv",
+        b"<!DOCTYPE html><html><body>Accesso</body></html>",
+        f"pagina.csv is a web page (HTML), not a CSV or XLSX file. {EXPORT_AGAIN}",
+    ),
+    (
+        "foto.csv",
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+        f"foto.csv is a PNG image, not a CSV or XLSX file. {EXPORT_AGAIN}",
+    ),
+    (
+        "dati.csv",
+        bytes(range(256)) * 4,
+        f"dati.csv holds binary data, not a CSV or XLSX file. {EXPORT_AGAIN}",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
-def test_unreadable_files_say_what_they_are(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_unreadable_files_say_what_they_are(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(UnreadableFileError) as caught:
@@ -238,21 +297,35 @@ def test_truncated_xlsx(tmp_path: Path) -> None:
 
 
 def test_xlsx_with_damaged_parts(tmp_path: Path) -> None:
-    path = _zip(tmp_path, "rotto.xlsx", {"xl/workbook.xml": "<workbook>", "[Content_Types].xml": "<x/>"})
-    with pytest.raises(UnreadableFileError, match=r"^rotto\.xlsx is a damaged XLSX workbook \(\w+\)\. "):
+    path = _zip(
+        tmp_path, "rotto.xlsx", {"xl/workbook.xml": "<workbook>", "[Content_Types].xml": "<x/>"}
+    )
+    with pytest.raises(
+        UnreadableFileError, match=r"^rotto\.xlsx is a damaged XLSX workbook \(\w+\)\. "
+    ):
         read_table(path)
 
 
 @pytest.mark.parametrize(
     ("name", "members", "message"),
     [
-        ("risposte.ods", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
-         "risposte.ods is an OpenDocument spreadsheet (.ods), not a CSV or XLSX file. "
-         "Open it in LibreOffice or Excel and save it as .xlsx or CSV."),
-        ("risposte.docx", {"word/document.xml": "<x/>"},
-         f"risposte.docx is a Word document, not a CSV or XLSX file. {EXPORT_AGAIN}"),
-        ("risposte.zip", {"survey.csv": "a,b"},
-         "risposte.zip is a ZIP archive, not a CSV or XLSX file. Extract the survey export from it first."),
+        (
+            "risposte.ods",
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+            "risposte.ods is an OpenDocument spreadsheet (.ods), not a CSV or XLSX file. "
+            "Open it in LibreOffice or Excel and save it as .xlsx or CSV.",
+        ),
+        (
+            "risposte.docx",
+            {"word/document.xml": "<x/>"},
+            f"risposte.docx is a Word document, not a CSV or XLSX file. {EXPORT_AGAIN}",
+        ),
+        (
+            "risposte.zip",
+            {"survey.csv": "a,b"},
+            "risposte.zip is a ZIP archive, not a CSV or XLSX file. Extract the survey export "
+            "from it first.",
+        ),
     ],
 )
 def test_other_zip_files(tmp_path: Path, name: str, members: dict[str, str], message: str) -> None:
@@ -269,19 +342,25 @@ def test_empty_sheet_points_to_the_other_sheets(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError) as caught:
         read_table(tmp_path / "fogli.xlsx")
     assert str(caught.value) == (
-        "fogli.xlsx: sheet 'Vuoto' is empty. Choose the sheet with the responses with --sheet ('Dati')."
+        "fogli.xlsx: sheet 'Vuoto' is empty. Choose the sheet with the responses with --sheet "
+        "('Dati')."
     )
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError) as caught:
         read_table(tmp_path / "manca.csv")
-    assert str(caught.value) == f"{tmp_path / 'manca.csv'} does not exist. Check the file name and folder."
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'manca.csv'} does not exist. Check the file name and folder."
+    )
     with pytest.raises(UnreadableFileError) as caught:
         read_table(tmp_path)
     assert str(caught.value) == f"{tmp_path} is a folder, not a file. Give the survey export file."
 
 
-@pytest.mark.parametrize(("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])
+@pytest.mark.parametrize(
+    ("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")]
+)
 def test_column_letter(index: int, letter: str) -> None:
     assert column_letter(index) == letter
