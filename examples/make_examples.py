@@ -572,14 +572,15 @@ def _fix_zip_times(path: Path) -> None:
             )
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write the three variants into ``out`` (this folder by default)."""
     rng = random.Random(SEED + 1)
     columns = header()
     rows = [as_row(r, columns, rng) for r in make_responses()]
-    write_limesurvey_csv(HERE / "survey_2020.csv", columns, rows)
-    write_excel_csv(HERE / "survey_2020_excel.csv", columns, rows)
-    write_xlsx(HERE / "survey_2020.xlsx", columns, rows)
-    print(f"{len(rows)} responses, {len(columns)} columns written to {HERE.name}/")
+    write_limesurvey_csv(out / "survey_2020.csv", columns, rows)
+    write_excel_csv(out / "survey_2020_excel.csv", columns, rows)
+    write_xlsx(out / "survey_2020.xlsx", columns, rows)
+    print(f"{len(rows)} responses, {len(columns)} columns written to {out.name}/")
 
 
 if __name__ == "__main__":

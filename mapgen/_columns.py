@@ -290,22 +290,7 @@ def recognise_layout(columns: Sequence[str], survey: SurveyConfig, *, file: str)
         A required field has no column; the message lists the columns there are
         and the closest one.
     """
-    found: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
-    for index, header in enumerate(columns):
-        # "Area [Altro] (2)": a repeated header renamed by the table reader is group 2
-        renamed = _RENAMED.match(header)
-        name = renamed.group("name") if renamed else header
-        parts = split_subcolumn(name)
-        base, option = parts if parts else (name, "")
-        recognised = _field_and_group(base)
-        if recognised is None:
-            continue
-        field_name, group = recognised
-        if renamed:
-            group = int(renamed.group("group"))
-        if group is not None and field_name not in PRACTICE_FIELDS:
-            continue  # "Comune 2": not a practice field, kept as a plain property
-        found[(field_name, group or 1)].append((index, option))
+    found = _recognised_columns(columns)
     _require(found, columns, file)
     shared = {
         f: Source(f, FIELD_HEADERS[f], tuple(c))
@@ -322,6 +307,27 @@ def recognise_layout(columns: Sequence[str], survey: SurveyConfig, *, file: str)
         for g in groups
     )
     return _finish(columns, shared, practices or ({},), survey)
+
+
+def _recognised_columns(columns: Sequence[str]) -> dict[tuple[str, int], list[tuple[int, str]]]:
+    """(field, practice group) -> the (index, option) of the columns named like that field."""
+    found: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    for index, header in enumerate(columns):
+        # "Area [Altro] (2)": a repeated header renamed by the table reader is group 2
+        renamed = _RENAMED.match(header)
+        name = renamed.group("name") if renamed else header
+        parts = split_subcolumn(name)
+        base, option = parts if parts else (name, "")
+        recognised = _field_and_group(base)
+        if recognised is None:
+            continue
+        field_name, group = recognised
+        if renamed:
+            group = int(renamed.group("group"))
+        if group is not None and field_name not in PRACTICE_FIELDS:
+            continue  # "Comune 2": not a practice field, kept as a plain property
+        found[(field_name, group or 1)].append((index, option))
+    return found
 
 
 def _require(found: Mapping[tuple[str, int], object], columns: Sequence[str], file: str) -> None:

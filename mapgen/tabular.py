@@ -428,14 +428,14 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             "Open it in Excel and save it again, or export the responses again."
         ) from exc
     if not any(any(cell.strip() for cell in row) for row in values):
-        others = [n for n in book.sheetnames if n != title]
-        hint = (
-            f" Choose the sheet with the responses with --sheet ({', '.join(map(repr, others))})."
-            if others
-            else ""
-        )
-        raise UnreadableFileError(f"{path.name}: sheet {title!r} is empty.{hint}")
+        raise _empty_sheet(path, title, book.sheetnames)
     return _build(path, values, fmt="xlsx", sheet=title)
+
+
+def _empty_sheet(path: Path, title: str, names: Sequence[str]) -> UnreadableFileError:
+    others = ", ".join(repr(n) for n in names if n != title)
+    hint = f" Choose the sheet with the responses with --sheet ({others})." if others else ""
+    return UnreadableFileError(f"{path.name}: sheet {title!r} is empty.{hint}")
 
 
 # --- common shaping -----------------------------------------------------------------------

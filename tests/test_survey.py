@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -766,3 +768,33 @@ def test_match_vocabulary(field: str, label: str, value: str | None) -> None:
 )
 def test_other_text(label: str, text: str | None) -> None:
     assert _values.other_text(label) == text
+
+
+# --- the data files are what their scripts write ------------------------------------------------
+
+
+def _load_script(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+@pytest.mark.parametrize(
+    ("script", "folder"),
+    [(DATA / "make_files.py", DATA), (EXAMPLES / "make_examples.py", EXAMPLES)],
+    ids=["tests-data", "examples"],
+)
+def test_data_files_are_reproducible(
+    tmp_path: Path, script: Path, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _load_script(script).main(tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name

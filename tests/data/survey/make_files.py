@@ -460,25 +460,26 @@ def _fix_zip_times(path: Path) -> None:
             )
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write every file into ``out`` (this folder by default)."""
     codes, fulltext, tidy = codes_table(), fulltext_table(), tidy_table()
     limesurvey = _csv_text(codes, delimiter=",", quote_all=True, newline="\n")
-    (HERE / "codes_limesurvey.csv").write_bytes(limesurvey.encode("utf-8"))
+    (out / "codes_limesurvey.csv").write_bytes(limesurvey.encode("utf-8"))
     excel = _csv_text(_excel_table(codes), delimiter=";", quote_all=False, newline="\r\n")
-    (HERE / "codes_excel_cp1252.csv").write_bytes(excel.encode("cp1252"))
-    (HERE / "codes_excel_utf8_bom.csv").write_bytes(excel.encode("utf-8-sig"))
-    (HERE / "codes_excel_sep_line.csv").write_bytes(("sep=;\r\n" + excel).encode("cp1252"))
+    (out / "codes_excel_cp1252.csv").write_bytes(excel.encode("cp1252"))
+    (out / "codes_excel_utf8_bom.csv").write_bytes(excel.encode("utf-8-sig"))
+    (out / "codes_excel_sep_line.csv").write_bytes(("sep=;\r\n" + excel).encode("cp1252"))
     unicode_text = _csv_text(_excel_table(codes), delimiter="\t", quote_all=False, newline="\r\n")
-    (HERE / "codes_excel_unicode_text.txt").write_bytes(
+    (out / "codes_excel_unicode_text.txt").write_bytes(
         b"\xff\xfe" + unicode_text.encode("utf-16-le")
     )
-    write_xlsx(HERE / "codes_excel.xlsx", codes)
+    write_xlsx(out / "codes_excel.xlsx", codes)
     full = _csv_text(fulltext, delimiter=",", quote_all=True, newline="\n")
-    (HERE / "fulltext_limesurvey.csv").write_bytes(full.encode("utf-8"))
-    write_xlsx(HERE / "fulltext_limesurvey.xlsx", fulltext)
+    (out / "fulltext_limesurvey.csv").write_bytes(full.encode("utf-8"))
+    write_xlsx(out / "fulltext_limesurvey.xlsx", fulltext)
     tidy_csv = _csv_text(tidy, delimiter=";", quote_all=False, newline="\r\n")
-    (HERE / "tidy_canonical.csv").write_bytes(tidy_csv.encode("cp1252"))
-    write_xlsx(HERE / "tidy_canonical.xlsx", tidy, sheet="Foglio1")
+    (out / "tidy_canonical.csv").write_bytes(tidy_csv.encode("cp1252"))
+    write_xlsx(out / "tidy_canonical.xlsx", tidy, sheet="Foglio1")
 
 
 if __name__ == "__main__":
