@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES
@@ -25,6 +26,9 @@ __all__ = [
     "parse_datetime",
     "split_list",
 ]
+
+# Cells repeat ("Y", "", "Sì", option labels): fold each distinct text once.
+_fold = lru_cache(maxsize=65536)(fold)
 
 _YES: Final = frozenset(
     {"y", "yes", "si", "s", "x", "1", "true", "vero", "selezionato", "checked", "on"}
@@ -96,12 +100,12 @@ _VOCABULARIES: Final = {"aree": AREAS, "fonti": FUNDING_SOURCES, "tipo_ente": EN
 
 def is_yes(text: str) -> bool:
     """A ticked multiple-choice cell: ``Y`` (LimeSurvey), ``Sì``, ``X``, ``1``…"""
-    return fold(text) in _YES
+    return _fold(text) in _YES
 
 
 def is_no(text: str) -> bool:
     """An unticked cell: blank, ``N``, ``No``, ``0``, ``Non selezionato``…"""
-    return fold(text) in _NO
+    return _fold(text) in _NO
 
 
 def parse_amount(text: str, *, plain_first: bool = False) -> float:
@@ -213,9 +217,9 @@ def other_text(label: str) -> str | None:
 def match_vocabulary(field: str, label: str) -> str | None:
     """The vocabulary value a typed label means (``Nidi d'infanzia`` -> ``infanzia``), or None."""
     vocabulary = _VOCABULARIES[field]
-    folded = fold(label)
+    folded = _fold(label)
     for value in vocabulary:
-        if fold(value) == folded:
+        if _fold(value) == folded:
             return value
     words = folded.split()
     for value, keywords in _KEYWORDS[field]:

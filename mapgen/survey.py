@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -63,6 +64,8 @@ _TEXT_FIELDS = (
     "email",
     "telefono",
 )
+# Folding is the reader's hottest step and the same few thousand texts recur.
+_fold = lru_cache(maxsize=65536)(fold)
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -288,6 +291,10 @@ class _Reader:
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
+        self._choices = {
+            name: {**{_fold(k): v for k, v in table.items()}, **table}
+            for name, table in survey.choices.items()
+        }
 
     # messages
 
@@ -585,11 +592,11 @@ class _Reader:
         return [(i, option, row.cells[i].strip()) for i, option in source.columns]
 
     def _choice(self, name: str, key: str) -> str | None:
-        table = self.survey.choices.get(name, {})
-        if key in table:
-            return table[key]
-        folded = fold(key)
-        return next((v for k, v in table.items() if fold(k) == folded), None)
+        """The value the mapping's ``[survey.choices.<name>]`` gives a code or label, if any."""
+        table = self._choices.get(name)
+        if not table:
+            return None
+        return table.get(key) or table.get(_fold(key))
 
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
         """Plain text; sub-columns are joined (ticked ones by their option's label)."""
@@ -646,7 +653,7 @@ class _Reader:
             skip = _values.is_no(text) if option else not text
             if skip or option.casefold().endswith("comment"):
                 continue
-            if option and fold(option) in ("other", "altro") and not _values.is_yes(text):
+            if option and _fold(option) in ("other", "altro") and not _values.is_yes(text):
                 chosen.append("altro")
                 other.append(text)
                 continue
@@ -806,7 +813,7 @@ _COMUNE_PREFIX = re.compile(r"^(?:comune|citta|municipio)(?: di)? ")
 
 
 def _comune_key(place: Place) -> str:
-    return _COMUNE_PREFIX.sub("", fold(place.comune))
+    return _COMUNE_PREFIX.sub("", _fold(place.comune))
 
 
 def _latest(record: Initiative) -> tuple[datetime, int]:
@@ -819,7 +826,7 @@ def _drop_duplicates(
     """Keep the latest of each practice sent more than once (same Comune, same folded title)."""
     groups: dict[tuple[str, str], list[Initiative]] = {}
     for record in records:
-        key = (_comune_key(record.place), fold(record.titolo))
+        key = (_comune_key(record.place), _fold(record.titolo))
         groups.setdefault(key, []).append(record)
     dropped: dict[str, Initiative] = {}
     for same in groups.values():
@@ -835,27 +842,16 @@ def _drop_duplicates(
 
 def _by_province(records: list[Initiative]) -> list[list[Initiative]]:
     """Split records whose province was given and differs (homonym Comuni are not duplicates)."""
-    clusters: list[list[Initiative]] = []
+    clusters: list[tuple[set[str], list[Initiative]]] = []
     for record in records:
-        province = fold(record.place.provincia)
-        home = next(
-            (
-                c
-                for c in clusters
-                if all(
-                    not province
-                    or not fold(r.place.provincia)
-                    or fold(r.place.provincia) == province
-                    for r in c
-                )
-            ),
-            None,
-        )
+        province = _fold(record.place.provincia)
+        home = next((c for c in clusters if not province or not c[0] or province in c[0]), None)
         if home is None:
-            clusters.append([record])
+            clusters.append(({province} - {""}, [record]))
         else:
-            home.append(record)
-    return clusters
+            home[0].update({province} - {""})
+            home[1].append(record)
+    return [members for _, members in clusters]
 
 
 def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
