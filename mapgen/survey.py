@@ -339,15 +339,17 @@ class _Reader:
         row = self._start_row(index, cells)
         if row is None:
             return
-        shared = self._parse_fields(row, self.layout.shared)
         filled = [
             (n, group)
             for n, group in enumerate(self.layout.practices, start=1)
             if self._filled(row, group)
         ]
         if not row.complete and (not self.include_incomplete or not filled):
+            shared = self._parse_quietly(row, self.layout.shared)
             self._exclude_incomplete(row, shared, [n for n, _ in filled])
-        elif not filled:
+            return
+        shared = self._parse_fields(row, self.layout.shared)
+        if not filled:
             self._no_practice(row, shared)
         elif not shared.get("comune") and "comune" in self.layout.shared:
             self._no_comune(row, shared, [n for n, _ in filled])

@@ -425,6 +425,14 @@ def test_incomplete_response_without_practice_is_just_excluded(tmp_path: Path) -
         ]
 
 
+def test_excluded_incomplete_rows_raise_no_warnings(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + "1,,Lecce,Nidi,sport,da definire,31/02/2020,,anna,\n")
+    result = read_survey(path)
+    assert (result.problems, result.incomplete_rows, result.initiatives) == ((), (2,), ())
+    with_incomplete = read_survey(path, include_incomplete=True)
+    assert len(with_incomplete.warnings) == 4 and len(with_incomplete.initiatives) == 1
+
+
 def test_duplicates_keep_the_latest_and_respect_provinces(tmp_path: Path) -> None:
     path = write(
         tmp_path,
