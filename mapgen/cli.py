@@ -165,7 +165,62 @@ def build_command(
 
 # --- validate, init-config (issue 4) --------------------------------------------------
 
-# (mapgen validate and mapgen init-config are added here)
+
+@app.command("validate")
+@reports_errors
+def validate(
+    survey: Annotated[Path, typer.Argument(help="The survey export (CSV or XLSX).")],
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Mapping/config TOML file.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
+    ] = None,
+    include_incomplete: Annotated[
+        bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
+    ] = False,
+) -> None:
+    """Check a survey export without building: every problem with row, column, value and fix.
+
+    Exits with status 1 when any practice cannot become an initiative.
+
+    Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
+    """
+    from mapgen.config import Config, load_config
+    from mapgen.survey import read_survey, validation_report
+
+    loaded = load_config(config) if config else Config()
+    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
+    for line in validation_report(result):
+        typer.echo(line)
+    if result.errors:
+        raise typer.Exit(code=1)
+
+
+@app.command("init-config")
+@reports_errors
+def init_config(
+    survey: Annotated[Path, typer.Argument(help="A real survey export (CSV or XLSX).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mapping file to write.")] = Path(
+        "mapping.toml"
+    ),
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter mapping file by recognising the export's headers; then edit it.
+
+    Example: mapgen init-config survey_2020.csv --out mapping.toml
+    """
+    from mapgen.config import draft_config
+
+    if out.exists() and not force:
+        raise MapgenError(f"{out} already exists; choose another --out or add --force.")
+    draft = draft_config(survey, sheet=sheet)
+    out.write_text(draft.text, encoding="utf-8")
+    typer.echo(f"Wrote {out}: {draft.summary()}.")
+    typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
 
 
 # --- gazetteer --------------------------------------------------------------------------
@@ -191,9 +246,15 @@ def gazetteer_lookup(
         if comune is not None and comune not in found:
             found.append(comune)
     if not found:
-        raise MapgenError(f"no Comune is called {name!r}" + (f" in {provincia}" if provincia else "") + ".")
+        raise MapgenError(
+            f"no Comune is called {name!r}" + (f" in {provincia}" if provincia else "") + "."
+        )
     for comune in found:
-        state = "" if comune.active else f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+        state = (
+            ""
+            if comune.active
+            else f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+        )
         typer.echo(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
             f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}"
@@ -212,7 +273,9 @@ def gazetteer_info() -> None:
     gazetteer = load_gazetteer()
     active = gazetteer.active()
     typer.echo(f"Folder:    {gazetteer.path}")
-    typer.echo(f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept")
+    typer.echo(
+        f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept"
+    )
     typer.echo(f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}")
     typer.echo(f"Attribution: {gazetteer.attribution}")
 
