@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
 from mapgen.errors import InputError, OutputError
@@ -33,6 +33,11 @@ from mapgen.model import (
     SourceRef,
 )
 from mapgen.text import slugify
+
+if TYPE_CHECKING:
+    from mapgen.config import Config
+    from mapgen.survey import SurveyRead
+    from mapgen.umap_layer import PreviousEdition
 
 __all__ = ["BuildRequest", "BuildSummary", "build", "example_request", "run_pipeline", "write_outputs"]
 
@@ -179,16 +184,14 @@ def write_outputs(
 # --- reading and geocoding -----------------------------------------------------------
 
 
-def _load_config(request: BuildRequest) -> Any:
-    from mapgen.config import load_config
+def _load_config(request: BuildRequest) -> Config:
+    from mapgen.config import Config, load_config
 
-    return load_config(request.config) if request.config is not None else None
+    return load_config(request.config) if request.config is not None else Config()
 
 
-def _options(request: BuildRequest, config: Any) -> OutputOptions:
-    if request.options is not None:
-        return request.options
-    return config.output if config is not None else OutputOptions()
+def _options(request: BuildRequest, config: Config) -> OutputOptions:
+    return request.options if request.options is not None else config.output
 
 
 def _geocode_places(records: Sequence[Initiative], geocoder: Any, progress: Progress) -> list[Match]:
@@ -210,27 +213,36 @@ def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Any:
     return Geocoder(gazetteer)
 
 
-def _read_survey(request: BuildRequest, config: Any) -> tuple[list[Initiative], list[RowOutcome], str]:
+def _read_survey(request: BuildRequest, config: Config) -> SurveyRead:
     from mapgen.survey import read_survey
 
     assert request.survey is not None
-    read = read_survey(
+    return read_survey(
         request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete
     )
-    return list(read.initiatives), list(read.outcomes), read.describe()
 
 
-def _read_previous(path: Path, request: BuildRequest, config: Any) -> Any:
+def _point_duplicates(outcomes: Sequence[RowOutcome], duplicate_of: Mapping[str, str],
+                      published: Mapping[str, str]) -> list[RowOutcome]:
+    """Give the survey's duplicates the id of the initiative their kept twin became."""
+    return [
+        replace(o, initiative_id=published.get(duplicate_of.get(o.record_id, ""), ""))
+        if o.outcome is Outcome.DUPLICATE and not o.initiative_id else o
+        for o in outcomes
+    ]
+
+
+def _read_previous(path: Path, request: BuildRequest, config: Config) -> PreviousEdition:
     from mapgen.umap_layer import read_previous
 
-    mapping = config.previous if config is not None else None
-    return read_previous(path, mapping=mapping, initiative_layers=request.initiative_layers)
+    return read_previous(path, mapping=config.previous, initiative_layers=request.initiative_layers)
 
 
 def run_pipeline(
     request: BuildRequest,
     *,
     gazetteer: Gazetteer | None = None,
+    config: Config | None = None,
     progress: Progress = _no_progress,
 ) -> BuildResult:
     """Read every input, geocode, merge the editions; nothing is written.
@@ -243,17 +255,19 @@ def run_pipeline(
     if request.survey is None and not request.previous:
         raise InputError("nothing to build: give a survey export and/or --previous files.")
     gazetteer = gazetteer or load_gazetteer()
-    config = _load_config(request)
+    config = config or _load_config(request)
     geocoder = _make_geocoder(request, gazetteer)
     geocoded: list[Geocoded] = []
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
+    duplicate_of: Mapping[str, str] = {}
     if request.survey is not None:
-        records, outcomes, described = _read_survey(request, config)
-        matches = _geocode_places(records, geocoder, progress)
-        geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
-        read_outcomes += outcomes
-        inputs.append(f"{request.survey.name}: {described}")
+        survey = _read_survey(request, config)
+        matches = _geocode_places(survey.initiatives, geocoder, progress)
+        geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
+        read_outcomes += survey.outcomes
+        duplicate_of = survey.duplicate_of
+        inputs.append(f"{survey.file}: {survey.format} — {survey.summary()}")
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
     previous_map = None
@@ -269,6 +283,8 @@ def run_pipeline(
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
     merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=geocoder.geocode)
+    published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
+    read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
@@ -319,7 +335,8 @@ def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
 def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:
     """Run the pipeline and write every output into ``request.out_dir`` (replaced atomically)."""
     gazetteer = load_gazetteer()
-    result = run_pipeline(request, gazetteer=gazetteer, progress=progress)
-    options = replace(_options(request, _load_config(request)), preview=request.preview)
+    config = _load_config(request)
+    result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
+    options = replace(_options(request, config), preview=request.preview)
     files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
     return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)
