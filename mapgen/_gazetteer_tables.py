@@ -47,7 +47,9 @@ def _check_alias_rows(rows: list[dict[str, str]], path: Path) -> None:
     for number, row in enumerate(rows, start=2):
         pattern = _TARGETS.get(row.get("level", ""))
         if pattern is None:
-            problems.append(f"row {number}, column 'level': {row.get('level')!r} (use province or region)")
+            problems.append(
+                f"row {number}, column 'level': {row.get('level')!r} (use province or region)"
+            )
         elif not pattern.fullmatch(row.get("target", "")):
             problems.append(f"row {number}, column 'target': {row.get('target')!r}")
         if not row.get("alias", "").strip():
@@ -67,7 +69,9 @@ def read_aliases(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         missing = [c for c in ALIAS_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise GazetteerError(f"{path}: missing column(s) {missing}; expected {list(ALIAS_COLUMNS)}.")
+            raise GazetteerError(
+                f"{path}: missing column(s) {missing}; expected {list(ALIAS_COLUMNS)}."
+            )
         rows = list(reader)
     _check_alias_rows(rows, path)
     return rows
@@ -102,7 +106,9 @@ def _moved_comuni_aliases(elenco: pd.DataFrame, provinces: dict[str, list[str]])
     old = elenco["code110"].str[:3]
     names = elenco.drop_duplicates("province_code").set_index("province_code")
     moved = elenco[(old != elenco["province_code"]) & old.isin(names.index)]
-    for code, old_code in sorted(set(zip(moved["province_code"], moved["code110"].str[:3], strict=True))):
+    for code, old_code in sorted(
+        set(zip(moved["province_code"], moved["code110"].str[:3], strict=True))
+    ):
         for alias in (names.at[old_code, "province"], names.at[old_code, "sigla"]):
             _add(provinces, code, str(alias), *_own(names, code))
 
@@ -144,11 +150,16 @@ def province_table(elenco: pd.DataFrame, aliases: AliasTable) -> list[dict[str, 
         for half in _bilingual_halves(str(item.province)):
             if half.casefold() not in {n.casefold() for n in names}:
                 names.append(half)
-        rows.append({
-            "code": str(item.province_code), "name": str(item.province), "sigla": str(item.sigla),
-            "region_code": str(item.region_code), "region": str(item.region),
-            "aliases": "|".join(sorted(names, key=lambda n: (fold(n), n))),
-        })
+        rows.append(
+            {
+                "code": str(item.province_code),
+                "name": str(item.province),
+                "sigla": str(item.sigla),
+                "region_code": str(item.region_code),
+                "region": str(item.region),
+                "aliases": "|".join(sorted(names, key=lambda n: (fold(n), n))),
+            }
+        )
     return rows
 
 
@@ -160,8 +171,11 @@ def region_table(elenco: pd.DataFrame, aliases: AliasTable) -> list[dict[str, st
         for half in _bilingual_halves(str(item.region)):
             if half.casefold() not in {n.casefold() for n in names}:
                 names.append(half)
-        rows.append({
-            "code": str(item.region_code), "name": str(item.region),
-            "aliases": "|".join(sorted(names, key=lambda n: (fold(n), n))),
-        })
+        rows.append(
+            {
+                "code": str(item.region_code),
+                "name": str(item.region),
+                "aliases": "|".join(sorted(names, key=lambda n: (fold(n), n))),
+            }
+        )
     return rows
