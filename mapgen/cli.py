@@ -165,7 +165,9 @@ def gazetteer_build(
 
     columns = (TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    # No bar when stderr is a file or a pipe: it would only add blank lines to logs.
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("gazetteer", total=1)
 
         def advance(step: str, done: int, total: int) -> None:
@@ -177,8 +179,10 @@ def gazetteer_build(
     for name, size in report.files.items():
         typer.echo(f"  {name:<16} {size / 1e3:9,.0f} kB")
     typer.echo("Successor links: " + ", ".join(f"{m} {n}" for m, n in report.links.items()))
-    for item in report.unresolved:
+    for item in report.unresolved[:10]:
         typer.echo(f"  no successor found: {item}")
+    if len(report.unresolved) > 10:
+        typer.echo(f"  ... and {len(report.unresolved) - 10} more: see successors.csv")
 
 
 def main() -> None:
