@@ -36,7 +36,13 @@ from mapgen._gazetteer_sources import (
     read_istat_boundaries,
     read_registry,
 )
-from mapgen._gazetteer_tables import province_table, read_aliases, region_table, resolve_aliases
+from mapgen._gazetteer_tables import (
+    AliasTable,
+    province_table,
+    read_aliases,
+    region_table,
+    resolve_aliases,
+)
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import COMUNI_COLUMNS
@@ -162,7 +168,9 @@ def find_istat_downloads(folder: Path) -> tuple[Path, Path]:
     so the search goes down the whole tree.
     """
     if not folder.is_dir():
-        raise GazetteerError(f"{folder}: not a folder; pass the folder holding the ISTAT downloads.")
+        raise GazetteerError(
+            f"{folder}: not a folder; pass the folder holding the ISTAT downloads."
+        )
     csvs = sorted(p for p in folder.rglob("*.csv") if "comuni" in p.name.casefold())
     shps = sorted(p for p in folder.rglob("*.shp") if p.name.casefold().startswith("com"))
     wanted = (
@@ -249,8 +257,15 @@ def _repair_names(elenco: pd.DataFrame, registry: Sequence[RegistryRecord]) -> l
             if after != before:
                 elenco.at[i, column] = after
                 code = str(elenco.at[i, "istat_code"])
-                fixes.append({"istat_code": code, "field": column, "from": before, "to": after,
-                              "source": "ANPR archive (python-codicefiscale)"})
+                fixes.append(
+                    {
+                        "istat_code": code,
+                        "field": column,
+                        "from": before,
+                        "to": after,
+                        "source": "ANPR archive (python-codicefiscale)",
+                    }
+                )
     unfixed = elenco.index[elenco["name"].str.contains("?", regex=False)]
     if len(unfixed):
         raise GazetteerError(
@@ -287,8 +302,10 @@ def _retired(sources: _Sources) -> tuple[dict[str, dict[str, str]], list[str]]:
             else:
                 retired[code] = {**row, "list": str(year.year)}
     if missing:
-        log.warning("%d Comuni of the older lists are open in the registry but not in the Elenco",
-                    len(missing))
+        log.warning(
+            "%d Comuni of the older lists are open in the registry but not in the Elenco",
+            len(missing),
+        )
     return dict(sorted(retired.items())), sorted(missing)
 
 
@@ -327,7 +344,7 @@ def _check_link(
     """``within`` / ``touches`` when boundaries confirm a link, ``outside`` / ``apart`` when not."""
     import shapely
 
-    pred = geo._newest(link.ended.istat_code, sources) if link.ended.istat_code else None
+    pred = geo.newest(link.ended.istat_code, sources) if link.ended.istat_code else None
     if pred is None or not link.successor:
         return ""
     base = next((s for s in sources if link.successor in s.geometries), None)
@@ -339,7 +356,7 @@ def _check_link(
         share = shapely.intersection(pred, base.geometries[link.successor]).area / pred.area
         return "within" if share >= 0.9 else f"outside ({share:.0%} inside)"
     others = [
-        geo._newest(c, sources)
+        geo.newest(c, sources)
         for c, _d in preds.get(link.successor, [])
         if c != link.ended.istat_code
     ]
@@ -361,7 +378,7 @@ def _boundary_link(
 
     import shapely
 
-    pred = geo._newest(link.ended.istat_code, sources) if link.ended.istat_code else None
+    pred = geo.newest(link.ended.istat_code, sources) if link.ended.istat_code else None
     if pred is None:
         return link
     for code, geom in active.items():
@@ -448,7 +465,7 @@ def _retired_rows(
     regions = elenco.drop_duplicates("region_code").set_index("region_code")
     rows = []
     for code, item in retired.items():
-        geom = geo._newest(code, sources)
+        geom = geo.newest(code, sources)
         point = geo.inside_point(geo.round_geometry(geom)) if geom is not None else (0.0, 0.0)
         link = by_code.get(code)
         rows.append(
@@ -725,24 +742,51 @@ def _derive(sources: _Sources, progress: Progress | None) -> _Derived:
     return _Derived(retired, missing, links, origin, simple, points, pops, provinces, regions)
 
 
+def _all_names(sources: _Sources, d: _Derived, list_date: str) -> list[dict[str, str]]:
+    e = sources.elenco
+    candidates = [
+        *_elenco_names(e),
+        *_registry_names(sources.registry, e, list_date),
+        *_older_list_names(sources.older, e),
+        *_merged_names(d.links),
+    ]
+    return _names_table(candidates, e)
+
+
+def _summary(
+    sources: _Sources, d: _Derived, names: list[dict[str, str]], aliases: AliasTable
+) -> dict[str, Any]:
+    """The counts and repairs recorded in metadata.json."""
+    return {
+        "counts": {
+            "comuni": len(sources.elenco),
+            "retired_codes": len(d.retired),
+            "names": len(names),
+            "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
+            "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
+            "provinces": len(set(sources.elenco["province_code"])),
+            "regions": len(set(sources.elenco["region_code"])),
+        },
+        "older_codes_missing_from_elenco": d.missing,
+        "population_missing": sorted(c for c in sources.elenco["istat_code"] if c not in d.pops),
+        "unresolved_aliases": aliases.unresolved,
+        "repaired_geometries": sources.repaired,
+        "boundaries_from_predecessors": {
+            c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"
+        },
+    }
+
+
 def _write_tables(
     out: Path, sources: _Sources, d: _Derived, fixes: list[dict[str, str]]
 ) -> dict[str, Any]:
+    """Write the CSV tables; return what metadata.json records about them."""
     e = sources.elenco
     dates = _list_dates(e, sources.registry)
-    comuni = _active_rows(e, d.points, d.pops) + _retired_rows(
-        d.retired, e, d.links, sources.boundaries, d.pops
-    )
+    retired = _retired_rows(d.retired, e, d.links, sources.boundaries, d.pops)
+    comuni = _active_rows(e, d.points, d.pops) + retired
     _write_csv(out / "comuni.csv", COMUNI_COLUMNS, comuni)
-    names = _names_table(
-        [
-            *_elenco_names(e),
-            *_registry_names(sources.registry, e, dates["reflects_changes_up_to"]),
-            *_older_list_names(sources.older, e),
-            *_merged_names(d.links),
-        ],
-        e,
-    )
+    names = _all_names(sources, d, dates["reflects_changes_up_to"])
     _write_csv(out / "names.csv", NAMES_COLUMNS, names)
     aliases = resolve_aliases(sources.aliases, e)
     provinces, regions = province_table(e, aliases), region_table(e, aliases)
@@ -750,26 +794,8 @@ def _write_tables(
     _write_csv(out / "regions.csv", list(regions[0]), regions)
     names_by_code = {r["istat_code"]: r["name"] for r in comuni}
     _write_csv(out / "successors.csv", SUCCESSOR_COLUMNS, link_rows(d.links, names_by_code))
-    return {
-        "elenco": {"file": sources.elenco_label, "comuni": len(e), **dates},
-        "counts": {
-            "comuni": len(e),
-            "retired_codes": len(d.retired),
-            "names": len(names),
-            "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
-            "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
-            "provinces": len(provinces),
-            "regions": len(regions),
-        },
-        "older_codes_missing_from_elenco": d.missing,
-        "population_missing": sorted(c for c in e["istat_code"] if c not in d.pops),
-        "fixes": fixes,
-        "unresolved_aliases": aliases.unresolved,
-        "repaired_geometries": sources.repaired,
-        "boundaries_from_predecessors": {
-            c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"
-        },
-    }
+    elenco = {"file": sources.elenco_label, "comuni": len(e), **dates}
+    return {"elenco": elenco, "fixes": fixes, **_summary(sources, d, names, aliases)}
 
 
 def _write_boundaries(out: Path, sources: _Sources, d: _Derived) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "BoundarySource",
     "dissolve",
     "inside_point",
+    "newest",
     "pick_geometries",
     "round_geometry",
     "simplify",
@@ -102,7 +103,7 @@ def pick_geometries(
         parts = [base[1]] if base else []
         for pred, ended in predecessors.get(code, []):
             if base is None or ended >= base[0].date:
-                pred_geom = _newest(pred, sources)
+                pred_geom = newest(pred, sources)
                 parts += [pred_geom] if pred_geom is not None else []
         if not parts:
             missing.append(code)
@@ -120,7 +121,8 @@ def pick_geometries(
     return found, origin
 
 
-def _newest(code: str, sources: Sequence[BoundarySource]) -> BaseGeometry | None:
+def newest(code: str, sources: Sequence[BoundarySource]) -> BaseGeometry | None:
+    """The boundary of ``code`` in the newest source that has it (sources newest first)."""
     return next((s.geometries[code] for s in sources if code in s.geometries), None)
 
 
