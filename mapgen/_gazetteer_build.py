@@ -656,6 +656,7 @@ def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
             "crs": "EPSG:4326",
             "simplified_in": f"EPSG:{geo.METRIC_CRS}",
             "comuni_tolerance_m": COMUNI_TOLERANCE_M,
+            "small_tolerance": "0.1 x sqrt(area), 10 m at least, where smaller than the above",
             "provinces_tolerance_m": PROVINCES_TOLERANCE_M,
             "regions_tolerance_m": REGIONS_TOLERANCE_M,
             "coordinate_decimals": geo.PRECISION,
