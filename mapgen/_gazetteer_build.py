@@ -662,10 +662,27 @@ def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
             "coordinate_decimals": geo.PRECISION,
             "representative_point": "shapely point_on_surface, inside the shipped boundary",
             "population_year": POPULATION_YEAR,
+            "libraries": library_versions(),
             "links_since": "2014-01-01",
             "history_since": HISTORY_SINCE,
         },
         **extra,
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the geometry libraries: other versions may round a coordinate differently."""
+    import pyogrio
+    import pyproj
+    import shapely
+
+    return {
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "pyproj": pyproj.__version__,
+        "proj": pyproj.proj_version_str,
+        "pyogrio": pyogrio.__version__,
+        "gdal": pyogrio.__gdal_version_string__,
     }
 
 
