@@ -438,3 +438,13 @@ def test_old_province_rule_resolves_to_the_current_province() -> None:
     table = resolve_aliases(rows, elenco)
     assert table.unresolved == ["province 'Nowhere' -> QQ"]
     assert json.dumps(table.province, sort_keys=True) == json.dumps({"111": ["Medio Campidano"]})
+
+
+def test_corrupt_shapefile(tmp_path: Path) -> None:
+    for part in SHAPEFILE.parent.iterdir():
+        shutil.copy(part, tmp_path / part.name)
+    (tmp_path / SHAPEFILE.name).write_bytes(b"not a shapefile at all")
+    with pytest.raises(
+        GazetteerError, match=r"Com01012024_g_WGS84.shp: GDAL cannot read it .*download it again"
+    ):
+        read_istat_boundaries(tmp_path / SHAPEFILE.name)
