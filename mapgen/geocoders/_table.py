@@ -51,6 +51,7 @@ class GeocodedTable:
     """
 
     name: str
+    detected: str
     columns: list[str]
     rows: list[list[str]]
     matches: list[Match]
@@ -138,7 +139,7 @@ def geocode_table(
     places = [_place(row, index) for row in rows]
     matches = (geocoder or Geocoder()).geocode_many(places, progress=progress)
     replaced = tuple(c for c in columns if c in RESULT_COLUMNS)
-    return GeocodedTable(table.path.name, columns, rows, matches, replaced)
+    return GeocodedTable(table.path.name, table.describe(), columns, rows, matches, replaced)
 
 
 def geocode_file(
