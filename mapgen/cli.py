@@ -140,7 +140,8 @@ def _online_progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | 
     from rich.console import Console
 
     columns = (
-        rp.TextColumn("Nominatim"), rp.BarColumn(), rp.MofNCompleteColumn(), rp.TimeRemainingColumn()
+        rp.TextColumn("Nominatim"), rp.BarColumn(),
+        rp.MofNCompleteColumn(), rp.TimeRemainingColumn(),
     )
     with rp.Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("online", total=None)

@@ -22,7 +22,7 @@ from typing import Final
 from mapgen.gazetteer import Gazetteer, NameEntry
 from mapgen.geocoders import _normalize as norm
 from mapgen.model import Comune, Place
-from mapgen.text import fold
+from mapgen.geocoders._normalize import fold
 
 __all__ = ["OFFICIAL_KINDS", "Entry", "GazetteerIndex", "Query", "Scope", "Variant", "index_for"]
 
@@ -98,7 +98,8 @@ class GazetteerIndex:
         self.province_keys: frozenset[str] = _province_name_keys(gazetteer)
         self.region_keys: frozenset[str] = _region_name_keys(gazetteer)
         self.keys: dict[tuple[str, str], tuple[Entry, ...]] = _key_table(self._entries())
-        self.query = lru_cache(maxsize=65536)(self._parse)
+        self.query = lru_cache(maxsize=1 << 16)(self._parse)
+        self.area = lru_cache(maxsize=1 << 12)(self._area)  # type: ignore[method-assign]
         log.debug("geocoder index: %d keys", len(self.keys))
 
     # --- entries ------------------------------------------------------------------------
@@ -156,6 +157,10 @@ class GazetteerIndex:
                 yield level, entries
 
     def area(self, text: str) -> Scope:
+        """The province codes a typed province or region means, or ``None`` if unknown."""
+        return self._area(text)
+
+    def _area(self, text: str) -> Scope:
         """The province codes a typed province or region means, or ``None`` if unknown."""
         for variant in norm.area_variants(text):
             for key in (variant, norm.skeleton(norm.canonical(variant)), norm.compact(variant)):

@@ -26,14 +26,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final
 
-from mapgen.text import fold
+from mapgen import text
+
+# Folding is the costliest step of parsing a typed place; typed places repeat a lot.
+fold = lru_cache(maxsize=1 << 16)(text.fold)
 
 __all__ = [
     "LEVELS",
     "canonical",
     "compact",
+    "fold",
     "level_keys",
     "skeleton",
     "spellings",

@@ -199,8 +199,8 @@ class NameMatcher(Matcher):
     def _elsewhere(self, query: Query) -> Match | None:
         """The name exists, but not in the typed province or region."""
         for variant in query.variants:
-            if variant.scope is None:
-                continue
+            if variant.scope is None or variant.how == "area_bare":
+                continue  # a bare trailing word is too weak to say where the name belongs
             found = self._lookup(variant, None)
             if found is not None:
                 return self._outside(*found, variant, query)
