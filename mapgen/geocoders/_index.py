@@ -250,9 +250,13 @@ def _key_table(entries: Iterable[Entry]) -> dict[tuple[str, str], tuple[Entry, .
 
 
 def _name_parts(name: str) -> list[str]:
-    """The halves of bilingual and multi-part area names: "Forlì-Cesena" -> Forlì, Cesena."""
-    parts = [p for p in _PARTS.split(name) if p.strip()]
-    return parts if len(parts) > 1 else []
+    """Halves and parts of an area name ("Trentino-Alto Adige/Südtirol" -> 4 spellings)."""
+    halves = [h for h in name.split("/") if h.strip()]
+    parts = halves if len(halves) > 1 else []
+    for half in halves:
+        pieces = [p for p in _PARTS.split(half) if p.strip()]
+        parts += pieces if len(pieces) > 1 else []
+    return parts
 
 
 def _area_table(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:

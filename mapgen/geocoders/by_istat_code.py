@@ -69,6 +69,14 @@ class IstatCodeMatcher(Matcher):
                 hint=f"Il codice {text!r} è di {target.label}, fuori da "
                 f"{self._index.describe_scope(scope)}: verificare codice e provincia.",
             )
+        if not target.active:
+            return _results.unresolved(
+                MatchStatus.UNRESOLVED,
+                method=self.name,
+                scored=[(target, 90.0)],
+                hint=f"Il codice {text!r} è di {target.label}, Comune soppresso di cui non si "
+                "conosce il successore: indicare il Comune attuale.",
+            )
         if target.istat_code != found.istat_code:
             return _results.resolved(
                 target,

@@ -127,12 +127,13 @@ class FuzzyMatcher(Matcher):
         return self._margin * max(1, best)
 
     def _exists_elsewhere(self, variants: Sequence[Variant]) -> bool:
-        return any(
-            v.scope is not None
-            and v.how != "area_bare"
-            and next(self._index.lookup(v.folded), None)
-            for v in variants
-        )
+        """The name as typed is a Comune's, but only outside the typed province/region."""
+        for variant in variants:
+            if variant.scope is None or variant.how == "area_bare":
+                continue
+            for _, entries in self._index.lookup(variant.folded):
+                return not any(e.provinces & variant.scope for e in entries)
+        return False
 
     def _build_pool(self, scope: Scope) -> _Pool:
         """Fold, canonical and skeleton keys of every name in scope, with their targets."""
