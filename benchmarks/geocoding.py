@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import string
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -33,8 +32,7 @@ from rapidfuzz.distance import OSA
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.geocoders import FuzzyMatcher, Geocoder
 from mapgen.geocoders._index import index_for
-from mapgen.geocoders._normalize import canonical
-from mapgen.model import Comune, Match, Place
+from mapgen.model import Comune, Place
 from mapgen.text import fold, strip_accents
 
 SEED = 20201
@@ -319,7 +317,7 @@ class CaseBuilder:
                 return
 
     def _equally_close(self, typed: str, c: Comune, with_province: bool) -> bool:
-        """Another Comune (in the province, or anywhere) is as few edits away as the intended one."""
+        """Another Comune (in the province, or anywhere) is as few edits away as the intended."""
         others = [
             x
             for x in self.active
@@ -495,7 +493,7 @@ def geocoder_answer(geocoder: Geocoder) -> Callable[[Place], tuple[str | None, s
 
 
 class Baselines:
-    """The comparison points of the issue: exact folded lookup, extractOne within province, over all."""
+    """The issue's comparison points: exact folded lookup, extractOne in the province, over all."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         active = gazetteer.active()
@@ -528,7 +526,7 @@ class Baselines:
         return (self.codes[best[2]], "fuzzy") if best else (None, "unresolved")
 
 
-# --- reports ---------------------------------------------------------------------------------------
+# --- reports ------------------------------------------------------------------------------
 
 
 def print_tallies(title: str, tallies: dict[str, Tally]) -> None:
@@ -553,7 +551,8 @@ def summary_line(name: str, tallies: dict[str, Tally]) -> str:
     hom = tallies.get("homonyms (all)", Tally(Counter()))
     return (
         f"  {name:<34} unambiguous correct {una.pct('correct'):6.2f}%   wrong overall "
-        f"{allt.counts['wrong']:>4} ({allt.pct('wrong'):5.2f}%)   homonym wrong {hom.counts['wrong']:>3}"
+        f"{allt.counts['wrong']:>4} ({allt.pct('wrong'):5.2f}%)   "
+        f"homonym wrong {hom.counts['wrong']:>3}"
     )
 
 
@@ -663,7 +662,8 @@ def speed(gazetteer: Gazetteer, cases: list[Case], *, rows: int, baseline_rows: 
         f"  baseline extractOne, all:     {1 / baseline:>8,.0f} rows/s  (same {len(sample)} rows)"
     )
     print(
-        f"  speed-up: {baseline * rows / ours:,.0f}x (table), {baseline / ours_row:,.0f}x (row by row)"
+        f"  speed-up: {baseline * rows / ours:,.0f}x (table), "
+        f"{baseline / ours_row:,.0f}x (row by row)"
     )
 
 

@@ -21,8 +21,8 @@ from typing import Final
 
 from mapgen.gazetteer import Gazetteer, NameEntry
 from mapgen.geocoders import _normalize as norm
-from mapgen.model import Comune, Place
 from mapgen.geocoders._normalize import fold
+from mapgen.model import Comune, Place
 
 __all__ = ["OFFICIAL_KINDS", "Entry", "GazetteerIndex", "Query", "Scope", "Variant", "index_for"]
 

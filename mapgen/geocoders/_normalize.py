@@ -201,7 +201,7 @@ def skeleton(canon: str) -> str:
 def ends_with_connective(text: str) -> bool:
     """True for ``"Monza e"``: a name cannot end with an article or preposition."""
     words = fold(text).split()
-    return bool(words) and words[-1] in _CONNECTIVES
+    return len(words) > 1 and words[-1] in _CONNECTIVES  # "Ne" (GE) is a whole name
 
 
 def compact(key: str) -> str:

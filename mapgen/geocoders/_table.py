@@ -42,6 +42,10 @@ RESULT_COLUMNS: Final = (
 )
 
 
+# Below this similarity (rapidfuzz WRatio) no header is offered as the one meant.
+_CLOSEST_CUTOFF: Final = 60
+
+
 @dataclass(frozen=True)
 class GeocodedTable:
     """A table with one :class:`~mapgen.model.Match` per row.
@@ -209,7 +213,8 @@ def _missing_column(table: Table, option: str, name: str) -> str:
     from rapidfuzz import process
 
     present = ", ".join(repr(c) for c in table.columns) or "none"
-    best = process.extractOne(fold(name), {i: fold(c) for i, c in enumerate(table.columns)})
+    choices = {i: fold(c) for i, c in enumerate(table.columns)}
+    best = process.extractOne(fold(name), choices, score_cutoff=_CLOSEST_CUTOFF)
     closest = (
         f" Closest: {table.columns[best[2]]!r}; use {option} {table.columns[best[2]]!r}."
         if best

@@ -20,14 +20,37 @@ from mapgen.geocoders import Geocoder
 PROVINCES = {"016", "075", "201", "022", "038", "005", "111", "090", "035", "021", "007"}
 EXTRA_COMUNI = [
     # Ro (FE), merged into Riva del Po on 2019-02-22.
-    {"istat_code": "038020", "name": "Ro", "cadastral_code": "H360", "province_code": "038",
-     "province": "Ferrara", "sigla": "FE", "region_code": "08", "region": "Emilia-Romagna",
-     "lat": "44.9480", "lon": "11.7630", "active": "0", "valid_to": "2019-02-21",
-     "successor": "038029"},
+    {
+        "istat_code": "038020",
+        "name": "Ro",
+        "cadastral_code": "H360",
+        "province_code": "038",
+        "province": "Ferrara",
+        "sigla": "FE",
+        "region_code": "08",
+        "region": "Emilia-Romagna",
+        "lat": "44.9480",
+        "lon": "11.7630",
+        "active": "0",
+        "valid_to": "2019-02-21",
+        "successor": "038029",
+    },
     # A retired Comune whose successor is unknown.
-    {"istat_code": "075900", "name": "Borgo Perduto", "cadastral_code": "Z999", "province_code": "075",
-     "province": "Lecce", "sigla": "LE", "region_code": "16", "region": "Puglia",
-     "lat": "40.1", "lon": "18.2", "active": "0", "valid_to": "2016-12-31", "successor": ""},
+    {
+        "istat_code": "075900",
+        "name": "Borgo Perduto",
+        "cadastral_code": "Z999",
+        "province_code": "075",
+        "province": "Lecce",
+        "sigla": "LE",
+        "region_code": "16",
+        "region": "Puglia",
+        "lat": "40.1",
+        "lon": "18.2",
+        "active": "0",
+        "valid_to": "2016-12-31",
+        "successor": "",
+    },
 ]
 NAMES = [
     ("Calliano", "AT", "005014", "historical"),
@@ -64,8 +87,10 @@ def alias_gazetteer(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazette
     source = gazetteer.path
     comuni = [r for r in _read(source / "comuni.csv") if r["province_code"] in PROVINCES]
     _write(folder / "comuni.csv", list(COMUNI_COLUMNS), comuni + EXTRA_COMUNI)
-    names = [dict(zip(("name", "sigla", "istat_code", "kind"), n, strict=True), source="test")
-             for n in NAMES]
+    names = [
+        dict(zip(("name", "sigla", "istat_code", "kind"), n, strict=True), source="test")
+        for n in NAMES
+    ]
     _write(folder / "names.csv", ["name", "sigla", "istat_code", "kind", "source"], names)
     provinces = _read(source / "provinces.csv")
     for row in provinces:

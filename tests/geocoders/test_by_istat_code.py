@@ -19,7 +19,10 @@ def test_codes_resolve_exactly(codes: IstatCodeMatcher, typed: str) -> None:
     match = codes.geocode(Place(typed))
     assert match is not None
     assert (match.status, match.istat_code, match.name, match.method) == (
-        MatchStatus.EXACT, "075096", "Castro", "istat_code",
+        MatchStatus.EXACT,
+        "075096",
+        "Castro",
+        "istat_code",
     )
 
 

@@ -19,7 +19,9 @@ def alias_names(alias_gazetteer: Gazetteer) -> NameMatcher:
     return NameMatcher(alias_gazetteer)
 
 
-def resolve(matcher: NameMatcher, comune: str, provincia: str = "", regione: str = "") -> str | None:
+def resolve(
+    matcher: NameMatcher, comune: str, provincia: str = "", regione: str = ""
+) -> str | None:
     match = matcher.geocode(Place(comune, provincia, regione))
     assert match is not None, comune
     assert match.status.resolved, (comune, match.status, match.hint)
@@ -78,7 +80,12 @@ def test_match_carries_the_gazetteer_record(names: NameMatcher, gazetteer: Gazet
     match = names.geocode(Place("Castro", "LE"))
     castro = gazetteer.comuni["075096"]
     assert match is not None
-    assert (match.istat_code, match.name, match.sigla, match.region) == ("075096", "Castro", "LE", "Puglia")
+    assert (match.istat_code, match.name, match.sigla, match.region) == (
+        "075096",
+        "Castro",
+        "LE",
+        "Puglia",
+    )
     assert (match.lat, match.lon) == (castro.lat, castro.lon)
     assert match.method == "name"
 
@@ -119,7 +126,9 @@ def test_homonyms_without_a_hint_are_ambiguous(names: NameMatcher, name: str) ->
         (Place("Roma", "Roma Capitale"), "058091"),
     ],
 )
-def test_homonyms_decided_by_province_or_region(names: NameMatcher, place: Place, code: str) -> None:
+def test_homonyms_decided_by_province_or_region(
+    names: NameMatcher, place: Place, code: str
+) -> None:
     assert resolve(names, place.comune, place.provincia, place.regione) == code
 
 
@@ -167,7 +176,10 @@ def test_merged_comune_leads_to_its_successor(alias_names: NameMatcher) -> None:
     assert match is not None
     assert match.status is MatchStatus.ALIAS
     assert match.istat_code == "038029"
-    assert match.hint == "Ro non esiste più (soppresso il 2019-02-21): è confluito in Riva del Po (FE)."
+    assert (
+        match.hint
+        == "Ro non esiste più (soppresso il 2019-02-21): è confluito in Riva del Po (FE)."
+    )
 
 
 def test_retired_comune_without_successor_is_not_resolved(alias_names: NameMatcher) -> None:

@@ -53,6 +53,9 @@ def test_never_turns_an_association_into_a_comune(name: str, gazetteer: Gazettee
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:
-    with pytest.raises(GeocoderError, match=r"unknown geocoder 'google'; valid names: "
-                       r"fuzzy, istat_code, name, nominatim\."):
+    with pytest.raises(
+        GeocoderError,
+        match=r"unknown geocoder 'google'; valid names: "
+        r"fuzzy, istat_code, name, nominatim\.",
+    ):
         get_matcher("google")
