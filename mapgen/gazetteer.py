@@ -10,16 +10,27 @@ Files (in ``gazetteer/``, built by ``mapgen gazetteer build``; see its README):
     One row per Comune, current and retired: ``istat_code, name, name_other,
     cadastral_code, province_code, province, sigla, region_code, region, lat, lon,
     population, population_0_17, active, valid_to, successor``.
+    ``province_code`` is ISTAT's historical province code (the first three digits
+    of ``istat_code``), the key of ``provinces.fgb``. Retired rows (``active`` 0)
+    carry the day they ended (``valid_to``) and the current Comune that holds
+    their territory (``successor``).
 ``names.csv``
-    Extra names that lead to a Comune: ``name, sigla, istat_code, kind, source``
-    (kinds: ``other_language``, ``historical``, ``merged``, ``variant``).
+    Extra names that lead to a current Comune: ``name, sigla, istat_code, kind,
+    source`` (kinds: ``other_language``, ``historical``, ``merged``, ``variant``);
+    ``sigla`` is the province the name was used in (``Olbia``, ``OT``).
 ``provinces.csv`` / ``regions.csv``
     Current provinces and regions, with the old and alternative names and siglas
-    that lead to them.
+    that lead to them (``aliases``, ``|``-separated). An alias may sit on more than
+    one province when an old province was split (Ogliastra: NU and SU).
+``successors.csv``
+    Every Comune ended since 2014 and every retired code, with its successor and
+    how the link was established (``method``, ``check``, ``evidence``).
 ``comuni.fgb``, ``provinces.fgb``, ``regions.fgb``
     Simplified boundaries (EPSG:4326) keyed by code.
 ``metadata.json``
     Sources, validity dates, attribution text, build parameters.
+``sources/aliases.csv``, ``sources/successors_manual.csv``
+    The hand-kept inputs of the build.
 """
 
 from __future__ import annotations
@@ -154,6 +165,24 @@ class Gazetteer:
         if sigla:
             found = [c for c in found if c.sigla == sigla.strip().upper()]
         return sorted(found, key=lambda c: (not c.active, c.istat_code))
+
+    @cached_property
+    def _names_by_fold(self) -> dict[str, list[NameEntry]]:
+        index: dict[str, list[NameEntry]] = defaultdict(list)
+        for entry in self.names:
+            index[entry.name.casefold()].append(entry)
+        return dict(index)
+
+    def names_for(self, name: str, *, sigla: str | None = None) -> list[NameEntry]:
+        """Return the names.csv entries spelled ``name`` (case-insensitive), optionally in one province.
+
+        ``istat_code`` of every entry is a current Comune: ``names_for("Bozen")`` leads
+        to Bolzano, ``names_for("Faedo", sigla="TN")`` to San Michele all'Adige.
+        """
+        found = self._names_by_fold.get(name.strip().casefold(), [])
+        if sigla:
+            found = [e for e in found if e.sigla == sigla.strip().upper()]
+        return sorted(found, key=lambda e: (e.istat_code, e.kind))
 
     def successor_of(self, comune: Comune) -> Comune | None:
         """Follow ``successor`` links from a retired Comune to a current one."""

@@ -1,0 +1,300 @@
+"""Join the editions: one initiative per practice, every input record accounted for.
+
+Two records are the same practice when they sit in the same Comune and their
+titles are equal after :func:`mapgen.text.fold`, or nearly equal: rapidfuzz
+``token_sort_ratio`` of the folded titles at least :data:`SAME_TITLE_RATIO`
+(word order and small typos don't split a practice; "Centro famiglie" vs
+"Centro per le famiglie" scores 81 and stays apart, which is the safe side: a
+missed merge shows the practice twice, a wrong merge hides one).
+
+Within one edition, a repeat is a duplicate (the latest submission is kept);
+across editions, the newest record's text wins and the older ones are kept in
+``history``. Ids come from the ISTAT code and the folded title of the record in
+which the practice first appeared, so they survive later editions and rebuilds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz
+
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import (
+    Comune,
+    EditionDiff,
+    Initiative,
+    MapInitiative,
+    Match,
+    MatchStatus,
+    Outcome,
+    Place,
+    RowOutcome,
+)
+from mapgen.text import fold, slugify
+
+__all__ = ["SAME_TITLE_RATIO", "Geocoded", "MergeResult", "initiative_id", "merge_editions"]
+
+log = logging.getLogger(__name__)
+
+#: Minimum rapidfuzz token_sort_ratio (0-100) of folded titles for "the same practice".
+SAME_TITLE_RATIO = 90.0
+
+_UNRESOLVED_OUTCOME = {
+    MatchStatus.AMBIGUOUS: Outcome.AMBIGUOUS,
+    MatchStatus.UNRESOLVED: Outcome.UNRESOLVED,
+    MatchStatus.NOT_A_COMUNE: Outcome.NOT_A_COMUNE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Geocoded:
+    """A record with the geocoder's answer for its place."""
+
+    record: Initiative
+    match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    """The published initiatives, one outcome per input record, and the edition diff."""
+
+    initiatives: tuple[MapInitiative, ...]
+    outcomes: tuple[RowOutcome, ...]
+    diff: EditionDiff
+
+
+def initiative_id(istat_code: str, titolo: str) -> str:
+    """The stable id of a practice: ``<ISTAT code>-<slug of the folded title>``."""
+    return f"{istat_code}-{slugify(titolo, max_length=50)}"
+
+
+def _recency(record: Initiative) -> tuple[int, datetime, int, str]:
+    """Sort key: newer edition, then later submission, then later row, wins."""
+    submitted = record.submitted or datetime.min
+    return (record.edition, submitted, record.source.row or 0, record.record_id)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _same_practice(a: Initiative, b: Initiative) -> bool:
+    """Equal folded titles; across editions also nearly equal ones with the same numbers.
+
+    Within one edition only equal titles match: two differently worded entries
+    of the same year are two practices ("Azione 1" / "Azione 2" never merge).
+    """
+    fa, fb = fold(a.titolo), fold(b.titolo)
+    if fa == fb:
+        return True
+    if a.edition == b.edition or _DIGITS.findall(fa) != _DIGITS.findall(fb):
+        return False
+    return fuzz.token_sort_ratio(fa, fb) >= SAME_TITLE_RATIO
+
+
+def _joins(practice: _Practice, item: Geocoded) -> bool:
+    """True when ``item`` is the same practice and no same-edition record says otherwise."""
+    records = [g.record for g in practice.records]
+    same_edition = [r for r in records if r.edition == item.record.edition]
+    if any(fold(r.titolo) != fold(item.record.titolo) for r in same_edition):
+        return False
+    return any(_same_practice(r, item.record) for r in records)
+
+
+def _unplaced_outcome(item: Geocoded) -> RowOutcome:
+    """The outcome of a record whose place resolved to no single Comune."""
+    match = item.match
+    outcome = _UNRESOLVED_OUTCOME[match.status]
+    names = ", ".join(f"{c.name} ({c.sigla})" for c in match.candidates)
+    reasons = {
+        Outcome.AMBIGUOUS: f"Più Comuni corrispondono a {item.record.place.comune!r}: {names}.",
+        Outcome.NOT_A_COMUNE: f"{item.record.place.comune!r} non è un Comune.",
+        Outcome.UNRESOLVED: f"Nessun Comune corrisponde a {item.record.place.comune!r}"
+        + (f" (il più vicino: {names})." if names else "."),
+    }
+    fixes = {
+        Outcome.AMBIGUOUS: "Indicare la provincia o la regione del Comune, oppure correggere il nome.",
+        Outcome.NOT_A_COMUNE: "Indicare il Comune (per Ambiti e Unioni, il Comune capofila).",
+        Outcome.UNRESOLVED: "Correggere il nome del Comune o aggiungere una variante in gazetteer/names.csv.",
+    }
+    return RowOutcome(
+        source=item.record.source, record_id=item.record.record_id, typed=item.record.place,
+        outcome=outcome, titolo=item.record.titolo, match=match,
+        reason=" ".join(p for p in (reasons[outcome], match.hint) if p), fix=fixes[outcome],
+    )
+
+
+def _current_comune(match: Match, gazetteer: Gazetteer) -> Comune | None:
+    """The current Comune a resolved match points at (following merges)."""
+    comune = gazetteer.by_code(match.istat_code or "")
+    if comune is not None and not comune.active:
+        comune = gazetteer.successor_of(comune)
+    return comune
+
+
+@dataclass
+class _Practice:
+    """A practice being assembled: records of one Comune with the same title, newest first."""
+
+    comune: Comune
+    records: list[Geocoded]
+
+    @property
+    def newest(self) -> Geocoded:
+        return self.records[0]
+
+
+def _cluster(items: Sequence[Geocoded], comune: Comune) -> list[_Practice]:
+    """Group one Comune's records into practices, oldest edition first so ids follow first appearance."""
+    practices: list[_Practice] = []
+    for item in sorted(items, key=lambda g: _recency(g.record)):
+        home = next((p for p in practices if _joins(p, item)), None)
+        if home is None:
+            practices.append(_Practice(comune, [item]))
+        else:
+            home.records.append(item)
+    for practice in practices:
+        practice.records.sort(key=lambda g: _recency(g.record), reverse=True)
+    return practices
+
+
+def _practice_outcomes(practice: _Practice, published_id: str) -> list[RowOutcome]:
+    """MAPPED for the newest record, MERGED for older editions, DUPLICATE for repeats within an edition."""
+    outcomes: list[RowOutcome] = []
+    seen_editions: set[int] = set()
+    for position, item in enumerate(practice.records):
+        record = item.record
+        if position == 0:
+            outcome, reason = Outcome.MAPPED, ""
+        elif record.edition in seen_editions:
+            outcome = Outcome.DUPLICATE
+            reason = f"Stessa pratica inviata più volte nell'edizione {record.edition}: tenuta la più recente."
+        else:
+            outcome = Outcome.MERGED
+            reason = f"Stessa pratica dell'edizione {practice.newest.record.edition}: unita, testo più recente."
+        seen_editions.add(record.edition)
+        outcomes.append(RowOutcome(
+            source=record.source, record_id=record.record_id, typed=record.place, outcome=outcome,
+            titolo=record.titolo, initiative_id=published_id, match=item.match, reason=reason,
+        ))
+    return outcomes
+
+
+def _history(practice: _Practice) -> tuple[Initiative, ...]:
+    """The newest record of each older edition, newest first."""
+    newest_edition = practice.newest.record.edition
+    kept: dict[int, Initiative] = {}
+    for item in practice.records[1:]:
+        if item.record.edition != newest_edition:
+            kept.setdefault(item.record.edition, item.record)
+    return tuple(kept.values())
+
+
+def _members(
+    record: Initiative, comune: Comune, resolve: Callable[[Place], Match] | None, gazetteer: Gazetteer
+) -> tuple[Comune, ...]:
+    """Resolve an Ambito/Unione's member Comuni, hinted by the lead Comune's region."""
+    if resolve is None or not record.comuni_associati:
+        return ()
+    found: dict[str, Comune] = {}
+    for name in record.comuni_associati:
+        match = resolve(Place(comune=name, regione=comune.region))
+        member = _current_comune(match, gazetteer) if match.status.resolved else None
+        if member is not None:
+            found.setdefault(member.istat_code, member)
+    return tuple(found.values())
+
+
+def _unique_id(wanted: str, taken: set[str]) -> str:
+    candidate, n = wanted, 2
+    while candidate in taken:
+        candidate, n = f"{wanted}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _diff(initiatives: Iterable[MapInitiative], editions: Sequence[int]) -> EditionDiff:
+    newest = max(editions)
+    previous = tuple(e for e in editions if e != newest)
+    items = list(initiatives)
+    comuni_newest = {i.comune.istat_code for i in items if newest in i.edizioni}
+    comuni_before = {i.comune.istat_code for i in items if any(e != newest for e in i.edizioni)}
+    return EditionDiff(
+        newest=newest,
+        previous=previous,
+        comuni_new=tuple(sorted(comuni_newest - comuni_before)),
+        comuni_dropped=tuple(sorted(comuni_before - comuni_newest)),
+        continued=tuple(i.id for i in items if newest in i.edizioni and len(i.edizioni) > 1),
+        new=tuple(i.id for i in items if i.edizioni == (newest,)),
+        not_resubmitted=tuple(i.id for i in items if newest not in i.edizioni),
+    )
+
+
+def merge_editions(
+    records: Iterable[Geocoded],
+    *,
+    gazetteer: Gazetteer,
+    resolve_member: Callable[[Place], Match] | None = None,
+) -> MergeResult:
+    """Merge geocoded records of every edition into published initiatives.
+
+    Parameters
+    ----------
+    records
+        Every record of every edition with its Match; order sets the order of
+        the outcomes.
+    gazetteer
+        Resolves codes to current Comuni (retired codes follow their successor).
+    resolve_member
+        Geocodes the member Comuni named by an Ambito/Unione; without it members
+        stay unresolved (names are still shown).
+
+    Returns
+    -------
+    MergeResult
+        Initiatives sorted by id; exactly one outcome per input record, in input order.
+    """
+    items = list(records)
+    position = {id(item): n for n, item in enumerate(items)}
+    outcome_at: dict[int, RowOutcome] = {}
+    by_comune: dict[str, list[Geocoded]] = defaultdict(list)
+    comuni: dict[str, Comune] = {}
+    for item in items:
+        comune = _current_comune(item.match, gazetteer) if item.match.status.resolved else None
+        if comune is None:
+            unplaced = item
+            if item.match.status.resolved:  # a code the gazetteer cannot place: never drop it silently
+                unplaced = Geocoded(item.record, Match(status=MatchStatus.UNRESOLVED, hint="Codice ISTAT sconosciuto."))
+            outcome_at[position[id(item)]] = _unplaced_outcome(unplaced)
+            continue
+        comuni[comune.istat_code] = comune
+        by_comune[comune.istat_code].append(item)
+
+    published: list[MapInitiative] = []
+    taken: set[str] = set()
+    for code in sorted(by_comune):
+        for practice in _cluster(by_comune[code], comuni[code]):
+            first = practice.records[-1].record
+            published_id = _unique_id(initiative_id(code, first.titolo), taken)
+            newest = practice.newest
+            published.append(MapInitiative(
+                id=published_id, comune=practice.comune, record=newest.record,
+                edizioni=tuple(sorted({g.record.edition for g in practice.records})),
+                match=newest.match, history=_history(practice),
+                members=_members(newest.record, practice.comune, resolve_member, gazetteer),
+            ))
+            for item, outcome in zip(practice.records, _practice_outcomes(practice, published_id), strict=True):
+                outcome_at[position[id(item)]] = outcome
+
+    editions = sorted({item.record.edition for item in items}) or [0]
+    published.sort(key=lambda i: i.id)
+    return MergeResult(
+        initiatives=tuple(published),
+        outcomes=tuple(outcome_at[n] for n in range(len(items))),
+        diff=_diff(published, editions),
+    )
