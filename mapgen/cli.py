@@ -216,6 +216,8 @@ def geocode(
             input_file, out, comune_col=comune_col, provincia_col=provincia_col,
             regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress,
         )
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     if result.replaced:
         typer.echo(f"Replaced the result columns of an earlier run: {', '.join(result.replaced)}")
     typer.echo(f"Geocoded {len(result.rows)} rows of {input_file.name} ({result.detected}): {out}")

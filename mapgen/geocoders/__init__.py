@@ -155,9 +155,7 @@ class Geocoder:
             match = self._ask_online(place, match)
         return match
 
-    def geocode_many(
-        self, places: Iterable[Place], *, progress: Progress | None = None
-    ) -> list[Match]:
+    def geocode_many(self, places: Iterable[Place], *, progress: Progress | None = None) -> list[Match]:
         """Resolve many places, each distinct place once; ``progress`` follows the online pass."""
         places = list(places)
         unique = list(dict.fromkeys(places))
@@ -214,9 +212,7 @@ def _keep_first(first: Match | None, later: Match | None) -> Match | None:
         return later
     if later is None:
         return first
-    extra = [
-        c for c in later.candidates if c.istat_code not in {x.istat_code for x in first.candidates}
-    ]
+    extra = [c for c in later.candidates if c.istat_code not in {x.istat_code for x in first.candidates}]
     if not extra or len(first.candidates) >= 3:
         return first
     from dataclasses import replace

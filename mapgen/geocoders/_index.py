@@ -24,12 +24,16 @@ from mapgen.geocoders import _normalize as norm
 from mapgen.geocoders._normalize import fold
 from mapgen.model import Comune, Place
 
-__all__ = ["OFFICIAL_KINDS", "Entry", "GazetteerIndex", "Query", "Scope", "Variant", "index_for"]
+__all__ = ["FORMER_PROVINCE", "OFFICIAL_KINDS", "Entry", "GazetteerIndex", "Query", "Scope", "Variant", "index_for"]
 
 log = logging.getLogger(__name__)
 
 #: Entry kinds that are a Comune's own current name (status exact/normalized, not alias).
 OFFICIAL_KINDS: Final = frozenset({"official", "other_language", "bilingual"})
+
+#: Kind of an entry that is a Comune's own name in a province it belonged to before
+#: (``names.csv`` lists "Andria, BA" as historical: same name, old province).
+FORMER_PROVINCE: Final = "former_province"
 
 #: A set of province codes a Comune must lie in; ``None`` means anywhere.
 Scope = frozenset[str] | None
@@ -91,9 +95,7 @@ class GazetteerIndex:
         self.comuni: Mapping[str, Comune] = gazetteer.comuni
         self.sigla_of: dict[str, str] = {p.code: p.sigla for p in gazetteer.provinces}
         self.province_name: dict[str, str] = {p.code: p.name for p in gazetteer.provinces}
-        self.region_of_province: dict[str, str] = {
-            p.code: p.region_code for p in gazetteer.provinces
-        }
+        self.region_of_province: dict[str, str] = {p.code: p.region_code for p in gazetteer.provinces}
         self.areas: dict[str, frozenset[str]] = _area_table(gazetteer)
         self.province_keys: frozenset[str] = _province_name_keys(gazetteer)
         self.region_keys: frozenset[str] = _region_name_keys(gazetteer)
@@ -125,9 +127,7 @@ class GazetteerIndex:
         provinces = frozenset({comune.province_code, target.province_code})
         if not comune.active:
             kind = "merged" if target.istat_code != comune.istat_code else "retired"
-            yield Entry(
-                target.istat_code, comune.name, kind, comune.istat_code, provinces, comune.valid_to
-            )
+            yield Entry(target.istat_code, comune.name, kind, comune.istat_code, provinces, comune.valid_to)
             return
         yield Entry(comune.istat_code, comune.name, "official", comune.istat_code, provinces)
         for other in _other_names(comune):
@@ -138,14 +138,14 @@ class GazetteerIndex:
     def _name_entry(self, name: NameEntry) -> Entry | None:
         target = self.target_of(name.istat_code)
         if target is None:
-            log.warning(
-                "names.csv: %r leads to unknown code %s; ignored", name.name, name.istat_code
-            )
+            log.warning("names.csv: %r leads to unknown code %s; ignored", name.name, name.istat_code)
             return None
         own = self.areas.get(fold(name.sigla), frozenset()) if name.sigla else frozenset()
         provinces = own | {target.province_code}
         valid_to = str(getattr(name, "valid_to", "") or "")
-        return Entry(target.istat_code, name.name, name.kind, name.istat_code, provinces, valid_to)
+        own_names = {fold(n) for n in (target.name, *_other_names(target))}
+        kind = FORMER_PROVINCE if fold(name.name) in own_names else name.kind
+        return Entry(target.istat_code, name.name, kind, name.istat_code, provinces, valid_to)
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -201,9 +201,7 @@ class GazetteerIndex:
         folded = norm.folded_variants(place.comune)
         variants = [Variant(folded[0], place.comune.strip(), scope, "full")]
         if len(folded) > 1:
-            variants.append(
-                Variant(folded[1], norm.strip_raw_prefix(place.comune), scope, "prefix")
-            )
+            variants.append(Variant(folded[1], norm.strip_raw_prefix(place.comune), scope, "prefix"))
         if not self.is_area_name(folded[-1]):  # "Monza e Brianza" is a province, not Monza
             variants.extend(self._area_variants(place.comune, scope))
         return Query(place, tuple(variants), scope, tuple(notes))
@@ -283,9 +281,7 @@ def _area_table(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
     return merged
 
 
-def _add_area_keys(
-    table: dict[str, set[str]], spelling: str, codes: set[str], *, keep: bool = False
-) -> None:
+def _add_area_keys(table: dict[str, set[str]], spelling: str, codes: set[str], *, keep: bool = False) -> None:
     folded = fold(spelling)
     if not folded:
         return

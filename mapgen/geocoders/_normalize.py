@@ -287,9 +287,7 @@ _AREA_PREFIXES: Final = (
 # "(LE)", "[LE]", "(prov. LE)" at the end of a Comune name.
 _TRAILING_BRACKET = re.compile(r"^(?P<head>.*?\S)\s*[(\[](?P<tail>[^()\[\]]+)[)\]]\W*$")
 # "Castro, LE", "Castro - Lecce", "Castro – LE" (a spaced dash or a comma/semicolon).
-_TRAILING_SEPARATED = re.compile(
-    r"^(?P<head>.*?\S)\s*(?:[,;]|\s[-–—]|[-–—]\s)\s*(?P<tail>[^,;]+?)\W*$"
-)
+_TRAILING_SEPARATED = re.compile(r"^(?P<head>.*?\S)\s*(?:[,;]|\s[-–—]|[-–—]\s)\s*(?P<tail>[^,;]+?)\W*$")
 
 
 def area_variants(text: str) -> list[str]:

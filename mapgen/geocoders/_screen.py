@@ -106,8 +106,7 @@ def screen(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | No
     if area:
         return _not_a_comune(
             text,
-            f"{text!r} è il nome di una {area}, non di un Comune: "
-            "indicare il Comune in cui si svolge l'iniziativa.",
+            f"{text!r} è il nome di una {area}, non di un Comune: indicare il Comune in cui si svolge l'iniziativa.",
         )
     for pattern, noun in _BODY_PATTERNS:
         if pattern.search(folded):
@@ -128,9 +127,7 @@ def _placeholder_hint(text: str) -> str:
 
 
 def _not_a_comune(text: str, hint: str) -> Match:
-    return _results.unresolved(
-        MatchStatus.NOT_A_COMUNE, method=METHOD, hint=hint, raw={"typed": text}
-    )
+    return _results.unresolved(MatchStatus.NOT_A_COMUNE, method=METHOD, hint=hint, raw={"typed": text})
 
 
 def _list_of_comuni(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | None:
@@ -143,9 +140,7 @@ def _list_of_comuni(place: Place, index: GazetteerIndex, resolve: Resolver) -> M
         match = resolve(Place(item, place.provincia, place.regione))
         if match is None:
             return None
-        codes += (
-            [match.istat_code] if match.istat_code else [c.istat_code for c in match.candidates]
-        )
+        codes += [match.istat_code] if match.istat_code else [c.istat_code for c in match.candidates]
     comuni = [index.comuni[c] for c in dict.fromkeys(codes)]
     if len(comuni) < 2:
         return None
@@ -153,6 +148,5 @@ def _list_of_comuni(place: Place, index: GazetteerIndex, resolve: Resolver) -> M
         MatchStatus.AMBIGUOUS,
         method=METHOD,
         scored=[(c, 0.0) for c in comuni],
-        hint=f"La cella nomina più Comuni ({_results.labels(comuni)}): "
-        "indicare il Comune capofila.",
+        hint=f"La cella nomina più Comuni ({_results.labels(comuni)}): indicare il Comune capofila.",
     )

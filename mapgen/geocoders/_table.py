@@ -51,7 +51,8 @@ class GeocodedTable:
     """A table with one :class:`~mapgen.model.Match` per row.
 
     ``replaced`` names result columns the input already had (from an earlier
-    run): they are dropped and written anew.
+    run): they are dropped and written anew. ``warnings`` are the reader's
+    remarks on the file (a repeated header, cells past the last column).
     """
 
     name: str
@@ -60,6 +61,7 @@ class GeocodedTable:
     rows: list[list[str]]
     matches: list[Match]
     replaced: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def counts(self) -> dict[MatchStatus, int]:
         """Rows per status, in :class:`~mapgen.model.MatchStatus` order, zeros left out."""
@@ -138,12 +140,18 @@ def geocode_table(
         "--regione-col": regione_col,
     }
     index = _column_indexes(table, {k: v for k, v in wanted.items() if v})
-    columns = _padded_header(table)
-    rows = [row + [""] * (len(columns) - len(row)) for row in table.rows]
-    places = [_place(row, index) for row in rows]
+    places = [_place(row, index) for row in table.rows]
     matches = (geocoder or Geocoder()).geocode_many(places, progress=progress)
-    replaced = tuple(c for c in columns if c in RESULT_COLUMNS)
-    return GeocodedTable(table.path.name, table.describe(), columns, rows, matches, replaced)
+    replaced = tuple(c for c in table.columns if c in RESULT_COLUMNS)
+    return GeocodedTable(
+        table.name,
+        table.describe(),
+        table.columns,
+        table.rows,
+        matches,
+        replaced,
+        tuple(table.warnings),
+    )
 
 
 def geocode_file(
@@ -180,12 +188,6 @@ def _place(row: Sequence[str], index: dict[str, int]) -> Place:
     return Place(cell("--comune-col"), cell("--provincia-col"), cell("--regione-col"))
 
 
-def _padded_header(table: Table) -> list[str]:
-    """The header, with names for cells beyond it (ragged CSV rows keep every cell)."""
-    width = max([len(table.columns), *(len(r) for r in table.rows)])
-    return table.columns + [f"column_{i + 1}" for i in range(len(table.columns), width)]
-
-
 def _column_indexes(table: Table, wanted: dict[str, str]) -> dict[str, int]:
     """Header position of each wanted column; every missing one reported together."""
     found: dict[str, int] = {}
@@ -215,11 +217,5 @@ def _missing_column(table: Table, option: str, name: str) -> str:
     present = ", ".join(repr(c) for c in table.columns) or "none"
     choices = {i: fold(c) for i, c in enumerate(table.columns)}
     best = process.extractOne(fold(name), choices, score_cutoff=_CLOSEST_CUTOFF)
-    closest = (
-        f" Closest: {table.columns[best[2]]!r}; use {option} {table.columns[best[2]]!r}."
-        if best
-        else ""
-    )
-    return (
-        f"{table.path.name} has no column {name!r} ({option}). Columns present: {present}.{closest}"
-    )
+    closest = f" Closest: {table.columns[best[2]]!r}; use {option} {table.columns[best[2]]!r}." if best else ""
+    return f"{table.path.name} has no column {name!r} ({option}). Columns present: {present}.{closest}"

@@ -86,6 +86,4 @@ class IstatCodeMatcher(Matcher):
                 hint=f"Il codice {text!r} era di {found.label}, confluito in {target.label}.",
                 raw={"code": text, "retired": found.istat_code},
             )
-        return _results.resolved(
-            target, MatchStatus.EXACT, score=100.0, method=self.name, raw={"code": text}
-        )
+        return _results.resolved(target, MatchStatus.EXACT, score=100.0, method=self.name, raw={"code": text})

@@ -27,7 +27,7 @@ from typing import ClassVar, Final
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
-from mapgen.geocoders._index import OFFICIAL_KINDS, Entry, Query, Variant
+from mapgen.geocoders._index import FORMER_PROVINCE, OFFICIAL_KINDS, Entry, Query, Variant
 from mapgen.geocoders._normalize import squeeze
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
@@ -81,9 +81,7 @@ class NameMatcher(Matcher):
                 return [e for e in entries if scope is None or e.provinces & scope]
         return []
 
-    def _lookup(
-        self, variant: Variant, scope: frozenset[str] | None
-    ) -> tuple[str, list[Entry]] | None:
+    def _lookup(self, variant: Variant, scope: frozenset[str] | None) -> tuple[str, list[Entry]] | None:
         for level, entries in self._index.lookup(variant.folded):
             kept = [e for e in entries if scope is None or e.provinces & scope]
             if kept:
@@ -109,7 +107,6 @@ class NameMatcher(Matcher):
         penalty: float = 0.0,
         hint: str = "",
     ) -> Match:
-        official = [e for e in entries if e.kind in OFFICIAL_KINDS]
         raw = {
             "level": level,
             "reading": variant.how,
@@ -117,19 +114,10 @@ class NameMatcher(Matcher):
             "kind": entries[0].kind,
         }
         notes = [hint, *query.notes]
-        if official:
-            typed = squeeze(query.place.comune)
-            exact = variant.how == "full" and any(squeeze(e.name) == typed for e in official)
-            status = MatchStatus.EXACT if exact else MatchStatus.NORMALIZED
-            score = 100.0 if exact else LEVEL_SCORES[level]
-        else:
-            entry = entries[0]
-            if not comune.active:
-                return self._retired(comune, entry, query)
-            status, score = MatchStatus.ALIAS, LEVEL_SCORES[level]
-            notes.insert(
-                0, _results.alias_hint(entry.name, entry.kind, comune, valid_to=entry.valid_to)
-            )
+        status, score, why = self._status(comune, entries, level, variant, query)
+        if status is MatchStatus.UNRESOLVED:
+            return self._retired(comune, entries[0], query)
+        notes.insert(0, why)
         return _results.resolved(
             comune,
             status,
@@ -138,6 +126,24 @@ class NameMatcher(Matcher):
             hint=" ".join(n for n in notes if n),
             raw=raw,
         )
+
+    def _status(
+        self, comune: Comune, entries: Sequence[Entry], level: str, variant: Variant, query: Query
+    ) -> tuple[MatchStatus, float, str]:
+        """Status, score and explanation of a match through ``entries`` (UNRESOLVED: retired)."""
+        official = [e for e in entries if e.kind in OFFICIAL_KINDS]
+        if official:
+            typed = squeeze(query.place.comune)
+            if variant.how == "full" and any(squeeze(e.name) == typed for e in official):
+                return MatchStatus.EXACT, 100.0, ""
+            return MatchStatus.NORMALIZED, LEVEL_SCORES[level], ""
+        if not comune.active:
+            return MatchStatus.UNRESOLVED, 0.0, ""
+        entry = entries[0]
+        if entry.kind == FORMER_PROVINCE:
+            return MatchStatus.NORMALIZED, LEVEL_SCORES[level], f"{comune.label} ha cambiato provincia."
+        why = _results.alias_hint(entry.name, entry.kind, comune, valid_to=entry.valid_to)
+        return MatchStatus.ALIAS, LEVEL_SCORES[level], why
 
     def _retired(self, comune: Comune, entry: Entry, query: Query) -> Match:
         since = f" il {comune.valid_to}" if comune.valid_to else ""
@@ -151,17 +157,9 @@ class NameMatcher(Matcher):
         )
 
     def _ambiguous(self, comuni: list[Comune], level: str, variant: Variant, query: Query) -> Match:
-        where = (
-            ""
-            if variant.scope is None
-            else f" anche in {self._index.describe_scope(variant.scope)}"
-        )
+        where = "" if variant.scope is None else f" anche in {self._index.describe_scope(variant.scope)}"
         siglas = sorted({c.sigla for c in comuni})
-        fix = (
-            f"indicare la provincia ({' o '.join(siglas)})"
-            if len(siglas) > 1
-            else "indicare il nome completo"
-        )
+        fix = f"indicare la provincia ({' o '.join(siglas)})" if len(siglas) > 1 else "indicare il nome completo"
         hint = (
             f"Più Comuni corrispondono a {query.place.comune.strip()!r}{where}: "
             f"{_results.labels(comuni)}. Per sceglierne uno, {fix}."

@@ -172,9 +172,7 @@ class FuzzyMatcher(Matcher):
         where = self._index.describe_scope(variant.scope)
         hint = f"Nessun Comune corrisponde con certezza a {variant.raw.strip()!r} ({where})"
         hint += "; i più simili sono tra i candidati." if scored else "."
-        return _results.unresolved(
-            MatchStatus.UNRESOLVED, method=self.name, scored=scored, hint=hint
-        )
+        return _results.unresolved(MatchStatus.UNRESOLVED, method=self.name, scored=scored, hint=hint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,17 +202,13 @@ class _Pool:
         """``(code, distance)`` for keys within ``cutoff`` edits (so lengths within ``cutoff``)."""
         lo = bisect_left(self.lengths, len(key) - cutoff)
         hi = bisect_right(self.lengths, len(key) + cutoff)
-        found = process.extract(
-            key, self.keys[lo:hi], scorer=OSA.distance, score_cutoff=cutoff, limit=None
-        )
+        found = process.extract(key, self.keys[lo:hi], scorer=OSA.distance, score_cutoff=cutoff, limit=None)
         for _, distance, i in found:
             yield self.targets[lo + i], int(distance)
 
     def lookalikes(self, key: str) -> list[tuple[str, float]]:
         """Candidates for staff by plain similarity, when edit distance found few."""
-        found = process.extract(
-            key, self.keys, scorer=fuzz.ratio, score_cutoff=_CANDIDATE_CUTOFF, limit=10
-        )
+        found = process.extract(key, self.keys, scorer=fuzz.ratio, score_cutoff=_CANDIDATE_CUTOFF, limit=10)
         return [(self.targets[i], min(float(score), 99.0) * 0.9) for _, score, i in found]
 
 

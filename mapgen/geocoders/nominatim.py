@@ -137,9 +137,7 @@ class NominatimMatcher(Matcher):
         # Write a sibling file and rename it, so an interrupted run never leaves half a cache.
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._cache_path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(self._cache, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        tmp.write_text(json.dumps(self._cache, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(self._cache_path)
 
     def _fetch(self, params: Mapping[str, str]) -> list[dict[str, Any]]:

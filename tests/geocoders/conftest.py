@@ -87,10 +87,7 @@ def alias_gazetteer(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazette
     source = gazetteer.path
     comuni = [r for r in _read(source / "comuni.csv") if r["province_code"] in PROVINCES]
     _write(folder / "comuni.csv", list(COMUNI_COLUMNS), comuni + EXTRA_COMUNI)
-    names = [
-        dict(zip(("name", "sigla", "istat_code", "kind"), n, strict=True), source="test")
-        for n in NAMES
-    ]
+    names = [dict(zip(("name", "sigla", "istat_code", "kind"), n, strict=True), source="test") for n in NAMES]
     _write(folder / "names.csv", ["name", "sigla", "istat_code", "kind", "source"], names)
     provinces = _read(source / "provinces.csv")
     for row in provinces:

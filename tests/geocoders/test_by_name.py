@@ -19,9 +19,7 @@ def alias_names(alias_gazetteer: Gazetteer) -> NameMatcher:
     return NameMatcher(alias_gazetteer)
 
 
-def resolve(
-    matcher: NameMatcher, comune: str, provincia: str = "", regione: str = ""
-) -> str | None:
+def resolve(matcher: NameMatcher, comune: str, provincia: str = "", regione: str = "") -> str | None:
     match = matcher.geocode(Place(comune, provincia, regione))
     assert match is not None, comune
     assert match.status.resolved, (comune, match.status, match.hint)
@@ -126,9 +124,7 @@ def test_homonyms_without_a_hint_are_ambiguous(names: NameMatcher, name: str) ->
         (Place("Roma", "Roma Capitale"), "058091"),
     ],
 )
-def test_homonyms_decided_by_province_or_region(
-    names: NameMatcher, place: Place, code: str
-) -> None:
+def test_homonyms_decided_by_province_or_region(names: NameMatcher, place: Place, code: str) -> None:
     assert resolve(names, place.comune, place.provincia, place.regione) == code
 
 
@@ -148,11 +144,19 @@ def test_unknown_province_is_ignored_and_noted(names: NameMatcher) -> None:
 
 
 def test_outdated_province_in_the_same_region_is_accepted_with_a_hint(names: NameMatcher) -> None:
-    # Andria was in the province of Bari until 2009.
-    match = names.geocode(Place("Andria", "BA"))
-    assert match is not None and match.istat_code == "110001"
+    # Corato (BA) is next to Andria (BT), and still in Bari.
+    match = names.geocode(Place("Corato", "BT"))
+    assert match is not None and match.istat_code == "072020"
     assert match.score < 100.0
     assert "stessa regione" in match.hint
+
+
+def test_former_province_from_the_gazetteer(names: NameMatcher) -> None:
+    # Andria was in the province of Bari until 2009 (names.csv: "Andria, BA").
+    match = names.geocode(Place("Andria", "BA"))
+    assert match is not None
+    assert (match.status, match.istat_code) == (MatchStatus.NORMALIZED, "110001")
+    assert match.hint == "Andria (BT) ha cambiato provincia."
 
 
 def test_name_only_in_another_region_is_not_trusted(names: NameMatcher) -> None:
@@ -176,10 +180,7 @@ def test_merged_comune_leads_to_its_successor(alias_names: NameMatcher) -> None:
     assert match is not None
     assert match.status is MatchStatus.ALIAS
     assert match.istat_code == "038029"
-    assert (
-        match.hint
-        == "Ro non esiste più (soppresso il 2019-02-21): è confluito in Riva del Po (FE)."
-    )
+    assert match.hint == "Ro non esiste più (soppresso il 2019-02-21): è confluito in Riva del Po (FE)."
 
 
 def test_retired_comune_without_successor_is_not_resolved(alias_names: NameMatcher) -> None:

@@ -42,9 +42,7 @@ def test_every_official_name_with_its_province_resolves_to_its_own_code(
     case=st.sampled_from([str.upper, str.lower, str.title, strip_accents, lambda s: f" {s}. "]),
     hint=st.sampled_from(["sigla", "province", "region", "in the name"]),
 )
-def test_official_names_resolve_however_typed(
-    comune, case, hint, shipped_geocoder: Geocoder
-) -> None:  # type: ignore[no-untyped-def]
+def test_official_names_resolve_however_typed(comune, case, hint, shipped_geocoder: Geocoder) -> None:  # type: ignore[no-untyped-def]
     place = {
         "sigla": Place(case(comune.name), comune.sigla.lower()),
         "province": Place(case(comune.name), comune.province.split("/")[0]),
@@ -75,7 +73,8 @@ def test_official_names_resolve_however_typed(
         ("Comunità Montana del Frignano", "sembra una Comunità montana"),
         ("Provincia di Lecce", "è il nome di una provincia"),
         ("Città metropolitana di Roma", "è il nome di una provincia"),
-        ("Città metropolitana di Roma Capitale", "sembra una Città metropolitana"),
+        ("Città metropolitana di Roma Capitale", "è il nome di una provincia"),
+        ("Città metropolitana di Atlantide", "sembra una Città metropolitana"),
         ("Monza e Brianza", "è il nome di una provincia"),
         ("Lombardia", "è il nome di una regione"),
         ("Regione Emilia-Romagna", "è il nome di una regione"),
@@ -88,12 +87,8 @@ def test_not_a_comune(shipped_geocoder: Geocoder, typed: str, hint: str) -> None
     assert hint in match.hint
 
 
-@pytest.mark.parametrize(
-    "typed", ["Lecce", "Molise", "Bolzano", "None", "Castro (provincia di Lecce)"]
-)
-def test_comuni_named_like_areas_or_placeholders_are_comuni(
-    shipped_geocoder: Geocoder, typed: str
-) -> None:
+@pytest.mark.parametrize("typed", ["Lecce", "Molise", "Bolzano", "None", "Castro (provincia di Lecce)"])
+def test_comuni_named_like_areas_or_placeholders_are_comuni(shipped_geocoder: Geocoder, typed: str) -> None:
     assert shipped_geocoder.geocode(Place(typed)).status.resolved
 
 
@@ -124,9 +119,7 @@ def test_strings_are_places(shipped_geocoder: Geocoder) -> None:
 def test_matchers_by_name_or_instance(gazetteer: Gazetteer) -> None:
     names_only = Geocoder(gazetteer, matchers=["name"])
     assert names_only.geocode(Place("Tricsae", "LE")).status is MatchStatus.UNRESOLVED
-    strict = Geocoder(
-        gazetteer, matchers=[FuzzyMatcher(gazetteer, chars_per_edit=4), NameMatcher(gazetteer)]
-    )
+    strict = Geocoder(gazetteer, matchers=[FuzzyMatcher(gazetteer, chars_per_edit=4), NameMatcher(gazetteer)])
     assert strict.geocode(Place("Tricsae", "LE")).status is MatchStatus.FUZZY
 
 
@@ -150,12 +143,8 @@ def write_csv(path: Path, text: str) -> Path:
 
 
 def test_table_keeps_every_row_and_column(tmp_path: Path, shipped_geocoder: Geocoder) -> None:
-    source = write_csv(
-        tmp_path / "in.csv", "Comune;Prov;Note\nCastro;LE;a\nCastro;;b\nN/A;;\nTricase;;\n"
-    )
-    result = geocode_table(
-        read_table(source), comune_col="Comune", provincia_col="Prov", geocoder=shipped_geocoder
-    )
+    source = write_csv(tmp_path / "in.csv", "Comune;Prov;Note\nCastro;LE;a\nCastro;;b\nN/A;;\nTricase;;\n")
+    result = geocode_table(read_table(source), comune_col="Comune", provincia_col="Prov", geocoder=shipped_geocoder)
     assert result.columns == ["Comune", "Prov", "Note"]
     assert result.rows == [
         ["Castro", "LE", "a"],
@@ -163,7 +152,7 @@ def test_table_keeps_every_row_and_column(tmp_path: Path, shipped_geocoder: Geoc
         ["N/A", "", ""],
         ["Tricase", "", ""],
     ]
-    assert result.detected == "CSV, utf-8, ';', 4 rows"
+    assert result.detected == "CSV, UTF-8, separator ';', 4 rows"
     assert [m.status.value for m in result.matches] == [
         "exact",
         "ambiguous",
@@ -188,16 +177,15 @@ def test_missing_columns_are_reported_together(tmp_path: Path) -> None:
     )
 
 
-def test_geocode_file_writes_utf8_csv(tmp_path: Path, shipped_geocoder: Geocoder) -> None:
+def test_geocode_file_writes_utf8_csv(tmp_path: Path, shipped_geocoder: Geocoder, gazetteer: Gazetteer) -> None:
     source = write_csv(tmp_path / "in.csv", "Comune,x\nForlì,1\nCastro,2\n")
     out = tmp_path / "sub" / "out.csv"
     geocode_file(source, out, comune_col="Comune", geocoder=shipped_geocoder)
     lines = out.read_text(encoding="utf-8-sig").splitlines()
+    forli = gazetteer.comuni["040012"]
     assert lines[0] == "Comune,x," + ",".join(RESULT_COLUMNS)
-    assert lines[1] == "Forlì,1,040012,Forlì,FC,Emilia-Romagna,44.229070,12.062427,exact,100.0,,"
-    assert lines[2].startswith(
-        "Castro,2,,,,,,,ambiguous,100.0,Castro (BG) 016065; Castro (LE) 075096,"
-    )
+    assert lines[1] == (f"Forlì,1,040012,Forlì,FC,Emilia-Romagna,{forli.lat:.6f},{forli.lon:.6f},exact,100.0,,")
+    assert lines[2].startswith("Castro,2,,,,,,,ambiguous,100.0,Castro (BG) 016065; Castro (LE) 075096,")
 
 
 def test_geocode_file_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
@@ -206,23 +194,18 @@ def test_geocode_file_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
         geocode_file(source, source, comune_col="Comune")
 
 
-def test_ragged_rows_keep_every_cell(tmp_path: Path, shipped_geocoder: Geocoder) -> None:
+def test_reader_warnings_are_passed_on(tmp_path: Path, shipped_geocoder: Geocoder) -> None:
     source = write_csv(tmp_path / "in.csv", "Comune,Note\nCastro,a,extra\nTricase\n")
     result = geocode_table(read_table(source), comune_col="Comune", geocoder=shipped_geocoder)
-    assert result.columns == ["Comune", "Note", "column_3"]
-    assert result.rows == [["Castro", "a", "extra"], ["Tricase", "", ""]]
+    assert result.rows == [["Castro", "a"], ["Tricase", ""]]
+    (warning,) = result.warnings
+    assert "the row has 3 cells but the header has 2" in warning
 
 
-def test_result_columns_of_an_earlier_run_are_replaced(
-    tmp_path: Path, shipped_geocoder: Geocoder
-) -> None:
+def test_result_columns_of_an_earlier_run_are_replaced(tmp_path: Path, shipped_geocoder: Geocoder) -> None:
     source = write_csv(tmp_path / "in.csv", "Comune\nTricase\n")
-    first = geocode_file(
-        source, tmp_path / "one.csv", comune_col="Comune", geocoder=shipped_geocoder
-    )
-    second = geocode_file(
-        tmp_path / "one.csv", tmp_path / "two.csv", comune_col="Comune", geocoder=shipped_geocoder
-    )
+    first = geocode_file(source, tmp_path / "one.csv", comune_col="Comune", geocoder=shipped_geocoder)
+    second = geocode_file(tmp_path / "one.csv", tmp_path / "two.csv", comune_col="Comune", geocoder=shipped_geocoder)
     assert first.replaced == ()
     assert second.replaced == RESULT_COLUMNS
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()

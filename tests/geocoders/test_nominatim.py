@@ -66,9 +66,7 @@ def server() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.domain = f"127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield fake
     httpd.shutdown()
@@ -90,9 +88,7 @@ def answer(gazetteer: Gazetteer, code: str, name: str) -> dict[str, Any]:
     }
 
 
-def matcher(
-    gazetteer: Gazetteer, fake: FakeNominatim, cache: Path, delay: float = 0.0
-) -> NominatimMatcher:
+def matcher(gazetteer: Gazetteer, fake: FakeNominatim, cache: Path, delay: float = 0.0) -> NominatimMatcher:
     return NominatimMatcher(
         gazetteer,
         user_agent="mapgen-tests (test@example.org)",
@@ -114,9 +110,7 @@ def test_answer_is_snapped_to_the_comune_that_contains_it(
         "075088",
         "nominatim",
     )
-    assert match.hint == (
-        "Trovato online (OpenStreetMap Nominatim) come 'Marina Serra, Tricase, Italia': verificare."
-    )
+    assert match.hint == ("Trovato online (OpenStreetMap Nominatim) come 'Marina Serra, Tricase, Italia': verificare.")
     (request,) = server.requests
     assert request["path"] == "/search"
     assert request["agent"] == "mapgen-tests (test@example.org)"
@@ -130,9 +124,7 @@ def test_answer_is_snapped_to_the_comune_that_contains_it(
     assert query["featureType"] == "settlement"
 
 
-def test_answers_are_cached_on_disk(
-    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
-) -> None:
+def test_answers_are_cached_on_disk(gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path) -> None:
     server.answers["Marina Serra"] = [answer(gazetteer, "075088", "Marina Serra")]
     first = matcher(gazetteer, server, tmp_path)
     assert first.geocode(Place("Marina Serra")) is not None
@@ -151,9 +143,7 @@ def test_answer_outside_the_typed_province_is_rejected(
     assert matcher(gazetteer, server, tmp_path).geocode(Place("Marina Serra", "BG")) is None
 
 
-def test_answers_in_several_comuni_are_not_picked(
-    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
-) -> None:
+def test_answers_in_several_comuni_are_not_picked(gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path) -> None:
     server.answers["San Giovanni"] = [
         answer(gazetteer, "075088", "San Giovanni"),
         answer(gazetteer, "016065", "San Giovanni"),
@@ -163,15 +153,11 @@ def test_answers_in_several_comuni_are_not_picked(
     assert {c.istat_code for c in match.candidates} == {"075088", "016065"}
 
 
-def test_no_answer_is_no_opinion(
-    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
-) -> None:
+def test_no_answer_is_no_opinion(gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path) -> None:
     assert matcher(gazetteer, server, tmp_path).geocode(Place("Atlantide")) is None
 
 
-def test_server_error_is_reported_and_not_cached(
-    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
-) -> None:
+def test_server_error_is_reported_and_not_cached(gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path) -> None:
     server.status = 503
     match = matcher(gazetteer, server, tmp_path).geocode(Place("Marina Serra"))
     assert match is not None and match.status is MatchStatus.UNRESOLVED
@@ -222,9 +208,7 @@ def test_geocoder_asks_online_only_for_unresolved_places(
         Place("Castro"),
         Place("Marina Serra", "LE"),
     ]
-    found = geocoder.geocode_many(
-        places, progress=lambda done, total: progress.append((done, total))
-    )
+    found = geocoder.geocode_many(places, progress=lambda done, total: progress.append((done, total)))
     assert [m.status for m in found] == [
         MatchStatus.EXACT,
         MatchStatus.ONLINE,

@@ -10,9 +10,7 @@ from mapgen.geocoders import _normalize as norm
 from mapgen.text import fold
 
 # Text made of what people type in a Comune field.
-typed_text = st.text(
-    alphabet=st.sampled_from(list("abcdeiosu AEIOS'’-/.,()àèéìòùÀÈäöüßjJ0123")), max_size=40
-)
+typed_text = st.text(alphabet=st.sampled_from(list("abcdeiosu AEIOS'’-/.,()àèéìòùÀÈäöüßjJ0123")), max_size=40)
 
 
 @pytest.mark.parametrize(
@@ -56,9 +54,7 @@ def test_long_and_short_forms_share_a_skeleton(long: str, short: str) -> None:
         ("Castro - Lecce", [("Castro", "Lecce", True)]),
     ],
 )
-def test_trailing_province_marked_by_punctuation(
-    typed: str, splits: list[tuple[str, str, bool]]
-) -> None:
+def test_trailing_province_marked_by_punctuation(typed: str, splits: list[tuple[str, str, bool]]) -> None:
     assert norm.trailing_area(typed)[: len(splits)] == splits
 
 
@@ -107,7 +103,5 @@ def test_keys_of_a_key_are_the_same_keys(text: str) -> None:
     keys = list(norm.level_keys(fold(text)))
     canon = norm.canonical(fold(text))
     again = list(norm.level_keys(canon))
-    assert [k for lv, k in keys if lv != "fold"][:2] == [k for lv, k in again if lv != "fold"][
-        :2
-    ] or not canon
+    assert [k for lv, k in keys if lv != "fold"][:2] == [k for lv, k in again if lv != "fold"][:2] or not canon
     assert all(k and k == k.strip() for _, k in keys)
