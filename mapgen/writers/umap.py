@@ -63,6 +63,9 @@ CLUSTER_THRESHOLD: Final = 50
 #: Largest layer file written in one piece (bytes); bigger layers are split.
 LAYER_SIZE_LIMIT: Final = 900_000
 
+# Room left in a layer file for its _umap_options (about 700 bytes) when splitting.
+_OPTIONS_ALLOWANCE: Final = 1_000
+
 #: Typed properties of the initiative features (``data/fields.js`` types).
 MAP_FIELDS: Final = (
     ("name", "String"),
@@ -266,9 +269,12 @@ def _split_to_fit(
 ) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """Split features by macro-area, then region, then in halves until each part fits."""
     size = len(json.dumps(features, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    if size <= LAYER_SIZE_LIMIT or len(features) < 2:
+    if size + _OPTIONS_ALLOWANCE <= LAYER_SIZE_LIMIT or len(features) < 2:
         return [(slug, suffix, features)]
-    splitters: tuple[Callable[[dict[str, Any]], str], ...] = (_macro_area_of, _region_of)
+    splitters: tuple[Callable[[dict[str, Any]], tuple[str, str]], ...] = (
+        _macro_area_of,
+        _region_of,
+    )
     if level < len(splitters):
         parts = _partition(features, splitters[level])
         if len(parts) > 1:
@@ -289,22 +295,25 @@ def _split_to_fit(
 
 
 def _partition(
-    features: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+    features: list[dict[str, Any]], key: Callable[[dict[str, Any]], tuple[str, str]]
 ) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Group features by ``key``, keeping the first-seen order of the keys."""
-    parts: dict[str, list[dict[str, Any]]] = {}
+    """Group features by ``key`` (sort key, name), in sort-key order."""
+    parts: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for feature in features:
         parts.setdefault(key(feature), []).append(feature)
-    return list(parts.items())
+    return [(name, parts[(order, name)]) for order, name in sorted(parts)]
 
 
-def _macro_area_of(feature: dict[str, Any]) -> str:
-    code = feature["properties"]["istat"][:2]
-    return next((name for name, codes in _MACRO_AREAS if code in codes), "Altro")
+def _macro_area_of(feature: dict[str, Any]) -> tuple[str, str]:
+    code = feature["properties"]["codice_regione"]
+    for rank, (name, codes) in enumerate(_MACRO_AREAS):
+        if code in codes:
+            return str(rank), name
+    return str(len(_MACRO_AREAS)), "Altro"
 
 
-def _region_of(feature: dict[str, Any]) -> str:
-    return str(feature["properties"]["regione"])
+def _region_of(feature: dict[str, Any]) -> tuple[str, str]:
+    return feature["properties"]["codice_regione"], feature["properties"]["regione"]
 
 
 def _collection(group: _Group, suffix: str, features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -369,6 +378,7 @@ def _initiative_properties(item: MapInitiative, *, options: OutputOptions) -> di
         "sigla": comune.sigla,
         "provincia": comune.province,
         "regione": comune.region,
+        "codice_regione": comune.region_code,
         "istat": comune.istat_code,
         "area": ", ".join(record.aree),
         "edizione": ", ".join(str(year) for year in item.edizioni),
