@@ -214,7 +214,7 @@ def test_layers_by_area(sample_build: BuildResult, gazetteer: Gazetteer, tmp_pat
         "Centri per le famiglie (1)",
         "Altro (1)",
     ]
-    assert list(layers)[0] == "layers/area-infanzia.geojson"
+    assert next(iter(layers)) == "layers/area-infanzia.geojson"
     for layer in layers.values():
         colors = {f["properties"]["_umap_options"]["color"] for f in layer["features"]}
         assert colors == {layer["_umap_options"]["color"]}
