@@ -89,10 +89,10 @@ def test_files_written_and_returned(
 ) -> None:
     paths = write_umap(sample_build, tmp_path, gazetteer=gazetteer, options=OutputOptions())
     assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
-        "layers/edizione-2020.geojson",
-        "layers/edizione-2019.geojson",
         "layers/regioni.geojson",
         "layers/precedente-progetti-regionali.geojson",
+        "layers/edizione-2019.geojson",
+        "layers/edizione-2020.geojson",
         "map.umap",
     ]
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(paths)
@@ -183,16 +183,22 @@ def test_every_initiative_in_exactly_one_layer_with_its_count(
     codes = [f["properties"]["codice"] for layer in layers.values() for f in layer["features"]]
     assert sorted(codes) == sorted(i.id for i in sample_build.initiatives)
     for layer in layers.values():
-        assert layer["_umap_options"]["name"].endswith(f"({len(layer['features'])})")
+        count = len(layer["features"])
+        suffix = "1 iniziativa" if count == 1 else f"{count} iniziative"
+        assert layer["_umap_options"]["name"].endswith(f" · {suffix}")
 
 
 def test_layers_by_edition_hold_the_newest_edition(
     sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
     layers = initiative_layers(write(sample_build, tmp_path, gazetteer))
-    assert layers["layers/edizione-2020.geojson"]["_umap_options"]["name"] == "Edizione 2020 (5)"
     assert (
-        layers["layers/edizione-2019.geojson"]["_umap_options"]["name"] == "Solo edizione 2019 (1)"
+        layers["layers/edizione-2020.geojson"]["_umap_options"]["name"]
+        == "Edizione 2020 · 5 iniziative"
+    )
+    assert (
+        layers["layers/edizione-2019.geojson"]["_umap_options"]["name"]
+        == "Solo edizione 2019 · 1 iniziativa"
     )
     continued = next(
         f
@@ -206,15 +212,14 @@ def test_layers_by_edition_hold_the_newest_edition(
 def test_layers_by_area(sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path) -> None:
     layers = initiative_layers(write(sample_build, tmp_path, gazetteer, layers_by_area=True))
     names = [layer["_umap_options"]["name"] for layer in layers.values()]
-    assert names == [
-        "Infanzia (1)",
-        "Natalità (1)",
-        "Sostegno alle famiglie (1)",
-        "Responsabilità genitoriali (1)",
-        "Centri per le famiglie (1)",
-        "Altro (1)",
+    areas = [
+        "Altro",
+        "Centri per le famiglie",
+        "Responsabilità genitoriali",
+        "Sostegno alle famiglie",
     ]
-    assert next(iter(layers)) == "layers/area-infanzia.geojson"
+    assert names == [f"{area} · 1 iniziativa" for area in [*areas, "Natalità", "Infanzia"]]
+    assert list(layers)[-1] == "layers/area-infanzia.geojson"  # last = top of uMap's list
     for layer in layers.values():
         colors = {f["properties"]["_umap_options"]["color"] for f in layer["features"]}
         assert colors == {layer["_umap_options"]["color"]}
@@ -265,8 +270,11 @@ def test_big_layers_are_split_under_the_size_limit(
     monkeypatch.setattr(umap_writer, "LAYER_SIZE_LIMIT", 4000)
     layers = initiative_layers(write(sample_build, tmp_path, gazetteer))
     names = [layer["_umap_options"]["name"] for layer in layers.values()]
-    assert names[:2] == ["Edizione 2020 · Nord-ovest (1)", "Edizione 2020 · Centro (2)"]
-    assert all(n.startswith("Edizione 2020 · Sud") for n in names[2:-1])
+    assert names[-2:] == [
+        "Edizione 2020 · Centro · 2 iniziative",
+        "Edizione 2020 · Nord-ovest · 1 iniziativa",
+    ]
+    assert all(n.startswith("Edizione 2020 · Sud") for n in names[1:-2])
     codes = [f["properties"]["codice"] for layer in layers.values() for f in layer["features"]]
     assert sorted(codes) == sorted(i.id for i in sample_build.initiatives)
     for path in layers:
@@ -385,7 +393,7 @@ def test_regions_layer_figures(
 ) -> None:
     regions = write(sample_build, tmp_path, gazetteer)["layers/regioni.geojson"]
     assert len(regions["features"]) == len(gazetteer.regions) == 20
-    assert regions["_umap_options"]["name"] == "Regioni (20)"
+    assert regions["_umap_options"]["name"] == "Regioni"
     assert regions["_umap_options"]["browsable"] is False
     by_name = {f["properties"]["regione"]: f["properties"] for f in regions["features"]}
     puglia = by_name["Puglia"]
@@ -457,5 +465,5 @@ def test_unwritable_folder_raises_output_error(
     from mapgen.errors import OutputError
 
     (tmp_path / "layers").write_text("not a folder")
-    with pytest.raises(OutputError, match=r"cannot write .*edizione-2020\.geojson"):
+    with pytest.raises(OutputError, match=r"cannot write .*regioni\.geojson: .*check the output folder"):
         write_umap(sample_build, tmp_path, gazetteer=gazetteer, options=OutputOptions())

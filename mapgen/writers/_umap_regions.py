@@ -54,7 +54,7 @@ def regions_layer(build: BuildResult, *, gazetteer: Gazetteer) -> dict[str, Any]
     return {
         "type": "FeatureCollection",
         "features": features,
-        "_umap_options": _layer_options(len(features)),
+        "_umap_options": _layer_options(),
     }
 
 
@@ -155,10 +155,10 @@ def _integer(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def _layer_options(count: int) -> dict[str, Any]:
+def _layer_options() -> dict[str, Any]:
     """Thin outlines under the initiatives; not in the data browser (not initiatives)."""
     return {
-        "name": f"Regioni ({count})",
+        "name": "Regioni",
         "description": "Confini regionali semplificati, con popolazione e iniziative per regione.",
         "displayOnLoad": True,
         "browsable": False,

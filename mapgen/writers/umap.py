@@ -181,10 +181,12 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
 def _map_layers(
     build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[_Layer]:
-    """Initiative layers, then the Regions layer (unless one is carried), then carried layers."""
+    """Every layer, bottom first: Regions, carried layers, initiatives (newest edition last).
+
+    uMap draws and lists layers by rank, which the import gives in file order: the
+    last layer is drawn on top and listed first (``managers.js``, "About rank").
+    """
     layers: list[_Layer] = []
-    for group in _groups(build, options=options):
-        layers += _initiative_layers(group, options=options)
     if not any(_looks_regional(carried, gazetteer) for carried in build.carried_layers):
         from mapgen.writers._umap_regions import regions_layer
 
@@ -192,6 +194,8 @@ def _map_layers(
     layers += [
         _Layer(f"precedente-{slugify(c.name)}", _copy(c.geojson)) for c in build.carried_layers
     ]
+    for group in reversed(_groups(build, options=options)):
+        layers += reversed(_initiative_layers(group, options=options))
     return _unique_slugs(layers)
 
 
@@ -304,6 +308,10 @@ def _partition(
     return [(name, parts[(order, name)]) for order, name in sorted(parts)]
 
 
+def _count(number: int) -> str:
+    return "1 iniziativa" if number == 1 else f"{number} iniziative"
+
+
 def _macro_area_of(feature: dict[str, Any]) -> tuple[str, str]:
     code = feature["properties"]["codice_regione"]
     for rank, (name, codes) in enumerate(_MACRO_AREAS):
@@ -332,7 +340,7 @@ def _initiative_layer_options(
     points = {tuple(f["geometry"]["coordinates"]) for f in features}
     clustered = len(features) > CLUSTER_THRESHOLD or len(points) < len(features)
     options: dict[str, Any] = {
-        "name": f"{group.title}{suffix} ({len(features)})",
+        "name": f"{group.title}{suffix} · {_count(len(features))}",
         "description": umap_text(group.description),
         "displayOnLoad": True,
         "browsable": True,
