@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 #: The uMap release the tests run against (umap.openstreetmap.fr runs 3.x).
 UMAP_VERSION = "3.8.1"
 USERNAME = "mapgen"
-PASSWORD = "mapgen-test-password"  # noqa: S105 - a throw-away local account
+PASSWORD = "mapgen-test-password"  # a throw-away local account on loopback
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache" / "umap-server"
@@ -42,7 +42,10 @@ def _version_of(python: str) -> tuple[int, int] | None:
     try:
         done = subprocess.run(
             [python, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -67,7 +70,8 @@ def find_python() -> tuple[str, tuple[int, int]]:
         if version and version >= (3, 12):
             return candidate, version
     raise SetupError(
-        f"uMap {UMAP_VERSION} needs Python >= 3.12; none found. Tried: {', '.join(tried) or 'nothing'}. "
+        f"uMap {UMAP_VERSION} needs Python >= 3.12; none found. "
+        f"Tried: {', '.join(tried) or 'nothing'}. "
         "Install one (e.g. `pyenv install 3.12`) or set MAPGEN_UMAP_PYTHON=/path/to/python3.12."
     )
 
@@ -86,7 +90,16 @@ def ensure_venv() -> Path:
     _make_dir(CACHE)
     started = time.monotonic()
     _run([python, "-m", "venv", str(venv)])
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"umap-project=={UMAP_VERSION}"])
+    _run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            f"umap-project=={UMAP_VERSION}",
+        ]
+    )
     (venv / ".complete").write_text(f"installed in {time.monotonic() - started:.0f} s\n")
     return venv
 
@@ -97,12 +110,16 @@ def _make_dir(path: Path) -> Path:
 
 
 def _run(command: list[str], *, env: dict[str, str] | None = None, user: str | None = None) -> str:
-    """Run a command (as ``user`` when given), returning stdout; raise with its output on failure."""
+    """Run a command (as ``user`` if given) and return stdout; raise with its output on failure."""
     if user is not None:
         command = ["runuser", "-u", user, "--", *command]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=900)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, check=False, timeout=900
+    )
     if done.returncode != 0:
-        raise SetupError(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise SetupError(
+            f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -110,7 +127,9 @@ def _run(command: list[str], *, env: dict[str, str] | None = None, user: str | N
 
 
 def _pg_bin() -> Path:
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4])
+    )
     extensions = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
     if not versions or not extensions:
         raise SetupError(
@@ -145,7 +164,7 @@ class Postgres:
 
 
 def start_postgres() -> Postgres:
-    """initdb + pg_ctl start in a fresh temporary folder; create the ``umap`` database with PostGIS."""
+    """initdb + pg_ctl start in a new temporary folder; create the ``umap`` database + PostGIS."""
     user = "postgres" if os.geteuid() == 0 else None  # initdb refuses to run as root
     folder = Path(tempfile.mkdtemp(prefix="mapgen-umap-pg-"))
     if user is not None:
@@ -153,10 +172,24 @@ def start_postgres() -> Postgres:
         os.chown(folder, entry.pw_uid, entry.pw_gid)
     server = Postgres(folder, _free_port(), user)
     data = str(folder / "data")
-    server.command("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
+    server.command(
+        "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"
+    )
     options = f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    server.command("pg_ctl", "-D", data, "-o", options, "-l", str(folder / "postgres.log"), "-w", "start")
-    psql = ["psql", "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
+    server.command(
+        "pg_ctl", "-D", data, "-o", options, "-l", str(folder / "postgres.log"), "-w", "start"
+    )
+    psql = [
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(server.port),
+        "-U",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]
     server.command(*psql, "-c", "CREATE DATABASE umap")
     server.command(*psql, "-d", "umap", "-c", "CREATE EXTENSION postgis")
     return server
@@ -201,7 +234,9 @@ def _write_settings(folder: Path, *, db_port: int, web_port: int) -> Path:
 
 
 def _umap_env(settings: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DJANGO"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DJANGO"))
+    }
     env |= {"UMAP_SETTINGS": str(settings), "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
     return env
 
@@ -210,13 +245,19 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SetupError(f"uMap exited ({process.returncode}):\n{log_path.read_text(errors='replace')}")
-        with contextlib.suppress(urllib.error.URLError, OSError):
-            with urllib.request.urlopen(f"{url}/en/", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
+            raise SetupError(
+                f"uMap exited ({process.returncode}):\n{log_path.read_text(errors='replace')}"
+            )
+        with (
+            contextlib.suppress(urllib.error.URLError, OSError),
+            urllib.request.urlopen(f"{url}/en/", timeout=5) as response,
+        ):
+            if response.status == 200:
+                return
         time.sleep(0.5)
-    raise SetupError(f"uMap did not answer on {url} within 120 s:\n{log_path.read_text(errors='replace')}")
+    raise SetupError(
+        f"uMap did not answer on {url} within 120 s:\n{log_path.read_text(errors='replace')}"
+    )
 
 
 def start_umap() -> UmapServer:
@@ -229,12 +270,25 @@ def start_umap() -> UmapServer:
         env = _umap_env(_write_settings(folder, db_port=postgres.port, web_port=web_port))
         umap = str(venv / "bin" / "umap")
         _run([umap, "migrate", "--noinput"], env=env)
-        _run([umap, "createsuperuser", "--noinput", "--username", USERNAME, "--email", "mapgen@example.org"], env=env)
-        log_file = (folder / "umap.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603
-            [umap, "runserver", f"127.0.0.1:{web_port}", "--insecure", "--noreload"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        _run(
+            [
+                umap,
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                USERNAME,
+                "--email",
+                "mapgen@example.org",
+            ],
+            env=env,
         )
+        with (folder / "umap.log").open("wb") as log_file:  # the child keeps its own copy
+            process = subprocess.Popen(
+                [umap, "runserver", f"127.0.0.1:{web_port}", "--insecure", "--noreload"],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
         url = f"http://127.0.0.1:{web_port}"
         _wait_until_up(url, process, folder / "umap.log")
     except BaseException:
@@ -257,7 +311,10 @@ def running_umap() -> Iterator[UmapServer]:
 if __name__ == "__main__":  # manual use: python -m tests.umap_server.server
     logging.basicConfig(level=logging.INFO)
     with running_umap() as running:
-        print(f"uMap {UMAP_VERSION} on {running.url} (user {running.username} / {running.password}); Ctrl-C stops it")
+        print(
+            f"uMap {UMAP_VERSION} on {running.url} "
+            f"(user {running.username} / {running.password}); Ctrl-C stops it"
+        )
         with contextlib.suppress(KeyboardInterrupt):
             running.process.wait()
     sys.exit(0)
