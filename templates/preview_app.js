@@ -52,8 +52,10 @@
       chunkedLoading: true,
       showCoverageOnHover: false,
       maxClusterRadius: 50,
-      iconCreateFunction: this.clusterIcon.bind(this)
+      iconCreateFunction: this.clusterIcon.bind(this),
+      chunkProgress: this.loaded.bind(this)
     });
+    this.loading = false;
     map.addLayer(this.cluster);
   }
 
@@ -96,11 +98,18 @@
         layers.push(marker);
       }
     }
-    this.cluster.addLayers(layers);
     this.visibleTotal = total;
+    this.loading = true;
+    this.cluster.addLayers(layers);
     if (this.panel) {
       this.panel.querySelector('[data-mg="visibili"]').textContent = formatInt(total);
     }
+  };
+
+  /* Called by markercluster after each chunk of addLayers; the last call means all are in. */
+  Preview.prototype.loaded = function (done, total) {
+    this.loading = done < total;
+    if (!this.loading) { this.readyAt = performance.now(); }
   };
 
   Preview.prototype.visibleOf = function (c) {
@@ -158,7 +167,7 @@
     var box = cloneTemplate('mg-tpl-list'), self = this;
     box.querySelector('[data-f="comune"]').textContent = this.comuneLabel(c);
     box.querySelector('[data-f="conteggio"]').textContent =
-      say(this.text.iniziative, {n: formatInt(shown.length)});
+      this.howMany(shown.length);
     var list = box.querySelector('ul');
     shown.forEach(function (i) {
       var li = make('li'), button = make('button', 'mg-open', self.title(i));
@@ -188,6 +197,10 @@
       if (!(value instanceof Node) && !value) { row.remove(); }
     });
     return box;
+  };
+
+  Preview.prototype.howMany = function (n) {
+    return n === 1 ? this.text.iniziativa : say(this.text.iniziative, {n: formatInt(n)});
   };
 
   Preview.prototype.title = function (i) {
@@ -334,7 +347,7 @@
       button.type = 'button';
       if (hit.item === null) {
         button.appendChild(make('strong', null, self.comuneLabel(hit.comune)));
-        button.appendChild(make('small', null, say(self.text.iniziative, {n: formatInt(self.markers[hit.comune].mgCount)})));
+        button.appendChild(make('small', null, self.howMany(self.markers[hit.comune].mgCount)));
       } else {
         button.appendChild(make('span', null, self.title(hit.item)));
         button.appendChild(make('small', null, self.comuneLabel(hit.comune)));
@@ -369,11 +382,28 @@
   Preview.prototype.counts = function () {
     var inCluster = 0;
     this.cluster.eachLayer(function (marker) { inCluster += marker.mgCount; });
-    return {visible: this.visibleTotal, inCluster: inCluster, markers: this.cluster.getLayers().length};
+    return {visible: this.visibleTotal, inCluster: inCluster, markers: this.cluster.getLayers().length,
+      loading: this.loading};
   };
 
-  function start(map, tiles) {
-    var data = JSON.parse(document.getElementById('mg-data').textContent);
+  /* The data: plain JSON, or (large builds) gzip-compressed JSON in base64. */
+  function readData(node) {
+    if (node.type === 'application/json') { return Promise.resolve(JSON.parse(node.textContent)); }
+    if (typeof DecompressionStream === 'undefined') { return Promise.reject(new Error('DecompressionStream')); }
+    var binary = atob(node.textContent.trim()), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  function fail(map, error) {
+    var box = make('div', 'mg-fail', 'Impossibile leggere i dati della mappa con questo browser: ' +
+      'aprire il file con una versione recente di Chrome, Edge, Firefox o Safari.');
+    map.getContainer().appendChild(box);
+    throw error;
+  }
+
+  function begin(map, tiles, data) {
     var preview = new Preview(map, tiles, data);
     L.control.scale({imperial: false}).addTo(map);
     preview.addSearch();
@@ -383,6 +413,12 @@
     preview.watchTiles();
     window.mapgenPreview = preview;
     return preview;
+  }
+
+  function start(map, tiles) {
+    return readData(document.getElementById('mg-data')).then(
+      function (data) { return begin(map, tiles, data); },
+      function (error) { fail(map, error); });
   }
 
   window.MapgenPreview = {start: start};

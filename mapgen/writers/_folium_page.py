@@ -34,25 +34,42 @@ _FIGURE_TEMPLATE: Final = (
 _MARKERCLUSTER: Final = "https://unpkg.com/leaflet.markercluster@1.5.3/dist/"
 
 
+class RawElement(Element):  # type: ignore[misc]
+    """Text pasted into the page as is.
+
+    branca wraps what a MacroElement renders in ``Element(text)``, which parses the text
+    as a Jinja2 template again: survey text like ``{{ 7*7 }}`` would be evaluated (as 49,
+    or worse) at build time. Nothing that carries data or library code goes that way.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
 class PreviewElement(MacroElement):  # type: ignore[misc]
     """Carries the preview's own head, body and start-up call into the folium page."""
 
     # Declared the folium way, so inline_assets finds them (and inlines the vendored copies).
     default_js = [("markerclusterjs", _MARKERCLUSTER + "leaflet.markercluster.js")]
     default_css = [("markerclustercss", _MARKERCLUSTER + "MarkerCluster.css")]
-    _template = Template(
-        "{% macro header(this, kwargs) %}{{ this.parts.head }}{% endmacro %}"
-        "{% macro html(this, kwargs) %}{{ this.parts.body }}{% endmacro %}"
-        "{% macro script(this, kwargs) %}"
-        "MapgenPreview.start({{ this.map.get_name() }}, {{ this.tiles.get_name() }});"
-        "{% endmacro %}"
-    )
 
     def __init__(self, fmap: folium.Map, tiles: folium.TileLayer) -> None:
         super().__init__()
         self._name = "MapgenPreview"
         self.map, self.tiles = fmap, tiles
         self.parts: dict[str, Markup] = {}
+
+    def render(self, **kwargs: Any) -> None:
+        """Add head, body and start-up call to the page as raw text (see :class:`RawElement`)."""
+        figure = self.get_root()
+        start = f"MapgenPreview.start({self.map.get_name()}, {self.tiles.get_name()});"
+        figure.header.add_child(RawElement(self.parts["head"]), name=self.get_name())
+        figure.html.add_child(RawElement(self.parts["body"]), name=self.get_name())
+        figure.script.add_child(RawElement(start), name=self.get_name())
 
 
 def _base_map() -> tuple[folium.Map, folium.TileLayer]:
@@ -115,8 +132,8 @@ def _inline_header(figure: Figure, assets: Sequence[_assets.Asset]) -> None:
     """Put the inlined libraries first in the page head, before folium's own scripts."""
     for asset in assets:
         tag = "script" if asset.kind == "js" else "style"
-        figure.header.add_child(Element(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}")
-    figure.header.add_child(Element(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix")
+        figure.header.add_child(RawElement(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}")
+    figure.header.add_child(RawElement(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix")
 
 
 def stable_ids(root: Element) -> None:
