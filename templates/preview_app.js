@@ -159,7 +159,10 @@
     return this.renderList(c, shown);
   };
 
-  Preview.prototype.show = function (c, node) {
+  /* Swap the popup's content. The click must stop here: its target leaves the page, so
+   * Leaflet could no longer tell it came from inside the popup and would close the popup. */
+  Preview.prototype.show = function (c, node, event) {
+    L.DomEvent.stop(event);
     this.markers[c].getPopup().setContent(node);
   };
 
@@ -172,7 +175,7 @@
     shown.forEach(function (i) {
       var li = make('li'), button = make('button', 'mg-open', self.title(i));
       button.type = 'button';
-      button.addEventListener('click', function () { self.show(c, self.renderItem(i, c)); });
+      button.addEventListener('click', function (event) { self.show(c, self.renderItem(i, c), event); });
       li.appendChild(button);
       li.appendChild(self.badges(i, true));
       list.appendChild(li);
@@ -186,7 +189,9 @@
       var back = box.querySelector('[data-mg="indietro"]');
       back.hidden = false;
       back.textContent = say(this.text.indietro, {comune: this.comuneLabel(backTo)});
-      back.addEventListener('click', function () { self.show(backTo, self.renderList(backTo, self.visibleOf(backTo))); });
+      back.addEventListener('click', function (event) {
+        self.show(backTo, self.renderList(backTo, self.visibleOf(backTo)), event);
+      });
     }
     box.querySelectorAll('[data-f]').forEach(function (slot) {
       var value = self.value(i, slot.getAttribute('data-f'));
@@ -403,9 +408,19 @@
     throw error;
   }
 
+  // Leaflet's built-in English labels, in Italian (the zoom control is created after this runs).
+  L.Control.Zoom.prototype.options.zoomInTitle = 'Ingrandisci';
+  L.Control.Zoom.prototype.options.zoomOutTitle = 'Riduci';
+
+  function italianCloseButton(event) {
+    var button = event.popup.getElement().querySelector('.leaflet-popup-close-button');
+    if (button) { button.setAttribute('aria-label', 'Chiudi'); button.title = 'Chiudi'; }
+  }
+
   function begin(map, tiles, data) {
     var preview = new Preview(map, tiles, data);
     L.control.scale({imperial: false}).addTo(map);
+    map.on('popupopen', italianCloseButton);
     preview.addSearch();
     preview.addPanel();
     preview.fit();

@@ -29,7 +29,15 @@ from mapgen.errors import OutputError
 if TYPE_CHECKING:
     from branca.element import Element
 
-__all__ = ["Asset", "inline_assets", "leaflet_icon_fix", "load_asset", "safe_for_html", "third_party_notice", "walk"]
+__all__ = [
+    "Asset",
+    "inline_assets",
+    "leaflet_icon_fix",
+    "load_asset",
+    "safe_for_html",
+    "third_party_notice",
+    "walk",
+]
 
 Kind = Literal["js", "css"]
 
@@ -44,26 +52,39 @@ class _Source:
     licence: str  # path of the licence text, under mapgen/_vendor
 
 
-#: folium asset name -> offline copy. Names are the keys folium uses in ``default_js``/``default_css``.
+#: folium asset name -> offline copy (the names folium uses in ``default_js``/``default_css``).
 _SOURCES: Final[dict[str, _Source]] = {
     "leaflet": _Source("xstatic-leaflet", "leaflet.js", "js", "leaflet/LICENSE"),
     "leaflet_css": _Source("xstatic-leaflet", "leaflet.css", "css", "leaflet/LICENSE"),
     "markerclusterjs": _Source(
-        "_vendor/leaflet.markercluster", "leaflet.markercluster.js", "js",
+        "_vendor/leaflet.markercluster",
+        "leaflet.markercluster.js",
+        "js",
         "leaflet.markercluster/MIT-LICENCE.txt",
     ),
     "markerclustercss": _Source(
-        "_vendor/leaflet.markercluster", "MarkerCluster.css", "css", "leaflet.markercluster/MIT-LICENCE.txt",
+        "_vendor/leaflet.markercluster",
+        "MarkerCluster.css",
+        "css",
+        "leaflet.markercluster/MIT-LICENCE.txt",
     ),
     "markerclusterdefaultcss": _Source(
-        "_vendor/leaflet.markercluster", "MarkerCluster.Default.css", "css",
+        "_vendor/leaflet.markercluster",
+        "MarkerCluster.Default.css",
+        "css",
         "leaflet.markercluster/MIT-LICENCE.txt",
     ),
     "Control.Fullscreen.js": _Source(
-        "_vendor/leaflet.fullscreen", "Control.FullScreen.js", "js", "leaflet.fullscreen/LICENSE",
+        "_vendor/leaflet.fullscreen",
+        "Control.FullScreen.js",
+        "js",
+        "leaflet.fullscreen/LICENSE",
     ),
     "Control.FullScreen.css": _Source(
-        "_vendor/leaflet.fullscreen", "Control.FullScreen.css", "css", "leaflet.fullscreen/LICENSE",
+        "_vendor/leaflet.fullscreen",
+        "Control.FullScreen.css",
+        "css",
+        "leaflet.fullscreen/LICENSE",
     ),
 }
 
@@ -75,10 +96,18 @@ _LICENCE_TITLES: Final = {
 }
 
 #: Assets folium's Map lists by default that a page without folium Icons/Popups never uses.
-OPTIONAL: Final = frozenset({
-    "jquery", "bootstrap", "bootstrap_css", "glyphicons_css", "awesome_markers",
-    "awesome_markers_css", "awesome_markers_font_css", "awesome_rotate_css",
-})
+OPTIONAL: Final = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers",
+        "awesome_markers_css",
+        "awesome_markers_font_css",
+        "awesome_rotate_css",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +202,11 @@ def leaflet_icon_fix() -> str:
     images = _package_dir("xstatic-leaflet") / "images"
     uris = {
         key: _data_uri(images / file)
-        for key, file in (("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
-                          ("shadowUrl", "marker-shadow.png"))
+        for key, file in (
+            ("iconUrl", "marker-icon.png"),
+            ("iconRetinaUrl", "marker-icon-2x.png"),
+            ("shadowUrl", "marker-shadow.png"),
+        )
     }
     options = ",".join(f'{key}:"{uri}"' for key, uri in uris.items())
     return f"L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({{{options}}});"
@@ -227,4 +259,6 @@ def inline_assets(root: Element, *, extra: dict[str, Asset] | None = None) -> li
                 found.setdefault(name, load_asset(name))
         element.default_js = []  # type: ignore[attr-defined]
         element.default_css = []  # type: ignore[attr-defined]
-    return [a for a in found.values() if a.kind == "js"] + [a for a in found.values() if a.kind == "css"]
+    return [a for a in found.values() if a.kind == "js"] + [
+        a for a in found.values() if a.kind == "css"
+    ]

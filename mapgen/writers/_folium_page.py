@@ -34,7 +34,7 @@ _FIGURE_TEMPLATE: Final = (
 _MARKERCLUSTER: Final = "https://unpkg.com/leaflet.markercluster@1.5.3/dist/"
 
 
-class RawElement(Element):  # type: ignore[misc]
+class RawElement(Element):
     """Text pasted into the page as is.
 
     branca wraps what a MacroElement renders in ``Element(text)``, which parses the text
@@ -50,26 +50,28 @@ class RawElement(Element):  # type: ignore[misc]
         return self.text
 
 
-class PreviewElement(MacroElement):  # type: ignore[misc]
+class PreviewElement(MacroElement):
     """Carries the preview's own head, body and start-up call into the folium page."""
 
     # Declared the folium way, so inline_assets finds them (and inlines the vendored copies).
-    default_js = [("markerclusterjs", _MARKERCLUSTER + "leaflet.markercluster.js")]
-    default_css = [("markerclustercss", _MARKERCLUSTER + "MarkerCluster.css")]
+    default_js = (("markerclusterjs", _MARKERCLUSTER + "leaflet.markercluster.js"),)
+    default_css = (("markerclustercss", _MARKERCLUSTER + "MarkerCluster.css"),)
 
     def __init__(self, fmap: folium.Map, tiles: folium.TileLayer) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "MapgenPreview"
         self.map, self.tiles = fmap, tiles
         self.parts: dict[str, Markup] = {}
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Add head, body and start-up call to the page as raw text (see :class:`RawElement`)."""
         figure = self.get_root()
+        assert isinstance(figure, Figure), "the preview element must be inside a folium Map"
         start = f"MapgenPreview.start({self.map.get_name()}, {self.tiles.get_name()});"
         figure.header.add_child(RawElement(self.parts["head"]), name=self.get_name())
         figure.html.add_child(RawElement(self.parts["body"]), name=self.get_name())
         figure.script.add_child(RawElement(start), name=self.get_name())
+        return ""
 
 
 def _base_map() -> tuple[folium.Map, folium.TileLayer]:
@@ -78,14 +80,26 @@ def _base_map() -> tuple[folium.Map, folium.TileLayer]:
     The scale is added by preview_app.js: folium's ``control_scale`` cannot drop miles.
     """
     fmap = folium.Map(
-        location=[41.9, 12.5], zoom_start=6, tiles=None, min_zoom=5,
-        max_bounds=True, min_lat=33, max_lat=50, min_lon=2, max_lon=23,
+        location=[41.9, 12.5],
+        zoom_start=6,
+        tiles=None,
+        min_zoom=5,
+        max_bounds=True,
+        min_lat=33,
+        max_lat=50,
+        min_lon=2,
+        max_lon=23,
     )
-    tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19).add_to(fmap)
-    folium.FeatureGroup(name="Nessuno sfondo (solo confini)", overlay=False, show=False).add_to(fmap)
+    tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19)
+    tiles.add_to(fmap)
+    folium.FeatureGroup(name="Nessuno sfondo (solo confini)", overlay=False, show=False).add_to(
+        fmap
+    )
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
-    plugins.Fullscreen(
-        position="topleft", title="Schermo intero", title_cancel="Esci da schermo intero",
+    plugins.Fullscreen(  # type: ignore[no-untyped-call]
+        position="topleft",
+        title="Schermo intero",
+        title_cancel="Esci da schermo intero",
     ).add_to(fmap)
     return fmap, tiles
 
@@ -100,30 +114,47 @@ def _round(coordinates: Any) -> Any:
 def _outlines(folder: Path, kind: str) -> dict[str, Any]:
     """Region or province outlines as small GeoJSON: simplified by ~1 km, 3 decimals (~100 m)."""
     gazetteer = load_gazetteer(folder)
-    frame = (gazetteer.region_boundaries() if kind == "regions" else gazetteer.province_boundaries())
+    frame = gazetteer.region_boundaries() if kind == "regions" else gazetteer.province_boundaries()
     features = []
     for code, geometry in sorted(zip(frame["code"].astype(str), frame.geometry, strict=True)):
-        simple = shapely.set_precision(shapely.simplify(geometry, 0.01, preserve_topology=True), 0.001)
+        simple = shapely.set_precision(
+            shapely.simplify(geometry, 0.01, preserve_topology=True), 0.001
+        )
         if simple.is_empty:
             continue
         shape = shapely.geometry.mapping(simple)
-        features.append({
-            "type": "Feature", "id": code, "properties": {},
-            "geometry": {"type": shape["type"], "coordinates": _round(shape["coordinates"])},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {},
+                "geometry": {"type": shape["type"], "coordinates": _round(shape["coordinates"])},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 def _add_outlines(fmap: folium.Map, gazetteer: Gazetteer) -> None:
-    """Regions (filled like land) and provinces (thin lines) under the tiles: the offline basemap."""
+    """Regions (filled, like land) and provinces (lines) under the tiles: the offline basemap."""
     folium.map.CustomPane("mg-confini", z_index=150, pointer_events=False).add_to(fmap)
     folium.GeoJson(
-        _outlines(gazetteer.path, "regions"), control=False, pane="mg-confini", interactive=False,
+        _outlines(gazetteer.path, "regions"),
+        control=False,
+        pane="mg-confini",
+        interactive=False,
         attribution=html.escape(gazetteer.attribution),
-        style_function=lambda _: {"color": "#7d7d7d", "weight": 1.2, "fillColor": "#f4f1ea", "fillOpacity": 1},
+        style_function=lambda _: {
+            "color": "#7d7d7d",
+            "weight": 1.2,
+            "fillColor": "#f4f1ea",
+            "fillOpacity": 1,
+        },
     ).add_to(fmap)
     folium.GeoJson(
-        _outlines(gazetteer.path, "provinces"), control=False, pane="mg-confini", interactive=False,
+        _outlines(gazetteer.path, "provinces"),
+        control=False,
+        pane="mg-confini",
+        interactive=False,
         style_function=lambda _: {"color": "#a9a9a9", "weight": 0.6, "fill": False},
     ).add_to(fmap)
 
@@ -132,8 +163,12 @@ def _inline_header(figure: Figure, assets: Sequence[_assets.Asset]) -> None:
     """Put the inlined libraries first in the page head, before folium's own scripts."""
     for asset in assets:
         tag = "script" if asset.kind == "js" else "style"
-        figure.header.add_child(RawElement(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}")
-    figure.header.add_child(RawElement(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix")
+        figure.header.add_child(
+            RawElement(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}"
+        )
+    figure.header.add_child(
+        RawElement(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix"
+    )
 
 
 def stable_ids(root: Element) -> None:
@@ -143,7 +178,8 @@ def stable_ids(root: Element) -> None:
 
 
 def render_page(
-    gazetteer: Gazetteer, parts: Callable[[Sequence[_assets.Asset]], dict[str, Markup]],
+    gazetteer: Gazetteer,
+    parts: Callable[[Sequence[_assets.Asset]], dict[str, Markup]],
 ) -> str:
     """Build the folium page and return its HTML.
 
@@ -152,8 +188,10 @@ def render_page(
     """
     fmap, tiles = _base_map()
     _add_outlines(fmap, gazetteer)
-    element = PreviewElement(fmap, tiles).add_to(fmap)
+    element = PreviewElement(fmap, tiles)
+    element.add_to(fmap)
     figure = fmap.get_root()
+    assert isinstance(figure, Figure)
     figure._template = Template(_FIGURE_TEMPLATE)
     assets = _assets.inline_assets(figure)
     element.parts = parts(assets)

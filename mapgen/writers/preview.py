@@ -92,8 +92,17 @@ CONTACT_ROWS: Final = (("referente", "Referente"), ("email", "E-mail"), ("telefo
 
 #: Text fields carried per initiative, in row order (titolo and descrizione lead).
 _ITEM_FIELDS: Final = (
-    "titolo", "descrizione", "aree_altro", "destinatari", "fonti", "importo", "periodo",
-    "ente", "membri", "link", "sito",
+    "titolo",
+    "descrizione",
+    "aree_altro",
+    "destinatari",
+    "fonti",
+    "importo",
+    "periodo",
+    "ente",
+    "membri",
+    "link",
+    "sito",
 )
 
 #: Strings the script composes (Italian; ``{n}``/``{comune}`` are filled in).
@@ -142,8 +151,10 @@ def _period(start: date | None, end: date | None) -> str:
 def _is_web_link(text: str) -> bool:
     """True for an absolute http(s) URL with a host (never ``javascript:`` and the like)."""
     parts = urlsplit(text.strip())
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not any(
-        ch.isspace() or ord(ch) < 32 for ch in text.strip()
+    return (
+        parts.scheme.lower() in ("http", "https")
+        and bool(parts.netloc)
+        and not any(ch.isspace() or ord(ch) < 32 for ch in text.strip())
     )
 
 
@@ -167,7 +178,7 @@ def _area_names(initiatives: Sequence[MapInitiative]) -> list[str]:
 
 def _text_colour(hex_colour: str) -> str:
     """Black or white, whichever reads better on ``hex_colour`` (WCAG relative luminance)."""
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#000000" if luminance > 0.179 else "#FFFFFF"
@@ -209,11 +220,17 @@ def _item_fields(item: MapInitiative, *, include_contacts: bool) -> list[str]:
     r = item.record
     link = r.sito_web.strip()
     fields = [
-        r.titolo.strip(), r.descrizione.strip(), r.aree_altro.strip(), r.destinatari.strip(),
+        r.titolo.strip(),
+        r.descrizione.strip(),
+        r.aree_altro.strip(),
+        r.destinatari.strip(),
         _with_other(r.fonti, r.fonti_altro.strip()),
         format_euro(r.importo) if r.importo is not None else "",
-        _period(r.data_inizio, r.data_fine), _ente(item), _members(item),
-        link if _is_web_link(link) else "", "" if _is_web_link(link) else link,
+        _period(r.data_inizio, r.data_fine),
+        _ente(item),
+        _members(item),
+        link if _is_web_link(link) else "",
+        "" if _is_web_link(link) else link,
     ]
     if include_contacts:
         fields += [r.referente.strip(), r.email.strip(), r.telefono.strip()]
@@ -225,7 +242,11 @@ def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:
     current = gazetteer.by_code(comune.istat_code) or comune
     population, young = current.population, current.population_0_17
     return [
-        round(comune.lat, 6), round(comune.lon, 6), comune.name, comune.sigla, comune.region,
+        round(comune.lat, 6),
+        round(comune.lon, 6),
+        comune.name,
+        comune.sigla,
+        comune.region,
         format_int(population) if population is not None else "",
         format_int(young) if young is not None else "",
     ]
@@ -239,7 +260,9 @@ def _bounds(points: Sequence[tuple[float, float]]) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> dict[str, Any]:
+def preview_data(
+    build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
+) -> dict[str, Any]:
     """Return the JSON blob the page reads: editions, areas, Comuni and one row per initiative.
 
     An initiative row is ``[comune index, edition bits, area bits, *texts]`` with the texts
@@ -259,14 +282,23 @@ def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOpt
             comuni[code] = len(comune_rows)
             comune_rows.append(_comune_row(item.comune, gazetteer))
         areas_of = item.record.aree or (NO_AREA,)
-        items.append([
-            comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index),
-            *_item_fields(item, include_contacts=options.include_contacts),
-        ])
+        items.append(
+            [
+                comuni[code],
+                _mask(item.edizioni, edition_index),
+                _mask(areas_of, area_index),
+                *_item_fields(item, include_contacts=options.include_contacts),
+            ]
+        )
     fields = list(_ITEM_FIELDS) + ([f for f, _ in CONTACT_ROWS] if options.include_contacts else [])
     return {
-        "editions": editions, "areas": areas, "fields": fields, "comuni": comune_rows, "items": items,
-        "bounds": _bounds([(row[0], row[1]) for row in comune_rows]), "testi": UI_TEXT,
+        "editions": editions,
+        "areas": areas,
+        "fields": fields,
+        "comuni": comune_rows,
+        "items": items,
+        "bounds": _bounds([(row[0], row[1]) for row in comune_rows]),
+        "testi": UI_TEXT,
     }
 
 
@@ -278,7 +310,9 @@ def _environment(folder: Path) -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
     )
 
 
@@ -321,19 +355,29 @@ def _counts(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
     return editions, areas
 
 
-def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions) -> dict[str, Markup]:
+def _page_parts(
+    data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions
+) -> dict[str, Markup]:
     """The preview's own head and body, rendered from the templates (autoescaped)."""
     editions, areas = _counts(data)
     rows = list(POPUP_ROWS) + (list(CONTACT_ROWS) if options.include_contacts else [])
     head = _render(
-        "preview_head.html.j2", title=options.title, areas=data["areas"],
+        "preview_head.html.j2",
+        title=options.title,
+        areas=data["areas"],
         notice=Markup(_assets.third_party_notice(assets)),
-        app_css=_static("preview_app.css", "css"), app_js=_static("preview_app.js", "js"),
+        app_css=_static("preview_app.css", "css"),
+        app_js=_static("preview_app.js", "js"),
     )
     body = (
         _render("preview_popup.html.j2", rows=rows, search_label="Cerca Comune o iniziativa")
-        + _render("preview_panel.html.j2", title=options.title, total=format_int(len(data["items"])),
-                  editions=editions, areas=areas)
+        + _render(
+            "preview_panel.html.j2",
+            title=options.title,
+            total=format_int(len(data["items"])),
+            editions=editions,
+            areas=areas,
+        )
         + _data_element(data)
     )
     return {"head": head, "body": body}
@@ -350,8 +394,10 @@ def render_preview(build: BuildResult, *, gazetteer: Gazetteer, options: OutputO
     return render_page(gazetteer, lambda assets: _page_parts(data, assets, options))
 
 
-def write_preview(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions) -> list[Path]:
-    """Write ``preview.html``: every initiative on an offline map, for staff to check by double-click.
+def write_preview(
+    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[Path]:
+    """Write ``preview.html``: every initiative on an offline map, opened by double-click.
 
     Parameters
     ----------
@@ -371,11 +417,14 @@ def write_preview(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, op
 
     Examples
     --------
-    >>> write_preview(result, Path("output"), gazetteer=load_gazetteer(), options=OutputOptions())  # doctest: +SKIP
-    [PosixPath('output/preview.html')]
+    >>> gazetteer, options = load_gazetteer(), OutputOptions()
+    >>> write_preview(result, Path("out"), gazetteer=gazetteer, options=options)  # doctest: +SKIP
+    [PosixPath('out/preview.html')]
     """
     path = out_dir / PREVIEW_FILE
     page = render_preview(build, gazetteer=gazetteer, options=options)
     path.write_text(page, encoding="utf-8", newline="\n")
-    log.info("wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6)
+    log.info(
+        "wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6
+    )
     return [path]
