@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from mapgen._resources import templates_dir
+from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, Comune, MapInitiative, OutputOptions
 from mapgen.writers import _assets
@@ -53,6 +54,7 @@ __all__ = [
     "format_date",
     "format_euro",
     "format_int",
+    "open_preview",
     "preview_data",
     "render_preview",
     "write_preview",
@@ -428,3 +430,26 @@ def write_preview(
         "wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6
     )
     return [path]
+
+
+def open_preview(folder: Path) -> Path:
+    """Open ``folder/preview.html`` in the default web browser and return its path.
+
+    Raises
+    ------
+    UnreadableFileError
+        If the folder holds no preview.
+    MapgenError
+        If no browser could be started.
+    """
+    import webbrowser
+
+    path = (folder / PREVIEW_FILE).resolve()
+    if not path.is_file():
+        raise UnreadableFileError(
+            f"{folder / PREVIEW_FILE} does not exist; build it with `mapgen build --out {folder}` "
+            "(without --no-preview)."
+        )
+    if not webbrowser.open(path.as_uri()):
+        raise MapgenError(f"no web browser could be started; open {path} by hand.")
+    return path
