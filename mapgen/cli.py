@@ -66,7 +66,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 @reports_errors
 def preview(
     folder: Annotated[
-        Path, typer.Argument(metavar="DIR", help="Output folder of `mapgen build` (holds preview.html).")
+        Path,
+        typer.Argument(metavar="DIR", help="Output folder of `mapgen build` (holds preview.html)."),
     ] = Path("output"),
 ) -> None:
     """Open the built preview (DIR/preview.html) in the default web browser.
