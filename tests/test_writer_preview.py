@@ -316,3 +316,22 @@ def test_folium_plugins_get_offline_copies_or_are_refused() -> None:
 
 def test_raw_element_is_not_a_template() -> None:
     assert RawElement("{{ 7*7 }} {% if x %}").render() == "{{ 7*7 }} {% if x %}"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_link"),
+    [
+        ("https://www.comune.roma.it/famiglie?x=1#a", True),
+        ("HTTP://example.org", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt://example.org/%0Aalert(1)", False),
+        ("data:text/html,<script>", False),
+        ("www.example.org", False),
+        ("https://", False),
+        ("https://exa mple.org", False),
+        ("https://example.org/\nx", False),
+        ("//example.org", False),
+    ],
+)
+def test_web_links(text: str, is_link: bool) -> None:
+    assert preview._is_web_link(text) is is_link

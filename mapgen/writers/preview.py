@@ -31,12 +31,12 @@ import base64
 import gzip
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -150,14 +150,15 @@ def _period(start: date | None, end: date | None) -> str:
     return f"fino al {format_date(end)}" if end else ""
 
 
+#: An absolute http(s) URL with a host and no spaces or control characters.
+_WEB_LINK: Final = re.compile(
+    r"https?://[^\s\x00-\x1f\x7f/?#]+([/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE
+)
+
+
 def _is_web_link(text: str) -> bool:
-    """True for an absolute http(s) URL with a host (never ``javascript:`` and the like)."""
-    parts = urlsplit(text.strip())
-    return (
-        parts.scheme.lower() in ("http", "https")
-        and bool(parts.netloc)
-        and not any(ch.isspace() or ord(ch) < 32 for ch in text.strip())
-    )
+    """True for a link a browser may open (never ``javascript:``, ``data:`` and the like)."""
+    return _WEB_LINK.fullmatch(text) is not None
 
 
 def _with_other(values: Iterable[str], other: str) -> str:
@@ -231,8 +232,7 @@ def _item_fields(item: MapInitiative, *, include_contacts: bool) -> list[str]:
         _period(r.data_inizio, r.data_fine),
         _ente(item),
         _members(item),
-        link if _is_web_link(link) else "",
-        "" if _is_web_link(link) else link,
+        *((link, "") if _is_web_link(link) else ("", link)),
     ]
     if include_contacts:
         fields += [r.referente.strip(), r.email.strip(), r.telefono.strip()]
