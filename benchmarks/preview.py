@@ -155,23 +155,32 @@ APPROACHES: dict[str, Callable[[BuildResult, Gazetteer], str]] = {
 
 # --- the browser ---------------------------------------------------------------------------
 
+#: Installed before the page runs: records long tasks and when the markers are painted
+#: (folium pages add them in their inline script; mapgen's when chunked loading is done),
+#: plus two animation frames.
 _INIT = """
 window.__longTasks = [];
 new PerformanceObserver(list => list.getEntries().forEach(
     e => window.__longTasks.push([e.startTime, e.duration]))).observe({entryTypes: ['longtask']});
+window.__painted = new Promise(resolve => document.addEventListener('DOMContentLoaded', async () => {
+    const frame = () => new Promise(r => requestAnimationFrame(r));
+    const ours = document.getElementById('mg-data') !== null;
+    while (ours && (!window.mapgenPreview || window.mapgenPreview.loading)) { await frame(); }
+    await frame(); await frame();
+    resolve(performance.now());
+}));
 """
-_FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 _MAP = "Object.values(window).find(v => v instanceof L.Map)"
-_READY = "!window.mapgenPreview ? document.readyState === 'complete' : !window.mapgenPreview.loading"
-_TOGGLE = """async () => {
-    const box = document.querySelector('input[data-edition="0"]');
+_TOGGLE = """async (selector) => {
+    const box = document.querySelector(selector);
     const t0 = performance.now();
     box.click();
     while (window.mapgenPreview.loading) { await new Promise(r => requestAnimationFrame(r)); }
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
 }"""
-_ZOOM = """async () => {
+_ZOOM = (
+    """async () => {
     const map = %s;
     const t0 = performance.now();
     const moved = new Promise(done => map.once('moveend', done));
@@ -179,14 +188,12 @@ _ZOOM = """async () => {
     await moved;
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
-}""" % _MAP
-
-
-def _blocking(route: Any) -> None:
-    if route.request.url.startswith("file://"):
-        route.continue_()
-    else:
-        route.abort()
+}"""
+    % _MAP
+)
+#: Offline the way an office PC without network is: every host name fails to resolve, inside
+#: the browser (a Playwright route would add a round trip to Python per refused tile).
+_OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND"]
 
 
 def measure(path: Path, *, toggle: bool) -> dict[str, float]:
@@ -194,18 +201,24 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.route("**/*", _blocking)
         page.add_init_script(_INIT)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri(), timeout=300_000)
-        page.wait_for_function(_READY, timeout=300_000, polling=50)
-        page.evaluate(_FRAMES)
+        page.goto(path.as_uri(), timeout=300_000, wait_until="domcontentloaded")
+        painted = page.evaluate("window.__painted")
+        page.wait_for_timeout(1000)  # let late long tasks show up
         result = {
-            "load": page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"),
-            "painted": page.evaluate("performance.now()"),
+            "dcl": page.evaluate(
+                "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
+            ),
+            "painted": painted,
+            "idle": page.evaluate(
+                f"Math.max({painted}, ...window.__longTasks.map(t => t[0] + t[1]))"
+            ),
             "busy": page.evaluate("window.__longTasks.reduce((s, t) => s + t[1], 0)"),
             "longest": page.evaluate("Math.max(0, ...window.__longTasks.map(t => t[1]))"),
         }
@@ -215,8 +228,9 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
         result["dom"] = page.evaluate("document.getElementsByTagName('*').length")
         result["zoom"] = page.evaluate(_ZOOM)
         if toggle:
-            result["toggle"] = page.evaluate(_TOGGLE)
-            result["toggle_back"] = page.evaluate(_TOGGLE)
+            result["toggle"] = page.evaluate(_TOGGLE, 'input[data-edition="0"]')
+            result["toggle_back"] = page.evaluate(_TOGGLE, 'input[data-edition="0"]')
+            result["toggle_area"] = page.evaluate(_TOGGLE, 'input[data-area="0"]')
         if errors:
             result["errors"] = len(errors)
         browser.close()
@@ -226,7 +240,9 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
 # --- the run -------------------------------------------------------------------------------
 
 
-def run(sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path) -> list[dict[str, Any]]:
+def run(
+    sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path
+) -> list[dict[str, Any]]:
     gazetteer = load_gazetteer()
     rows = []
     for size in sizes:
@@ -241,8 +257,12 @@ def run(sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path) ->
             path.write_text(page, encoding="utf-8")
             seconds = time.perf_counter() - started
             timings = [measure(path, toggle=name == "mapgen") for _ in range(runs)]
-            row = {"approach": name, "initiatives": size, "build_s": seconds,
-                   "mb": path.stat().st_size / 1e6}
+            row = {
+                "approach": name,
+                "initiatives": size,
+                "build_s": seconds,
+                "mb": path.stat().st_size / 1e6,
+            }
             row.update({key: statistics.median(t[key] for t in timings) for key in timings[0]})
             print(json.dumps(row), file=sys.stderr)
             rows.append(row)
@@ -252,15 +272,19 @@ def run(sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path) ->
 def table(rows: list[dict[str, Any]]) -> str:
     """The figures as a Markdown table."""
     lines = [
-        "| approach | initiatives | build+save s | HTML MB | load ms | painted ms | busy ms (longest) "
-        "| heap MB | DOM nodes | zoom z9 ms | filter toggle ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| approach | initiatives | build+save s | HTML MB | DOMContentLoaded ms | painted ms "
+        "| idle ms | busy ms (longest) | heap MB | DOM nodes | zoom z9 ms "
+        "| edition off / on, area off ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        toggle = f"{r['toggle']:.0f} / {r['toggle_back']:.0f}" if "toggle" in r else "–"
+        toggle = "–"
+        if "toggle" in r:
+            toggle = f"{r['toggle']:.0f} / {r['toggle_back']:.0f}, {r['toggle_area']:.0f}"
         lines.append(
             f"| {r['approach']} | {r['initiatives']:,} | {r['build_s']:.2f} | {r['mb']:.2f} "
-            f"| {r['load']:.0f} | {r['painted']:.0f} | {r['busy']:.0f} ({r['longest']:.0f}) "
+            f"| {r['dcl']:.0f} | {r['painted']:.0f} | {r['idle']:.0f} "
+            f"| {r['busy']:.0f} ({r['longest']:.0f}) "
             f"| {r['heap_mb']:.0f} | {r['dom']:,.0f} | {r['zoom']:.0f} | {toggle} |"
         )
     return "\n".join(lines)
@@ -275,11 +299,12 @@ def screenshot(target: Path) -> None:
         path = Path(folder) / "preview.html"
         path.write_text(page_mapgen(build, load_gazetteer()), encoding="utf-8")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.route("**/*", _blocking)
             page.goto(path.as_uri())
-            page.wait_for_function(_READY)
+            page.wait_for_function("window.mapgenPreview && !window.mapgenPreview.loading")
             busiest = max(
                 {i.comune for i in build.initiatives},
                 key=lambda c: sum(1 for i in build.initiatives if i.comune == c),
@@ -295,7 +320,9 @@ def screenshot(target: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--approaches", nargs="+", choices=list(APPROACHES), default=list(APPROACHES))
+    parser.add_argument(
+        "--approaches", nargs="+", choices=list(APPROACHES), default=list(APPROACHES)
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("benchmarks/_work"))
     parser.add_argument("--screenshot", type=Path, help="only write the README screenshot here")

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
 
-  var COMUNE = 0, EDITIONS = 1, AREAS = 2, FIRST_FIELD = 3;
+  var COMUNE = 0, EDITIONS = 1, AREAS = 2, TITLE = 3;
   var LAT = 0, LON = 1, NAME = 2, SIGLA = 3, REGION = 4, POP = 5, POP_0_17 = 6;
   var COLOUR = /^#[0-9a-fA-F]{6}$/;
   var HTTP = /^https?:\/\//i;
@@ -40,7 +40,9 @@
     this.data = data;
     this.text = data.testi;
     this.field = {};
-    for (var f = 0; f < data.fields.length; f++) { this.field[data.fields[f]] = FIRST_FIELD + f; }
+    for (var f = 0; f < data.fields.length; f++) { this.field[data.fields[f]] = f; }
+    this.texts = null;
+    this.textsPromise = null;
     this.editionMask = (1 << data.editions.length) - 1;
     this.areaMask = (1 << data.areas.length) - 1;
     this.byComune = data.comuni.map(function () { return []; });
@@ -63,9 +65,10 @@
     var marker = L.marker([comune[LAT], comune[LON]], {title: this.comuneLabel(c), riseOnHover: true});
     marker.mgComune = c;
     marker.mgCount = 0;
-    var self = this;
-    marker.bindPopup(function () { return self.popupFor(c); },
-      {maxWidth: 380, minWidth: 280, autoPanPadding: [24, 24], className: 'mg-popup'});
+    var self = this, content = function () { return self.popupFor(c); };
+    marker.bindPopup(content, {maxWidth: 380, minWidth: 280, autoPanPadding: [24, 24], className: 'mg-popup'});
+    // show() pins the popup to one box; the next opening builds a fresh one again.
+    marker.on('popupclose', function () { marker.getPopup().setContent(content); });
     return marker;
   };
 
@@ -100,6 +103,7 @@
     }
     this.visibleTotal = total;
     this.loading = true;
+    this.started = true;
     this.cluster.addLayers(layers);
     if (this.panel) {
       this.panel.querySelector('[data-mg="visibili"]').textContent = formatInt(total);
@@ -109,7 +113,13 @@
   /* Called by markercluster after each chunk of addLayers; the last call means all are in. */
   Preview.prototype.loaded = function (done, total) {
     this.loading = done < total;
-    if (!this.loading) { this.readyAt = performance.now(); }
+    if (this.loading || !this.started) { return; }
+    this.readyAt = performance.now();
+    performance.mark('mapgen:ready');
+    if (!this.textsPromise) {
+      var self = this, later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+      later(function () { self.loadTexts(); }, {timeout: 3000});
+    }
   };
 
   Preview.prototype.visibleOf = function (c) {
@@ -151,19 +161,44 @@
 
   /* --- popups ------------------------------------------------------------------- */
 
+  /* Leaflet calls this each time the popup opens: a fresh box, so filters are always applied. */
   Preview.prototype.popupFor = function (c) {
-    var shown = this.visibleOf(c), wanted = this.pending;
+    var shown = this.visibleOf(c), wanted = this.pending, box = make('div', 'mg-box');
     this.pending = null;
-    if (wanted !== null && shown.indexOf(wanted) >= 0) { return this.renderItem(wanted, shown.length > 1 ? c : null); }
-    if (shown.length === 1) { return this.renderItem(shown[0], null); }
-    return this.renderList(c, shown);
+    if (wanted !== null && shown.indexOf(wanted) >= 0) {
+      box.appendChild(this.renderItem(wanted, shown.length > 1 ? c : null));
+    } else if (shown.length === 1) {
+      box.appendChild(this.renderItem(shown[0], null));
+    } else {
+      box.appendChild(this.renderList(c, shown));
+    }
+    return box;
   };
 
-  /* Swap the popup's content. The click must stop here: its target leaves the page, so
-   * Leaflet could no longer tell it came from inside the popup and would close the popup. */
+  /* Swap what the open popup shows. The click must stop here: its target leaves the page,
+   * so Leaflet could no longer tell it came from inside the popup and would close it. */
   Preview.prototype.show = function (c, node, event) {
     L.DomEvent.stop(event);
-    this.markers[c].getPopup().setContent(node);
+    this.refit(c, event.currentTarget.closest('.mg-box'), node);
+  };
+
+  /* Put ``node`` in the open popup's ``box`` and let Leaflet size the popup again. */
+  Preview.prototype.refit = function (c, box, node) {
+    box.replaceChildren(node);
+    this.markers[c].getPopup().setContent(box);
+  };
+
+  /* The popup texts, decoded once, when a popup first needs them (or when the page is idle). */
+  Preview.prototype.loadTexts = function () {
+    var self = this;
+    if (!this.textsPromise) {
+      this.textsPromise = readJson(document.getElementById('mg-text')).then(function (texts) {
+        self.texts = texts;
+        performance.mark('mapgen:texts');
+      });
+      this.textsPromise.catch(function (error) { fail(self.map, error); });
+    }
+    return this.textsPromise;
   };
 
   Preview.prototype.renderList = function (c, shown) {
@@ -184,7 +219,15 @@
   };
 
   Preview.prototype.renderItem = function (i, backTo) {
-    var box = cloneTemplate('mg-tpl-item'), self = this;
+    var self = this;
+    if (!this.texts) {
+      var wait = make('p', 'mg-wait', this.text.attesa);
+      this.loadTexts().then(function () {
+        if (wait.isConnected) { self.refit(self.data.items[i][COMUNE], wait.parentNode, self.renderItem(i, backTo)); }
+      });
+      return wait;
+    }
+    var box = cloneTemplate('mg-tpl-item');
     if (backTo !== null) {
       var back = box.querySelector('[data-mg="indietro"]');
       back.hidden = false;
@@ -209,11 +252,11 @@
   };
 
   Preview.prototype.title = function (i) {
-    return this.data.items[i][this.field.titolo] || this.text.senza_titolo;
+    return this.data.items[i][TITLE] || this.text.senza_titolo;
   };
 
   Preview.prototype.value = function (i, name) {
-    var item = this.data.items[i], comune = this.data.comuni[item[COMUNE]];
+    var item = this.data.items[i], comune = this.data.comuni[item[COMUNE]], texts = this.texts[i];
     switch (name) {
       case 'titolo': return this.title(i);
       case 'comune': return this.comuneLabel(item[COMUNE]);
@@ -222,8 +265,8 @@
       case 'popolazione_0_17': return comune[POP_0_17];
       case 'edizioni': return this.badges(i, false);
       case 'aree': return this.areaBadges(i);
-      case 'link': return this.link(item[this.field.link]);
-      default: return name in this.field ? item[this.field[name]] : '';
+      case 'link': return this.link(texts[this.field.link]);
+      default: return name in this.field ? texts[this.field[name]] : '';
     }
   };
 
@@ -391,8 +434,8 @@
       loading: this.loading};
   };
 
-  /* The data: plain JSON, or (large builds) gzip-compressed JSON in base64. */
-  function readData(node) {
+  /* A data element: plain JSON, or (large builds) gzip-compressed JSON in base64. */
+  function readJson(node) {
     if (node.type === 'application/json') { return Promise.resolve(JSON.parse(node.textContent)); }
     if (typeof DecompressionStream === 'undefined') { return Promise.reject(new Error('DecompressionStream')); }
     var binary = atob(node.textContent.trim()), bytes = new Uint8Array(binary.length);
@@ -419,6 +462,7 @@
 
   function begin(map, tiles, data) {
     var preview = new Preview(map, tiles, data);
+    performance.mark('mapgen:markers');
     L.control.scale({imperial: false}).addTo(map);
     map.on('popupopen', italianCloseButton);
     preview.addSearch();
@@ -431,8 +475,9 @@
   }
 
   function start(map, tiles) {
-    return readData(document.getElementById('mg-data')).then(
-      function (data) { return begin(map, tiles, data); },
+    performance.mark('mapgen:start');
+    return readJson(document.getElementById('mg-data')).then(
+      function (data) { performance.mark('mapgen:data'); return begin(map, tiles, data); },
       function (error) { fail(map, error); });
   }
 

@@ -33,28 +33,31 @@ from mapgen.writers.preview import (
 from tests.factories import HOSTILE_TEXT
 
 DATA = re.compile(
-    r'<script type="application/(json|gzip-base64)" id="mg-data">(.*?)</script>', re.DOTALL
+    r'<script type="application/(json|gzip-base64)" id="(mg-data|mg-text)">(.*?)</script>',
+    re.DOTALL,
 )
 
 
 def page_data(page: str) -> dict[str, Any]:
-    """The data blob of a rendered page, plain or packed."""
-    found = DATA.findall(page)
-    assert len(found) == 1
-    kind, text = found[0]
+    """The data of a rendered page: the index with its popup texts (plain or packed)."""
+    found = {element: (kind, text) for kind, element, text in DATA.findall(page)}
+    assert len(DATA.findall(page)) == 2 and set(found) == {"mg-data", "mg-text"}
+    assert found["mg-data"][0] == "json", "the index is always plain JSON"
+    data: dict[str, Any] = json.loads(found["mg-data"][1])
+    kind, text = found["mg-text"]
     if kind == "gzip-base64":
         text = gzip.decompress(base64.b64decode(text)).decode("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data["texts"] = json.loads(text)
     return data
 
 
 def item_by_title(data: dict[str, Any], title: str) -> dict[str, Any]:
-    """One initiative row as a dict of its named fields."""
-    for row in data["items"]:
-        named = dict(zip(data["fields"], row[3:], strict=True))
-        if named["titolo"] == title:
+    """One initiative as a dict of its named fields."""
+    for row, texts in zip(data["items"], data["texts"], strict=True):
+        if row[3] == title:
+            named = dict(zip(data["fields"], texts, strict=True))
             comune = data["comuni"][row[0]]
-            return {**named, "comune": comune, "editions": row[1], "areas": row[2]}
+            return {**named, "titolo": title, "comune": comune, "editions": row[1], "areas": row[2]}
     raise AssertionError(f"no initiative titled {title!r}")
 
 
@@ -260,7 +263,7 @@ def test_large_data_is_packed(
 ) -> None:
     monkeypatch.setattr(preview, "COMPRESS_OVER", 0)
     packed = render_preview(sample_build, gazetteer=gazetteer, options=OutputOptions())
-    assert 'type="application/gzip-base64"' in packed
+    assert '<script type="application/gzip-base64" id="mg-text">' in packed
     assert page_data(packed) == page_data(page)
     assert render_preview(sample_build, gazetteer=gazetteer, options=OutputOptions()) == packed
 

@@ -113,14 +113,16 @@ UI_TEXT: Final = {
     "iniziative": "{n} iniziative",
     "indietro": "← Tutte le iniziative di {comune}",
     "senza_titolo": "(senza titolo)",
+    "attesa": "Caricamento…",
     "nessun_risultato": "Nessun risultato tra le iniziative mostrate",
 }
 
 ITALY_BOUNDS: Final = ((36.6, 6.6), (47.1, 18.5))
 
-#: Data larger than this (bytes of JSON, ~3,500 initiatives) is embedded gzip-compressed
-#: and base64-encoded: about 40 % of the size, unpacked by the browser's DecompressionStream
-#: (Chrome 80, Firefox 113, Safari 16.4 and later). Smaller data stays plain, readable JSON.
+#: Popup texts larger than this (bytes of JSON, ~3,500 initiatives) are embedded
+#: gzip-compressed and base64-encoded: about 40 % of the size, unpacked by the browser's
+#: DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 and later) when a popup first
+#: needs them. Smaller texts stay plain, readable JSON.
 COMPRESS_OVER: Final = 2_000_000
 
 # --- Italian formats ----------------------------------------------------------------------
@@ -265,10 +267,12 @@ def _bounds(points: Sequence[tuple[float, float]]) -> list[list[float]]:
 def preview_data(
     build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> dict[str, Any]:
-    """Return the JSON blob the page reads: editions, areas, Comuni and one row per initiative.
+    """Return the data the page reads: editions, areas, Comuni, initiatives and their texts.
 
-    An initiative row is ``[comune index, edition bits, area bits, *texts]`` with the texts
-    named by ``fields``; all numbers and dates are already in Italian format.
+    ``items`` has one row per initiative, ``[comune index, edition bits, area bits, title]``:
+    all the map, the filters and the search need. ``texts`` has the matching rows of popup
+    texts, named by ``fields``; the page decodes them only when a popup needs them (they
+    are most of the size). Numbers and dates are already in Italian format.
     """
     initiatives = build.initiatives
     editions = sorted(set(build.editions) | {e for item in initiatives for e in item.edizioni})
@@ -278,27 +282,27 @@ def preview_data(
     comuni: dict[str, int] = {}
     comune_rows: list[list[Any]] = []
     items: list[list[Any]] = []
+    texts: list[list[str]] = []
     for item in initiatives:
         code = item.comune.istat_code
         if code not in comuni:
             comuni[code] = len(comune_rows)
             comune_rows.append(_comune_row(item.comune, gazetteer))
         areas_of = item.record.aree or (NO_AREA,)
+        title, *popup_texts = _item_fields(item, include_contacts=options.include_contacts)
         items.append(
-            [
-                comuni[code],
-                _mask(item.edizioni, edition_index),
-                _mask(areas_of, area_index),
-                *_item_fields(item, include_contacts=options.include_contacts),
-            ]
+            [comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title]
         )
-    fields = list(_ITEM_FIELDS) + ([f for f, _ in CONTACT_ROWS] if options.include_contacts else [])
+        texts.append(popup_texts)
+    contacts = [f for f, _ in CONTACT_ROWS] if options.include_contacts else []
+    fields = list(_ITEM_FIELDS[1:]) + contacts
     return {
         "editions": editions,
         "areas": areas,
         "fields": fields,
         "comuni": comune_rows,
         "items": items,
+        "texts": texts,
         "bounds": _bounds([(row[0], row[1]) for row in comune_rows]),
         "testi": UI_TEXT,
     }
@@ -329,18 +333,26 @@ def _static(name: str, kind: _assets.Kind) -> Markup:
     return Markup(_assets.safe_for_html(text, kind))
 
 
-def _data_element(data: dict[str, Any]) -> Markup:
-    """The data as JSON, or gzip+base64 when large (see :data:`COMPRESS_OVER`)."""
+def _json_element(element_id: str, value: Any, *, pack_over: int | None) -> Markup:
+    """``value`` as JSON in a script element; gzip+base64 when larger than ``pack_over`` bytes."""
     from jinja2.utils import htmlsafe_json_dumps
 
     # What |tojson does: < > & ' written as \u00XX, so no text can end the element.
-    text = htmlsafe_json_dumps(data, dumps=json.dumps, ensure_ascii=False, separators=(",", ":"))
+    text = htmlsafe_json_dumps(value, dumps=json.dumps, ensure_ascii=False, separators=(",", ":"))
     raw = str(text).encode("utf-8")
-    if len(raw) <= COMPRESS_OVER:
-        return _render("preview_data.html.j2", json_text=text, packed=None)
+    if pack_over is None or len(raw) <= pack_over:
+        return _render("preview_data.html.j2", element_id=element_id, json_text=text, packed=None)
     # mtime=0: no timestamp in the gzip header, so the same data gives the same bytes.
     packed = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
-    return _render("preview_data.html.j2", json_text=None, packed=packed)
+    return _render("preview_data.html.j2", element_id=element_id, json_text=None, packed=packed)
+
+
+def _data_elements(data: dict[str, Any]) -> Markup:
+    """The index (always plain JSON) and the popup texts (packed when large)."""
+    index = {key: value for key, value in data.items() if key != "texts"}
+    return _json_element("mg-data", index, pack_over=None) + _json_element(
+        "mg-text", data["texts"], pack_over=COMPRESS_OVER
+    )
 
 
 def _counts(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -380,7 +392,7 @@ def _page_parts(
             editions=editions,
             areas=areas,
         )
-        + _data_element(data)
+        + _data_elements(data)
     )
     return {"head": head, "body": body}
 

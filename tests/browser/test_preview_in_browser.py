@@ -170,6 +170,11 @@ def test_comune_popup_lists_its_practices(sample_page: OfflinePage) -> None:
     assert page.locator('a[href^="javascript:"]').count() == 0
     popup.get_by_role("button", name="← Tutte le iniziative di Roma (RM)").click()
     assert popup.locator(".mg-open").count() == 2
+    popup.get_by_role("button", name="Centro per le famiglie").click()
+    page.click(".leaflet-popup-close-button")
+    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+    page.click('.leaflet-marker-icon[title="Roma (RM)"]')  # opens on the list again
+    assert page.locator(".leaflet-popup .mg-open").count() == 2
     assert sample_page.unexpected_errors() == []
 
 
@@ -289,5 +294,8 @@ def test_packed_data_reads_the_same(
     assert view.page.locator('script[type="application/gzip-base64"]').count() == 1
     assert shown(view) == (6, 6, 6)
     view.page.click('.leaflet-marker-icon[title="Roma (RM)"]')
-    assert view.page.locator(".leaflet-popup .mg-count").inner_text() == "2 iniziative"
+    popup = view.page.locator(".leaflet-popup")
+    assert popup.locator(".mg-count").inner_text() == "2 iniziative"
+    popup.get_by_role("button", name="Centro per le famiglie").click()
+    assert "12.500,50 €" in popup.locator(".mg-item").inner_text()
     assert view.unexpected_errors() == []
