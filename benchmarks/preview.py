@@ -163,6 +163,7 @@ window.__longTasks = [];
 new PerformanceObserver(list => list.getEntries().forEach(
     e => window.__longTasks.push([e.startTime, e.duration]))).observe({entryTypes: ['longtask']});
 window.__painted = new Promise(resolve => document.addEventListener('DOMContentLoaded', async () => {
+    // folium pages have added their markers by now; mapgen's finish chunked loading later.
     const frame = () => new Promise(r => requestAnimationFrame(r));
     const ours = document.getElementById('mg-data') !== null;
     while (ours && (!window.mapgenPreview || window.mapgenPreview.loading)) { await frame(); }

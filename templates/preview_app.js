@@ -54,6 +54,7 @@
       chunkedLoading: true,
       showCoverageOnHover: false,
       maxClusterRadius: 50,
+      disableClusteringAtZoom: 13,
       iconCreateFunction: this.clusterIcon.bind(this),
       chunkProgress: this.loaded.bind(this)
     });
