@@ -155,7 +155,24 @@ def build_command(
 
 # --- preview (issue 7) ----------------------------------------------------------------
 
-# (mapgen preview is added here)
+
+@app.command("preview")
+@reports_errors
+def preview(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Output folder of `mapgen build` (holds preview.html)."),
+    ] = Path("output"),
+) -> None:
+    """Open the built preview (DIR/preview.html) in the default web browser.
+
+    The preview works offline: double-clicking the file does the same.
+
+    Example: mapgen preview output
+    """
+    from mapgen.writers.preview import open_preview
+
+    typer.echo(f"Opened {open_preview(folder)}")
 
 
 # --- geocode (issue 3) ----------------------------------------------------------------
