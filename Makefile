@@ -15,8 +15,8 @@ help:
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 demo: $(VENV)/.installed
-	$(BIN)/mapgen gazetteer info
-	$(BIN)/mapgen gazetteer lookup Castro
+	$(BIN)/mapgen build --out output
+	@echo "Done. Double-click output/preview.html to look at the map; import output/map.umap into uMap."
 
 test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
