@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from mapgen.gazetteer import Gazetteer
@@ -193,6 +200,17 @@ def tick(page: Page, selector: str) -> None:
     raise AssertionError(f"could not tick {selector}")
 
 
+def open_from_browser(page: Page, label: str) -> Locator:
+    """Click a feature in the data browser (as a visitor does) and return its popup."""
+    popup = page.locator(".umap-popup-content")
+    for _ in range(5):
+        with contextlib.suppress(PlaywrightError):
+            page.locator(".umap-browser li").filter(has_text=label).first.click(timeout=3_000)
+            popup.wait_for(timeout=3_000)
+            return popup
+    raise AssertionError(f"no popup opened for {label!r}")
+
+
 LAYERS_JS = "U.MAP.layers.tree.map(dl => [dl.getName(), dl.features.all().length])"
 VISIBLE_JS = (
     "Object.fromEntries(U.MAP.layers.tree.map(dl => [dl.getName(), dl.features.visible().length]))"
@@ -231,11 +249,7 @@ def test_popup_shows_survey_text_literally(
 ) -> None:
     session = open_saved_map(browser, umap_server, saved_map)
     page = session.page
-    page.locator(".umap-browser li").filter(
-        has_text="Bonus bebè ‹b›2020‹/b› (Castro)"
-    ).first.click()
-    popup = page.locator(".umap-popup-content")
-    popup.wait_for()
+    popup = open_from_browser(page, "Bonus bebè ‹b›2020‹/b› (Castro)")
     assert popup.locator("h4").inner_text() == "Bonus bebè ‹b›2020‹/b›"
     text = popup.evaluate("e => e.textContent")
     assert factories.HOSTILE_TEXT in text

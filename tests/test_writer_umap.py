@@ -468,3 +468,12 @@ def test_unwritable_folder_raises_output_error(
     message = r"cannot write .*regioni\.geojson: .*check the output folder"
     with pytest.raises(OutputError, match=message):
         write_umap(sample_build, tmp_path, gazetteer=gazetteer, options=OutputOptions())
+
+
+def test_build_without_initiatives_still_gives_a_map(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    empty = replace(sample_build, initiatives=(), carried_layers=())
+    files = write(empty, tmp_path, gazetteer)
+    assert list(files) == ["layers/regioni.geojson", "map.umap"]
+    assert "**0 iniziative** in **0 Comuni**" in files["map.umap"]["properties"]["description"]
