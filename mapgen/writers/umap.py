@@ -570,6 +570,6 @@ def _map_description(build: BuildResult, *, gazetteer: Gazetteer) -> str:
         "Clicca su un punto per leggere la scheda dell'iniziativa; usa i filtri per area, "
         "edizione, regione e fonte di finanziamento. I poligoni delle regioni riportano "
         "popolazione e numero di iniziative.",
-        f"Fonti dei confini e della popolazione: {umap_text(gazetteer.attribution.rstrip("."))}.",
+        f"Fonti dei confini e della popolazione: {umap_text(gazetteer.attribution.rstrip('.'))}.",
     ]
     return "\n\n".join(lines)
