@@ -143,9 +143,7 @@ class CaseBuilder:
             typed = strip_accents(c.name)
             if self.rng.random() < 0.5 and c.name[-1] in "àèéìòù":
                 typed = typed + "'"
-            yield Case(
-                "accents missing or as apostrophe", Place(typed, self.province(c)), c.istat_code
-            )
+            yield Case("accents missing or as apostrophe", Place(typed, self.province(c)), c.istat_code)
 
     def prefix(self, n: int) -> Iterator[Case]:
         prefixes = ("Comune di ", "COMUNE DI ", "Città di ", "comune di ", "Citta' di ")
@@ -171,11 +169,7 @@ class CaseBuilder:
                 if full in typed:
                     typed = typed.replace(full, self.rng.choice(abbreviations), 1)
                     break
-            expected = (
-                c.istat_code
-                if len(self.by_name[fold(c.name)]) == 1 or self.province(c, 1)
-                else AMBIGUOUS
-            )
+            expected = c.istat_code if len(self.by_name[fold(c.name)]) == 1 or self.province(c, 1) else AMBIGUOUS
             yield Case("saint abbreviations", Place(typed, c.sigla), expected)
 
     def hyphens(self, n: int) -> Iterator[Case]:
@@ -191,12 +185,8 @@ class CaseBuilder:
         pool = [c for c in self.active if c.name_other]
         for c in self.sample(pool, n):
             other = c.name_other.split("/")[0]
-            typed = self.rng.choice(
-                (other, f"{c.name} - {other}", f"{other}/{c.name}", f"{c.name}/{other}")
-            )
-            yield Case(
-                "bilingual (either half, both)", Place(typed, self.province(c)), c.istat_code
-            )
+            typed = self.rng.choice((other, f"{c.name} - {other}", f"{other}/{c.name}", f"{c.name}/{other}"))
+            yield Case("bilingual (either half, both)", Place(typed, self.province(c)), c.istat_code)
 
     def short_forms(self, n: int) -> Iterator[Case]:
         drop = {
@@ -220,19 +210,12 @@ class CaseBuilder:
         }
         pool = []
         for c in self.unique:
-            words = (
-                c.name.replace("nell'", "nell' ")
-                .replace("d'", "d' ")
-                .replace("sull'", "sull' ")
-                .split()
-            )
+            words = c.name.replace("nell'", "nell' ").replace("d'", "d' ").replace("sull'", "sull' ").split()
             kept = [w for w in words if w.lower() not in drop]
             if 1 < len(kept) < len(words):
                 pool.append((c, " ".join(kept)))
         for c, typed in self.rng.sample(pool, min(n, len(pool))):
-            yield Case(
-                "short forms (no 'di', 'nell'')", Place(typed, self.province(c)), c.istat_code
-            )
+            yield Case("short forms (no 'di', 'nell'')", Place(typed, self.province(c)), c.istat_code)
 
     def province_in_name(self, n: int) -> Iterator[Case]:
         provinces = {p.code: p for p in self.gaz.provinces}
@@ -267,21 +250,12 @@ class CaseBuilder:
                 else Place(c.name, f"({c.sigla})", r.name)
             )
             expected = c.istat_code
-            if (
-                form == 3
-                and sum(x.region_code == c.region_code for x in self.by_name[fold(c.name)]) > 1
-            ):
+            if form == 3 and sum(x.region_code == c.region_code for x in self.by_name[fold(c.name)]) > 1:
                 expected = AMBIGUOUS
             yield Case("province/region spellings", place, expected)
 
     def old_provinces(self, n: int) -> Iterator[Case]:
-        pool = [
-            (c, a)
-            for c in self.active
-            for p in self.gaz.provinces
-            if p.code == c.province_code
-            for a in p.aliases
-        ]
+        pool = [(c, a) for c in self.active for p in self.gaz.provinces if p.code == c.province_code for a in p.aliases]
         for c, alias in self.rng.sample(pool, min(n, len(pool))):
             yield Case("old province names/siglas", Place(c.name, alias), c.istat_code)
 
@@ -321,8 +295,7 @@ class CaseBuilder:
         others = [
             x
             for x in self.active
-            if x.istat_code != c.istat_code
-            and (not with_province or x.province_code == c.province_code)
+            if x.istat_code != c.istat_code and (not with_province or x.province_code == c.province_code)
         ]
         key = fold(typed)
         mine = min(OSA.distance(key, fold(n)) for n in (c.name, c.name_other) if n)
@@ -332,9 +305,7 @@ class CaseBuilder:
 
     def _collides(self, typed: str, code: str) -> bool:
         """The typo is another Comune's name: no geocoder can tell, so it is left out."""
-        return any(
-            e.target != code for _, entries in self.index.lookup(fold(typed)) for e in entries
-        )
+        return any(e.target != code for _, entries in self.index.lookup(fold(typed)) for e in entries)
 
     def typo1_prov(self, n: int) -> Iterator[Case]:
         return self.typos(n, "typo (1 edit) + province", 1, True)
@@ -385,13 +356,13 @@ class CaseBuilder:
                 tuple(c.istat_code for c in group),
             )
 
+    def _is_comune(self, name: str) -> bool:
+        return any(True for _ in self.index.lookup(fold(name)))
+
     def not_a_comune(self, n: int) -> Iterator[Case]:
         # Province names that are also a Comune's (Lecce, "Reggio Calabria") are Comuni here.
-        provinces = [
-            p
-            for p in self.gaz.provinces
-            if not any(True for _ in self.index.lookup(fold(p.name.split("/")[0])))
-        ]
+        provinces = [p.name for p in self.gaz.provinces if not self._is_comune(p.name.split("/")[0])]
+        regions = [r.name for r in self.gaz.regions if not self._is_comune(r.name.split("/")[0])]
         for i, c in enumerate(self.sample(self.active, n)):
             words = ("Valle", "Alta", "Media", "Bassa", "Colline", "Terre", "Monti", "Pianura")
             area = f"{self.rng.choice(words)} del {c.name}"
@@ -402,8 +373,8 @@ class CaseBuilder:
                 f"Ambito sociale di {c.name}",
                 f"Provincia di {c.province.split('/')[0]}",
                 f"Città metropolitana di {c.province}",
-                self.rng.choice(self.gaz.regions).name,
-                self.rng.choice(provinces).name,
+                self.rng.choice(regions),
+                self.rng.choice(provinces),
                 "N/A",
                 "",
                 "-",
@@ -466,18 +437,14 @@ class Tally:
         return 100.0 * self.counts[key] / max(self.total, 1)
 
 
-def evaluate(
-    cases: Sequence[Case], answer: Callable[[Place], tuple[str | None, str]]
-) -> dict[str, Tally]:
+def evaluate(cases: Sequence[Case], answer: Callable[[Place], tuple[str | None, str]]) -> dict[str, Tally]:
     """Per category (and ``ALL``, ``unambiguous``) tallies of correct / wrong / abstained."""
     tallies: dict[str, Tally] = defaultdict(lambda: Tally(Counter()))
     for case in cases:
         verdict = judge(case, *answer(case.place))
         tallies[case.category].counts[verdict] += 1
         tallies["ALL"].counts[verdict] += 1
-        if case.expected not in (AMBIGUOUS, NOT_A_COMUNE) and not case.category.startswith(
-            (STRESS, TIE)
-        ):
+        if case.expected not in (AMBIGUOUS, NOT_A_COMUNE) and not case.category.startswith((STRESS, TIE)):
             tallies["unambiguous (a code expected)"].counts[verdict] += 1
         if case.homonyms or "homonym" in case.category:
             tallies["homonyms (all)"].counts[verdict] += 1
@@ -532,18 +499,13 @@ class Baselines:
 def print_tallies(title: str, tallies: dict[str, Tally]) -> None:
     print(f"\n{title}")
     print(f"  {'category':<40} {'n':>6} {'correct':>9} {'wrong':>8} {'abstained':>10}")
-    order = sorted(
-        k for k in tallies if k not in ("ALL", "unambiguous (a code expected)", "homonyms (all)")
-    )
+    order = sorted(k for k in tallies if k not in ("ALL", "unambiguous (a code expected)", "homonyms (all)"))
     order.sort(key=lambda k: (k.startswith(TIE), k.startswith(STRESS)))
     for key in [*order, "homonyms (all)", "unambiguous (a code expected)", "ALL"]:
         if key not in tallies:
             continue
         t = tallies[key]
-        print(
-            f"  {key:<40} {t.total:>6} {t.pct('correct'):>8.2f}% {t.counts['wrong']:>8} "
-            f"{t.pct('abstained'):>9.2f}%"
-        )
+        print(f"  {key:<40} {t.total:>6} {t.pct('correct'):>8.2f}% {t.counts['wrong']:>8} {t.pct('abstained'):>9.2f}%")
 
 
 def summary_line(name: str, tallies: dict[str, Tally]) -> str:
@@ -658,13 +620,8 @@ def speed(gazetteer: Gazetteer, cases: list[Case], *, rows: int, baseline_rows: 
         f"  mapgen Geocoder.geocode:      {1 / ours_row:>8,.0f} rows/s  (first {len(sample)} rows, "
         "one call each, cold caches)"
     )
-    print(
-        f"  baseline extractOne, all:     {1 / baseline:>8,.0f} rows/s  (same {len(sample)} rows)"
-    )
-    print(
-        f"  speed-up: {baseline * rows / ours:,.0f}x (table), "
-        f"{baseline / ours_row:,.0f}x (row by row)"
-    )
+    print(f"  baseline extractOne, all:     {1 / baseline:>8,.0f} rows/s  (same {len(sample)} rows)")
+    print(f"  speed-up: {baseline * rows / ours:,.0f}x (table), {baseline / ours_row:,.0f}x (row by row)")
 
 
 def _cold_caches() -> None:
