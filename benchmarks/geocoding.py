@@ -41,6 +41,9 @@ NOT_A_COMUNE = "not_a_comune"
 Answer = Callable[[Place], str | None]  # a code, or None for an abstention
 # Categories beyond the issue's transformations: reported, left out of "unambiguous".
 STRESS = "[stress] "
+#: The typos the issue names (a transposed, missing or extra letter), and a wrong letter.
+ISSUE_OPS = ("transpose", "delete", "insert")
+ALL_OPS = (*ISSUE_OPS, "replace")
 # Typos as close to another Comune's name as to their own: no one can tell them apart.
 TIE = "[tie] "
 
@@ -82,7 +85,13 @@ class CaseBuilder:
 
     def typo_cases(self, n: int) -> list[Case]:
         """Only the typo categories, ``n`` each: where wrong codes hide."""
-        return [*self.typo1_prov(n), *self.typo1(n), *self.typo2_prov(n)]
+        return [
+            *self.typo1_prov(n),
+            *self.typo1(n),
+            *self.typo2_prov(n),
+            *self.typo_letter_prov(n),
+            *self.typo_letter(n),
+        ]
 
     def build(self, n: int = 150, *, typos: int | None = None) -> list[Case]:
         """``n`` cases per category (``typos`` per typo category, default ``n``)."""
@@ -105,6 +114,8 @@ class CaseBuilder:
             self.typo1_prov,
             self.typo1,
             self.typo2_prov,
+            self.typo_letter_prov,
+            self.typo_letter,
             self.merged,
             self.homonyms,
             self.homonyms_decided,
@@ -267,16 +278,18 @@ class CaseBuilder:
                 c.istat_code,
             )
 
-    def typo(self, name: str, edits: int) -> str:
+    def typo(self, name: str, edits: int, ops: Sequence[str] = ALL_OPS) -> str:
         for _ in range(edits):
-            name = _one_edit(name, self.rng)
+            name = _one_edit(name, self.rng, ops)
         return name
 
-    def typos(self, n: int, category: str, edits: int, with_province: bool) -> Iterator[Case]:
+    def typos(
+        self, n: int, category: str, edits: int, with_province: bool, ops: Sequence[str] = ISSUE_OPS
+    ) -> Iterator[Case]:
         pool = self.active if with_province else self.unique
         made = 0
         for c in self.sample(pool, 3 * n):
-            typed = self.typo(c.name, edits)
+            typed = self.typo(c.name, edits, ops)
             if self._collides(typed, c.istat_code):
                 self.collisions += 1
                 continue
@@ -314,7 +327,13 @@ class CaseBuilder:
         return self.typos(n, "typo (1 edit), no province", 1, False)
 
     def typo2_prov(self, n: int) -> Iterator[Case]:
-        return self.typos(n, STRESS + "typo (2 edits) + province", 2, True)
+        return self.typos(n, STRESS + "typo (2 edits) + province", 2, True, ALL_OPS)
+
+    def typo_letter_prov(self, n: int) -> Iterator[Case]:
+        return self.typos(n, STRESS + "wrong letter + province", 1, True, ("replace",))
+
+    def typo_letter(self, n: int) -> Iterator[Case]:
+        return self.typos(n, STRESS + "wrong letter, no province", 1, False, ("replace",))
 
     def merged(self, n: int) -> Iterator[Case]:
         pool = []
@@ -394,21 +413,23 @@ def _region_spelling(name: str, rng: random.Random) -> str:
 _KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 
 
-def _one_edit(name: str, rng: random.Random) -> str:
-    """Transpose, drop, add or replace one letter (never the whole name away)."""
+def _one_edit(name: str, rng: random.Random, ops: Sequence[str]) -> str:
+    """Apply one of ``ops`` to one letter: transpose, delete, insert or replace it."""
     letters = [i for i, ch in enumerate(name) if ch.isalpha()]
-    if not letters:
-        return name
-    i = rng.choice(letters)
-    op = rng.choice(("transpose", "delete", "insert", "replace"))
-    if op == "transpose" and i + 1 < len(name) and name[i + 1].isalpha() and name[i] != name[i + 1]:
-        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
-    if op == "delete" and len(letters) > 3:
-        return name[:i] + name[i + 1 :]
-    if op == "insert":
-        return name[:i] + rng.choice(_KEYBOARD) + name[i:]
-    replacement = rng.choice([ch for ch in _KEYBOARD if ch != name[i].lower()])
-    return name[:i] + replacement + name[i + 1 :]
+    for _ in range(100):  # until the drawn operation applies where it was drawn
+        if not letters:
+            return name
+        i, op = rng.choice(letters), rng.choice(ops)
+        if op == "transpose" and i + 1 < len(name) and name[i + 1].isalpha() and name[i] != name[i + 1]:
+            return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+        if op == "delete" and len(letters) > 3:
+            return name[:i] + name[i + 1 :]
+        if op == "insert":
+            return name[:i] + rng.choice(_KEYBOARD) + name[i:]
+        if op == "replace":
+            replacement = rng.choice([ch for ch in _KEYBOARD if ch != name[i].lower()])
+            return name[:i] + replacement + name[i + 1 :]
+    return name
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -533,25 +554,35 @@ def accuracy(gazetteer: Gazetteer, cases: list[Case]) -> None:
         print(summary_line(name, evaluate(cases, answer)))
 
 
+#: The columns of the trade-off table: category -> short header.
+TRADE_OFF_COLUMNS = {
+    "typo (1 edit) + province": "typo+prov",
+    "typo (1 edit), no province": "typo",
+    STRESS + "wrong letter + province": "letter+prov",
+    STRESS + "wrong letter, no province": "letter",
+    STRESS + "typo (2 edits) + province": "2 edits",
+}
+#: (chars per edit with a province, without, margin, max edits); the default is 4, 5, 1, 2.
+TRADE_OFF_CONFIGS = (
+    (3, 4, 1, 2),
+    (4, 4, 1, 2),
+    (4, 5, 1, 2),
+    (4, 6, 1, 2),
+    (5, 5, 1, 2),
+    (4, 5, 2, 2),
+    (6, 6, 1, 2),
+    (4, 5, 1, 1),
+    (3, 3, 1, 3),
+)
+
+
 def trade_off(gazetteer: Gazetteer, cases: list[Case]) -> None:
-    """How the fuzzy options trade abstentions for wrong codes."""
+    """How the fuzzy options trade abstentions for wrong codes (% correct per typo category)."""
     print("\nFuzzy threshold trade-off on the labelled set plus the typo set")
     print("(chars per edit with a province / nationwide, margin, max edits; default 4/5 1 2)")
-    print(
-        f"  {'chars/edit':>10} {'margin':>6} {'max':>4}   {'typo+prov':>9} {'typo':>6} {'typo2':>6}"
-        f"  {'wrong (issue cats)':>18} {'wrong (stress)':>14}"
-    )
-    configs = (
-        (3, 4, 1, 2),
-        (4, 4, 1, 2),
-        (4, 5, 1, 2),
-        (5, 5, 1, 2),
-        (4, 5, 2, 2),
-        (6, 6, 1, 2),
-        (4, 5, 1, 1),
-        (3, 3, 1, 3),
-    )
-    for chars, nationwide, margin, max_edits in configs:
+    heads = "".join(f" {h:>11}" for h in TRADE_OFF_COLUMNS.values())
+    print(f"  {'chars/edit':>10} {'margin':>6} {'max':>4} {heads}  {'wrong: issue':>12} {'stress':>6}")
+    for chars, nationwide, margin, max_edits in TRADE_OFF_CONFIGS:
         matcher = FuzzyMatcher(
             gazetteer,
             chars_per_edit=chars,
@@ -559,19 +590,11 @@ def trade_off(gazetteer: Gazetteer, cases: list[Case]) -> None:
             margin=margin,
             max_edits=max_edits,
         )
-        geocoder = Geocoder(gazetteer, matchers=("istat_code", "name", matcher))
-        t = evaluate(cases, geocoder_answer(geocoder))
-
-        def ok(category: str, t: dict[str, Tally] = t) -> str:
-            return f"{t[category].pct('correct'):.1f}%" if category in t else "-"
-
+        t = evaluate(cases, geocoder_answer(Geocoder(gazetteer, matchers=("istat_code", "name", matcher))))
+        cells = "".join(f" {t[c].pct('correct'):>10.1f}%" if c in t else f" {'-':>11}" for c in TRADE_OFF_COLUMNS)
         stress = sum(v.counts["wrong"] for k, v in t.items() if k.startswith((STRESS, TIE)))
         issue = t["ALL"].counts["wrong"] - stress
-        print(
-            f"  {f'{chars}/{nationwide}':>10} {margin:>6} {max_edits:>4}   "
-            f"{ok('typo (1 edit) + province'):>9} {ok('typo (1 edit), no province'):>6} "
-            f"{ok(STRESS + 'typo (2 edits) + province'):>6}  {issue:>18} {stress:>14}"
-        )
+        print(f"  {f'{chars}/{nationwide}':>10} {margin:>6} {max_edits:>4} {cells}  {issue:>12} {stress:>6}")
 
 
 def speed(gazetteer: Gazetteer, cases: list[Case], *, rows: int, baseline_rows: int) -> None:
