@@ -168,12 +168,6 @@ class Geocoder:
                     progress(done, len(pending))
         return [found[p] for p in places]
 
-    def count_online(self, places: Iterable[Place]) -> int:
-        """How many distinct places the online pass of :meth:`geocode_many` would look up."""
-        if self._online is None:
-            return 0
-        return sum(self._offline(p).status is MatchStatus.UNRESOLVED for p in dict.fromkeys(places))
-
     # --- the chain ------------------------------------------------------------------------
 
     def _offline(self, place: Place) -> Match:

@@ -65,6 +65,7 @@ def test_official_names_resolve_however_typed(comune, case, hint, shipped_geocod
         ("N/A", "'N/A' non è il nome di un Comune: indicare il Comune."),
         ("-", "'-' non è il nome di un Comune: indicare il Comune."),
         ("73030", "'73030' sembra un CAP, non un Comune: indicare il nome del Comune."),
+        ("LE", "'LE' sembra la sigla di una provincia, non un Comune: indicare il Comune."),
         ("Unione dei Comuni della Grecia Salentina", "sembra un'Unione di Comuni"),
         ("Unione Montana Valle Susa", "sembra un'Unione di Comuni"),
         ("Ambito territoriale di Lecce", "sembra un Ambito territoriale"),

@@ -217,4 +217,3 @@ def test_geocoder_asks_online_only_for_unresolved_places(
     ]
     assert [r["query"]["city"] for r in server.requests] == ["Marina Serra"]
     assert progress == [(1, 1)]
-    assert geocoder.count_online(places) == 1
