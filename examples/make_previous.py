@@ -12,7 +12,9 @@ It holds two layers, with layer options under ``_umap_options`` as uMap 2.0-3.6
 export them (and 3.7+ still imports):
 
 ``Iniziative 2019``
-    one or two initiatives in each of 640 Comuni, chosen at random among those
+    one or two initiatives in each of 640 Comuni: about 30% of the 2020 example's
+    practices (same Comune, same title or the title typed with other case and
+    punctuation, so the build joins the editions), the rest chosen at random among those
     whose gazetteer point lies at least 1 km inside their boundary; points are
     the gazetteer point (one in six) or jittered by up to 600 m, always at least
     500 m inside the Comune, so a rebuilt gazetteer still places them. Faults,
@@ -43,6 +45,10 @@ from mapgen.text import slugify
 SEED = 2019
 N_COMUNI = 640
 OUT = Path(__file__).resolve().parent / "previous_2019.umap"
+SURVEY = Path(__file__).resolve().parent / "survey_2020.csv"
+MAPPING = Path(__file__).resolve().parent / "mapping.toml"
+#: Share of the 2020 example's practices that already ran in 2019, so the demo shows continuity.
+CONTINUED_SHARE = 0.3
 METRIC = "EPSG:6875"  # RDN2008 / Italy zone: metres everywhere in Italy
 
 #: What each planted fault is and what mapgen must do with it.
@@ -260,15 +266,45 @@ def _point(coordinates: list[float]) -> dict[str, Any]:
     return {"type": "Point", "coordinates": coordinates}
 
 
+def _continued(rng: random.Random) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Practices of the 2020 example (by ISTAT code) that also ran in 2019, titles as typed then."""
+    from mapgen.config import load_config
+    from mapgen.geocoders import Geocoder
+    from mapgen.survey import read_survey
+
+    read = read_survey(SURVEY, config=load_config(MAPPING))
+    matches = Geocoder().geocode_many(r.place for r in read.initiatives)
+    continued: dict[str, list[tuple[str, str, str, str]]] = {}
+    for record, match in zip(read.initiatives, matches, strict=True):
+        if match.istat_code and match.status.resolved and rng.random() < CONTINUED_SHARE:
+            practice = (_title_as_in_2019(rng, record.titolo), ", ".join(record.aree) or "altro",
+                        record.destinatari or "Famiglie", ", ".join(record.fonti) or "comunale")
+            continued.setdefault(match.istat_code, []).append(practice)
+    return continued
+
+
+def _title_as_in_2019(rng: random.Random, title: str) -> str:
+    """The same title, or as it was typed a year earlier: other case and punctuation."""
+    if rng.random() < 0.5:
+        return title
+    return title.lower().rstrip(".") + "."
+
+
 def _initiatives(
     rng: random.Random, boundaries: Any
 ) -> tuple[list[dict[str, Any]], list[tuple[Comune, float]]]:
+    continued = _continued(rng)
+    eligible = _eligible(boundaries)
+    carried_back = [item for item in eligible if item[0].istat_code in continued]
+    others = [item for item in eligible if item[0].istat_code not in continued]
     chosen = sorted(
-        rng.sample(_eligible(boundaries), N_COMUNI), key=lambda item: item[0].istat_code
+        carried_back + rng.sample(others, N_COMUNI - len(carried_back)),
+        key=lambda item: item[0].istat_code,
     )
     features, ids = [], set[str]()
     for comune, margin in chosen:
-        for practice in rng.sample(PRACTICES, 2 if rng.random() < 0.1 else 1):
+        practices = continued.get(comune.istat_code) or rng.sample(PRACTICES, 2 if rng.random() < 0.1 else 1)
+        for practice in practices:
             features.append(
                 {
                     "type": "Feature",

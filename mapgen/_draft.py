@@ -103,7 +103,11 @@ class PlaceNames:
         return folded in self.comuni
 
     def is_provincia(self, text: str) -> bool:
-        return re.sub(r"^provincia (di )?", "", fold(text)) in self.province
+        """True for a sigla or a province name that is not also a Comune's (Forlì, Bolzano...)."""
+        folded = re.sub(r"^provincia (di )?", "", fold(text))
+        if folded in self.comuni and len(folded) > 2:
+            return False  # a capoluogo's name says nothing about the column
+        return folded in self.province
 
     def is_regione(self, text: str) -> bool:
         return re.sub(r"^regione ", "", fold(text)) in self.regioni

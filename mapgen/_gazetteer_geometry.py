@@ -22,6 +22,7 @@ __all__ = [
     "BoundarySource",
     "dissolve",
     "inside_point",
+    "newest",
     "pick_geometries",
     "round_geometry",
     "simplify",
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 METRIC_CRS = 32632  # WGS 84 / UTM 32N, the CRS of ISTAT's boundary files
 PRECISION = 6  # decimals of a degree kept in the outputs
+SMALL_SHARE = 0.1  # small geometries: tolerance = this share of the square root of the area
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def pick_geometries(
         parts = [base[1]] if base else []
         for pred, ended in predecessors.get(code, []):
             if base is None or ended >= base[0].date:
-                pred_geom = _newest(pred, sources)
+                pred_geom = newest(pred, sources)
                 parts += [pred_geom] if pred_geom is not None else []
         if not parts:
             missing.append(code)
@@ -120,7 +122,8 @@ def pick_geometries(
     return found, origin
 
 
-def _newest(code: str, sources: Sequence[BoundarySource]) -> BaseGeometry | None:
+def newest(code: str, sources: Sequence[BoundarySource]) -> BaseGeometry | None:
+    """The boundary of ``code`` in the newest source that has it (sources newest first)."""
     return next((s.geometries[code] for s in sources if code in s.geometries), None)
 
 
@@ -136,13 +139,19 @@ def round_geometry(geom: BaseGeometry) -> BaseGeometry:
 
 
 def simplify(geometries: Mapping[str, BaseGeometry], tolerance_m: float) -> dict[str, BaseGeometry]:
-    """Simplify every geometry by ``tolerance_m`` metres (topology kept per geometry), rounded."""
+    """Simplify every geometry (topology kept per geometry) and round it.
+
+    The tolerance is ``tolerance_m`` metres, or a tenth of the square root of the
+    area for small ones (at least 10 m), so that Atrani (0.1 km²) keeps its shape.
+    """
     import geopandas as gpd
+    import numpy as np
     import shapely
 
     codes = sorted(geometries)
     series = gpd.GeoSeries([geometries[c] for c in codes], crs=4326).to_crs(METRIC_CRS)
-    simple = shapely.simplify(series.to_numpy(), tolerance_m, preserve_topology=True)
+    tolerance = np.clip(np.sqrt(series.area.to_numpy()) * SMALL_SHARE, 10.0, tolerance_m)
+    simple = shapely.simplify(series.to_numpy(), tolerance, preserve_topology=True)
     back = gpd.GeoSeries(simple, crs=METRIC_CRS).to_crs(4326).to_numpy()
     out = {c: round_geometry(g) for c, g in zip(codes, back, strict=True)}
     empty = [c for c, g in out.items() if g.is_empty]

@@ -36,6 +36,7 @@ from mapgen.text import slugify
 
 if TYPE_CHECKING:
     from mapgen.config import Config
+    from mapgen.geocoders import Geocoder
     from mapgen.survey import SurveyRead
     from mapgen.umap_layer import PreviousEdition
 
@@ -194,18 +195,20 @@ def _options(request: BuildRequest, config: Config) -> OutputOptions:
     return request.options if request.options is not None else config.output
 
 
-def _geocode_places(records: Sequence[Initiative], geocoder: Any, progress: Progress) -> list[Match]:
-    """Geocode each distinct typed place once (many rows name the same Comune)."""
-    answers: dict[Place, Match] = {}
-    distinct = list(dict.fromkeys(r.place for r in records))
-    for done, place in enumerate(distinct):
-        progress("Geocodifica", done, len(distinct))
-        answers[place] = geocoder.geocode(place)
-    progress("Geocodifica", len(distinct), len(distinct))
-    return [answers[r.place] for r in records]
+def _geocode_places(records: Sequence[Initiative], geocoder: Geocoder, progress: Progress) -> list[Match]:
+    """Geocode the records' places (each distinct place once); progress follows the online pass."""
+    places = [r.place for r in records]
+    total = geocoder.count_online(places)
+
+    def online_progress(done: int, of: int) -> None:
+        progress("Geocodifica online (1 richiesta/s)", done, of)
+
+    if total:
+        progress("Geocodifica online (1 richiesta/s)", 0, total)
+    return geocoder.geocode_many(places, progress=online_progress)
 
 
-def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Any:
+def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Geocoder:
     from mapgen.geocoders import Geocoder
 
     if request.online:

@@ -155,7 +155,24 @@ def build_command(
 
 # --- preview (issue 7) ----------------------------------------------------------------
 
-# (mapgen preview is added here)
+
+@app.command("preview")
+@reports_errors
+def preview(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Output folder of `mapgen build` (holds preview.html)."),
+    ] = Path("output"),
+) -> None:
+    """Open the built preview (DIR/preview.html) in the default web browser.
+
+    The preview works offline: double-clicking the file does the same.
+
+    Example: mapgen preview output
+    """
+    from mapgen.writers.preview import open_preview
+
+    typer.echo(f"Opened {open_preview(folder)}")
 
 
 # --- geocode (issue 3) ----------------------------------------------------------------
@@ -301,7 +318,9 @@ def init_config(
 @gazetteer_app.command("lookup")
 @reports_errors
 def gazetteer_lookup(
-    name: Annotated[str, typer.Argument(help="Name (official, other-language, former), ISTAT or cadastral code.")],
+    name: Annotated[
+        str, typer.Argument(help="Name (official, other-language, former), ISTAT or cadastral code")
+    ],
     provincia: Annotated[
         str | None, typer.Option("--provincia", "-p", help="Province sigla, e.g. LE.")
     ] = None,
@@ -314,31 +333,19 @@ def gazetteer_lookup(
     """
     from mapgen.gazetteer import load_gazetteer
 
-    gazetteer = load_gazetteer()
-    found = gazetteer.by_name(name, sigla=provincia)
-    for comune in (gazetteer.by_code(name), gazetteer.by_cadastral(name)):
-        if comune is not None and comune not in found:
-            found.append(comune)
-    via = {}
-    for entry in gazetteer.names_for(name, sigla=provincia):
-        comune = gazetteer.by_code(entry.istat_code)
-        if comune is not None and comune not in found:
-            found.append(comune)
-            via[comune.istat_code] = f"  ({entry.kind.replace('_', ' ')} name {entry.name} ({entry.sigla}))"
+    found = load_gazetteer().lookup(name, sigla=provincia)
     if not found:
-        raise MapgenError(
-            f"no Comune is called {name!r}" + (f" in {provincia}" if provincia else "") + "."
-        )
-    for comune in found:
-        state = (
-            ""
-            if comune.active
-            else f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
-        )
+        where = f" in {provincia}" if provincia else ""
+        raise MapgenError(f"no Comune is called {name!r}{where}.")
+    for comune, entry in found:
+        state = ""
+        if not comune.active:
+            state = f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+        kind = entry.kind.replace("_", " ") if entry else ""
+        via = f"  ({kind} name {entry.name} ({entry.sigla}))" if entry else ""
         typer.echo(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
-            f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}"
-            f"{via.get(comune.istat_code, '')}"
+            f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
         )
 
 
@@ -355,11 +362,13 @@ def gazetteer_info() -> None:
     active = gazetteer.active()
     elenco = gazetteer.metadata.get("elenco", {})
     typer.echo(f"Folder:    {gazetteer.path}")
-    typer.echo(f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept")
-    typer.echo(f"Names:     {len(gazetteer.names)} other-language, former, merged and variant names")
+    retired = len(gazetteer) - len(active)
+    typer.echo(f"Comuni:    {len(active)} current, {retired} retired codes kept")
+    typer.echo(f"Names:     {len(gazetteer.names)} other-language, former, merged, variant")
     typer.echo(f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}")
     if elenco:
-        typer.echo(f"Valid:     ISTAT list with the changes up to {elenco.get('reflects_changes_up_to', '?')}")
+        upto = elenco.get("reflects_changes_up_to", "?")
+        typer.echo(f"Valid:     ISTAT list with the changes up to {upto}")
     typer.echo(f"Attribution: {gazetteer.attribution}")
 
 
@@ -367,7 +376,8 @@ def gazetteer_info() -> None:
 @reports_errors
 def gazetteer_build(
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder to write; default: the shipped gazetteer.")
+        Path | None,
+        typer.Option("--out", "-o", help="Folder to write; default: the shipped gazetteer."),
     ] = None,
     from_istat: Annotated[
         Path | None,
@@ -386,15 +396,28 @@ def gazetteer_build(
     Example: mapgen gazetteer build --from-istat ~/Downloads/istat --out gazetteer-2025
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from mapgen._gazetteer_build import build_gazetteer
 
-    columns = (TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     console = Console(stderr=True)
     # No bar when stderr is a file or a pipe: it would only add blank lines to logs.
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+    quiet = not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("gazetteer", total=1)
 
         def advance(step: str, done: int, total: int) -> None:

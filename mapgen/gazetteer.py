@@ -160,7 +160,7 @@ class Gazetteer:
         return found[0] if found else None
 
     def by_name(self, name: str, *, sigla: str | None = None) -> list[Comune]:
-        """Return the Comuni whose official name is ``name`` (case-insensitive), optionally in one province."""
+        """Return the Comuni officially called ``name`` (any case), optionally in one province."""
         found = self._by_name.get(name.strip().casefold(), [])
         if sigla:
             found = [c for c in found if c.sigla == sigla.strip().upper()]
@@ -174,7 +174,7 @@ class Gazetteer:
         return dict(index)
 
     def names_for(self, name: str, *, sigla: str | None = None) -> list[NameEntry]:
-        """Return the names.csv entries spelled ``name`` (case-insensitive), optionally in one province.
+        """Return the names.csv entries spelled ``name`` (any case), optionally in one province.
 
         ``istat_code`` of every entry is a current Comune: ``names_for("Bozen")`` leads
         to Bolzano, ``names_for("Faedo", sigla="TN")`` to San Michele all'Adige.
@@ -183,6 +183,26 @@ class Gazetteer:
         if sigla:
             found = [e for e in found if e.sigla == sigla.strip().upper()]
         return sorted(found, key=lambda e: (e.istat_code, e.kind))
+
+    def lookup(
+        self, text: str, *, sigla: str | None = None
+    ) -> list[tuple[Comune, NameEntry | None]]:
+        """Every Comune ``text`` names exactly: official name, code, or a names.csv entry.
+
+        Returns ``(comune, entry)`` pairs; ``entry`` is the names.csv row that led to
+        the Comune, or None for an official name or a code. Current Comuni first.
+        """
+        found: list[tuple[Comune, NameEntry | None]] = [
+            (c, None) for c in self.by_name(text, sigla=sigla)
+        ]
+        for comune in (self.by_code(text), self.by_cadastral(text)):
+            if comune is not None and comune not in [c for c, _e in found]:
+                found.append((comune, None))
+        for entry in self.names_for(text, sigla=sigla):
+            comune = self.comuni.get(entry.istat_code)
+            if comune is not None and comune not in [c for c, _e in found]:
+                found.append((comune, entry))
+        return found
 
     def successor_of(self, comune: Comune) -> Comune | None:
         """Follow ``successor`` links from a retired Comune to a current one."""
@@ -222,7 +242,9 @@ _BOUNDARY_CACHE: dict[Path, Any] = {}
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     if path not in _BOUNDARY_CACHE:
         if not path.is_file():
-            raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+            raise GazetteerError(
+                f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
+            )
         import geopandas as gpd
 
         _BOUNDARY_CACHE[path] = gpd.read_file(path, engine="pyogrio")
@@ -231,7 +253,9 @@ def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+        raise GazetteerError(
+            f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
+        )
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -269,16 +293,29 @@ def _load(path: Path) -> Gazetteer:
     rows = _read_csv(path / "comuni.csv")
     if rows and set(COMUNI_COLUMNS) - set(rows[0]):
         missing = sorted(set(COMUNI_COLUMNS) - set(rows[0]))
-        raise GazetteerError(f"{path / 'comuni.csv'} lacks columns {missing}; rebuild it with `mapgen gazetteer build`.")
+        raise GazetteerError(
+            f"{path / 'comuni.csv'} lacks columns {missing}; "
+            "rebuild it with `mapgen gazetteer build`."
+        )
     try:
         comuni = {row["istat_code"]: _comune_from_row(row) for row in rows}
     except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"{path / 'comuni.csv'} is malformed ({exc}); rebuild it with `mapgen gazetteer build`.") from exc
-    names = tuple(NameEntry(**row) for row in _read_csv(path / "names.csv")) if (path / "names.csv").exists() else ()
+        raise GazetteerError(
+            f"{path / 'comuni.csv'} is malformed ({exc}); rebuild it with `mapgen gazetteer build`."
+        ) from exc
+    names = (
+        tuple(NameEntry(**row) for row in _read_csv(path / "names.csv"))
+        if (path / "names.csv").exists()
+        else ()
+    )
     provinces = tuple(
         Province(
-            code=r["code"], name=r["name"], sigla=r["sigla"], region_code=r["region_code"],
-            region=r["region"], aliases=_split_aliases(r.get("aliases", "")),
+            code=r["code"],
+            name=r["name"],
+            sigla=r["sigla"],
+            region_code=r["region_code"],
+            region=r["region"],
+            aliases=_split_aliases(r.get("aliases", "")),
         )
         for r in _read_csv(path / "provinces.csv")
     )
@@ -288,7 +325,14 @@ def _load(path: Path) -> Gazetteer:
     )
     meta_path = path / "metadata.json"
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    return Gazetteer(path=path, comuni=comuni, names=names, provinces=provinces, regions=regions, metadata=metadata)
+    return Gazetteer(
+        path=path,
+        comuni=comuni,
+        names=names,
+        provinces=provinces,
+        regions=regions,
+        metadata=metadata,
+    )
 
 
 _CACHE: dict[Path, Gazetteer] = {}

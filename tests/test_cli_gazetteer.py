@@ -29,7 +29,9 @@ def test_lookup_of_a_merged_comune_shows_where_it_went() -> None:
     result = runner.invoke(app, ["gazetteer", "lookup", "Ronago"])
     lines = result.output.splitlines()
     assert result.exit_code == 0
-    assert lines[0].startswith("013199  Ronago (CO)") and lines[0].endswith("(soppresso 2023-12-31, ora 013256)")
+    assert lines[0].startswith("013199  Ronago (CO)") and lines[0].endswith(
+        "(soppresso 2023-12-31, ora 013256)"
+    )
     assert lines[1].startswith("013256  Uggiate con Ronago (CO)")
 
 
@@ -62,7 +64,9 @@ def test_build_help_names_both_sources() -> None:
 
 
 def test_build_from_istat_downloads(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["gazetteer", "build", "--from-istat", str(ISTAT), "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["gazetteer", "build", "--from-istat", str(ISTAT), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Wrote {tmp_path}: 17 Comuni, ")
     assert "comuni.fgb" in result.output and "Successor links: " in result.output
@@ -70,7 +74,11 @@ def test_build_from_istat_downloads(tmp_path: Path) -> None:
 
 
 def test_build_from_a_folder_without_the_downloads(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["gazetteer", "build", "--from-istat", str(tmp_path), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["gazetteer", "build", "--from-istat", str(tmp_path), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {tmp_path}: expected one Elenco CSV (like Elenco-comuni-italiani.csv), ")
+    assert result.output.startswith(
+        f"Error: {tmp_path}: expected one Elenco CSV (like Elenco-comuni-italiani.csv), "
+    )
     assert result.output.rstrip().endswith("keep exactly one in the folder.")

@@ -25,7 +25,14 @@ from mapgen.errors import GazetteerError
 from mapgen.gazetteer import COMUNI_COLUMNS, Gazetteer, load_gazetteer
 
 KINDS = {"other_language", "historical", "merged", "variant"}
-METHODS = {"registry", "registry+name", "registry+elimination", "same-cadastral", "boundary", "manual"}
+METHODS = {
+    "registry",
+    "registry+name",
+    "registry+elimination",
+    "same-cadastral",
+    "boundary",
+    "manual",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +50,35 @@ def comuni_fgb() -> pd.DataFrame:
     return pyogrio.read_dataframe(gazetteer_dir() / "comuni.fgb")
 
 
-def test_every_comune_of_the_elenco_is_there_once(gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]) -> None:
+def test_every_comune_of_the_elenco_is_there_once(
+    gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]
+) -> None:
     expected = sorted(r["Codice Comune formato alfanumerico"] for r in elenco_rows)
     assert sorted(c.istat_code for c in gazetteer.active()) == expected
     assert len(expected) == 7896
 
 
-def test_counts_per_region_match_the_elenco(gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]) -> None:
+def test_counts_per_region_match_the_elenco(
+    gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]
+) -> None:
     expected = Counter(r["Denominazione Regione"] for r in elenco_rows)
     assert Counter(c.region for c in gazetteer.active()) == expected
     assert expected["Lombardia"] == 1502 and expected["Valle d'Aosta/Vallée d'Aoste"] == 74
 
 
-def test_province_code_is_the_historical_code(gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]) -> None:
-    historical = {r["Codice Comune formato alfanumerico"]: r["Codice Provincia (Storico)(1)"] for r in elenco_rows}
+def test_province_code_is_the_historical_code(
+    gazetteer: Gazetteer, elenco_rows: list[dict[str, str]]
+) -> None:
+    historical = {
+        r["Codice Comune formato alfanumerico"]: r["Codice Provincia (Storico)(1)"]
+        for r in elenco_rows
+    }
     for comune in gazetteer.active():
         assert comune.province_code == historical[comune.istat_code] == comune.istat_code[:3]
-    assert gazetteer.by_code("001272") is not None and gazetteer.by_code("001272").province_code == "001"
+    assert (
+        gazetteer.by_code("001272") is not None
+        and gazetteer.by_code("001272").province_code == "001"
+    )
 
 
 def test_province_and_region_tables_match_the_boundaries(gazetteer: Gazetteer) -> None:
@@ -67,22 +86,38 @@ def test_province_and_region_tables_match_the_boundaries(gazetteer: Gazetteer) -
     assert provinces == {c.province_code for c in gazetteer.active()}
     assert len(provinces) == 107
     assert set(pyogrio.read_dataframe(gazetteer_dir() / "provinces.fgb")["code"]) == provinces
-    assert set(pyogrio.read_dataframe(gazetteer_dir() / "regions.fgb")["code"]) == {r.code for r in gazetteer.regions}
+    assert set(pyogrio.read_dataframe(gazetteer_dir() / "regions.fgb")["code"]) == {
+        r.code for r in gazetteer.regions
+    }
     assert len(gazetteer.regions) == 20
 
 
-def test_boundaries_are_valid_wgs84_and_keyed_by_code(gazetteer: Gazetteer, comuni_fgb: pd.DataFrame) -> None:
+@pytest.mark.parametrize("name", ["provinces.fgb", "regions.fgb"])
+def test_background_boundaries_are_valid(name: str) -> None:
+    frame = pyogrio.read_dataframe(gazetteer_dir() / name)
+    assert frame.crs.to_epsg() == 4326
+    assert shapely.is_valid(frame.geometry.to_numpy()).all()
+    assert set(frame.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_boundaries_are_valid_wgs84_and_keyed_by_code(
+    gazetteer: Gazetteer, comuni_fgb: pd.DataFrame
+) -> None:
     assert comuni_fgb.crs.to_epsg() == 4326
     assert sorted(comuni_fgb["istat_code"]) == sorted(c.istat_code for c in gazetteer.active())
     assert shapely.is_valid(comuni_fgb.geometry.to_numpy()).all()
     assert set(comuni_fgb.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
 
 
-def test_every_point_lies_inside_its_comune_and_italy(gazetteer: Gazetteer, comuni_fgb: pd.DataFrame) -> None:
+def test_every_point_lies_inside_its_comune_and_italy(
+    gazetteer: Gazetteer, comuni_fgb: pd.DataFrame
+) -> None:
     shapes = dict(zip(comuni_fgb["istat_code"], comuni_fgb.geometry, strict=True))
     active = gazetteer.active()
     points = shapely.points([c.lon for c in active], [c.lat for c in active])
-    inside = shapely.contains(shapely.from_wkb(shapely.to_wkb([shapes[c.istat_code] for c in active])), points)
+    inside = shapely.contains(
+        shapely.from_wkb(shapely.to_wkb([shapes[c.istat_code] for c in active])), points
+    )
     outside = [c.istat_code for c, ok in zip(active, inside, strict=True) if not ok]
     assert outside == []
     assert all(35.4 < c.lat < 47.1 and 6.6 < c.lon < 18.6 for c in gazetteer)
@@ -92,8 +127,11 @@ def test_points_lie_in_their_region(gazetteer: Gazetteer) -> None:
     regions = pyogrio.read_dataframe(gazetteer_dir() / "regions.fgb")
     shapes = dict(zip(regions["code"], regions.geometry, strict=True))
     # Regions are simplified by 800 m: allow that much (0.01 degree) at the coast.
-    far = [c.istat_code for c in gazetteer.active()
-           if shapes[c.region_code].distance(shapely.Point(c.lon, c.lat)) > 0.01]
+    far = [
+        c.istat_code
+        for c in gazetteer.active()
+        if shapes[c.region_code].distance(shapely.Point(c.lon, c.lat)) > 0.01
+    ]
     assert far == []
 
 
@@ -142,7 +180,9 @@ def test_retired_codes_resolve_to_their_successors(gazetteer: Gazetteer) -> None
         ("Calliano", "AT", "Calliano Monferrato"),  # renamed 2022
     ],
 )
-def test_former_names_lead_to_current_comuni(gazetteer: Gazetteer, name: str, sigla: str, current: str) -> None:
+def test_former_names_lead_to_current_comuni(
+    gazetteer: Gazetteer, name: str, sigla: str, current: str
+) -> None:
     found = {gazetteer.by_code(e.istat_code).name for e in gazetteer.names_for(name, sigla=sigla)}  # type: ignore[union-attr]
     assert found == {current}
 
@@ -166,10 +206,22 @@ def test_population_adds_up_to_the_source(gazetteer: Gazetteer) -> None:
 
 @pytest.mark.parametrize(
     ("sigla", "alias"),
-    [("SU", "CI"), ("SU", "Carbonia-Iglesias"), ("SU", "VS"), ("SS", "OT"), ("NU", "Ogliastra"),
-     ("SS", "Gallura Nord-Est Sardegna"), ("SU", "Sulcis Iglesiente"), ("FC", "Forli Cesena"),
-     ("PU", "Pesaro-Urbino"), ("MB", "Monza e Brianza"), ("BZ", "Bozen"), ("BZ", "Bolzano"),
-     ("AO", "Aoste"), ("RN", "PU")],
+    [
+        ("SU", "CI"),
+        ("SU", "Carbonia-Iglesias"),
+        ("SU", "VS"),
+        ("SS", "OT"),
+        ("NU", "Ogliastra"),
+        ("SS", "Gallura Nord-Est Sardegna"),
+        ("SU", "Sulcis Iglesiente"),
+        ("FC", "Forli Cesena"),
+        ("PU", "Pesaro-Urbino"),
+        ("MB", "Monza e Brianza"),
+        ("BZ", "Bozen"),
+        ("BZ", "Bolzano"),
+        ("AO", "Aoste"),
+        ("RN", "PU"),
+    ],
 )
 def test_province_aliases(gazetteer: Gazetteer, sigla: str, alias: str) -> None:
     province = next(p for p in gazetteer.provinces if p.sigla == sigla)
@@ -178,8 +230,14 @@ def test_province_aliases(gazetteer: Gazetteer, sigla: str, alias: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "alias"),
-    [("08", "Emilia Romagna"), ("02", "Valle d'Aosta"), ("02", "Vallée d'Aoste"), ("04", "Trentino Alto Adige"),
-     ("04", "Südtirol"), ("06", "Friuli Venezia Giulia")],
+    [
+        ("08", "Emilia Romagna"),
+        ("02", "Valle d'Aosta"),
+        ("02", "Vallée d'Aoste"),
+        ("04", "Trentino Alto Adige"),
+        ("04", "Südtirol"),
+        ("06", "Friuli Venezia Giulia"),
+    ],
 )
 def test_region_aliases(gazetteer: Gazetteer, code: str, alias: str) -> None:
     assert alias in next(r for r in gazetteer.regions if r.code == code).aliases

@@ -23,14 +23,35 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the wheel and install it (no dependencies) into a fresh folder."""
     work = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(work / "dist")],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(work / "dist"),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = (work / "dist").glob("mapgen-*.whl")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--target", str(work / "site"), str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(work / "site"),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     return work
 
@@ -39,16 +60,26 @@ def _run(installed: Path, *args: str) -> subprocess.CompletedProcess[str]:
     elsewhere = installed / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(installed / "site")}
-    return subprocess.run([sys.executable, *args], cwd=elsewhere, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, *args], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
 
 
 @pytest.mark.slow
 def test_wheel_holds_the_gazetteer(installed: Path) -> None:
     (wheel,) = (installed / "dist").glob("mapgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("comuni.csv", "names.csv", "provinces.csv", "regions.csv", "metadata.json",
-                 "comuni.fgb", "provinces.fgb", "regions.fgb", "sources/aliases.csv"):
+    for name in (
+        "comuni.csv",
+        "names.csv",
+        "provinces.csv",
+        "regions.csv",
+        "metadata.json",
+        "comuni.fgb",
+        "provinces.fgb",
+        "regions.fgb",
+        "sources/aliases.csv",
+    ):
         assert f"mapgen/_data/gazetteer/{name}" in names
 
 

@@ -71,17 +71,32 @@ def write_shapefile() -> None:
         geoms.update(zip(b["istat_code"], shapely.make_valid(b.geometry.to_numpy()), strict=True))
     year = read_geopop(2023)
     names = dict(zip(year.comuni["istat_code"], year.comuni["name"], strict=True))
-    names.update({"005122": "Moransengo-Tonengo", "012144": "Bardello con Malgesso e Bregano",
-                  "013256": "Uggiate con Ronago", "018026": "Campospinoso Albaredo"})
+    names.update(
+        {
+            "005122": "Moransengo-Tonengo",
+            "012144": "Bardello con Malgesso e Bregano",
+            "013256": "Uggiate con Ronago",
+            "018026": "Campospinoso Albaredo",
+        }
+    )
     codes = [c for c in CODES if c not in NOT_IN_SHAPEFILE]
     shapes = [shapely.union_all([geoms[p] for p in UNIONS.get(c, [c])]) for c in codes]
-    frame = gpd.GeoDataFrame({
-        "COD_RIP": [1] * len(codes), "COD_REG": [int(c[:3]) for c in codes],
-        "COD_PROV": [int(c[:3]) for c in codes], "COD_CM": [0] * len(codes),
-        "COD_UTS": [int(c[:3]) for c in codes],
-        "PRO_COM": [int(c) for c in codes], "PRO_COM_T": codes, "COMUNE": [names[c] for c in codes],
-        "COMUNE_A": [""] * len(codes), "CC_UTS": [0] * len(codes),
-    }, geometry=shapes, crs=4326).to_crs(32632)
+    frame = gpd.GeoDataFrame(
+        {
+            "COD_RIP": [1] * len(codes),
+            "COD_REG": [int(c[:3]) for c in codes],
+            "COD_PROV": [int(c[:3]) for c in codes],
+            "COD_CM": [0] * len(codes),
+            "COD_UTS": [int(c[:3]) for c in codes],
+            "PRO_COM": [int(c) for c in codes],
+            "PRO_COM_T": codes,
+            "COMUNE": [names[c] for c in codes],
+            "COMUNE_A": [""] * len(codes),
+            "CC_UTS": [0] * len(codes),
+        },
+        geometry=shapes,
+        crs=4326,
+    ).to_crs(32632)
     frame["geometry"] = frame.geometry.simplify(50)
     frame["Shape_Leng"] = frame.geometry.length
     frame["Shape_Area"] = frame.geometry.area

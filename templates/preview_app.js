@@ -1,0 +1,486 @@
+/* mapgen preview: one marker per Comune in one cluster group, edition x area filters,
+ * popups filled from <template> skeletons with textContent, search over Comuni and titles.
+ * Reads its data from the JSON element #mg-data; fetches nothing. */
+(function () {
+  'use strict';
+
+  var COMUNE = 0, EDITIONS = 1, AREAS = 2, TITLE = 3;
+  var LAT = 0, LON = 1, NAME = 2, SIGLA = 3, REGION = 4, POP = 5, POP_0_17 = 6;
+  var COLOUR = /^#[0-9a-fA-F]{6}$/;
+  var HTTP = /^https?:\/\//i;
+
+  function formatInt(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  }
+
+  function fold(text) {
+    return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  }
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function cloneTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
+    });
+  }
+
+  function Preview(map, tiles, data) {
+    this.map = map;
+    this.tiles = tiles;
+    this.data = data;
+    this.text = data.testi;
+    this.field = {};
+    for (var f = 0; f < data.fields.length; f++) { this.field[data.fields[f]] = f; }
+    this.texts = null;
+    this.textsPromise = null;
+    this.editionMask = (1 << data.editions.length) - 1;
+    this.areaMask = (1 << data.areas.length) - 1;
+    this.byComune = data.comuni.map(function () { return []; });
+    for (var i = 0; i < data.items.length; i++) { this.byComune[data.items[i][COMUNE]].push(i); }
+    this.visible = new Uint8Array(data.items.length);
+    this.pending = null;
+    this.markers = data.comuni.map(this.makeMarker, this);
+    this.cluster = L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      maxClusterRadius: 50,
+      disableClusteringAtZoom: 13,
+      iconCreateFunction: this.clusterIcon.bind(this),
+      chunkProgress: this.loaded.bind(this)
+    });
+    this.loading = false;
+    map.addLayer(this.cluster);
+  }
+
+  Preview.prototype.makeMarker = function (comune, c) {
+    var marker = L.marker([comune[LAT], comune[LON]], {title: this.comuneLabel(c), riseOnHover: true});
+    marker.mgComune = c;
+    marker.mgCount = 0;
+    var self = this, content = function () { return self.popupFor(c); };
+    marker.bindPopup(content, {maxWidth: 380, minWidth: 280, autoPanPadding: [24, 24], className: 'mg-popup'});
+    // show() pins the popup to one box; the next opening builds a fresh one again.
+    marker.on('popupclose', function () { marker.getPopup().setContent(content); });
+    return marker;
+  };
+
+  Preview.prototype.comuneLabel = function (c) {
+    var comune = this.data.comuni[c];
+    return comune[SIGLA] ? comune[NAME] + ' (' + comune[SIGLA] + ')' : comune[NAME];
+  };
+
+  Preview.prototype.colour = function (a) {
+    var colour = this.data.areas[a].colore;
+    return COLOUR.test(colour) ? colour : '#888888';
+  };
+
+  /* --- filters ------------------------------------------------------------------ */
+
+  Preview.prototype.refresh = function () {
+    var items = this.data.items, total = 0, layers = [];
+    this.map.closePopup();
+    for (var i = 0; i < items.length; i++) {
+      var on = (items[i][EDITIONS] & this.editionMask) && (items[i][AREAS] & this.areaMask) ? 1 : 0;
+      this.visible[i] = on;
+      total += on;
+    }
+    this.cluster.clearLayers();
+    for (var c = 0; c < this.markers.length; c++) {
+      var marker = this.markers[c], shown = this.visibleOf(c);
+      marker.mgCount = shown.length;
+      if (shown.length) {
+        marker.setIcon(this.markerIcon(shown));
+        layers.push(marker);
+      }
+    }
+    this.visibleTotal = total;
+    this.loading = true;
+    this.started = true;
+    this.cluster.addLayers(layers);
+    if (this.panel) {
+      this.panel.querySelector('[data-mg="visibili"]').textContent = formatInt(total);
+    }
+  };
+
+  /* Called by markercluster after each chunk of addLayers; the last call means all are in. */
+  Preview.prototype.loaded = function (done, total) {
+    this.loading = done < total;
+    if (this.loading || !this.started) { return; }
+    this.readyAt = performance.now();
+    performance.mark('mapgen:ready');
+    if (!this.textsPromise) {
+      var self = this, later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+      later(function () { self.loadTexts(); }, {timeout: 3000});
+    }
+  };
+
+  Preview.prototype.visibleOf = function (c) {
+    var self = this;
+    return this.byComune[c].filter(function (i) { return self.visible[i]; });
+  };
+
+  Preview.prototype.markerIcon = function (shown) {
+    var n = shown.length, counts = this.data.areas.map(function () { return 0; }), sum = 0;
+    for (var k = 0; k < shown.length; k++) {
+      var mask = this.data.items[shown[k]][AREAS] & this.areaMask;
+      for (var a = 0; a < counts.length; a++) {
+        if (mask & (1 << a)) { counts[a]++; sum++; }
+      }
+    }
+    var stops = [], at = 0;
+    for (var b = 0; b < counts.length; b++) {
+      if (!counts[b]) { continue; }
+      var to = at + counts[b] * 100 / sum;
+      stops.push(this.colour(b) + ' ' + at.toFixed(1) + '% ' + to.toFixed(1) + '%');
+      at = to;
+    }
+    var size = n === 1 ? 18 : (n < 10 ? 26 : 32);
+    var html = '<div class="mg-dot" data-n="' + n + '" style="background:conic-gradient(' + stops.join(',') +
+      ')">' + (n > 1 ? '<span>' + formatInt(n) + '</span>' : '') + '</div>';
+    return L.divIcon({className: 'mg-pin', html: html, iconSize: [size, size]});
+  };
+
+  Preview.prototype.clusterIcon = function (cluster) {
+    var markers = cluster.getAllChildMarkers(), n = 0;
+    for (var k = 0; k < markers.length; k++) { n += markers[k].mgCount; }
+    var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
+    return L.divIcon({
+      html: '<div data-n="' + n + '"><span>' + formatInt(n) + '</span></div>',
+      className: 'marker-cluster mg-cluster mg-cluster-' + size,
+      iconSize: L.point(40, 40)
+    });
+  };
+
+  /* --- popups ------------------------------------------------------------------- */
+
+  /* Leaflet calls this each time the popup opens: a fresh box, so filters are always applied. */
+  Preview.prototype.popupFor = function (c) {
+    var shown = this.visibleOf(c), wanted = this.pending, box = make('div', 'mg-box');
+    this.pending = null;
+    if (wanted !== null && shown.indexOf(wanted) >= 0) {
+      box.appendChild(this.renderItem(wanted, shown.length > 1 ? c : null));
+    } else if (shown.length === 1) {
+      box.appendChild(this.renderItem(shown[0], null));
+    } else {
+      box.appendChild(this.renderList(c, shown));
+    }
+    return box;
+  };
+
+  /* Swap what the open popup shows. The click must stop here: its target leaves the page,
+   * so Leaflet could no longer tell it came from inside the popup and would close it. */
+  Preview.prototype.show = function (c, node, event) {
+    L.DomEvent.stop(event);
+    this.refit(c, event.currentTarget.closest('.mg-box'), node);
+  };
+
+  /* Put ``node`` in the open popup's ``box`` and let Leaflet size the popup again. */
+  Preview.prototype.refit = function (c, box, node) {
+    box.replaceChildren(node);
+    this.markers[c].getPopup().setContent(box);
+  };
+
+  /* The popup texts, decoded once, when a popup first needs them (or when the page is idle). */
+  Preview.prototype.loadTexts = function () {
+    var self = this;
+    if (!this.textsPromise) {
+      this.textsPromise = readJson(document.getElementById('mg-text')).then(function (texts) {
+        self.texts = texts;
+        performance.mark('mapgen:texts');
+      });
+      this.textsPromise.catch(function (error) { fail(self.map, error); });
+    }
+    return this.textsPromise;
+  };
+
+  Preview.prototype.renderList = function (c, shown) {
+    var box = cloneTemplate('mg-tpl-list'), self = this;
+    box.querySelector('[data-f="comune"]').textContent = this.comuneLabel(c);
+    box.querySelector('[data-f="conteggio"]').textContent =
+      this.howMany(shown.length);
+    var list = box.querySelector('ul');
+    shown.forEach(function (i) {
+      var li = make('li'), button = make('button', 'mg-open', self.title(i));
+      button.type = 'button';
+      button.addEventListener('click', function (event) { self.show(c, self.renderItem(i, c), event); });
+      li.appendChild(button);
+      li.appendChild(self.badges(i, true));
+      list.appendChild(li);
+    });
+    return box;
+  };
+
+  Preview.prototype.renderItem = function (i, backTo) {
+    var self = this;
+    if (!this.texts) {
+      var wait = make('p', 'mg-wait', this.text.attesa);
+      this.loadTexts().then(function () {
+        if (wait.isConnected) { self.refit(self.data.items[i][COMUNE], wait.parentNode, self.renderItem(i, backTo)); }
+      });
+      return wait;
+    }
+    var box = cloneTemplate('mg-tpl-item');
+    if (backTo !== null) {
+      var back = box.querySelector('[data-mg="indietro"]');
+      back.hidden = false;
+      back.textContent = say(this.text.indietro, {comune: this.comuneLabel(backTo)});
+      back.addEventListener('click', function (event) {
+        self.show(backTo, self.renderList(backTo, self.visibleOf(backTo)), event);
+      });
+    }
+    box.querySelectorAll('[data-f]').forEach(function (slot) {
+      var value = self.value(i, slot.getAttribute('data-f'));
+      if (value instanceof Node) { slot.appendChild(value); } else { slot.textContent = value; }
+    });
+    box.querySelectorAll('[data-row]').forEach(function (row) {
+      var value = self.value(i, row.getAttribute('data-row'));
+      if (!(value instanceof Node) && !value) { row.remove(); }
+    });
+    return box;
+  };
+
+  Preview.prototype.howMany = function (n) {
+    return n === 1 ? this.text.iniziativa : say(this.text.iniziative, {n: formatInt(n)});
+  };
+
+  Preview.prototype.title = function (i) {
+    return this.data.items[i][TITLE] || this.text.senza_titolo;
+  };
+
+  Preview.prototype.value = function (i, name) {
+    var item = this.data.items[i], comune = this.data.comuni[item[COMUNE]], texts = this.texts[i];
+    switch (name) {
+      case 'titolo': return this.title(i);
+      case 'comune': return this.comuneLabel(item[COMUNE]);
+      case 'regione': return comune[REGION];
+      case 'popolazione': return comune[POP];
+      case 'popolazione_0_17': return comune[POP_0_17];
+      case 'edizioni': return this.badges(i, false);
+      case 'aree': return this.areaBadges(i);
+      case 'link': return this.link(texts[this.field.link]);
+      default: return name in this.field ? texts[this.field[name]] : '';
+    }
+  };
+
+  Preview.prototype.badges = function (i, small) {
+    var box = make('span', small ? 'mg-badges mg-small' : 'mg-badges'), mask = this.data.items[i][EDITIONS];
+    for (var e = 0; e < this.data.editions.length; e++) {
+      if (mask & (1 << e)) { box.appendChild(make('span', 'mg-badge mg-edition', String(this.data.editions[e]))); }
+    }
+    return box;
+  };
+
+  Preview.prototype.areaBadges = function (i) {
+    var box = make('span', 'mg-badges'), mask = this.data.items[i][AREAS];
+    for (var a = 0; a < this.data.areas.length; a++) {
+      if (mask & (1 << a)) { box.appendChild(make('span', 'mg-badge mg-a' + a, this.data.areas[a].nome)); }
+    }
+    return box;
+  };
+
+  Preview.prototype.link = function (url) {
+    if (!url || !HTTP.test(url)) { return ''; }
+    var a = make('a', null, url);
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    return a;
+  };
+
+  /* --- controls ----------------------------------------------------------------- */
+
+  Preview.prototype.addPanel = function () {
+    var self = this, panel = cloneTemplate('mg-tpl-panel');
+    var control = L.control({position: 'topright'});
+    control.onAdd = function () { return panel; };
+    control.addTo(this.map);
+    L.DomEvent.disableClickPropagation(panel);
+    L.DomEvent.disableScrollPropagation(panel);
+    if (window.innerWidth < 700) { panel.open = false; }
+    panel.addEventListener('change', function () { self.readFilters(); });
+    panel.querySelector('[data-mg="tutte"]').addEventListener('click', function () {
+      panel.querySelectorAll('input[type=checkbox]').forEach(function (box) { box.checked = true; });
+      self.readFilters();
+    });
+    this.panel = panel;
+  };
+
+  Preview.prototype.readFilters = function () {
+    var editions = 0, areas = 0;
+    this.panel.querySelectorAll('input[data-edition]').forEach(function (box) {
+      if (box.checked) { editions |= 1 << Number(box.getAttribute('data-edition')); }
+    });
+    this.panel.querySelectorAll('input[data-area]').forEach(function (box) {
+      if (box.checked) { areas |= 1 << Number(box.getAttribute('data-area')); }
+    });
+    this.editionMask = editions;
+    this.areaMask = areas;
+    this.refresh();
+  };
+
+  Preview.prototype.addSearch = function () {
+    var self = this, box = cloneTemplate('mg-tpl-search');
+    var control = L.control({position: 'topleft'});
+    control.onAdd = function () { return box; };
+    control.addTo(this.map);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    var input = box.querySelector('input'), list = box.querySelector('ul'), timer = null;
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { self.showHits(list, self.search(input.value)); }, 120);
+    });
+    input.addEventListener('keydown', function (event) {
+      var buttons = list.querySelectorAll('button');
+      if (event.key === 'Enter' && buttons.length) { event.preventDefault(); buttons[0].click(); }
+      if (event.key === 'ArrowDown' && buttons.length) { event.preventDefault(); buttons[0].focus(); }
+      if (event.key === 'Escape') { input.value = ''; self.showHits(list, null); }
+    });
+    list.addEventListener('keydown', function (event) {
+      var next = event.key === 'ArrowDown' ? 1 : (event.key === 'ArrowUp' ? -1 : 0);
+      if (!next) { return; }
+      event.preventDefault();
+      var li = document.activeElement.parentNode;
+      var to = next > 0 ? li.nextElementSibling : li.previousElementSibling;
+      if (to) { to.firstElementChild.focus(); } else if (next < 0) { input.focus(); }
+    });
+    this.searchBox = box;
+  };
+
+  Preview.prototype.searchIndex = function () {
+    if (!this.folded) {
+      var self = this;
+      this.folded = {
+        comuni: this.data.comuni.map(function (comune) { return fold(comune[NAME]); }),
+        titles: this.data.items.map(function (item, i) { return fold(self.title(i)); })
+      };
+    }
+    return this.folded;
+  };
+
+  Preview.prototype.search = function (query) {
+    var q = fold(query.trim()), index = this.searchIndex(), hits = [], limit = 12;
+    if (q.length < 2) { return null; }
+    var starts = [], contains = [];
+    for (var c = 0; c < index.comuni.length; c++) {
+      var at = index.comuni[c].indexOf(q);
+      if (at < 0 || !this.markers[c].mgCount) { continue; }
+      (at === 0 ? starts : contains).push({comune: c, item: null});
+    }
+    hits = starts.concat(contains);
+    for (var i = 0; i < index.titles.length && hits.length < limit * 2; i++) {
+      if (this.visible[i] && index.titles[i].indexOf(q) >= 0) {
+        hits.push({comune: this.data.items[i][COMUNE], item: i});
+      }
+    }
+    return hits.slice(0, limit);
+  };
+
+  Preview.prototype.showHits = function (list, hits) {
+    var self = this;
+    list.textContent = '';
+    list.hidden = hits === null;
+    if (hits === null) { return; }
+    if (!hits.length) { list.appendChild(make('li', 'mg-none', this.text.nessun_risultato)); }
+    hits.forEach(function (hit) {
+      var li = make('li'), button = make('button', 'mg-hit');
+      button.type = 'button';
+      if (hit.item === null) {
+        button.appendChild(make('strong', null, self.comuneLabel(hit.comune)));
+        button.appendChild(make('small', null, self.howMany(self.markers[hit.comune].mgCount)));
+      } else {
+        button.appendChild(make('span', null, self.title(hit.item)));
+        button.appendChild(make('small', null, self.comuneLabel(hit.comune)));
+      }
+      button.addEventListener('click', function () { self.goTo(hit.comune, hit.item); list.hidden = true; });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  };
+
+  Preview.prototype.goTo = function (c, item) {
+    var marker = this.markers[c], self = this;
+    this.cluster.zoomToShowLayer(marker, function () {
+      self.pending = item;
+      if (marker.isPopupOpen()) { marker.closePopup(); }
+      marker.openPopup();
+    });
+  };
+
+  Preview.prototype.watchTiles = function () {
+    var note = this.panel.querySelector('[data-mg="offline"]');
+    if (!this.tiles || !note) { return; }
+    this.tiles.once('tileerror', function () { note.hidden = false; });
+  };
+
+  Preview.prototype.fit = function () {
+    var b = this.data.bounds;
+    this.map.fitBounds(b, {maxZoom: 9, padding: [20, 20], animate: false});
+  };
+
+  /* Count what the map shows, for the tests and the benchmark. */
+  Preview.prototype.counts = function () {
+    var inCluster = 0;
+    this.cluster.eachLayer(function (marker) { inCluster += marker.mgCount; });
+    return {visible: this.visibleTotal, inCluster: inCluster, markers: this.cluster.getLayers().length,
+      loading: this.loading};
+  };
+
+  /* A data element: plain JSON, or (large builds) gzip-compressed JSON in base64. */
+  function readJson(node) {
+    if (node.type === 'application/json') { return Promise.resolve(JSON.parse(node.textContent)); }
+    if (typeof DecompressionStream === 'undefined') { return Promise.reject(new Error('DecompressionStream')); }
+    var binary = atob(node.textContent.trim()), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  function fail(map, error) {
+    var box = make('div', 'mg-fail', 'Impossibile leggere i dati della mappa con questo browser: ' +
+      'aprire il file con una versione recente di Chrome, Edge, Firefox o Safari.');
+    map.getContainer().appendChild(box);
+    throw error;
+  }
+
+  // Leaflet's built-in English labels, in Italian (the zoom control is created after this runs).
+  L.Control.Zoom.prototype.options.zoomInTitle = 'Ingrandisci';
+  L.Control.Zoom.prototype.options.zoomOutTitle = 'Riduci';
+
+  function italianCloseButton(event) {
+    var button = event.popup.getElement().querySelector('.leaflet-popup-close-button');
+    if (button) { button.setAttribute('aria-label', 'Chiudi'); button.title = 'Chiudi'; }
+  }
+
+  function begin(map, tiles, data) {
+    var preview = new Preview(map, tiles, data);
+    performance.mark('mapgen:markers');
+    L.control.scale({imperial: false}).addTo(map);
+    map.on('popupopen', italianCloseButton);
+    preview.addSearch();
+    preview.addPanel();
+    preview.fit();
+    preview.refresh();
+    preview.watchTiles();
+    window.mapgenPreview = preview;
+    return preview;
+  }
+
+  function start(map, tiles) {
+    performance.mark('mapgen:start');
+    return readJson(document.getElementById('mg-data')).then(
+      function (data) { performance.mark('mapgen:data'); return begin(map, tiles, data); },
+      function (error) { fail(map, error); });
+  }
+
+  window.MapgenPreview = {start: start};
+}());
