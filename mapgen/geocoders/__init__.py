@@ -133,6 +133,7 @@ class Geocoder:
                 min_delay_seconds=min_delay_seconds,
             )
         self._names = next((m for m in self._before if isinstance(m, NameMatcher)), None)
+        self._known: dict[Place, Match] = {}  # offline answers: a place's answer never changes
 
     @property
     def online(self) -> bool:
@@ -168,9 +169,26 @@ class Geocoder:
                     progress(done, len(pending))
         return [found[p] for p in places]
 
+    def count_online(self, places: Iterable[Place]) -> int:
+        """How many distinct places :meth:`geocode_many` would look up online (0 when offline).
+
+        The offline answers are kept, so calling this before :meth:`geocode_many`
+        (to size a progress bar) costs no second pass.
+        """
+        if self._online is None:
+            return 0
+        unique = dict.fromkeys(places)
+        return sum(self._offline(p).status is MatchStatus.UNRESOLVED for p in unique)
+
     # --- the chain ------------------------------------------------------------------------
 
     def _offline(self, place: Place) -> Match:
+        known = self._known.get(place)
+        if known is None:
+            known = self._known[place] = self._chain(place)
+        return known
+
+    def _chain(self, place: Place) -> Match:
         fallback: Match | None = None
         for matcher in self._before:
             match = matcher.geocode(place)

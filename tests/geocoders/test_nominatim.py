@@ -217,3 +217,5 @@ def test_geocoder_asks_online_only_for_unresolved_places(
     ]
     assert [r["query"]["city"] for r in server.requests] == ["Marina Serra"]
     assert progress == [(1, 1)]
+    assert geocoder.count_online(places) == 1
+    assert Geocoder(gazetteer).count_online(places) == 0
