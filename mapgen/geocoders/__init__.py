@@ -117,7 +117,9 @@ class Geocoder:
     ) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
         self._index = index_for(self.gazetteer)
-        chain = [m if isinstance(m, Matcher) else get_matcher(m)(self.gazetteer) for m in matchers]
+        # "nominatim" by name means the online fallback, built from the online options below.
+        online = online or "nominatim" in matchers
+        chain = [m if isinstance(m, Matcher) else get_matcher(m)(self.gazetteer) for m in matchers if m != "nominatim"]
         order = list(MATCHERS)
         chain.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
         self._before = [m for m in chain if m.name in _BEFORE_SCREEN]
