@@ -30,14 +30,37 @@ _EXPORTS: dict[str, str] = {
     "OutputOptions": "mapgen.model",
     "Gazetteer": "mapgen.gazetteer",
     "load_gazetteer": "mapgen.gazetteer",
+    "Geocoder": "mapgen.geocoders",
+    "read_survey": "mapgen.survey",
+    "SurveyRead": "mapgen.survey",
+    "load_config": "mapgen.config",
+    "Config": "mapgen.config",
+    "read_previous": "mapgen.umap_layer",
+    "assign_comuni": "mapgen.umap_layer",
+    "PreviousEdition": "mapgen.umap_layer",
+    "merge_editions": "mapgen.merge",
+    "BuildRequest": "mapgen.build",
+    "build": "mapgen.build",
+    "run_pipeline": "mapgen.build",
+    "write_outputs": "mapgen.build",
+    "write_umap": "mapgen.writers.umap",
+    "write_preview": "mapgen.writers.preview",
+    "write_gis": "mapgen.writers.gis",
+    "write_report": "mapgen.report",
+    "report_totals": "mapgen.report",
+    "build_gazetteer": "mapgen._gazetteer_build",
+    "read_table": "mapgen.tabular",
 }
 
 __all__ = [
+    "BuildRequest",
     "BuildResult",
     "Comune",
+    "Config",
     "ConfigError",
     "Gazetteer",
     "GazetteerError",
+    "Geocoder",
     "GeocoderError",
     "Initiative",
     "InputError",
@@ -47,9 +70,26 @@ __all__ = [
     "MatchStatus",
     "OutputError",
     "OutputOptions",
+    "PreviousEdition",
     "RowOutcome",
+    "SurveyRead",
     "UnreadableFileError",
+    "assign_comuni",
+    "build",
+    "build_gazetteer",
+    "load_config",
     "load_gazetteer",
+    "merge_editions",
+    "read_previous",
+    "read_survey",
+    "read_table",
+    "report_totals",
+    "run_pipeline",
+    "write_gis",
+    "write_outputs",
+    "write_preview",
+    "write_report",
+    "write_umap",
 ]
 
 
@@ -64,6 +104,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from mapgen._gazetteer_build import build_gazetteer
+    from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
+    from mapgen.config import Config, load_config
     from mapgen.errors import (
         ConfigError,
         GazetteerError,
@@ -74,6 +117,8 @@ if TYPE_CHECKING:
         UnreadableFileError,
     )
     from mapgen.gazetteer import Gazetteer, load_gazetteer
+    from mapgen.geocoders import Geocoder
+    from mapgen.merge import merge_editions
     from mapgen.model import (
         BuildResult,
         Comune,
@@ -84,3 +129,10 @@ if TYPE_CHECKING:
         OutputOptions,
         RowOutcome,
     )
+    from mapgen.report import report_totals, write_report
+    from mapgen.survey import SurveyRead, read_survey
+    from mapgen.tabular import read_table
+    from mapgen.umap_layer import PreviousEdition, assign_comuni, read_previous
+    from mapgen.writers.gis import write_gis
+    from mapgen.writers.preview import write_preview
+    from mapgen.writers.umap import write_umap

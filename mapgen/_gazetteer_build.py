@@ -38,6 +38,7 @@ from mapgen._gazetteer_sources import (
 )
 from mapgen._gazetteer_tables import (
     AliasTable,
+    comune_aliases,
     province_table,
     read_aliases,
     region_table,
@@ -787,6 +788,7 @@ def _all_names(sources: _Sources, d: _Derived, list_date: str) -> list[dict[str,
         *_registry_names(sources.registry, e, list_date),
         *_older_list_names(sources.older, e),
         *_merged_names(d.links),
+        *comune_aliases(sources.aliases, e),
     ]
     return _names_table(candidates, e)
 

@@ -28,6 +28,7 @@ __all__ = ["AliasTable", "province_table", "read_aliases", "region_table"]
 
 ALIAS_COLUMNS = ("level", "target", "alias", "kind", "note")
 _TARGETS = {
+    "comune": re.compile(r"\d{6}"),
     "province": re.compile(r"[A-Z]{2}|code(110|107|103):\d{3}"),
     "region": re.compile(r"\d{2}"),
 }
@@ -48,7 +49,7 @@ def _check_alias_rows(rows: list[dict[str, str]], path: Path) -> None:
         pattern = _TARGETS.get(row.get("level", ""))
         if pattern is None:
             problems.append(
-                f"row {number}, column 'level': {row.get('level')!r} (use province or region)"
+                f"row {number}, column 'level': {row.get('level')!r} (use comune, province or region)"
             )
         elif not pattern.fullmatch(row.get("target", "")):
             problems.append(f"row {number}, column 'target': {row.get('target')!r}")
@@ -122,6 +123,8 @@ def resolve_aliases(rows: list[dict[str, str]], elenco: pd.DataFrame) -> AliasTa
     unresolved = []
     for row in rows:
         alias = row["alias"].strip()
+        if row["level"] == "comune":
+            continue  # names of Comuni go to names.csv (see comune_aliases)
         if row["level"] == "region":
             codes = [row["target"]] if row["target"] in region_names else []
             for code in codes:
@@ -134,6 +137,22 @@ def resolve_aliases(rows: list[dict[str, str]], elenco: pd.DataFrame) -> AliasTa
             unresolved.append(f"{row['level']} {alias!r} -> {row['target']}")
     _moved_comuni_aliases(elenco, provinces)
     return AliasTable(dict(provinces), dict(regions), unresolved)
+
+
+def comune_aliases(rows: list[dict[str, str]], elenco: pd.DataFrame) -> list[dict[str, str]]:
+    """names.csv rows (kind ``variant``) for the hand-kept names of Comuni, e.g. Roma Capitale."""
+    sigla_of = dict(zip(elenco["istat_code"], elenco["sigla"], strict=True))
+    found = []
+    for row in rows:
+        if row["level"] != "comune":
+            continue
+        if row["target"] not in sigla_of:
+            continue  # a Comune this list does not hold (e.g. a small test list): nothing to name
+        found.append({
+            "name": row["alias"].strip(), "sigla": sigla_of[row["target"]], "istat_code": row["target"],
+            "kind": "variant", "source": "aliases.csv",
+        })
+    return found
 
 
 def _bilingual_halves(name: str) -> list[str]:

@@ -284,3 +284,11 @@ def test_load_time_is_measured(capsys: pytest.CaptureFixture[str]) -> None:
     elapsed = time.perf_counter() - start
     assert len(table) == 7896 + 14
     print(f"gazetteer table loaded in {elapsed * 1000:.0f} ms")
+
+
+def test_roma_capitale_is_the_comune_not_the_province(gazetteer: Gazetteer) -> None:
+    # Since 2010 "Roma Capitale" is the Comune's own name; the province is the Città metropolitana.
+    assert [e.istat_code for e in gazetteer.names_for("Roma Capitale")] == ["058091"]
+    roma = next(p for p in gazetteer.provinces if p.sigla == "RM")
+    assert "Roma Capitale" not in roma.aliases
+    assert "Città metropolitana di Roma Capitale" in roma.aliases
