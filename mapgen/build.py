@@ -270,7 +270,7 @@ def run_pipeline(
         geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
         read_outcomes += survey.outcomes
         duplicate_of = survey.duplicate_of
-        inputs.append(f"{survey.file}: {survey.format} — {survey.summary()}")
+        inputs.append(f"{survey.format} — {survey.summary()}")
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
     previous_map = None
