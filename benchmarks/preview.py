@@ -162,7 +162,7 @@ _INIT = """
 window.__longTasks = [];
 new PerformanceObserver(list => list.getEntries().forEach(
     e => window.__longTasks.push([e.startTime, e.duration]))).observe({entryTypes: ['longtask']});
-window.__painted = new Promise(resolve => document.addEventListener('DOMContentLoaded', async () => {
+window.__painted = new Promise(resolve => addEventListener("DOMContentLoaded", async () => {
     // folium pages have added their markers by now; mapgen's finish chunked loading later.
     const frame = () => new Promise(r => requestAnimationFrame(r));
     const ours = document.getElementById('mg-data') !== null;
@@ -180,18 +180,15 @@ _TOGGLE = """async (selector) => {
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
 }"""
-_ZOOM = (
-    """async () => {
-    const map = %s;
+_ZOOM = """async () => {
+    const map = MAP;
     const t0 = performance.now();
     const moved = new Promise(done => map.once('moveend', done));
     map.setView([41.9, 12.5], 9, {animate: false});
     await moved;
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
-}"""
-    % _MAP
-)
+}""".replace("MAP", _MAP)
 #: Offline the way an office PC without network is: every host name fails to resolve, inside
 #: the browser (a Playwright route would add a round trip to Python per refused tile).
 _OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND"]
