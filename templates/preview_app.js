@@ -1,6 +1,7 @@
 /* mapgen preview: one marker per Comune in one cluster group, edition x area filters,
  * popups filled from <template> skeletons with textContent, search over Comuni and titles.
- * Reads its data from the JSON element #mg-data; fetches nothing. */
+ * Reads its data from the JSON elements #mg-data (index) and #mg-text (popup texts);
+ * fetches nothing. */
 (function () {
   'use strict';
 

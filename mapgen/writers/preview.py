@@ -7,16 +7,17 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   per practice would spiderfy into a ring of identical pins; the Comune's popup lists its
   practices instead and each entry opens the practice. Markers are divided by area colour
   and carry the number of practices; cluster icons add up practices, not markers.
-- **Data as one embedded JSON blob** (``<script type="application/json">``, ``|tojson``
-  escaping so ``</script>`` in survey text cannot end it), read by ``preview_app.js``.
-  Filters by edition and area are checkboxes that refill the one cluster group, so they
-  combine (per-layer clusters would stack on top of each other).
+- **Data embedded as JSON** (``<script type="application/json">``, ``|tojson`` escaping so
+  ``</script>`` in survey text cannot end it), read by ``preview_app.js``: a small index
+  for markers, filters and search, and the popup texts, decoded when first needed and
+  gzip-compressed past :data:`COMPRESS_OVER`. Filters by edition and area are checkboxes
+  that feed the one cluster group, so they combine (per-layer clusters stack).
 - **Popups from a Jinja2 template** (``templates/preview_popup.html.j2``, autoescaped):
   rendered once as ``<template>`` skeletons that the script fills with ``textContent``.
   Rendering a full popup per practice server-side would cost ~1 KB of markup each (10 MB
   at 10,000 practices, over the 5 MB budget); text never becomes HTML either way.
-- **folium** builds the page, the map, OpenStreetMap tiles, the scale, the layer switcher,
-  the fullscreen button and the region/province outlines. Its CDN links are replaced by
+- **folium** builds the page, the map, OpenStreetMap tiles, the layer switcher, the
+  fullscreen button and the region/province outlines. Its CDN links are replaced by
   inlined copies (:mod:`mapgen.writers._assets`); its random element ids by stable ones.
   ``folium.Marker``/``Popup``/``plugins.Search`` are not used: per-point Python objects cost
   1.3 KB and 0.7 ms each, ``Popup`` breaks on ``\\1``, ``${`` and ``</script>``, and
