@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PYTEST_ARGS ?=
 
-.PHONY: help demo test test-fast bench lint typecheck system-deps clean
+.PHONY: help demo test test-fast test-umap bench lint typecheck system-deps clean
 
 help:
 	@echo "make demo   - install into $(VENV) and build the bundled example into output/"
@@ -15,8 +15,8 @@ help:
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 demo: $(VENV)/.installed
-	$(BIN)/mapgen gazetteer info
-	$(BIN)/mapgen gazetteer lookup Castro
+	$(BIN)/mapgen build --out output
+	@echo "Done. Double-click output/preview.html to look at the map; import output/map.umap into uMap."
 
 test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -24,6 +24,10 @@ test: $(VENV)/.installed-test system-deps
 # Everything but the browser and uMap tests, for a quick loop while coding.
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not browser and not umap" $(PYTEST_ARGS)
+
+# Only the real-uMap integration test (installs uMap into .cache/umap-server/ on first run).
+test-umap: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m pytest -m umap $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-bench system-deps
 	$(BIN)/python -m benchmarks

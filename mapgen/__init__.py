@@ -32,7 +32,25 @@ _EXPORTS: dict[str, str] = {
     "load_gazetteer": "mapgen.gazetteer",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BuildResult",
+    "Comune",
+    "ConfigError",
+    "Gazetteer",
+    "GazetteerError",
+    "GeocoderError",
+    "Initiative",
+    "InputError",
+    "MapInitiative",
+    "MapgenError",
+    "Match",
+    "MatchStatus",
+    "OutputError",
+    "OutputOptions",
+    "RowOutcome",
+    "UnreadableFileError",
+    "load_gazetteer",
+]
 
 
 def __getattr__(name: str) -> Any:

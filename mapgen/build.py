@@ -11,16 +11,34 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
 from mapgen.errors import InputError, OutputError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, merge_editions
-from mapgen.model import BuildResult, Initiative, Match, OutputOptions, Place, RowOutcome
+from mapgen.model import (
+    BuildResult,
+    CarriedLayer,
+    Initiative,
+    Match,
+    Outcome,
+    OutputOptions,
+    Place,
+    RowOutcome,
+    Source,
+    SourceRef,
+)
+from mapgen.text import slugify
+
+if TYPE_CHECKING:
+    from mapgen.config import Config
+    from mapgen.geocoders import Geocoder
+    from mapgen.survey import SurveyRead
+    from mapgen.umap_layer import PreviousEdition
 
 __all__ = ["BuildRequest", "BuildSummary", "build", "example_request", "run_pipeline", "write_outputs"]
 
@@ -30,10 +48,8 @@ log = logging.getLogger(__name__)
 OUTPUT_MARKER = ".mapgen-output"
 
 
-class Progress(Protocol):
-    """Told about long steps: ``progress(step, done, total)``; ``total`` None when unknown."""
-
-    def __call__(self, step: str, done: int, total: int | None) -> None: ...
+#: Told about long steps: ``progress(step, done, total)``; ``total`` is None when unknown.
+Progress = Callable[[str, int, int | None], None]
 
 
 def _no_progress(step: str, done: int, total: int | None) -> None:
@@ -54,6 +70,7 @@ class BuildRequest:
     options: OutputOptions | None = None  # None: from the config's [output], else defaults
     online: bool = False
     user_agent: str = ""
+    preview: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +180,166 @@ def write_outputs(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+# --- reading and geocoding -----------------------------------------------------------
+
+
+def _load_config(request: BuildRequest) -> Config:
+    from mapgen.config import Config, load_config
+
+    return load_config(request.config) if request.config is not None else Config()
+
+
+def _options(request: BuildRequest, config: Config) -> OutputOptions:
+    return request.options if request.options is not None else config.output
+
+
+def _geocode_places(records: Sequence[Initiative], geocoder: Geocoder, progress: Progress) -> list[Match]:
+    """Geocode the records' places (each distinct place once); progress follows the online pass."""
+    places = [r.place for r in records]
+    total = geocoder.count_online(places)
+
+    def online_progress(done: int, of: int) -> None:
+        progress("Geocodifica online (1 richiesta/s)", done, of)
+
+    if total:
+        progress("Geocodifica online (1 richiesta/s)", 0, total)
+    return geocoder.geocode_many(places, progress=online_progress)
+
+
+def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Geocoder:
+    from mapgen.geocoders import Geocoder
+
+    if request.online:
+        return Geocoder(gazetteer, online=True, user_agent=request.user_agent)
+    return Geocoder(gazetteer)
+
+
+def _read_survey(request: BuildRequest, config: Config) -> SurveyRead:
+    from mapgen.survey import read_survey
+
+    assert request.survey is not None
+    return read_survey(
+        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete
+    )
+
+
+def _point_duplicates(outcomes: Sequence[RowOutcome], duplicate_of: Mapping[str, str],
+                      published: Mapping[str, str]) -> list[RowOutcome]:
+    """Give the survey's duplicates the id of the initiative their kept twin became."""
+    return [
+        replace(o, initiative_id=published.get(duplicate_of.get(o.record_id, ""), ""))
+        if o.outcome is Outcome.DUPLICATE and not o.initiative_id else o
+        for o in outcomes
+    ]
+
+
+def _read_previous(path: Path, request: BuildRequest, config: Config) -> PreviousEdition:
+    from mapgen.umap_layer import read_previous
+
+    return read_previous(path, mapping=config.previous, initiative_layers=request.initiative_layers)
+
+
+def run_pipeline(
+    request: BuildRequest,
+    *,
+    gazetteer: Gazetteer | None = None,
+    config: Config | None = None,
+    progress: Progress = _no_progress,
+) -> BuildResult:
+    """Read every input, geocode, merge the editions; nothing is written.
+
+    Every survey record and every previous-map feature ends up in exactly one
+    :class:`~mapgen.model.RowOutcome` of the result.
+    """
+    from mapgen.umap_layer import assign_comuni
+
+    if request.survey is None and not request.previous:
+        raise InputError("nothing to build: give a survey export and/or --previous files.")
+    gazetteer = gazetteer or load_gazetteer()
+    config = config or _load_config(request)
+    geocoder = _make_geocoder(request, gazetteer)
+    geocoded: list[Geocoded] = []
+    read_outcomes: list[RowOutcome] = []
+    inputs: list[str] = []
+    duplicate_of: Mapping[str, str] = {}
+    if request.survey is not None:
+        survey = _read_survey(request, config)
+        matches = _geocode_places(survey.initiatives, geocoder, progress)
+        geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
+        read_outcomes += survey.outcomes
+        duplicate_of = survey.duplicate_of
+        inputs.append(f"{survey.file}: {survey.format} — {survey.summary()}")
+    carried: list[CarriedLayer] = []
+    notes: dict[str, list[str]] = {}
+    previous_map = None
+    for path in request.previous:
+        edition = _read_previous(path, request, config)
+        edition.check_counts()
+        matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=geocoder.geocode)
+        geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
+        read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
+        carried += edition.carried
+        for note in edition.notes:
+            notes.setdefault(note.record_id, []).append(note.reason)
+        previous_map = previous_map or edition.map_properties
+        inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
+    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=geocoder.geocode)
+    published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
+    read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
+    outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
+    return BuildResult(
+        initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
+        editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
+        carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+    )
+
+
+def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:
+    """Add the reader's repairs and the geocoder's doubts (e.g. a point in another Comune) to the reason."""
+    extra = [*notes.get(outcome.record_id, [])]
+    if outcome.match is not None and outcome.match.hint and outcome.match.status.resolved:
+        extra.append(outcome.match.hint)
+    if not extra:
+        return outcome
+    return replace(outcome, reason=" ".join([outcome.reason, *extra]).strip())
+
+
+def _carried_outcomes(edition: Any) -> list[RowOutcome]:
+    """One CARRIED outcome per feature of a layer kept unchanged, so the report lists every feature."""
+    outcomes: list[RowOutcome] = []
+    for layer in edition.carried:
+        for index, feature in enumerate(layer.geojson.get("features") or []):
+            props = feature.get("properties") or {} if isinstance(feature, Mapping) else {}
+            feature_id = str(feature.get("id", index)) if isinstance(feature, Mapping) else str(index)
+            outcomes.append(RowOutcome(
+                source=SourceRef(Source.PREVIOUS, edition.file, layer=layer.name, feature=feature_id),
+                record_id=f"{edition.edition}-{slugify(layer.name)}-{feature_id}",
+                typed=Place(comune=str(props.get("comune") or "")),
+                outcome=Outcome.CARRIED,
+                titolo=str(props.get("name") or ""),
+                reason=f"Livello «{layer.name}» riportato senza modifiche nella mappa.",
+            ))
+    return outcomes
+
+
+def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
+    """Survey rows first (by row, practice), then each previous file's features as read."""
+    files = list(dict.fromkeys(o.source.file for o in outcomes))
+
+    def key(o: RowOutcome) -> tuple[int, int, int, int]:
+        survey_first = 0 if o.source.source == "survey" else 1
+        return (survey_first, files.index(o.source.file), o.source.row or 0, o.source.group or 0)
+
+    return sorted(outcomes, key=key)  # stable: features keep their reading order
+
+
+def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:
+    """Run the pipeline and write every output into ``request.out_dir`` (replaced atomically)."""
+    gazetteer = load_gazetteer()
+    config = _load_config(request)
+    result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
+    options = replace(_options(request, config), preview=request.preview)
+    files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
+    return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

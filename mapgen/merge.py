@@ -38,7 +38,7 @@ from mapgen.model import (
 )
 from mapgen.text import fold, slugify
 
-__all__ = ["SAME_TITLE_RATIO", "MergeResult", "Geocoded", "merge_editions", "initiative_id"]
+__all__ = ["SAME_TITLE_RATIO", "Geocoded", "MergeResult", "initiative_id", "merge_editions"]
 
 log = logging.getLogger(__name__)
 

@@ -2,88 +2,526 @@
 
 This is the raw layer under :mod:`mapgen.survey` and ``mapgen geocode``: every
 cell comes back as a string exactly as stored (no type or NA guessing, so the
-Comune "None" stays "None"), with the detected format reported.
+Comune "None" stays "None"), and the table says which format, encoding and
+separator were detected.
 
-(First version; hardened by the survey-reader issue.)
+What arrives in practice:
+
+* CSV as LimeSurvey writes it: ``,``, UTF-8, quoted cells with line breaks inside;
+* CSV as Excel re-saves it in Italy: ``;``, Windows-1252 (or UTF-8 with BOM),
+  sometimes with a ``sep=;`` first line; "Unicode text": UTF-16 with tabs;
+* XLSX: the first sheet unless another is named; dates and numbers as Excel
+  stores them, written back as ISO dates and plain numbers.
+
+Anything else (an empty file, a PDF, an old ``.xls``, a truncated workbook, a
+web page saved by mistake) raises :class:`~mapgen.errors.UnreadableFileError`
+with one line that says what the file is and what to do.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from difflib import get_close_matches
 from pathlib import Path
+from typing import Any
 
-from mapgen.errors import UnreadableFileError
+from mapgen.errors import InputError, UnreadableFileError
+from mapgen.text import fold
 
-__all__ = ["Table", "read_table"]
+__all__ = ["Table", "TableIssue", "column_letter", "read_table"]
+
+log = logging.getLogger(__name__)
+
+#: Separators tried, in order of preference when two fit equally well.
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {"\t": "tab"}
+#: How much of a CSV is used to choose the separator.
+_SNIFF_CHARS = 64_000
+_SNIFF_RECORDS = 50
+# Long descriptions can exceed the csv module's default 128 KiB field limit.
+_FIELD_LIMIT = 2**31 - 1
+
+#: First bytes of files that are certainly not a spreadsheet we read, and what they are.
+_MAGIC = (
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (or another Office 97 file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+_EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
+
+
+@dataclass(frozen=True, slots=True)
+class TableIssue:
+    """Something odd in the file that did not stop the reading (a shifted row, a renamed header).
+
+    ``row`` is the spreadsheet row (header = 1), ``None`` for the file as a whole.
+    ``message`` is a full English sentence that ends with the fix.
+    """
+
+    file: str
+    row: int | None
+    column: str
+    message: str
+    data_lost: bool = False  # True when rows could not be read at all (an unclosed quote)
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
 
 
 @dataclass(frozen=True)
 class Table:
-    """A sheet of text cells. ``rows[i]`` is spreadsheet row ``i + 2`` (row 1 is the header)."""
+    """A sheet of text cells.
+
+    ``rows[i]`` is spreadsheet row ``i + 2`` (row 1 is the header); every row has
+    exactly ``len(columns)`` cells. Blank rows inside the sheet are kept (as
+    empty cells) so that the numbering matches what the user sees; trailing ones
+    are dropped. Header names are unique: a repeated header gets `` (2)``,
+    `` (3)``… and an issue says so.
+    """
 
     path: Path
     columns: list[str]
     rows: list[list[str]]
     format: str  # "csv" or "xlsx"
-    encoding: str = ""
+    encoding: str = ""  # e.g. "UTF-8", "UTF-8 with BOM", "Windows-1252", "UTF-16 LE"
     delimiter: str = ""
     sheet: str = ""
-    warnings: list[str] = field(default_factory=list)
+    issues: list[TableIssue] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The file name as the user knows it (no folders, so reports don't leak paths)."""
+        return self.path.name
+
+    @property
+    def warnings(self) -> list[str]:
+        """The issues as printable lines."""
+        return [str(issue) for issue in self.issues]
+
+    @property
+    def data_rows(self) -> int:
+        """How many rows hold at least one non-blank cell."""
+        return sum(1 for row in self.rows if any(cell.strip() for cell in row))
 
     def describe(self) -> str:
-        """One line saying what was detected, e.g. ``CSV, cp1252, ';', 120 rows``."""
+        """What was detected, e.g. ``CSV, Windows-1252, separator ';', 120 rows``."""
         if self.format == "xlsx":
-            return f"XLSX, sheet {self.sheet!r}, {len(self.rows)} rows"
-        return f"CSV, {self.encoding}, {self.delimiter!r}, {len(self.rows)} rows"
+            return f"XLSX, sheet {self.sheet!r}, {self.data_rows} rows"
+        separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+        return f"CSV, {self.encoding}, separator {separator}, {self.data_rows} rows"
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding), encoding
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
-
-
-def _read_csv(path: Path) -> Table:
-    data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableFileError(f"{path.name} is empty.")
-    text, encoding = _decode(data, path)
-    try:
-        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    header, *rows = records
-    return Table(path, [h.strip() for h in header], rows, "csv", encoding, delimiter)
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    ws = book[sheet] if sheet else book.worksheets[0]
-    values = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    book.close()
-    if not values:
-        raise UnreadableFileError(f"{path.name}: sheet {ws.title!r} is empty.")
-    header, *rows = values
-    return Table(path, [h.strip() for h in header], rows, "xlsx", sheet=ws.title)
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 -> ``A``, 27 -> ``AB``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def read_table(path: Path | str, *, sheet: str | None = None) -> Table:
-    """Read a CSV or XLSX file into a :class:`Table` of text cells."""
+    """Read a CSV or XLSX file into a :class:`Table` of text cells.
+
+    Parameters
+    ----------
+    path
+        The file. Its content decides the format, not its extension.
+    sheet
+        XLSX only: the sheet's name (or its 1-based number); the first sheet by
+        default. Ignored for CSV.
+
+    Returns
+    -------
+    Table
+        The cells as text, with what was detected (:meth:`Table.describe`).
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is missing, empty, binary, truncated or not a spreadsheet.
+    InputError
+        The named sheet does not exist.
+    """
     path = Path(path)
+    data = _read_bytes(path)
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _read_zip(path, data, sheet)
+    _refuse_known_binaries(path, data)
+    return _read_csv(path, data)
+
+
+# --- bytes and formats ------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise UnreadableFileError(f"{path} is a folder, not a file. Give the survey export file.")
     if not path.is_file():
-        raise UnreadableFileError(f"{path} does not exist.")
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic == b"PK\x03\x04":
+        raise UnreadableFileError(f"{path} does not exist. Check the file name and folder.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
+    if not data.strip(b" \t\r\n\x00"):
+        raise UnreadableFileError(
+            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+        )
+    return data
+
+
+def _refuse_known_binaries(path: Path, data: bytes) -> None:
+    """Stop early, and say what the file is, for the usual wrong files."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            hint = (
+                "Open it in Excel and save it as .xlsx or CSV." if "xls" in what else _EXPORT_AGAIN
+            )
+            raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        what = "a web page (HTML)" if b"html" in head[:20] else "an XML file"
+        raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {_EXPORT_AGAIN}")
+
+
+def _read_zip(path: Path, data: bytes, sheet: str | None) -> Table:
+    """A ZIP container: XLSX is read; ODS, DOCX and damaged files are refused clearly."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise UnreadableFileError(
+            f"{path.name} is a damaged XLSX workbook (truncated or not fully downloaded). "
+            "Download it again, or open it in Excel and save it again."
+        ) from exc
+    if "xl/workbook.xml" in names:
         return _read_xlsx(path, sheet)
-    return _read_csv(path)
+    if "content.xml" in names:
+        what = "an OpenDocument spreadsheet (.ods)"
+        hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
+    elif any(name.startswith("word/") for name in names):
+        what, hint = "a Word document", _EXPORT_AGAIN
+    else:
+        what, hint = "a ZIP archive", "Extract the survey export from it first."
+    raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Decode with the encoding Excel or LimeSurvey used; return the text and its name."""
+    boms = (
+        (b"\xef\xbb\xbf", "utf-8", "UTF-8 with BOM"),
+        (b"\xff\xfe", "utf-16-le", "UTF-16 LE"),
+        (b"\xfe\xff", "utf-16-be", "UTF-16 BE"),
+    )
+    for bom, codec, name in boms:
+        if data.startswith(bom):
+            return _decode_strict(data[len(bom) :], codec, name, path), name
+    bomless_utf16 = _utf16_without_bom(data)
+    if bomless_utf16:
+        codec, name = bomless_utf16
+        return _decode_strict(data, codec, name, path), name
+    for codec, name in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return data.decode(codec), name
+        except UnicodeDecodeError:
+            continue
+    # cp1252 leaves five bytes undefined; Latin-1 defines them all.
+    return data.decode("latin-1"), "Latin-1"
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a BOM: plain-ASCII text has a NUL in every other byte."""
+    sample = data[:4000]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 3:
+        return None
+    odd_nuls, even_nuls = sample[1::2].count(0), sample[0::2].count(0)
+    if odd_nuls > 2 * even_nuls:
+        return "utf-16-le", "UTF-16 LE"
+    if even_nuls > 2 * odd_nuls:
+        return "utf-16-be", "UTF-16 BE"
+    return None
+
+
+def _decode_strict(data: bytes, codec: str, name: str, path: Path) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"{path.name} starts as {name} but byte {exc.start} is not valid {name} "
+            "(the file is damaged or was cut). Save or export it again."
+        ) from exc
+
+
+def _check_text(text: str, path: Path) -> None:
+    """Refuse binary data that happened to decode (control characters are not in exports)."""
+    sample = text[:20_000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in sample or controls > max(3, len(sample) // 100):
+        raise UnreadableFileError(
+            f"{path.name} holds binary data, not a CSV or XLSX file. {_EXPORT_AGAIN}"
+        )
+
+
+def _split_sep_line(text: str) -> tuple[str, str | None]:
+    """Excel's optional first line ``sep=;`` names the separator (Excel hides that line)."""
+    first, _, rest = text.partition("\n")
+    match = re.fullmatch(r"sep=(.)\r?", first)
+    if match:
+        return rest, match.group(1)
+    return text, None
+
+
+def _parse(text: str, delimiter: str) -> list[list[str]]:
+    csv.field_size_limit(_FIELD_LIMIT)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+
+
+def _detect_delimiter(text: str) -> str:
+    """The separator that splits the first records into the most rows as wide as the header."""
+    sample = text[:_SNIFF_CHARS]
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        records = [r for r in _parse(sample, delimiter)[:_SNIFF_RECORDS] if r]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        score = (sum(1 for r in records if len(r) == width), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(path: Path, data: bytes) -> Table:
+    text, encoding = _decode(data, path)
+    _check_text(text, path)
+    text, declared = _split_sep_line(text.lstrip("\ufeff"))
+    delimiter = declared or _detect_delimiter(text)
+    try:
+        records = _parse(text, delimiter)
+    except csv.Error as exc:  # pragma: no cover - strict=False makes this very rare
+        raise UnreadableFileError(f"{path.name} is not a readable CSV file ({exc}).") from exc
+    cells = [
+        [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
+    ]
+    table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
+    if _ends_inside_quotes(text, delimiter):
+        table.issues.append(_unclosed_quote(table))
+    return table
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """True when a quote opened in the file is never closed (the lenient parse hides it)."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _unclosed_quote(table: Table) -> TableIssue:
+    """The rest of the file went into the last row's last non-blank cell: say where and how much."""
+    row = table.rows[-1]
+    index = max(i for i, cell in enumerate(row) if cell.strip())
+    lines = row[index].count("\n")
+    return TableIssue(
+        table.name,
+        len(table.rows) + 1,
+        table.columns[index],
+        f"a quoted cell opens here and is never closed, so the {lines} line(s) after it "
+        'were read into this cell. Close the quote (") or export the file again.',
+        data_lost=True,
+    )
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """A cell value as text, the way a person would read it in Excel (ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")  # Excel keeps 15 significant digits
+    text = str(value)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _pick_sheet(book: Any, path: Path, sheet: str | None) -> Any:
+    names: list[str] = list(book.sheetnames)
+    if sheet is None or sheet == "":
+        return book.worksheets[0]
+    if sheet in names:
+        return book[sheet]
+    folded = {fold(name): name for name in names}
+    if fold(sheet) in folded:
+        return book[folded[fold(sheet)]]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return book.worksheets[int(sheet) - 1]
+    listed = ", ".join(repr(n) for n in names)
+    raise InputError(
+        f"{path.name} has no sheet {sheet!r}{_closest_hint(sheet, names)}. "
+        f"Sheets: {listed}. Give one of them with --sheet."
+    )
+
+
+def _closest_hint(wanted: str, names: Sequence[str]) -> str:
+    found = get_close_matches(fold(wanted), [fold(n) for n in names], n=1, cutoff=0.5)
+    if not found:
+        return ""
+    original = next(n for n in names if fold(n) == found[0])
+    return f"; closest {original!r}"
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> Table:
+    import openpyxl  # heavy: only when an XLSX arrives
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it ignores; they don't affect values.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                ws = _pick_sheet(book, path, sheet)
+                ws.reset_dimensions()  # some writers store wrong dimensions; read every row
+                values = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                title = ws.title
+            finally:
+                book.close()
+    except (InputError, UnreadableFileError):
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
+        log.debug("openpyxl failed on %s", path, exc_info=True)
+        raise UnreadableFileError(
+            f"{path.name} is a damaged XLSX workbook ({type(exc).__name__}). "
+            "Open it in Excel and save it again, or export the responses again."
+        ) from exc
+    if not any(any(cell.strip() for cell in row) for row in values):
+        raise _empty_sheet(path, title, book.sheetnames)
+    return _build(path, values, fmt="xlsx", sheet=title)
+
+
+def _empty_sheet(path: Path, title: str, names: Sequence[str]) -> UnreadableFileError:
+    others = ", ".join(repr(n) for n in names if n != title)
+    hint = f" Choose the sheet with the responses with --sheet ({others})." if others else ""
+    return UnreadableFileError(f"{path.name}: sheet {title!r} is empty.{hint}")
+
+
+# --- common shaping -----------------------------------------------------------------------
+
+
+def _trim(records: list[list[str]]) -> list[list[str]]:
+    """Drop trailing blank rows and the empty columns Excel leaves on the right."""
+    while records and not any(cell.strip() for cell in records[-1]):
+        records.pop()
+    width = max((len(r) for r in records), default=0)
+    while width > 1 and all(len(r) < width or not r[width - 1].strip() for r in records):
+        width -= 1
+    return [r[:width] for r in records]
+
+
+def _clean_header(names: Iterable[str]) -> list[str]:
+    """Strip spaces and line breaks inside headers; name blank headers by their letter."""
+    cleaned = []
+    for index, name in enumerate(names):
+        text = " ".join(name.replace("\ufeff", "").replace("\u00a0", " ").split())
+        cleaned.append(text or f"(column {column_letter(index)})")
+    return cleaned
+
+
+def _unique(names: list[str], file: str) -> tuple[list[str], list[TableIssue]]:
+    seen: dict[str, int] = {}
+    unique: list[str] = []
+    issues: list[TableIssue] = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 1:
+            unique.append(name)
+            continue
+        renamed = f"{name} ({seen[name]})"
+        unique.append(renamed)
+        issues.append(
+            TableIssue(
+                file,
+                1,
+                name,
+                f"the header appears more than once; occurrence {seen[name]} "
+                f"is read as {renamed!r}.",
+            )
+        )
+    return unique, issues
+
+
+def _fit_rows(
+    rows: list[list[str]], width: int, file: str
+) -> tuple[list[list[str]], list[TableIssue]]:
+    """Make every row exactly ``width`` cells; say so when non-blank cells had to be dropped."""
+    fitted: list[list[str]] = []
+    issues: list[TableIssue] = []
+    for index, row in enumerate(rows):
+        extra = [cell for cell in row[width:] if cell.strip()]
+        if extra:
+            issues.append(
+                TableIssue(
+                    file,
+                    index + 2,
+                    "",
+                    f"the row has {len(row)} cells but the header has {width}; "
+                    f"{len(extra)} non-blank "
+                    f"cell(s) past the last column are not read (first: {extra[0][:40]!r}). "
+                    "A separator inside an unquoted cell shifts the columns: check the row.",
+                )
+            )
+        fitted.append((row + [""] * width)[:width])
+    return fitted, issues
+
+
+def _build(
+    path: Path,
+    records: list[list[str]],
+    *,
+    fmt: str,
+    encoding: str = "",
+    delimiter: str = "",
+    sheet: str = "",
+) -> Table:
+    records = _trim(records)
+    if not records:
+        raise UnreadableFileError(
+            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+        )
+    header, *rows = records
+    columns, issues = _unique(_clean_header(header), path.name)
+    rows, row_issues = _fit_rows(rows, len(columns), path.name)
+    return Table(path, columns, rows, fmt, encoding, delimiter, sheet, issues + row_issues)

@@ -9,6 +9,19 @@ from mapgen.model import BuildResult
 from tests import factories
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="Rewrite the golden files in tests/golden/ from the current output; read every diff.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite the golden files (``--update-golden``)."""
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture(scope="session")
 def gazetteer() -> Gazetteer:
     """The shipped gazetteer, loaded once."""

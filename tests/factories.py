@@ -15,8 +15,8 @@ from typing import Any
 from mapgen.gazetteer import load_gazetteer
 from mapgen.model import (
     BuildResult,
-    CarriedLayer,
     Candidate,
+    CarriedLayer,
     Comune,
     EditionDiff,
     Initiative,

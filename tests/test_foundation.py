@@ -46,3 +46,7 @@ def test_sample_build_is_consistent() -> None:
     build = factories.sample_build()
     ids = {i.id for i in build.initiatives}
     assert all(o.initiative_id in ids for o in build.outcomes if o.initiative_id)
+
+
+def test_all_lists_every_export() -> None:
+    assert sorted(mapgen.__all__) == sorted(mapgen._EXPORTS)

@@ -164,7 +164,8 @@ def test_nothing_is_lost(gazetteer: Gazetteer, rows: list[tuple[str | None, str,
     ids = {i.id for i in result.initiatives}
     assert len(ids) == len(result.initiatives)
     for outcome in result.outcomes:
-        assert (outcome.initiative_id in ids) == (outcome.outcome in (Outcome.MAPPED, Outcome.MERGED, Outcome.DUPLICATE))
+        joined = outcome.outcome in (Outcome.MAPPED, Outcome.MERGED, Outcome.DUPLICATE)
+        assert (outcome.initiative_id in ids) == joined
     # every record of every initiative is accounted for exactly once
     merged_records = [r.record_id for i in result.initiatives for r in i.records]
     assert len(merged_records) == len(set(merged_records))

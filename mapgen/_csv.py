@@ -1,0 +1,57 @@
+"""CSV files that Excel opens safely: UTF-8 with BOM, formulas neutralised.
+
+Shared by the GIS writer (``initiatives.csv``) and the report (``report.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = ["excel_safe", "write_excel_csv"]
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and
+# Google Sheets (OWASP "CSV injection"); tab and CR are in the list because
+# spreadsheets strip them before looking at the first character.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain number such as "-12.5" is data, not a formula: left as it is.
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def excel_safe(text: str) -> str:
+    """Return ``text`` made inert for spreadsheets: a leading ``'`` before ``= + - @`` tab, CR.
+
+    Plain numbers (``-12.5``) are left alone: spreadsheets read them as numbers.
+
+    Examples
+    --------
+    >>> excel_safe('=HYPERLINK("http://evil")')
+    '\\'=HYPERLINK("http://evil")'
+    >>> excel_safe("Roma")
+    'Roma'
+    """
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def write_excel_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
+    """Write a comma-separated file with a UTF-8 BOM, every cell passed through :func:`excel_safe`.
+
+    Parameters
+    ----------
+    path
+        The file to write (replaced if it exists).
+    header
+        Column names, written as the first row.
+    rows
+        Cells already formatted as text, one sequence per row, in the order to write.
+    """
+    # utf-8-sig writes the BOM that makes Excel read the file as UTF-8 (accents, €).
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([excel_safe(cell) for cell in row] for row in rows)
+    return path

@@ -1,0 +1,537 @@
+"""A starter mapping file written from a real export (``mapgen init-config``).
+
+Headers are recognised by Italian keywords (``Titolo della pratica``, ``Comune
+di appartenenza``, ``Area di intervento [Infanzia]``); headers that are bare
+question codes (``G01Q03``) are placed from their values where the values say
+clearly what they are (e-mail addresses, web sites, dates, amounts, ticked
+option groups, Comune names). Whatever cannot be placed is written as ``""``
+with a ``TODO`` comment, and unplaced columns are listed with a sample value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from mapgen import _values
+from mapgen._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
+from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
+from mapgen.tabular import Table
+from mapgen.text import fold
+
+__all__ = ["DraftConfig", "PlaceNames", "draft_mapping"]
+
+_SAMPLE_ROWS = 300
+#: LimeSurvey's own columns besides id and submitdate (folded), never mapped.
+_SYSTEM: Final = frozenset(
+    {
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "token",
+        "startdate",
+        "datestamp",
+        "ipaddr",
+        "refurl",
+        "interviewtime",
+        "last page",
+        "start language",
+        "date started",
+        "date last action",
+        "ip address",
+        "referrer url",
+        "ultima pagina",
+        "lingua iniziale",
+        "seme",
+    }
+)
+
+# (field, patterns on the folded header), first match wins; order matters.
+_KEYWORDS: Final = (
+    (
+        "comuni_associati",
+        r"\bcomuni (associati|aderenti|membri|dell|facenti|coinvolti|partecipanti)",
+    ),
+    (
+        "titolo",
+        r"\b(titolo|nome|denominazione) (della |del |dell )?"
+        r"(pratica|progetto|iniziativa|intervento)",
+    ),
+    ("titolo", r"\btitolo\b"),
+    (
+        "tipo_ente",
+        r"\b(tipo|tipologia|forma)\b.*\b(ente|soggetto|gestione|associat)|\bsingola o associata",
+    ),
+    ("denominazione_ente", r"\b(denominazione|nome)\b.*\b(ente|ambito|unione)\b|\bdenominazione\b"),
+    ("aree_altro", r"\b(area|aree|ambiti?)\b.*\baltr[oae]\b"),
+    ("fonti_altro", r"\b(fonte|fonti|finanziament\w*)\b.*\baltr[oae]\b"),
+    ("aree", r"\b(area|aree)\b|\bambit[oi] di intervento\b|\btematic"),
+    ("fonti", r"\bfont[ei]\b|\bfinanziament|\bfinanziat"),
+    ("destinatari", r"\bdestinatari|\bbeneficiari|\btarget\b|\brivolt[oa]\b"),
+    ("importo", r"\bimporto\b|\bcosto\b|\bspesa\b|\bbudget\b|\brisorse\b"),
+    ("data_inizio", r"\b(inizio|avvio|attivazione)\b"),
+    ("data_fine", r"\b(fine|conclusione|termine|scadenza)\b"),
+    ("sito_web", r"\bsito\b|\bweb\b|\blink\b|\burl\b|\binternet\b"),
+    ("email", r"\be ?mail\b|\bposta elettronica\b|\bpec\b"),
+    ("telefono", r"\btelefono\b|\btel\b|\bcellulare\b|\brecapito telefonico\b"),
+    (
+        "referente",
+        r"\breferente\b|\bresponsabile\b|\bcompilatore\b|\bnome e cognome\b|\bcontatto\b",
+    ),
+    ("descrizione", r"\bdescri(zione|vere|va)\b"),
+    ("regione", r"\bregione\b"),
+    ("provincia", r"\bprovincia\b"),
+    ("comune", r"\bcomune\b"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceNames:
+    """Folded names of Comuni, provinces (with siglas) and regions, to recognise place columns."""
+
+    comuni: frozenset[str] = frozenset()
+    province: frozenset[str] = frozenset()
+    regioni: frozenset[str] = frozenset()
+
+    def is_comune(self, text: str) -> bool:
+        """True for a Comune's name, also as ``Comune di X`` or ``X (LE)``."""
+        folded = re.sub(r"^(comune|citta) (di )?|\s+[a-z]{2}$", "", fold(text))
+        return folded in self.comuni
+
+    def is_provincia(self, text: str) -> bool:
+        """True for a sigla or a province name that is not also a Comune's (Forlì, Bolzano...)."""
+        folded = re.sub(r"^provincia (di )?", "", fold(text))
+        if folded in self.comuni and len(folded) > 2:
+            return False  # a capoluogo's name says nothing about the column
+        return folded in self.province
+
+    def is_regione(self, text: str) -> bool:
+        return re.sub(r"^regione ", "", fold(text)) in self.regioni
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """A plain column, or the sub-columns of one question, with their sample values."""
+
+    name: str
+    indexes: tuple[int, ...]
+    options: tuple[str, ...]
+    samples: tuple[str, ...]
+    tick_samples: tuple[str, ...] = ()  # values of the options that are ticked, not typed
+
+    @property
+    def family(self) -> bool:
+        return any(self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    field: str
+    question: _Question
+    why: str  # comment for the line
+
+
+@dataclass(frozen=True)
+class DraftConfig:
+    """A starter mapping: its TOML text and what could and could not be placed."""
+
+    text: str
+    placed: tuple[str, ...]
+    missing: tuple[str, ...]
+    practices: int
+    unplaced_columns: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """One line, e.g. ``17 fields placed, 3 practice groups; TODO: telefono``."""
+        todo = f"; TODO: {', '.join(self.missing)}" if self.missing else "; nothing left to do"
+        return (
+            f"{len(self.placed)} fields placed, {self.practices} practice group(s), "
+            f"{len(self.unplaced_columns)} columns not used{todo}"
+        )
+
+
+def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftConfig:
+    """Recognise the table's headers (or values) and write a starter mapping.
+
+    Parameters
+    ----------
+    table
+        The export as read by :func:`mapgen.tabular.read_table`.
+    places
+        Known place names, to place code-only columns of Comuni, provinces
+        and regions; without them such columns are left as TODO.
+    """
+    questions, system = _questions(table)
+    placed = _place(questions, places or PlaceNames())
+    shared, practices = _arrange(placed)
+    used = {p.question.name for group in (shared, *practices) for p in group.values()}
+    for group in practices:
+        _guess_texts(group, questions, used)
+    placed = [p for group in (shared, *practices) for p in group.values()]
+    unplaced = [q for q in questions if q.name not in used]
+    text = _render(table, system, shared, practices, unplaced)
+    fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
+    wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
+    return DraftConfig(
+        text=text,
+        placed=tuple(fields_placed),
+        missing=tuple(f for f in wanted if f not in fields_placed),
+        practices=max(1, len(practices)),
+        unplaced_columns=tuple(q.name for q in unplaced),
+    )
+
+
+# --- columns to questions ----------------------------------------------------------------------
+
+
+def _questions(table: Table) -> tuple[list[_Question], dict[str, str]]:
+    """Group sub-columns into questions; set LimeSurvey's own columns apart."""
+    order: list[str] = []
+    members: dict[str, list[tuple[int, str]]] = {}
+    system: dict[str, str] = {}
+    for index, column in enumerate(table.columns):
+        folded = fold(column)
+        if folded in ID_HEADERS or folded in SUBMIT_HEADERS:
+            system.setdefault("id" if folded in ID_HEADERS else "submitdate", column)
+            continue
+        if folded in _SYSTEM or re.fullmatch(r"\w*time", folded):
+            continue
+        base, option = split_subcolumn(column) or (column, "")
+        if base not in members:
+            order.append(base)
+            members[base] = []
+        members[base].append((index, option))
+    rows = table.rows[:_SAMPLE_ROWS]
+    return [_question(base, members[base], rows) for base in order], system
+
+
+def _is_typed_option(option: str) -> bool:
+    """``other`` and ``…comment`` sub-columns hold typed text, not ticks."""
+    return fold(option) in ("other", "altro") or "comment" in option.casefold()
+
+
+def _question(
+    base: str, members: list[tuple[int, str]], rows: Sequence[Sequence[str]]
+) -> _Question:
+    indexes = tuple(i for i, _ in members)
+    samples = tuple(row[i].strip() for row in rows for i in indexes if row[i].strip())
+    ticked = [i for i, option in members if option and not _is_typed_option(option)]
+    ticks = tuple(row[i].strip() for row in rows for i in ticked if row[i].strip())
+    return _Question(base, indexes, tuple(o for _, o in members), samples, ticks)
+
+
+# --- placing ------------------------------------------------------------------------------------
+
+
+def _by_header(question: _Question) -> str | None:
+    folded = fold(question.name)
+    for field_name, pattern in _KEYWORDS:
+        if re.search(pattern, folded):
+            return field_name
+    return None
+
+
+def _share(samples: Sequence[str], test: Callable[[str], bool]) -> float:
+    return sum(1 for s in samples if test(s)) / len(samples) if samples else 0.0
+
+
+def _is_date(text: str) -> bool:
+    try:
+        _values.parse_date(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        _values.parse_amount(text)
+    except ValueError:
+        return False
+    return not re.fullmatch(r"[A-Z]\d+", text)
+
+
+def _is_phone(text: str) -> bool:
+    """Italian numbers: landlines start with 0, mobiles with 3, maybe after +39."""
+    digits = sum(ch.isdigit() for ch in text)
+    return bool(re.fullmatch(r"(\+39\s?)?[03][\d\s/.-]+", text)) and 8 <= digits <= 13
+
+
+def _value_tests(places: PlaceNames) -> list[tuple[str, str, Callable[[str], bool]]]:
+    """(field, what the values are, test), tried in order; the first that fits wins."""
+    return [
+        ("email", "e-mail addresses", lambda s: bool(re.fullmatch(r"\S+@\S+\.\S+", s))),
+        ("sito_web", "web addresses", lambda s: bool(re.match(r"(https?://|www\.)", s, re.I))),
+        ("data_inizio", "dates", _is_date),
+        ("telefono", "phone numbers", _is_phone),
+        ("importo", "amounts", _is_amount),
+        ("regione", "region names", places.is_regione),
+        ("provincia", "provinces", places.is_provincia),
+        ("comune", "Comune names", places.is_comune),
+    ]
+
+
+def _by_values(question: _Question, places: PlaceNames) -> tuple[str, str] | None:
+    """Place a code-only column from what its cells hold; return the field and why."""
+    if not question.samples:
+        return None
+    if question.family:
+        return _family_by_values(question, places)
+    for field_name, why, test in _value_tests(places):
+        if _share(question.samples, test) >= 0.6:
+            return field_name, f"guessed from the values ({why})"
+    return None
+
+
+def _family_by_values(question: _Question, places: PlaceNames) -> tuple[str, str] | None:
+    ticks = _share(question.tick_samples, lambda s: _values.is_yes(s) or _values.is_no(s))
+    real = [o for o in question.options if o and not _is_typed_option(o)]
+    if ticks >= 0.9:
+        field_name = {
+            len(VOCABULARIES["aree"]) - 1: "aree",
+            len(VOCABULARIES["fonti"]) - 1: "fonti",
+        }
+        if len(real) in field_name:
+            return field_name[len(real)], f"guessed: {len(real)} ticked options"
+    if _share(question.samples, places.is_comune) >= 0.5:
+        return "comuni_associati", "guessed from the values (Comune names)"
+    return None
+
+
+def _place(questions: Sequence[_Question], places: PlaceNames) -> list[_Placed]:
+    placed: list[_Placed] = []
+    for question in questions:
+        field_name = _by_header(question)
+        if field_name is not None:
+            placed.append(_Placed(field_name, question, _sample_comment(question)))
+            continue
+        guess = _by_values(question, places)
+        if guess is not None:
+            placed.append(_Placed(guess[0], question, f"{guess[1]}; {_sample_comment(question)}"))
+    return _split_dates(placed)
+
+
+def _split_dates(placed: list[_Placed]) -> list[_Placed]:
+    """Dates guessed from values come in pairs: the second of a pair is the end date."""
+    result: list[_Placed] = []
+    for item in placed:
+        previous = result[-1].field if result else ""
+        if item.why.startswith("guessed") and item.field == previous == "data_inizio":
+            item = _Placed("data_fine", item.question, item.why)
+        result.append(item)
+    return result
+
+
+_CODE_GROUP = re.compile(r"^(G\d+)Q\d+")
+
+
+def _practice_numbers(items: Sequence[_Placed]) -> list[int]:
+    """Which practice each practice-field column belongs to.
+
+    LimeSurvey codes say it by their group (``G02Q01``, ``G03Q01`` -> 1, 2); texts
+    by their last number (``Titolo della pratica 2``, ``Titolo (2)``, ``area2``);
+    a name without number is practice 1.
+    """
+    codes = {m.group(1) for i in items if (m := _CODE_GROUP.match(i.question.name))}
+    groups = sorted(codes, key=lambda g: int(g[1:]))
+    numbers: list[int] = []
+    for item in items:
+        code = _CODE_GROUP.match(item.question.name)
+        digits = [int(d) for d in re.findall(r"\d+", fold(item.question.name)) if int(d) <= 20]
+        if code:
+            numbers.append(groups.index(code.group(1)) + 1)
+        else:
+            numbers.append(max(1, digits[-1]) if digits else 1)
+    return numbers
+
+
+def _arrange(placed: Sequence[_Placed]) -> tuple[dict[str, _Placed], list[dict[str, _Placed]]]:
+    """Shared fields keep their first column; practice fields go to their practice group."""
+    shared: dict[str, _Placed] = {}
+    for item in placed:
+        if item.field not in PRACTICE_FIELDS:
+            shared.setdefault(item.field, item)
+    items = [item for item in placed if item.field in PRACTICE_FIELDS]
+    numbers = _practice_numbers(items)
+    practices: list[dict[str, _Placed]] = [{} for _ in range(max(numbers, default=0))]
+    for item, number in zip(items, numbers, strict=True):
+        practices[number - 1].setdefault(item.field, item)
+    return shared, [group for group in practices if group]
+
+
+def _guess_texts(group: dict[str, _Placed], questions: Sequence[_Question], used: set[str]) -> None:
+    """Code-only headers: a group's first short text is the title, its longest the description.
+
+    The LimeSurvey group (``G02`` in ``G02Q05``) of the practice's placed columns
+    tells which unplaced text questions belong to it.
+    """
+    prefixes = {m.group(1) for p in group.values() if (m := _CODE_GROUP.match(p.question.name))}
+    if len(prefixes) != 1 or ("titolo" in group and "descrizione" in group):
+        return
+    prefix = prefixes.pop()
+    texts = [
+        q
+        for q in questions
+        if q.name not in used
+        and not q.family
+        and q.name.startswith(prefix)
+        and q.samples
+        and not all(_values.is_yes(s) or _values.is_no(s) for s in q.samples)
+    ]
+    if not texts:
+        return
+
+    def mean_length(q: _Question) -> float:
+        return sum(map(len, q.samples)) / len(q.samples)
+
+    longest = max(texts, key=mean_length)
+    short = next((q for q in texts if mean_length(q) <= 100 and q is not longest), None)
+    for name, question in (("descrizione", longest), ("titolo", short)):
+        if question is not None and name not in group and mean_length(question) > 0:
+            item = _Placed(
+                name, question, f"guessed: text of group {prefix}; {_sample_comment(question)}"
+            )
+            group[name] = item
+            used.add(question.name)
+
+
+def _sample_comment(question: _Question) -> str:
+    if question.family:
+        options = ", ".join(question.options[:6]) + (", …" if len(question.options) > 6 else "")
+        return f"options: {options}"
+    value = next((s for s in question.samples if s), "")
+    value = " ".join(value.split())
+    return f"e.g. {value[:40]!r}" if value else "empty in this file"
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are a subset of TOML's)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _key(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _string(text)
+
+
+def _line(field_name: str, item: _Placed | None) -> str:
+    if item is None:
+        need = "required" if field_name in REQUIRED_FIELDS else "optional"
+        return f'{field_name} = ""  # TODO ({need}): not found; write the column\'s header'
+    return f"{field_name} = {_string(item.question.name)}  # {item.why}"
+
+
+def _render(
+    table: Table,
+    system: dict[str, str],
+    shared: dict[str, _Placed],
+    practices: list[dict[str, _Placed]],
+    unplaced: Sequence[_Question],
+) -> str:
+    edition = _edition(table, system)
+    lines = _head(table, system, edition)
+    lines += ["", "[survey.columns]  # fields shared by all the practices of a response"]
+    lines += [_line(f, shared.get(f)) for f in CANONICAL_FIELDS if f not in PRACTICE_FIELDS]
+    for number, group in enumerate(practices or [{}], start=1):
+        lines += ["", f"[[survey.practices]]  # practice {number}"]
+        lines += [
+            _line(f, group.get(f))
+            for f in PRACTICE_FIELDS
+            if f in group or not f.endswith("_altro")
+        ]
+    lines += _choices(table, [*shared.values(), *(p for g in practices for p in g.values())])
+    lines += _tail(edition, unplaced)
+    return "\n".join(lines) + "\n"
+
+
+def _edition(table: Table, system: dict[str, str]) -> int:
+    if "submitdate" not in system:
+        return 2020
+    index = table.columns.index(system["submitdate"])
+    years = Counter(
+        m.group(0) for row in table.rows if (m := re.search(r"(19|20)\d\d", row[index]))
+    )
+    return int(years.most_common(1)[0][0]) if years else 2020
+
+
+def _head(table: Table, system: dict[str, str], edition: int) -> list[str]:
+    lines = [
+        f"# mapgen mapping for {table.name} ({table.describe()}).",
+        "# Written by `mapgen init-config`: check every line against the questionnaire.",
+        '# A field = "" is not in this export; TODO marks what could not be placed.',
+        f"# Then run: mapgen validate {table.name} --config <this file>",
+        "",
+        "[survey]",
+        f"edition = {edition}",
+    ]
+    if table.format == "xlsx":
+        lines.append(f"sheet = {_string(table.sheet)}")
+    for key in ("id", "submitdate"):
+        if key in system:
+            lines.append(f"{key} = {_string(system[key])}")
+        else:
+            lines.append(f'{key} = ""  # not found: {_missing_system(key)}')
+    return lines
+
+
+def _missing_system(key: str) -> str:
+    if key == "id":
+        return "records will be numbered by spreadsheet row"
+    return "every response will count as complete"
+
+
+def _choices(table: Table, placed: Iterable[_Placed]) -> list[str]:
+    """Code -> value tables for option codes and answer codes that are not labels."""
+    lines: list[str] = []
+    done: set[str] = set()
+    for item in placed:
+        name = item.field
+        if name in done or name not in VOCABULARIES:
+            continue
+        keys = _codes(item.question, name)
+        if not keys:
+            continue
+        done.add(name)
+        lines += ["", f"[survey.choices.{name}]  # check: codes assumed in questionnaire order"]
+        vocabulary = VOCABULARIES[name]
+        for n, code in enumerate(keys):
+            value = (
+                "altro"
+                if fold(code) in ("other", "altro")
+                else vocabulary[min(n, len(vocabulary) - 1)]
+            )
+            lines.append(f"{_key(code)} = {_string(value)}")
+    return lines
+
+
+def _codes(question: _Question, name: str) -> list[str]:
+    """The codes of a question that are not already vocabulary labels."""
+    if question.family:
+        candidates = [o for o in question.options if "comment" not in o]
+    else:
+        candidates = sorted({s for s in question.samples if re.fullmatch(r"[A-Za-z]?\d{1,3}", s)})
+    unknown = [c for c in candidates if _values.match_vocabulary(name, c) is None]
+    return candidates if unknown and fold(unknown[0]) not in ("other", "altro") else []
+
+
+def _tail(edition: int, unplaced: Sequence[_Question]) -> list[str]:
+    lines = [
+        "",
+        "[previous]  # the previous edition's uMap layer",
+        f"edition = {edition - 1}",
+        "initiative_layers = []  # names of the layers that hold initiatives",
+        "",
+        "[output]",
+        "include_contacts = false  # contacts are personal data: keep false for public maps",
+        "layers_by_area = false",
+    ]
+    if unplaced:
+        lines += ["", "# Columns not used (kept in the records' properties):"]
+        lines += [f"#   {q.name!r}: {_sample_comment(q)}" for q in unplaced]
+    return lines

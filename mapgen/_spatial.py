@@ -1,0 +1,362 @@
+"""Assign previous-map points to Comuni (internal; public entry: ``umap_layer.assign_comuni``).
+
+Three steps, vectorised with geopandas:
+
+1. point-in-polygon (``intersects``, so a point exactly on a boundary still
+   lands) against the gazetteer boundaries; where simplified polygons overlap,
+   the Comune the feature names wins, else the one whose gazetteer point is
+   nearest;
+2. points in no polygon go to the nearest Comune within ``max_distance_m``,
+   measured in RDN2008 / Italy zone (EPSG:6875, a transverse Mercator for the
+   whole country, metre-accurate at this scale);
+3. the rest, and features without a usable point, are resolved by the Comune
+   they name (the geocoder, or an exact folded-name lookup).
+
+The point decides; a Comune named in the feature's properties only cross-checks
+it and disagreements are reported in the Match's ``hint`` and ``raw``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final
+
+from mapgen.model import Candidate, Comune, Initiative, Match, MatchStatus, Place
+from mapgen.text import fold
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from mapgen.gazetteer import Gazetteer
+
+#: Metric CRS for distances: RDN2008 / Italy zone (N-E).
+METRIC_CRS: Final = "EPSG:6875"
+_EARTH_RADIUS_M: Final = 6_371_008.8
+_SIGLA_SUFFIX: Final = re.compile(r"\s*\(([A-Za-z]{2})\)\s*$")
+_NAME_PARTS: Final = re.compile(r"\s+-\s+|/")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """Polygons a point fell in (several where boundaries overlap), or the nearest one."""
+
+    codes: tuple[str, ...]
+    distance_m: float = 0.0
+
+    @property
+    def method(self) -> str:
+        return "point-in-polygon" if self.distance_m == 0.0 else "nearest"
+
+
+def _points_frame(initiatives: Sequence[Initiative]) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    located = [(n, r.point) for n, r in enumerate(initiatives) if r.point is not None]
+    return gpd.GeoDataFrame(
+        {"n": [n for n, _ in located]},
+        geometry=gpd.points_from_xy([p[0] for _, p in located], [p[1] for _, p in located]),
+        crs="EPSG:4326",
+    )
+
+
+def _inside(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> dict[int, _Hit]:
+    import geopandas as gpd
+
+    joined = gpd.sjoin(
+        points, boundaries[["istat_code", "geometry"]], predicate="intersects", how="inner"
+    )
+    codes: dict[int, set[str]] = defaultdict(set)
+    for n, code in zip(joined["n"], joined["istat_code"], strict=True):
+        codes[int(n)].add(str(code))
+    return {n: _Hit(tuple(sorted(c))) for n, c in codes.items()}
+
+
+def _nearest(
+    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, max_distance_m: float
+) -> dict[int, _Hit]:
+    """Nearest Comune within ``max_distance_m`` for points in no polygon."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    if points.empty:
+        return {}
+    # Pre-filter polygons by a box in degrees (a degree of longitude is >= 75 km in Italy).
+    pad = 2 * max_distance_m / 75_000
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    boxes = shapely.box(x - pad, y - pad, x + pad, y + pad)
+    near = np.unique(boundaries.sindex.query(boxes)[1])
+    if near.size == 0:
+        return {}
+    candidates = boundaries.iloc[near][["istat_code", "geometry"]].to_crs(METRIC_CRS)
+    joined = gpd.sjoin_nearest(
+        points.to_crs(METRIC_CRS),
+        candidates,
+        how="inner",
+        max_distance=max_distance_m,
+        distance_col="distance_m",
+    )
+    best: dict[int, _Hit] = {}
+    for n, code, distance in sorted(
+        zip(joined["n"], joined["istat_code"], joined["distance_m"], strict=True)
+    ):
+        hit = best.get(int(n))
+        if hit is None or float(distance) < hit.distance_m:
+            best[int(n)] = _Hit((str(code),), max(float(distance), 0.01))
+    return best
+
+
+def spatial_hits(
+    initiatives: Sequence[Initiative], boundaries: gpd.GeoDataFrame, max_distance_m: float
+) -> dict[int, _Hit]:
+    """Initiative index -> the polygons its point falls in, or the nearest within reach."""
+    points = _points_frame(initiatives)
+    if points.empty:
+        return {}
+    hits = _inside(points, boundaries)
+    rest = points[~points["n"].isin(list(hits))]
+    return hits | _nearest(rest, boundaries, max_distance_m)
+
+
+# --- the Comune a feature names ------------------------------------------------------
+
+
+class NameIndex:
+    """Folded official and other-language names -> ISTAT codes (the stand-in for the geocoder)."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        index: dict[str, set[str]] = defaultdict(set)
+        for comune in gazetteer:
+            for name in (comune.name, comune.name_other, *comune.name.split("/")):
+                if name.strip():
+                    index[fold(name)].add(comune.istat_code)
+        for entry in gazetteer.names:
+            index[fold(entry.name)].add(entry.istat_code)
+        self._index = dict(index)
+
+    def lookup(self, place: Place) -> list[Comune]:
+        """Comuni whose name folds like ``place.comune``, narrowed by province sigla or region."""
+        name, sigla = place.comune, place.provincia.strip().upper()
+        suffix = _SIGLA_SUFFIX.search(name)
+        if suffix:
+            name, sigla = name[: suffix.start()], sigla or suffix.group(1).upper()
+        codes = self._index.get(fold(name)) or self._by_parts(name)
+        found = [c for code in sorted(codes) if (c := self.gazetteer.by_code(code))]
+        narrowed = [
+            c
+            for c in found
+            if (not sigla or c.sigla == sigla)
+            and (not place.regione or fold(place.regione) in fold(c.region))
+        ]
+        current = [c for c in (narrowed or found) if c.active]
+        return current or narrowed or found
+
+    def _by_parts(self, name: str) -> set[str]:
+        """Bilingual names typed as ``Bolzano - Bozen``: the Comune every part names."""
+        parts = [fold(p) for p in _NAME_PARTS.split(name) if p.strip()]
+        sets = [self._index.get(p, set()) for p in parts]
+        return set.intersection(*sets) if len(sets) > 1 else set()
+
+    def resolve(self, place: Place) -> Match:
+        """Resolve a place by exact folded name: one Comune, several (ambiguous) or none."""
+        found = self.lookup(place)
+        if len(found) == 1:
+            return match_for(found[0], MatchStatus.NORMALIZED, method="name-exact")
+        if found:
+            return Match(
+                status=MatchStatus.AMBIGUOUS,
+                method="name-exact",
+                candidates=tuple(
+                    Candidate(c.istat_code, c.name, c.sigla, 100.0) for c in found[:3]
+                ),
+                hint=f"Più Comuni si chiamano {place.comune!r}.",
+            )
+        return Match(status=MatchStatus.UNRESOLVED, method="name-exact")
+
+
+def match_for(
+    comune: Comune,
+    status: MatchStatus,
+    *,
+    method: str,
+    score: float = 100.0,
+    raw: Mapping[str, Any] | None = None,
+) -> Match:
+    """A resolved Match carrying the Comune's codes, names and point."""
+    return Match(
+        status=status,
+        istat_code=comune.istat_code,
+        name=comune.name,
+        sigla=comune.sigla,
+        region=comune.region,
+        lat=comune.lat,
+        lon=comune.lon,
+        score=score,
+        method=method,
+        raw=dict(raw or {}),
+    )
+
+
+def _named_codes(match: Match) -> set[str]:
+    """The Comuni a name resolution points at: one if resolved, the candidates if ambiguous."""
+    if match.status.resolved and match.istat_code:
+        return {match.istat_code}
+    if match.status is MatchStatus.AMBIGUOUS:
+        return {c.istat_code for c in match.candidates}
+    return set()
+
+
+def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lon, lat) points, in metres."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+# --- one initiative's Match ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assigner:
+    """Turns spatial hits and names into Matches for one run."""
+
+    gazetteer: Gazetteer
+    resolve_name: Callable[[Place], Match]
+    max_distance_m: float
+
+    def current(self, code: str) -> str:
+        """The ISTAT code in force today for ``code`` (follows merges of Comuni)."""
+        comune = self.gazetteer.by_code(code)
+        if comune is not None and not comune.active:
+            successor = self.gazetteer.successor_of(comune)
+            return successor.istat_code if successor else code
+        return code
+
+    def spatial(self, record: Initiative, hit: _Hit) -> Match:
+        named = self.resolve_name(record.place) if record.place.comune else None
+        named_codes = {self.current(c) for c in _named_codes(named)} if named else set()
+        code = self._pick(record, hit.codes, named_codes)
+        comune = self.gazetteer.by_code(code)
+        score = (
+            100.0
+            if hit.distance_m == 0.0
+            else round(100.0 - 50.0 * hit.distance_m / self.max_distance_m, 1)
+        )
+        raw: dict[str, Any] = {"distance_m": round(hit.distance_m, 1), "polygons": list(hit.codes)}
+        base = (
+            match_for(comune, MatchStatus.SPATIAL, method=hit.method, score=score, raw=raw)
+            if comune
+            else Match(
+                status=MatchStatus.SPATIAL, istat_code=code, method=hit.method, score=score, raw=raw
+            )
+        )
+        return self._cross_check(base, record, named, named_codes)
+
+    def _pick(self, record: Initiative, codes: tuple[str, ...], named_codes: set[str]) -> str:
+        """Among overlapping polygons: the named Comune, else the nearest gazetteer point."""
+        if len(codes) == 1:
+            return codes[0]
+        agreeing = [c for c in codes if self.current(c) in named_codes]
+        if agreeing:
+            return agreeing[0]
+        assert record.point is not None
+
+        def distance(code: str) -> float:
+            c = self.gazetteer.by_code(code)
+            return _distance_m(record.point, (c.lon, c.lat)) if c and record.point else math.inf
+
+        return min(codes, key=lambda code: (distance(code), code))
+
+    def _cross_check(
+        self, base: Match, record: Initiative, named: Match | None, named_codes: set[str]
+    ) -> Match:
+        raw = dict(base.raw)
+        typed = record.place.comune
+        if named is None:
+            return replace(base, raw=raw | {"check": "no_name"})
+        if not named_codes:
+            hint = (
+                f"Il nome {typed!r} non corrisponde a nessun Comune; "
+                f"assegnato in base al punto ({base.name or base.istat_code})."
+            )
+            return replace(base, hint=hint, raw=raw | {"check": "name_unknown"})
+        if base.istat_code is not None and self.current(base.istat_code) in named_codes:
+            return replace(base, raw=raw | {"check": "agree"})
+        return replace(
+            base,
+            hint=self._disagreement(base, record, named),
+            raw=raw
+            | {
+                "check": "disagree",
+                "named": typed,
+                "named_istat_codes": sorted(named_codes),
+            },
+        )
+
+    def _disagreement(self, base: Match, record: Initiative, named: Match) -> str:
+        where = f"{base.name} ({base.sigla})" if base.name else f"codice {base.istat_code}"
+        text = (
+            f"Il punto cade nel Comune di {where}, ma la proprietà indica {record.place.comune!r}"
+        )
+        if (
+            named.status.resolved
+            and named.lon is not None
+            and named.lat is not None
+            and record.point
+        ):
+            km = f"{_distance_m(record.point, (named.lon, named.lat)) / 1000:.1f}".replace(".", ",")
+            text += f" ({named.name} ({named.sigla}), a {km} km dal punto)"
+        return (
+            text
+            + ". Assegnato in base al punto: correggere il punto o il nome del Comune nel file."
+        )
+
+    def by_name(self, record: Initiative) -> Match:
+        """A record without a usable point: resolved by the Comune it names, if any."""
+        if record.point is None:
+            why = "Nessuna geometria utilizzabile"
+        else:
+            lon, lat = record.point
+            why = (
+                f"Il punto ({lon:.5f}, {lat:.5f}) non cade in nessun Comune né entro "
+                f"{self.max_distance_m:.0f} m da uno (in mare o fuori dall'Italia)"
+            )
+        if not record.place.comune:
+            return Match(
+                status=MatchStatus.UNRESOLVED,
+                method="spatial",
+                hint=f"{why} e nessun Comune indicato.",
+                raw={"check": "no_name"},
+            )
+        found = self.resolve_name(record.place)
+        if found.status.resolved:
+            outcome = f"{why}: assegnato per nome del Comune."
+        else:
+            outcome = f"{why} e il nome del Comune non basta."
+        hint = " ".join(p for p in (outcome, found.hint) if p)
+        return replace(found, hint=hint, raw=dict(found.raw) | {"check": "by_name"})
+
+
+def assign(
+    initiatives: Sequence[Initiative],
+    gazetteer: Gazetteer,
+    *,
+    resolve_name: Callable[[Place], Match] | None,
+    max_distance_m: float,
+) -> list[Match]:
+    """See :func:`mapgen.umap_layer.assign_comuni`."""
+    resolver = resolve_name or NameIndex(gazetteer).resolve
+    assigner = Assigner(gazetteer, resolver, max_distance_m)
+    hits = spatial_hits(initiatives, gazetteer.boundaries(), max_distance_m)
+    return [
+        assigner.spatial(record, hits[n]) if n in hits else assigner.by_name(record)
+        for n, record in enumerate(initiatives)
+    ]

@@ -1,0 +1,473 @@
+"""The TOML mapping/config file: which column holds which field, and output choices.
+
+A complete file (every table and key is optional)::
+
+    [survey]
+    edition = 2020                # the year the records carry
+    sheet = "Risposte"            # XLSX only; the first sheet by default
+    id = "id"                     # LimeSurvey's response id column
+    submitdate = "submitdate"     # empty cell = incomplete response
+
+    [survey.columns]              # fields shared by every practice of a response
+    comune = "G01Q03"
+    comuni_associati = "comuni"   # comuni[SQ001], comuni[SQ002]... are read as a list
+
+    [[survey.practices]]          # one table per repeated practice group, in order
+    titolo = "G02Q01"
+    aree = "area"                 # area[SQ001]... Y/blank, area[other] free text
+
+    [survey.choices.aree]         # answer/subquestion codes -> vocabulary values
+    SQ001 = "infanzia"
+
+    [previous]                    # the previous edition's uMap layer (mapgen.umap_layer)
+    edition = 2019
+    initiative_layers = ["Iniziative 2019"]
+
+    [previous.properties]         # canonical field -> feature property
+    titolo = "name"
+
+    [output]
+    title = "Le iniziative di Regioni e Comuni a favore delle famiglie"
+    include_contacts = false
+    layers_by_area = false
+
+Without ``[survey.columns]`` and ``[[survey.practices]]`` the survey reader
+recognises headers named like the canonical Italian fields (:data:`FIELD_HEADERS`).
+A misspelt section, key or field is a :class:`~mapgen.errors.ConfigError` that
+names the closest valid one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from mapgen.errors import ConfigError
+from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
+from mapgen.text import fold
+
+if TYPE_CHECKING:
+    from mapgen._draft import DraftConfig, PlaceNames
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "FIELD_HEADERS",
+    "LIST_FIELDS",
+    "PRACTICE_FIELDS",
+    "REQUIRED_FIELDS",
+    "VOCABULARIES",
+    "Config",
+    "PreviousConfig",
+    "SurveyConfig",
+    "draft_config",
+    "load_config",
+]
+
+#: Canonical field -> the Italian header a tidy spreadsheet uses for it.
+FIELD_HEADERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "regione": "Regione",
+        "provincia": "Provincia",
+        "comune": "Comune",
+        "tipo_ente": "Tipo ente",
+        "denominazione_ente": "Denominazione ente",
+        "comuni_associati": "Comuni associati",
+        "titolo": "Titolo",
+        "descrizione": "Descrizione",
+        "aree": "Area",
+        "aree_altro": "Area altro",
+        "destinatari": "Destinatari",
+        "fonti": "Fonte di finanziamento",
+        "fonti_altro": "Fonte di finanziamento altro",
+        "importo": "Importo",
+        "data_inizio": "Data inizio",
+        "data_fine": "Data fine",
+        "sito_web": "Sito web",
+        "referente": "Referente",
+        "email": "Email",
+        "telefono": "Telefono",
+    }
+)
+
+#: Every field a column can be mapped to, in questionnaire order.
+CANONICAL_FIELDS: Final = tuple(FIELD_HEADERS)
+
+#: Fields that describe one practice (repeated in each practice group).
+PRACTICE_FIELDS: Final = (
+    "titolo",
+    "descrizione",
+    "aree",
+    "aree_altro",
+    "destinatari",
+    "fonti",
+    "fonti_altro",
+    "importo",
+    "data_inizio",
+    "data_fine",
+    "sito_web",
+)
+
+#: Without these a row cannot become an initiative.
+REQUIRED_FIELDS: Final = ("comune", "titolo")
+
+#: Fields that may come as one Y/blank column per option or as a list of labels.
+LIST_FIELDS: Final = ("aree", "fonti", "comuni_associati", "destinatari")
+
+#: Fields whose values are normalised to a fixed vocabulary.
+VOCABULARIES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "aree": AREAS,
+        "fonti": FUNDING_SOURCES,
+        "tipo_ente": ENTITY_TYPES,
+    }
+)
+
+#: Fields of ``[previous.properties]``, named as :mod:`mapgen.umap_layer` names them (the
+#: Italian headers); the snake_case names (``data_inizio``) are accepted too.
+PREVIOUS_FIELDS: Final = (
+    *(header for name, header in FIELD_HEADERS.items() if not name.endswith("_altro")),
+    "Anno",
+)
+
+_SECTIONS = ("survey", "previous", "output")
+_SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
+_PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
+_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyConfig:
+    """How to read the survey export (the ``[survey]`` table).
+
+    ``columns`` maps fields shared by a response's practices to their column;
+    ``practices`` holds one such mapping per repeated practice group; ``choices``
+    maps, per field, answer or subquestion codes (or labels) to vocabulary values.
+    A column given as ``""`` means "not in this export".
+    """
+
+    edition: int = 2020
+    sheet: str | None = None
+    id: str = "id"
+    submitdate: str = "submitdate"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    practices: tuple[Mapping[str, str], ...] = ()
+    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def mapped(self) -> bool:
+        """True when the file maps columns; False means "recognise the headers"."""
+        return bool(self.columns or self.practices)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousConfig:
+    """How to read the previous edition's map (the ``[previous]`` table)."""
+
+    edition: int = 2019
+    initiative_layers: tuple[str, ...] = ()
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole mapping/config file; ``Config()`` is the default (no file)."""
+
+    survey: SurveyConfig = field(default_factory=SurveyConfig)
+    previous: PreviousConfig = field(default_factory=PreviousConfig)
+    output: OutputOptions = field(default_factory=OutputOptions)
+    path: Path | None = None
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and check a mapping/config TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    Config
+        Every section, with defaults for what the file leaves out.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid TOML, or names an unknown section,
+        key, field or vocabulary value (the message names the closest valid one).
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    where = _Where(path.name)
+    _check_keys(data, _SECTIONS, where, kind="section")
+    return Config(
+        survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
+        previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
+        output=_output(_table(data, "output", where), where.sub("[output]")),
+        path=path,
+    )
+
+
+def draft_config(
+    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
+) -> DraftConfig:
+    """Write a starter mapping for a real export by recognising its headers.
+
+    Headers are recognised by Italian keywords; bare question codes are placed
+    from their values where these are clear (e-mails, dates, amounts, ticked
+    options, place names). What cannot be placed is left as ``""`` with a TODO.
+
+    Parameters
+    ----------
+    survey
+        The export (CSV or XLSX).
+    sheet
+        XLSX only: the sheet to read; the first by default.
+    gazetteer
+        Place names used to recognise Comune, province and region columns;
+        the shipped gazetteer by default.
+
+    Returns
+    -------
+    DraftConfig
+        The TOML text (``.text``) and what was and was not placed.
+    """
+    from mapgen._draft import draft_mapping
+    from mapgen.gazetteer import load_gazetteer
+    from mapgen.tabular import read_table
+
+    table = read_table(survey, sheet=sheet)
+    return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
+
+
+def _place_names(gazetteer: Gazetteer) -> PlaceNames:
+    from mapgen._draft import PlaceNames
+
+    provinces = {fold(n) for p in gazetteer.provinces for n in (p.name, p.sigla, *p.aliases)}
+    regions = {fold(n) for r in gazetteer.regions for n in (r.name, *r.aliases, *r.name.split("/"))}
+    return PlaceNames(
+        comuni=frozenset(fold(c.name) for c in gazetteer.active()),
+        province=frozenset(provinces),
+        regioni=frozenset(regions),
+    )
+
+
+# --- reading and checking -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where in the file a value is, for messages: ``mapping.toml, [survey.columns]``."""
+
+    file: str
+    section: str = ""
+
+    def sub(self, section: str) -> _Where:
+        return _Where(self.file, section)
+
+    def __str__(self) -> str:
+        return f"{self.file}, {self.section}" if self.section else self.file
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(
+            f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"
+        )
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path.name} is not valid TOML: {exc}. "
+            'Text values need quotes, e.g. comune = "G01Q03".'
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+
+
+def _closest(wanted: str, valid: Sequence[str]) -> str:
+    """`` did you mean 'x'?`` for the valid name nearest ``wanted``, or ``""``."""
+    folded = {fold(v): v for v in valid}
+    found = get_close_matches(fold(wanted), list(folded), n=1, cutoff=0.6)
+    return f"; did you mean {folded[found[0]]!r}?" if found else "."
+
+
+def _check_keys(
+    table: Mapping[str, Any], valid: Sequence[str], where: _Where, *, kind: str
+) -> None:
+    for key in table:
+        if key not in valid:
+            listed = ", ".join(valid)
+            raise ConfigError(
+                f"{where}: unknown {kind} {key!r}{_closest(key, valid)} Valid: {listed}."
+            )
+
+
+def _table(data: Mapping[str, Any], key: str, where: _Where) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a table ([{key}]), not {type(value).__name__}.")
+    return value
+
+
+def _text(value: Any, key: str, where: _Where) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be text in quotes, got {value!r}.")
+    return value.strip()
+
+
+def _year(value: Any, key: str, where: _Where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
+        raise ConfigError(f"{where}: {key} must be a year such as 2020 (no quotes), got {value!r}.")
+    return value
+
+
+def _flag(value: Any, key: str, where: _Where) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false (no quotes), got {value!r}.")
+    return value
+
+
+def _field_map(
+    table: Any, where: _Where, *, valid: Sequence[str] = CANONICAL_FIELDS
+) -> dict[str, str]:
+    """A ``field = "column"`` table, with field names checked."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where} must be a table of field = "column" lines.')
+    _check_keys(table, valid, where, kind="field")
+    return {key: _text(value, key, where) for key, value in table.items()}
+
+
+def _practices(value: Any, where: _Where) -> tuple[Mapping[str, str], ...]:
+    if isinstance(value, dict):  # [survey.practices] written instead of [[survey.practices]]
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: practices must be [[survey.practices]] tables.")
+    return tuple(
+        MappingProxyType(_field_map(group, where.sub(f"[[survey.practices]] number {n}")))
+        for n, group in enumerate(value, start=1)
+    )
+
+
+def _vocabulary_value(value: str, field_name: str, key: str, where: _Where) -> str:
+    """Check a choice's target against the field's vocabulary; return its canonical spelling."""
+    vocabulary = VOCABULARIES.get(field_name)
+    if vocabulary is None:
+        return value
+    for canonical in vocabulary:
+        if fold(canonical) == fold(value):
+            return canonical
+    listed = ", ".join(repr(v) for v in vocabulary)
+    raise ConfigError(
+        f"{where}: {key} = {value!r} is not a value of {field_name}{_closest(value, vocabulary)} "
+        f"Values: {listed}."
+    )
+
+
+def _choices(value: Any, where: _Where) -> dict[str, Mapping[str, str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: choices must be [survey.choices.<field>] tables.")
+    _check_keys(value, CANONICAL_FIELDS, where, kind="field")
+    choices: dict[str, Mapping[str, str]] = {}
+    for field_name, table in value.items():
+        here = where.sub(f"[survey.choices.{field_name}]")
+        if not isinstance(table, dict):
+            raise ConfigError(f'{here} must be a table of code = "value" lines.')
+        choices[field_name] = MappingProxyType(
+            {
+                str(code): _vocabulary_value(
+                    _text(target, str(code), here), field_name, str(code), here
+                )
+                for code, target in table.items()
+            }
+        )
+    return choices
+
+
+def _check_no_overlap(
+    columns: Mapping[str, str], practices: Sequence[Mapping[str, str]], where: _Where
+) -> None:
+    in_practices = {name for group in practices for name in group}
+    both = sorted(set(columns) & in_practices)
+    if both:
+        raise ConfigError(
+            f"{where}: {', '.join(both)} is both in [survey.columns] and in [[survey.practices]]; "
+            "keep each field in one place."
+        )
+
+
+def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
+    _check_keys(table, _SURVEY_KEYS, where, kind="key")
+    default = SurveyConfig()
+    columns = _field_map(table.get("columns", {}), where.sub("[survey.columns]"))
+    practices = _practices(table.get("practices", []), where)
+    _check_no_overlap(columns, practices, where)
+    sheet = _text(table["sheet"], "sheet", where) if "sheet" in table else None
+    return SurveyConfig(
+        edition=_year(table.get("edition", default.edition), "edition", where),
+        sheet=sheet or None,
+        id=_text(table.get("id", default.id), "id", where),
+        submitdate=_text(table.get("submitdate", default.submitdate), "submitdate", where),
+        columns=MappingProxyType(columns),
+        practices=practices,
+        choices=MappingProxyType(_choices(table.get("choices", {}), where.sub("[survey.choices]"))),
+    )
+
+
+def _previous(table: Mapping[str, Any], where: _Where) -> PreviousConfig:
+    _check_keys(table, _PREVIOUS_KEYS, where, kind="key")
+    layers = table.get("initiative_layers", [])
+    if isinstance(layers, str):
+        layers = [layers]
+    if not isinstance(layers, list):
+        raise ConfigError(
+            f'{where}: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].'
+        )
+    properties = _previous_properties(
+        table.get("properties", {}), where.sub("[previous.properties]")
+    )
+    return PreviousConfig(
+        edition=_year(table.get("edition", PreviousConfig().edition), "edition", where),
+        initiative_layers=tuple(_text(name, "initiative_layers", where) for name in layers),
+        properties=MappingProxyType(properties),
+    )
+
+
+def _previous_properties(table: Any, where: _Where) -> dict[str, str]:
+    """``field = "property"`` lines; fields as snake_case or Italian header, keyed by the header."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where} must be a table of field = "property" lines.')
+    by_fold = {fold(h): h for h in PREVIOUS_FIELDS}
+    by_fold.update(
+        {fold(n): FIELD_HEADERS[n] for n in FIELD_HEADERS if FIELD_HEADERS[n] in PREVIOUS_FIELDS}
+    )
+    names = [*PREVIOUS_FIELDS]
+    properties: dict[str, str] = {}
+    for key, value in table.items():
+        if fold(key) not in by_fold:
+            _check_keys({key: value}, names, where, kind="field")
+        properties[by_fold[fold(key)]] = _text(value, key, where)
+    return properties
+
+
+def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
+    _check_keys(table, _OUTPUT_KEYS, where, kind="key")
+    default = OutputOptions()
+    return OutputOptions(
+        title=_text(table.get("title", default.title), "title", where) or default.title,
+        include_contacts=_flag(
+            table.get("include_contacts", default.include_contacts), "include_contacts", where
+        ),
+        layers_by_area=_flag(
+            table.get("layers_by_area", default.layers_by_area), "layers_by_area", where
+        ),
+        preview=_flag(table.get("preview", default.preview), "preview", where),
+    )

@@ -1,0 +1,228 @@
+"""Resolve typed places to Comuni, offline first, never confidently wrong.
+
+One matcher per module, all behind :class:`~mapgen.geocoders.base.Matcher`
+(``geocode(place) -> Match | None``), listed by name in :data:`MATCHERS`:
+
+``istat_code``  (:mod:`.by_istat_code`) ISTAT or cadastral code typed as the Comune;
+``name``        (:mod:`.by_name`) official, other-language, old and merged names;
+``fuzzy``       (:mod:`.fuzzy`) typos, by edit distance inside the typed province;
+``nominatim``   (:mod:`.nominatim`) opt-in online fallback through OpenStreetMap.
+
+:class:`Geocoder` chains them: codes, names, then the not-a-Comune screen, then
+fuzzy, then (when asked) Nominatim for what is still unresolved. Example::
+
+    from mapgen.geocoders import Geocoder
+    from mapgen.model import Place
+
+    geocoder = Geocoder()
+    geocoder.geocode(Place("Castro", provincia="LE")).istat_code   # '075096'
+    geocoder.geocode(Place("Castro")).status                        # ambiguous
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+from mapgen.errors import GeocoderError
+from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.geocoders import _screen
+from mapgen.geocoders._index import index_for
+from mapgen.geocoders._table import RESULT_COLUMNS, GeocodedTable, geocode_file, geocode_table
+from mapgen.geocoders.base import Matcher
+from mapgen.geocoders.by_istat_code import IstatCodeMatcher
+from mapgen.geocoders.by_name import NameMatcher
+from mapgen.geocoders.fuzzy import FuzzyMatcher
+from mapgen.geocoders.nominatim import DEFAULT_DOMAIN, NominatimMatcher
+from mapgen.model import Match, MatchStatus, Place
+
+__all__ = [
+    "DEFAULT_MATCHERS",
+    "MATCHERS",
+    "RESULT_COLUMNS",
+    "FuzzyMatcher",
+    "GeocodedTable",
+    "Geocoder",
+    "IstatCodeMatcher",
+    "Matcher",
+    "NameMatcher",
+    "NominatimMatcher",
+    "geocode_file",
+    "geocode_table",
+    "get_matcher",
+]
+
+log = logging.getLogger(__name__)
+
+#: Every matcher by name, in the order a :class:`Geocoder` asks them.
+MATCHERS: Final[Mapping[str, type[Matcher]]] = {
+    "istat_code": IstatCodeMatcher,
+    "name": NameMatcher,
+    "fuzzy": FuzzyMatcher,
+    "nominatim": NominatimMatcher,
+}
+#: The offline chain a :class:`Geocoder` uses unless told otherwise.
+DEFAULT_MATCHERS: Final = ("istat_code", "name", "fuzzy")
+# Matchers asked before the not-a-Comune screen (they only accept sure answers).
+_BEFORE_SCREEN: Final = frozenset({"istat_code", "name"})
+
+#: Called as ``progress(done, total)`` during the online pass.
+Progress = Callable[[int, int], None]
+
+
+def get_matcher(name: str) -> type[Matcher]:
+    """Return the matcher class called ``name``.
+
+    Raises
+    ------
+    GeocoderError
+        For an unknown name; the message lists the valid ones.
+    """
+    try:
+        return MATCHERS[name]
+    except KeyError:
+        valid = ", ".join(sorted(MATCHERS))
+        raise GeocoderError(f"unknown geocoder {name!r}; valid names: {valid}.") from None
+
+
+class Geocoder:
+    """Resolve places to Comuni with a chain of matchers.
+
+    Parameters
+    ----------
+    gazetteer
+        The gazetteer (default: the one shipped with mapgen).
+    matchers
+        Offline matchers, by name or as instances (to pass options, e.g.
+        ``FuzzyMatcher(gaz, margin=2)``); asked in :data:`MATCHERS` order.
+    online
+        Ask Nominatim for places still unresolved (needs ``user_agent``).
+    user_agent, cache_dir, nominatim_domain, nominatim_scheme, min_delay_seconds
+        Passed to :class:`~mapgen.geocoders.nominatim.NominatimMatcher`.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        *,
+        matchers: Sequence[str | Matcher] = DEFAULT_MATCHERS,
+        online: bool = False,
+        user_agent: str | None = None,
+        cache_dir: Path | None = None,
+        nominatim_domain: str = DEFAULT_DOMAIN,
+        nominatim_scheme: str = "https",
+        min_delay_seconds: float = 1.0,
+    ) -> None:
+        self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
+        self._index = index_for(self.gazetteer)
+        chain = [m if isinstance(m, Matcher) else get_matcher(m)(self.gazetteer) for m in matchers]
+        order = list(MATCHERS)
+        chain.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
+        self._before = [m for m in chain if m.name in _BEFORE_SCREEN]
+        self._after = [m for m in chain if m.name not in _BEFORE_SCREEN and m.name != "nominatim"]
+        self._online: Matcher | None = next((m for m in chain if m.name == "nominatim"), None)
+        if online and self._online is None:
+            self._online = NominatimMatcher(
+                self.gazetteer,
+                user_agent=user_agent or "",
+                cache_dir=cache_dir,
+                domain=nominatim_domain,
+                scheme=nominatim_scheme,
+                min_delay_seconds=min_delay_seconds,
+            )
+        self._names = next((m for m in self._before if isinstance(m, NameMatcher)), None)
+
+    @property
+    def online(self) -> bool:
+        """True when unresolved places are looked up online."""
+        return self._online is not None
+
+    def geocode(self, place: Place | str, *, online: bool = True) -> Match:
+        """Resolve one place (a :class:`~mapgen.model.Place` or just a Comune name).
+
+        Parameters
+        ----------
+        place
+            The place as typed.
+        online
+            Allow the online fallback (when the geocoder has one).
+        """
+        place = place if isinstance(place, Place) else Place(str(place))
+        match = self._offline(place)
+        if online and self._online is not None and match.status is MatchStatus.UNRESOLVED:
+            match = self._ask_online(place, match)
+        return match
+
+    def geocode_many(self, places: Iterable[Place], *, progress: Progress | None = None) -> list[Match]:
+        """Resolve many places, each distinct place once; ``progress`` follows the online pass."""
+        places = list(places)
+        unique = list(dict.fromkeys(places))
+        found = {p: self._offline(p) for p in unique}
+        if self._online is not None:
+            pending = [p for p in unique if found[p].status is MatchStatus.UNRESOLVED]
+            for done, place in enumerate(pending, start=1):
+                found[place] = self._ask_online(place, found[place])
+                if progress is not None:
+                    progress(done, len(pending))
+        return [found[p] for p in places]
+
+    def count_online(self, places: Iterable[Place]) -> int:
+        """How many distinct places the online pass of :meth:`geocode_many` would look up."""
+        if self._online is None:
+            return 0
+        return sum(self._offline(p).status is MatchStatus.UNRESOLVED for p in dict.fromkeys(places))
+
+    # --- the chain ------------------------------------------------------------------------
+
+    def _offline(self, place: Place) -> Match:
+        fallback: Match | None = None
+        for matcher in self._before:
+            match = matcher.geocode(place)
+            if match is not None and match.status is not MatchStatus.UNRESOLVED:
+                return match
+            fallback = _keep_first(fallback, match)
+        # A name found only outside the typed province is a Comune, not a province name.
+        screened = None if fallback is not None else _screen.screen(place, self._index, self._named)
+        if screened is not None:
+            return screened
+        for matcher in self._after:
+            match = matcher.geocode(place)
+            if match is not None and match.status is not MatchStatus.UNRESOLVED:
+                return match
+            fallback = _keep_first(fallback, match)
+        return fallback or _nothing(place)
+
+    def _named(self, place: Place) -> Match | None:
+        match = self._names.geocode(place) if self._names is not None else None
+        return match if match is not None and match.status is not MatchStatus.UNRESOLVED else None
+
+    def _ask_online(self, place: Place, offline: Match) -> Match:
+        assert self._online is not None
+        online = self._online.geocode(place)
+        if online is not None and online.status.resolved:
+            return online
+        return _keep_first(offline, online) or offline
+
+
+def _keep_first(first: Match | None, later: Match | None) -> Match | None:
+    """The earlier unresolved answer, with the later one's candidates added after its own."""
+    if first is None:
+        return later
+    if later is None:
+        return first
+    extra = [c for c in later.candidates if c.istat_code not in {x.istat_code for x in first.candidates}]
+    if not extra or len(first.candidates) >= 3:
+        return first
+    from dataclasses import replace
+
+    return replace(first, candidates=(*first.candidates, *extra)[:3])
+
+
+def _nothing(place: Place) -> Match:
+    return Match(
+        status=MatchStatus.UNRESOLVED,
+        method="",
+        hint=f"Nessun Comune corrisponde a {place.comune.strip()!r}: verificare.",
+    )

@@ -1,0 +1,604 @@
+"""The build report for staff: ``report.csv`` (one row per input record) and ``report.html``.
+
+Totals
+------
+Every input record (a survey practice, a feature of a previous map) has exactly
+one :class:`~mapgen.model.RowOutcome`, and every outcome falls in exactly one of
+four buckets (:data:`BUCKETS`), so that::
+
+    inputs = mapped + merged + excluded + unresolved
+
+``mapped``
+    ``mapped``: the record is published as an initiative (the newest record of
+    it). There is exactly one per published initiative.
+``merged``
+    ``merged`` (the same practice in another edition, joined into it) and
+    ``duplicate`` (submitted twice in one edition; the latest was kept): the
+    record's initiative is published through another record.
+``excluded``
+    ``excluded`` (incomplete response, no practice filled) and ``carried``
+    (a feature of a previous-map layer that holds something other than
+    initiatives, carried over unchanged): not published as an initiative, by design.
+``unresolved``
+    ``unresolved``, ``ambiguous`` and ``not_a_comune``: the place could not be
+    tied to one Comune; staff must fix the input (the report says how).
+
+:func:`report_totals` computes them; ``mapgen build`` prints ``Totals.lines()``
+and the HTML page shows the same numbers with the check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from mapgen._csv import write_excel_csv
+from mapgen._resources import templates_dir
+from mapgen.errors import GazetteerError, OutputError
+from mapgen.model import (
+    AREAS,
+    BuildResult,
+    Candidate,
+    MapInitiative,
+    Match,
+    Outcome,
+    OutputOptions,
+    RowOutcome,
+    Source,
+    SourceRef,
+)
+
+if TYPE_CHECKING:
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = [
+    "BUCKETS",
+    "BUCKET_LABELS",
+    "OUTCOME_LABELS",
+    "REPORT_COLUMNS",
+    "Totals",
+    "report_rows",
+    "report_totals",
+    "write_report",
+]
+
+log = logging.getLogger(__name__)
+
+CSV_NAME = "report.csv"
+HTML_NAME = "report.html"
+TEMPLATE = "report.html.j2"
+
+#: The four buckets of the totals and the outcomes each one counts (see the module docstring).
+BUCKETS: Final[Mapping[str, tuple[Outcome, ...]]] = {
+    "mapped": (Outcome.MAPPED,),
+    "merged": (Outcome.MERGED, Outcome.DUPLICATE),
+    "excluded": (Outcome.EXCLUDED, Outcome.CARRIED),
+    "unresolved": (Outcome.UNRESOLVED, Outcome.AMBIGUOUS, Outcome.NOT_A_COMUNE),
+}
+
+#: Italian names of the buckets, as the HTML report shows them.
+BUCKET_LABELS: Final[Mapping[str, str]] = {
+    "mapped": "pubblicate",
+    "merged": "unite a un'altra",
+    "excluded": "escluse",
+    "unresolved": "da risolvere",
+}
+
+#: Italian label of each outcome (the stable code is the enum value).
+OUTCOME_LABELS: Final[Mapping[Outcome, str]] = {
+    Outcome.MAPPED: "pubblicata",
+    Outcome.MERGED: "unita all'edizione più recente",
+    Outcome.DUPLICATE: "duplicato",
+    Outcome.EXCLUDED: "esclusa",
+    Outcome.UNRESOLVED: "Comune non trovato",
+    Outcome.AMBIGUOUS: "Comune ambiguo",
+    Outcome.NOT_A_COMUNE: "non è un Comune",
+    Outcome.CARRIED: "altro contenuto, riportato",
+}
+
+# English words for the CLI lines.
+_OUTCOME_WORDS: Final[Mapping[Outcome, str]] = {
+    Outcome.NOT_A_COMUNE: "not a Comune",
+    Outcome.CARRIED: "carried over",
+}
+
+_SOURCE_LABELS: Final[Mapping[Source, str]] = {
+    Source.SURVEY: "questionario",
+    Source.PREVIOUS: "mappa precedente",
+}
+
+# Default fixes, used when the pipeline left ``fix`` empty.
+_DEFAULT_FIXES: Final[Mapping[Outcome, str]] = {
+    Outcome.UNRESOLVED: "Correggere il nome del Comune nel file di origine, poi rieseguire.",
+    Outcome.AMBIGUOUS: "Indicare la sigla della provincia accanto al Comune, poi rieseguire.",
+    Outcome.NOT_A_COMUNE: "Indicare il Comune (per un Ambito o un'Unione, il Comune capofila).",
+}
+
+
+# --- totals -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What happened to the input records, in the four buckets of :data:`BUCKETS`.
+
+    ``by_outcome`` counts every :class:`~mapgen.model.Outcome` (zeros included,
+    enum order); ``by_file`` counts records per input file, in input order;
+    ``initiatives`` and ``comuni`` count what is published. ``orphans`` lists
+    record ids whose ``initiative_id`` names no published initiative.
+    """
+
+    inputs: int
+    by_outcome: tuple[tuple[Outcome, int], ...]
+    by_file: tuple[tuple[str, int], ...]
+    initiatives: int
+    comuni: int
+    orphans: tuple[str, ...] = ()
+
+    def count(self, outcome: Outcome) -> int:
+        """Records with this outcome."""
+        return dict(self.by_outcome).get(outcome, 0)
+
+    def bucket(self, name: str) -> int:
+        """Records in the bucket ``name`` (``mapped``, ``merged``, ``excluded``, ``unresolved``)."""
+        return sum(self.count(outcome) for outcome in BUCKETS[name])
+
+    @property
+    def mapped(self) -> int:
+        """Records published as an initiative."""
+        return self.bucket("mapped")
+
+    @property
+    def merged(self) -> int:
+        """Records joined into another record's initiative (other edition, or duplicate)."""
+        return self.bucket("merged")
+
+    @property
+    def excluded(self) -> int:
+        """Records left out by design (incomplete, or not an initiative)."""
+        return self.bucket("excluded")
+
+    @property
+    def unresolved(self) -> int:
+        """Records whose place is not one Comune: staff must fix them."""
+        return self.bucket("unresolved")
+
+    @property
+    def adds_up(self) -> bool:
+        """True when inputs = the four buckets, one mapped record per initiative, no orphans."""
+        buckets = self.mapped + self.merged + self.excluded + self.unresolved
+        return self.inputs == buckets and self.mapped == self.initiatives and not self.orphans
+
+    def equation(self) -> str:
+        """``"12 = 6 + 2 + 1 + 3"``: inputs = mapped + merged + excluded + unresolved."""
+        parts = (self.mapped, self.merged, self.excluded, self.unresolved)
+        return f"{self.inputs} = " + " + ".join(str(n) for n in parts)
+
+    def lines(self) -> list[str]:
+        """The totals as lines of English text, for ``mapgen build`` to print."""
+        files = ", ".join(f"{name} {n}" for name, n in self.by_file)
+        lines = [f"Records read: {self.inputs}" + (f" ({files})" if files else "")]
+        for name in BUCKETS:
+            counted = [o for o in BUCKETS[name] if self.count(o)]
+            detail = ", ".join(f"{_OUTCOME_WORDS.get(o, o.value)} {self.count(o)}" for o in counted)
+            line = f"  {name:<11}{self.bucket(name):>6}"
+            lines.append(line + (f"  ({detail})" if detail else ""))
+        lines.append(f"Published: {self.initiatives} initiatives in {self.comuni} Comuni")
+        lines.append(f"Check: inputs = mapped + merged + excluded + unresolved: {self.equation()} "
+                     + ("(ok)" if self.adds_up else "(MISMATCH)"))
+        if self.orphans:
+            lines.append(f"Records pointing to no published initiative: {', '.join(self.orphans)}")
+        return lines
+
+
+def report_totals(build: BuildResult) -> Totals:
+    """Count the build's outcomes in the four buckets; pure, cheap, for the CLI and the report.
+
+    Parameters
+    ----------
+    build
+        The result of the pipeline.
+
+    Examples
+    --------
+    >>> totals = report_totals(build)  # doctest: +SKIP
+    >>> print("\\n".join(totals.lines()))  # doctest: +SKIP
+    """
+    outcomes = Counter(o.outcome for o in build.outcomes)
+    files = Counter(o.source.file for o in build.outcomes)
+    published = {i.id for i in build.initiatives}
+    return Totals(
+        inputs=len(build.outcomes),
+        by_outcome=tuple((outcome, outcomes[outcome]) for outcome in Outcome),
+        by_file=tuple(files.items()),  # Counter keeps first-seen (input) order
+        initiatives=len(build.initiatives),
+        comuni=len({i.comune.istat_code for i in build.initiatives}),
+        orphans=tuple(o.record_id for o in build.outcomes
+                      if o.initiative_id and o.initiative_id not in published),
+    )
+
+
+# --- report.csv ---------------------------------------------------------------------------
+
+#: Columns of ``report.csv``, in file order.
+REPORT_COLUMNS: Final = (
+    "origine", "file", "riga", "elemento", "livello", "pratica", "record_id",
+    "comune_indicato", "provincia_indicata", "regione_indicata", "titolo",
+    "esito", "esito_codice", "id_iniziativa", "istat", "comune_trovato", "sigla",
+    "stato_match", "metodo", "punteggio", "candidati", "motivo", "correzione",
+)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def candidate_label(candidate: Candidate) -> str:
+    """``Samone (TO) 001235, punteggio 100`` (Italian, for staff)."""
+    c = candidate
+    return f"{c.name} ({c.sigla}) {c.istat_code}, punteggio {c.score:.0f}"
+
+
+def reason_of(outcome: RowOutcome) -> str:
+    """The outcome's reason, or the matcher's hint when the pipeline gave none."""
+    return outcome.reason or (outcome.match.hint if outcome.match else "")
+
+
+def fix_of(outcome: RowOutcome) -> str:
+    """The exact fix for staff: the pipeline's, or a default for the outcomes that need one."""
+    return outcome.fix or _DEFAULT_FIXES.get(outcome.outcome, "")
+
+
+def _source_cells(ref: SourceRef) -> list[str]:
+    return [
+        _SOURCE_LABELS.get(ref.source, ref.source.value), ref.file, _text(ref.row),
+        _text(ref.feature), _text(ref.layer), _text(ref.group),
+    ]
+
+
+def _match_cells(outcome: RowOutcome) -> list[str]:
+    match = outcome.match
+    if match is None:
+        return ["", "", "", "", "", "", ""]
+    return [
+        _text(match.istat_code), _text(match.name), _text(match.sigla), match.status.value,
+        match.method, f"{match.score:.1f}" if match.score else "",
+        "; ".join(candidate_label(c) for c in match.candidates),
+    ]
+
+
+def report_rows(build: BuildResult) -> list[list[str]]:
+    """One row of :data:`REPORT_COLUMNS` per input record, in input order.
+
+    Cells are plain text; :func:`mapgen._csv.write_excel_csv` neutralises formulas on writing.
+    """
+    rows = []
+    for o in build.outcomes:
+        rows.append([
+            *_source_cells(o.source), o.record_id,
+            o.typed.comune, o.typed.provincia, o.typed.regione, o.titolo,
+            OUTCOME_LABELS[o.outcome], o.outcome.value, o.initiative_id,
+            *_match_cells(o), reason_of(o), fix_of(o),
+        ])
+    return rows
+
+
+# --- report.html --------------------------------------------------------------------------
+
+
+def location(ref: SourceRef) -> str:
+    """Where a record is, in Italian: ``survey_2020.csv, riga 8, pratica 2``."""
+    parts = [ref.file]
+    if ref.layer is not None:
+        parts.append(f"livello «{ref.layer}»")
+    if ref.feature is not None:
+        parts.append(f"elemento {ref.feature}")
+    if ref.row is not None:
+        parts.append(f"riga {ref.row}")
+    if ref.group is not None and ref.group > 1:
+        parts.append(f"pratica {ref.group}")
+    return ", ".join(parts)
+
+
+# Unresolved rows first, then ambiguous, then not a Comune; input order within each.
+_ATTENTION_ORDER: Final = (Outcome.UNRESOLVED, Outcome.AMBIGUOUS, Outcome.NOT_A_COMUNE)
+
+
+def _method(match: Match | None) -> str:
+    if match is None or not match.score:
+        return ""
+    return f"metodo {match.method}, punteggio {match.score:.0f}"
+
+
+def _row_view(outcome: RowOutcome, titles: Mapping[str, str]) -> dict[str, Any]:
+    """What the page shows for one record; plain strings, escaped by the template."""
+    match = outcome.match
+    return {
+        "where": location(outcome.source),
+        "record_id": outcome.record_id,
+        "typed": str(outcome.typed),
+        "titolo": outcome.titolo,
+        "code": outcome.outcome.value,
+        "label": OUTCOME_LABELS[outcome.outcome],
+        "initiative_id": outcome.initiative_id,
+        "initiative_title": titles.get(outcome.initiative_id, ""),
+        "found": f"{match.name} ({match.sigla})" if match and match.name else "",
+        "method": _method(match),
+        "candidates": [candidate_label(c) for c in match.candidates] if match else [],
+        "reason": reason_of(outcome),
+        "fix": fix_of(outcome),
+    }
+
+
+def _in_bucket(build: BuildResult, name: str) -> list[RowOutcome]:
+    return [o for o in build.outcomes if o.outcome in BUCKETS[name]]
+
+
+def _rows_by_section(build: BuildResult) -> dict[str, list[dict[str, Any]]]:
+    titles = {i.id: i.record.titolo for i in build.initiatives}
+    attention = sorted(
+        (o for o in build.outcomes if o.outcome in _ATTENTION_ORDER),
+        key=lambda o: _ATTENTION_ORDER.index(o.outcome),  # sorted() is stable: input order kept
+    )
+    return {
+        "attention": [_row_view(o, titles) for o in attention],
+        "excluded": [_row_view(o, titles) for o in _in_bucket(build, "excluded")],
+        "merged": [_row_view(o, titles) for o in _in_bucket(build, "merged")],
+        "all": [_row_view(o, titles) for o in build.outcomes],
+    }
+
+
+def _bars(counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Rows of a bar chart, largest first (ties by name); ``share`` in 0-1 of the largest."""
+    top = max(counts.values(), default=0) or 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"label": k, "count": v, "share": round(v / top, 4)} for k, v in ordered]
+
+
+def _per_region(build: BuildResult) -> list[dict[str, Any]]:
+    """Initiatives and Comuni per region, largest first."""
+    items: dict[str, int] = Counter(i.comune.region for i in build.initiatives)
+    comuni: dict[str, set[str]] = defaultdict(set)
+    for i in build.initiatives:
+        comuni[i.comune.region].add(i.comune.istat_code)
+    return [{**bar, "comuni": len(comuni[bar["label"]])} for bar in _bars(items)]
+
+
+def _per_area(build: BuildResult) -> list[dict[str, Any]]:
+    """Initiatives per thematic area, in questionnaire order (an initiative may have several)."""
+    counts = {area: sum(area in i.record.aree for i in build.initiatives) for area in AREAS}
+    top = max(counts.values(), default=0) or 1
+    return [{"label": a, "count": n, "share": round(n / top, 4)} for a, n in counts.items()]
+
+
+def _per_edition(build: BuildResult) -> list[dict[str, Any]]:
+    years = sorted({*build.editions, *(y for i in build.initiatives for y in i.edizioni)})
+    return [{"year": y, "count": sum(y in i.edizioni for i in build.initiatives)} for y in years]
+
+
+def _comune_labels(codes: Sequence[str], gazetteer: Gazetteer) -> list[str]:
+    """``Castro (LE) - Puglia`` for each ISTAT code, sorted; unknown codes shown as they are."""
+    labels = []
+    for code in codes:
+        found = gazetteer.by_code(code)
+        labels.append(f"{found.label} – {found.region}" if found else code)
+    return sorted(labels)
+
+
+def _initiative_labels(
+    ids: Sequence[str], by_id: Mapping[str, MapInitiative]
+) -> list[dict[str, str]]:
+    views = []
+    for id_ in sorted(ids):
+        item = by_id.get(id_)
+        views.append({"id": id_, "titolo": item.record.titolo if item else "",
+                      "comune": item.comune.label if item else ""})
+    return views
+
+
+def _diff_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
+    diff = build.diff
+    by_id = {i.id: i for i in build.initiatives}
+    return {
+        "newest": diff.newest,
+        "previous": ", ".join(str(y) for y in diff.previous),
+        "comuni_new": _comune_labels(diff.comuni_new, gazetteer),
+        "comuni_dropped": _comune_labels(diff.comuni_dropped, gazetteer),
+        "continued": _initiative_labels(diff.continued, by_id),
+        "new": _initiative_labels(diff.new, by_id),
+        "not_resubmitted": _initiative_labels(diff.not_resubmitted, by_id),
+    }
+
+
+def _totals_view(totals: Totals) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name, "label": BUCKET_LABELS[name], "count": totals.bucket(name),
+            "outcomes": [(OUTCOME_LABELS[o], o.value, totals.count(o)) for o in BUCKETS[name]],
+        }
+        for name in BUCKETS
+    ]
+
+
+# --- the small map (inline SVG, no tiles: works offline) -----------------------------------
+
+_MAP_WIDTH: Final = 360
+_MAP_BOUNDS: Final = (6.5, 35.4, 18.6, 47.2)  # lon/lat box of Italy, with a margin
+_MAP_SIMPLIFY: Final = 0.02  # degrees (~2 km): the map is a few hundred pixels wide
+# Sequential palette (ColorBrewer "Blues", 5 classes); grey for regions with none.
+_SHADES: Final = ("#eeeeee", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+
+
+@dataclass(frozen=True, slots=True)
+class _Projection:
+    """Equirectangular projection scaled to the map width (good enough for a sketch of Italy)."""
+
+    scale: float
+    xscale: float
+
+    @classmethod
+    def for_italy(cls) -> _Projection:
+        import math
+
+        west, south, east, north = _MAP_BOUNDS
+        xscale = math.cos(math.radians((south + north) / 2))
+        return cls(scale=_MAP_WIDTH / ((east - west) * xscale), xscale=xscale)
+
+    @property
+    def height(self) -> int:
+        return round((_MAP_BOUNDS[3] - _MAP_BOUNDS[1]) * self.scale)
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        x = (lon - _MAP_BOUNDS[0]) * self.xscale * self.scale
+        return round(x, 1), round((_MAP_BOUNDS[3] - lat) * self.scale, 1)
+
+
+def _svg_path(geometry: Any, projection: _Projection) -> str:
+    """SVG path data of a (Multi)Polygon: one ``M … Z`` per ring."""
+    import shapely
+
+    rings = []
+    for polygon in shapely.get_parts(geometry):
+        for ring in (polygon.exterior, *polygon.interiors):
+            points = [projection.xy(x, y) for x, y in ring.coords]
+            rings.append("M" + " L".join(f"{x:g},{y:g}" for x, y in points) + " Z")
+    return " ".join(rings)
+
+
+def _shade(count: int, top: int) -> str:
+    if count == 0 or top == 0:
+        return _SHADES[0]
+    return _SHADES[min(len(_SHADES) - 1, 1 + (count - 1) * (len(_SHADES) - 1) // top)]
+
+
+def _map_regions(
+    build: BuildResult, gazetteer: Gazetteer, projection: _Projection
+) -> list[dict[str, Any]]:
+    import shapely
+
+    frame = gazetteer.region_boundaries()
+    counts = Counter(i.comune.region_code for i in build.initiatives)
+    names = {r.code: r.name for r in gazetteer.regions}
+    top = max(counts.values(), default=0)
+    regions = []
+    for code, geometry in sorted(zip(frame["code"], frame.geometry, strict=True)):
+        simple = shapely.simplify(geometry, _MAP_SIMPLIFY, preserve_topology=True)
+        regions.append({"d": _svg_path(simple, projection), "name": names.get(code, code),
+                        "count": counts[code], "fill": _shade(counts[code], top)})
+    return regions
+
+
+def _map_dots(build: BuildResult, projection: _Projection) -> list[dict[str, Any]]:
+    """One dot per Comune with initiatives; the area grows with the count."""
+    counts = Counter(i.comune.istat_code for i in build.initiatives)
+    comuni = {i.comune.istat_code: i.comune for i in build.initiatives}
+    dots = []
+    for code in sorted(counts):
+        x, y = projection.xy(comuni[code].lon, comuni[code].lat)
+        radius = round(2.0 + 1.5 * (counts[code] - 1) ** 0.5, 1)
+        label = comuni[code].label
+        dots.append({"x": x, "y": y, "r": radius, "label": label, "count": counts[code]})
+    return dots
+
+
+def _map_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None:
+    """The map of initiatives per region, or None when the gazetteer has no region boundaries."""
+    projection = _Projection.for_italy()
+    try:
+        regions = _map_regions(build, gazetteer, projection)
+    except GazetteerError as exc:
+        log.warning("report.html without the map: %s", exc)
+        return None
+    return {"width": _MAP_WIDTH, "height": projection.height, "regions": regions,
+            "dots": _map_dots(build, projection), "shades": _SHADES}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _format_number(value: float | int) -> str:
+    """Italian number format: ``12.500,5``; integers without decimals."""
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    text = f"{value:,.1f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _environment() -> Any:
+    """The Jinja2 environment: autoescape on for every template, undefined names are errors."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _format_number
+    return env
+
+
+def _html_context(
+    build: BuildResult, gazetteer: Gazetteer, options: OutputOptions
+) -> dict[str, Any]:
+    totals = report_totals(build)
+    return {
+        "title": options.title,
+        "editions": build.editions,
+        "inputs": build.inputs,
+        "totals": totals,
+        "buckets": _totals_view(totals),
+        "rows": _rows_by_section(build),
+        "regions": _per_region(build),
+        "areas": _per_area(build),
+        "per_edition": _per_edition(build),
+        "diff": _diff_view(build, gazetteer),
+        "map": _map_view(build, gazetteer),
+        "attribution": gazetteer.attribution,
+        "csv_name": CSV_NAME,
+    }
+
+
+def write_report(
+    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[Path]:
+    """Write ``report.csv`` and ``report.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    build
+        The result of the pipeline: its ``outcomes`` are the report's rows.
+    out_dir
+        The (staging) output folder; it must exist.
+    gazetteer
+        Names the Comuni of the edition diff, draws the map, gives the attribution.
+    options
+        ``title`` heads the page.
+
+    Returns
+    -------
+    list[Path]
+        ``[report.csv, report.html]``.
+
+    Examples
+    --------
+    >>> write_report(build, Path("output"), gazetteer=load_gazetteer(),
+    ...              options=OutputOptions())  # doctest: +SKIP
+    """
+    html = _environment().get_template(TEMPLATE).render(_html_context(build, gazetteer, options))
+    try:
+        csv_path = write_excel_csv(out_dir / CSV_NAME, REPORT_COLUMNS, report_rows(build))
+        html_path = out_dir / HTML_NAME
+        html_path.write_text(html, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise OutputError(
+            f"could not write the report in {out_dir}: {exc}. "
+            "Check that the folder exists, is writable and has free space."
+        ) from exc
+    return [csv_path, html_path]

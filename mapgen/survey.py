@@ -1,0 +1,893 @@
+"""Read the yearly LimeSurvey export (CSV or XLSX) into :class:`~mapgen.model.Initiative` records.
+
+One response (a row) may describe several practices in repeated question
+groups; every filled group becomes one Initiative with the stable id
+``<edition>-R<response id>-G<group>``. The reader never stops on a bad cell:
+it checks the whole file and returns every problem together, each with file,
+row (as in the spreadsheet), column, value and fix. Only an unreadable file or
+a missing column raises.
+
+What happens to each row:
+
+* a complete response gives one Initiative per filled practice group;
+* an incomplete response (empty ``submitdate``) is excluded and listed, unless
+  ``include_incomplete`` is set;
+* a practice sent twice (same Comune, same title after :func:`~mapgen.text.fold`)
+  is kept once, the latest submission, and the others are listed as duplicates;
+* a practice without Comune or title cannot become an Initiative: it is listed
+  as excluded and reported as an error.
+
+Contact fields (``referente``, ``email``, ``telefono``) are read into the
+record's own fields for the staff report; their columns, and LimeSurvey's
+``ipaddr``/``token``, are not copied into ``properties``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from mapgen import _values
+from mapgen._columns import Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
+from mapgen.errors import InputError
+from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
+from mapgen.model import Source as SourceKind
+from mapgen.tabular import Table, TableIssue, column_letter, read_table
+from mapgen.text import fold
+
+__all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
+
+log = logging.getLogger(__name__)
+
+#: LimeSurvey writes this submitdate for complete responses of surveys without date stamps.
+_UNDATED_SUBMIT = datetime(1980, 1, 1)
+_TEXT_FIELDS = (
+    "regione",
+    "provincia",
+    "comune",
+    "denominazione_ente",
+    "titolo",
+    "descrizione",
+    "aree_altro",
+    "fonti_altro",
+    "sito_web",
+    "referente",
+    "email",
+    "telefono",
+)
+# Folding is the reader's hottest step and the same few thousand texts recur.
+_fold = lru_cache(maxsize=65536)(fold)
+_EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
+
+
+class Severity(StrEnum):
+    """How bad a problem is: an error keeps a practice off the map; a warning does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the survey file, precise enough to find and fix the cell.
+
+    ``row`` is the spreadsheet row (header = 1), ``None`` for the file as a
+    whole; ``column`` is the header as written (``""`` for a whole row);
+    ``message`` says what is wrong (with the value), ``fix`` what to do.
+    """
+
+    file: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+    fix: str
+    severity: Severity = Severity.WARNING
+    record_id: str = ""
+    letter: str = ""
+
+    def location(self) -> str:
+        """``survey_2020.csv, row 48, column "Comune" (F)``."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f'column "{self.column}"' + (f" ({self.letter})" if self.letter else ""))
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.message} {self.fix}".rstrip()
+
+
+@dataclass(frozen=True)
+class SurveyRead:
+    """Everything read from one survey file.
+
+    ``initiatives`` are in file order (row, then practice group). ``outcomes``
+    hold one :class:`~mapgen.model.RowOutcome` per practice that did not become
+    an initiative (excluded or duplicate), in file order; ``duplicate_of`` maps
+    each duplicate's record id to the record id that was kept.
+    """
+
+    file: str
+    format: str
+    initiatives: tuple[Initiative, ...]
+    outcomes: tuple[RowOutcome, ...]
+    problems: tuple[Problem, ...]
+    duplicate_of: Mapping[str, str]
+    responses: int
+    notes: tuple[str, ...] = ()
+    incomplete_rows: tuple[int, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that kept a practice off the map."""
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems in values that were kept (in ``properties``) but not understood."""
+        return tuple(p for p in self.problems if p.severity is Severity.WARNING)
+
+    def outcomes_of(self, outcome: Outcome) -> tuple[RowOutcome, ...]:
+        """The listed practices with the given outcome (EXCLUDED or DUPLICATE)."""
+        return tuple(o for o in self.outcomes if o.outcome is outcome)
+
+    def summary(self) -> str:
+        """One line of counts: ``312 responses: 401 initiatives, 14 excluded, 6 duplicates; …``."""
+        excluded = len(self.outcomes_of(Outcome.EXCLUDED))
+        duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
+        return (
+            f"{self.responses} responses: {len(self.initiatives)} initiatives, "
+            f"{excluded} excluded, "
+            f"{duplicates} duplicates; {len(self.errors)} errors, {len(self.warnings)} warnings"
+        )
+
+
+def read_survey(
+    path: Path | str,
+    *,
+    config: Config | None = None,
+    sheet: str | None = None,
+    include_incomplete: bool = False,
+) -> SurveyRead:
+    """Read a LimeSurvey export (CSV or XLSX) into initiatives, checking every row.
+
+    Parameters
+    ----------
+    path
+        The export, as LimeSurvey wrote it or as Excel re-saved it.
+    config
+        The mapping/config file's content (:func:`mapgen.config.load_config`);
+        without one, headers named like the canonical Italian fields are used.
+    sheet
+        XLSX only: the sheet to read (overrides the config); the first by default.
+    include_incomplete
+        Keep responses with an empty ``submitdate`` instead of excluding them.
+
+    Returns
+    -------
+    SurveyRead
+        Initiatives, excluded and duplicate practices, and every problem found.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is empty, binary, truncated or not a spreadsheet.
+    InputError
+        A required or mapped column is missing, or the file has no responses.
+    """
+    config = config or Config()
+    table = read_table(path, sheet=sheet or config.survey.sheet)
+    layout = _layout(table, config)
+    if table.data_rows == 0:
+        raise InputError(
+            f"{table.name} has a header row but no responses. Export the responses again."
+        )
+    reader = _Reader(table, layout, config.survey, include_incomplete)
+    for index in range(len(table.rows)):
+        reader.read_row(index)
+    kept, duplicates, duplicate_of = _drop_duplicates(reader.initiatives)
+    outcomes = sorted(
+        [*reader.outcomes, *duplicates], key=lambda o: (o.source.row or 0, o.source.group or 0)
+    )
+    return SurveyRead(
+        file=table.name,
+        format=_describe(table, layout, config),
+        initiatives=tuple(kept),
+        outcomes=tuple(outcomes),
+        problems=tuple(sorted(reader.problems, key=_problem_order)),
+        duplicate_of=MappingProxyType(duplicate_of),
+        responses=table.data_rows,
+        notes=layout.notes,
+        incomplete_rows=tuple(reader.incomplete_rows),
+    )
+
+
+def _layout(table: Table, config: Config) -> Layout:
+    if config.survey.mapped:
+        config_file = config.path.name if config.path else "the mapping"
+        return layout_from_mapping(
+            table.columns, config.survey, file=table.name, config_file=config_file
+        )
+    return recognise_layout(table.columns, config.survey, file=table.name)
+
+
+_LIMESURVEY_COLUMNS = frozenset(
+    {
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "last page",
+        "start language",
+        "ultima pagina",
+        "lingua iniziale",
+    }
+)
+
+
+def _describe(table: Table, layout: Layout, config: Config) -> str:
+    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
+    kind = "spreadsheet"
+    if layout.submit_index is not None and any(
+        fold(c) in _LIMESURVEY_COLUMNS for c in table.columns
+    ):
+        code_like = r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?"
+        codes = sum(1 for c in table.columns if re.fullmatch(code_like, c))
+        style = "question codes" if codes > len(table.columns) * 0.8 else "question texts"
+        kind = f"LimeSurvey export, {style}"
+    if config.survey.mapped:
+        source = f"mapping {config.path.name}" if config.path else "mapping"
+    else:
+        source = "columns recognised by name"
+    return f"{table.name}: {table.describe()}; {kind}; {source}"
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    return (problem.row or 0, problem.letter.rjust(3))
+
+
+# --- one row ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """The cells of one response and where they are, for parsing and messages."""
+
+    index: int
+    cells: Sequence[str]
+    response_id: str
+    submitted: datetime | None
+    complete: bool
+
+    @property
+    def number(self) -> int:
+        return self.index + 2
+
+
+class _Reader:
+    """Turns rows into initiatives, collecting outcomes and problems as it goes."""
+
+    def __init__(
+        self, table: Table, layout: Layout, survey: SurveyConfig, include_incomplete: bool
+    ) -> None:
+        self.table = table
+        self.layout = layout
+        self.survey = survey
+        self.include_incomplete = include_incomplete
+        self.initiatives: list[Initiative] = []
+        self.outcomes: list[RowOutcome] = []
+        self.problems: list[Problem] = [_table_problem(issue) for issue in table.issues]
+        self.incomplete_rows: list[int] = []
+        self._ids: dict[str, int] = {}
+        self._reported_options: set[tuple[int, str]] = set()
+        self._group_columns = layout.group_columns()
+        self._choices = {
+            name: {**{_fold(k): v for k, v in table.items()}, **table}
+            for name, table in survey.choices.items()
+        }
+
+    # messages
+
+    def problem(
+        self,
+        row: _Row | None,
+        index: int | None,
+        message: str,
+        fix: str,
+        *,
+        value: str = "",
+        error: bool = False,
+        record_id: str = "",
+    ) -> None:
+        column = self.table.columns[index] if index is not None else ""
+        self.problems.append(
+            Problem(
+                file=self.table.name,
+                row=row.number if row else None,
+                column=column,
+                value=value,
+                message=message,
+                fix=fix,
+                severity=Severity.ERROR if error else Severity.WARNING,
+                record_id=record_id,
+                letter=column_letter(index) if index is not None else "",
+            )
+        )
+
+    def ref(self, row: _Row, group: int) -> SourceRef:
+        return SourceRef(SourceKind.SURVEY, self.table.name, row=row.number, group=group)
+
+    def record_id(self, row: _Row, group: int) -> str:
+        return f"{self.survey.edition}-R{row.response_id}-G{group}"
+
+    # the row
+
+    def read_row(self, index: int) -> None:
+        cells = self.table.rows[index]
+        if not any(cell.strip() for cell in cells):
+            return
+        row = self._start_row(index, cells)
+        if row is None:
+            return
+        filled = [
+            (n, group)
+            for n, group in enumerate(self.layout.practices, start=1)
+            if self._filled(row, group)
+        ]
+        if not row.complete and (not self.include_incomplete or not filled):
+            shared = self._parse_quietly(row, self.layout.shared)
+            self._exclude_incomplete(row, shared, [n for n, _ in filled])
+            return
+        shared = self._parse_fields(row, self.layout.shared)
+        if not filled:
+            self._no_practice(row, shared)
+        elif not shared.get("comune") and "comune" in self.layout.shared:
+            self._no_comune(row, shared, [n for n, _ in filled])
+        else:
+            for group_number, group in filled:
+                self._emit(row, group_number, {**shared, **self._parse_fields(row, group)})
+
+    def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
+        row = _Row(index, cells, "", None, True)
+        row.response_id = self._response_id(row)
+        if not row.response_id:
+            return None
+        submit = self.layout.submit_index
+        if submit is not None:
+            text = cells[submit].strip()
+            row.complete = bool(text)
+            row.submitted = self._submitted(row, submit, text) if text else None
+        return row
+
+    def _response_id(self, row: _Row) -> str:
+        index = self.layout.id_index
+        if index is None:
+            return str(row.number)
+        text = row.cells[index].strip()
+        if re.fullmatch(r"\d+(?:\.0+)?", text):
+            text = str(int(float(text)))
+        elif not text:
+            self.problem(
+                row,
+                index,
+                "the response id is empty; the row's records are numbered by row.",
+                "Fill the id, or leave the row as it is.",
+            )
+            text = f"row{row.number}"
+        if text in self._ids:
+            self.problem(
+                row,
+                index,
+                f"response id {text!r} is also on row {self._ids[text]}; this row is not read.",
+                "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
+                value=text,
+                error=True,
+            )
+            return ""
+        self._ids[text] = row.number
+        return text
+
+    def _submitted(self, row: _Row, index: int, text: str) -> datetime | None:
+        try:
+            when = _values.parse_datetime(text, excel_serial=self.table.format == "xlsx")
+        except ValueError as exc:
+            self.problem(
+                row,
+                index,
+                f"{text!r} {exc}; the response still counts as complete.",
+                "Write the date as dd/mm/yyyy hh:mm.",
+                value=text,
+            )
+            return None
+        return None if when == _UNDATED_SUBMIT else when
+
+    def _filled(self, row: _Row, group: Mapping[str, Source]) -> bool:
+        """A practice group is filled when any of its own cells holds something."""
+        own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
+        return any(
+            row.cells[i].strip() and not (option and _values.is_no(row.cells[i]))
+            for source in own.values()
+            for i, option in source.columns
+        )
+
+    # outcomes
+
+    def _exclude(
+        self, row: _Row, group: int, values: Mapping[str, Any], reason: str, fix: str
+    ) -> None:
+        self.outcomes.append(
+            RowOutcome(
+                source=self.ref(row, group),
+                record_id=self.record_id(row, group),
+                typed=_place(values),
+                outcome=Outcome.EXCLUDED,
+                titolo=str(values.get("titolo", "")),
+                reason=reason,
+                fix=fix,
+            )
+        )
+
+    def _exclude_incomplete(
+        self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]
+    ) -> None:
+        self.incomplete_rows.append(row.number)
+        if not groups:
+            self._exclude(
+                row,
+                1,
+                shared,
+                "Risposta incompleta (submitdate vuoto), nessuna pratica compilata.",
+                "Nessuna azione: la risposta non è stata inviata.",
+            )
+        for group in groups:
+            values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            self._exclude(
+                row,
+                group,
+                values,
+                "Risposta incompleta (submitdate vuoto): esclusa.",
+                "Per includerla usare --include-incomplete.",
+            )
+
+    def _parse_quietly(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
+        """Parse without reporting problems (for rows that are excluded anyway)."""
+        kept = len(self.problems)
+        values = self._parse_fields(row, sources)
+        del self.problems[kept:]
+        return values
+
+    def _no_practice(self, row: _Row, shared: Mapping[str, Any]) -> None:
+        self.problem(
+            row,
+            None,
+            "the response describes no practice (every practice column is empty).",
+            "Fill at least the title of one practice, or delete the row.",
+            error=True,
+            record_id=self.record_id(row, 1),
+        )
+        self._exclude(
+            row,
+            1,
+            shared,
+            "Nessuna pratica compilata nella risposta.",
+            "Compilare almeno il titolo di una pratica.",
+        )
+
+    def _no_comune(self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]) -> None:
+        index = self.layout.shared["comune"].columns[0][0]
+        count = f"its {len(groups)} practices" if len(groups) > 1 else "its practice"
+        self.problem(
+            row,
+            index,
+            f"the response has no Comune, so {count} cannot be placed on the map.",
+            "Fill the Comune in the spreadsheet.",
+            error=True,
+            record_id=self.record_id(row, groups[0]),
+        )
+        for group in groups:
+            values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            self._exclude(
+                row,
+                group,
+                values,
+                "Manca il Comune: la pratica non può essere mappata.",
+                f"Indicare il Comune nella riga {row.number} del file.",
+            )
+
+    def _emit(self, row: _Row, group: int, values: Mapping[str, Any]) -> None:
+        record_id = self.record_id(row, group)
+        missing = [name for name in ("comune", "titolo") if not values.get(name)]
+        for name in missing:
+            self._report_missing(row, group, name, record_id)
+        if missing:
+            what = " e ".join({"comune": "Comune", "titolo": "titolo"}[m] for m in missing)
+            self._exclude(
+                row,
+                group,
+                values,
+                f"Manca il {what}: la pratica non può essere mappata.",
+                f"Compilare {what} nella riga {row.number} del file.",
+            )
+            return
+        self.initiatives.append(self._initiative(row, group, values, record_id))
+
+    def _source_of(self, group: int, name: str) -> Source | None:
+        return self.layout.practices[group - 1].get(name) or self.layout.shared.get(name)
+
+    def _report_missing(self, row: _Row, group: int, name: str, record_id: str) -> None:
+        source = self._source_of(group, name)
+        index = source.columns[0][0] if source else None
+        which = f"practice {group}" if len(self.layout.practices) > 1 else "the practice"
+        label = {"comune": "Comune", "titolo": "title"}[name]
+        self.problem(
+            row,
+            index,
+            f"{which} has no {label}, so it cannot be placed on the map.",
+            f"Fill the {label} in the spreadsheet.",
+            error=True,
+            record_id=record_id,
+        )
+
+    def _initiative(
+        self, row: _Row, group: int, values: Mapping[str, Any], record_id: str
+    ) -> Initiative:
+        self._check_dates(row, group, values, record_id)
+        fields = {name: values[name] for name in _INITIATIVE_FIELDS if name in values}
+        for name in ("aree", "fonti"):  # text typed as "altro" means "altro" was chosen
+            if fields.get(f"{name}_altro") and "altro" not in fields.get(name, ()):
+                fields[name] = (*fields.get(name, ()), "altro")
+        return Initiative(
+            record_id=record_id,
+            edition=self.survey.edition,
+            source=self.ref(row, group),
+            place=_place(values),
+            submitted=row.submitted,
+            properties=self._properties(row, group),
+            **fields,
+        )
+
+    def _properties(self, row: _Row, group: int) -> Mapping[str, str]:
+        """Every column of the row except personal ones and those of other practice groups."""
+        others = set().union(
+            *(cols for n, cols in enumerate(self._group_columns, start=1) if n != group)
+        )
+        skip = others | self.layout.personal
+        return MappingProxyType(
+            {column: row.cells[i] for i, column in enumerate(self.table.columns) if i not in skip}
+        )
+
+    def _check_dates(
+        self, row: _Row, group: int, values: Mapping[str, Any], record_id: str
+    ) -> None:
+        start, end = values.get("data_inizio"), values.get("data_fine")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            source = self._source_of(group, "data_fine")
+            index = source.columns[0][0] if source else None
+            self.problem(
+                row,
+                index,
+                f"the end date {end.isoformat()} is before the start date {start.isoformat()}.",
+                "Check the two dates (both are kept as written).",
+                record_id=record_id,
+            )
+
+    # fields
+
+    def _parse_fields(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, source in sources.items():
+            parser = _PARSERS.get(name, _Reader._text)
+            values.update(parser(self, row, source))
+        return values
+
+    def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
+        return [(i, option, row.cells[i].strip()) for i, option in source.columns]
+
+    def _choice(self, name: str, key: str) -> str | None:
+        """The value the mapping's ``[survey.choices.<name>]`` gives a code or label, if any."""
+        table = self._choices.get(name)
+        if not table:
+            return None
+        return table.get(key) or table.get(_fold(key))
+
+    def _text(self, row: _Row, source: Source) -> dict[str, Any]:
+        """Plain text; sub-columns are joined (ticked ones by their option's label)."""
+        parts = []
+        for _, option, text in self._cells(row, source):
+            if option and _values.is_yes(text):
+                parts.append(self._choice(source.field, option) or option)
+            elif text and not (option and _values.is_no(text)):
+                parts.append(self._choice(source.field, text) or text)
+        text = "; ".join(parts)
+        self._check_contact(row, source, text)
+        return {source.field: text}
+
+    def _check_contact(self, row: _Row, source: Source, text: str) -> None:
+        index = source.columns[0][0]
+        if source.field == "email" and text and "@" not in text:
+            self.problem(
+                row,
+                index,
+                f"{text!r} is not an e-mail address; it is kept as written.",
+                "Write an address such as nome@comune.it.",
+                value=text,
+            )
+        if source.field == "telefono" and _EXCEL_SCIENTIFIC.search(text):
+            self.problem(
+                row,
+                index,
+                f"{text!r} is a phone number that Excel turned into a rounded number.",
+                "Take the number from the original export, or format the column as text in Excel.",
+                value=text,
+            )
+
+    def _list(self, row: _Row, source: Source) -> list[str]:
+        items: list[str] = []
+        for _, option, text in self._cells(row, source):
+            if option and _values.is_yes(text):
+                items.append(self._choice(source.field, option) or option)
+            elif text and not (option and _values.is_no(text)):
+                items.extend(_values.split_list(text))
+        return list(dict.fromkeys(items))
+
+    def _names(self, row: _Row, source: Source) -> dict[str, Any]:
+        items = self._list(row, source)
+        if source.field == "destinatari":
+            return {"destinatari": "; ".join(items)}
+        return {source.field: tuple(items)}
+
+    def _vocabulary(self, row: _Row, source: Source) -> dict[str, Any]:
+        """Multiple choice (aree, fonti): ticked options and typed labels, "altro" text kept."""
+        name = source.field
+        chosen: list[str] = []
+        other: list[str] = []
+        for index, option, text in self._cells(row, source):
+            skip = _values.is_no(text) if option else not text
+            if skip or option.casefold().endswith("comment"):
+                continue
+            if option and _fold(option) in ("other", "altro") and not _values.is_yes(text):
+                chosen.append("altro")
+                other.append(text)
+                continue
+            labels = [option] if option and _values.is_yes(text) else _values.split_list(text)
+            for label in labels:
+                typed_other = _values.other_text(label)
+                value = (
+                    "altro"
+                    if typed_other
+                    else self._resolve_option(row, index, name, label, bool(option))
+                )
+                chosen.append(value or "altro")
+                if value is None or typed_other:
+                    other.append(typed_other or label)
+        order = VOCABULARIES[name]
+        return {
+            name: tuple(v for v in order if v in chosen),
+            f"{name}_altro": "; ".join(dict.fromkeys(other)),
+        }
+
+    def _resolve_option(
+        self, row: _Row, index: int, name: str, label: str, ticked_column: bool
+    ) -> str | None:
+        value = self._choice(name, label) or _values.match_vocabulary(name, label)
+        if value is not None:
+            return value
+        listed = ", ".join(VOCABULARIES[name])
+        if ticked_column:
+            if (index, label) in self._reported_options:
+                return None
+            self._reported_options.add((index, label))
+            self.problem(
+                None,
+                index,
+                f"option {label!r} is not one of {name}'s values ({listed}); "
+                "ticked cells are kept as 'altro'.",
+                f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
+                value=label,
+            )
+            return None
+        self.problem(
+            row,
+            index,
+            f"{label!r} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
+            f"Write one of the values, or add it under [survey.choices.{name}].",
+            value=label,
+        )
+        return None
+
+    def _entity(self, row: _Row, source: Source) -> dict[str, Any]:
+        text = self._text(row, source)["tipo_ente"]
+        if not text:
+            return {"tipo_ente": ""}
+        value = self._choice("tipo_ente", text) or _values.match_vocabulary("tipo_ente", text)
+        if value is None:
+            listed = ", ".join(VOCABULARIES["tipo_ente"])
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} is not a type of entity ({listed}); kept as written.",
+                "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
+                value=text,
+            )
+        return {"tipo_ente": value or text}
+
+    def _amount(self, row: _Row, source: Source) -> dict[str, Any]:
+        text = self._text(row, source)["importo"]
+        if not text:
+            return {"importo": None}
+        try:
+            return {"importo": _values.parse_amount(text, plain_first=self.table.format == "xlsx")}
+        except ValueError as exc:
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} {exc}; the amount is left empty.",
+                "Write a number in euro such as 12.500,00 "
+                "(the text stays in the record's properties).",
+                value=text,
+            )
+            return {"importo": None}
+
+    def _date(self, row: _Row, source: Source) -> dict[str, Any]:
+        text = self._text(row, source)[source.field]
+        if not text:
+            return {source.field: None}
+        try:
+            return {
+                source.field: _values.parse_date(text, excel_serial=self.table.format == "xlsx")
+            }
+        except ValueError as exc:
+            self.problem(
+                row,
+                source.columns[0][0],
+                f"{text!r} {exc}; the date is left empty.",
+                "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
+                value=text,
+            )
+            return {source.field: None}
+
+
+_PARSERS = {
+    "aree": _Reader._vocabulary,
+    "fonti": _Reader._vocabulary,
+    "comuni_associati": _Reader._names,
+    "destinatari": _Reader._names,
+    "tipo_ente": _Reader._entity,
+    "importo": _Reader._amount,
+    "data_inizio": _Reader._date,
+    "data_fine": _Reader._date,
+}
+_INITIATIVE_FIELDS = (
+    "titolo",
+    "descrizione",
+    "aree",
+    "aree_altro",
+    "destinatari",
+    "fonti",
+    "fonti_altro",
+    "importo",
+    "data_inizio",
+    "data_fine",
+    "sito_web",
+    "tipo_ente",
+    "denominazione_ente",
+    "comuni_associati",
+    "referente",
+    "email",
+    "telefono",
+)
+
+
+def _place(values: Mapping[str, Any]) -> Place:
+    return Place(
+        comune=str(values.get("comune", "")),
+        provincia=str(values.get("provincia", "")),
+        regione=str(values.get("regione", "")),
+    )
+
+
+def _table_problem(issue: TableIssue) -> Problem:
+    severity = Severity.ERROR if issue.data_lost else Severity.WARNING
+    return Problem(
+        file=issue.file,
+        row=issue.row,
+        column=issue.column,
+        value="",
+        message=issue.message,
+        fix="",
+        severity=severity,
+    )
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+_COMUNE_PREFIX = re.compile(r"^(?:comune|citta|municipio)(?: di)? ")
+
+
+def _comune_key(place: Place) -> str:
+    return _COMUNE_PREFIX.sub("", _fold(place.comune))
+
+
+def _latest(record: Initiative) -> tuple[datetime, int]:
+    return (record.submitted or datetime.min, record.source.row or 0)
+
+
+def _drop_duplicates(
+    records: Sequence[Initiative],
+) -> tuple[list[Initiative], list[RowOutcome], dict[str, str]]:
+    """Keep the latest of each practice sent more than once (same Comune, same folded title)."""
+    groups: dict[tuple[str, str], list[Initiative]] = {}
+    for record in records:
+        key = (_comune_key(record.place), _fold(record.titolo))
+        groups.setdefault(key, []).append(record)
+    dropped: dict[str, Initiative] = {}
+    for same in groups.values():
+        for cluster in _by_province(same):
+            latest = max(cluster, key=_latest)
+            dropped.update({r.record_id: latest for r in cluster if r is not latest})
+    outcomes = [
+        _duplicate_outcome(r, dropped[r.record_id]) for r in records if r.record_id in dropped
+    ]
+    kept = [r for r in records if r.record_id not in dropped]
+    return kept, outcomes, {rid: latest.record_id for rid, latest in dropped.items()}
+
+
+def _by_province(records: list[Initiative]) -> list[list[Initiative]]:
+    """Split records whose province was given and differs (homonym Comuni are not duplicates)."""
+    clusters: list[tuple[set[str], list[Initiative]]] = []
+    for record in records:
+        province = _fold(record.place.provincia)
+        home = next((c for c in clusters if not province or not c[0] or province in c[0]), None)
+        if home is None:
+            clusters.append(({province} - {""}, [record]))
+        else:
+            home[0].update({province} - {""})
+            home[1].append(record)
+    return [members for _, members in clusters]
+
+
+def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
+    return RowOutcome(
+        source=record.source,
+        record_id=record.record_id,
+        typed=record.place,
+        outcome=Outcome.DUPLICATE,
+        titolo=record.titolo,
+        reason="Inviata due volte: tenuta la risposta più recente "
+        f"(riga {kept.source.row}, {kept.record_id}).",
+        fix="Nessuna azione, se la risposta tenuta è quella giusta.",
+    )
+
+
+# --- the validation report -----------------------------------------------------------------------
+
+
+def validation_report(result: SurveyRead) -> list[str]:
+    """The lines ``mapgen validate`` prints: format, problems, exclusions, then the counts."""
+    lines = [result.format]
+    lines += [f"Note: {note}." for note in result.notes]
+    lines += [f"{p.severity.value}: {p}" for p in result.problems]
+    if result.incomplete_rows:
+        rows = ", ".join(map(str, result.incomplete_rows))
+        lines.append(
+            f"Incomplete responses excluded (rows {rows}); use --include-incomplete to keep them."
+        )
+    row_of = {i.record_id: i.source.row for i in result.initiatives}
+    for outcome in result.outcomes_of(Outcome.DUPLICATE):
+        kept = result.duplicate_of[outcome.record_id]
+        lines.append(
+            f"Duplicate: row {outcome.source.row} ({outcome.record_id}, {outcome.titolo!r}) "
+            f"was sent again on row {row_of[kept]} ({kept}); the latest is kept."
+        )
+    lines.append(result.summary() + ".")
+    return lines

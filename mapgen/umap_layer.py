@@ -1,0 +1,828 @@
+"""Read a previous edition's map (uMap layer, ``.umap`` backup, GeoJSON, GeoPackage).
+
+:func:`read_previous` turns every feature of the layers that hold initiatives
+into an :class:`~mapgen.model.Initiative` (every original property kept), keeps
+the other layers unchanged as :class:`~mapgen.model.CarriedLayer`, and reports
+features it cannot use. :func:`assign_comuni` then gives each initiative its
+Comune by point-in-polygon against the gazetteer boundaries.
+
+Accepted inputs, recognised by their content (not their file name):
+
+- a uMap layer GeoJSON: a ``FeatureCollection``, maybe with ``_umap_options``
+  (layer name and style) — also any plain GeoJSON; a single ``Feature`` too;
+- a full uMap backup (``.umap``): map ``properties`` plus a ``layers`` list;
+  layer options under ``_umap_options`` (uMap ≤ 3.6), ``properties`` (3.7+) or
+  the legacy ``_storage``; group layers (3.7+) with nested ``layers`` are
+  flattened, each leaf layer keeping the name of its group;
+- a GeoPackage (through pyogrio): every layer, reprojected to WGS84.
+
+Nothing is lost: every feature of an initiative layer becomes an Initiative or
+a problem (a :class:`~mapgen.model.RowOutcome` with an Italian reason and fix),
+every feature of another layer is carried; :meth:`PreviousEdition.check_counts`
+proves it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from mapgen import _previous_fields as fields
+from mapgen._previous_geometry import CheckedGeometry, Transform, check_geometry
+from mapgen.errors import InputError, UnreadableFileError
+from mapgen.model import (
+    CarriedLayer,
+    Initiative,
+    Match,
+    Outcome,
+    Place,
+    RowOutcome,
+    Source,
+    SourceRef,
+)
+from mapgen.text import fold, slugify
+
+if TYPE_CHECKING:
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "DEFAULT_EDITION",
+    "DEFAULT_MAX_DISTANCE_M",
+    "FeatureNote",
+    "LayerRole",
+    "LayerSummary",
+    "PreviousEdition",
+    "PreviousMapping",
+    "PreviousMappingLike",
+    "assign_comuni",
+    "read_previous",
+]
+
+log = logging.getLogger(__name__)
+
+#: The edition a previous map belongs to when neither the caller nor the mapping says.
+DEFAULT_EDITION: Final = 2019
+
+#: Points outside every Comune go to the nearest one within this distance (metres):
+#: markers just off the coast (harbours, beaches) or across a simplified boundary.
+#: Farther than this, a point is in the sea or abroad and the Comune's name decides.
+DEFAULT_MAX_DISTANCE_M: Final = 2000.0
+
+#: Canonical field -> (Initiative field, property names guessed), see ``[previous] properties``.
+CANONICAL_FIELDS: Final = fields.CANONICAL_FIELDS
+
+_UMAP_OPTION_KEYS: Final = ("properties", "_umap_options", "_storage")
+
+
+# --- public records ------------------------------------------------------------------
+
+
+class PreviousMappingLike(Protocol):
+    """What :func:`read_previous` needs from the config's ``[previous]`` section."""
+
+    @property
+    def edition(self) -> int: ...
+
+    @property
+    def initiative_layers(self) -> Sequence[str]: ...
+
+    @property
+    def properties(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousMapping:
+    """The ``[previous]`` mapping: edition year, initiative layers, canonical field -> property.
+
+    Keys of ``properties`` are canonical field names (:data:`CANONICAL_FIELDS`,
+    any case), values the property names of the previous map.
+    """
+
+    edition: int = DEFAULT_EDITION
+    initiative_layers: tuple[str, ...] = ()
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+class LayerRole(StrEnum):
+    """How a layer of a previous map was read."""
+
+    INITIATIVES = "initiatives"
+    CARRIED = "carried"
+
+
+def _elements(n: int) -> str:
+    return "1 elemento" if n == 1 else f"{n} elementi"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSummary:
+    """One layer as read: its role, feature counts, the properties used, notes (Italian)."""
+
+    name: str
+    role: LayerRole
+    features: int
+    initiatives: int = 0
+    problems: int = 0
+    group: str = ""
+    properties: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Italian line for the report: which layer, read as what, how many features."""
+        where = f"«{self.group} / {self.name}»" if self.group else f"«{self.name}»"
+        if self.role is LayerRole.CARRIED:
+            return f"{where}: riportato senza modifiche ({_elements(self.features)})."
+        problems = f", {self.problems} non utilizzabili" if self.problems else ""
+        counts = f"{self.initiatives} di {_elements(self.features)}{problems}"
+        return f"{where}: letto come iniziative ({counts})."
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureNote:
+    """Something fixed or doubtful about a feature that was still read (Italian, for the report)."""
+
+    source: SourceRef
+    record_id: str
+    reason: str
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousEdition:
+    """Everything read from one previous-map file.
+
+    ``initiatives`` and ``problems`` cover every feature of the initiative
+    layers (one each); ``carried`` holds the other layers unchanged. ``notes``
+    lists repairs and doubts about features that were read (swapped
+    coordinates, missing title...). ``map_properties`` is the ``.umap``
+    backup's top level without its ``layers`` (``properties``, ``geometry``,
+    ``uri``...), None for other formats. ``geometries`` keeps the original
+    GeoJSON geometry of initiatives that were not Points (their ``point`` is a
+    representative point), keyed by ``record_id``.
+    """
+
+    file: str
+    format: str
+    edition: int
+    initiatives: tuple[Initiative, ...]
+    carried: tuple[CarriedLayer, ...]
+    problems: tuple[RowOutcome, ...]
+    notes: tuple[FeatureNote, ...]
+    layers: tuple[LayerSummary, ...]
+    map_properties: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    geometries: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    @property
+    def features(self) -> int:
+        """Every feature of every layer."""
+        return sum(layer.features for layer in self.layers)
+
+    @property
+    def carried_features(self) -> int:
+        """Features of the carried layers."""
+        return sum(layer.features for layer in self.layers if layer.role is LayerRole.CARRIED)
+
+    def check_counts(self) -> None:
+        """Raise AssertionError unless every feature is an initiative, a problem or carried."""
+        accounted = len(self.initiatives) + len(self.problems) + self.carried_features
+        assert accounted == self.features, (
+            f"{self.file}: {accounted} accounted for, {self.features} read"
+        )
+
+    def describe(self) -> str:
+        """One English line for ``BuildResult.inputs``: file, format, counts."""
+        return (
+            f"{self.file}: {self.format}, edition {self.edition} — {len(self.layers)} layer(s), "
+            f"{self.features} features: {len(self.initiatives)} initiatives, "
+            f"{len(self.problems)} unusable, {self.carried_features} carried"
+        )
+
+
+# --- loading files -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _RawLayer:
+    """A FeatureCollection of the input, before it is read as initiatives or carried."""
+
+    name: str
+    collection: Mapping[str, Any]
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Container:
+    format: str
+    layers: tuple[_RawLayer, ...]
+    map_properties: Mapping[str, Any] | None = None
+
+
+_FIX_EXPORT: Final = (
+    "Export it again from uMap (Share → download the full backup .umap, or a layer as GeoJSON) "
+    "or from QGIS as GeoJSON or GeoPackage."
+)
+
+
+def _load(path: Path) -> _Container:
+    """Read the file and split it into layers, whatever the format."""
+    if not path.is_file():
+        raise UnreadableFileError(
+            f"{path.name}: file not found ({path}). Check the --previous path."
+        )
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head.startswith(b"SQLite format 3"):
+        return _load_geopackage(path)
+    if not head.strip():
+        raise UnreadableFileError(f"{path.name}: the file is empty. {_FIX_EXPORT}")
+    return _load_json(path.name, _parse_json(path))
+
+
+def _parse_json(path: Path) -> Any:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); "
+            "GeoJSON and .umap files are UTF-8: save it again as UTF-8. "
+            f"{_FIX_EXPORT}"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(
+            f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
+            f"the file may be truncated. {_FIX_EXPORT}"
+        ) from None
+
+
+def _load_json(name: str, data: Any) -> _Container:
+    kind = data.get("type") if isinstance(data, dict) else type(data).__name__
+    if isinstance(data, dict) and (isinstance(data.get("layers"), list) or kind == "umap"):
+        return _load_umap(name, data)
+    if kind == "FeatureCollection" and isinstance(data, dict):
+        return _Container("GeoJSON layer", (_RawLayer(_collection_name(data, name), data),))
+    if kind == "Feature" and isinstance(data, dict):
+        collection = {"type": "FeatureCollection", "features": [data]}
+        return _Container("GeoJSON feature", (_RawLayer(Path(name).stem, collection),))
+    raise InputError(
+        f"{name}: JSON of type {kind!r} is neither a uMap backup (.umap, with a 'layers' list) "
+        f"nor a GeoJSON FeatureCollection. {_FIX_EXPORT}"
+    )
+
+
+def _layer_options(layer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A uMap layer's options: ``properties`` (3.7+), ``_umap_options`` (≤3.6) or ``_storage``."""
+    for key in _UMAP_OPTION_KEYS:
+        value = layer.get(key)
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def _collection_name(collection: Mapping[str, Any], file_name: str) -> str:
+    """A standalone layer's name: uMap options' name, GDAL ``name`` member, else the file stem."""
+    for candidate in (_layer_options(collection).get("name"), collection.get("name")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return Path(file_name).stem
+
+
+def _load_umap(name: str, data: Mapping[str, Any]) -> _Container:
+    if not isinstance(data.get("layers"), list):
+        raise InputError(
+            f"{name}: a uMap backup needs a 'layers' list, "
+            f"found {type(data.get('layers')).__name__}. {_FIX_EXPORT}"
+        )
+    layers = tuple(_flatten_layers(name, data["layers"], group="", path="layer"))
+    map_properties = {k: v for k, v in data.items() if k != "layers"}
+    return _Container("uMap backup (.umap)", layers, map_properties)
+
+
+def _flatten_layers(
+    file: str, entries: Sequence[Any], *, group: str, path: str
+) -> Iterator[_RawLayer]:
+    """Yield the leaf layers of a uMap layers list, descending into group layers."""
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path} {number}"
+        if not isinstance(entry, dict):
+            raise InputError(
+                f"{file}, {where}: a layer must be a JSON object, "
+                f"found {type(entry).__name__}. {_FIX_EXPORT}"
+            )
+        options = _layer_options(entry)
+        name = str(options.get("name") or f"Layer {number}").strip()
+        kind = entry.get("type", "FeatureCollection")
+        if kind != "FeatureCollection":
+            raise InputError(
+                f"{file}, {where} ({name!r}): unknown layer type {kind!r}; uMap layers are GeoJSON "
+                f"FeatureCollections. {_FIX_EXPORT}"
+            )
+        if isinstance(entry.get("layers"), list):
+            yield from _flatten_layers(
+                file, entry["layers"], group=name, path=f"{where} ({name!r}), layer"
+            )
+        if options.get("group") and not entry.get("features"):
+            continue  # a group holds only its children
+        if not isinstance(entry.get("features", []), list):
+            raise InputError(
+                f"{file}, {where} ({name!r}): 'features' must be a list. {_FIX_EXPORT}"
+            )
+        yield _RawLayer(name, entry, group)
+
+
+def _load_geopackage(path: Path) -> _Container:
+    """Every layer of a GeoPackage as a GeoJSON FeatureCollection in WGS84 (ids = fids)."""
+    import pyogrio
+
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as exc:  # pyogrio raises several DataSourceError kinds; all mean "unreadable"
+        raise UnreadableFileError(
+            f"{path.name}: cannot read the GeoPackage ({exc}). {_FIX_EXPORT}"
+        ) from None
+    layers = []
+    for layer_name, _geometry_type in listed:
+        frame = pyogrio.read_dataframe(path, layer=layer_name, fid_as_index=True)
+        if not hasattr(frame, "to_json") or "geometry" not in frame:
+            frame = _as_geodataframe(frame)
+        collection = json.loads(
+            frame.to_json(na="null", drop_id=False, to_wgs84=frame.crs is not None, default=str)
+        )
+        layers.append(_RawLayer(str(layer_name), collection))
+    return _Container("GeoPackage", tuple(layers))
+
+
+def _as_geodataframe(frame: Any) -> Any:
+    """An attribute-only GeoPackage table as a GeoDataFrame with empty geometries."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
+
+
+# --- choosing the initiative layers --------------------------------------------------
+
+
+def _select(container: _Container, wanted: Sequence[str], file: str) -> list[bool]:
+    """Which layers hold initiatives: those named in ``wanted`` (by name or group), else all.
+
+    A one-layer file is always read as initiatives: ``--initiative-layer``
+    names layers of a multi-layer map.
+    """
+    layers = container.layers
+    if not wanted or len(layers) <= 1:
+        return [True] * len(layers)
+    folded = {fold(n) for n in wanted}
+    chosen = [
+        fold(layer.name) in folded or (layer.group and fold(layer.group) in folded)
+        for layer in layers
+    ]
+    if not any(chosen):
+        names = ", ".join(repr(layer.name) for layer in layers)
+        raise InputError(
+            f"{file}: no layer is called {', '.join(map(repr, wanted))} (--initiative-layer / "
+            f"[previous] initiative_layers); its layers are {names}. Use one of these names."
+        )
+    return [bool(c) for c in chosen]
+
+
+# --- reading features ----------------------------------------------------------------
+
+
+@dataclass
+class _LayerRead:
+    """What reading one initiative layer produced."""
+
+    initiatives: list[Initiative] = field(default_factory=list)
+    problems: list[RowOutcome] = field(default_factory=list)
+    notes: list[FeatureNote] = field(default_factory=list)
+    geometries: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    used: dict[str, set[str]] = field(default_factory=dict)  # canonical -> properties, this layer
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every feature of one layer shares."""
+
+    file: str
+    layer: str
+    slug: str
+    edition: int
+    mapped: tuple[tuple[str, str], ...]  # canonical field -> property name, from the config
+    transform: Transform | None
+    fallback_transform: Transform | None
+
+
+def _feature_keys(features: Sequence[Any]) -> list[str]:
+    """Each feature's id when it has a unique one, else its 1-based position in the layer."""
+    ids = [f.get("id") if isinstance(f, dict) else None for f in features]
+    usable = [
+        str(i).strip()
+        if isinstance(i, (str, int)) and not isinstance(i, bool) and str(i).strip()
+        else None
+        for i in ids
+    ]
+    counts: dict[str, int] = {}
+    for key in usable:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    keys: list[str] = []
+    taken: set[str] = set()
+    for position, key in enumerate(usable, start=1):
+        candidate = key if key is not None and counts[key] == 1 else str(position)
+        while candidate in taken:  # an id equal to another feature's position
+            candidate = f"{candidate}-{position}"
+        taken.add(candidate)
+        keys.append(candidate)
+    return keys
+
+
+@functools.lru_cache(maxsize=256)
+def _resolve(mapped: tuple[tuple[str, str], ...], keys: frozenset[str]) -> Mapping[str, str]:
+    """Canonical field -> property, for one set of property names (features mostly share one)."""
+    return fields.resolve_properties(dict(mapped), keys)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """One feature's properties seen through the canonical fields.
+
+    The choice of property is made per feature, so a layer where some features
+    say ``name`` and others ``titolo`` still gives every feature its title.
+    """
+
+    props: Mapping[str, Any]
+    chosen: Mapping[str, str]
+
+    @classmethod
+    def of(cls, props: Mapping[str, Any], ctx: _Context) -> _Fields:
+        return cls(props, _resolve(ctx.mapped, frozenset(str(k) for k in props)))
+
+    def value(self, canonical: str) -> Any:
+        key = self.chosen.get(canonical)
+        return self.props.get(key) if key is not None else None
+
+    def text(self, canonical: str) -> str:
+        return fields.as_text(self.value(canonical)).strip()
+
+    def place(self) -> Place:
+        return Place(self.text("Comune"), self.text("Provincia"), self.text("Regione"))
+
+
+def _fallback_title(f: _Fields, ctx: _Context, key: str) -> str:
+    """A title for a feature without one: the description's first line, else a placeholder."""
+    for line in fields.as_text(f.value("Descrizione")).splitlines():
+        cleaned = line.strip().lstrip("#*-> ").replace("**", "").strip()
+        if cleaned:
+            return cleaned[:80]
+    return f"Senza titolo ({ctx.layer}, {key})"
+
+
+def _initiative(
+    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str
+) -> Initiative:
+    aree, aree_altro = fields.area_terms(f.value("Area"))
+    fonti, fonti_altro = fields.funding_terms(f.value("Fonte di finanziamento"))
+    return Initiative(
+        record_id=f"{ctx.edition}-{ctx.slug}-{key}",
+        edition=ctx.edition,
+        source=SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key),
+        place=f.place(),
+        titolo=titolo,
+        descrizione=fields.as_text(f.value("Descrizione")),
+        aree=aree,
+        aree_altro=aree_altro,
+        destinatari=f.text("Destinatari"),
+        fonti=fonti,
+        fonti_altro=fonti_altro,
+        importo=fields.parse_amount(f.value("Importo")),
+        data_inizio=fields.parse_date(f.value("Data inizio")),
+        data_fine=fields.parse_date(f.value("Data fine")),
+        sito_web=f.text("Sito web"),
+        tipo_ente=f.text("Tipo ente"),
+        denominazione_ente=f.text("Denominazione ente"),
+        comuni_associati=tuple(fields.split_list(f.value("Comuni associati"))),
+        referente=f.text("Referente"),
+        email=f.text("Email"),
+        telefono=f.text("Telefono"),
+        point=point,
+        properties=dict(f.props),
+    )
+
+
+def _not_a_feature(entry: Any, ref: SourceRef, record_id: str) -> RowOutcome:
+    kind = entry.get("type") if isinstance(entry, dict) else type(entry).__name__
+    return RowOutcome(
+        source=ref, record_id=record_id, typed=Place(), outcome=Outcome.EXCLUDED,
+        reason=f"L'elemento non è una Feature GeoJSON (tipo {kind!r}).",
+        fix="Correggere o togliere l'elemento nel file.",
+    )  # fmt: skip
+
+
+def _unplaceable(f: _Fields, checked: CheckedGeometry, ref: SourceRef, record_id: str,
+                 titolo: str) -> RowOutcome:  # fmt: skip
+    return RowOutcome(
+        source=ref, record_id=record_id, typed=f.place(), outcome=Outcome.UNRESOLVED, titolo=titolo,
+        reason=f"{checked.reason} Nessun Comune indicato nelle proprietà: "
+        "impossibile collocare l'iniziativa.",
+        fix=checked.fix,
+    )  # fmt: skip
+
+
+def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> None:
+    """Turn one feature into an Initiative, or a problem when nothing can place it."""
+    record_id = f"{ctx.edition}-{ctx.slug}-{key}"
+    ref = SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key)
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        out.problems.append(_not_a_feature(feature, ref, record_id))
+        return
+    raw_props = feature.get("properties")
+    f = _Fields.of(raw_props if isinstance(raw_props, dict) else {}, ctx)
+    for canonical, prop in f.chosen.items():
+        out.used.setdefault(canonical, set()).add(prop)
+    checked = check_geometry(
+        feature.get("geometry"), transform=ctx.transform, fallback_transform=ctx.fallback_transform
+    )
+    titolo = f.text("Titolo")
+    if checked.point is None and not f.text("Comune"):
+        out.problems.append(
+            _unplaceable(f, checked, ref, record_id, titolo or _fallback_title(f, ctx, key))
+        )
+        return
+    _note_feature(out, ref, record_id, checked, f.place(), titolo)
+    out.initiatives.append(
+        _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key))
+    )
+    if checked.point is not None and checked.kind != "Point":
+        out.geometries[record_id] = feature["geometry"]
+
+
+def _note_feature(
+    out: _LayerRead,
+    ref: SourceRef,
+    record_id: str,
+    checked: CheckedGeometry,
+    place: Place,
+    titolo: str,
+) -> None:
+    """Record the repairs and doubts about a feature that is still read."""
+    if checked.reason:
+        then = (
+            ""
+            if checked.point is not None
+            else f" Il Comune sarà cercato per nome ({place.comune!r})."
+        )
+        out.notes.append(FeatureNote(ref, record_id, checked.reason + then, checked.fix))
+    if not titolo:
+        out.notes.append(
+            FeatureNote(
+                ref,
+                record_id,
+                "Titolo mancante: usata la prima riga della descrizione o un segnaposto.",
+                "Aggiungere il titolo nella proprietà del titolo "
+                "(o indicare la proprietà in [previous] properties).",
+            )
+        )
+
+
+# --- CRS -----------------------------------------------------------------------------
+
+
+def _transform_from(crs: Any, where: str) -> Transform | None:
+    """A transform to WGS84 lon/lat from a CRS spec, None when it already is lon/lat degrees."""
+    if crs is None:
+        return None
+    spec = crs
+    if isinstance(crs, dict):
+        props = crs.get("properties") or {}
+        spec = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)
+    import pyproj
+
+    try:
+        source = pyproj.CRS.from_user_input(spec)
+    except (pyproj.exceptions.CRSError, TypeError):
+        raise InputError(
+            f"{where}: unknown coordinate reference system {crs!r}. Use an EPSG code such as "
+            "'EPSG:32632', or export the layer in WGS84 (EPSG:4326)."
+        ) from None
+    if source.is_geographic:
+        return None  # GeoJSON files write lon/lat whatever the CRS's axis order says
+    transformer = pyproj.Transformer.from_crs(source, 4326, always_xy=True)
+    return transformer.transform
+
+
+# --- reading one layer ---------------------------------------------------------------
+
+
+def _present_properties(features: Sequence[Any]) -> set[str]:
+    keys: set[str] = set()
+    for feature in features:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if isinstance(props, dict):
+            keys.update(str(k) for k in props)
+    return keys
+
+
+def _layer_notes(
+    raw: _RawLayer, chosen: Mapping[str, str], transform: Transform | None
+) -> tuple[str, ...]:
+    """Italian notes on a whole layer: fields not found, reprojection, remote data."""
+    notes = []
+    if "Titolo" not in chosen:
+        notes.append(
+            "Nessuna proprietà riconosciuta come titolo: "
+            "indicarla in [previous] properties (Titolo)."
+        )
+    if "Comune" not in chosen:
+        notes.append(
+            "Nessuna proprietà riconosciuta come Comune: l'assegnazione usa solo le coordinate."
+        )
+    if transform is not None:
+        notes.append(f"Coordinate riproiettate in WGS84 da {raw.collection.get('crs')!r}.")
+    remote = _layer_options(raw.collection).get("remoteData")
+    if isinstance(remote, dict) and remote.get("url") and not raw.collection.get("features"):
+        notes.append(
+            f"Il layer carica i dati da un indirizzo remoto ({remote['url']}): "
+            "mapgen lavora senza rete."
+        )
+    return tuple(notes)
+
+
+def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
+    features = list(raw.collection.get("features") or [])
+    before_i, before_p = len(out.initiatives), len(out.problems)
+    out.used = {}
+    for feature, key in zip(features, _feature_keys(features), strict=True):
+        _read_feature(feature, key, ctx, out)
+    used = {c: ", ".join(sorted(props)) for c, props in out.used.items()}
+    return LayerSummary(
+        name=raw.name,
+        role=LayerRole.INITIATIVES,
+        features=len(features),
+        initiatives=len(out.initiatives) - before_i,
+        problems=len(out.problems) - before_p,
+        group=raw.group,
+        properties=used,
+        notes=_layer_notes(raw, used, ctx.transform),
+    )
+
+
+def _read_layers(
+    container: _Container, chosen: Sequence[bool], base: _Context
+) -> tuple[_LayerRead, list[LayerSummary], list[CarriedLayer]]:
+    """Read the initiative layers, carry the others; one summary per layer, in file order."""
+    out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
+    for raw, is_initiative in zip(container.layers, chosen, strict=True):
+        if not is_initiative:
+            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=raw.collection))
+            count = len(raw.collection.get("features") or [])
+            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
+            continue
+        where = f"{base.file}, layer {raw.name!r}"
+        ctx = replace(
+            base, layer=raw.name, slug=_unique_slug(raw.name, slugs),
+            transform=_transform_from(raw.collection.get("crs"), where),
+        )  # fmt: skip
+        summaries.append(_read_layer(raw, ctx, out))
+    return out, summaries, carried
+
+
+def _unique_slug(name: str, taken: set[str]) -> str:
+    base = slugify(name, max_length=40)
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _check_mapped_present(
+    file: str, mapped: Mapping[str, str], container: _Container, summaries: Sequence[LayerSummary]
+) -> None:
+    """A property the mapping names must exist in the initiative layers (a missing column)."""
+    present: set[str] = set()
+    for raw, summary in zip(container.layers, summaries, strict=True):
+        if summary.role is LayerRole.INITIATIVES:
+            present |= _present_properties(raw.collection.get("features") or [])
+    folded = {fold(p) for p in present}
+    missing = sorted({p for p in mapped.values() if p not in present and fold(p) not in folded})
+    if missing:
+        found = ", ".join(sorted(p for p in present if not p.startswith("_"))) or "none"
+        raise InputError(
+            f"{file}: [previous] properties names {', '.join(map(repr, missing))}, but no "
+            f"feature of the initiative layers has such a property (properties found: {found}). "
+            "Fix the name in the config file, or remove it to let mapgen guess."
+        )
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def read_previous(
+    path: Path | str,
+    *,
+    mapping: PreviousMappingLike | None = None,
+    initiative_layers: Sequence[str] = (),
+    edition: int | None = None,
+    crs: str | None = None,
+) -> PreviousEdition:
+    """Read a previous edition's map: initiatives, carried layers and problems.
+
+    Parameters
+    ----------
+    path
+        A uMap layer GeoJSON, a ``.umap`` backup, a plain GeoJSON or a GeoPackage.
+    mapping
+        The config's ``[previous]`` section; without it properties are guessed
+        (``name``/``titolo``, ``description``, ``comune``, ``area``...).
+    initiative_layers
+        Names of the layers (or group layers) that hold initiatives
+        (``--initiative-layer``); wins over ``mapping.initiative_layers``.
+        Without names every layer does. Other layers are carried unchanged.
+    edition
+        The edition year; default ``mapping.edition``, else :data:`DEFAULT_EDITION`.
+    crs
+        CRS of projected coordinates in files that declare none (e.g.
+        ``"EPSG:32632"``); applied only to coordinates outside degree ranges.
+
+    Returns
+    -------
+    PreviousEdition
+        Raises :class:`~mapgen.errors.InputError` for an unreadable file, an
+        unknown layer type, a layer name or a mapped property that does not exist.
+    """
+    path = Path(path)
+    container = _load(path)
+    year = edition or (mapping.edition if mapping is not None else DEFAULT_EDITION)
+    mapped = dict(mapping.properties) if mapping is not None else {}
+    wanted = tuple(initiative_layers) or tuple(mapping.initiative_layers if mapping else ())
+    fallback = _transform_from(crs, f"{path.name} (crs option)") if crs else None
+    ctx = _Context(
+        file=path.name, layer="", slug="", edition=year,
+        mapped=tuple((fields.canonical_name(c), p) for c, p in sorted(mapped.items())),
+        transform=None, fallback_transform=fallback,
+    )  # fmt: skip
+    out, summaries, carried = _read_layers(container, _select(container, wanted, path.name), ctx)
+    _check_mapped_present(path.name, mapped, container, summaries)
+    result = PreviousEdition(
+        file=path.name,
+        format=container.format,
+        edition=year,
+        initiatives=tuple(out.initiatives),
+        carried=tuple(carried),
+        problems=tuple(out.problems),
+        notes=tuple(out.notes),
+        layers=tuple(summaries),
+        map_properties=container.map_properties,
+        geometries=out.geometries,
+    )
+    log.info("%s", result.describe())
+    return result
+
+
+def assign_comuni(
+    initiatives: Sequence[Initiative],
+    gazetteer: Gazetteer,
+    *,
+    resolve_name: Callable[[Place], Match] | None = None,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+) -> list[Match]:
+    """Give each initiative its Comune: point-in-polygon, nearest within a distance, else by name.
+
+    Parameters
+    ----------
+    initiatives
+        Records from :func:`read_previous` (``point`` is lon/lat or None).
+    gazetteer
+        Its :meth:`~mapgen.gazetteer.Gazetteer.boundaries` decide.
+    resolve_name
+        Resolves a typed place (pass the geocoder). Used to cross-check the
+        Comune a feature names against its point, and to place features
+        without a usable point. Without it, an exact lookup of the folded name
+        (official, other-language and gazetteer ``names.csv`` names, narrowed
+        by province sigla or region) stands in.
+    max_distance_m
+        A point in no Comune goes to the nearest one within this many metres
+        (:data:`DEFAULT_MAX_DISTANCE_M`).
+
+    Returns
+    -------
+    list of Match
+        One per initiative, in order. Spatial matches have status ``SPATIAL``,
+        method ``"point-in-polygon"`` or ``"nearest"`` and ``raw`` with
+        ``distance_m`` and ``check`` (``agree``, ``disagree``, ``name_unknown``,
+        ``no_name``); a disagreement also fills ``hint`` (Italian). The point
+        decides; the named Comune is reported.
+    """
+    from mapgen._spatial import assign
+
+    return assign(initiatives, gazetteer, resolve_name=resolve_name, max_distance_m=max_distance_m)

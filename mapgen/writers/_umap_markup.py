@@ -1,0 +1,138 @@
+"""Text for uMap: survey answers made inert for uMap's popup pipeline.
+
+uMap does not escape feature text, it *interprets* it (uMap 3.8.1,
+``umap/static/umap/js/modules/``):
+
+1. ``rendering/template.js`` ``PopupTemplate.toHTML``: the ``description`` has its
+   ``{key}`` placeholders filled (``utils.js`` ``greedyTemplate``), then the layer's
+   ``popupContentTemplate`` is filled the same way;
+2. ``utils.js`` ``toHTML`` applies uMap's markup (``*`` ``**`` ``#`` ``---`` ``[[url|text]]``
+   ``{{image}}`` ``{{{iframe}}}`` ``h_t_t_p``, line-start lists and headings);
+3. ``utils.js`` ``escapeHTML`` runs DOMPurify, which still lets ``img``, ``iframe``,
+   ``a`` and ``style=`` through, and the result goes to ``innerHTML``.
+
+So survey text is HTML-escaped and every character that steps 1-2 react to is
+written as a numeric character reference: the regular expressions of steps 1-2
+never see it, and the browser's HTML parser in step 3 turns it back into the
+character. The rule is documented for template authors in ``templates/README.md``.
+
+``name`` is different: uMap also shows it through ``textContent`` (data browser,
+filters), where an entity would show literally, so titles stay plain text with
+only the characters that would turn into markup replaced by look-alikes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+__all__ = ["plain_text", "render_template", "safe_url", "umap_text"]
+
+# HTML's specials (" because toHTML's autolink puts a bare URL inside href="..."), then
+# what greedyTemplate ({ }) and toHTML (* [ ] { } | # and _ of h_t_t_p) react to. The
+# apostrophe stays: uMap builds attributes with double quotes only.
+_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "*": "&#42;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "|": "&#124;",
+    "_": "&#95;",
+    "#": "&#35;",
+}
+_TABLE = str.maketrans(_ENTITIES)
+# toHTML's line-start rules use JavaScript's /m flag, where \r, \u2028 and \u2029 also end
+# a line; newlines are normalised to \n first, so only \n matters here.
+_LINE_START_DASH = re.compile(r"(?m)^-")
+_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Plain text (titles, flat properties): < > would be parsed as tags by DOMPurify and
+# innerHTML; * [[ ]] {{ }} would turn into uMap markup in `# {name}`.
+_PLAIN = str.maketrans({"<": "‹", ">": "›", "*": "∗"})
+_PLAIN_PAIRS = (("[[", "[ ["), ("]]", "] ]"), ("{{", "{ {"), ("}}", "} }"))
+_SPACES = re.compile(r"\s+")
+
+
+def umap_text(text: str) -> str:
+    """Escape survey text so uMap shows it literally, line breaks kept.
+
+    Examples
+    --------
+    >>> umap_text("5 * 3 {campo} <b>")
+    '5 &#42; 3 &#123;campo&#125; &lt;b&gt;'
+    """
+    text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
+    return _LINE_START_DASH.sub("&#45;", text.translate(_TABLE))
+
+
+def plain_text(text: str) -> str:
+    """One line of text that uMap shows as typed wherever it shows it (titles, filters).
+
+    Examples
+    --------
+    >>> plain_text("Bonus <b>2020</b>  * [[x]]")
+    'Bonus ‹b›2020‹/b› ∗ [ [x] ]'
+    """
+    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip().translate(_PLAIN)
+    for pair, spaced in _PLAIN_PAIRS:
+        while pair in text:
+            text = text.replace(pair, spaced)
+    return text
+
+
+def safe_url(url: str) -> str | None:
+    """Return an ``http(s)`` URL made safe inside ``[[url]]``, or None for anything else.
+
+    Characters that would end the link markup or the ``href`` attribute uMap builds
+    (``"`` ``<`` ``>`` ``|`` ``]`` ``*`` ``{`` ``}`` spaces ...) are percent-encoded.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(url, safe="/:?=&%#+,;@!$~.-()").replace("&", "&amp;")
+
+
+def _finalize(value: Any) -> Any:
+    """Escape every ``{{ value }}`` for uMap unless the template marked it safe."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return value
+    return Markup(umap_text("" if value is None else str(value)))
+
+
+@cache
+def _environment() -> Any:
+    import jinja2
+
+    from mapgen._resources import templates_dir
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def render_template(name: str, context: Mapping[str, Any]) -> str:
+    """Render ``templates/<name>``; every value is escaped with :func:`umap_text`."""
+    text: str = _environment().get_template(name).render(**context)
+    # Blank lines left by optional sections would show as gaps (uMap keeps line breaks).
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,520 @@
+"""GIS files for analysts: ``initiatives.gpkg``, ``initiatives.csv``, ``initiatives.geojson``.
+
+The GeoPackage (EPSG:4326) holds three layers:
+
+``initiatives``
+    One point per initiative, at its Comune's representative point, with flat
+    typed columns (see :func:`initiative_columns`).
+``comuni``
+    The boundaries of the Comuni with at least one initiative, with counts per
+    area and per edition and rates per inhabitants, ready for a choropleth.
+``ambiti``
+    One feature per Ambito/Unione whose member Comuni are known: the union of
+    the members' boundaries, with the lead Comune.
+
+``initiatives.csv`` (UTF-8 with BOM, ``lat``/``lon``) and ``initiatives.geojson``
+(RFC 7946) carry the ``initiatives`` layer for tools that prefer them.
+
+Values are built as plain Python rows from one column table, then written
+through pyogrio's array interface, which (unlike the GeoDataFrame one) can
+write true ``Date`` fields. Every file is byte-identical for the same build.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from mapgen._csv import write_excel_csv
+from mapgen.errors import OutputError
+from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, Comune, MapInitiative, OutputOptions
+from mapgen.text import slugify
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = [
+    "AMBITI_COLUMNS",
+    "COMUNI_PLACE_COLUMNS",
+    "Column",
+    "http_link",
+    "initiative_columns",
+    "write_gis",
+]
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["str", "bool", "int", "float", "date"]
+Row = dict[str, Any]
+
+GPKG_NAME = "initiatives.gpkg"
+CSV_NAME = "initiatives.csv"
+GEOJSON_NAME = "initiatives.geojson"
+LIST_SEPARATOR = "; "
+# 6 decimals of a degree is about 10 cm: more would only be noise (architecture.md).
+COORD_DECIMALS = 6
+GRID = 10.0**-COORD_DECIMALS
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the ``initiatives`` layer: its name, type and how to read it."""
+
+    name: str
+    kind: Kind
+    get: Callable[[MapInitiative], Any]
+
+
+def _joined(values: Sequence[object]) -> str:
+    return LIST_SEPARATOR.join(str(v) for v in values)
+
+
+def _flag_name(prefix: str, value: str) -> str:
+    """Column name for a vocabulary value: ``area_responsabilita_genitoriali``."""
+    return f"{prefix}_{slugify(value).replace('-', '_')}"
+
+
+def http_link(url: str) -> str:
+    """Return ``url`` stripped if it is an ``http(s)://`` link with a host, else ``""``."""
+    url = url.strip()
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+_HEAD: tuple[Column, ...] = (
+    Column("id", "str", lambda i: i.id),
+    Column("edizioni", "str", lambda i: _joined(i.edizioni)),
+)
+_PLACE: tuple[Column, ...] = (
+    Column("istat", "str", lambda i: i.comune.istat_code),
+    Column("comune", "str", lambda i: i.comune.name),
+    Column("sigla", "str", lambda i: i.comune.sigla),
+    Column("provincia", "str", lambda i: i.comune.province),
+    Column("regione", "str", lambda i: i.comune.region),
+)
+_PRACTICE: tuple[Column, ...] = (
+    Column("titolo", "str", lambda i: i.record.titolo),
+    Column("descrizione", "str", lambda i: i.record.descrizione),
+    Column("destinatari", "str", lambda i: i.record.destinatari),
+    Column("aree", "str", lambda i: _joined(i.record.aree)),
+    Column("aree_altro", "str", lambda i: i.record.aree_altro),
+    Column("fonti", "str", lambda i: _joined(i.record.fonti)),
+    Column("fonti_altro", "str", lambda i: i.record.fonti_altro),
+    Column("importo", "float", lambda i: _rounded(i.record.importo, 2)),
+    Column("data_inizio", "date", lambda i: i.record.data_inizio),
+    Column("data_fine", "date", lambda i: i.record.data_fine),
+    Column("sito_web", "str", lambda i: http_link(i.record.sito_web)),
+    Column("tipo_ente", "str", lambda i: i.record.tipo_ente),
+    Column("ente", "str", lambda i: i.record.denominazione_ente),
+    Column("comuni_associati", "str", lambda i: _joined(i.record.comuni_associati)),
+)
+_MATCH: tuple[Column, ...] = (
+    Column("stato_match", "str", lambda i: i.match.status.value),
+    Column("metodo_match", "str", lambda i: i.match.method),
+    Column("punteggio_match", "float", lambda i: round(i.match.score, 1)),
+    Column("record_ids", "str", lambda i: _joined([r.record_id for r in i.records])),
+)
+_CONTACTS: tuple[Column, ...] = (
+    Column("referente", "str", lambda i: i.record.referente),
+    Column("email", "str", lambda i: i.record.email),
+    Column("telefono", "str", lambda i: i.record.telefono),
+)
+
+
+def _edition_flag(year: int) -> Column:
+    return Column(f"ed_{year}", "bool", lambda i: year in i.edizioni)
+
+
+def _area_flag(area: str) -> Column:
+    return Column(_flag_name("area", area), "bool", lambda i: area in i.record.aree)
+
+
+def _funding_flag(source: str) -> Column:
+    return Column(_flag_name("fonte", source), "bool", lambda i: source in i.record.fonti)
+
+
+def initiative_columns(editions: Sequence[int], *, include_contacts: bool = False) -> list[Column]:
+    """Return the columns of the ``initiatives`` layer, in file order.
+
+    Parameters
+    ----------
+    editions
+        Every edition year of the build: one boolean ``ed_<year>`` column each.
+    include_contacts
+        Add ``referente``, ``email``, ``telefono`` (personal data; opt-in).
+    """
+    return [
+        *_HEAD,
+        *(_edition_flag(y) for y in sorted(editions)),
+        *_PLACE,
+        *_PRACTICE,
+        *(_area_flag(a) for a in AREAS),
+        *(_funding_flag(f) for f in FUNDING_SOURCES),
+        *_MATCH,
+        *(_CONTACTS if include_contacts else ()),
+    ]
+
+
+# --- comuni and ambiti layers ------------------------------------------------------------
+
+#: Place and population columns of the ``comuni`` layer (counts and rates follow).
+COMUNI_PLACE_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("istat", "str"), ("comune", "str"), ("sigla", "str"), ("provincia", "str"),
+    ("regione", "str"), ("popolazione", "int"), ("popolazione_0_17", "int"),
+    ("iniziative", "int"),
+)
+
+#: Columns of the ``ambiti`` layer.
+AMBITI_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("ambito", "str"), ("tipo_ente", "str"), ("istat_capofila", "str"), ("capofila", "str"),
+    ("sigla", "str"), ("regione", "str"), ("n_comuni", "int"), ("comuni", "str"),
+    ("istat_comuni", "str"), ("popolazione", "int"), ("popolazione_0_17", "int"),
+    ("iniziative", "int"), ("id_iniziative", "str"),
+)
+
+
+def _comuni_schema(editions: Sequence[int]) -> list[tuple[str, Kind]]:
+    return [
+        *COMUNI_PLACE_COLUMNS,
+        *((_flag_name("area", a), "int") for a in AREAS),
+        *((f"ed_{y}", "int") for y in sorted(editions)),
+        ("per_10000_abitanti", "float"),
+        ("per_1000_minori", "float"),
+    ]
+
+
+def _rate(count: int, per: int, population: int | None) -> float | None:
+    """Initiatives per ``per`` people, 3 decimals; None when the population is unknown or 0."""
+    return round(count * per / population, 3) if population else None
+
+
+def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequence[int]) -> Row:
+    row: Row = {
+        "istat": comune.istat_code, "comune": comune.name, "sigla": comune.sigla,
+        "provincia": comune.province, "regione": comune.region,
+        "popolazione": comune.population, "popolazione_0_17": comune.population_0_17,
+        "iniziative": len(items),
+    }
+    for area in AREAS:
+        row[_flag_name("area", area)] = sum(area in i.record.aree for i in items)
+    for year in sorted(editions):
+        row[f"ed_{year}"] = sum(year in i.edizioni for i in items)
+    row["per_10000_abitanti"] = _rate(len(items), 10_000, comune.population)
+    row["per_1000_minori"] = _rate(len(items), 1_000, comune.population_0_17)
+    return row
+
+
+def _by_comune(build: BuildResult) -> dict[str, list[MapInitiative]]:
+    """Initiatives grouped by their Comune's ISTAT code, codes sorted."""
+    groups: dict[str, list[MapInitiative]] = defaultdict(list)
+    for item in sorted(build.initiatives, key=lambda i: i.id):
+        groups[item.comune.istat_code].append(item)
+    return dict(sorted(groups.items()))
+
+
+def _by_ambito(build: BuildResult) -> dict[tuple[str, tuple[str, ...]], list[MapInitiative]]:
+    """Initiatives with known members, grouped by (lead Comune, member codes), keys sorted."""
+    groups: dict[tuple[str, tuple[str, ...]], list[MapInitiative]] = defaultdict(list)
+    for item in sorted(build.initiatives, key=lambda i: i.id):
+        if item.members:
+            codes = tuple(sorted({item.comune.istat_code, *(m.istat_code for m in item.members)}))
+            groups[(item.comune.istat_code, codes)].append(item)
+    return dict(sorted(groups.items()))
+
+
+def _sum_known(values: Sequence[int | None]) -> int | None:
+    """Sum of populations, or None if any is unknown (a partial sum would mislead)."""
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def _ambito_row(items: Sequence[MapInitiative], members: Sequence[Comune]) -> Row:
+    lead = items[0].comune
+    names = [i.record.denominazione_ente for i in items if i.record.denominazione_ente]
+    kinds = [i.record.tipo_ente for i in items if i.record.tipo_ente]
+    return {
+        "ambito": names[0] if names else f"Ambito di {lead.name}",
+        "tipo_ente": kinds[0] if kinds else "",
+        "istat_capofila": lead.istat_code, "capofila": lead.name, "sigla": lead.sigla,
+        "regione": lead.region, "n_comuni": len(members),
+        "comuni": _joined([m.name for m in members]),
+        "istat_comuni": _joined([m.istat_code for m in members]),
+        "popolazione": _sum_known([m.population for m in members]),
+        "popolazione_0_17": _sum_known([m.population_0_17 for m in members]),
+        "iniziative": len(items),
+        "id_iniziative": _joined([i.id for i in items]),
+    }
+
+
+def _members(items: Sequence[MapInitiative], codes: Sequence[str]) -> list[Comune]:
+    """The member Comuni of an Ambito (lead included), in ISTAT code order."""
+    known = {c.istat_code: c for i in items for c in (i.comune, *i.members)}
+    return [known[code] for code in codes]
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+
+def _boundaries(gazetteer: Gazetteer, codes: set[str]) -> dict[str, Any]:
+    """Shapely MultiPolygons of the Comuni with these codes (missing codes are absent)."""
+    frame = gazetteer.boundaries()
+    frame = frame[frame["istat_code"].isin(sorted(codes))]
+    return dict(zip(frame["istat_code"], frame.geometry, strict=True))
+
+
+def _multipolygon(geometries: Sequence[Any]) -> Any:
+    """Union of polygons on the 6-decimal grid, always a MultiPolygon (one type per layer)."""
+    import shapely
+
+    if not geometries:
+        return None
+    merged = shapely.set_precision(shapely.union_all(list(geometries)), GRID)
+    if merged.geom_type == "Polygon":
+        return shapely.MultiPolygon([merged])
+    if merged.geom_type != "MultiPolygon":  # snapping may leave slivers as lines: drop them
+        polygons = [g for g in shapely.get_parts(merged) if g.geom_type == "Polygon"]
+        return shapely.MultiPolygon(polygons)
+    return merged
+
+
+def _point(item: MapInitiative) -> tuple[float, float]:
+    """(lon, lat) of the initiative's Comune, rounded to 6 decimals."""
+    return (round(item.comune.lon, COORD_DECIMALS), round(item.comune.lat, COORD_DECIMALS))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _field_array(
+    kind: Kind, values: Sequence[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
+    """One column as a numpy array for pyogrio, with its null mask where the type needs one."""
+    import numpy as np
+
+    missing = np.array([v is None for v in values], dtype=bool)
+    if kind == "str":
+        return np.array(["" if v is None else str(v) for v in values], dtype=object), None
+    if kind == "bool":
+        return np.array([bool(v) for v in values], dtype=bool), None
+    if kind == "int":
+        return np.array([0 if v is None else int(v) for v in values], dtype=np.int32), missing
+    if kind == "float":
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64), None
+    # datetime64[D] is what pyogrio writes as a GDAL Date field.
+    dates = [v.isoformat() if isinstance(v, date) else "NaT" for v in values]
+    return np.array(dates, dtype="datetime64[D]"), None
+
+
+@contextmanager
+def _gdal_config(options: dict[str, str]) -> Iterator[None]:
+    """Set GDAL configuration options for the duration of a write, then restore them."""
+    import pyogrio
+
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """A layer ready to write: schema, rows and shapely geometries (None for missing)."""
+
+    name: str
+    schema: Sequence[tuple[str, Kind]]
+    rows: Sequence[Row]
+    geometries: Sequence[Any]
+    geometry_type: str
+
+
+def _write_layer(
+    path: Path,
+    layer: _Layer,
+    *,
+    driver: str,
+    dataset_options: dict[str, str],
+    layer_options: dict[str, str],
+) -> None:
+    import numpy as np
+    import shapely
+    from pyogrio.raw import write
+
+    arrays = [_field_array(kind, [row[name] for row in layer.rows]) for name, kind in layer.schema]
+    wkb = shapely.to_wkb(np.array(layer.geometries, dtype=object), output_dimension=2)
+    write(
+        path, wkb, [a for a, _ in arrays], [name for name, _ in layer.schema],
+        field_mask=[m for _, m in arrays], layer=layer.name, driver=driver,
+        geometry_type=layer.geometry_type, crs="EPSG:4326",
+        dataset_options=dataset_options, layer_options=layer_options,
+    )
+
+
+def _initiatives_layer(build: BuildResult, options: OutputOptions) -> _Layer:
+    import shapely
+
+    editions = sorted({*build.editions, *(y for i in build.initiatives for y in i.edizioni)})
+    columns = initiative_columns(editions, include_contacts=options.include_contacts)
+    items = sorted(build.initiatives, key=lambda i: i.id)
+    return _Layer(
+        name="initiatives",
+        schema=[(c.name, c.kind) for c in columns],
+        rows=[{c.name: c.get(item) for c in columns} for item in items],
+        geometries=[shapely.Point(_point(item)) for item in items],
+        geometry_type="Point",
+    )
+
+
+def _comuni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
+    groups = _by_comune(build)
+    shapes = _boundaries(gazetteer, set(groups))
+    missing = sorted(set(groups) - set(shapes))
+    if missing:
+        log.warning("no boundary in the gazetteer for %s: written without geometry", missing)
+    editions = sorted({*build.editions, *(y for i in build.initiatives for y in i.edizioni)})
+    return _Layer(
+        name="comuni",
+        schema=_comuni_schema(editions),
+        rows=[_comune_row(items[0].comune, items, editions) for items in groups.values()],
+        geometries=[_multipolygon([shapes[code]] if code in shapes else []) for code in groups],
+        geometry_type="MultiPolygon",
+    )
+
+
+def _ambiti_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
+    groups = _by_ambito(build)
+    shapes = _boundaries(gazetteer, {code for _, codes in groups for code in codes})
+    rows, geometries = [], []
+    for (_, codes), items in groups.items():
+        rows.append(_ambito_row(items, _members(items, codes)))
+        geometries.append(_multipolygon([shapes[c] for c in codes if c in shapes]))
+    return _Layer("ambiti", AMBITI_COLUMNS, rows, geometries, "MultiPolygon")
+
+
+_LAYER_DESCRIPTIONS = {
+    "initiatives": "Iniziative: un punto per iniziativa, nel Comune che la promuove",
+    "comuni": "Comuni con almeno un'iniziativa: conteggi per area ed edizione, tassi per abitanti",
+    "ambiti": "Ambiti e Unioni di Comuni: unione dei confini dei Comuni membri, con il capofila",
+}
+
+
+def _last_change(build: BuildResult) -> str:
+    """A stable timestamp for the GeoPackage's ``last_change``: the latest submission.
+
+    GDAL stamps every layer with the current time unless ``OGR_CURRENT_DATE`` is
+    set, which would make two writes of the same build differ.
+    """
+    submitted = [r.submitted for i in build.initiatives for r in i.records if r.submitted]
+    if submitted:
+        return max(submitted).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    year = max(build.editions, default=2000)
+    return f"{year:04d}-01-01T00:00:00.000Z"
+
+
+def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution: str) -> Path:
+    path.unlink(missing_ok=True)
+    with _gdal_config({"OGR_CURRENT_DATE": stamp}):
+        for layer in layers:
+            _write_layer(
+                path, layer, driver="GPKG",
+                # 1.2 rather than GDAL's default 1.4: older GDAL/QGIS open it without warnings.
+                dataset_options={"VERSION": "1.2"},
+                # QGIS shows the description; the attribution is a licence term (CC-BY).
+                layer_options={"DESCRIPTION": f"{_LAYER_DESCRIPTIONS[layer.name]}. {attribution}"},
+            )
+    return path
+
+
+def _write_geojson(path: Path, layer: _Layer) -> Path:
+    path.unlink(missing_ok=True)
+    _write_layer(
+        path, layer, driver="GeoJSON", dataset_options={},
+        layer_options={
+            "RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO",
+        },
+    )
+    return path
+
+
+def _csv_cell(kind: Kind, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "1" if value else "0"
+    if kind == "float":
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    if kind == "date":
+        return str(value.isoformat())
+    return str(value)
+
+
+def _write_csv(path: Path, layer: _Layer) -> Path:
+    """The initiatives as CSV, with ``lat``/``lon`` after ``regione`` (QGIS finds them by name)."""
+    names = [name for name, _ in layer.schema]
+    at = names.index("regione") + 1
+    header = [*names[:at], "lat", "lon", *names[at:]]
+    rows = []
+    for row, point in zip(layer.rows, layer.geometries, strict=True):
+        cells = [_csv_cell(kind, row[name]) for name, kind in layer.schema]
+        coords = [f"{point.y:.{COORD_DECIMALS}f}", f"{point.x:.{COORD_DECIMALS}f}"]
+        rows.append([*cells[:at], *coords, *cells[at:]])
+    return write_excel_csv(path, header, rows)
+
+
+def write_gis(
+    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[Path]:
+    """Write ``initiatives.gpkg``, ``initiatives.csv`` and ``initiatives.geojson`` into ``out_dir``.
+
+    Parameters
+    ----------
+    build
+        The merged initiatives and the report rows.
+    out_dir
+        The (staging) output folder; it must exist.
+    gazetteer
+        Supplies the Comuni boundaries for the ``comuni`` and ``ambiti`` layers.
+    options
+        ``include_contacts`` adds the contact columns to the initiatives.
+
+    Returns
+    -------
+    list[Path]
+        The files written, in the order above.
+
+    Examples
+    --------
+    >>> write_gis(build, Path("output"), gazetteer=load_gazetteer(),
+    ...           options=OutputOptions())  # doctest: +SKIP
+    """
+    initiatives = _initiatives_layer(build, options)
+    layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer)]
+    try:
+        written = [
+            _write_gpkg(
+                out_dir / GPKG_NAME, layers,
+                stamp=_last_change(build), attribution=gazetteer.attribution,
+            ),
+            _write_csv(out_dir / CSV_NAME, initiatives),
+            _write_geojson(out_dir / GEOJSON_NAME, initiatives),
+        ]
+    except (OSError, RuntimeError) as exc:  # pyogrio's errors derive from RuntimeError
+        raise OutputError(
+            f"could not write the GIS files in {out_dir}: {exc}. "
+            "Check that the folder exists, is writable and has free space."
+        ) from exc
+    log.info("GIS files: %d initiatives, %d Comuni, %d Ambiti", *(len(x.rows) for x in layers))
+    return written

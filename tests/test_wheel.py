@@ -1,0 +1,108 @@
+"""The wheel carries the gazetteer and works outside the repository.
+
+Built offline (``--no-isolation``, hatchling comes with the test extras), installed
+with ``pip --target`` into a folder put first on PYTHONPATH so that the wheel's
+``mapgen`` wins over the editable install, then run from another directory.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the wheel and install it (no dependencies) into a fresh folder."""
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(work / "dist"),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (work / "dist").glob("mapgen-*.whl")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(work / "site"),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return work
+
+
+def _run(installed: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    elsewhere = installed / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(installed / "site")}
+    return subprocess.run(
+        [sys.executable, *args], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.slow
+def test_wheel_holds_the_gazetteer(installed: Path) -> None:
+    (wheel,) = (installed / "dist").glob("mapgen-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "comuni.csv",
+        "names.csv",
+        "provinces.csv",
+        "regions.csv",
+        "metadata.json",
+        "comuni.fgb",
+        "provinces.fgb",
+        "regions.fgb",
+        "sources/aliases.csv",
+    ):
+        assert f"mapgen/_data/gazetteer/{name}" in names
+
+
+@pytest.mark.slow
+def test_installed_package_is_the_one_that_runs(installed: Path) -> None:
+    done = _run(installed, "-c", "import mapgen; print(mapgen.__file__)")
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).is_relative_to(installed / "site")
+
+
+@pytest.mark.slow
+def test_help_and_lookup_from_another_directory(installed: Path) -> None:
+    helped = _run(installed, "-m", "mapgen", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "gazetteer" in helped.stdout
+    found = _run(installed, "-m", "mapgen", "gazetteer", "lookup", "Castro", "--provincia", "LE")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("075096  Castro (LE)  Puglia")
+
+
+@pytest.mark.slow
+def test_data_comes_from_the_installed_package(installed: Path) -> None:
+    info = _run(installed, "-m", "mapgen", "gazetteer", "info")
+    assert info.returncode == 0, info.stderr
+    folder = Path(info.stdout.splitlines()[0].removeprefix("Folder:").strip())
+    assert folder == installed / "site" / "mapgen" / "_data" / "gazetteer"
