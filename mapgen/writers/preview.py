@@ -154,9 +154,7 @@ def _period(start: date | None, end: date | None) -> str:
 
 
 #: An absolute http(s) URL with a host and no spaces or control characters.
-_WEB_LINK: Final = re.compile(
-    r"https?://[^\s\x00-\x1f\x7f/?#]+([/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE
-)
+_WEB_LINK: Final = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#]+([/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE)
 
 
 def _is_web_link(text: str) -> bool:
@@ -265,9 +263,7 @@ def _bounds(points: Sequence[tuple[float, float]]) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def preview_data(
-    build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
-) -> dict[str, Any]:
+def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> dict[str, Any]:
     """Return the data the page reads: editions, areas, Comuni, initiatives and their texts.
 
     ``items`` has one row per initiative, ``[comune index, edition bits, area bits, title]``:
@@ -291,9 +287,7 @@ def preview_data(
             comune_rows.append(_comune_row(item.comune, gazetteer))
         areas_of = item.record.aree or (NO_AREA,)
         title, *popup_texts = _item_fields(item, include_contacts=options.include_contacts)
-        items.append(
-            [comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title]
-        )
+        items.append([comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title])
         texts.append(popup_texts)
     contacts = [f for f, _ in CONTACT_ROWS] if options.include_contacts else []
     fields = list(_ITEM_FIELDS[1:]) + contacts
@@ -370,9 +364,7 @@ def _counts(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
     return editions, areas
 
 
-def _page_parts(
-    data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions
-) -> dict[str, Markup]:
+def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions) -> dict[str, Markup]:
     """The preview's own head and body, rendered from the templates (autoescaped)."""
     editions, areas = _counts(data)
     rows = list(POPUP_ROWS) + (list(CONTACT_ROWS) if options.include_contacts else [])
@@ -409,9 +401,7 @@ def render_preview(build: BuildResult, *, gazetteer: Gazetteer, options: OutputO
     return render_page(gazetteer, lambda assets: _page_parts(data, assets, options))
 
 
-def write_preview(
-    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
-) -> list[Path]:
+def write_preview(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions) -> list[Path]:
     """Write ``preview.html``: every initiative on an offline map, opened by double-click.
 
     Parameters
@@ -439,9 +429,7 @@ def write_preview(
     path = out_dir / PREVIEW_FILE
     page = render_preview(build, gazetteer=gazetteer, options=options)
     path.write_text(page, encoding="utf-8", newline="\n")
-    log.info(
-        "wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6
-    )
+    log.info("wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6)
     return [path]
 
 
