@@ -6,8 +6,8 @@ What the page does when opened is checked in ``tests/browser/test_preview_browse
 from __future__ import annotations
 
 import base64
-import html
 import gzip
+import html
 import json
 import re
 from dataclasses import replace
