@@ -196,9 +196,11 @@ def test_contacts_shown_when_opted_in(
 ) -> None:
     view = open_offline(write(sample_build, tmp_path, gazetteer, include_contacts=True))
     view.page.click('.leaflet-marker-icon[title="Aosta (AO)"]')
-    text = view.page.locator(".leaflet-popup").inner_text()
-    assert "Referente\nMario Rossi" in text.replace("\t", "\n") or "Mario Rossi" in text
-    assert "mario.rossi@example.org" in text
+    popup = view.page.locator(".leaflet-popup")
+    assert popup.locator('[data-f="referente"]').inner_text() == "Mario Rossi"
+    assert popup.locator('[data-f="email"]').inner_text() == "mario.rossi@example.org"
+    assert popup.locator('[data-f="telefono"]').inner_text() == "06 1234567"
+    assert view.unexpected_errors() == []
 
 
 # --- search --------------------------------------------------------------------------------
