@@ -37,7 +37,7 @@ from mapgen.model import BuildResult, MapInitiative, OutputOptions
 from mapgen.writers import _assets
 from mapgen.writers._folium_page import RawElement
 from mapgen.writers.preview import render_preview
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.synthetic import synthetic_build
 
 SIZES = (1_000, 10_000, 100_000)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.model import BuildResult
 from tests import factories
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+#: Debian's Chromium, driven by Playwright's Python package (never `playwright install`).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,3 +48,19 @@ def gazetteer() -> Gazetteer:
 def sample_build() -> BuildResult:
     """A small BuildResult with two editions, an Ambito, hostile text and every report outcome."""
     return factories.sample_build()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for the whole session.
+
+    Playwright's sync API keeps an event loop running while it is open, so a
+    second ``sync_playwright()`` in the same process fails: every browser test
+    shares this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

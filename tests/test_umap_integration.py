@@ -24,8 +24,6 @@ from playwright.sync_api import (
     ConsoleMessage,
     Locator,
     Page,
-    Playwright,
-    sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
 
@@ -37,13 +35,6 @@ from tests.umap_server.server import SetupError, UmapServer, ensure_venv, start_
 
 pytestmark = pytest.mark.umap
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 30_000
 
 
@@ -73,16 +64,9 @@ def output(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> di
 
 
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
+def browser(chromium: Browser) -> Browser:
+    """The session's Chromium (tests/conftest.py): one Playwright driver per process."""
+    return chromium
 
 
 @dataclass

@@ -15,29 +15,7 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """One headless Chromium per test module.
-
-    Module scope, not session: Playwright's sync API allows one running instance per
-    thread, and other test modules (report, uMap) start their own.
-    """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# The session's Chromium is the `chromium` fixture of tests/conftest.py.
 
 
 @dataclass
@@ -52,9 +30,15 @@ class OfflinePage:
     def unexpected_errors(self) -> list[str]:
         """Errors other than the refused requests for map tiles (which need the internet)."""
         tiles = [
-            (text, url) for text, url in self.console_errors if url in self.blocked and "tile.openstreetmap.org" in url
+            (text, url)
+            for text, url in self.console_errors
+            if url in self.blocked and "tile.openstreetmap.org" in url
         ]
-        others = [f"console: {text} ({url})" for text, url in self.console_errors if (text, url) not in tiles]
+        others = [
+            f"console: {text} ({url})"
+            for text, url in self.console_errors
+            if (text, url) not in tiles
+        ]
         return others + [f"page: {error}" for error in self.page_errors]
 
 
@@ -89,7 +73,9 @@ def open_offline(chromium: Browser) -> Iterator[Callable[[Path], OfflinePage]]:
         result.page.on("console", on_console)
         result.page.on("pageerror", lambda error: result.page_errors.append(str(error)))
         result.page.goto(path.resolve().as_uri())
-        result.page.wait_for_function("window.mapgenPreview !== undefined && !window.mapgenPreview.loading")
+        result.page.wait_for_function(
+            "window.mapgenPreview !== undefined && !window.mapgenPreview.loading"
+        )
         return result
 
     yield open_page
