@@ -46,7 +46,9 @@ def regions_layer(build: BuildResult, *, gazetteer: Gazetteer) -> dict[str, Any]
     stats = _region_stats(build, gazetteer)
     outlines = _simplified_outlines(gazetteer)
     features = [
-        _region_feature(names.get(code, code), code, outlines[code], stats.get(code, _Stats()), build)
+        _region_feature(
+            names.get(code, code), code, outlines[code], stats.get(code, _Stats()), build
+        )
         for code in sorted(outlines)
     ]
     return {

@@ -172,31 +172,17 @@ def initiative_columns(editions: Sequence[int], *, include_contacts: bool = Fals
 
 #: Place and population columns of the ``comuni`` layer (counts and rates follow).
 COMUNI_PLACE_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("istat", "str"),
-    ("comune", "str"),
-    ("sigla", "str"),
-    ("provincia", "str"),
-    ("regione", "str"),
-    ("popolazione", "int"),
-    ("popolazione_0_17", "int"),
+    ("istat", "str"), ("comune", "str"), ("sigla", "str"), ("provincia", "str"),
+    ("regione", "str"), ("popolazione", "int"), ("popolazione_0_17", "int"),
     ("iniziative", "int"),
 )
 
 #: Columns of the ``ambiti`` layer.
 AMBITI_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("ambito", "str"),
-    ("tipo_ente", "str"),
-    ("istat_capofila", "str"),
-    ("capofila", "str"),
-    ("sigla", "str"),
-    ("regione", "str"),
-    ("n_comuni", "int"),
-    ("comuni", "str"),
-    ("istat_comuni", "str"),
-    ("popolazione", "int"),
-    ("popolazione_0_17", "int"),
-    ("iniziative", "int"),
-    ("id_iniziative", "str"),
+    ("ambito", "str"), ("tipo_ente", "str"), ("istat_capofila", "str"), ("capofila", "str"),
+    ("sigla", "str"), ("regione", "str"), ("n_comuni", "int"), ("comuni", "str"),
+    ("istat_comuni", "str"), ("popolazione", "int"), ("popolazione_0_17", "int"),
+    ("iniziative", "int"), ("id_iniziative", "str"),
 )
 
 
@@ -217,13 +203,9 @@ def _rate(count: int, per: int, population: int | None) -> float | None:
 
 def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequence[int]) -> Row:
     row: Row = {
-        "istat": comune.istat_code,
-        "comune": comune.name,
-        "sigla": comune.sigla,
-        "provincia": comune.province,
-        "regione": comune.region,
-        "popolazione": comune.population,
-        "popolazione_0_17": comune.population_0_17,
+        "istat": comune.istat_code, "comune": comune.name, "sigla": comune.sigla,
+        "provincia": comune.province, "regione": comune.region,
+        "popolazione": comune.population, "popolazione_0_17": comune.population_0_17,
         "iniziative": len(items),
     }
     for area in AREAS:
@@ -265,11 +247,8 @@ def _ambito_row(items: Sequence[MapInitiative], members: Sequence[Comune]) -> Ro
     return {
         "ambito": names[0] if names else f"Ambito di {lead.name}",
         "tipo_ente": kinds[0] if kinds else "",
-        "istat_capofila": lead.istat_code,
-        "capofila": lead.name,
-        "sigla": lead.sigla,
-        "regione": lead.region,
-        "n_comuni": len(members),
+        "istat_capofila": lead.istat_code, "capofila": lead.name, "sigla": lead.sigla,
+        "regione": lead.region, "n_comuni": len(members),
         "comuni": _joined([m.name for m in members]),
         "istat_comuni": _joined([m.istat_code for m in members]),
         "popolazione": _sum_known([m.population for m in members]),
@@ -318,7 +297,9 @@ def _point(item: MapInitiative) -> tuple[float, float]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _field_array(kind: Kind, values: Sequence[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
+def _field_array(
+    kind: Kind, values: Sequence[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
     """One column as a numpy array for pyogrio, with its null mask where the type needs one."""
     import numpy as np
 
@@ -375,17 +356,10 @@ def _write_layer(
     arrays = [_field_array(kind, [row[name] for row in layer.rows]) for name, kind in layer.schema]
     wkb = shapely.to_wkb(np.array(layer.geometries, dtype=object), output_dimension=2)
     write(
-        path,
-        wkb,
-        [a for a, _ in arrays],
-        [name for name, _ in layer.schema],
-        field_mask=[m for _, m in arrays],
-        layer=layer.name,
-        driver=driver,
-        geometry_type=layer.geometry_type,
-        crs="EPSG:4326",
-        dataset_options=dataset_options,
-        layer_options=layer_options,
+        path, wkb, [a for a, _ in arrays], [name for name, _ in layer.schema],
+        field_mask=[m for _, m in arrays], layer=layer.name, driver=driver,
+        geometry_type=layer.geometry_type, crs="EPSG:4326",
+        dataset_options=dataset_options, layer_options=layer_options,
     )
 
 
@@ -455,9 +429,7 @@ def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution
     with _gdal_config({"OGR_CURRENT_DATE": stamp}):
         for layer in layers:
             _write_layer(
-                path,
-                layer,
-                driver="GPKG",
+                path, layer, driver="GPKG",
                 # 1.2 rather than GDAL's default 1.4: older GDAL/QGIS open it without warnings.
                 dataset_options={"VERSION": "1.2"},
                 # QGIS shows the description; the attribution is a licence term (CC-BY).
@@ -469,14 +441,9 @@ def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution
 def _write_geojson(path: Path, layer: _Layer) -> Path:
     path.unlink(missing_ok=True)
     _write_layer(
-        path,
-        layer,
-        driver="GeoJSON",
-        dataset_options={},
+        path, layer, driver="GeoJSON", dataset_options={},
         layer_options={
-            "RFC7946": "YES",
-            "COORDINATE_PRECISION": str(COORD_DECIMALS),
-            "WRITE_NAME": "NO",
+            "RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO",
         },
     )
     return path
@@ -507,7 +474,9 @@ def _write_csv(path: Path, layer: _Layer) -> Path:
     return write_excel_csv(path, header, rows)
 
 
-def write_gis(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions) -> list[Path]:
+def write_gis(
+    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[Path]:
     """Write ``initiatives.gpkg``, ``initiatives.csv`` and ``initiatives.geojson`` into ``out_dir``.
 
     Parameters
@@ -536,10 +505,8 @@ def write_gis(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, option
     try:
         written = [
             _write_gpkg(
-                out_dir / GPKG_NAME,
-                layers,
-                stamp=_last_change(build),
-                attribution=gazetteer.attribution,
+                out_dir / GPKG_NAME, layers,
+                stamp=_last_change(build), attribution=gazetteer.attribution,
             ),
             _write_csv(out_dir / CSV_NAME, initiatives),
             _write_geojson(out_dir / GEOJSON_NAME, initiatives),

@@ -122,7 +122,9 @@ class _Group:
     items: tuple[MapInitiative, ...]
 
 
-def write_umap(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions) -> list[Path]:
+def write_umap(
+    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[Path]:
     """Write ``layers/<slug>.geojson`` (one per map layer) and ``map.umap`` into ``out_dir``.
 
     Parameters
@@ -142,7 +144,9 @@ def write_umap(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, optio
         The files written, layer files first.
     """
     layers = _map_layers(build, gazetteer=gazetteer, options=options)
-    written = [_write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers]
+    written = [
+        _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
+    ]
     document = _umap_document(build, layers, gazetteer=gazetteer, options=options)
     written.append(_write_json(out_dir / "map.umap", document))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
@@ -151,12 +155,16 @@ def write_umap(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, optio
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
     """Write canonical JSON: sorted keys, UTF-8, no spaces, one trailing newline."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; check the output folder.") from exc
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}; check the output folder."
+        ) from exc
     size = len(text.encode("utf-8"))
     if path.suffix == ".geojson" and size > LAYER_SIZE_LIMIT:
         log.warning(
@@ -170,7 +178,9 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
 # --- layers -------------------------------------------------------------------------------
 
 
-def _map_layers(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> list[_Layer]:
+def _map_layers(
+    build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[_Layer]:
     """Every layer, bottom first: Regions, carried layers, initiatives (newest edition last).
 
     uMap draws and lists layers by rank, which the import gives in file order: the
@@ -181,7 +191,9 @@ def _map_layers(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOpti
         from mapgen.writers._umap_regions import regions_layer
 
         layers.append(_Layer("regioni", regions_layer(build, gazetteer=gazetteer)))
-    layers += [_Layer(f"precedente-{slugify(c.name)}", _copy(c.geojson)) for c in build.carried_layers]
+    layers += [
+        _Layer(f"precedente-{slugify(c.name)}", _copy(c.geojson)) for c in build.carried_layers
+    ]
     for group in reversed(_groups(build, options=options)):
         layers += reversed(_initiative_layers(group, options=options))
     return _unique_slugs(layers)
@@ -237,9 +249,15 @@ def _groups_by_area(items: Sequence[MapInitiative]) -> list[_Group]:
     for area in (*AREAS, ""):
         members = tuple(i for i in items if _main_area(i) == area)
         title = area.capitalize() if area else "Area non indicata"
-        text = f"Le iniziative la cui area principale è «{area}»." if area else "Iniziative senza area."
+        text = (
+            f"Le iniziative la cui area principale è «{area}»."
+            if area
+            else "Iniziative senza area."
+        )
         color = AREA_STYLES.get(area, _NO_AREA_STYLE)[0]
-        groups.append(_Group(f"area-{slugify(area or 'non indicata')}", title, text, color, members))
+        groups.append(
+            _Group(f"area-{slugify(area or 'non indicata')}", title, text, color, members)
+        )
     return [g for g in groups if g.items]
 
 
@@ -267,7 +285,9 @@ def _split_to_fit(
             return [
                 piece
                 for name, part in parts
-                for piece in _split_to_fit(f"{slug}-{slugify(name)}", f"{suffix} · {name}", part, level + 1)
+                for piece in _split_to_fit(
+                    f"{slug}-{slugify(name)}", f"{suffix} · {name}", part, level + 1
+                )
             ]
         return _split_to_fit(slug, suffix, features, level + 1)
     half = len(features) // 2
@@ -313,7 +333,9 @@ def _collection(group: _Group, suffix: str, features: list[dict[str, Any]]) -> d
     }
 
 
-def _initiative_layer_options(group: _Group, suffix: str, features: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _initiative_layer_options(
+    group: _Group, suffix: str, features: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
     """Layer options (``schema.js`` keys) for a layer of initiatives."""
     points = {tuple(f["geometry"]["coordinates"]) for f in features}
     clustered = len(features) > CLUSTER_THRESHOLD or len(points) < len(features)
@@ -478,7 +500,9 @@ def _period(item: MapInitiative) -> str:
 def _looks_regional(carried: CarriedLayer, gazetteer: Gazetteer) -> bool:
     """True for a layer of region outlines: mostly polygons, named or labelled as regions."""
     features = [f for f in carried.geojson.get("features", []) if isinstance(f, Mapping)]
-    polygons = [f for f in features if (f.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")]
+    polygons = [
+        f for f in features if (f.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")
+    ]
     if not features or len(polygons) * 2 < len(features):
         return False
     if "region" in fold(carried.name):
@@ -503,7 +527,9 @@ def _umap_document(
     }
 
 
-def _map_properties(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> dict[str, Any]:
+def _map_properties(
+    build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
+) -> dict[str, Any]:
     """Map-level options (``schema.js`` keys): name, text, view, controls and filters."""
     return {
         "name": plain_text(options.title),
@@ -526,7 +552,10 @@ def _map_properties(build: BuildResult, *, gazetteer: Gazetteer, options: Output
         "displayPopupFooter": True,
         "slugKey": "codice",
         "fields": [{"key": key, "type": kind} for key, kind in MAP_FIELDS],
-        "filters": [{"fieldKey": key, "widget": widget, "label": label} for key, widget, label in MAP_FILTERS],
+        "filters": [
+            {"fieldKey": key, "widget": widget, "label": label}
+            for key, widget, label in MAP_FILTERS
+        ],
     }
 
 
