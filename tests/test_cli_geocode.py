@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,9 +110,7 @@ def test_geocode_xlsx(tmp_path: Path) -> None:
 
 
 def test_missing_column(survey: Path, tmp_path: Path) -> None:
-    code, output = run(
-        "geocode", str(survey), "--comune-col", "Comuni", "--out", str(tmp_path / "o.csv")
-    )
+    code, output = run("geocode", str(survey), "--comune-col", "Comuni", "--out", str(tmp_path / "o.csv"))
     assert code == 1
     assert output.splitlines()[-1] == (
         "Error: survey.csv has no column 'Comuni' (--comune-col). Columns present: 'Comune', "
@@ -120,9 +120,7 @@ def test_missing_column(survey: Path, tmp_path: Path) -> None:
 
 
 def test_column_names_match_up_to_case_and_spaces(survey: Path, tmp_path: Path) -> None:
-    code, output = run(
-        "geocode", str(survey), "--comune-col", "comune ", "--out", str(tmp_path / "o.csv")
-    )
+    code, output = run("geocode", str(survey), "--comune-col", "comune ", "--out", str(tmp_path / "o.csv"))
     assert code == 0, output
 
 
@@ -134,9 +132,7 @@ def test_unreadable_file(tmp_path: Path, content: bytes | None, message: str) ->
     path = tmp_path / "survey.csv"
     if content is not None:
         path.write_bytes(content)
-    code, output = run(
-        "geocode", str(path), "--comune-col", "Comune", "--out", str(tmp_path / "o.csv")
-    )
+    code, output = run("geocode", str(path), "--comune-col", "Comune", "--out", str(tmp_path / "o.csv"))
     assert code == 1
     assert output.splitlines()[-1].startswith("Error: ")
     assert message in output.splitlines()[-1]
@@ -193,10 +189,7 @@ def test_online_needs_a_user_agent(survey: Path, tmp_path: Path) -> None:
 
 def test_output_is_deterministic(survey: Path, tmp_path: Path) -> None:
     for name in ("a.csv", "b.csv"):
-        assert (
-            run("geocode", str(survey), "--comune-col", "Comune", "--out", str(tmp_path / name))[0]
-            == 0
-        )
+        assert run("geocode", str(survey), "--comune-col", "Comune", "--out", str(tmp_path / name))[0] == 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
@@ -205,3 +198,15 @@ def test_help_has_an_example() -> None:
     assert code == 0
     assert "Example: mapgen geocode" in output
     assert "geocode" in run("--help")[1]
+
+
+def test_geocode_does_not_import_heavy_libraries(survey: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys; from typer.testing import CliRunner; from mapgen.cli import app; "
+        f"r = CliRunner().invoke(app, ['geocode', {str(survey)!r}, '--comune-col', 'Comune', "
+        f"'--out', {str(tmp_path / 'o.csv')!r}]); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('pandas', 'geopandas', 'folium', 'shapely', 'geopy') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -117,7 +117,9 @@ class Geocoder:
     ) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
         self._index = index_for(self.gazetteer)
-        chain = [m if isinstance(m, Matcher) else get_matcher(m)(self.gazetteer) for m in matchers]
+        # "nominatim" by name means the online fallback, built from the online options below.
+        online = online or "nominatim" in matchers
+        chain = [m if isinstance(m, Matcher) else get_matcher(m)(self.gazetteer) for m in matchers if m != "nominatim"]
         order = list(MATCHERS)
         chain.sort(key=lambda m: order.index(m.name) if m.name in order else len(order))
         self._before = [m for m in chain if m.name in _BEFORE_SCREEN]
@@ -133,6 +135,7 @@ class Geocoder:
                 min_delay_seconds=min_delay_seconds,
             )
         self._names = next((m for m in self._before if isinstance(m, NameMatcher)), None)
+        self._known: dict[Place, Match] = {}  # offline answers: a place's answer never changes
 
     @property
     def online(self) -> bool:
@@ -169,14 +172,25 @@ class Geocoder:
         return [found[p] for p in places]
 
     def count_online(self, places: Iterable[Place]) -> int:
-        """How many distinct places the online pass of :meth:`geocode_many` would look up."""
+        """How many distinct places :meth:`geocode_many` would look up online (0 when offline).
+
+        The offline answers are kept, so calling this before :meth:`geocode_many`
+        (to size a progress bar) costs no second pass.
+        """
         if self._online is None:
             return 0
-        return sum(self._offline(p).status is MatchStatus.UNRESOLVED for p in dict.fromkeys(places))
+        unique = dict.fromkeys(places)
+        return sum(self._offline(p).status is MatchStatus.UNRESOLVED for p in unique)
 
     # --- the chain ------------------------------------------------------------------------
 
     def _offline(self, place: Place) -> Match:
+        known = self._known.get(place)
+        if known is None:
+            known = self._known[place] = self._chain(place)
+        return known
+
+    def _chain(self, place: Place) -> Match:
         fallback: Match | None = None
         for matcher in self._before:
             match = matcher.geocode(place)

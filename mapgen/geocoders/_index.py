@@ -99,6 +99,8 @@ class GazetteerIndex:
         self.areas: dict[str, frozenset[str]] = _area_table(gazetteer)
         self.province_keys: frozenset[str] = _province_name_keys(gazetteer)
         self.region_keys: frozenset[str] = _region_name_keys(gazetteer)
+        # Official region names (and their halves), for names that are also a Comune's.
+        self.region_names = frozenset(fold(half) for r in gazetteer.regions for half in (r.name, *r.name.split("/")))
         self.keys: dict[tuple[str, str], tuple[Entry, ...]] = _key_table(self._entries())
         self.query = lru_cache(maxsize=1 << 16)(self._parse)
         self.area = lru_cache(maxsize=1 << 12)(self._area)  # type: ignore[method-assign]

@@ -94,7 +94,20 @@ class NameMatcher(Matcher):
         if len(comuni) > 1:
             return self._ambiguous(comuni, level, variant, query)
         comune, mine = comuni[0], by_target[comuni[0].istat_code]
+        if variant.scope is None and variant.folded in self._index.region_names:
+            return self._also_a_region(comune, query)
         return self._resolved(comune, mine, level, variant, query)
+
+    def _also_a_region(self, comune: Comune, query: Query) -> Match:
+        """ "Molise" alone: the region, or the Comune (CB) of that name? Only a hint can tell."""
+        typed = query.place.comune.strip()
+        return _results.unresolved(
+            MatchStatus.AMBIGUOUS,
+            method=self.name,
+            scored=[(comune, 100.0)],
+            hint=f"{typed!r} è il nome di una regione e di un Comune ({comune.label}): se si "
+            "intende il Comune, indicare la provincia; altrimenti indicare il Comune.",
+        )
 
     def _resolved(
         self,

@@ -9,6 +9,9 @@ accepted only when
 - its distance is within the budget for the name's length: one edit per
   ``chars_per_edit`` letters inside a typed province or region, one per
   ``nationwide_chars_per_edit`` letters without one, at most ``max_edits``;
+- without a province or region, the edits are transposed, missing or extra
+  letters only: a different letter too often spells another real place
+  (the hamlet Ostia is not the Comune Ostra);
 - every other Comune needs at least ``margin`` times as many more edits as the
   best one needs (one more for a one-edit match, two more for a two-edit one).
 
@@ -30,7 +33,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _normalize as norm
@@ -106,16 +109,20 @@ class FuzzyMatcher(Matcher):
         pool = self._pool(variant.scope)
         cutoff = self._budget(variant) + self._gap(self._budget(variant))
         best: dict[str, int] = {}
+        pairs: dict[str, tuple[str, str]] = {}
         for query_key in dict.fromkeys((variant.folded, norm.canonical(variant.folded))):
-            for code, distance in pool.near(query_key, cutoff):
-                best[code] = min(best.get(code, distance), distance)
+            for code, distance, key in pool.near(query_key, cutoff):
+                if distance < best.get(code, cutoff + 1):
+                    best[code], pairs[code] = distance, (query_key, key)
         ranked = sorted(best.items(), key=lambda cd: (cd[1], cd[0]))
-        return _Reading(variant, ranked, pool)
+        return _Reading(variant, ranked, pool, pairs)
 
     def _accepts(self, reading: _Reading) -> bool:
         ranked = reading.ranked
         if not ranked or ranked[0][1] > self._budget(reading.variant):
             return False
+        if reading.variant.scope is None and _substitutions(*reading.pairs[ranked[0][0]]):
+            return False  # nationwide, a different letter is too often another place: Ostia/Ostra
         return _runner_up(ranked) - ranked[0][1] >= self._gap(ranked[0][1])
 
     def _budget(self, variant: Variant) -> int:
@@ -182,6 +189,7 @@ class _Reading:
     variant: Variant
     ranked: list[tuple[str, int]]
     pool: _Pool
+    pairs: dict[str, tuple[str, str]]  # code -> (query key, closest key of that Comune)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,13 +206,13 @@ class _Pool:
         keys = [k for k, _ in ordered]
         return cls(keys, [t for _, t in ordered], [len(k) for k in keys])
 
-    def near(self, key: str, cutoff: int) -> Iterator[tuple[str, int]]:
-        """``(code, distance)`` for keys within ``cutoff`` edits (so lengths within ``cutoff``)."""
+    def near(self, key: str, cutoff: int) -> Iterator[tuple[str, int, str]]:
+        """``(code, distance, key)`` for keys within ``cutoff`` edits (lengths within ``cutoff``)."""
         lo = bisect_left(self.lengths, len(key) - cutoff)
         hi = bisect_right(self.lengths, len(key) + cutoff)
         found = process.extract(key, self.keys[lo:hi], scorer=OSA.distance, score_cutoff=cutoff, limit=None)
-        for _, distance, i in found:
-            yield self.targets[lo + i], int(distance)
+        for matched, distance, i in found:
+            yield self.targets[lo + i], int(distance), matched
 
     def lookalikes(self, key: str) -> list[tuple[str, float]]:
         """Candidates for staff by plain similarity, when edit distance found few."""
@@ -230,6 +238,19 @@ def _keys_by_province(
                     table[province].add((key, entry.target))
     _PROVINCE_KEYS[id(keys)] = (keys, dict(table))
     return dict(table)
+
+
+def _substitutions(typed: str, name: str) -> int:
+    """Letters replaced by others in the cheapest alignment (swapped neighbours do not count)."""
+    replaced = [(op.src_pos, op.dest_pos) for op in Levenshtein.editops(typed, name) if op.tag == "replace"]
+    count, i = 0, 0
+    while i < len(replaced):
+        (s, d), nxt = replaced[i], replaced[i + 1] if i + 1 < len(replaced) else None
+        if nxt == (s + 1, d + 1) and typed[s] == name[d + 1] and typed[s + 1] == name[d]:
+            i += 2  # a transposition: "Tricsae" / "Tricase"
+            continue
+        count, i = count + 1, i + 1
+    return count
 
 
 def _runner_up(ranked: list[tuple[str, int]]) -> float:

@@ -128,6 +128,14 @@ def test_homonyms_decided_by_province_or_region(names: NameMatcher, place: Place
     assert resolve(names, place.comune, place.provincia, place.regione) == code
 
 
+def test_a_comune_named_like_a_region_needs_a_hint(names: NameMatcher) -> None:
+    match = names.geocode(Place("Molise"))
+    assert match is not None and match.status is MatchStatus.AMBIGUOUS
+    assert [c.istat_code for c in match.candidates] == ["070039"]
+    assert resolve(names, "Molise", "CB") == "070039"
+    assert resolve(names, "Molise", regione="Molise") == "070039"
+
+
 def test_province_written_into_a_name_that_ends_like_a_sigla(names: NameMatcher) -> None:
     # "Po" is Prato's sigla, but "Riva del Po" is a whole name.
     assert resolve(names, "Riva del Po") == "038029"

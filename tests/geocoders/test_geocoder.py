@@ -65,6 +65,7 @@ def test_official_names_resolve_however_typed(comune, case, hint, shipped_geocod
         ("N/A", "'N/A' non è il nome di un Comune: indicare il Comune."),
         ("-", "'-' non è il nome di un Comune: indicare il Comune."),
         ("73030", "'73030' sembra un CAP, non un Comune: indicare il nome del Comune."),
+        ("LE", "'LE' sembra la sigla di una provincia, non un Comune: indicare il Comune."),
         ("Unione dei Comuni della Grecia Salentina", "sembra un'Unione di Comuni"),
         ("Unione Montana Valle Susa", "sembra un'Unione di Comuni"),
         ("Ambito territoriale di Lecce", "sembra un Ambito territoriale"),
@@ -87,7 +88,7 @@ def test_not_a_comune(shipped_geocoder: Geocoder, typed: str, hint: str) -> None
     assert hint in match.hint
 
 
-@pytest.mark.parametrize("typed", ["Lecce", "Molise", "Bolzano", "None", "Castro (provincia di Lecce)"])
+@pytest.mark.parametrize("typed", ["Lecce", "Aosta", "Bolzano", "None", "Castro (provincia di Lecce)"])
 def test_comuni_named_like_areas_or_placeholders_are_comuni(shipped_geocoder: Geocoder, typed: str) -> None:
     assert shipped_geocoder.geocode(Place(typed)).status.resolved
 

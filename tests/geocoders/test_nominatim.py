@@ -218,3 +218,11 @@ def test_geocoder_asks_online_only_for_unresolved_places(
     assert [r["query"]["city"] for r in server.requests] == ["Marina Serra"]
     assert progress == [(1, 1)]
     assert geocoder.count_online(places) == 1
+    assert Geocoder(gazetteer).count_online(places) == 0
+
+
+def test_nominatim_by_name_is_the_online_fallback(gazetteer: Gazetteer, tmp_path: Path) -> None:
+    with pytest.raises(GeocoderError, match="online geocoding needs a user agent"):
+        Geocoder(gazetteer, matchers=["name", "nominatim"], cache_dir=tmp_path)
+    geocoder = Geocoder(gazetteer, matchers=["name", "nominatim"], user_agent="t", cache_dir=tmp_path)
+    assert geocoder.online
