@@ -312,13 +312,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--approaches", nargs="+", choices=list(APPROACHES), default=list(APPROACHES))
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, one run")
     parser.add_argument("--work", type=Path, default=Path("benchmarks/_work"))
     parser.add_argument("--screenshot", type=Path, help="only write the README screenshot (bundled example) here")
     args = parser.parse_args(argv)
     if args.screenshot:
         screenshot(args.screenshot)
         return
+    if args.quick:
+        args.sizes, args.runs = [1_000, 10_000], 1
     args.work.mkdir(parents=True, exist_ok=True)
     print(table(run(tuple(args.sizes), args.approaches, args.runs, args.work.resolve())))
 
