@@ -37,7 +37,7 @@ from mapgen.model import BuildResult, MapInitiative, OutputOptions
 from mapgen.writers import _assets
 from mapgen.writers._folium_page import RawElement
 from mapgen.writers.preview import render_preview
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.synthetic import synthetic_build
 
 SIZES = (1_000, 10_000, 100_000)
@@ -84,9 +84,9 @@ def page_marker(build: BuildResult, gazetteer: Gazetteer) -> str:
     fmap = _map()
     cluster = plugins.MarkerCluster().add_to(fmap)
     for item in build.initiatives:
-        folium.Marker(
-            [item.comune.lat, item.comune.lon], popup=folium.Popup(_popup_html(item), max_width=360)
-        ).add_to(cluster)
+        folium.Marker([item.comune.lat, item.comune.lon], popup=folium.Popup(_popup_html(item), max_width=360)).add_to(
+            cluster
+        )
     return _offline(fmap)
 
 
@@ -162,7 +162,7 @@ _INIT = """
 window.__longTasks = [];
 new PerformanceObserver(list => list.getEntries().forEach(
     e => window.__longTasks.push([e.startTime, e.duration]))).observe({entryTypes: ['longtask']});
-window.__painted = new Promise(resolve => document.addEventListener('DOMContentLoaded', async () => {
+window.__painted = new Promise(resolve => addEventListener("DOMContentLoaded", async () => {
     // folium pages have added their markers by now; mapgen's finish chunked loading later.
     const frame = () => new Promise(r => requestAnimationFrame(r));
     const ours = document.getElementById('mg-data') !== null;
@@ -180,18 +180,15 @@ _TOGGLE = """async (selector) => {
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
 }"""
-_ZOOM = (
-    """async () => {
-    const map = %s;
+_ZOOM = """async () => {
+    const map = MAP;
     const t0 = performance.now();
     const moved = new Promise(done => map.once('moveend', done));
     map.setView([41.9, 12.5], 9, {animate: false});
     await moved;
     await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     return performance.now() - t0;
-}"""
-    % _MAP
-)
+}""".replace("MAP", _MAP)
 #: Offline the way an office PC without network is: every host name fails to resolve, inside
 #: the browser (a Playwright route would add a round trip to Python per refused tile).
 _OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND"]
@@ -202,9 +199,7 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.add_init_script(_INIT)
         errors: list[str] = []
@@ -213,13 +208,9 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
         painted = page.evaluate("window.__painted")
         page.wait_for_timeout(1000)  # let late long tasks show up
         result = {
-            "dcl": page.evaluate(
-                "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
-            ),
+            "dcl": page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"),
             "painted": painted,
-            "idle": page.evaluate(
-                f"Math.max({painted}, ...window.__longTasks.map(t => t[0] + t[1]))"
-            ),
+            "idle": page.evaluate(f"Math.max({painted}, ...window.__longTasks.map(t => t[0] + t[1]))"),
             "busy": page.evaluate("window.__longTasks.reduce((s, t) => s + t[1], 0)"),
             "longest": page.evaluate("Math.max(0, ...window.__longTasks.map(t => t[1]))"),
         }
@@ -241,9 +232,7 @@ def measure(path: Path, *, toggle: bool) -> dict[str, float]:
 # --- the run -------------------------------------------------------------------------------
 
 
-def run(
-    sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path
-) -> list[dict[str, Any]]:
+def run(sizes: tuple[int, ...], approaches: list[str], runs: int, work: Path) -> list[dict[str, Any]]:
     gazetteer = load_gazetteer()
     rows = []
     for size in sizes:
@@ -292,27 +281,28 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def screenshot(target: Path) -> None:
-    """The README picture: 1,500 synthetic initiatives offline, one Comune's popup open."""
+    """The README picture: the bundled example offline, its busiest Comune's popup open."""
+    from collections import Counter
+
     from playwright.sync_api import sync_playwright
 
-    build = synthetic_build(1_500, seed=3, per_comune=4)
+    from mapgen.build import example_request, run_pipeline
+
+    gazetteer = load_gazetteer()
+    build = run_pipeline(example_request(), gazetteer=gazetteer)
+    busiest = Counter(item.comune for item in build.initiatives).most_common(1)[0][0]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "preview.html"
-        path.write_text(page_mapgen(build, load_gazetteer()), encoding="utf-8")
+        path.write_text(page_mapgen(build, gazetteer), encoding="utf-8")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + _OFFLINE)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(path.as_uri())
             page.wait_for_function("window.mapgenPreview && !window.mapgenPreview.loading")
-            busiest = max(
-                {i.comune for i in build.initiatives},
-                key=lambda c: sum(1 for i in build.initiatives if i.comune == c),
-            )
             page.fill(".mg-search input", busiest.name)
             page.locator(".mg-hits button").first.click()
-            page.wait_for_selector(".leaflet-popup .mg-item, .leaflet-popup .mg-list")
+            page.locator(".leaflet-popup .mg-open").nth(0).click()
+            page.wait_for_selector(".leaflet-popup .mg-item")
             page.wait_for_timeout(800)
             page.screenshot(path=str(target))
             browser.close()
@@ -321,16 +311,17 @@ def screenshot(target: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument(
-        "--approaches", nargs="+", choices=list(APPROACHES), default=list(APPROACHES)
-    )
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--approaches", nargs="+", choices=list(APPROACHES), default=list(APPROACHES))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, one run")
     parser.add_argument("--work", type=Path, default=Path("benchmarks/_work"))
-    parser.add_argument("--screenshot", type=Path, help="only write the README screenshot here")
+    parser.add_argument("--screenshot", type=Path, help="only write the README screenshot (bundled example) here")
     args = parser.parse_args(argv)
     if args.screenshot:
         screenshot(args.screenshot)
         return
+    if args.quick:
+        args.sizes, args.runs = [1_000, 10_000], 1
     args.work.mkdir(parents=True, exist_ok=True)
     print(table(run(tuple(args.sizes), args.approaches, args.runs, args.work.resolve())))
 

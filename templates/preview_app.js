@@ -1,6 +1,7 @@
 /* mapgen preview: one marker per Comune in one cluster group, edition x area filters,
  * popups filled from <template> skeletons with textContent, search over Comuni and titles.
- * Reads its data from the JSON element #mg-data; fetches nothing. */
+ * Reads its data from the JSON elements #mg-data (index) and #mg-text (popup texts);
+ * fetches nothing. */
 (function () {
   'use strict';
 
@@ -49,6 +50,7 @@
     for (var i = 0; i < data.items.length; i++) { this.byComune[data.items[i][COMUNE]].push(i); }
     this.visible = new Uint8Array(data.items.length);
     this.pending = null;
+    this.icons = {};
     this.markers = data.comuni.map(this.makeMarker, this);
     this.cluster = L.markerClusterGroup({
       chunkedLoading: true,
@@ -85,27 +87,39 @@
 
   /* --- filters ------------------------------------------------------------------ */
 
+  /* Apply the filters. Only markers whose content changed are touched: the ones that
+   * disappear are removed, the ones that appear are added (in chunks), the ones whose
+   * number or colours changed get a new icon and their clusters are recounted. */
   Preview.prototype.refresh = function () {
-    var items = this.data.items, total = 0, layers = [];
+    var items = this.data.items, total = 0, add = [], remove = [], changed = [];
     this.map.closePopup();
     for (var i = 0; i < items.length; i++) {
       var on = (items[i][EDITIONS] & this.editionMask) && (items[i][AREAS] & this.areaMask) ? 1 : 0;
       this.visible[i] = on;
       total += on;
     }
-    this.cluster.clearLayers();
     for (var c = 0; c < this.markers.length; c++) {
-      var marker = this.markers[c], shown = this.visibleOf(c);
+      var marker = this.markers[c], shown = this.visibleOf(c), was = marker.mgCount;
       marker.mgCount = shown.length;
-      if (shown.length) {
-        marker.setIcon(this.markerIcon(shown));
-        layers.push(marker);
+      if (!shown.length) {
+        if (was) { remove.push(marker); }
+        continue;
       }
+      var icon = this.markerIcon(shown);
+      if (icon === marker.options.icon && was) { continue; }
+      marker.setIcon(icon);
+      (was ? changed : add).push(marker);
     }
     this.visibleTotal = total;
     this.loading = true;
     this.started = true;
-    this.cluster.addLayers(layers);
+    if (remove.length && remove.length === this.cluster.getLayers().length) {
+      this.cluster.clearLayers();
+    } else {
+      this.cluster.removeLayers(remove);
+    }
+    this.cluster.refreshClusters(changed);
+    this.cluster.addLayers(add);
     if (this.panel) {
       this.panel.querySelector('[data-mg="visibili"]').textContent = formatInt(total);
     }
@@ -143,10 +157,15 @@
       stops.push(this.colour(b) + ' ' + at.toFixed(1) + '% ' + to.toFixed(1) + '%');
       at = to;
     }
-    var size = n === 1 ? 18 : (n < 10 ? 26 : 32);
-    var html = '<div class="mg-dot" data-n="' + n + '" style="background:conic-gradient(' + stops.join(',') +
-      ')">' + (n > 1 ? '<span>' + formatInt(n) + '</span>' : '') + '</div>';
-    return L.divIcon({className: 'mg-pin', html: html, iconSize: [size, size]});
+    // Icons are shared: many Comuni have the same number and colours.
+    var key = n + '|' + stops.join(',');
+    if (!this.icons[key]) {
+      var size = n === 1 ? 18 : (n < 10 ? 26 : 32);
+      var html = '<div class="mg-dot" data-n="' + n + '" style="background:conic-gradient(' +
+        stops.join(',') + ')">' + (n > 1 ? '<span>' + formatInt(n) + '</span>' : '') + '</div>';
+      this.icons[key] = L.divIcon({className: 'mg-pin', html: html, iconSize: [size, size]});
+    }
+    return this.icons[key];
   };
 
   Preview.prototype.clusterIcon = function (cluster) {

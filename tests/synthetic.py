@@ -61,9 +61,7 @@ def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     return words, list(itertools.accumulate(1 / rank for rank in range(1, len(words) + 1)))
 
 
-def _text(
-    rng: random.Random, vocabulary: tuple[list[str], list[float]], low: int, high: int
-) -> str:
+def _text(rng: random.Random, vocabulary: tuple[list[str], list[float]], low: int, high: int) -> str:
     size = rng.randint(low, high)
     words: list[str] = []
     while sum(len(w) + 1 for w in words) < size:
@@ -102,11 +100,7 @@ def _one(
     roll = rng.random()
     edition = 2019 if roll < 0.3 else 2020
     both = 0.3 <= roll < 0.5  # a 2020 practice that was already in the 2019 map
-    members = (
-        tuple(rng.sample(comuni, min(len(comuni), rng.randint(3, 8))))
-        if rng.random() < 0.15
-        else ()
-    )
+    members = tuple(rng.sample(comuni, min(len(comuni), rng.randint(3, 8)))) if rng.random() < 0.15 else ()
     record = initiative(
         f"{edition}-R{k}-G1",
         edition=edition,
@@ -116,19 +110,13 @@ def _one(
         descrizione=_text(rng, vocabulary, 80, 600),
         aree=tuple(sorted(rng.sample(AREAS, rng.choice((1, 1, 1, 2))), key=AREAS.index)),
         destinatari=rng.choice(_RECIPIENTS),
-        fonti=tuple(
-            sorted(rng.sample(FUNDING_SOURCES, rng.randint(1, 2)), key=FUNDING_SOURCES.index)
-        ),
+        fonti=tuple(sorted(rng.sample(FUNDING_SOURCES, rng.randint(1, 2)), key=FUNDING_SOURCES.index)),
         importo=round(rng.uniform(500, 250_000), 2) if rng.random() < 0.7 else None,
         data_inizio=date(edition, rng.randint(1, 12), rng.randint(1, 28)),
-        data_fine=date(edition + 1, rng.randint(1, 12), rng.randint(1, 28))
-        if rng.random() < 0.6
-        else None,
+        data_fine=date(edition + 1, rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.6 else None,
         sito_web=f"https://www.comune-{k}.example.it/famiglie" if rng.random() < 0.7 else "",
         tipo_ente="capofila di Ambito" if members else "Comune singolo",
         denominazione_ente=f"Ambito territoriale {k}" if members else "",
     )
     history = (initiative(f"2019-layer-{k}", edition=2019, comune_name=c.name),) if both else ()
-    return map_initiative(
-        f"{c.istat_code}-iniziativa-{k:06d}", c, record, history=history, members=members
-    )
+    return map_initiative(f"{c.istat_code}-iniziativa-{k:06d}", c, record, history=history, members=members)

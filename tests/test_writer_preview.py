@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 import re
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import Any
 import folium
 import pytest
 from folium import plugins
+from folium.template import _to_escaped_json
 
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
@@ -91,9 +93,7 @@ def test_format_int_and_date() -> None:
 # --- the file ------------------------------------------------------------------------------
 
 
-def test_write_preview_writes_one_file(
-    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
-) -> None:
+def test_write_preview_writes_one_file(sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path) -> None:
     written = write_preview(sample_build, tmp_path, gazetteer=gazetteer, options=OutputOptions())
     assert written == [tmp_path / "preview.html"]
     assert sorted(tmp_path.iterdir()) == written
@@ -102,9 +102,7 @@ def test_write_preview_writes_one_file(
     assert "\r" not in text
 
 
-def test_same_build_gives_identical_bytes(
-    sample_build: BuildResult, gazetteer: Gazetteer, page: str
-) -> None:
+def test_same_build_gives_identical_bytes(sample_build: BuildResult, gazetteer: Gazetteer, page: str) -> None:
     again = render_preview(sample_build, gazetteer=gazetteer, options=OutputOptions())
     assert again == page
     # folium's ids are 32 random hex digits; none may survive.
@@ -114,19 +112,14 @@ def test_same_build_gives_identical_bytes(
 def test_nothing_is_fetched_from_the_network(page: str) -> None:
     assert not re.search(r"<script[^>]*\ssrc=", page)
     assert not re.search(r"<link[^>]*\shref=", page)
-    assert not re.search(r"url\((?!['\"]?(data:|#))", page), (
-        "a stylesheet url() that is not a data: URI"
-    )
+    assert not re.search(r"url\((?!['\"]?(data:|#))", page), "a stylesheet url() that is not a data: URI"
     for cdn in ("cdn.jsdelivr", "cdnjs", "unpkg", "code.jquery", "bootstrapcdn"):
         assert cdn not in page
     # The libraries are in the page itself, with their licences.
     assert 't.version="1.9.3"' in page
     assert "L.MarkerClusterGroup" in page
     assert "L.control.fullscreen" in page
-    assert (
-        "Copyright 2012 David Leaver" in page
-        and "Copyright (c) 2010-2022, Vladimir Agafonkin" in page
-    )
+    assert "Copyright 2012 David Leaver" in page and "Copyright (c) 2010-2022, Vladimir Agafonkin" in page
 
 
 def test_page_has_map_controls_and_outlines(page: str, gazetteer: Gazetteer) -> None:
@@ -135,7 +128,8 @@ def test_page_has_map_controls_and_outlines(page: str, gazetteer: Gazetteer) -> 
     assert '"title": "Schermo intero"' in page
     assert page.count("L.geoJson(") == 2  # regions and provinces, drawn under the tiles
     assert '"pane": "mg-confini"' in page
-    assert gazetteer.attribution.split(";")[0] in page
+    # The gazetteer's attribution goes with the outlines, as Leaflet shows it (HTML-escaped).
+    assert f'"attribution": {_to_escaped_json(html.escape(gazetteer.attribution))}' in page
 
 
 # --- data blob and escaping -----------------------------------------------------------------
@@ -193,14 +187,10 @@ def test_hostile_text_is_data_not_markup(page: str) -> None:
     assert "{{ 7*7 }}" in page and " 49 " not in page
 
 
-def test_contacts_only_when_opted_in(
-    sample_build: BuildResult, gazetteer: Gazetteer, page: str
-) -> None:
+def test_contacts_only_when_opted_in(sample_build: BuildResult, gazetteer: Gazetteer, page: str) -> None:
     assert "mario.rossi@example.org" not in page and "Mario Rossi" not in page
     assert "Referente" not in page
-    opted = render_preview(
-        sample_build, gazetteer=gazetteer, options=OutputOptions(include_contacts=True)
-    )
+    opted = render_preview(sample_build, gazetteer=gazetteer, options=OutputOptions(include_contacts=True))
     centro = item_by_title(page_data(opted), "Centro per le famiglie")
     assert (centro["referente"], centro["email"], centro["telefono"]) == (
         "Mario Rossi",
@@ -235,9 +225,7 @@ def test_initiative_without_area_gets_its_own_legend_entry(
     build = replace(sample_build, initiatives=(bare, *sample_build.initiatives[1:]))
     data = page_data(render_preview(build, gazetteer=gazetteer, options=OutputOptions()))
     assert data["areas"][-1]["nome"] == "area non indicata"
-    assert all(row[2] for row in data["items"]), (
-        "every initiative has an area bit, so filters show it"
-    )
+    assert all(row[2] for row in data["items"]), "every initiative has an area bit, so filters show it"
 
 
 def test_title_is_escaped(sample_build: BuildResult, gazetteer: Gazetteer) -> None:
@@ -248,9 +236,7 @@ def test_title_is_escaped(sample_build: BuildResult, gazetteer: Gazetteer) -> No
 
 
 def test_empty_build(gazetteer: Gazetteer, sample_build: BuildResult) -> None:
-    page = render_preview(
-        replace(sample_build, initiatives=()), gazetteer=gazetteer, options=OutputOptions()
-    )
+    page = render_preview(replace(sample_build, initiatives=()), gazetteer=gazetteer, options=OutputOptions())
     data = page_data(page)
     assert data["items"] == [] and data["bounds"] == [[36.6, 6.6], [47.1, 18.5]]
 
@@ -272,9 +258,7 @@ def test_large_data_is_packed(
 
 
 def test_inlined_code_cannot_close_its_element() -> None:
-    js = _assets.safe_for_html(
-        'var a = "</script><b>"; // <!-- x\n//# sourceMappingURL=a.map\n', "js"
-    )
+    js = _assets.safe_for_html('var a = "</script><b>"; // <!-- x\n//# sourceMappingURL=a.map\n', "js")
     assert "</script" not in js and "<!--" not in js and "sourceMappingURL" not in js
     assert "<\\/script>" in js
     assert "</style" not in _assets.safe_for_html("a{content:'</STYLE>'}", "css")
@@ -301,19 +285,13 @@ def test_folium_plugins_get_offline_copies_or_are_refused() -> None:
         "markerclusterdefaultcss",
         "Control.FullScreen.css",
     ]
-    assert (
-        "L.MarkerClusterGroup=L.FeatureGroup.extend" in _assets.load_asset("markerclusterjs").text
-    )
+    assert "L.MarkerClusterGroup=L.FeatureGroup.extend" in _assets.load_asset("markerclusterjs").text
     assert fmap.default_js == []  # the instance no longer links anywhere
     assert folium.Map.default_js != []  # ...and other maps are untouched
 
     searching = folium.Map(tiles=None)
-    plugins.Search(
-        folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(searching)
-    ).add_to(searching)
-    with pytest.raises(
-        OutputError, match=r"needs 'Leaflet\.Search\.js', which mapgen has no offline copy of"
-    ):
+    plugins.Search(folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(searching)).add_to(searching)
+    with pytest.raises(OutputError, match=r"needs 'Leaflet\.Search\.js', which mapgen has no offline copy of"):
         _assets.inline_assets(searching.get_root())
 
 

@@ -259,6 +259,4 @@ def inline_assets(root: Element, *, extra: dict[str, Asset] | None = None) -> li
                 found.setdefault(name, load_asset(name))
         element.default_js = []  # type: ignore[attr-defined]
         element.default_css = []  # type: ignore[attr-defined]
-    return [a for a in found.values() if a.kind == "js"] + [
-        a for a in found.values() if a.kind == "css"
-    ]
+    return [a for a in found.values() if a.kind == "js"] + [a for a in found.values() if a.kind == "css"]

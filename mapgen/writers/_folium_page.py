@@ -92,9 +92,7 @@ def _base_map() -> tuple[folium.Map, folium.TileLayer]:
     )
     tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19)
     tiles.add_to(fmap)
-    folium.FeatureGroup(name="Nessuno sfondo (solo confini)", overlay=False, show=False).add_to(
-        fmap
-    )
+    folium.FeatureGroup(name="Nessuno sfondo (solo confini)", overlay=False, show=False).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
     plugins.Fullscreen(  # type: ignore[no-untyped-call]
         position="topleft",
@@ -117,9 +115,7 @@ def _outlines(folder: Path, kind: str) -> dict[str, Any]:
     frame = gazetteer.region_boundaries() if kind == "regions" else gazetteer.province_boundaries()
     features = []
     for code, geometry in sorted(zip(frame["code"].astype(str), frame.geometry, strict=True)):
-        simple = shapely.set_precision(
-            shapely.simplify(geometry, 0.01, preserve_topology=True), 0.001
-        )
+        simple = shapely.set_precision(shapely.simplify(geometry, 0.01, preserve_topology=True), 0.001)
         if simple.is_empty:
             continue
         shape = shapely.geometry.mapping(simple)
@@ -163,12 +159,8 @@ def _inline_header(figure: Figure, assets: Sequence[_assets.Asset]) -> None:
     """Put the inlined libraries first in the page head, before folium's own scripts."""
     for asset in assets:
         tag = "script" if asset.kind == "js" else "style"
-        figure.header.add_child(
-            RawElement(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}"
-        )
-    figure.header.add_child(
-        RawElement(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix"
-    )
+        figure.header.add_child(RawElement(f"<{tag}>\n{asset.text}\n</{tag}>"), name=f"inline-{asset.name}")
+    figure.header.add_child(RawElement(f"<script>{_assets.leaflet_icon_fix()}</script>"), name="inline-icon-fix")
 
 
 def stable_ids(root: Element) -> None:

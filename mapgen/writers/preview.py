@@ -7,16 +7,17 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   per practice would spiderfy into a ring of identical pins; the Comune's popup lists its
   practices instead and each entry opens the practice. Markers are divided by area colour
   and carry the number of practices; cluster icons add up practices, not markers.
-- **Data as one embedded JSON blob** (``<script type="application/json">``, ``|tojson``
-  escaping so ``</script>`` in survey text cannot end it), read by ``preview_app.js``.
-  Filters by edition and area are checkboxes that refill the one cluster group, so they
-  combine (per-layer clusters would stack on top of each other).
+- **Data embedded as JSON** (``<script type="application/json">``, ``|tojson`` escaping so
+  ``</script>`` in survey text cannot end it), read by ``preview_app.js``: a small index
+  for markers, filters and search, and the popup texts, decoded when first needed and
+  gzip-compressed past :data:`COMPRESS_OVER`. Filters by edition and area are checkboxes
+  that feed the one cluster group, so they combine (per-layer clusters stack).
 - **Popups from a Jinja2 template** (``templates/preview_popup.html.j2``, autoescaped):
   rendered once as ``<template>`` skeletons that the script fills with ``textContent``.
   Rendering a full popup per practice server-side would cost ~1 KB of markup each (10 MB
   at 10,000 practices, over the 5 MB budget); text never becomes HTML either way.
-- **folium** builds the page, the map, OpenStreetMap tiles, the scale, the layer switcher,
-  the fullscreen button and the region/province outlines. Its CDN links are replaced by
+- **folium** builds the page, the map, OpenStreetMap tiles, the layer switcher, the
+  fullscreen button and the region/province outlines. Its CDN links are replaced by
   inlined copies (:mod:`mapgen.writers._assets`); its random element ids by stable ones.
   ``folium.Marker``/``Popup``/``plugins.Search`` are not used: per-point Python objects cost
   1.3 KB and 0.7 ms each, ``Popup`` breaks on ``\\1``, ``${`` and ``</script>``, and
@@ -153,9 +154,7 @@ def _period(start: date | None, end: date | None) -> str:
 
 
 #: An absolute http(s) URL with a host and no spaces or control characters.
-_WEB_LINK: Final = re.compile(
-    r"https?://[^\s\x00-\x1f\x7f/?#]+([/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE
-)
+_WEB_LINK: Final = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#]+([/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE)
 
 
 def _is_web_link(text: str) -> bool:
@@ -264,9 +263,7 @@ def _bounds(points: Sequence[tuple[float, float]]) -> list[list[float]]:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def preview_data(
-    build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
-) -> dict[str, Any]:
+def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> dict[str, Any]:
     """Return the data the page reads: editions, areas, Comuni, initiatives and their texts.
 
     ``items`` has one row per initiative, ``[comune index, edition bits, area bits, title]``:
@@ -290,9 +287,7 @@ def preview_data(
             comune_rows.append(_comune_row(item.comune, gazetteer))
         areas_of = item.record.aree or (NO_AREA,)
         title, *popup_texts = _item_fields(item, include_contacts=options.include_contacts)
-        items.append(
-            [comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title]
-        )
+        items.append([comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title])
         texts.append(popup_texts)
     contacts = [f for f, _ in CONTACT_ROWS] if options.include_contacts else []
     fields = list(_ITEM_FIELDS[1:]) + contacts
@@ -369,9 +364,7 @@ def _counts(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
     return editions, areas
 
 
-def _page_parts(
-    data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions
-) -> dict[str, Markup]:
+def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions) -> dict[str, Markup]:
     """The preview's own head and body, rendered from the templates (autoescaped)."""
     editions, areas = _counts(data)
     rows = list(POPUP_ROWS) + (list(CONTACT_ROWS) if options.include_contacts else [])
@@ -408,9 +401,7 @@ def render_preview(build: BuildResult, *, gazetteer: Gazetteer, options: OutputO
     return render_page(gazetteer, lambda assets: _page_parts(data, assets, options))
 
 
-def write_preview(
-    build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
-) -> list[Path]:
+def write_preview(build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions) -> list[Path]:
     """Write ``preview.html``: every initiative on an offline map, opened by double-click.
 
     Parameters
@@ -438,9 +429,7 @@ def write_preview(
     path = out_dir / PREVIEW_FILE
     page = render_preview(build, gazetteer=gazetteer, options=options)
     path.write_text(page, encoding="utf-8", newline="\n")
-    log.info(
-        "wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6
-    )
+    log.info("wrote %s (%d initiatives, %.1f MB)", path, len(build.initiatives), len(page.encode()) / 1e6)
     return [path]
 
 
