@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
-from mapgen.errors import InputError, OutputError
+from mapgen.errors import InputError, MapgenError, OutputError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, merge_editions
 from mapgen.model import (
@@ -264,12 +264,14 @@ def run_pipeline(
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
     duplicate_of: Mapping[str, str] = {}
+    expected = 0  # records read, counted by each reader, to check that nothing was lost
     if request.survey is not None:
         survey = _read_survey(request, config)
         matches = _geocode_places(survey.initiatives, geocoder, progress)
         geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
         read_outcomes += survey.outcomes
         duplicate_of = survey.duplicate_of
+        expected += len(survey.initiatives) + len(survey.outcomes)
         inputs.append(f"{survey.format} — {survey.summary()}")
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
@@ -277,6 +279,7 @@ def run_pipeline(
     for path in request.previous:
         edition = _read_previous(path, request, config)
         edition.check_counts()
+        expected += edition.features
         matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=geocoder.geocode)
         geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
         read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
@@ -289,6 +292,9 @@ def run_pipeline(
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
+    if len(outcomes) != expected:  # a bug, never the user's fault: refuse to publish a lossy map
+        raise MapgenError(f"internal error: {expected} records read but {len(outcomes)} accounted for; "
+                          "please report this with the input files.")
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),

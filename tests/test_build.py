@@ -1,0 +1,114 @@
+"""The whole pipeline on the bundled example: every input accounted for, outputs swapped in safely."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mapgen import build as build_module
+from mapgen.build import OUTPUT_MARKER, BuildRequest, build, example_request, run_pipeline
+from mapgen.errors import InputError, OutputError
+from mapgen.model import BuildResult, Outcome, Source
+from mapgen.report import report_totals
+from mapgen.tabular import read_table
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def example_result() -> BuildResult:
+    return run_pipeline(example_request())
+
+
+def test_every_survey_row_is_accounted_for(example_result: BuildResult) -> None:
+    # Counted independently of mapgen's survey reader: the raw CSV's data rows.
+    with (EXAMPLES / "survey_2020.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    survey_rows = {o.source.row for o in example_result.outcomes if o.source.source is Source.SURVEY}
+    assert survey_rows == set(range(2, len(rows) + 2))
+
+
+def test_every_previous_feature_is_accounted_for_once(example_result: BuildResult) -> None:
+    backup = json.loads((EXAMPLES / "previous_2019.umap").read_text(encoding="utf-8"))
+    features = sum(len(layer["features"]) for layer in backup["layers"])
+    previous = [o for o in example_result.outcomes if o.source.source is Source.PREVIOUS]
+    assert len(previous) == features
+    assert len({(o.source.layer, o.source.feature) for o in previous}) == features
+
+
+def test_totals_add_up_and_every_initiative_is_reached(example_result: BuildResult) -> None:
+    totals = report_totals(example_result)
+    assert totals.adds_up
+    counts = Counter(o.outcome for o in example_result.outcomes)
+    assert counts[Outcome.MAPPED] == len(example_result.initiatives)
+    targets = {o.initiative_id for o in example_result.outcomes if o.initiative_id}
+    assert targets == {i.id for i in example_result.initiatives}
+
+
+def test_editions_are_joined(example_result: BuildResult) -> None:
+    both = [i for i in example_result.initiatives if i.edizioni == (2019, 2020)]
+    assert len(both) > 20
+    assert all(i.record.edition == 2020 and i.history[0].edition == 2019 for i in both)
+    assert set(example_result.diff.continued) == {i.id for i in both}
+    assert example_result.carried_layers[0].name == "Progetti regionali"
+
+
+def test_survey_duplicates_point_at_a_published_initiative(example_result: BuildResult) -> None:
+    ids = {i.id for i in example_result.initiatives}
+    duplicates = [o for o in example_result.outcomes if o.outcome is Outcome.DUPLICATE]
+    assert duplicates
+    assert all(o.initiative_id in ids for o in duplicates if o.initiative_id)
+
+
+def test_nothing_to_build_is_an_error() -> None:
+    with pytest.raises(InputError, match="nothing to build"):
+        run_pipeline(BuildRequest(survey=None))
+
+
+def test_build_writes_every_output_and_replaces_its_own_folder(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    summary = build(example_request(out))
+    names = {p.as_posix() for p in summary.files}
+    assert {"map.umap", "preview.html", "initiatives.gpkg", "initiatives.csv", "initiatives.geojson",
+            "report.html", "report.csv"} <= names
+    assert any(n.startswith("layers/") for n in names)
+    assert (out / OUTPUT_MARKER).exists()
+    report = read_table(out / "report.csv")
+    assert len(report.rows) == len(summary.result.outcomes)
+    (out / "stale.txt").write_text("from an older build")
+    build(replace(example_request(out), preview=False))
+    assert not (out / "stale.txt").exists() and not (out / "preview.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["output"]  # no staging folder left behind
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("precious")
+    with pytest.raises(OutputError, match="mapgen did not write"):
+        build(example_request(tmp_path))
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+def test_a_failing_writer_leaves_the_previous_outputs_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "output"
+    build(replace(example_request(out), preview=False))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken_writers(options: object) -> list[tuple[str, object]]:
+        def fail(*args: object, **kwargs: object) -> list[Path]:
+            raise OSError("disk full")
+
+        return [("uMap", fail)]
+
+    monkeypatch.setattr(build_module, "_writers", broken_writers)
+    with pytest.raises(OSError, match="disk full"):
+        build(example_request(out))
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["output"]

@@ -1,0 +1,55 @@
+"""mapgen build: the bundled example, the summary it prints, --strict and error lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mapgen.cli import app
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_build_without_arguments_builds_the_example(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-preview"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "No input given: building the bundled example."
+    assert any(line.startswith("Wrote ") and "files to" in line for line in lines)
+    assert any(line.strip().startswith("map.umap") for line in lines)
+    check = next(line for line in lines if line.startswith("Check: inputs = "))
+    assert check.endswith("(ok)")
+    assert "records need a person: open" in result.output
+
+
+def test_strict_fails_when_rows_are_unresolved(tmp_path: Path) -> None:
+    args = ["build", str(EXAMPLES / "survey_2020.csv"), "--config", str(EXAMPLES / "mapping.toml"),
+            "--out", str(tmp_path / "out"), "--no-preview", "--strict"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert (tmp_path / "out" / "report.html").exists()  # the outputs are still written
+
+
+def test_missing_survey_file_is_one_error_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: ")
+    assert "nope.csv" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_initiative_layer_lists_the_real_ones(tmp_path: Path) -> None:
+    args = ["build", "--previous", str(EXAMPLES / "previous_2019.umap"), "--initiative-layer", "Nope",
+            "--out", str(tmp_path / "o"), "--no-preview"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "Error: " in result.output and "Iniziative 2019" in result.output
+
+
+def test_output_folder_with_foreign_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "thesis.docx").write_text("x")
+    result = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--no-preview"])
+    assert result.exit_code == 1
+    assert "mapgen did not write" in result.output
+    assert (tmp_path / "thesis.docx").exists()
