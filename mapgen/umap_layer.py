@@ -403,6 +403,7 @@ class _LayerRead:
     """What reading one initiative layer produced."""
 
     initiatives: list[Initiative] = field(default_factory=list)
+    record_ids: set[str] = field(default_factory=set)
     problems: list[RowOutcome] = field(default_factory=list)
     notes: list[FeatureNote] = field(default_factory=list)
     geometries: dict[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -488,12 +489,12 @@ def _fallback_title(f: _Fields, ctx: _Context, key: str) -> str:
 
 
 def _initiative(
-    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str
+    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str, record_id: str
 ) -> Initiative:
     aree, aree_altro = fields.area_terms(f.value("Area"))
     fonti, fonti_altro = fields.funding_terms(f.value("Fonte di finanziamento"))
     return Initiative(
-        record_id=f"{ctx.edition}-{ctx.slug}-{key}",
+        record_id=record_id,
         edition=ctx.edition,
         source=SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key),
         place=f.place(),
@@ -538,9 +539,18 @@ def _unplaceable(f: _Fields, checked: CheckedGeometry, ref: SourceRef, record_id
     )  # fmt: skip
 
 
+def _claim(out: _LayerRead, record_id: str) -> str:
+    """Make a record id unique in the file ("iniziative" + "2-2" vs "iniziative-2" + "2")."""
+    candidate, n = record_id, 2
+    while candidate in out.record_ids:
+        candidate, n = f"{record_id}~{n}", n + 1
+    out.record_ids.add(candidate)
+    return candidate
+
+
 def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> None:
     """Turn one feature into an Initiative, or a problem when nothing can place it."""
-    record_id = f"{ctx.edition}-{ctx.slug}-{key}"
+    record_id = _claim(out, f"{ctx.edition}-{ctx.slug}-{key}")
     ref = SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key)
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         out.problems.append(_not_a_feature(feature, ref, record_id))
@@ -560,7 +570,7 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
         return
     _note_feature(out, ref, record_id, checked, f.place(), titolo)
     out.initiatives.append(
-        _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key))
+        _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id)
     )
     if checked.point is not None and checked.kind != "Point":
         out.geometries[record_id] = feature["geometry"]

@@ -955,3 +955,19 @@ def test_every_initiative_gets_one_match(entries: list[Any]) -> None:
 
 def test_errors_derive_from_mapgen_error() -> None:
     assert issubclass(UnreadableFileError, InputError) and issubclass(InputError, MapgenError)
+
+
+def test_record_ids_stay_unique_across_layers_with_the_same_name(tmp_path: Path) -> None:
+    # Found by hypothesis: layer "Iniziative" (id 2, then a position-2 entry) and a second layer
+    # "Iniziative" (slug iniziative-2) both produced "2019-iniziative-2-2".
+    point = {"type": "Point", "coordinates": [12.471847, 41.879684]}
+    layers = [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"},
+         "features": [{"type": "Feature", "id": 2, "geometry": point, "properties": {"name": "a"}}, 42]},
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"},
+         "features": [{"type": "Feature", "geometry": point, "properties": {"name": "b"}}, 42]},
+    ]
+    path = write_json(tmp_path / "x.umap", {"type": "umap", "properties": {}, "layers": layers})
+    previous = read_previous(path)
+    ids = [r.record_id for r in (*previous.initiatives, *previous.problems)]
+    assert len(ids) == 4 and len(set(ids)) == 4
