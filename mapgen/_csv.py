@@ -37,8 +37,10 @@ def excel_safe(text: str) -> str:
     return text
 
 
-def write_excel_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
-    """Write a comma-separated file with a UTF-8 BOM, every cell passed through :func:`excel_safe`.
+def write_excel_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *, delimiter: str = ","
+) -> Path:
+    """Write a CSV file with a UTF-8 BOM, every cell passed through :func:`excel_safe`.
 
     Parameters
     ----------
@@ -48,10 +50,13 @@ def write_excel_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[s
         Column names, written as the first row.
     rows
         Cells already formatted as text, one sequence per row, in the order to write.
+    delimiter
+        ``","`` for data files read by programs; ``";"`` for files people double-click
+        in an Italian-locale Excel, which splits columns only on its list separator ``;``.
     """
     # utf-8-sig writes the BOM that makes Excel read the file as UTF-8 (accents, €).
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(header)
         writer.writerows([excel_safe(cell) for cell in row] for row in rows)
     return path

@@ -593,7 +593,8 @@ def write_report(
     """
     html = _environment().get_template(TEMPLATE).render(_html_context(build, gazetteer, options))
     try:
-        csv_path = write_excel_csv(out_dir / CSV_NAME, REPORT_COLUMNS, report_rows(build))
+        # ';' because staff open it in Excel with the Italian locale (list separator ';').
+        csv_path = write_excel_csv(out_dir / CSV_NAME, REPORT_COLUMNS, report_rows(build), delimiter=";")
         html_path = out_dir / HTML_NAME
         html_path.write_text(html, encoding="utf-8", newline="\n")
     except OSError as exc:

@@ -40,7 +40,7 @@ def write(build: BuildResult, folder: Path, gazetteer: Gazetteer) -> tuple[Path,
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle, delimiter=";"))
 
 
 def hostile_build(build: BuildResult) -> BuildResult:
