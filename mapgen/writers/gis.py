@@ -201,6 +201,9 @@ def _rate(count: int, per: int, population: int | None) -> float | None:
     return round(count * per / population, 3) if population else None
 
 
+_AREA_COUNTS = [(area, _flag_name("area", area)) for area in AREAS]
+
+
 def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequence[int]) -> Row:
     row: Row = {
         "istat": comune.istat_code, "comune": comune.name, "sigla": comune.sigla,
@@ -208,8 +211,8 @@ def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequen
         "popolazione": comune.population, "popolazione_0_17": comune.population_0_17,
         "iniziative": len(items),
     }
-    for area in AREAS:
-        row[_flag_name("area", area)] = sum(area in i.record.aree for i in items)
+    for area, name in _AREA_COUNTS:
+        row[name] = sum(area in i.record.aree for i in items)
     for year in sorted(editions):
         row[f"ed_{year}"] = sum(year in i.edizioni for i in items)
     row["per_10000_abitanti"] = _rate(len(items), 10_000, comune.population)
@@ -274,13 +277,23 @@ def _boundaries(gazetteer: Gazetteer, codes: set[str]) -> dict[str, Any]:
     return dict(zip(frame["istat_code"], frame.geometry, strict=True))
 
 
-def _multipolygon(geometries: Sequence[Any]) -> Any:
-    """Union of polygons on the 6-decimal grid, always a MultiPolygon (one type per layer)."""
+def _multipolygons(groups: Sequence[Sequence[Any]]) -> list[Any]:
+    """Union of each group's polygons on the 6-decimal grid, always a MultiPolygon (one type per
+    layer); None for an empty group. GEOS does every group in one call (thousands of Comuni)."""
+    import numpy as np
     import shapely
 
-    if not geometries:
-        return None
-    merged = shapely.set_precision(shapely.union_all(list(geometries)), GRID)
+    width = max((len(g) for g in groups), default=0)
+    table = np.full((len(groups), max(width, 1)), None, dtype=object)
+    for row, geometries in enumerate(groups):
+        table[row, : len(geometries)] = geometries
+    merged = shapely.set_precision(shapely.union_all(table, axis=1), GRID)
+    return [_as_multipolygon(m) if g else None for m, g in zip(merged, groups, strict=True)]
+
+
+def _as_multipolygon(merged: Any) -> Any:
+    import shapely
+
     if merged.geom_type == "Polygon":
         return shapely.MultiPolygon([merged])
     if merged.geom_type != "MultiPolygon":  # snapping may leave slivers as lines: drop them
@@ -405,7 +418,7 @@ def _comuni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
         name="comuni",
         schema=_comuni_schema(editions),
         rows=[_comune_row(items[0].comune, items, editions) for items in groups.values()],
-        geometries=[_multipolygon([shapes[code]] if code in shapes else []) for code in groups],
+        geometries=_multipolygons([[shapes[code]] if code in shapes else [] for code in groups]),
         geometry_type="MultiPolygon",
     )
 
@@ -413,10 +426,8 @@ def _comuni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
 def _ambiti_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
     groups = _by_ambito(build)
     shapes = _boundaries(gazetteer, {code for _, codes in groups for code in codes})
-    rows, geometries = [], []
-    for (_, codes), items in groups.items():
-        rows.append(_ambito_row(items, _members(items, codes)))
-        geometries.append(_multipolygon([shapes[c] for c in codes if c in shapes]))
+    rows = [_ambito_row(items, _members(items, codes)) for (_, codes), items in groups.items()]
+    geometries = _multipolygons([[shapes[c] for c in codes if c in shapes] for _, codes in groups])
     return _Layer("ambiti", AMBITI_COLUMNS, rows, geometries, "MultiPolygon")
 
 
