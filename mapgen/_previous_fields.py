@@ -201,6 +201,8 @@ def parse_amount(value: Any) -> float | None:
 def parse_date(value: Any) -> date | None:
     """Parse ``2019-03-01``, ``2019-03-01T…`` or ``01/03/2019``; None if unparseable."""
     text = as_text(value).strip()
+    if not any(sep in text[:10] for sep in "-/."):  # every pattern needs one; strptime failing is slow
+        return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text[:10], pattern).date()

@@ -8,6 +8,7 @@ killed build leaves the previous outputs intact. :func:`build` does both.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -260,6 +261,8 @@ def run_pipeline(
     gazetteer = gazetteer or load_gazetteer()
     config = config or _load_config(request)
     geocoder = _make_geocoder(request, gazetteer)
+    # Member Comuni and previous features repeat names: resolve each distinct place once.
+    resolve = functools.cache(geocoder.geocode)
     geocoded: list[Geocoded] = []
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
@@ -280,7 +283,7 @@ def run_pipeline(
         edition = _read_previous(path, request, config)
         edition.check_counts()
         expected += edition.features
-        matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=geocoder.geocode)
+        matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=resolve)
         geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
         read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
         carried += edition.carried
@@ -288,7 +291,7 @@ def run_pipeline(
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=geocoder.geocode)
+    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve)
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])

@@ -83,27 +83,31 @@ def _recency(record: Initiative) -> tuple[int, datetime, int, str]:
 _DIGITS = re.compile(r"\d+")
 
 
-def _same_practice(a: Initiative, b: Initiative) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Title:
+    """A record's title as the merge compares it: folded once, with its numbers."""
+
+    edition: int
+    folded: str
+    digits: tuple[str, ...]
+
+    @classmethod
+    def of(cls, record: Initiative) -> _Title:
+        folded = fold(record.titolo)
+        return cls(record.edition, folded, tuple(_DIGITS.findall(folded)))
+
+
+def _same_practice(a: _Title, b: _Title) -> bool:
     """Equal folded titles; across editions also nearly equal ones with the same numbers.
 
     Within one edition only equal titles match: two differently worded entries
     of the same year are two practices ("Azione 1" / "Azione 2" never merge).
     """
-    fa, fb = fold(a.titolo), fold(b.titolo)
-    if fa == fb:
+    if a.folded == b.folded:
         return True
-    if a.edition == b.edition or _DIGITS.findall(fa) != _DIGITS.findall(fb):
+    if a.edition == b.edition or a.digits != b.digits:
         return False
-    return fuzz.token_sort_ratio(fa, fb) >= SAME_TITLE_RATIO
-
-
-def _joins(practice: _Practice, item: Geocoded) -> bool:
-    """True when ``item`` is the same practice and no same-edition record says otherwise."""
-    records = [g.record for g in practice.records]
-    same_edition = [r for r in records if r.edition == item.record.edition]
-    if any(fold(r.titolo) != fold(item.record.titolo) for r in same_edition):
-        return False
-    return any(_same_practice(r, item.record) for r in records)
+    return fuzz.token_sort_ratio(a.folded, b.folded) >= SAME_TITLE_RATIO
 
 
 def _unplaced_outcome(item: Geocoded) -> RowOutcome:
@@ -143,21 +147,35 @@ class _Practice:
 
     comune: Comune
     records: list[Geocoded]
+    titles: list[_Title]
+    by_edition: dict[int, set[str]]  # folded titles of each edition's records
 
     @property
     def newest(self) -> Geocoded:
         return self.records[0]
+
+    def add(self, item: Geocoded, title: _Title) -> None:
+        self.records.append(item)
+        self.titles.append(title)
+        self.by_edition.setdefault(title.edition, set()).add(title.folded)
+
+    def joins(self, title: _Title) -> bool:
+        """True when ``title`` is the same practice and no same-edition record says otherwise."""
+        if self.by_edition.get(title.edition, set()) - {title.folded}:
+            return False
+        return any(_same_practice(mine, title) for mine in self.titles)
 
 
 def _cluster(items: Sequence[Geocoded], comune: Comune) -> list[_Practice]:
     """Group one Comune's records into practices, oldest edition first so ids follow first appearance."""
     practices: list[_Practice] = []
     for item in sorted(items, key=lambda g: _recency(g.record)):
-        home = next((p for p in practices if _joins(p, item)), None)
+        title = _Title.of(item.record)
+        home = next((p for p in practices if p.joins(title)), None)
         if home is None:
-            practices.append(_Practice(comune, [item]))
-        else:
-            home.records.append(item)
+            home = _Practice(comune, [], [], {})
+            practices.append(home)
+        home.add(item, title)
     for practice in practices:
         practice.records.sort(key=lambda g: _recency(g.record), reverse=True)
     return practices

@@ -291,6 +291,7 @@ class _Reader:
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
+        self._kept: dict[int, list[tuple[int, str]]] = {}
         self._choices = {
             name: {**{_fold(k): v for k, v in table.items()}, **table}
             for name, table in survey.choices.items()
@@ -558,13 +559,18 @@ class _Reader:
 
     def _properties(self, row: _Row, group: int) -> Mapping[str, str]:
         """Every column of the row except personal ones and those of other practice groups."""
-        others = set().union(
-            *(cols for n, cols in enumerate(self._group_columns, start=1) if n != group)
-        )
-        skip = others | self.layout.personal
-        return MappingProxyType(
-            {column: row.cells[i] for i, column in enumerate(self.table.columns) if i not in skip}
-        )
+        kept = self._kept_columns(group)
+        return MappingProxyType({column: row.cells[i] for i, column in kept})
+
+    def _kept_columns(self, group: int) -> list[tuple[int, str]]:
+        """(index, name) of the columns a group's records keep; worked out once per group."""
+        if group not in self._kept:
+            others = set().union(
+                *(cols for n, cols in enumerate(self._group_columns, start=1) if n != group)
+            )
+            skip = others | self.layout.personal
+            self._kept[group] = [(i, c) for i, c in enumerate(self.table.columns) if i not in skip]
+        return self._kept[group]
 
     def _check_dates(
         self, row: _Row, group: int, values: Mapping[str, Any], record_id: str

@@ -16,15 +16,29 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
 
 
+_HAS_SPECIAL = re.compile("[ßæœøłđı]")
+# Fast paths, exact: U+0300-U+036F are combining marks (all but U+034F, the grapheme joiner).
+_COMMON_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+_RARE = re.compile("[^\x00-\x7f\u0300-\u034e\u0350-\u036f]")
+
+
+def _special(text: str) -> str:
+    return text.translate(_SPECIAL) if _HAS_SPECIAL.search(text) else text
+
+
 def strip_accents(text: str) -> str:
     """Remove diacritics: ``"Forlì"`` -> ``"Forli"``, ``"Soči"`` -> ``"Soci"``."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    if text.isascii():  # most names and titles; fold runs once per record or more
+        return text
+    decomposed = unicodedata.normalize("NFKD", _special(text))
+    if not _RARE.search(decomposed):
+        return _COMMON_MARKS.sub("", decomposed)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation as single spaces: ``"Cantu'"`` -> ``"cantu"``."""
-    folded = strip_accents(text.casefold().translate(_SPECIAL))
+    folded = strip_accents(_special(text.casefold()))
     return _NON_ALNUM.sub(" ", folded).strip()
 
 

@@ -201,6 +201,9 @@ def _rate(count: int, per: int, population: int | None) -> float | None:
     return round(count * per / population, 3) if population else None
 
 
+_AREA_COUNTS = [(area, _flag_name("area", area)) for area in AREAS]
+
+
 def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequence[int]) -> Row:
     row: Row = {
         "istat": comune.istat_code, "comune": comune.name, "sigla": comune.sigla,
@@ -208,8 +211,8 @@ def _comune_row(comune: Comune, items: Sequence[MapInitiative], editions: Sequen
         "popolazione": comune.population, "popolazione_0_17": comune.population_0_17,
         "iniziative": len(items),
     }
-    for area in AREAS:
-        row[_flag_name("area", area)] = sum(area in i.record.aree for i in items)
+    for area, name in _AREA_COUNTS:
+        row[name] = sum(area in i.record.aree for i in items)
     for year in sorted(editions):
         row[f"ed_{year}"] = sum(year in i.edizioni for i in items)
     row["per_10000_abitanti"] = _rate(len(items), 10_000, comune.population)
@@ -274,13 +277,23 @@ def _boundaries(gazetteer: Gazetteer, codes: set[str]) -> dict[str, Any]:
     return dict(zip(frame["istat_code"], frame.geometry, strict=True))
 
 
-def _multipolygon(geometries: Sequence[Any]) -> Any:
-    """Union of polygons on the 6-decimal grid, always a MultiPolygon (one type per layer)."""
+def _multipolygons(groups: Sequence[Sequence[Any]]) -> list[Any]:
+    """Union of each group's polygons on the 6-decimal grid, always a MultiPolygon (one type per
+    layer); None for an empty group. GEOS does every group in one call (thousands of Comuni)."""
+    import numpy as np
     import shapely
 
-    if not geometries:
-        return None
-    merged = shapely.set_precision(shapely.union_all(list(geometries)), GRID)
+    width = max((len(g) for g in groups), default=0)
+    table = np.full((len(groups), max(width, 1)), None, dtype=object)
+    for row, geometries in enumerate(groups):
+        table[row, : len(geometries)] = geometries
+    merged = shapely.set_precision(shapely.union_all(table, axis=1), GRID)
+    return [_as_multipolygon(m) if g else None for m, g in zip(merged, groups, strict=True)]
+
+
+def _as_multipolygon(merged: Any) -> Any:
+    import shapely
+
     if merged.geom_type == "Polygon":
         return shapely.MultiPolygon([merged])
     if merged.geom_type != "MultiPolygon":  # snapping may leave slivers as lines: drop them
@@ -341,23 +354,39 @@ class _Layer:
     geometry_type: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Arrays:
+    """A layer as pyogrio writes it: WKB geometries, one array (and null mask) per field."""
+
+    wkb: Any
+    fields: list[Any]
+    masks: list[Any]
+
+
+def _arrays(layer: _Layer) -> _Arrays:
+    """Convert a layer once; the initiatives go to both the GeoPackage and the GeoJSON."""
+    import numpy as np
+    import shapely
+
+    columns = [_field_array(kind, [row[name] for row in layer.rows]) for name, kind in layer.schema]
+    wkb = shapely.to_wkb(np.array(layer.geometries, dtype=object), output_dimension=2)
+    return _Arrays(wkb, [a for a, _ in columns], [m for _, m in columns])
+
+
 def _write_layer(
     path: Path,
     layer: _Layer,
+    arrays: _Arrays,
     *,
     driver: str,
     dataset_options: dict[str, str],
     layer_options: dict[str, str],
 ) -> None:
-    import numpy as np
-    import shapely
     from pyogrio.raw import write
 
-    arrays = [_field_array(kind, [row[name] for row in layer.rows]) for name, kind in layer.schema]
-    wkb = shapely.to_wkb(np.array(layer.geometries, dtype=object), output_dimension=2)
     write(
-        path, wkb, [a for a, _ in arrays], [name for name, _ in layer.schema],
-        field_mask=[m for _, m in arrays], layer=layer.name, driver=driver,
+        path, arrays.wkb, arrays.fields, [name for name, _ in layer.schema],
+        field_mask=arrays.masks, layer=layer.name, driver=driver,
         geometry_type=layer.geometry_type, crs="EPSG:4326",
         dataset_options=dataset_options, layer_options=layer_options,
     )
@@ -389,7 +418,7 @@ def _comuni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
         name="comuni",
         schema=_comuni_schema(editions),
         rows=[_comune_row(items[0].comune, items, editions) for items in groups.values()],
-        geometries=[_multipolygon([shapes[code]] if code in shapes else []) for code in groups],
+        geometries=_multipolygons([[shapes[code]] if code in shapes else [] for code in groups]),
         geometry_type="MultiPolygon",
     )
 
@@ -397,10 +426,8 @@ def _comuni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
 def _ambiti_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
     groups = _by_ambito(build)
     shapes = _boundaries(gazetteer, {code for _, codes in groups for code in codes})
-    rows, geometries = [], []
-    for (_, codes), items in groups.items():
-        rows.append(_ambito_row(items, _members(items, codes)))
-        geometries.append(_multipolygon([shapes[c] for c in codes if c in shapes]))
+    rows = [_ambito_row(items, _members(items, codes)) for (_, codes), items in groups.items()]
+    geometries = _multipolygons([[shapes[c] for c in codes if c in shapes] for _, codes in groups])
     return _Layer("ambiti", AMBITI_COLUMNS, rows, geometries, "MultiPolygon")
 
 
@@ -424,12 +451,14 @@ def _last_change(build: BuildResult) -> str:
     return f"{year:04d}-01-01T00:00:00.000Z"
 
 
-def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution: str) -> Path:
+def _write_gpkg(
+    path: Path, layers: Sequence[tuple[_Layer, _Arrays]], *, stamp: str, attribution: str
+) -> Path:
     path.unlink(missing_ok=True)
     with _gdal_config({"OGR_CURRENT_DATE": stamp}):
-        for layer in layers:
+        for layer, arrays in layers:
             _write_layer(
-                path, layer, driver="GPKG",
+                path, layer, arrays, driver="GPKG",
                 # 1.2 rather than GDAL's default 1.4: older GDAL/QGIS open it without warnings.
                 dataset_options={"VERSION": "1.2"},
                 # QGIS shows the description; the attribution is a licence term (CC-BY).
@@ -438,10 +467,10 @@ def _write_gpkg(path: Path, layers: Sequence[_Layer], *, stamp: str, attribution
     return path
 
 
-def _write_geojson(path: Path, layer: _Layer) -> Path:
+def _write_geojson(path: Path, layer: _Layer, arrays: _Arrays) -> Path:
     path.unlink(missing_ok=True)
     _write_layer(
-        path, layer, driver="GeoJSON", dataset_options={},
+        path, layer, arrays, driver="GeoJSON", dataset_options={},
         layer_options={
             "RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO",
         },
@@ -449,16 +478,26 @@ def _write_geojson(path: Path, layer: _Layer) -> Path:
     return path
 
 
-def _csv_cell(kind: Kind, value: Any) -> str:
-    if value is None:
-        return ""
-    if kind == "bool":
-        return "1" if value else "0"
-    if kind == "float":
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    if kind == "date":
-        return str(value.isoformat())
-    return str(value)
+def _csv_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _csv_bool(value: Any) -> str:
+    return "" if value is None else ("1" if value else "0")
+
+
+def _csv_float(value: Any) -> str:
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _csv_date(value: Any) -> str:
+    return "" if value is None else str(value.isoformat())
+
+
+# One formatter per kind, looked up once per column rather than once per cell.
+_CSV_CELL: dict[Kind, Callable[[Any], str]] = {
+    "str": _csv_text, "int": _csv_text, "bool": _csv_bool, "float": _csv_float, "date": _csv_date,
+}
 
 
 def _write_csv(path: Path, layer: _Layer) -> Path:
@@ -466,9 +505,10 @@ def _write_csv(path: Path, layer: _Layer) -> Path:
     names = [name for name, _ in layer.schema]
     at = names.index("regione") + 1
     header = [*names[:at], "lat", "lon", *names[at:]]
+    columns = [(name, _CSV_CELL[kind]) for name, kind in layer.schema]
     rows = []
     for row, point in zip(layer.rows, layer.geometries, strict=True):
-        cells = [_csv_cell(kind, row[name]) for name, kind in layer.schema]
+        cells = [cell(row[name]) for name, cell in columns]
         coords = [f"{point.y:.{COORD_DECIMALS}f}", f"{point.x:.{COORD_DECIMALS}f}"]
         rows.append([*cells[:at], *coords, *cells[at:]])
     return write_excel_csv(path, header, rows)
@@ -502,14 +542,15 @@ def write_gis(
     """
     initiatives = _initiatives_layer(build, options)
     layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer)]
+    prepared = [(layer, _arrays(layer)) for layer in layers]
     try:
         written = [
             _write_gpkg(
-                out_dir / GPKG_NAME, layers,
+                out_dir / GPKG_NAME, prepared,
                 stamp=_last_change(build), attribution=gazetteer.attribution,
             ),
             _write_csv(out_dir / CSV_NAME, initiatives),
-            _write_geojson(out_dir / GEOJSON_NAME, initiatives),
+            _write_geojson(out_dir / GEOJSON_NAME, initiatives, prepared[0][1]),
         ]
     except (OSError, RuntimeError) as exc:  # pyogrio's errors derive from RuntimeError
         raise OutputError(

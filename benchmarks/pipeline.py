@@ -1,0 +1,525 @@
+"""End-to-end figures at 1,000 / 10,000 / 100,000 initiatives, each against a baseline of the same run.
+
+Run ``python -m benchmarks.pipeline`` (``--quick``: 1,000 and 10,000, fewer runs; ``--sizes``,
+``--runs``). Inputs come from ``benchmarks/_inputs.py`` (generated once into ``benchmarks/_work``).
+
+- build: ``mapgen build`` wall time and peak memory (a fresh process each run, all outputs) vs the
+  I/O floor, ``benchmarks/_floor.py``: the same files read and outputs of the same sizes written
+  with the standard library alone, also in a fresh process; runs alternate between the two;
+- geocoding: rows/s of ``Geocoder.geocode_many`` over the survey's typed places (caches cold, index
+  build included) vs rapidfuzz ``extractOne`` over every name (``benchmarks.geocoding.Baselines``);
+- preview: ``preview.html`` size and time until the map is painted in headless Chromium
+  (``benchmarks.preview.measure``) vs folium's ``FastMarkerCluster`` page of the same initiatives
+  (``benchmarks.preview.page_fastcluster``);
+- uMap: ``map.umap`` and ``layers/*.geojson`` bytes per 1,000 published initiatives vs the input
+  ``previous.umap`` (uMap's own backup layout) per 1,000 features;
+- start-up: ``mapgen --help``, ``mapgen geocode --help`` and a 10-row ``mapgen geocode`` vs
+  ``python -c pass``; which heavy libraries ``import mapgen.cli`` loads.
+
+Every figure is the median of the runs. Prints Markdown; the raw figures go to
+``benchmarks/_work/pipeline.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchmarks._inputs import ROOT, Inputs, make_inputs, messy_places
+
+if TYPE_CHECKING:
+    from mapgen.model import BuildResult
+
+WORK = ROOT / "benchmarks" / "_work"
+SIZES = (1_000, 10_000, 100_000)
+HEAVY = ("pandas", "geopandas", "shapely", "pyogrio", "folium", "openpyxl", "jinja2", "rapidfuzz")
+#: Runs a command; prints its wall and CPU (user + system) seconds and peak memory (its own
+#: process, from getrusage of the only child), so that the figures never include this wrapper.
+_TIMER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "max_rss_kb": usage.ru_maxrss,
+                  "returncode": done.returncode, "stderr": done.stderr.decode()[-2000:]}))
+"""
+
+
+@dataclass
+class Timed:
+    """Wall and CPU seconds and peak memory (MB) of repeated runs of one command."""
+
+    seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_mb)
+
+
+def timed(command: Sequence[str | Path], into: Timed) -> None:
+    """Run ``command`` in a fresh process; add its wall time and peak memory to ``into``."""
+    raw = subprocess.run(
+        [sys.executable, "-c", _TIMER, *map(str, command)], capture_output=True, text=True, check=True
+    )
+    result = json.loads(raw.stdout)
+    if result["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{result['stderr']}")
+    into.seconds.append(result["seconds"])
+    into.cpu.append(result["cpu"])
+    into.rss_mb.append(result["max_rss_kb"] / 1024)
+
+
+def mapgen() -> Path:
+    return Path(sys.executable).parent / "mapgen"
+
+
+# --- build vs I/O floor ---------------------------------------------------------------------
+
+
+def build_command(inputs: Inputs, out: Path) -> list[str | Path]:
+    return [mapgen(), "build", inputs.survey, "--previous", inputs.previous, "--config", inputs.config,
+            "--out", out]
+
+
+def output_sizes(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def floor_plan(inputs: Inputs, outputs: dict[str, int], out: Path) -> Path:
+    """The floor's plan: the files the build opens (see ``_floor.py``) and the outputs it wrote."""
+    from mapgen._resources import gazetteer_dir
+
+    gazetteer = gazetteer_dir()
+    plan = {
+        "csv": [str(inputs.survey), *(str(p) for p in sorted(gazetteer.glob("*.csv")))],
+        "json": [str(inputs.previous), str(gazetteer / "metadata.json")],
+        "toml": [str(inputs.config)],
+        "raw": [str(p) for p in sorted(gazetteer.glob("*.fgb"))],
+        "out": str(out),
+        "outputs": sorted(outputs.items()),
+    }
+    path = out.parent / f"{out.name}-plan.json"
+    path.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    return path
+
+
+#: What every build pays before reading a byte: the interpreter and the libraries it imports.
+_IMPORTS = (
+    "from mapgen.cli import app; from mapgen.build import _writers, run_pipeline; "
+    "from mapgen.model import OutputOptions; from mapgen.gazetteer import load_gazetteer; "
+    "import mapgen.survey, mapgen.umap_layer, mapgen.geocoders, mapgen.config; "
+    "_writers(OutputOptions()); load_gazetteer().boundaries(); load_gazetteer().region_boundaries()"
+)
+
+
+@dataclass
+class BuildFigures:
+    n: int
+    build: Timed
+    floor: Timed
+    outputs: dict[str, int]
+    imports: Timed = field(default_factory=Timed)
+    published: int = 0
+    records: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return self.build.median_s / self.floor.median_s
+
+
+def measure_build(inputs: Inputs, runs: int) -> BuildFigures:
+    """Alternate ``mapgen build`` and the floor, ``runs`` times each (the first build sizes the floor)."""
+    out, floor_out = WORK / f"out-{inputs.n}", WORK / f"floor-{inputs.n}"
+    figures = BuildFigures(inputs.n, Timed(), Timed(), {})
+    for run in range(runs):
+        timed(build_command(inputs, out), figures.build)
+        if run == 0:
+            figures.outputs = output_sizes(out)
+            plan = floor_plan(inputs, figures.outputs, floor_out)
+        timed([sys.executable, ROOT / "benchmarks" / "_floor.py", plan], figures.floor)
+        timed([sys.executable, "-c", _IMPORTS], figures.imports)
+        print(f"  build {inputs.n:,}: run {run + 1}/{runs}: {figures.build.seconds[-1]:.2f} s "
+              f"(CPU {figures.build.cpu[-1]:.2f} s), {figures.build.rss_mb[-1]:.0f} MB; "
+              f"I/O floor {figures.floor.seconds[-1]:.2f} s; imports {figures.imports.seconds[-1]:.2f} s",
+              file=sys.stderr)
+    shutil.rmtree(floor_out, ignore_errors=True)
+    return figures
+
+
+# --- geocoding ---------------------------------------------------------------------------------
+
+
+def survey_places(inputs: Inputs) -> list[Any]:
+    """The places the survey's rows type (region, province, Comune columns)."""
+    from mapgen.model import Place
+
+    with inputs.survey.open(encoding="utf-8", newline="") as handle:
+        return [Place(r["G01Q03"], r["G01Q02"], r["G01Q01"]) for r in csv.DictReader(handle)]
+
+
+@dataclass
+class GeocodingFigures:
+    n: int
+    rows: int
+    distinct: int
+    ours: list[float] = field(default_factory=list)  # rows/s, building the index included
+    indexed: list[float] = field(default_factory=list)  # rows/s, the index already built
+    baseline: list[float] = field(default_factory=list)  # rows/s
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ours) / statistics.median(self.baseline)
+
+    @property
+    def indexed_ratio(self) -> float:
+        return statistics.median(self.indexed) / statistics.median(self.baseline)
+
+
+def measure_geocoding(inputs: Inputs, runs: int, baseline_rows: int = 2_000) -> GeocodingFigures:
+    """geocode_many over all the survey's places, caches cold (with and without building the
+    gazetteer index, a one-off 0.2-0.3 s); extractOne over a sample of them."""
+    from benchmarks.geocoding import Baselines, _cold_caches
+    from mapgen.gazetteer import load_gazetteer
+    from mapgen.geocoders import Geocoder
+
+    gazetteer = load_gazetteer()
+    places = survey_places(inputs)
+    figures = GeocodingFigures(inputs.n, len(places), len(set(places)))
+    sample = places[:baseline_rows]
+    base = Baselines(gazetteer)
+    for _ in range(runs):
+        _cold_caches()
+        start = time.perf_counter()
+        Geocoder(gazetteer).geocode_many(places)
+        figures.ours.append(len(places) / (time.perf_counter() - start))
+        _cold_caches()
+        geocoder = Geocoder(gazetteer)
+        start = time.perf_counter()
+        geocoder.geocode_many(places)
+        figures.indexed.append(len(places) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for place in sample:
+            base.extract_all(place)
+        figures.baseline.append(len(sample) / (time.perf_counter() - start))
+    return figures
+
+
+# --- preview -------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewFigures:
+    n: int
+    mb: float
+    baseline_mb: float
+    ours: dict[str, float]
+    baseline: dict[str, float]
+
+    @property
+    def ratio(self) -> float:
+        return self.ours["painted"] / self.baseline["painted"]
+
+
+def _median_measure(path: Path, runs: int) -> dict[str, float]:
+    from benchmarks.preview import measure
+
+    timings = [measure(path, toggle=False) for _ in range(runs)]
+    return {key: statistics.median(t[key] for t in timings) for key in timings[0]}
+
+
+def measure_preview(inputs: Inputs, result: BuildResult, runs: int) -> PreviewFigures:
+    """The built preview.html vs folium's FastMarkerCluster page of the same BuildResult."""
+    from benchmarks.preview import page_fastcluster
+    from mapgen.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    ours = WORK / f"out-{inputs.n}" / "preview.html"
+    baseline = WORK / f"fastcluster-{inputs.n}.html"
+    baseline.write_text(page_fastcluster(result, gazetteer), encoding="utf-8")
+    figures = PreviewFigures(
+        inputs.n, ours.stat().st_size / 1e6, baseline.stat().st_size / 1e6,
+        _median_measure(ours, runs), _median_measure(baseline, runs),
+    )
+    baseline.unlink()
+    return figures
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StartupFigures:
+    commands: dict[str, Timed]
+    heavy_on_help: list[str]
+
+    def ratio(self, name: str) -> float:
+        return self.commands[name].median_s / self.commands["python -c pass"].median_s
+
+
+def _small_geocode_input(folder: Path) -> Path:
+    from mapgen.gazetteer import load_gazetteer
+
+    path = folder / "ten.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["comune", "provincia"])
+        writer.writerows([c.place.comune, c.place.provincia] for c in messy_places(load_gazetteer(), 10))
+    return path
+
+
+def measure_startup(runs: int) -> StartupFigures:
+    """Alternate the commands ``runs`` times; note the heavy libraries ``import mapgen.cli`` loads."""
+    with tempfile.TemporaryDirectory() as folder:
+        ten = _small_geocode_input(Path(folder))
+        commands: dict[str, list[str | Path]] = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "mapgen --help": [mapgen(), "--help"],
+            "mapgen geocode --help": [mapgen(), "geocode", "--help"],
+            "mapgen geocode (10 rows)": [mapgen(), "geocode", ten, "--comune-col", "comune",
+                                         "--provincia-col", "provincia", "--out", Path(folder) / "g.csv"],
+        }
+        figures = StartupFigures({name: Timed() for name in commands}, [])
+        for _ in range(runs):
+            for name, command in commands.items():
+                timed(command, figures.commands[name])
+    probe = f"import sys, mapgen.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    figures.heavy_on_help = [m for m in loaded.stdout.strip().split(",") if m]
+    return figures
+
+
+# --- uMap sizes ----------------------------------------------------------------------------------
+
+
+def umap_sizes(build: BuildFigures, inputs: Inputs) -> dict[str, float]:
+    """KB per 1,000 published initiatives: map.umap, the layer files; the input backup per 1,000 features."""
+    previous = json.loads(inputs.previous.read_text(encoding="utf-8"))
+    features = sum(len(layer["features"]) for layer in previous["layers"])
+    per = build.published / 1000
+    layers = [size for name, size in build.outputs.items() if name.startswith("layers/")]
+    return {
+        "map_umap_kb": build.outputs["map.umap"] / 1024 / per,
+        "layers_kb": sum(layers) / 1024 / per,
+        "layer_files": len(layers),
+        "largest_layer_mb": max(layers) / 1e6,
+        "input_umap_kb": inputs.previous.stat().st_size / 1024 / (features / 1000),
+    }
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def stage_seconds(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
+    """The build's steps timed in this process (imports already warm): the pipeline, then each writer."""
+    from mapgen.build import BuildRequest, _writers, run_pipeline
+    from mapgen.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    request = BuildRequest(inputs.survey, (inputs.previous,), inputs.config)
+    start = time.perf_counter()
+    result = run_pipeline(request, gazetteer=gazetteer)
+    seconds = {"read, geocode, merge": time.perf_counter() - start}
+    options = _options(inputs)
+    for name, writer in _writers(options):
+        with tempfile.TemporaryDirectory(dir=WORK) as folder:
+            start = time.perf_counter()
+            writer(result, Path(folder), gazetteer=gazetteer, options=options)
+            seconds[f"write {name}"] = time.perf_counter() - start
+    return result, seconds
+
+
+def _options(inputs: Inputs) -> Any:
+    from mapgen.config import load_config
+
+    return load_config(inputs.config).output
+
+
+@dataclass
+class Results:
+    builds: list[BuildFigures] = field(default_factory=list)
+    geocoding: list[GeocodingFigures] = field(default_factory=list)
+    previews: list[PreviewFigures] = field(default_factory=list)
+    umap: dict[int, dict[str, float]] = field(default_factory=dict)
+    stages: dict[int, dict[str, float]] = field(default_factory=dict)
+    startup: StartupFigures | None = None
+
+
+def run(sizes: Sequence[int], runs: int, browser_runs: int) -> Results:
+    results = Results(startup=measure_startup(max(runs, 5)))
+    for n in sizes:
+        print(f"== {n:,} initiatives", file=sys.stderr)
+        inputs = make_inputs(n, WORK)
+        build = measure_build(inputs, runs if n < 100_000 else min(runs, 3))
+        result, results.stages[n] = stage_seconds(inputs)
+        build.published, build.records = len(result.initiatives), len(result.outcomes)
+        results.builds.append(build)
+        results.umap[n] = umap_sizes(build, inputs)
+        results.geocoding.append(measure_geocoding(inputs, runs))
+        results.previews.append(measure_preview(inputs, result, browser_runs))
+        del result
+    return results
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def _row(label: str, cells: Sequence[str], target: str = "") -> str:
+    return f"| {label} | {' | '.join(cells)} | {target} |"
+
+
+def headline(results: Results) -> str:
+    """The headline table: one column per size, each figure with its ratio to the baseline."""
+    sizes = [b.n for b in results.builds]
+    lines = [
+        f"| figure | {' | '.join(f'{n:,} initiatives' for n in sizes)} | target |",
+        "|---|" + "---|" * len(sizes) + "---|",
+        _row("input records → published initiatives", [f"{b.records:,} → {b.published:,}" for b in results.builds]),
+        _row("`mapgen build`, all outputs: wall s (× I/O floor)",
+             [f"{b.build.median_s:.1f} s ({b.ratio:.1f}×)" for b in results.builds], "10k: ≤ 3×, < 10 s"),
+        _row("… CPU s (of which start-up: interpreter + imports)",
+             [f"{b.build.median_cpu:.1f} s ({b.imports.median_cpu:.1f} s)" for b in results.builds]),
+        _row("peak memory of the build", [f"{b.build.peak_mb:,.0f} MB" for b in results.builds],
+             "10k: < 1 GB; 100k: < 3 GB"),
+        _row("geocoding the survey: rows/s (× extractOne over all names)",
+             [f"{statistics.median(g.ours):,.0f} ({g.ratio:,.0f}×)" for g in results.geocoding], "≥ 20×"),
+        _row("… the same, gazetteer index already built",
+             [f"{statistics.median(g.indexed):,.0f} ({g.indexed_ratio:,.0f}×)" for g in results.geocoding]),
+        _row("preview.html MB (× folium FastMarkerCluster)",
+             [f"{p.mb:.1f} ({p.mb / p.baseline_mb:.2f}×)" for p in results.previews]),
+        _row("preview painted in Chromium, s (× FastMarkerCluster)",
+             [f"{p.ours['painted'] / 1000:.1f} s ({p.ratio:.2f}×)" for p in results.previews], "opens at 100k"),
+        _row("uMap: map.umap KB per 1,000 initiatives (× uMap's backup)",
+             [f"{u['map_umap_kb']:,.0f} ({u['map_umap_kb'] / u['input_umap_kb']:.2f}×)"
+              for u in results.umap.values()]),
+        _row("uMap: layer files KB per 1,000 initiatives (files; largest MB)",
+             [f"{u['layers_kb']:,.0f} ({u['layer_files']:.0f}; {u['largest_layer_mb']:.1f})"
+              for u in results.umap.values()]),
+    ]
+    return "\n".join(lines)
+
+
+def _verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def targets(results: Results) -> str:
+    """The issue's targets, each met or missed, from the figures above."""
+    by_n = {b.n: b for b in results.builds}
+    lines = []
+    if 10_000 in by_n:
+        b = by_n[10_000]
+        lines.append(f"- 10,000: build ≤ 3× the I/O floor: {_verdict(b.ratio <= 3)} ({b.ratio:.1f}×); "
+                     f"under 10 s: {_verdict(b.build.median_s < 10)} ({b.build.median_s:.1f} s wall, "
+                     f"{b.build.median_cpu:.1f} s CPU); peak memory under 1 GB: "
+                     f"{_verdict(b.build.peak_mb < 1024)} ({b.build.peak_mb:,.0f} MB)")
+    if 100_000 in by_n:
+        b = by_n[100_000]
+        opened = next((p for p in results.previews if p.n == 100_000), None)
+        lines.append(f"- 100,000: builds, peak memory under 3 GB: {_verdict(b.build.peak_mb < 3072)} "
+                     f"({b.build.peak_mb:,.0f} MB, {b.build.median_s:.0f} s); preview opens: "
+                     f"{_verdict(opened is not None and 'errors' not in opened.ours)}"
+                     + (f" (painted in {opened.ours['painted'] / 1000:.1f} s)" if opened else ""))
+    for g in results.geocoding:
+        lines.append(f"- geocoding ≥ 20× the baseline at {g.n:,} ({g.rows:,} survey rows): "
+                     f"{_verdict(g.ratio >= 20)} ({g.ratio:,.0f}× building the index, "
+                     f"{g.indexed_ratio:,.0f}× without)")
+    if results.startup is not None:
+        help_s = results.startup.commands["mapgen --help"].median_s
+        lines.append(f"- `mapgen --help` under 0.5 s: {_verdict(help_s < 0.5)} ({help_s:.2f} s)")
+    return "\n".join(lines)
+
+
+def startup_table(startup: StartupFigures) -> str:
+    lines = ["| command | median wall s | × `python -c pass` | CPU s |", "|---|---|---|---|"]
+    for name, figures in startup.commands.items():
+        lines.append(f"| `{name}` | {figures.median_s:.2f} | {startup.ratio(name):.1f}× | {figures.median_cpu:.2f} |")
+    heavy = ", ".join(startup.heavy_on_help) or "none"
+    return "\n".join(lines) + f"\n\nHeavy libraries loaded by `import mapgen.cli`: {heavy}."
+
+
+def detail_tables(results: Results) -> str:
+    lines = ["| initiatives | build wall s (runs) | build CPU s | I/O floor s (runs) "
+             "| start-up floor s: wall, CPU | build MB | floor MB | outputs MB |",
+             "|---|---|---|---|---|---|---|---|"]
+    for b in results.builds:
+        lines.append(
+            f"| {b.n:,} | {' / '.join(f'{s:.2f}' for s in b.build.seconds)} | {b.build.median_cpu:.2f} "
+            f"| {' / '.join(f'{s:.2f}' for s in b.floor.seconds)} "
+            f"| {b.imports.median_s:.2f}, {b.imports.median_cpu:.2f} | {b.build.peak_mb:,.0f} "
+            f"| {b.floor.peak_mb:,.0f} | {sum(b.outputs.values()) / 1e6:,.1f} |"
+        )
+    steps = list(next(iter(results.stages.values()), {}))
+    lines += ["", "Where a build's time goes (in one process, imports warm):", "",
+              f"| initiatives | {' | '.join(steps)} |", "|---|" + "---|" * len(steps)]
+    for n, seconds in results.stages.items():
+        lines.append(f"| {n:,} | {' | '.join(f'{seconds[s]:.2f}' for s in steps)} |")
+    lines += ["", "| initiatives | rows (distinct) | geocode_many rows/s (runs) | … index built "
+              "| extractOne rows/s (runs) |", "|---|---|---|---|---|"]
+    for g in results.geocoding:
+        lines.append(f"| {g.n:,} | {g.rows:,} ({g.distinct:,}) | {' / '.join(f'{r:,.0f}' for r in g.ours)} "
+                     f"| {' / '.join(f'{r:,.0f}' for r in g.indexed)} "
+                     f"| {' / '.join(f'{r:,.0f}' for r in g.baseline)} |")
+    lines += ["", "| initiatives | page | MB | DOMContentLoaded ms | painted ms | idle ms | heap MB | DOM nodes |",
+              "|---|---|---|---|---|---|---|---|"]
+    for p in results.previews:
+        for page, mb, t in (("mapgen", p.mb, p.ours), ("FastMarkerCluster", p.baseline_mb, p.baseline)):
+            lines.append(f"| {p.n:,} | {page} | {mb:.1f} | {t['dcl']:.0f} | {t['painted']:.0f} | {t['idle']:.0f} "
+                         f"| {t['heap_mb']:.0f} | {t['dom']:,.0f} |")
+    return "\n".join(lines)
+
+
+def report(results: Results) -> str:
+    assert results.startup is not None
+    return "\n\n".join([
+        "### Headline", headline(results), "### Targets", targets(results),
+        "### Start-up", startup_table(results.startup),
+        "### Details", detail_tables(results),
+    ])
+
+
+def _json(results: Results) -> dict[str, Any]:
+    data = asdict(results)
+    data["builds"] = [{**asdict(b), "ratio": b.ratio} for b in results.builds]
+    return data
+
+
+def main(argv: Sequence[str] | None = None) -> Results:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (at most 3 at 100,000)")
+    parser.add_argument("--browser-runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, 1 in the browser")
+    args, _ = parser.parse_known_args(argv)
+    if args.quick:
+        args.sizes, args.runs, args.browser_runs = [1_000, 10_000], 3, 1
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = run(args.sizes, args.runs, args.browser_runs)
+    (WORK / "pipeline.json").write_text(json.dumps(_json(results), indent=1), encoding="utf-8")
+    print(report(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
