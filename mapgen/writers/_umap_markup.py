@@ -128,6 +128,7 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # one template per feature: don't stat the file each time
     )
 
 

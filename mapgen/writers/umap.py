@@ -268,11 +268,25 @@ def _initiative_layers(group: _Group, *, options: OutputOptions) -> list[_Layer]
     return [_Layer(slug, _collection(group, suffix, part)) for slug, suffix, part in parts]
 
 
+def _json_sizes(features: list[dict[str, Any]]) -> dict[int, int]:
+    """Each feature's compact JSON size in bytes, plus its separating comma (measured once)."""
+    return {
+        id(f): len(json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 1
+        for f in features
+    }
+
+
 def _split_to_fit(
-    slug: str, suffix: str, features: list[dict[str, Any]], level: int = 0
+    slug: str,
+    suffix: str,
+    features: list[dict[str, Any]],
+    level: int = 0,
+    sizes: dict[int, int] | None = None,
 ) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """Split features by macro-area, then region, then in halves until each part fits."""
-    size = len(json.dumps(features, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    sizes = sizes if sizes is not None else _json_sizes(features)
+    # = the compact JSON array's size: items, commas between them, brackets
+    size = sum(sizes[id(f)] for f in features) + 1
     if size + _OPTIONS_ALLOWANCE <= LAYER_SIZE_LIMIT or len(features) < 2:
         return [(slug, suffix, features)]
     splitters: tuple[Callable[[dict[str, Any]], tuple[str, str]], ...] = (
@@ -286,15 +300,15 @@ def _split_to_fit(
                 piece
                 for name, part in parts
                 for piece in _split_to_fit(
-                    f"{slug}-{slugify(name)}", f"{suffix} · {name}", part, level + 1
+                    f"{slug}-{slugify(name)}", f"{suffix} · {name}", part, level + 1, sizes
                 )
             ]
-        return _split_to_fit(slug, suffix, features, level + 1)
+        return _split_to_fit(slug, suffix, features, level + 1, sizes)
     half = len(features) // 2
     return [
         piece
         for number, part in ((1, features[:half]), (2, features[half:]))
-        for piece in _split_to_fit(f"{slug}-{number}", f"{suffix} · parte {number}", part, level)
+        for piece in _split_to_fit(f"{slug}-{number}", f"{suffix} · parte {number}", part, level, sizes)
     ]
 
 
