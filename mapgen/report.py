@@ -357,6 +357,11 @@ def _row_view(outcome: RowOutcome, titles: Mapping[str, str]) -> _RowView:
     )
 
 
+#: Rows shown per table in report.html; beyond it the page says so and points to report.csv
+#: (at 100,000 records the full page weighed 98 MB, too much for a browser to open comfortably).
+HTML_ROW_LIMIT = 5000
+
+
 def _rows_by_section(build: BuildResult) -> dict[str, list[_RowView]]:
     titles = {i.id: i.record.titolo for i in build.initiatives}
     views = [(o.outcome, _row_view(o, titles)) for o in build.outcomes]  # each record's view made once
@@ -576,13 +581,16 @@ def _html_context(
     build: BuildResult, gazetteer: Gazetteer, options: OutputOptions
 ) -> dict[str, Any]:
     totals = report_totals(build)
+    sections = _rows_by_section(build)
     return {
         "title": options.title,
         "editions": build.editions,
         "inputs": build.inputs,
         "totals": totals,
         "buckets": _totals_view(totals),
-        "rows": _rows_by_section(build),
+        "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
+        "rows_total": {k: len(v) for k, v in sections.items()},
+        "row_limit": HTML_ROW_LIMIT,
         "regions": _per_region(build),
         "areas": _per_area(build),
         "per_edition": _per_edition(build),

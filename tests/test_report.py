@@ -326,3 +326,18 @@ def test_missing_folder_is_an_output_error(
         write_report(
             sample_build, tmp_path / "missing", gazetteer=gazetteer, options=OutputOptions()
         )
+
+
+def test_html_tables_stop_at_the_row_limit_and_say_so(
+    tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mapgen.report
+
+    monkeypatch.setattr(mapgen.report, "HTML_ROW_LIMIT", 3)
+    _, html_path = write(sample_build, tmp_path, gazetteer)
+    page = html_path.read_text(encoding="utf-8")
+    total = len(sample_build.outcomes)
+    assert f"Tutte le righe ({total})" in page
+    assert f"Mostrate le prime 3 righe di {total}: tutte le righe sono in" in page
+    csv_rows = (tmp_path / "report.csv").read_text(encoding="utf-8-sig").strip().splitlines()
+    assert len(csv_rows) == total + 1  # the CSV keeps every row
