@@ -214,12 +214,38 @@ def read_survey(
 
 
 def _layout(table: Table, config: Config) -> Layout:
-    if config.survey.mapped:
-        config_file = config.path.name if config.path else "the mapping"
-        return layout_from_mapping(
-            table.columns, config.survey, file=table.name, config_file=config_file
+    try:
+        if config.survey.mapped:
+            config_file = config.path.name if config.path else "the mapping"
+            return layout_from_mapping(
+                table.columns, config.survey, file=table.name, config_file=config_file
+            )
+        return recognise_layout(table.columns, config.survey, file=table.name)
+    except InputError as exc:
+        hints = _header_hints(table)
+        if not hints:
+            raise
+        raise InputError(" ".join([str(exc), *(f"Also: {hint}" for hint in hints)])) from None
+
+
+def _header_hints(table: Table) -> list[str]:
+    """Why the expected columns may be missing: a wrong separator, merged headers, another sheet."""
+    hints = [issue.message for issue in table.issues if issue.row == 1 and "merged" in issue.message]
+    if table.format == "csv" and len(table.columns) == 1:
+        hints.append(
+            f"the header row is one single cell ({_clip(table.columns[0])}): the columns are not "
+            "separated by a comma, semicolon, tab or |. Save the file again as CSV with ';' or ','."
         )
-    return recognise_layout(table.columns, config.survey, file=table.name)
+    others = [name for name in table.sheets if name != table.sheet]
+    if others:
+        listed = ", ".join(repr(name) for name in others)
+        hints.append(f"sheet {table.sheet!r} was read; the workbook also has {listed}: "
+                     "choose the sheet with the responses with --sheet.")  # fmt: skip
+    return hints
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 _LIMESURVEY_COLUMNS = frozenset(

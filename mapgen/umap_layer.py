@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -672,7 +673,20 @@ def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
         problems=len(out.problems) - before_p,
         group=raw.group,
         properties=used,
-        notes=_layer_notes(raw, used, ctx.transform),
+        notes=_layer_notes(raw, used, ctx.transform) + _duplicate_id_notes(features),
+    )
+
+
+def _duplicate_id_notes(features: Sequence[Any]) -> tuple[str, ...]:
+    """Say when features share an id: they are then told apart by their position in the layer."""
+    ids = [str(f.get("id")) for f in features if isinstance(f, dict) and f.get("id") is not None]
+    repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if not repeated:
+        return ()
+    shown = ", ".join(repr(i) for i in repeated[:5]) + (" …" if len(repeated) > 5 else "")
+    return (
+        f"Id ripetuti ({shown}): quegli elementi sono identificati dalla loro posizione nel "
+        "livello. Dare a ogni elemento un id diverso.",
     )
 
 
