@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.model import BuildResult
 from tests import factories
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,3 +47,18 @@ def gazetteer() -> Gazetteer:
 def sample_build() -> BuildResult:
     """A small BuildResult with two editions, an Ambito, hostile text and every report outcome."""
     return factories.sample_build()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium (Debian's) for the whole session.
+
+    Playwright's sync API refuses a second driver while one runs, so every browser test
+    shares this one instead of starting its own.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyogrio
 import pytest
@@ -27,6 +28,9 @@ from mapgen.model import (
 )
 from mapgen.report import BUCKETS, OUTCOME_LABELS, REPORT_COLUMNS, report_totals, write_report
 from tests.factories import HOSTILE_TEXT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 
@@ -265,30 +269,16 @@ def test_single_edition_without_initiatives(tmp_path: Path, gazetteer: Gazetteer
 
 # --- report.html in a real browser ---------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture
-def browser_page() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith("file:") else route.abort()
-            ),
-        )
-        yield page
-        browser.close()
+def browser_page(chromium: Browser) -> Iterator[object]:
+    context = chromium.new_context()
+    page = context.new_page()
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
+    )
+    yield page
+    context.close()
 
 
 @pytest.mark.browser
