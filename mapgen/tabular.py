@@ -331,11 +331,12 @@ def _decode_strict(data: bytes, codec: str, name: str, path: Path) -> str:
 def _check_text(text: str, path: Path) -> None:
     """Refuse binary data that happened to decode (control characters are not in exports).
 
-    A few stray NUL characters in a text export are not binary: :func:`_strip_nuls` drops them.
+    A few stray control characters (NUL bytes of a damaged export, a vertical tab pasted
+    from Word) are not binary: :func:`_strip_controls` drops them.
     """
     sample = text[:20_000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > max(3, len(sample) // 100):
+    if controls > max(8, len(sample) // 20):  # random bytes have ~11%
         raise UnreadableFileError(
             f"{path.name} holds binary data, not a CSV or XLSX file. {_EXPORT_AGAIN}"
         )
@@ -382,30 +383,34 @@ def _read_csv(path: Path, data: bytes) -> Table:
     cells = [
         [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
     ]
-    nul_issues = _strip_nuls(cells, path.name) if "\x00" in text else []
+    control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
     table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
     if encoding == _MIXED:
         table.issues.insert(0, _mixed_issue(path, data))
-    table.issues.extend(nul_issues)
+    table.issues.extend(control_issues)
     if _ends_inside_quotes(text, delimiter):
         table.issues.append(_unclosed_quote(table))
     return table
 
 
-def _strip_nuls(records: list[list[str]], file: str) -> list[TableIssue]:
-    """Drop NUL characters (a damaged export) from the cells, one issue per row that had any."""
-    header = records[0] if records else []
+#: Invisible control characters: no export means them, and GIS and XML tools choke on them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strip_controls(records: list[list[str]], file: str) -> list[TableIssue]:
+    """Drop control characters (NUL bytes of a damaged export...) from the cells; one issue per row."""
+    header = [_CONTROLS.sub("", name) for name in records[0]] if records else []
     issues = []
     for number, record in enumerate(records, start=1):
-        hit = [index for index, cell in enumerate(record) if "\x00" in cell]
+        hit = [index for index, cell in enumerate(record) if _CONTROLS.search(cell)]
         for index in hit:
-            record[index] = record[index].replace("\x00", "")
+            record[index] = _CONTROLS.sub("", record[index])
         if hit:
-            names = [header[i].replace("\x00", "") if i < len(header) else column_letter(i) for i in hit]
+            names = [header[i] if i < len(header) else column_letter(i) for i in hit]
             issues.append(TableIssue(
                 file, number, names[0],
-                f"NUL characters (byte 0, from a damaged export) were removed from {len(hit)} "
-                f"cell(s) of this row ({', '.join(map(repr, names))}). Check the row's text.",
+                f"invisible control characters (such as the NUL bytes of a damaged export) were removed "
+                f"from {len(hit)} cell(s) of this row ({', '.join(map(repr, names))}). Check the row's text.",
             ))  # fmt: skip
     return issues
 
