@@ -8,6 +8,7 @@ combine the other ways people type a Comune: apostrophes, hyphens, spacing, "San
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from hypothesis import given, settings
@@ -25,8 +26,7 @@ Variant = Callable[[str], str]
 VARIANTS: dict[str, Variant] = {
     "typographic apostrophe": lambda s: s.replace("'", "’"),
     "apostrophe as space": lambda s: s.replace("'", " "),
-    "accent as apostrophe": lambda s: re.sub(r"([aeiou])[\u0300\u0301]", r"\1'",
-                                             __import__("unicodedata").normalize("NFD", s)),
+    "accent as apostrophe": lambda s: re.sub(r"([aeiou])[\u0300\u0301]", r"\1'", unicodedata.normalize("NFD", s)),
     "hyphen as space": lambda s: s.replace("-", " "),
     "spaced hyphen": lambda s: s.replace("-", " - "),
     "double spaces": lambda s: s.replace(" ", "  "),
