@@ -427,8 +427,9 @@ def _ends_inside_quotes(text: str, delimiter: str) -> bool:
 
 def _unclosed_quote(table: Table) -> TableIssue:
     """The rest of the file went into the last row's last non-blank cell: say where and how much."""
-    row = table.rows[-1]
-    index = max(i for i, cell in enumerate(row) if cell.strip())
+    row = table.rows[-1] if table.rows else table.columns  # the quote may open in the header
+    filled = [i for i, cell in enumerate(row) if cell.strip()]
+    index = filled[-1] if filled else len(row) - 1
     lines = row[index].count("\n")
     return TableIssue(
         table.name,

@@ -271,6 +271,11 @@ def _load_json(name: str, data: Any) -> _Container:
     if isinstance(data, dict) and (isinstance(data.get("layers"), list) or kind == "umap"):
         return _load_umap(name, data)
     if kind == "FeatureCollection" and isinstance(data, dict):
+        if not isinstance(data.get("features") or [], list):
+            raise InputError(
+                f"{name}: 'features' must be a list of GeoJSON Features, "
+                f"found {type(data['features']).__name__}. {_FIX_EXPORT}"
+            )
         return _Container("GeoJSON layer", (_RawLayer(_collection_name(data, name), data),))
     if kind == "Feature" and isinstance(data, dict):
         collection = {"type": "FeatureCollection", "features": [data]}
@@ -334,7 +339,7 @@ def _flatten_layers(
             )
         if options.get("group") and not entry.get("features"):
             continue  # a group holds only its children
-        if not isinstance(entry.get("features", []), list):
+        if not isinstance(entry.get("features") or [], list):
             raise InputError(
                 f"{file}, {where} ({name!r}): 'features' must be a list. {_FIX_EXPORT}"
             )
