@@ -158,7 +158,7 @@ _geometry = st.one_of(
     _scalar,
     st.fixed_dictionaries(
         {"type": st.sampled_from(["Point", "MultiPoint", "LineString", "Polygon", "MultiPolygon",
-                                  "GeometryCollection", "Feature", "Nonsense", 7])},  # fmt: skip
+                                  "GeometryCollection", "Feature", "Nonsense", 7])},
         optional={"coordinates": _coordinates | _scalar, "geometries": st.lists(_scalar, max_size=2)},
     ),
 )
