@@ -6,6 +6,7 @@ their mapping, so every writer has something of every kind to write.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,7 +20,14 @@ import pytest
 from typer.testing import CliRunner
 
 from mapgen import build as build_module
-from mapgen.build import OUTPUT_MARKER, build, check_output_folder, example_request, recover_interrupted
+from mapgen.build import (
+    OUTPUT_MARKER,
+    BuildRequest,
+    build,
+    check_output_folder,
+    example_request,
+    recover_interrupted,
+)
 from mapgen.cli import app
 from mapgen.errors import OutputError
 
@@ -296,3 +304,21 @@ def test_refuses_a_link_to_a_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "output").symlink_to(foreign, target_is_directory=True)
     with pytest.raises(OutputError, match="already holds files that mapgen did not write"):
         check_output_folder(tmp_path / "output")
+
+
+def test_layer_names_from_the_inputs_stay_inside(tmp_path: Path) -> None:
+    """Names that become file names (carried layers, their groups) cannot lead out of the folder."""
+    point = {"type": "Point", "coordinates": [12.4964, 41.9028]}
+    feature = {"type": "Feature", "geometry": point, "properties": {"name": "Pratica", "comune": "Roma"}}
+    layers = [
+        {"type": "FeatureCollection", "_umap_options": {"name": name}, "features": [feature]}
+        for name in ("Iniziative", "../../fuori", "/etc/passwd", "..", "C:\\Windows\\system32")
+    ]
+    previous = tmp_path / "input" / "mappa.umap"
+    previous.parent.mkdir()
+    previous.write_text(json.dumps({"type": "umap", "properties": {"name": "../.."}, "layers": layers}))
+    out = tmp_path / "deep" / "output"
+    build(BuildRequest(survey=None, previous=(previous,), out_dir=out, initiative_layers=("Iniziative",)))
+    everything = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert [p for p in everything if not p.startswith(("input", "deep/output"))] == ["deep"]
+    assert len(list((out / "layers").glob("precedente-*.geojson"))) == 4
