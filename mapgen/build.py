@@ -206,12 +206,13 @@ def recover_interrupted(target: Path) -> list[Path]:
 
     A build killed between its two renames leaves ``.NAME.old-PID`` and no ``NAME``:
     the previous outputs are moved back. Staging folders ``.NAME.tmp-PID`` and other
-    ``.NAME.old-PID`` of processes that no longer run are removed. Returns the
-    leftovers handled.
+    ``.NAME.old-PID`` of processes that no longer run are removed. Only folders that
+    hold mapgen's marker file are touched. Returns the leftovers handled.
     """
     found = sorted(
         (path for path in target.parent.glob(f".{glob.escape(target.name)}.*-*")
-         if (m := _LEFTOVER.fullmatch(path.name)) and m["name"] == target.name and not _running(int(m["pid"]))),
+         if (m := _LEFTOVER.fullmatch(path.name)) and m["name"] == target.name and not _running(int(m["pid"]))
+         and (path / OUTPUT_MARKER).is_file()),
         key=lambda path: path.name,
     )  # fmt: skip
     for path in found:
@@ -282,13 +283,14 @@ def _write_and_swap(
     _remove(staging)
     staging.mkdir()
     try:
+        # Marked from the start: a later build may then clean it up if this one is killed.
+        (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
         written: list[Path] = []
         writers = _writers(options)
         for done, (name, writer) in enumerate(writers):
             progress(f"Scrittura: {name}", done, len(writers))
             written += writer(result, staging, gazetteer=gazetteer, options=options)
         files = _check_inside(written, staging)
-        (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
         _swap_into_place(staging, target)
     except BaseException:
         _remove(staging)

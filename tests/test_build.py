@@ -178,15 +178,17 @@ def test_build_killed_between_the_renames_is_restored(
 
 
 def test_leftovers_of_a_running_build_are_kept(built: Path, tmp_path: Path) -> None:
-    """Another build still writing (its process alive) keeps its staging folder."""
+    """Another build still writing (its process alive) keeps its staging folder; unmarked ones are kept."""
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
         try:
-            staging = tmp_path / f".output.tmp-{alive.pid}"
-            staging.mkdir()
-            dead = tmp_path / ".output.tmp-999999999"
-            dead.mkdir()
+            staging, dead, foreign = (tmp_path / f".output.tmp-{pid}" for pid in (alive.pid, 999999998, 999999999))
+            for folder in (staging, dead, foreign):
+                folder.mkdir()
+            for folder in (staging, dead):
+                (folder / OUTPUT_MARKER).touch()
             assert recover_interrupted(built) == [dead]
             assert staging.exists() and not dead.exists()
+            assert foreign.exists()  # no marker: not known to be mapgen's, never removed
         finally:
             alive.kill()
 
