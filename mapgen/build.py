@@ -427,7 +427,8 @@ def _carried_outcomes(edition: Any) -> list[RowOutcome]:
     outcomes: list[RowOutcome] = []
     for layer in edition.carried:
         for index, feature in enumerate(layer.geojson.get("features") or []):
-            props = feature.get("properties") or {} if isinstance(feature, Mapping) else {}
+            found = feature.get("properties") if isinstance(feature, Mapping) else None
+            props = found if isinstance(found, Mapping) else {}
             feature_id = str(feature.get("id", index)) if isinstance(feature, Mapping) else str(index)
             outcomes.append(RowOutcome(
                 source=SourceRef(Source.PREVIOUS, edition.file, layer=layer.name, feature=feature_id),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -521,7 +522,7 @@ def _initiative(
         email=f.text("Email"),
         telefono=f.text("Telefono"),
         point=point,
-        properties=dict(f.props),
+        properties=dict(_finite(dict(f.props))[0]),
     )
 
 
@@ -702,9 +703,10 @@ def _read_layers(
     out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
     for raw, is_initiative in zip(container.layers, chosen, strict=True):
         if not is_initiative:
-            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=raw.collection))
-            count = len(raw.collection.get("features") or [])
-            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
+            geojson, notes = _carried_geojson(raw.collection)
+            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=geojson))
+            count = len(geojson["features"])
+            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group, notes=notes))
             continue
         where = f"{base.file}, layer {raw.name!r}"
         ctx = replace(
@@ -713,6 +715,52 @@ def _read_layers(
         )  # fmt: skip
         summaries.append(_read_layer(raw, ctx, out))
     return out, summaries, carried
+
+
+def _carried_geojson(collection: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A carried layer as read, made valid enough for uMap and the writers; notes say what changed.
+
+    NaN and Infinity (which Python's JSON reads, and GeoJSON forbids) become null; a
+    feature's ``geometry`` or ``properties`` that is not an object becomes null or ``{}``;
+    missing ``features`` become an empty list. Everything else is kept as it was.
+    """
+    cleaned, replaced = _finite(dict(collection))
+    features, fixed = [], 0
+    for feature in cleaned.get("features") or []:
+        if isinstance(feature, dict):
+            geometry, props = feature.get("geometry"), feature.get("properties")
+            if not isinstance(geometry, dict | None) or not isinstance(props, dict | None):
+                fixed += 1
+                feature = {**feature, "geometry": geometry if isinstance(geometry, dict) else None,
+                           "properties": props if isinstance(props, dict) else {}}  # fmt: skip
+        features.append(feature)
+    notes = []
+    if replaced:
+        notes.append(f"{replaced} valori NaN o Infinity (non ammessi in GeoJSON né da uMap) sostituiti con null.")
+    if fixed:
+        notes.append(f"{fixed} elementi con geometria o proprietà non valide (non oggetti JSON): sostituite con "
+                     "null / {}.")  # fmt: skip
+    return {**cleaned, "features": features}, tuple(notes)
+
+
+
+def _finite(value: Any) -> tuple[Any, int]:
+    """``value`` with NaN and ±Infinity (which Python's JSON reads, and no GeoJSON allows) as None.
+
+    Returns the cleaned value and how many numbers were replaced; the value itself is
+    returned unchanged when there were none.
+    """
+    if isinstance(value, float):
+        return (value, 0) if math.isfinite(value) else (None, 1)
+    if isinstance(value, dict):
+        items = {key: _finite(item) for key, item in value.items()}
+        count = sum(n for _, n in items.values())
+        return ({key: item for key, (item, _) in items.items()} if count else value), count
+    if isinstance(value, list):
+        cleaned = [_finite(item) for item in value]
+        count = sum(n for _, n in cleaned)
+        return ([item for item, _ in cleaned] if count else value), count
+    return value, 0
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:

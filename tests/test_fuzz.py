@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import given as _given
 from hypothesis import strategies as st
 
@@ -55,7 +55,9 @@ def survives(read: Callable[[Path], Any], data: bytes, name: str) -> None:
         path.write_bytes(data)
         try:
             read(path)
+            event("read")
         except MapgenError as exc:  # one line, or a list of every problem (STYLE.md point 10)
+            event(type(exc).__name__)
             assert str(exc).strip() and "Traceback" not in str(exc)
 
 
@@ -230,3 +232,64 @@ def _toml(value: Any, table: str = "") -> str:
 def test_config_files(value: Any) -> None:
     data = value if isinstance(value, bytes) else _toml(value).encode()
     survives(load_config, data, "mapping.toml")
+
+
+# --- the whole build ------------------------------------------------------------------------
+
+# A build writes every output: far slower than a read, so fewer inputs per round.
+BUILD = settings(FUZZ, max_examples=max(2, EXAMPLES // 10))
+_good_feature = st.builds(
+    lambda lon, lat, props: {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                             "properties": props},
+    st.floats(6.6, 18.5), st.floats(36.6, 47.1), _properties,
+)  # fmt: skip
+_named = st.builds(
+    lambda c, features, name: {**c, "type": "FeatureCollection", "features": features, "_umap_options": {"name": name}},
+    _collection, st.lists(_good_feature | _feature, max_size=6), st.sampled_from(["Iniziative", "Altro", "Statistiche"]),
+)  # fmt: skip
+_two_layer_map = st.builds(lambda layers: {"type": "umap", "properties": {"name": "m"}, "layers": layers},
+                           st.lists(_named, min_size=1, max_size=3))  # fmt: skip
+
+
+def _build(previous: Path | None, survey: Path | None, config: Path | None = None) -> None:
+    from mapgen.build import BuildRequest, build
+
+    folder = (previous or survey or Path()).parent
+    build(BuildRequest(survey=survey, previous=(previous,) if previous else (), config=config,
+                       out_dir=folder / "out", initiative_layers=("Iniziative",)))  # fmt: skip
+
+
+@BUILD
+@given(_two_layer_map | _document)
+def test_build_from_odd_previous_maps(document: Any) -> None:
+    survives(lambda path: _build(path, None), json.dumps(document, allow_nan=True).encode(), "p.umap")
+
+
+@st.composite
+def text_mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
+    """A CSV seed with odd text (any Unicode, quotes, separators, line breaks) put into it."""
+    data = draw(st.sampled_from(seeds))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.text(max_size=20) | st.sampled_from(['"', ";", ",", "\n", "\r\n", "=", "<script>", "{{x}}"]))
+        data = data[:at] + piece.encode("utf-8", "surrogatepass") + data[at:]
+    return data
+
+
+#: Survey exports and the mapping that reads each.
+MAPPED_SEEDS = [
+    (DATA / "survey" / name, DATA / "survey" / mapping if mapping else None)
+    for name, mapping in (("tidy_canonical.csv", ""), ("tidy_canonical.xlsx", ""),
+                          ("codes_limesurvey.csv", "codes_mapping.toml"),
+                          ("codes_excel_cp1252.csv", "codes_mapping.toml"),
+                          ("fulltext_limesurvey.csv", "fulltext_mapping.toml"))
+]  # fmt: skip
+
+
+@BUILD
+@given(st.sampled_from(MAPPED_SEEDS).flatmap(
+    lambda seed: st.tuples(mutated([seed[0].read_bytes()]) | text_mutated([seed[0].read_bytes()]), st.just(seed[1]))
+))  # fmt: skip
+def test_build_from_mutated_surveys(case: tuple[bytes, Path | None]) -> None:
+    data, config = case
+    survives(lambda path: _build(None, path, config), data, "r.xlsx" if data.startswith(b"PK") else "r.csv")
