@@ -674,6 +674,11 @@ def _build(
             f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
         )
     header, *rows = records
+    if not any(cell.strip() for cell in header):
+        raise UnreadableFileError(
+            f"{path.name}: row 1 is blank, but the column headers must be in row 1. "
+            "Delete the blank rows above the headers, or export the responses again."
+        )
     columns, issues = _unique(_clean_header(header), path.name)
     rows, row_issues = _fit_rows(rows, len(columns), path.name)
     return Table(path, columns, rows, fmt, encoding, delimiter, sheet, issues + row_issues, sheets)

@@ -117,6 +117,7 @@ def survey_files() -> dict[str, bytes]:
         "several_sheets.xlsx": xlsx_bytes([("Istruzioni", [["Le risposte sono nel foglio Risposte."]]),
                                            ("Risposte", table)]),
         "binary.csv": bytes(range(256)) * 4,
+        "blank_first_row.csv": ("\r\n" + csv_text(table)).encode(),
     }
 
 
