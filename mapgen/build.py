@@ -217,7 +217,7 @@ def recover_interrupted(target: Path) -> list[Path]:
     )  # fmt: skip
     for path in found:
         restorable = ".old-" in path.name and path.is_dir() and not path.is_symlink()
-        if restorable and not target.exists() and (path / OUTPUT_MARKER).is_file():
+        if restorable and not target.exists():
             log.warning("Restoring %s from %s, left by a build that was interrupted.", target, path.name)
             path.rename(target)
         else:
