@@ -414,7 +414,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"response id {text!r} is also on row {self._ids[text]}; this row is not read.",
+                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is not read.",
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
                 value=text,
                 error=True,
@@ -430,7 +430,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} {exc}; the response still counts as complete.",
+                f"{_clip(text)} {exc}; the response still counts as complete.",
                 "Write the date as dd/mm/yyyy hh:mm.",
                 value=text,
             )
@@ -644,7 +644,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} is not an e-mail address; it is kept as written.",
+                f"{_clip(text)} is not an e-mail address; it is kept as written.",
                 "Write an address such as nome@comune.it.",
                 value=text,
             )
@@ -652,7 +652,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} is a phone number that Excel turned into a rounded number.",
+                f"{_clip(text)} is a phone number that Excel turned into a rounded number.",
                 "Take the number from the original export, or format the column as text in Excel.",
                 value=text,
             )
@@ -716,7 +716,7 @@ class _Reader:
             self.problem(
                 None,
                 index,
-                f"option {label!r} is not one of {name}'s values ({listed}); "
+                f"option {_clip(label)} is not one of {name}'s values ({listed}); "
                 "ticked cells are kept as 'altro'.",
                 f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
                 value=label,
@@ -725,7 +725,7 @@ class _Reader:
         self.problem(
             row,
             index,
-            f"{label!r} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
+            f"{_clip(label)} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
             f"Write one of the values, or add it under [survey.choices.{name}].",
             value=label,
         )
@@ -741,7 +741,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} is not a type of entity ({listed}); kept as written.",
+                f"{_clip(text)} is not a type of entity ({listed}); kept as written.",
                 "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
                 value=text,
             )
@@ -757,7 +757,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} {exc}; the amount is left empty.",
+                f"{_clip(text)} {exc}; the amount is left empty.",
                 "Write a number in euro such as 12.500,00 "
                 "(the text stays in the record's properties).",
                 value=text,
@@ -776,7 +776,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} {exc}; the date is left empty.",
+                f"{_clip(text)} {exc}; the date is left empty.",
                 "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
                 value=text,
             )

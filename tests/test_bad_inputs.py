@@ -95,7 +95,7 @@ def _read(case: dict[str, Any]) -> Any:
     if case["reader"] == "survey":
         return read_survey(path, sheet=case.get("sheet"))
     if case["reader"] == "previous":
-        return read_previous(path)
+        return read_previous(path, initiative_layers=[case["initiative_layer"]] if "initiative_layer" in case else [])
     return load_config(path)
 
 
@@ -146,10 +146,14 @@ def _check_every_row_accounted(result: SurveyRead) -> None:
 
 def _check_previous(result: PreviousEdition, case: dict[str, Any]) -> None:
     result.check_counts()
-    features = json.loads(case["path"].read_text(encoding="utf-8"))["features"]
-    assert len(result.initiatives) + len(result.problems) == len(features) == result.features
+    document = json.loads(case["path"].read_text(encoding="utf-8"))
+    features = sum(len(layer["features"]) for layer in document.get("layers", [document]))
+    assert len(result.initiatives) + len(result.problems) + result.carried_features == features == result.features
     assert len(result.initiatives) == case["initiatives"]
     assert len(result.problems) == case.get("unusable", 0)
+    assert result.carried_features == case.get("carried", 0)
+    if "amounts" in case:
+        assert [i.importo for i in result.initiatives if i.importo is not None] == case["amounts"]
     notes = [n.reason for n in result.notes] + [n for layer in result.layers for n in layer.notes]
     assert len(notes) == len(case.get("notes", [])), notes
     for note, piece in zip(notes, case.get("notes", []), strict=True):
@@ -169,7 +173,8 @@ def _cli_args(case: dict[str, Any], out: Path) -> list[str]:
     if case["reader"] == "survey":
         return ["validate", path, *(["--sheet", case["sheet"]] if "sheet" in case else [])]
     if case["reader"] == "previous":
-        return ["build", "--previous", path, "--out", str(out), "--no-preview"]
+        layers = ["--initiative-layer", case["initiative_layer"]] if "initiative_layer" in case else []
+        return ["build", "--previous", path, *layers, "--out", str(out), "--no-preview"]
     return ["validate", str(GOOD_SURVEY), "--config", path]
 
 

@@ -118,6 +118,7 @@ def survey_files() -> dict[str, bytes]:
                                            ("Risposte", table)]),
         "binary.csv": bytes(range(256)) * 4,
         "blank_first_row.csv": ("\r\n" + csv_text(table)).encode(),
+        "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
     }
 
 
@@ -151,7 +152,16 @@ def previous_files() -> dict[str, bytes]:
         {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [feature(1, rome)]},
         {"type": "Topology", "_umap_options": {"name": "Strano"}, "objects": {}},
     ]}
+    odd_numbers = {"type": "umap", "properties": {"name": "Mappa 2019"}, "layers": [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [
+            feature(1, rome, importo=math.nan), feature(2, rome, importo="Infinity"), feature(3, rome, importo=1e999)]},
+        {"type": "FeatureCollection", "_umap_options": {"name": "Statistiche"}, "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [math.inf, 41.9]},
+             "properties": {"valore": math.nan}},
+            {"type": "Feature", "geometry": "Roma", "properties": True}]},
+    ]}
     return {
+        "non_finite_numbers.umap": (json.dumps(odd_numbers, ensure_ascii=False, indent=1) + "\n").encode(),
         "invalid_json.geojson": b'{"type": "FeatureCollection", "features": [\n {"type": "Feature",, }\n]}\n',
         "bad_geometries.geojson": collection(geometries),
         "projected_crs.geojson": collection(projected, crs=crs),
