@@ -24,8 +24,9 @@ import pyogrio
 import pytest
 
 from mapgen.build import BuildRequest, run_pipeline, write_outputs
+from mapgen.config import load_config
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import BuildResult, OutputOptions
+from mapgen.model import BuildResult
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -61,6 +62,10 @@ COMUNI = (
 )  # fmt: skip
 # Comuni that match nothing: the report shows what was typed.
 HOSTILE_COMUNI = ("<script>window.__xss=8</script>", "{{ 7*7 }}")
+#: The map title of the config file ([output] title) and a practice of the previous map (Perugia).
+TITLE = "<script>window.__xss=9</script> {{ 7*7 }} *Mappa* [[http://a|b]] {titolo} 👪"
+PREVIOUS_TITLE = "Pratica 2019: <img src=x onerror=window.__xss=10> {{img}}"
+PREVIOUS_TEXT = "{campo} **grassetto** </script><script>window.__xss=11</script>"
 HEADER = ["id", "submitdate", "Comune", "Provincia", "Titolo", "Descrizione", "Destinatari", "Sito web",
           "Denominazione ente", "Area", "Referente", "Email", "Telefono"]  # fmt: skip
 #: Text fields as the survey holds them -> the same field in the GIS files.
@@ -101,25 +106,41 @@ class Built:
     result: BuildResult
 
 
+def write_previous(path: Path) -> Path:
+    perugia = {"type": "Point", "coordinates": [12.3883, 43.1122]}
+    feature = {"type": "Feature", "geometry": perugia,
+               "properties": {"name": PREVIOUS_TITLE, "description": PREVIOUS_TEXT, "comune": "Perugia"}}  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Built:
     folder = tmp_path_factory.mktemp("hostile")
     survey = folder / "sondaggio ostile.csv"
     with survey.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([HEADER, *survey_rows()])
-    result = run_pipeline(BuildRequest(survey=survey), gazetteer=gazetteer)
-    options = OutputOptions(include_contacts=True)
+    config = folder / "mapping.toml"
+    config.write_text(f"[output]\ntitle = {json.dumps(TITLE, ensure_ascii=False)}\ninclude_contacts = true\n",
+                      encoding="utf-8")  # fmt: skip
+    request = BuildRequest(survey=survey, previous=(write_previous(folder / "mappa 2019.geojson"),), config=config)
+    result = run_pipeline(request, gazetteer=gazetteer)
+    options = load_config(config).output
+    assert (options.title, options.include_contacts) == (TITLE, True)
     write_outputs(result, folder / "output", gazetteer=gazetteer, options=options)
     return Built(folder / "output", result)
 
 
 def test_the_reader_keeps_every_probe(built: Built) -> None:
-    records = sorted((i.record for i in built.result.initiatives), key=lambda r: r.source.row or 0)
+    records = sorted((i.record for i in built.result.initiatives if i.record.edition == 2020),
+                     key=lambda r: r.source.row or 0)  # fmt: skip
     assert [r.titolo for r in records] == [title(n, p) for n, p in enumerate(PROBES, start=1)]
     assert [r.descrizione for r in records] == [description(n, p) for n, p in enumerate(PROBES, start=1)]
     assert [r.denominazione_ente for r in records] == list(PROBES)
     # destinatari and aree_altro are list fields ("altro: a; b"): its separators and bullets are read as such
     assert [o.typed.comune for o in built.result.outcomes if not o.initiative_id] == list(HOSTILE_COMUNI)
+    previous = [i.record for i in built.result.initiatives if i.record.edition == 2019]
+    assert [(r.titolo, r.descrizione) for r in previous] == [(PREVIOUS_TITLE, PREVIOUS_TEXT)]
 
 
 # --- GIS files: the exact text -----------------------------------------------------------
@@ -202,15 +223,15 @@ _GREEDY_TEMPLATE = re.compile(r"\{ *([^{}/-]+)(?:\|(\"[^\"]*\"))? *\}")
 
 def test_umap_descriptions_follow_umaps_escaping(built: Built) -> None:
     features = _umap_features(built.out)
-    assert len(features) == 2 * len(PROBES)  # one layer file and map.umap
+    assert len(features) == 2 * (len(PROBES) + 1)  # a layer file and map.umap; the survey and the 2019 map
     for feature in features:
         text = feature["properties"]["description"]
-        number = int(re.search(r"Pratica (\d+):", feature["properties"]["name"]).group(1))  # type: ignore[union-attr]
-        probe = PROBES[number - 1]
-        assert umap_escaped(description(number, probe)) in text
+        found = re.match(r"Pratica (\d\d?):", feature["properties"]["name"])  # the survey's (not 2019)
+        original = description(int(found.group(1)), PROBES[int(found.group(1)) - 1]) if found else PREVIOUS_TEXT
+        assert umap_escaped(original) in text
+        assert html.unescape(text).count(original) == 1  # shown as typed
         assert not _GREEDY_TEMPLATE.search(text)
         assert [raw for raw in UMAP_RAW if raw in text] == []
-        assert html.unescape(text).count(probe) >= 2  # shown as typed, twice in the description
 
 
 def test_umap_links_are_only_http(built: Built) -> None:
@@ -219,13 +240,21 @@ def test_umap_links_are_only_http(built: Built) -> None:
             assert re.match(r"https?://[^\s\"<>*{}|\[\]]+$", url), url
 
 
+def _markup_in(value: str) -> list[str]:
+    return [bad for bad in ("<", ">", "*", "[[", "]]", "{{", "}}") if bad in value]
+
+
 def test_umap_flat_properties_are_plain_text(built: Built) -> None:
     """Plain properties go through innerHTML and uMap markup: no tags, no markup pairs, no stars."""
-    for feature in _umap_features(built.out):
-        for key in UMAP_FLAT:
-            value = feature["properties"].get(key) or ""
-            found = [bad for bad in ("<", ">", "*", "[[", "]]", "{{", "}}") if bad in value]
-            assert found == [], (key, value)
+    document = json.loads((built.out / "map.umap").read_text(encoding="utf-8"))
+    assert _markup_in(document["properties"]["name"]) == []  # the config's title
+    found = {
+        (key, value)
+        for feature in _umap_features(built.out)
+        for key in UMAP_FLAT
+        if _markup_in(value := feature["properties"].get(key) or "")
+    }
+    assert sorted(found) == []
 
 
 # --- the preview and the report in Chromium ----------------------------------------------
@@ -281,7 +310,8 @@ def test_preview_shows_every_probe_and_runs_none(built: Built, visit: Callable[[
     view = visit(built.out / "preview.html")
     page = view.page
     page.wait_for_function("window.mapgenPreview !== undefined && !window.mapgenPreview.loading")
-    assert page.evaluate("mapgenPreview.counts().markers") == len(PROBES)
+    assert page.evaluate("mapgenPreview.counts().markers") == len(PROBES) + 1
+    assert page.title() == TITLE
     assert page.locator(".leaflet-container").count() == 1
     for number, (probe, (comune, _sigla)) in enumerate(zip(PROBES, COMUNI, strict=True), start=1):
         page.fill(".mg-search input", comune)
@@ -293,6 +323,12 @@ def test_preview_shows_every_probe_and_runs_none(built: Built, visit: Callable[[
         for line in probe.splitlines():
             assert line in shown, (comune, line)
         _check_nothing_ran(page)
+    page.fill(".mg-search input", "Perugia")
+    page.locator(".mg-hits button").first.wait_for()
+    page.keyboard.press("Enter")
+    heading, shown = page.wait_for_function(_POPUP_OF, arg="Pratica 2019:").json_value()
+    assert (heading, PREVIOUS_TEXT in shown) == (PREVIOUS_TITLE, True)
+    assert TITLE in page.locator("body").inner_text()
     _check_nothing_ran(page)
     assert view.unexpected_errors() == []
 
@@ -304,8 +340,8 @@ def test_report_shows_every_probe_and_runs_none(built: Built, visit: Callable[[P
     for details in page.locator("details").all():
         details.evaluate("d => d.open = true")
     text = page.locator("body").inner_text()
-    for comune in HOSTILE_COMUNI:
-        assert comune in text
+    for shown in (*HOSTILE_COMUNI, TITLE):
+        assert shown in text
     for number, probe in enumerate(PROBES, start=1):
         assert " ".join(title(number, probe).split()) in " ".join(text.split()), number
     _check_nothing_ran(page)
