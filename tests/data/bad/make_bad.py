@@ -144,6 +144,11 @@ def previous_files() -> dict[str, bytes]:
         feature(7, {"type": "Point"}),
         feature(8, rome),
         {"type": "Feature", "id": 9, "geometry": None, "properties": {"name": "Senza luogo"}},
+        # positions of mixed dimensions; a ring of three positions; a one-position line
+        feature(10, {"type": "Polygon", "coordinates": [[[12.49, 41.90], [12.50, 41.90, 21.0], [12.50, 41.91],
+                                                          [12.49, 41.90]]]}),
+        feature(11, {"type": "Polygon", "coordinates": [[[12.49, 41.90], [12.50, 41.90], [12.49, 41.90]]]}),
+        feature(12, {"type": "LineString", "coordinates": [[12.49, 41.90]]}),
     ]
     milano, torino = (514_900.0, 5_034_700.0), (396_200.0, 4_991_200.0)  # EPSG:32632 metres
     projected = [feature(1, point(*milano), comune="Milano"), feature(2, point(*torino), comune="Torino")]
