@@ -401,7 +401,8 @@ class _Reader:
             return str(row.number)
         text = row.cells[index].strip()
         if re.fullmatch(r"\d+(?:\.0+)?", text):
-            text = str(int(float(text)))
+            # "12.0" (Excel) is 12; done on the text: a float would round long ids or overflow
+            text = text.split(".")[0].lstrip("0") or "0"
         elif not text:
             self.problem(
                 row,

@@ -132,6 +132,9 @@ def _check_survey(result: SurveyRead, case: dict[str, Any]) -> None:
         assert [i.descrizione for i in result.initiatives] == case["descriptions"]
     if "comuni" in case:
         assert [i.place.comune for i in result.initiatives] == case["comuni"]
+    if "record_ids" in case:
+        wanted = [r.replace("{400 nines}", "9" * 400) for r in case["record_ids"]]
+        assert [i.record_id for i in result.initiatives] == wanted
     if "description_lengths" in case:
         assert [len(i.descrizione) for i in result.initiatives] == case["description_lengths"]
     _check_every_row_accounted(result)

@@ -245,7 +245,8 @@ _good_feature = st.builds(
 )  # fmt: skip
 _named = st.builds(
     lambda c, features, name: {**c, "type": "FeatureCollection", "features": features, "_umap_options": {"name": name}},
-    _collection, st.lists(_good_feature | _feature, max_size=6), st.sampled_from(["Iniziative", "Altro", "Statistiche"]),
+    _collection, st.lists(_good_feature | _feature, max_size=6),
+    st.sampled_from(["Iniziative", "Altro", "Statistiche"]),
 )  # fmt: skip
 _two_layer_map = st.builds(lambda layers: {"type": "umap", "properties": {"name": "m"}, "layers": layers},
                            st.lists(_named, min_size=1, max_size=3))  # fmt: skip

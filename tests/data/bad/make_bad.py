@@ -118,6 +118,8 @@ def survey_files() -> dict[str, bytes]:
                                            ("Risposte", table)]),
         "binary.csv": bytes(range(256)) * 4,
         "blank_first_row.csv": ("\r\n" + csv_text(table)).encode(),
+        "long_ids.csv": csv_text([HEADER, ["12345678901234567890.0", *ROWS[0][1:]],
+                                  ["9" * 400, *ROWS[1][1:]]]).encode(),
         "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
     }
 
