@@ -209,7 +209,8 @@ def _read_zip(path: Path, data: bytes, sheet: str | None) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+    # A damaged central directory may also claim a ZIP version zipfile does not implement.
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableFileError(
             f"{path.name} is a damaged XLSX workbook (truncated or not fully downloaded). "
             "Download it again, or open it in Excel and save it again."
@@ -534,7 +535,7 @@ def _sheet_xml_issues(table: Table, data: bytes, xml_path: str) -> list[TableIss
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = archive.read(xml_path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile, OSError):  # pragma: no cover - openpyxl just read it
+    except (KeyError, zipfile.BadZipFile, OSError, NotImplementedError):  # pragma: no cover - openpyxl read it
         return []
     issues = _merged_header(table, xml) if b"mergeCell" in xml else []
     return issues + (_formulas_without_result(table, xml) if b"<f" in xml else [])

@@ -79,7 +79,11 @@ def test_make_bad_writes_the_committed_files() -> None:
 
 
 def _is_zip(data: bytes) -> bool:
-    return zipfile.is_zipfile(io.BytesIO(data))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return bool(archive.namelist())
+    except (zipfile.BadZipFile, NotImplementedError):
+        return False
 
 
 def _zip_members(data: bytes) -> dict[str, bytes]:

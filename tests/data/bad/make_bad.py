@@ -111,6 +111,7 @@ def survey_files() -> dict[str, bytes]:
         "csv_named.xlsx": csv_text(table).encode(),
         "xlsx_named.csv": workbook,
         "truncated.xlsx": workbook[: len(workbook) // 2],
+        "zip_version.xlsx": _unsupported_zip_version(workbook),
         "merged_header.xlsx": xlsx_bytes([("Risposte", [["id", "submitdate", "Luogo", None, "Pratica", None],
                                                         ["", "", "Comune", "Provincia", "Titolo", "Descrizione"],
                                                         *ROWS])], merged=["C1:D1", "E1:F1"]),
@@ -122,6 +123,13 @@ def survey_files() -> dict[str, bytes]:
                                   ["9" * 400, *ROWS[1][1:]]]).encode(),
         "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
     }
+
+
+def _unsupported_zip_version(workbook: bytes) -> bytes:
+    """A damaged central directory that asks for ZIP version 6.4 (zipfile raises NotImplementedError)."""
+    data = bytearray(workbook)
+    data[data.index(b"PK\x01\x02") + 6] = 64
+    return bytes(data)
 
 
 def big_cell(path: Path, size: int = 5 * 1024 * 1024) -> Path:
