@@ -6,13 +6,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PYTEST_ARGS ?=
+FUZZ_MINUTES ?= 10
 
-.PHONY: help demo test test-fast test-umap bench lint typecheck system-deps clean
+.PHONY: help demo test test-fast test-umap bench fuzz lint typecheck system-deps clean
 
 help:
 	@echo "make demo   - install into $(VENV) and build the bundled example into output/"
 	@echo "make test   - install test tools and system packages, run the whole suite"
 	@echo "make bench  - run the benchmarks (not part of make test)"
+	@echo "make fuzz   - fuzz the input readers for FUZZ_MINUTES (default 10; not part of make test)"
 
 demo: $(VENV)/.installed
 	$(BIN)/mapgen build --out output
@@ -31,6 +33,11 @@ test-umap: $(VENV)/.installed-test system-deps
 
 bench: $(VENV)/.installed-bench system-deps
 	$(BIN)/python -m benchmarks
+
+# Random and mutated inputs for the survey, previous-map and mapping readers, until FUZZ_MINUTES
+# have passed; stops at the first crash (any exception but a MapgenError) and prints the input.
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m tests.fuzz --minutes $(FUZZ_MINUTES)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check mapgen tests benchmarks

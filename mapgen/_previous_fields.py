@@ -8,6 +8,7 @@ field. Property names are matched with :func:`mapgen.text.fold`, so ``Titolo``,
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -184,7 +185,7 @@ def vocabulary(value: Any, words: Mapping[str, str]) -> tuple[tuple[str, ...], s
 def parse_amount(value: Any) -> float | None:
     """Parse an amount in euro: ``12500``, ``"12.500,50"``, ``"€ 1.200"``; None if unparseable."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _finite_or_none(float(value))
     text = re.sub(r"[€\s]|euro", "", as_text(value), flags=re.IGNORECASE)
     if not text:
         return None
@@ -193,9 +194,14 @@ def parse_amount(value: Any) -> float | None:
     elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
         text = text.replace(".", "")
     try:
-        return float(text)
-    except ValueError:
+        return _finite_or_none(float(text))
+    except (ValueError, OverflowError):
         return None
+
+
+def _finite_or_none(value: float) -> float | None:
+    """NaN and infinity ("NaN", "inf", 1e999 in a GeoJSON) are no amount; GeoJSON cannot hold them."""
+    return value if math.isfinite(value) else None
 
 
 def parse_date(value: Any) -> date | None:

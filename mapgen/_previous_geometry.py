@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from statistics import fmean
 from typing import Any, Final
 
 #: (min lon, min lat, max lon, max lat) around Italy, with a margin for islands and coasts.
@@ -104,7 +105,8 @@ def _map_positions(
         return [walk(c) for c in coords]
 
     if geometry.get("type") == "GeometryCollection":
-        return {**geometry, "geometries": [_map_positions(g, func) for g in geometry["geometries"]]}
+        members = [g for g in geometry.get("geometries") or [] if isinstance(g, dict)]
+        return {**geometry, "geometries": [_map_positions(g, func) for g in members]}
     return {**geometry, "coordinates": walk(geometry["coordinates"])}
 
 
@@ -113,17 +115,20 @@ def _representative(geometry: dict[str, Any]) -> tuple[float, float]:
     if geometry["type"] == "Point":
         x, y = geometry["coordinates"][:2]
         return float(x), float(y)
+    import shapely
     import shapely.geometry
 
-    shape = shapely.geometry.shape(geometry)
-    if (
-        not shape.is_valid
-    ):  # self-intersecting rings: make_valid keeps the area, rep point needs it valid
-        import shapely
-
-        shape = shapely.make_valid(shape)
-    point = shape.representative_point()
-    return float(point.x), float(point.y)
+    try:
+        # 2D only: shapely refuses positions of mixed dimensions (some with a height).
+        shape = shapely.geometry.shape(_map_positions(geometry, lambda x, y: (x, y)))
+        if not shape.is_valid:  # self-intersecting rings: make_valid keeps the area, rep point needs it valid
+            shape = shapely.make_valid(shape)
+        point = shape.representative_point()
+        return float(point.x), float(point.y)
+    except (ValueError, TypeError, IndexError, shapely.errors.ShapelyError):
+        # Malformed shapes (a ring of three positions, a one-position line): their mean stands in.
+        positions = _all_positions(geometry)
+        return fmean(float(p[0]) for p in positions), fmean(float(p[1]) for p in positions)
 
 
 def _structure_problem(geometry: Any) -> tuple[str, str] | None:

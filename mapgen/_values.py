@@ -7,6 +7,7 @@ reason into a problem report that names the file, row and column.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -145,6 +146,8 @@ def _to_float(text: str) -> float:
     value = float(text)
     if value < 0:
         raise ValueError("is a negative amount")
+    if not math.isfinite(value):  # hundreds of digits overflow to infinity
+        raise ValueError("is not an amount in euro")
     return value
 
 

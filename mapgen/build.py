@@ -8,9 +8,12 @@ killed build leaves the previous outputs intact. :func:`build` does both.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import glob
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,7 +44,16 @@ if TYPE_CHECKING:
     from mapgen.survey import SurveyRead
     from mapgen.umap_layer import PreviousEdition
 
-__all__ = ["BuildRequest", "BuildSummary", "build", "example_request", "run_pipeline", "write_outputs"]
+__all__ = [
+    "BuildRequest",
+    "BuildSummary",
+    "build",
+    "check_output_folder",
+    "example_request",
+    "recover_interrupted",
+    "run_pipeline",
+    "write_outputs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -138,15 +150,101 @@ def _check_replaceable(target: Path) -> None:
         )
 
 
+def check_output_folder(out_dir: Path, *, inputs: Iterable[Path] = ()) -> Path:
+    """Refuse an output folder whose replacement would destroy more than earlier outputs.
+
+    The folder is replaced as a whole, so it may not be the current, home or root
+    folder (or hold one of them), nor hold an input file; an existing one must be
+    empty or written by mapgen. Returns the resolved folder.
+
+    Raises
+    ------
+    OutputError
+        With the reason and the fix (choose another ``--out``).
+    """
+    target = out_dir.expanduser().resolve()
+    for name, folder in _protected_folders():
+        if folder.resolve().is_relative_to(target):
+            raise OutputError(
+                f"--out {out_dir} is {name} or holds it; mapgen replaces its output folder as a whole. "
+                "Give a folder of its own, such as --out output."
+            )
+    for path in inputs:
+        if path.expanduser().resolve().is_relative_to(target):
+            raise OutputError(
+                f"the input {path} is inside the output folder {out_dir}, which the build replaces as "
+                "a whole. Move the input elsewhere or choose another --out."
+            )
+    _check_replaceable(target)
+    return target
+
+
+def _protected_folders() -> list[tuple[str, Path]]:
+    folders = [("the current folder", Path.cwd())]
+    with contextlib.suppress(RuntimeError, KeyError):  # no HOME and no passwd entry
+        folders.append(("your home folder", Path.home()))
+    return folders
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>[0-9]+)")
+
+
+def _running(pid: int) -> bool:
+    """True when process ``pid`` still exists (its leftovers may still be in use)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def recover_interrupted(target: Path) -> list[Path]:
+    """Clean up after builds that were killed: restore the outputs, remove staging folders.
+
+    A build killed between its two renames leaves ``.NAME.old-PID`` and no ``NAME``:
+    the previous outputs are moved back. Staging folders ``.NAME.tmp-PID`` and other
+    ``.NAME.old-PID`` of processes that no longer run are removed. Only folders that
+    hold mapgen's marker file are touched. Returns the leftovers handled.
+    """
+    found = sorted(
+        (path for path in target.parent.glob(f".{glob.escape(target.name)}.*-*")
+         if (m := _LEFTOVER.fullmatch(path.name)) and m["name"] == target.name and not _running(int(m["pid"]))
+         and (path / OUTPUT_MARKER).is_file()),
+        key=lambda path: path.name,
+    )  # fmt: skip
+    for path in found:
+        restorable = ".old-" in path.name and path.is_dir() and not path.is_symlink()
+        if restorable and not target.exists():
+            log.warning("Restoring %s from %s, left by a build that was interrupted.", target, path.name)
+            path.rename(target)
+        else:
+            log.info("Removing %s, left by a build that was interrupted.", path.name)
+            _remove(path)
+    return found
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder we made; a link is unlinked, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _swap_into_place(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames on the same file system."""
     if not target.exists():
         staging.rename(target)
         return
     retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+    _remove(retired)
     target.rename(retired)
     staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove(retired)
 
 
 def write_outputs(
@@ -160,25 +258,43 @@ def write_outputs(
     """Run every writer into a staging folder, then move it into place as ``out_dir``.
 
     Returns the files written, relative to ``out_dir``. If a writer fails, the
-    staging folder is removed and ``out_dir`` is left as it was.
+    staging folder is removed and ``out_dir`` is left as it was. Leftovers of a
+    build that was killed are cleaned up first (:func:`recover_interrupted`).
     """
-    target = out_dir.resolve()
-    _check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = out_dir.expanduser().resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover_interrupted(target)
+        _check_replaceable(target)
+        return _write_and_swap(result, target, gazetteer=gazetteer, options=options, progress=progress)
+    except MapgenError:
+        raise
+    except OSError as exc:
+        where = exc.filename or target
+        raise OutputError(
+            f"cannot write the outputs into {out_dir} ({exc.strerror or exc}: {where}); the previous "
+            "outputs are unchanged. Free some disk space or choose another --out."
+        ) from exc
+
+
+def _write_and_swap(
+    result: BuildResult, target: Path, *, gazetteer: Gazetteer, options: OutputOptions, progress: Progress
+) -> list[Path]:
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
     staging.mkdir()
     try:
+        # Marked from the start: a later build may then clean it up if this one is killed.
+        (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
         written: list[Path] = []
         writers = _writers(options)
         for done, (name, writer) in enumerate(writers):
             progress(f"Scrittura: {name}", done, len(writers))
             written += writer(result, staging, gazetteer=gazetteer, options=options)
         files = _check_inside(written, staging)
-        (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
         _swap_into_place(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
     return files
 
@@ -320,7 +436,8 @@ def _carried_outcomes(edition: Any) -> list[RowOutcome]:
     outcomes: list[RowOutcome] = []
     for layer in edition.carried:
         for index, feature in enumerate(layer.geojson.get("features") or []):
-            props = feature.get("properties") or {} if isinstance(feature, Mapping) else {}
+            found = feature.get("properties") if isinstance(feature, Mapping) else None
+            props = found if isinstance(found, Mapping) else {}
             feature_id = str(feature.get("id", index)) if isinstance(feature, Mapping) else str(index)
             outcomes.append(RowOutcome(
                 source=SourceRef(Source.PREVIOUS, edition.file, layer=layer.name, feature=feature_id),
@@ -344,8 +461,13 @@ def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
     return sorted(outcomes, key=key)  # stable: features keep their reading order
 
 
+def _inputs(request: BuildRequest) -> list[Path]:
+    return [p for p in (request.survey, *request.previous, request.config) if p is not None]
+
+
 def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:
     """Run the pipeline and write every output into ``request.out_dir`` (replaced atomically)."""
+    check_output_folder(request.out_dir, inputs=_inputs(request))
     gazetteer = load_gazetteer()
     config = _load_config(request)
     result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)

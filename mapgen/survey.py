@@ -214,12 +214,38 @@ def read_survey(
 
 
 def _layout(table: Table, config: Config) -> Layout:
-    if config.survey.mapped:
-        config_file = config.path.name if config.path else "the mapping"
-        return layout_from_mapping(
-            table.columns, config.survey, file=table.name, config_file=config_file
+    try:
+        if config.survey.mapped:
+            config_file = config.path.name if config.path else "the mapping"
+            return layout_from_mapping(
+                table.columns, config.survey, file=table.name, config_file=config_file
+            )
+        return recognise_layout(table.columns, config.survey, file=table.name)
+    except InputError as exc:
+        hints = _header_hints(table)
+        if not hints:
+            raise
+        raise InputError(" ".join([str(exc), *(f"Also: {hint}" for hint in hints)])) from None
+
+
+def _header_hints(table: Table) -> list[str]:
+    """Why the expected columns may be missing: a wrong separator, merged headers, another sheet."""
+    hints = [issue.message for issue in table.issues if issue.row == 1 and "merged" in issue.message]
+    if table.format == "csv" and len(table.columns) == 1:
+        hints.append(
+            f"the header row is one single cell ({_clip(table.columns[0])}): the columns are not "
+            "separated by a comma, semicolon, tab or |. Save the file again as CSV with ';' or ','."
         )
-    return recognise_layout(table.columns, config.survey, file=table.name)
+    others = [name for name in table.sheets if name != table.sheet]
+    if others:
+        listed = ", ".join(repr(name) for name in others)
+        hints.append(f"sheet {table.sheet!r} was read; the workbook also has {listed}: "
+                     "choose the sheet with the responses with --sheet.")  # fmt: skip
+    return hints
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 _LIMESURVEY_COLUMNS = frozenset(
@@ -376,7 +402,8 @@ class _Reader:
             return str(row.number)
         text = row.cells[index].strip()
         if re.fullmatch(r"\d+(?:\.0+)?", text):
-            text = str(int(float(text)))
+            # "12.0" (Excel) is 12; done on the text: a float would round long ids or overflow
+            text = text.split(".")[0].lstrip("0") or "0"
         elif not text:
             self.problem(
                 row,
@@ -389,7 +416,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"response id {text!r} is also on row {self._ids[text]}; this row is not read.",
+                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is not read.",
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
                 value=text,
                 error=True,
@@ -405,7 +432,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} {exc}; the response still counts as complete.",
+                f"{_clip(text)} {exc}; the response still counts as complete.",
                 "Write the date as dd/mm/yyyy hh:mm.",
                 value=text,
             )
@@ -624,7 +651,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} is not an e-mail address; it is kept as written.",
+                f"{_clip(text)} is not an e-mail address; it is kept as written.",
                 "Write an address such as nome@comune.it.",
                 value=text,
             )
@@ -632,7 +659,7 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{text!r} is a phone number that Excel turned into a rounded number.",
+                f"{_clip(text)} is a phone number that Excel turned into a rounded number.",
                 "Take the number from the original export, or format the column as text in Excel.",
                 value=text,
             )
@@ -696,7 +723,7 @@ class _Reader:
             self.problem(
                 None,
                 index,
-                f"option {label!r} is not one of {name}'s values ({listed}); "
+                f"option {_clip(label)} is not one of {name}'s values ({listed}); "
                 "ticked cells are kept as 'altro'.",
                 f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
                 value=label,
@@ -705,7 +732,7 @@ class _Reader:
         self.problem(
             row,
             index,
-            f"{label!r} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
+            f"{_clip(label)} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
             f"Write one of the values, or add it under [survey.choices.{name}].",
             value=label,
         )
@@ -721,7 +748,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} is not a type of entity ({listed}); kept as written.",
+                f"{_clip(text)} is not a type of entity ({listed}); kept as written.",
                 "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
                 value=text,
             )
@@ -737,7 +764,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} {exc}; the amount is left empty.",
+                f"{_clip(text)} {exc}; the amount is left empty.",
                 "Write a number in euro such as 12.500,00 "
                 "(the text stays in the record's properties).",
                 value=text,
@@ -756,7 +783,7 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{text!r} {exc}; the date is left empty.",
+                f"{_clip(text)} {exc}; the date is left empty.",
                 "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
                 value=text,
             )

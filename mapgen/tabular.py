@@ -21,6 +21,7 @@ with one line that says what the file is and what to do.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import logging
 import re
@@ -104,6 +105,7 @@ class Table:
     delimiter: str = ""
     sheet: str = ""
     issues: list[TableIssue] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()  # XLSX: every sheet of the workbook, in order
 
     @property
     def name(self) -> str:
@@ -207,13 +209,14 @@ def _read_zip(path: Path, data: bytes, sheet: str | None) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+    # A damaged central directory may also claim a ZIP version zipfile does not implement.
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableFileError(
             f"{path.name} is a damaged XLSX workbook (truncated or not fully downloaded). "
             "Download it again, or open it in Excel and save it again."
         ) from exc
     if "xl/workbook.xml" in names:
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, data, sheet)
     if "content.xml" in names:
         what = "an OpenDocument spreadsheet (.ods)"
         hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
@@ -241,13 +244,66 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     if bomless_utf16:
         codec, name = bomless_utf16
         return _decode_strict(data, codec, name, path), name
-    for codec, name in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
-        try:
-            return data.decode(codec), name
-        except UnicodeDecodeError:
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if _mixed_lines(data):
+        return _decode_by_line(data), _MIXED
+    return _decode_legacy(data)
+
+
+#: The encoding name of a file whose lines are partly UTF-8, partly Windows-1252.
+_MIXED = "UTF-8 mixed with Windows-1252"
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; Latin-1 defines them all.
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _mixed_lines(data: bytes) -> list[int]:
+    """The 1-based lines that are not UTF-8, when other lines hold accented UTF-8.
+
+    Files pasted together from two exports (one saved by Excel) mix encodings; read
+    as a whole in Windows-1252, the UTF-8 lines would turn "Forlì" into "ForlÃ¬".
+    """
+    bad: list[int] = []
+    utf8_accents = False
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
             continue
-    # cp1252 leaves five bytes undefined; Latin-1 defines them all.
-    return data.decode("latin-1"), "Latin-1"
+        try:
+            line.decode("utf-8")
+            utf8_accents = True
+        except UnicodeDecodeError:
+            bad.append(number)
+    return bad if utf8_accents else []
+
+
+def _decode_by_line(data: bytes) -> str:
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(_decode_legacy(line)[0])
+    return "\n".join(lines)
+
+
+def _mixed_issue(path: Path, data: bytes) -> TableIssue:
+    lines = _mixed_lines(data)
+    shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return TableIssue(
+        path.name, None, "",
+        f"{'line' if len(lines) == 1 else 'lines'} {shown} of the file "
+        f"{'is' if len(lines) == 1 else 'are'} in Windows-1252 while the others are UTF-8 (two exports "
+        "pasted together?); each line was read in its own encoding. Check the accents on those "
+        "lines, then save the file again as CSV UTF-8.",
+    )  # fmt: skip
 
 
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
@@ -274,10 +330,14 @@ def _decode_strict(data: bytes, codec: str, name: str, path: Path) -> str:
 
 
 def _check_text(text: str, path: Path) -> None:
-    """Refuse binary data that happened to decode (control characters are not in exports)."""
+    """Refuse binary data that happened to decode (control characters are not in exports).
+
+    A few stray control characters (NUL bytes of a damaged export, a vertical tab pasted
+    from Word) are not binary: :func:`_strip_controls` drops them.
+    """
     sample = text[:20_000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    if "\x00" in sample or controls > max(3, len(sample) // 100):
+    if controls > max(8, len(sample) // 20):  # random bytes have ~11%
         raise UnreadableFileError(
             f"{path.name} holds binary data, not a CSV or XLSX file. {_EXPORT_AGAIN}"
         )
@@ -324,10 +384,36 @@ def _read_csv(path: Path, data: bytes) -> Table:
     cells = [
         [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
     ]
+    control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
     table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
+    if encoding == _MIXED:
+        table.issues.insert(0, _mixed_issue(path, data))
+    table.issues.extend(control_issues)
     if _ends_inside_quotes(text, delimiter):
         table.issues.append(_unclosed_quote(table))
     return table
+
+
+#: Invisible control characters: no export means them, and GIS and XML tools choke on them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strip_controls(records: list[list[str]], file: str) -> list[TableIssue]:
+    """Drop control characters (NUL bytes of a damaged export...) from the cells; one issue per row."""
+    header = [_CONTROLS.sub("", name) for name in records[0]] if records else []
+    issues = []
+    for number, record in enumerate(records, start=1):
+        hit = [index for index, cell in enumerate(record) if _CONTROLS.search(cell)]
+        for index in hit:
+            record[index] = _CONTROLS.sub("", record[index])
+        if hit:
+            names = [header[i] if i < len(header) else column_letter(i) for i in hit]
+            issues.append(TableIssue(
+                file, number, names[0],
+                f"invisible control characters (such as the NUL bytes of a damaged export) were removed "
+                f"from {len(hit)} cell(s) of this row ({', '.join(map(repr, names))}). Check the row's text.",
+            ))  # fmt: skip
+    return issues
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
@@ -342,8 +428,9 @@ def _ends_inside_quotes(text: str, delimiter: str) -> bool:
 
 def _unclosed_quote(table: Table) -> TableIssue:
     """The rest of the file went into the last row's last non-blank cell: say where and how much."""
-    row = table.rows[-1]
-    index = max(i for i, cell in enumerate(row) if cell.strip())
+    row = table.rows[-1] if table.rows else table.columns  # the quote may open in the header
+    filled = [i for i, cell in enumerate(row) if cell.strip()]
+    index = filled[-1] if filled else len(row) - 1
     lines = row[index].count("\n")
     return TableIssue(
         table.name,
@@ -404,19 +491,20 @@ def _closest_hint(wanted: str, names: Sequence[str]) -> str:
     return f"; closest {original!r}"
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> Table:
     import openpyxl  # heavy: only when an XLSX arrives
 
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they don't affect values.
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            # From bytes, not the path: openpyxl refuses a workbook whose name does not end in .xlsx.
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 ws = _pick_sheet(book, path, sheet)
                 ws.reset_dimensions()  # some writers store wrong dimensions; read every row
                 values = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-                title = ws.title
+                title, xml_path, names = ws.title, ws._worksheet_path, tuple(book.sheetnames)
             finally:
                 book.close()
     except (InputError, UnreadableFileError):
@@ -428,8 +516,72 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             "Open it in Excel and save it again, or export the responses again."
         ) from exc
     if not any(any(cell.strip() for cell in row) for row in values):
-        raise _empty_sheet(path, title, book.sheetnames)
-    return _build(path, values, fmt="xlsx", sheet=title)
+        raise _empty_sheet(path, title, names)
+    table = _build(path, values, fmt="xlsx", sheet=title, sheets=names)
+    table.issues.extend(_sheet_xml_issues(table, data, xml_path))
+    return table
+
+
+# Cells and merged ranges as they appear in a worksheet's XML (any namespace prefix).
+_XML_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*[^/>])>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_XML_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_XML_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_XML_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^>]*>\s*\S", re.DOTALL)
+_XML_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _sheet_xml_issues(table: Table, data: bytes, xml_path: str) -> list[TableIssue]:
+    """What openpyxl's values hide: formulas without a saved result, merged header cells."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(xml_path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile, OSError, NotImplementedError):  # pragma: no cover - openpyxl read it
+        return []
+    issues = _merged_header(table, xml) if b"mergeCell" in xml else []
+    return issues + (_formulas_without_result(table, xml) if b"<f" in xml else [])
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters.decode("ascii"):
+        index = index * 26 + ord(char) - ord("A") + 1
+    return index - 1
+
+
+def _merged_header(table: Table, xml: bytes) -> list[TableIssue]:
+    """A header cell merged over several columns leaves the others without a name."""
+    issues = []
+    for first, top, last, _bottom in _XML_MERGE.findall(xml):
+        start, end = _column_index(first), _column_index(last)
+        if top != b"1" or end <= start:
+            continue
+        span = f"{first.decode()}1:{last.decode()}1"
+        name = table.columns[start] if start < len(table.columns) else ""
+        issues.append(TableIssue(
+            table.name, 1, name,
+            f"the header cells {span} are merged, so only the first of those {end - start + 1} "
+            "columns has a name. Unmerge them and give every column its own header in row 1.",
+        ))  # fmt: skip
+    return issues
+
+
+def _formulas_without_result(table: Table, xml: bytes) -> list[TableIssue]:
+    """Formulas whose result was never saved (files written by scripts) read as empty cells."""
+    issues = []
+    for attributes, body in _XML_CELL.findall(xml):
+        formula = _XML_FORMULA.search(body)
+        ref = _XML_REF.search(attributes)
+        if formula is None or ref is None or _XML_VALUE.search(body):
+            continue
+        column, row = _column_index(ref.group(1)), int(ref.group(2))
+        text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
+        name = table.columns[column] if column < len(table.columns) else column_letter(column)
+        issues.append(TableIssue(
+            table.name, row, name,
+            f"the cell holds the formula {'=' + text!r} but no saved result, so it is read as "
+            "empty. Open the file in Excel or LibreOffice and save it again to store the results.",
+        ))  # fmt: skip
+    return issues
 
 
 def _empty_sheet(path: Path, title: str, names: Sequence[str]) -> UnreadableFileError:
@@ -515,6 +667,7 @@ def _build(
     encoding: str = "",
     delimiter: str = "",
     sheet: str = "",
+    sheets: tuple[str, ...] = (),
 ) -> Table:
     records = _trim(records)
     if not records:
@@ -522,6 +675,11 @@ def _build(
             f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
         )
     header, *rows = records
+    if not any(cell.strip() for cell in header):
+        raise UnreadableFileError(
+            f"{path.name}: row 1 is blank, but the column headers must be in row 1. "
+            "Delete the blank rows above the headers, or export the responses again."
+        )
     columns, issues = _unique(_clean_header(header), path.name)
     rows, row_issues = _fit_rows(rows, len(columns), path.name)
-    return Table(path, columns, rows, fmt, encoding, delimiter, sheet, issues + row_issues)
+    return Table(path, columns, rows, fmt, encoding, delimiter, sheet, issues + row_issues, sheets)

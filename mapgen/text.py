@@ -38,7 +38,9 @@ def strip_accents(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation as single spaces: ``"Cantu'"`` -> ``"cantu"``."""
-    folded = strip_accents(_special(text.casefold()))
+    # Decompose before and after case folding: compatibility letters without a case
+    # (mathematical "𝐁𝐨𝐧𝐮𝐬" of fancy-text generators) only become letters in NFKD.
+    folded = strip_accents(strip_accents(text).casefold())
     return _NON_ALNUM.sub(" ", folded).strip()
 
 

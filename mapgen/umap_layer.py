@@ -27,6 +27,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -270,6 +272,11 @@ def _load_json(name: str, data: Any) -> _Container:
     if isinstance(data, dict) and (isinstance(data.get("layers"), list) or kind == "umap"):
         return _load_umap(name, data)
     if kind == "FeatureCollection" and isinstance(data, dict):
+        if not isinstance(data.get("features") or [], list):
+            raise InputError(
+                f"{name}: 'features' must be a list of GeoJSON Features, "
+                f"found {type(data['features']).__name__}. {_FIX_EXPORT}"
+            )
         return _Container("GeoJSON layer", (_RawLayer(_collection_name(data, name), data),))
     if kind == "Feature" and isinstance(data, dict):
         collection = {"type": "FeatureCollection", "features": [data]}
@@ -333,7 +340,7 @@ def _flatten_layers(
             )
         if options.get("group") and not entry.get("features"):
             continue  # a group holds only its children
-        if not isinstance(entry.get("features", []), list):
+        if not isinstance(entry.get("features") or [], list):
             raise InputError(
                 f"{file}, {where} ({name!r}): 'features' must be a list. {_FIX_EXPORT}"
             )
@@ -516,7 +523,7 @@ def _initiative(
         email=f.text("Email"),
         telefono=f.text("Telefono"),
         point=point,
-        properties=dict(f.props),
+        properties=dict(_finite(dict(f.props))[0]),
     )
 
 
@@ -682,7 +689,20 @@ def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
         problems=len(out.problems) - before_p,
         group=raw.group,
         properties=used,
-        notes=_layer_notes(raw, used, ctx.transform),
+        notes=_layer_notes(raw, used, ctx.transform) + _duplicate_id_notes(features),
+    )
+
+
+def _duplicate_id_notes(features: Sequence[Any]) -> tuple[str, ...]:
+    """Say when features share an id: they are then told apart by their position in the layer."""
+    ids = [str(f.get("id")) for f in features if isinstance(f, dict) and f.get("id") is not None]
+    repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if not repeated:
+        return ()
+    shown = ", ".join(repr(i) for i in repeated[:5]) + (" …" if len(repeated) > 5 else "")
+    return (
+        f"Id ripetuti ({shown}): quegli elementi sono identificati dalla loro posizione nel "
+        "livello. Dare a ogni elemento un id diverso.",
     )
 
 
@@ -693,9 +713,10 @@ def _read_layers(
     out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
     for raw, is_initiative in zip(container.layers, chosen, strict=True):
         if not is_initiative:
-            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=raw.collection))
-            count = len(raw.collection.get("features") or [])
-            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group))
+            geojson, notes = _carried_geojson(raw.collection)
+            carried.append(CarriedLayer(name=raw.name, source=base.file, geojson=geojson))
+            count = len(geojson["features"])
+            summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group, notes=notes))
             continue
         where = f"{base.file}, layer {raw.name!r}"
         ctx = replace(
@@ -704,6 +725,52 @@ def _read_layers(
         )  # fmt: skip
         summaries.append(_read_layer(raw, ctx, out))
     return out, summaries, carried
+
+
+def _carried_geojson(collection: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A carried layer as read, made valid enough for uMap and the writers; notes say what changed.
+
+    NaN and Infinity (which Python's JSON reads, and GeoJSON forbids) become null; a
+    feature's ``geometry`` or ``properties`` that is not an object becomes null or ``{}``;
+    missing ``features`` become an empty list. Everything else is kept as it was.
+    """
+    cleaned, replaced = _finite(dict(collection))
+    features, fixed = [], 0
+    for feature in cleaned.get("features") or []:
+        if isinstance(feature, dict):
+            geometry, props = feature.get("geometry"), feature.get("properties")
+            if not isinstance(geometry, dict | None) or not isinstance(props, dict | None):
+                fixed += 1
+                feature = {**feature, "geometry": geometry if isinstance(geometry, dict) else None,
+                           "properties": props if isinstance(props, dict) else {}}  # fmt: skip
+        features.append(feature)
+    notes = []
+    if replaced:
+        notes.append(f"{replaced} valori NaN o Infinity (non ammessi in GeoJSON né da uMap) sostituiti con null.")
+    if fixed:
+        notes.append(f"{fixed} elementi con geometria o proprietà non valide (non oggetti JSON): sostituite con "
+                     "null / {}.")  # fmt: skip
+    return {**cleaned, "features": features}, tuple(notes)
+
+
+
+def _finite(value: Any) -> tuple[Any, int]:
+    """``value`` with NaN and ±Infinity (which Python's JSON reads, and no GeoJSON allows) as None.
+
+    Returns the cleaned value and how many numbers were replaced; the value itself is
+    returned unchanged when there were none.
+    """
+    if isinstance(value, float):
+        return (value, 0) if math.isfinite(value) else (None, 1)
+    if isinstance(value, dict):
+        items = {key: _finite(item) for key, item in value.items()}
+        count = sum(n for _, n in items.values())
+        return ({key: item for key, (item, _) in items.items()} if count else value), count
+    if isinstance(value, list):
+        cleaned = [_finite(item) for item in value]
+        count = sum(n for _, n in cleaned)
+        return ([item for item, _ in cleaned] if count else value), count
+    return value, 0
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:

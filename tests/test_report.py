@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyogrio
 import pytest
@@ -28,6 +28,9 @@ from mapgen.model import (
 )
 from mapgen.report import BUCKETS, OUTCOME_LABELS, REPORT_COLUMNS, report_totals, write_report
 from tests.factories import HOSTILE_TEXT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 
@@ -266,17 +269,13 @@ def test_single_edition_without_initiatives(tmp_path: Path, gazetteer: Gazetteer
 
 # --- report.html in a real browser ---------------------------------------------------------
 
-
-
 @pytest.fixture
-def browser_page(chromium: Any) -> Iterator[object]:
+def browser_page(chromium: Browser) -> Iterator[object]:
     context = chromium.new_context()
     page = context.new_page()
     page.route(
         "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith("file:") else route.abort()
-        ),
+        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
     )
     yield page
     context.close()

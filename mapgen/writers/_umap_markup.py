@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["plain_text", "render_template", "safe_url", "umap_text"]
+__all__ = ["plain_text", "plain_url", "render_template", "safe_url", "umap_text"]
 
 # HTML's specials (" because toHTML's autolink puts a bare URL inside href="..."), then
 # what greedyTemplate ({ }) and toHTML (* [ ] { } | # and _ of h_t_t_p) react to. The
@@ -89,11 +89,12 @@ def plain_text(text: str) -> str:
     return text
 
 
-def safe_url(url: str) -> str | None:
-    """Return an ``http(s)`` URL made safe inside ``[[url]]``, or None for anything else.
+def plain_url(url: str) -> str | None:
+    """Return an ``http(s)`` URL with markup and tag characters percent-encoded, else None.
 
-    Characters that would end the link markup or the ``href`` attribute uMap builds
-    (``"`` ``<`` ``>`` ``|`` ``]`` ``*`` ``{`` ``}`` spaces ...) are percent-encoded.
+    For flat properties (data browser, Table popups): ``"`` ``<`` ``>`` ``|`` ``[`` ``]``
+    ``*`` ``{`` ``}`` and spaces can neither form a tag nor uMap markup once encoded, and
+    the link still leads to the same page.
     """
     url = url.strip()
     try:
@@ -102,7 +103,16 @@ def safe_url(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    return quote(url, safe="/:?=&%#+,;@!$~.-()").replace("&", "&amp;")
+    return quote(url, safe="/:?=&%#+,;@!$~.-()")
+
+
+def safe_url(url: str) -> str | None:
+    """Return an ``http(s)`` URL made safe inside ``[[url]]``, or None for anything else.
+
+    As :func:`plain_url`, with ``&`` written as ``&amp;`` for the ``href`` uMap builds.
+    """
+    encoded = plain_url(url)
+    return encoded.replace("&", "&amp;") if encoded is not None else None
 
 
 def _finalize(value: Any) -> Any:

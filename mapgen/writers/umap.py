@@ -33,7 +33,7 @@ from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
-from mapgen.writers._umap_markup import plain_text, render_template, safe_url, umap_text
+from mapgen.writers._umap_markup import plain_text, plain_url, render_template, safe_url, umap_text
 
 __all__ = [
     "AREA_STYLES",
@@ -427,7 +427,7 @@ def _optional_properties(item: MapInitiative, *, options: OutputOptions) -> dict
         "tipo_ente": plain_text(record.tipo_ente),
         "ente": plain_text(record.denominazione_ente),
         "comuni_coinvolti": ", ".join(member.label for member in item.members),
-        "sito_web": record.sito_web.strip() if safe_url(record.sito_web) else None,
+        "sito_web": plain_url(record.sito_web),
     }
     if options.include_contacts:
         properties |= {

@@ -15,7 +15,8 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
 
-# The session's Chromium is the `chromium` fixture of tests/conftest.py.
+# The session's Chromium (`chromium`) is in tests/conftest.py: Playwright's sync API allows
+# one driver at a time, so every test that needs a browser shares it.
 
 
 @dataclass

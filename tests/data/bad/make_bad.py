@@ -1,0 +1,217 @@
+"""Write the broken and odd input files of this folder (see EXPECTED.toml for what each must give).
+
+Run from the repository root (needs openpyxl)::
+
+    python tests/data/bad/make_bad.py
+
+The output is deterministic: fixed texts, XLSX files with fixed timestamps. The 5 MB
+cell is not committed: ``tests/test_bad_inputs.py`` writes it with :func:`big_cell`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+HEADER = ["id", "submitdate", "Comune", "Provincia", "Titolo", "Descrizione"]
+ROWS = [
+    ["1", "2020-09-20 10:30:00", "Forlì", "FC", "Centro per le famiglie", "Sportello di ascolto, mediazione."],
+    ["2", "2020-09-21 09:00:00", "Castro", "LE", "Nidi gratis", "Rette azzerate per il nido."],
+]
+
+
+def csv_text(rows: Sequence[Sequence[str]], delimiter: str = ",") -> str:
+    """Rows as CSV text (``\\r\\n`` line ends, quotes only where needed)."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]], merged: Sequence[str] = ()) -> bytes:
+    """A workbook with the given sheets (``merged`` ranges on the first), fixed timestamps."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for number, (title, rows) in enumerate(sheets):
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(list(row))
+        for cells in merged if number == 0 else ():
+            ws.merge_cells(cells)
+    book.properties.created = book.properties.modified = datetime(2020, 10, 1)
+    raw = io.BytesIO()
+    book.save(raw)
+    return _fixed_zip_times(raw.getvalue())
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            if name == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", content)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 10, 1, 0, 0, 0)), content,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def feature(key: object, geometry: object, **properties: object) -> dict[str, object]:
+    """A GeoJSON Feature with a title and a Comune (``key`` None: no id)."""
+    props = {"name": f"Pratica {key}", "comune": "Roma", **properties}
+    found: dict[str, object] = {"type": "Feature", "geometry": geometry, "properties": props}
+    if key is not None:
+        found["id"] = key
+    return found
+
+
+def point(lon: float, lat: float) -> dict[str, object]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def collection(features: Sequence[object], **members: object) -> bytes:
+    data = {"type": "FeatureCollection", **members, "features": list(features)}
+    # allow_nan: the point of bad_geometries.geojson is a NaN written the way some tools write it
+    return (json.dumps(data, ensure_ascii=False, indent=1, allow_nan=True) + "\n").encode()
+
+
+# --- the survey files -------------------------------------------------------------------
+
+
+def survey_files() -> dict[str, bytes]:
+    table = [HEADER, *ROWS]
+    workbook = xlsx_bytes([("Risposte", table)])
+    ragged = [HEADER, ROWS[0], ["3", "2020-09-22 11:00:00", "Roma", "RM"],
+              ["4", "2020-09-22 12:00:00", "Bari", "BA", "Ludoteca", "Giochi", "in più", "ancora"]]
+    return {
+        "empty.csv": b"",
+        "header_only.csv": csv_text([HEADER]).encode(),
+        "wrong_separator.csv": csv_text(table, delimiter=":").encode(),
+        "mixed_encodings.csv": csv_text([HEADER, ROWS[0]]).encode("utf-8")
+        + csv_text([["3", "2020-09-22 11:00:00", "Cantù", "CO", "Più nidi", "Già attivo."]]).encode("cp1252"),
+        "utf16.csv": b"\xff\xfe" + csv_text(table, delimiter="\t").encode("utf-16-le"),
+        "utf8_bom.csv": b"\xef\xbb\xbf" + csv_text(table, delimiter=";").encode(),
+        "ragged_rows.csv": csv_text(ragged).encode(),
+        "nul_bytes.csv": csv_text([HEADER, ROWS[0], [*ROWS[1][:4], "Nidi\x00 gratis", "Rette\x00\x00"]]).encode(),
+        "formulas.csv": csv_text([HEADER, [*ROWS[0][:4], '=HYPERLINK("http://evil.example","x")', "+39 06 555"],
+                                  [*ROWS[1][:4], "@SUM(A1:A9)", "-2+3"]]).encode(),
+        "formula_no_result.xlsx": xlsx_bytes([("Risposte", [HEADER, ROWS[0], [*ROWS[1][:4], '=CONCAT("Nidi"," gratis")',
+                                                                           "=1+1"]])]),
+        "csv_named.xlsx": csv_text(table).encode(),
+        "xlsx_named.csv": workbook,
+        "truncated.xlsx": workbook[: len(workbook) // 2],
+        "zip_version.xlsx": _unsupported_zip_version(workbook),
+        "merged_header.xlsx": xlsx_bytes([("Risposte", [["id", "submitdate", "Luogo", None, "Pratica", None],
+                                                        ["", "", "Comune", "Provincia", "Titolo", "Descrizione"],
+                                                        *ROWS])], merged=["C1:D1", "E1:F1"]),
+        "several_sheets.xlsx": xlsx_bytes([("Istruzioni", [["Le risposte sono nel foglio Risposte."]]),
+                                           ("Risposte", table)]),
+        "binary.csv": bytes(range(256)) * 4,
+        "blank_first_row.csv": ("\r\n" + csv_text(table)).encode(),
+        "long_ids.csv": csv_text([HEADER, ["12345678901234567890.0", *ROWS[0][1:]],
+                                  ["9" * 400, *ROWS[1][1:]]]).encode(),
+        "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
+    }
+
+
+def _unsupported_zip_version(workbook: bytes) -> bytes:
+    """A damaged central directory that asks for ZIP version 6.4 (zipfile raises NotImplementedError)."""
+    data = bytearray(workbook)
+    data[data.index(b"PK\x01\x02") + 6] = 64
+    return bytes(data)
+
+
+def big_cell(path: Path, size: int = 5 * 1024 * 1024) -> Path:
+    """A survey whose second practice has a description of ``size`` characters (one cell)."""
+    words = ("parola " * (size // 7 + 1))[:size]
+    path.write_text(csv_text([HEADER, ROWS[0], [*ROWS[1][:5], words]]), encoding="utf-8")
+    return path
+
+
+# --- the previous-map files -------------------------------------------------------------
+
+
+def previous_files() -> dict[str, bytes]:
+    rome = point(12.4964, 41.9028)
+    geometries = [
+        feature(1, None),
+        feature(2, {"type": "Point", "coordinates": []}),
+        feature(3, {"type": "Point", "coordinates": [math.nan, 41.9]}),
+        feature(4, {"type": "Polygon", "coordinates": []}),
+        feature(5, {"type": "GeometryCollection", "geometries": []}),
+        feature(6, {"type": "Point", "coordinates": ["x", None]}),
+        feature(7, {"type": "Point"}),
+        feature(8, rome),
+        {"type": "Feature", "id": 9, "geometry": None, "properties": {"name": "Senza luogo"}},
+        # positions of mixed dimensions; a ring of three positions; a one-position line
+        feature(10, {"type": "Polygon", "coordinates": [[[12.49, 41.90], [12.50, 41.90, 21.0], [12.50, 41.91],
+                                                          [12.49, 41.90]]]}),
+        feature(11, {"type": "Polygon", "coordinates": [[[12.49, 41.90], [12.50, 41.90], [12.49, 41.90]]]}),
+        feature(12, {"type": "LineString", "coordinates": [[12.49, 41.90]]}),
+    ]
+    milano, torino = (514_900.0, 5_034_700.0), (396_200.0, 4_991_200.0)  # EPSG:32632 metres
+    projected = [feature(1, point(*milano), comune="Milano"), feature(2, point(*torino), comune="Torino")]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32632"}}
+    unknown = {"type": "umap", "properties": {"name": "Mappa 2019"}, "layers": [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [feature(1, rome)]},
+        {"type": "Topology", "_umap_options": {"name": "Strano"}, "objects": {}},
+    ]}
+    odd_numbers = {"type": "umap", "properties": {"name": "Mappa 2019"}, "layers": [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [
+            feature(1, rome, importo=math.nan), feature(2, rome, importo="Infinity"), feature(3, rome, importo=1e999)]},
+        {"type": "FeatureCollection", "_umap_options": {"name": "Statistiche"}, "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [math.inf, 41.9]},
+             "properties": {"valore": math.nan}},
+            {"type": "Feature", "geometry": "Roma", "properties": True}]},
+    ]}
+    return {
+        "non_finite_numbers.umap": (json.dumps(odd_numbers, ensure_ascii=False, indent=1) + "\n").encode(),
+        "invalid_json.geojson": b'{"type": "FeatureCollection", "features": [\n {"type": "Feature",, }\n]}\n',
+        "bad_geometries.geojson": collection(geometries),
+        "projected_crs.geojson": collection(projected, crs=crs),
+        "duplicate_ids.geojson": collection([feature(1, rome), feature(1, rome, name="Altra pratica"),
+                                             feature(2, rome)]),
+        "unknown_layer_type.umap": (json.dumps(unknown, ensure_ascii=False, indent=1) + "\n").encode(),
+    }
+
+
+# --- the mapping files ------------------------------------------------------------------
+
+
+def config_files() -> dict[str, bytes]:
+    return {
+        "typo_field.toml": b'[survey]\nedition = 2020\n\n[survey.columns]\ncomune = "Comune"\n\n'
+        b'[[survey.practices]]\ntitolo = "Titolo"\ndescrizone = "Descrizione"\n',
+        "typo_section.toml": b'[survey]\nediton = 2020\n',
+    }
+
+
+WRITERS: dict[str, Callable[[], dict[str, bytes]]] = {
+    "survey": survey_files, "previous": previous_files, "config": config_files,
+}
+
+
+def all_files() -> dict[str, bytes]:
+    """Every committed file of this folder, by name."""
+    return {name: data for make in WRITERS.values() for name, data in make().items()}
+
+
+def main(out: Path = HERE) -> None:
+    """Write every file into ``out`` (this folder by default)."""
+    for name, data in all_files().items():
+        (out / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Broken and odd input files: one clear error line, or a read with its warnings and nothing lost.
+
+Every case is a file in ``tests/data/bad/`` described in ``EXPECTED.toml``; each runs the real
+reader (survey, previous map or mapping file) and the CLI. A file in that folder without an
+entry fails ``test_every_file_has_an_expectation``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import tomllib
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mapgen import errors
+from mapgen.cli import app
+from mapgen.config import load_config
+from mapgen.model import Outcome
+from mapgen.survey import SurveyRead, read_survey
+from mapgen.umap_layer import PreviousEdition, read_previous
+
+BAD = Path(__file__).parent / "data" / "bad"
+GOOD_SURVEY = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"
+CASES: list[dict[str, Any]] = tomllib.loads((BAD / "EXPECTED.toml").read_text(encoding="utf-8"))["case"]
+
+
+def _make_bad() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _case_id(case: dict[str, Any]) -> str:
+    return case["file"] + (f"[sheet={case['sheet']}]" if "sheet" in case else "")
+
+
+@pytest.fixture(params=CASES, ids=_case_id)
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """One case, with ``path`` pointing at its file (generated into tmp_path when too big to commit)."""
+    found = dict(request.param)
+    if found.get("generated"):
+        found["path"] = _make_bad().big_cell(tmp_path / found["file"])
+    else:
+        found["path"] = BAD / found["file"]
+    return found
+
+
+def test_every_file_has_an_expectation() -> None:
+    described = {c["file"] for c in CASES if not c.get("generated")}
+    present = {p.name for p in BAD.iterdir() if p.name not in ("EXPECTED.toml", "make_bad.py", "README.md")}
+    assert present == described
+
+
+def test_make_bad_writes_the_committed_files() -> None:
+    """The generator is deterministic and the committed files are its output.
+
+    Workbooks are compared member by member, and the truncated one by kind: zlib versions may
+    compress the same members into different bytes.
+    """
+    made = _make_bad().all_files()
+    assert made == _make_bad().all_files()
+    for name, data in made.items():
+        committed = (BAD / name).read_bytes()
+        if _is_zip(committed):
+            assert _zip_members(committed) == _zip_members(data), name
+        elif committed.startswith(b"PK"):
+            assert data.startswith(b"PK") and not _is_zip(data), name
+        else:
+            assert committed == data, name
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return bool(archive.namelist())
+    except (zipfile.BadZipFile, NotImplementedError):
+        return False
+
+
+def _zip_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+# --- the library ------------------------------------------------------------------------
+
+
+def _read(case: dict[str, Any]) -> Any:
+    path = case["path"]
+    if case["reader"] == "survey":
+        return read_survey(path, sheet=case.get("sheet"))
+    if case["reader"] == "previous":
+        return read_previous(path, initiative_layers=[case["initiative_layer"]] if "initiative_layer" in case else [])
+    return load_config(path)
+
+
+def test_library(case: dict[str, Any]) -> None:
+    if case["outcome"] == "error":
+        with pytest.raises(getattr(errors, case["error"])) as raised:
+            _read(case)
+        _check_message(str(raised.value), case)
+    elif case["reader"] == "survey":
+        _check_survey(_read(case), case)
+    else:
+        _check_previous(_read(case), case)
+
+
+def _check_message(message: str, case: dict[str, Any]) -> None:
+    assert "\n" not in message
+    assert message.startswith(case["file"])
+    for piece in case["message"]:
+        assert piece in message
+
+
+def _check_survey(result: SurveyRead, case: dict[str, Any]) -> None:
+    assert len(result.initiatives) == case["initiatives"]
+    assert len(result.outcomes_of(Outcome.EXCLUDED)) == case.get("excluded", 0)
+    lines = [str(p) for p in result.problems]
+    assert len(lines) == len(case.get("problems", [])), lines
+    for line, piece in zip(lines, case.get("problems", []), strict=True):
+        assert piece in line
+    if "format" in case:
+        assert case["format"] in result.format
+    if "titles" in case:
+        assert [i.titolo for i in result.initiatives] == case["titles"]
+    if "descriptions" in case:
+        assert [i.descrizione for i in result.initiatives] == case["descriptions"]
+    if "comuni" in case:
+        assert [i.place.comune for i in result.initiatives] == case["comuni"]
+    if "record_ids" in case:
+        wanted = [r.replace("{400 nines}", "9" * 400) for r in case["record_ids"]]
+        assert [i.record_id for i in result.initiatives] == wanted
+    if "description_lengths" in case:
+        assert [len(i.descrizione) for i in result.initiatives] == case["description_lengths"]
+    _check_every_row_accounted(result)
+
+
+def _check_every_row_accounted(result: SurveyRead) -> None:
+    """Every response row became an initiative or is listed with its reason."""
+    rows = {i.source.row for i in result.initiatives} | {o.source.row for o in result.outcomes}
+    assert len(rows) == result.responses
+    assert len(result.initiatives) + len(result.outcomes) >= result.responses
+
+
+def _check_previous(result: PreviousEdition, case: dict[str, Any]) -> None:
+    result.check_counts()
+    document = json.loads(case["path"].read_text(encoding="utf-8"))
+    features = sum(len(layer["features"]) for layer in document.get("layers", [document]))
+    assert len(result.initiatives) + len(result.problems) + result.carried_features == features == result.features
+    assert len(result.initiatives) == case["initiatives"]
+    assert len(result.problems) == case.get("unusable", 0)
+    assert result.carried_features == case.get("carried", 0)
+    if "amounts" in case:
+        assert [i.importo for i in result.initiatives if i.importo is not None] == case["amounts"]
+    notes = [n.reason for n in result.notes] + [n for layer in result.layers for n in layer.notes]
+    assert len(notes) == len(case.get("notes", [])), notes
+    for note, piece in zip(notes, case.get("notes", []), strict=True):
+        assert piece in note
+    if "points" in case:
+        points = [i.point for i in result.initiatives if i.point]
+        assert len(points) == len(case["points"])
+        for got, wanted in zip(points, case["points"], strict=True):
+            assert got == pytest.approx(wanted, abs=0.02)
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def _cli_args(case: dict[str, Any], out: Path) -> list[str]:
+    path = str(case["path"])
+    if case["reader"] == "survey":
+        return ["validate", path, *(["--sheet", case["sheet"]] if "sheet" in case else [])]
+    if case["reader"] == "previous":
+        layers = ["--initiative-layer", case["initiative_layer"]] if "initiative_layer" in case else []
+        return ["build", "--previous", path, *layers, "--out", str(out), "--no-preview"]
+    return ["validate", str(GOOD_SURVEY), "--config", path]
+
+
+def test_cli(case: dict[str, Any], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, _cli_args(case, tmp_path / "out"))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    if case["outcome"] == "error":
+        with pytest.raises(errors.MapgenError) as raised:
+            _read(case)
+        assert (result.exit_code, result.stderr, result.stdout.strip()) == (1, f"Error: {raised.value}\n", "")
+        return
+    assert result.stderr == ""
+    if case["reader"] == "survey":
+        assert result.exit_code == case["exit"]
+        for problem in _read(case).problems:
+            assert problem.location() in result.stdout
+    else:
+        assert result.exit_code == 0
+        assert "(ok)" in result.stdout
