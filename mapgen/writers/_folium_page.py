@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import folium
+import numpy as np
 import shapely
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
@@ -102,12 +103,6 @@ def _base_map() -> tuple[folium.Map, folium.TileLayer]:
     return fmap, tiles
 
 
-def _round(coordinates: Any) -> Any:
-    if isinstance(coordinates[0], float | int):
-        return [round(float(coordinates[0]), 3), round(float(coordinates[1]), 3)]
-    return [_round(part) for part in coordinates]
-
-
 @cache
 def _outlines(folder: Path, kind: str) -> dict[str, Any]:
     """Region or province outlines as small GeoJSON: simplified by ~1 km, 3 decimals (~100 m)."""
@@ -118,13 +113,14 @@ def _outlines(folder: Path, kind: str) -> dict[str, Any]:
         simple = shapely.set_precision(shapely.simplify(geometry, 0.01, preserve_topology=True), 0.001)
         if simple.is_empty:
             continue
-        shape = shapely.geometry.mapping(simple)
+        # Snapped to the grid, the doubles still print as 12.345000000000001: round them here.
+        shape = shapely.geometry.mapping(shapely.transform(simple, lambda xy: np.round(xy, 3)))
         features.append(
             {
                 "type": "Feature",
                 "id": code,
                 "properties": {},
-                "geometry": {"type": shape["type"], "coordinates": _round(shape["coordinates"])},
+                "geometry": {"type": shape["type"], "coordinates": shape["coordinates"]},
             }
         )
     return {"type": "FeatureCollection", "features": features}
