@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from mapgen.build import BuildSummary
+    from mapgen.gazetteer import Gazetteer
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -333,10 +334,11 @@ def gazetteer_lookup(
     """
     from mapgen.gazetteer import load_gazetteer
 
-    found = load_gazetteer().lookup(name, sigla=provincia)
+    gazetteer = load_gazetteer()
+    found = gazetteer.lookup(name, sigla=provincia)
     if not found:
         where = f" in {provincia}" if provincia else ""
-        raise MapgenError(f"no Comune is called {name!r}{where}.")
+        raise MapgenError(f"no Comune is called {name!r}{where}.{_geocoder_suggestion(gazetteer, name, provincia)}")
     for comune, entry in found:
         state = ""
         if not comune.active:
@@ -347,6 +349,20 @@ def gazetteer_lookup(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
             f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
         )
+
+
+def _geocoder_suggestion(gazetteer: Gazetteer, name: str, provincia: str | None) -> str:
+    """What the geocoder makes of a name the exact lookup missed ("reggio emilia")."""
+    from mapgen.geocoders import Geocoder
+    from mapgen.model import Place
+
+    match = Geocoder(gazetteer).geocode(Place(comune=name, provincia=provincia or ""), online=False)
+    if match.istat_code:
+        return f" The geocoder reads it as {match.name} ({match.sigla}) [{match.status}]: try that name."
+    if match.candidates:
+        names = ", ".join(f"{c.name} ({c.sigla})" for c in match.candidates)
+        return f" Did you mean: {names}?"
+    return ""
 
 
 @gazetteer_app.command("info")

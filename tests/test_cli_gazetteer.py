@@ -48,6 +48,24 @@ def test_lookup_unknown_name_fails_with_one_line() -> None:
     assert result.output == "Error: no Comune is called 'Atlantide' in LE.\n"
 
 
+def test_lookup_miss_names_what_the_geocoder_reads() -> None:
+    # A human types the common short form; the exact lookup misses, the hint leads to the name.
+    result = runner.invoke(app, ["gazetteer", "lookup", "reggio emilia"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: no Comune is called 'reggio emilia'. "
+        "The geocoder reads it as Reggio nell'Emilia (RE) [normalized]: try that name.\n"
+    )
+
+
+def test_lookup_miss_of_a_homonym_lists_candidates_never_picks() -> None:
+    result = runner.invoke(app, ["gazetteer", "lookup", "Samoone"])
+    assert result.exit_code == 1
+    assert "Did you mean: " in result.output
+    assert "Samone (TO)" in result.output and "Samone (TN)" in result.output
+    assert "reads it as" not in result.output
+
+
 def test_info() -> None:
     result = runner.invoke(app, ["gazetteer", "info"])
     assert result.exit_code == 0
