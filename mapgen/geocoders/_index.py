@@ -240,12 +240,13 @@ def _other_names(comune: Comune) -> list[str]:
 
 def _key_table(entries: Iterable[Entry]) -> dict[tuple[str, str], tuple[Entry, ...]]:
     table: dict[tuple[str, str], list[Entry]] = defaultdict(list)
-    for entry in entries:
-        for spelling in norm.spellings(entry.name):
-            for level, key in norm.level_keys(fold(spelling)):
-                bucket = table[(level, key)]
-                if entry not in bucket:
-                    bucket.append(entry)
+    # Each distinct entry once, each of its keys once: no bucket needs a membership test.
+    for entry in dict.fromkeys(entries):
+        keys = dict.fromkeys(
+            level_key for spelling in norm.spellings(entry.name) for level_key in norm.level_keys(fold(spelling))
+        )
+        for level_key in keys:
+            table[level_key].append(entry)
     return {k: tuple(v) for k, v in table.items()}
 
 
