@@ -126,6 +126,9 @@ def _unplaced_outcome(item: Geocoded) -> RowOutcome:
         Outcome.NOT_A_COMUNE: "Indicare il Comune (per Ambiti e Unioni, il Comune capofila).",
         Outcome.UNRESOLVED: "Correggere il nome del Comune o aggiungere una variante in gazetteer/names.csv.",
     }
+    if outcome is Outcome.UNRESOLVED and match.raw.get("elsewhere"):
+        # The name is right but the province or region typed with it is not ("Forli", Agrigento).
+        fixes[outcome] = f"Correggere la provincia o la regione indicata ({names}), oppure il nome del Comune."
     return RowOutcome(
         source=item.record.source, record_id=item.record.record_id, typed=item.record.place,
         outcome=outcome, titolo=item.record.titolo, match=match,

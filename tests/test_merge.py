@@ -96,6 +96,18 @@ def test_unplaced_records_are_reported_with_reason_and_fix(gazetteer: Gazetteer)
     assert second.reason.endswith("È un'Unione.")
 
 
+def test_a_name_found_in_another_province_asks_to_fix_the_province(gazetteer: Gazetteer) -> None:
+    # The real geocoder's answer for "Forli" typed with Agrigento: the fix is the province.
+    from mapgen.geocoders import Geocoder
+
+    record = initiative("2020-R7-G1", comune_name="Forli")
+    record = replace(record, place=Place(comune="Forli", provincia="Agrigento"))
+    match = Geocoder(gazetteer).geocode(record.place, online=False)
+    assert match.status is MatchStatus.UNRESOLVED
+    (outcome,) = merge_editions([Geocoded(record, match)], gazetteer=gazetteer).outcomes
+    assert outcome.fix == "Correggere la provincia o la regione indicata (Forlì (FC)), oppure il nome del Comune."
+
+
 def test_unknown_istat_code_is_reported_not_dropped(gazetteer: Gazetteer) -> None:
     record = initiative("2020-R1-G1")
     bogus = Match(status=MatchStatus.EXACT, istat_code="999999")
