@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.model import BuildResult
@@ -23,6 +25,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# `make test` (and CI) draws the same hypothesis examples every run, so a landing never hangs on
+# an input a previous run did not try; `HYPOTHESIS_PROFILE=explore make test-fast` searches
+# anew with many more examples (as `make fuzz` does for the readers): fix what it finds and
+# pin the example in a plain test.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -227,10 +227,16 @@ class GazetteerIndex:
             if found is None:
                 continue
             narrowed = found if scope is None else scope & found
-            if narrowed and not norm.ends_with_connective(head):
-                folded = norm.folded_variants(head)[-1]
-                raw = norm.strip_raw_prefix(head) if marked else head
-                yield Variant(folded, raw, narrowed, "area" if marked else "area_bare")
+            if not narrowed:
+                continue
+            how = "area" if marked else "area_bare"
+            readings = norm.folded_variants(head)
+            # Without its "Comune di" first ("Comune di Ne (GE)" is Ne), then as typed: the
+            # prefix may be part of the name ("Città di Castello (PG)").
+            if not norm.ends_with_connective(readings[-1]):
+                yield Variant(readings[-1], norm.strip_raw_prefix(head) if marked else head, narrowed, how)
+            if len(readings) > 1 and not norm.ends_with_connective(readings[0]):
+                yield Variant(readings[0], head.strip(), narrowed, how)
 
 
 def _other_names(comune: Comune) -> list[str]:
