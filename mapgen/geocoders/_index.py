@@ -175,6 +175,9 @@ class GazetteerIndex:
         """``"provincia"``/``"regione"`` when a folded text names one, else ``""``."""
         for variant in norm.area_variants(folded):
             skel = norm.skeleton(norm.canonical(variant))
+            if skel.split()[:1] != variant.split()[:1]:
+                # A leading "article" may be a Comune: "Ne - Genova", "Dello - Brescia".
+                skel = variant
             if variant in self.region_keys or skel in self.region_keys:
                 return "regione"
             if variant in self.province_keys or skel in self.province_keys:

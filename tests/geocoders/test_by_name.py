@@ -130,6 +130,10 @@ def test_homonyms_without_a_hint_are_ambiguous(names: NameMatcher, name: str) ->
         # ... and a prefix that is part of the name stays (also found by hypothesis).
         (Place("Città di Castello (PG)"), "054013"),
         (Place("Citta di Castello PG"), "054013"),
+        # A Comune named like an article, then its province: not the province's chief town
+        # (found by geocoding every Comune as "Name - Province"; both were wrong codes).
+        (Place("Ne - Genova"), "010040"),
+        (Place("Dello - Brescia"), "017066"),
     ],
 )
 def test_homonyms_decided_by_province_or_region(names: NameMatcher, place: Place, code: str) -> None:
