@@ -223,12 +223,27 @@ def _members(
     if resolve is None or not record.comuni_associati:
         return ()
     found: dict[str, Comune] = {}
-    for name in record.comuni_associati:
+    for name in _member_names(record.comuni_associati, comune, resolve):
         match = resolve(Place(comune=name, regione=comune.region))
         member = _current_comune(match, gazetteer) if match.status.resolved else None
         if member is not None:
             found.setdefault(member.istat_code, member)
     return tuple(found.values())
+
+
+def _member_names(names: Sequence[str], lead: Comune, resolve: Callable[[Place], Match]) -> list[str]:
+    """The members as typed, with "A, B, Massa e Cozzile" read as one Comune, not Massa + Cozzile.
+
+    The survey reader splits a list's last " e " ("A, B e C"); 18 Comuni have " e " in their
+    name, so the last two items are joined back when together they name a Comune exactly.
+    """
+    items = list(names)
+    if len(items) >= 2:
+        joined = f"{items[-2]} e {items[-1]}"
+        match = resolve(Place(comune=joined, regione=lead.region))
+        if match.status in (MatchStatus.EXACT, MatchStatus.NORMALIZED):
+            return [*items[:-2], joined]
+    return items
 
 
 def _unique_id(wanted: str, taken: set[str]) -> str:

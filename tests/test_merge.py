@@ -130,6 +130,26 @@ def test_members_are_resolved_with_the_lead_region(gazetteer: Gazetteer) -> None
     assert {p.regione for p in seen} == {"Puglia"}
 
 
+def test_a_member_with_e_in_its_name_is_not_split_in_two(gazetteer: Gazetteer) -> None:
+    # The reader splits "A, B e C" at its last " e "; "Massa e Cozzile" (PT) is one Comune,
+    # and Massa (MS) alone would be a wrong member. "Pescia e Uzzano" is two.
+    from mapgen._values import split_list
+    from mapgen.geocoders import Geocoder
+
+    geocoder = Geocoder(gazetteer)
+    typed = split_list("Buggiano, Massa e Cozzile")
+    assert typed == ["Buggiano", "Massa", "Cozzile"]
+    joined = geocoded("2020-R4-G1", "047003", comuni_associati=tuple(typed))
+    listed = tuple(split_list("Buggiano, Pescia e Uzzano"))
+    two = geocoded("2020-R5-G1", "047003", titolo="Altro", comuni_associati=listed)
+    result = merge_editions([joined, two], gazetteer=gazetteer, resolve_member=geocoder.geocode)
+    members = {i.record.record_id: [m.label for m in i.members] for i in result.initiatives}
+    assert members == {
+        "2020-R4-G1": ["Buggiano (PT)", "Massa e Cozzile (PT)"],
+        "2020-R5-G1": ["Buggiano (PT)", "Pescia (PT)", "Uzzano (PT)"],
+    }
+
+
 def test_numbered_or_same_edition_variants_stay_apart(gazetteer: Gazetteer) -> None:
     result = merge_editions(
         [
