@@ -5,7 +5,7 @@ links, template and uMap syntax, very long words, right-to-left text, emoji, bac
 formulas) goes through ``run_pipeline`` and ``write_outputs``. Then each output is checked by
 rules that do not come from the writers' code: the GIS files keep the exact text, CSV files
 neutralise formulas, the uMap files follow uMap's escaping rule (``templates/README.md``,
-/work/shared/notes/umap-format.md §3), links are only http(s), and in headless Chromium neither
+as read from uMap 3.8.1's source), links are only http(s), and in headless Chromium neither
 the preview nor the report runs a probe or breaks.
 """
 

@@ -36,28 +36,6 @@ def test_every_official_name_with_its_province_resolves_to_its_own_code(
     assert wrong == {}
 
 
-# Every Comune typed the ways a form gets it, the province inside the name: the sweep that
-# found "Ne - Genova" and "Dello - Brescia" read as the chief towns (wrong codes).
-PROVINCE_IN_THE_NAME = {
-    "Name - Province": lambda c: f"{c.name} - {c.province}",
-    "Comune di Name (SIGLA)": lambda c: f"Comune di {c.name} ({c.sigla})",
-    "Name, SIGLA": lambda c: f"{c.name}, {c.sigla}",
-    "Name (Provincia di Province)": lambda c: f"{c.name} (Provincia di {c.province})",
-}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("form", sorted(PROVINCE_IN_THE_NAME))
-def test_every_comune_with_its_province_in_the_name_resolves(shipped_geocoder: Geocoder, form: str) -> None:
-    typed = PROVINCE_IN_THE_NAME[form]
-    wrong = {}
-    for comune in ACTIVE:
-        match = shipped_geocoder.geocode(Place(typed(comune)), online=False)
-        if match.istat_code != comune.istat_code:
-            wrong[typed(comune)] = (match.status.value, match.name)
-    assert wrong == {}
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     comune=st.sampled_from(ACTIVE),
