@@ -129,7 +129,7 @@ def floor_plan(inputs: Inputs, outputs: dict[str, int], out: Path) -> Path:
 _IMPORTS = (
     "from mapgen.cli import app; from mapgen.build import _writers, run_pipeline; "
     "from mapgen.model import OutputOptions; from mapgen.gazetteer import load_gazetteer; "
-    "import mapgen.survey, mapgen.umap_layer, mapgen.geocoders, mapgen.config; "
+    "import mapgen.readers.survey, mapgen.readers.previous_map, mapgen.geocoders, mapgen.config; "
     "_writers(OutputOptions()); load_gazetteer().boundaries(); load_gazetteer().region_boundaries()"
 )
 

@@ -270,7 +270,7 @@ def _continued(rng: random.Random) -> dict[str, list[tuple[str, str, str, str]]]
     """Practices of the 2020 example (by ISTAT code) that also ran in 2019, titles as typed then."""
     from mapgen.config import load_config
     from mapgen.geocoders import Geocoder
-    from mapgen.survey import read_survey
+    from mapgen.readers.survey import read_survey
 
     read = read_survey(SURVEY, config=load_config(MAPPING))
     matches = Geocoder().geocode_many(r.place for r in read.initiatives)

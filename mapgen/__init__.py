@@ -31,13 +31,13 @@ _EXPORTS: dict[str, str] = {
     "Gazetteer": "mapgen.gazetteer",
     "load_gazetteer": "mapgen.gazetteer",
     "Geocoder": "mapgen.geocoders",
-    "read_survey": "mapgen.survey",
-    "SurveyRead": "mapgen.survey",
+    "read_survey": "mapgen.readers.survey",
+    "SurveyRead": "mapgen.readers.survey",
     "load_config": "mapgen.config",
     "Config": "mapgen.config",
-    "read_previous": "mapgen.umap_layer",
-    "assign_comuni": "mapgen.umap_layer",
-    "PreviousEdition": "mapgen.umap_layer",
+    "read_previous": "mapgen.readers.previous_map",
+    "assign_comuni": "mapgen.geocoders.point_in_polygon",
+    "PreviousEdition": "mapgen.readers.previous_map",
     "merge_editions": "mapgen.merge",
     "BuildRequest": "mapgen.build",
     "build": "mapgen.build",
@@ -46,10 +46,10 @@ _EXPORTS: dict[str, str] = {
     "write_umap": "mapgen.writers.umap",
     "write_preview": "mapgen.writers.preview",
     "write_gis": "mapgen.writers.gis",
-    "write_report": "mapgen.report",
-    "report_totals": "mapgen.report",
-    "build_gazetteer": "mapgen._gazetteer_build",
-    "read_table": "mapgen.tabular",
+    "write_report": "mapgen.writers.report",
+    "report_totals": "mapgen.writers.report",
+    "build_gazetteer": "mapgen.gazetteer.builder",
+    "read_table": "mapgen.readers.table",
 }
 
 __all__ = [
@@ -104,7 +104,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from mapgen._gazetteer_build import build_gazetteer
     from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
     from mapgen.config import Config, load_config
     from mapgen.errors import (
@@ -117,7 +116,9 @@ if TYPE_CHECKING:
         UnreadableFileError,
     )
     from mapgen.gazetteer import Gazetteer, load_gazetteer
+    from mapgen.gazetteer.builder import build_gazetteer
     from mapgen.geocoders import Geocoder
+    from mapgen.geocoders.point_in_polygon import assign_comuni
     from mapgen.merge import merge_editions
     from mapgen.model import (
         BuildResult,
@@ -129,10 +130,10 @@ if TYPE_CHECKING:
         OutputOptions,
         RowOutcome,
     )
-    from mapgen.report import report_totals, write_report
-    from mapgen.survey import SurveyRead, read_survey
-    from mapgen.tabular import read_table
-    from mapgen.umap_layer import PreviousEdition, assign_comuni, read_previous
+    from mapgen.readers.previous_map import PreviousEdition, read_previous
+    from mapgen.readers.survey import SurveyRead, read_survey
+    from mapgen.readers.table import read_table
     from mapgen.writers.gis import write_gis
     from mapgen.writers.preview import write_preview
+    from mapgen.writers.report import report_totals, write_report
     from mapgen.writers.umap import write_umap

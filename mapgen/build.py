@@ -41,8 +41,8 @@ from mapgen.text import slugify
 if TYPE_CHECKING:
     from mapgen.config import Config
     from mapgen.geocoders import Geocoder
-    from mapgen.survey import SurveyRead
-    from mapgen.umap_layer import PreviousEdition
+    from mapgen.readers.previous_map import PreviousEdition
+    from mapgen.readers.survey import SurveyRead
 
 __all__ = [
     "BuildRequest",
@@ -115,8 +115,8 @@ Writer = Callable[..., list[Path]]
 
 def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
     """The writers to run, imported here so that reading-only commands stay light."""
-    from mapgen.report import write_report
     from mapgen.writers.gis import write_gis
+    from mapgen.writers.report import write_report
     from mapgen.writers.umap import write_umap
 
     writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report)]
@@ -334,7 +334,7 @@ def _make_geocoder(request: BuildRequest, gazetteer: Gazetteer) -> Geocoder:
 
 
 def _read_survey(request: BuildRequest, config: Config) -> SurveyRead:
-    from mapgen.survey import read_survey
+    from mapgen.readers.survey import read_survey
 
     assert request.survey is not None
     return read_survey(
@@ -353,7 +353,7 @@ def _point_duplicates(outcomes: Sequence[RowOutcome], duplicate_of: Mapping[str,
 
 
 def _read_previous(path: Path, request: BuildRequest, config: Config) -> PreviousEdition:
-    from mapgen.umap_layer import read_previous
+    from mapgen.readers.previous_map import read_previous
 
     return read_previous(path, mapping=config.previous, initiative_layers=request.initiative_layers)
 
@@ -370,7 +370,7 @@ def run_pipeline(
     Every survey record and every previous-map feature ends up in exactly one
     :class:`~mapgen.model.RowOutcome` of the result.
     """
-    from mapgen.umap_layer import assign_comuni
+    from mapgen.geocoders.point_in_polygon import assign_comuni
 
     if request.survey is None and not request.previous:
         raise InputError("nothing to build: give a survey export and/or --previous files.")

@@ -61,7 +61,7 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
 
 def _print_build_summary(summary: BuildSummary) -> int:
     """Print what was written and the totals; return how many records need a person."""
-    from mapgen.report import report_totals
+    from mapgen.writers.report import report_totals
 
     typer.echo(f"Wrote {len(summary.files)} files to {summary.out_dir}:")
     for name in summary.files:
@@ -277,7 +277,7 @@ def validate(
     Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
     """
     from mapgen.config import Config, load_config
-    from mapgen.survey import read_survey, validation_report
+    from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
     result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
@@ -303,7 +303,7 @@ def init_config(
 
     Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
-    from mapgen.config import draft_config
+    from mapgen.readers.starter_mapping import draft_config
 
     if out.exists() and not force:
         raise MapgenError(f"{out} already exists; choose another --out or add --force.")
@@ -420,7 +420,7 @@ def gazetteer_build(
         TimeRemainingColumn,
     )
 
-    from mapgen._gazetteer_build import build_gazetteer
+    from mapgen.gazetteer.builder import build_gazetteer
 
     columns = (
         TextColumn("{task.description:<32}"),

@@ -19,7 +19,7 @@ A complete file (every table and key is optional)::
     [survey.choices.aree]         # answer/subquestion codes -> vocabulary values
     SQ001 = "infanzia"
 
-    [previous]                    # the previous edition's uMap layer (mapgen.umap_layer)
+    [previous]                    # the previous edition's uMap layer (mapgen.readers.previous_map)
     edition = 2019
     initiative_layers = ["Iniziative 2019"]
 
@@ -45,15 +45,11 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from mapgen.errors import ConfigError
 from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
-
-if TYPE_CHECKING:
-    from mapgen._draft import DraftConfig, PlaceNames
-    from mapgen.gazetteer import Gazetteer
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -65,7 +61,6 @@ __all__ = [
     "Config",
     "PreviousConfig",
     "SurveyConfig",
-    "draft_config",
     "load_config",
 ]
 
@@ -128,7 +123,7 @@ VOCABULARIES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     }
 )
 
-#: Fields of ``[previous.properties]``, named as :mod:`mapgen.umap_layer` names them (the
+#: Fields of ``[previous.properties]``, named as :mod:`mapgen.readers.previous_map` names them (the
 #: Italian headers); the snake_case names (``data_inizio``) are accepted too.
 PREVIOUS_FIELDS: Final = (
     *(header for name, header in FIELD_HEADERS.items() if not name.endswith("_altro")),
@@ -212,50 +207,6 @@ def load_config(path: Path | str) -> Config:
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
-    )
-
-
-def draft_config(
-    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
-) -> DraftConfig:
-    """Write a starter mapping for a real export by recognising its headers.
-
-    Headers are recognised by Italian keywords; bare question codes are placed
-    from their values where these are clear (e-mails, dates, amounts, ticked
-    options, place names). What cannot be placed is left as ``""`` with a TODO.
-
-    Parameters
-    ----------
-    survey
-        The export (CSV or XLSX).
-    sheet
-        XLSX only: the sheet to read; the first by default.
-    gazetteer
-        Place names used to recognise Comune, province and region columns;
-        the shipped gazetteer by default.
-
-    Returns
-    -------
-    DraftConfig
-        The TOML text (``.text``) and what was and was not placed.
-    """
-    from mapgen._draft import draft_mapping
-    from mapgen.gazetteer import load_gazetteer
-    from mapgen.tabular import read_table
-
-    table = read_table(survey, sheet=sheet)
-    return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
-
-
-def _place_names(gazetteer: Gazetteer) -> PlaceNames:
-    from mapgen._draft import PlaceNames
-
-    provinces = {fold(n) for p in gazetteer.provinces for n in (p.name, p.sigla, *p.aliases)}
-    regions = {fold(n) for r in gazetteer.regions for n in (r.name, *r.aliases, *r.name.split("/"))}
-    return PlaceNames(
-        comuni=frozenset(fold(c.name) for c in gazetteer.active()),
-        province=frozenset(provinces),
-        regioni=frozenset(regions),
     )
 
 

@@ -23,8 +23,8 @@ from mapgen import errors
 from mapgen.cli import app
 from mapgen.config import load_config
 from mapgen.model import Outcome
-from mapgen.survey import SurveyRead, read_survey
-from mapgen.umap_layer import PreviousEdition, read_previous
+from mapgen.readers.previous_map import PreviousEdition, read_previous
+from mapgen.readers.survey import SurveyRead, read_survey
 
 BAD = Path(__file__).parent / "data" / "bad"
 GOOD_SURVEY = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"

@@ -14,8 +14,8 @@ from mapgen import build as build_module
 from mapgen.build import OUTPUT_MARKER, BuildRequest, build, example_request, run_pipeline
 from mapgen.errors import InputError, OutputError
 from mapgen.model import BuildResult, Outcome, Source
-from mapgen.report import report_totals
-from mapgen.tabular import read_table
+from mapgen.readers.table import read_table
+from mapgen.writers.report import report_totals
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

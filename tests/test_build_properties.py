@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from mapgen.build import BuildRequest, run_pipeline
 from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.geocoders.point_in_polygon import assign_comuni
 from mapgen.model import BuildResult, Outcome, OutputOptions, Source
-from mapgen.report import report_totals
-from mapgen.umap_layer import assign_comuni, read_previous
+from mapgen.readers.previous_map import read_previous
 from mapgen.writers.gis import write_gis
+from mapgen.writers.report import report_totals
 from mapgen.writers.umap import write_umap
 
 # Module-level, not a fixture: hypothesis prints every argument of a failing example.

@@ -10,12 +10,12 @@ from mapgen.config import (
     CANONICAL_FIELDS,
     FIELD_HEADERS,
     Config,
-    draft_config,
     load_config,
 )
 from mapgen.errors import ConfigError
 from mapgen.model import OutputOptions
-from mapgen.survey import read_survey
+from mapgen.readers.starter_mapping import draft_config
+from mapgen.readers.survey import read_survey
 
 DATA = Path(__file__).parent / "data" / "survey"
 EXAMPLES = Path(__file__).parent.parent / "examples"

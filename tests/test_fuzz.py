@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from mapgen.config import load_config
 from mapgen.errors import MapgenError
-from mapgen.survey import read_survey
-from mapgen.tabular import read_table
-from mapgen.umap_layer import read_previous
+from mapgen.readers.previous_map import read_previous
+from mapgen.readers.survey import read_survey
+from mapgen.readers.table import read_table
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = int(os.environ.get("MAPGEN_FUZZ_EXAMPLES", "20"))

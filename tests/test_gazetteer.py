@@ -19,10 +19,10 @@ import pyogrio
 import pytest
 import shapely
 
-from mapgen._gazetteer_sources import package_data_dir, package_version
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import COMUNI_COLUMNS, Gazetteer, load_gazetteer
+from mapgen.gazetteer._sources import package_data_dir, package_version
 
 KINDS = {"other_language", "historical", "merged", "variant"}
 METHODS = {
@@ -277,7 +277,7 @@ def test_missing_table_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_load_time_is_measured(capsys: pytest.CaptureFixture[str]) -> None:
     # Measured, not asserted (speed belongs in benchmarks): printed with -s.
-    from mapgen.gazetteer import _load
+    from mapgen.gazetteer.shipped import _load
 
     start = time.perf_counter()
     table = _load(gazetteer_dir())

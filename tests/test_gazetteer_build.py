@@ -17,18 +17,18 @@ import pyogrio
 import pytest
 import shapely
 
-from mapgen._gazetteer_build import BuildReport, build_gazetteer, find_istat_downloads
-from mapgen._gazetteer_links import Ended, derive_links, italian_case
-from mapgen._gazetteer_sources import (
+from mapgen._resources import gazetteer_dir
+from mapgen.errors import GazetteerError
+from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.gazetteer._links import Ended, derive_links, italian_case
+from mapgen.gazetteer._sources import (
     RegistryRecord,
     read_elenco,
     read_geopop,
     read_istat_boundaries,
 )
-from mapgen._gazetteer_tables import read_aliases, resolve_aliases
-from mapgen._resources import gazetteer_dir
-from mapgen.errors import GazetteerError
-from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.gazetteer._tables import read_aliases, resolve_aliases
+from mapgen.gazetteer.builder import BuildReport, build_gazetteer, find_istat_downloads
 
 ISTAT = Path(__file__).parent / "data" / "gazetteer" / "istat"
 ELENCO = ISTAT / "Elenco-comuni-italiani.csv"

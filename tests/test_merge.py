@@ -133,8 +133,8 @@ def test_members_are_resolved_with_the_lead_region(gazetteer: Gazetteer) -> None
 def test_a_member_with_e_in_its_name_is_not_split_in_two(gazetteer: Gazetteer) -> None:
     # The reader splits "A, B e C" at its last " e "; "Massa e Cozzile" (PT) is one Comune,
     # and Massa (MS) alone would be a wrong member. "Pescia e Uzzano" is two.
-    from mapgen._values import split_list
     from mapgen.geocoders import Geocoder
+    from mapgen.readers._values import split_list
 
     geocoder = Geocoder(gazetteer)
     typed = split_list("Buggiano, Massa e Cozzile")

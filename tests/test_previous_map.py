@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from mapgen.errors import ConfigError, InputError, MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
+from mapgen.geocoders.point_in_polygon import assign_comuni
 from mapgen.model import Match, MatchStatus, Outcome, Place, Source
-from mapgen.umap_layer import (
+from mapgen.readers.previous_map import (
     LayerRole,
     PreviousMapping,
-    assign_comuni,
     read_previous,
 )
 

@@ -26,7 +26,7 @@ from mapgen.model import (
     Place,
     RowOutcome,
 )
-from mapgen.report import BUCKETS, OUTCOME_LABELS, REPORT_COLUMNS, report_totals, write_report
+from mapgen.writers.report import BUCKETS, OUTCOME_LABELS, REPORT_COLUMNS, report_totals, write_report
 from tests.factories import HOSTILE_TEXT
 
 if TYPE_CHECKING:
@@ -330,9 +330,9 @@ def test_missing_folder_is_an_output_error(
 def test_html_tables_stop_at_the_row_limit_and_say_so(
     tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mapgen.report
+    import mapgen.writers.report
 
-    monkeypatch.setattr(mapgen.report, "HTML_ROW_LIMIT", 3)
+    monkeypatch.setattr(mapgen.writers.report, "HTML_ROW_LIMIT", 3)
     _, html_path = write(sample_build, tmp_path, gazetteer)
     page = html_path.read_text(encoding="utf-8")
     total = len(sample_build.outcomes)

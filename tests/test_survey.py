@@ -1,4 +1,4 @@
-"""mapgen.survey: LimeSurvey exports to initiatives, every problem reported with row, column and "
+"""mapgen.readers.survey: LimeSurvey exports to initiatives, every problem reported with row, column and "
 "fix."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from mapgen import _values
 from mapgen.config import Config, SurveyConfig, load_config
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.model import Initiative, Outcome
-from mapgen.survey import Problem, Severity, read_survey, validation_report
+from mapgen.readers import _values
+from mapgen.readers.survey import Problem, Severity, read_survey, validation_report
 
 DATA = Path(__file__).parent / "data" / "survey"
 EXAMPLES = Path(__file__).parent.parent / "examples"

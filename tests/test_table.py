@@ -1,4 +1,4 @@
-"""mapgen.tabular: every format and encoding Excel and LimeSurvey write, and every unreadable "
+"""mapgen.readers.table: every format and encoding Excel and LimeSurvey write, and every unreadable "
 "file."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from mapgen.errors import InputError, UnreadableFileError
-from mapgen.tabular import column_letter, read_table
+from mapgen.readers.table import column_letter, read_table
 
 DATA = Path(__file__).parent / "data" / "survey"
 SURVEY_FILES = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx"))

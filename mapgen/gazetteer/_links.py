@@ -38,8 +38,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mapgen._gazetteer_sources import RegistryRecord
 from mapgen.errors import GazetteerError
+from mapgen.gazetteer._sources import RegistryRecord
 from mapgen.text import fold
 
 __all__ = ["Ended", "Link", "derive_links", "italian_case", "read_manual_links"]

@@ -9,7 +9,7 @@ Two ways in, the same files out (described in :mod:`mapgen.gazetteer`):
   older lists, their boundaries and the population.
 
 Either way the registry archive in ``python-codicefiscale`` gives the dates that
-link retired Comuni to their successors (see :mod:`mapgen._gazetteer_links`).
+link retired Comuni to their successors (see :mod:`mapgen.gazetteer._links`).
 Nothing depends on the clock: the same sources give byte-identical files.
 """
 
@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mapgen import _gazetteer_geometry as geo
-from mapgen._gazetteer_links import Link, derive_links, italian_case, link_rows, read_manual_links
-from mapgen._gazetteer_sources import (
+from mapgen._resources import gazetteer_dir
+from mapgen.errors import GazetteerError
+from mapgen.gazetteer import _geometry as geo
+from mapgen.gazetteer._links import Link, derive_links, italian_case, link_rows, read_manual_links
+from mapgen.gazetteer._sources import (
     GeopopYear,
     RegistryRecord,
     package_data_dir,
@@ -36,7 +38,7 @@ from mapgen._gazetteer_sources import (
     read_istat_boundaries,
     read_registry,
 )
-from mapgen._gazetteer_tables import (
+from mapgen.gazetteer._tables import (
     AliasTable,
     comune_aliases,
     province_table,
@@ -44,9 +46,7 @@ from mapgen._gazetteer_tables import (
     region_table,
     resolve_aliases,
 )
-from mapgen._resources import gazetteer_dir
-from mapgen.errors import GazetteerError
-from mapgen.gazetteer import COMUNI_COLUMNS
+from mapgen.gazetteer.shipped import COMUNI_COLUMNS
 from mapgen.text import fold
 
 if TYPE_CHECKING:

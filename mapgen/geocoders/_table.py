@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from mapgen.errors import InputError, OutputError
 from mapgen.model import Match, MatchStatus, Place
-from mapgen.tabular import Table, read_table
+from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def geocode_table(
     Parameters
     ----------
     table
-        Rows read by :func:`mapgen.tabular.read_table`.
+        Rows read by :func:`mapgen.readers.table.read_table`.
     comune_col, provincia_col, regione_col
         Header names of the columns holding the Comune and, optionally, its
         province and region.

@@ -1,4 +1,4 @@
-"""Assign previous-map points to Comuni (internal; public entry: ``umap_layer.assign_comuni``).
+"""Assign previous-map points to Comuni: :func:`assign_comuni` (used by the pipeline).
 
 Three steps, vectorised with geopandas:
 
@@ -32,6 +32,13 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from mapgen.gazetteer import Gazetteer
+
+__all__ = ["DEFAULT_MAX_DISTANCE_M", "assign_comuni"]
+
+#: Points outside every Comune go to the nearest one within this distance (metres):
+#: markers just off the coast (harbours, beaches) or across a simplified boundary.
+#: Farther than this, a point is in the sea or abroad and the Comune's name decides.
+DEFAULT_MAX_DISTANCE_M: Final = 2000.0
 
 #: Metric CRS for distances: RDN2008 / Italy zone (N-E).
 METRIC_CRS: Final = "EPSG:6875"
@@ -345,14 +352,40 @@ class Assigner:
         return replace(found, hint=hint, raw=dict(found.raw) | {"check": "by_name"})
 
 
-def assign(
+def assign_comuni(
     initiatives: Sequence[Initiative],
     gazetteer: Gazetteer,
     *,
-    resolve_name: Callable[[Place], Match] | None,
-    max_distance_m: float,
+    resolve_name: Callable[[Place], Match] | None = None,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> list[Match]:
-    """See :func:`mapgen.umap_layer.assign_comuni`."""
+    """Give each initiative its Comune: point-in-polygon, nearest within a distance, else by name.
+
+    Parameters
+    ----------
+    initiatives
+        Records from :func:`mapgen.readers.previous_map.read_previous` (``point`` is lon/lat or None).
+    gazetteer
+        Its :meth:`~mapgen.gazetteer.Gazetteer.boundaries` decide.
+    resolve_name
+        Resolves a typed place (pass the geocoder). Used to cross-check the
+        Comune a feature names against its point, and to place features
+        without a usable point. Without it, an exact lookup of the folded name
+        (official, other-language and gazetteer ``names.csv`` names, narrowed
+        by province sigla or region) stands in.
+    max_distance_m
+        A point in no Comune goes to the nearest one within this many metres
+        (:data:`DEFAULT_MAX_DISTANCE_M`).
+
+    Returns
+    -------
+    list of Match
+        One per initiative, in order. Spatial matches have status ``SPATIAL``,
+        method ``"point-in-polygon"`` or ``"nearest"`` and ``raw`` with
+        ``distance_m`` and ``check`` (``agree``, ``disagree``, ``name_unknown``,
+        ``no_name``); a disagreement also fills ``hint`` (Italian). The point
+        decides; the named Comune is reported.
+    """
     resolver = resolve_name or NameIndex(gazetteer).resolve
     assigner = Assigner(gazetteer, resolver, max_distance_m)
     hits = spatial_hits(initiatives, gazetteer.boundaries(), max_distance_m)

@@ -33,7 +33,7 @@ from mapgen.config import (
 )
 from mapgen.errors import InputError
 from mapgen.model import CONTACT_FIELDS
-from mapgen.tabular import column_letter
+from mapgen.readers.table import column_letter
 from mapgen.text import fold
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Cell values as people type them: amounts, dates, ticks, lists and vocabulary labels.
 
 Every parser takes the text of one cell and returns the value or raises
-``ValueError`` with a short English reason; :mod:`mapgen.survey` turns the
+``ValueError`` with a short English reason; :mod:`mapgen.readers.survey` turns the
 reason into a problem report that names the file, row and column.
 """
 

@@ -3,8 +3,9 @@
 :func:`read_previous` turns every feature of the layers that hold initiatives
 into an :class:`~mapgen.model.Initiative` (every original property kept), keeps
 the other layers unchanged as :class:`~mapgen.model.CarriedLayer`, and reports
-features it cannot use. :func:`assign_comuni` then gives each initiative its
-Comune by point-in-polygon against the gazetteer boundaries.
+features it cannot use. The pipeline then gives each initiative its Comune by
+point-in-polygon against the gazetteer boundaries
+(:func:`mapgen.geocoders.point_in_polygon.assign_comuni`).
 
 Accepted inputs, recognised by their content (not their file name):
 
@@ -29,41 +30,38 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from mapgen import _previous_fields as fields
-from mapgen._previous_geometry import CheckedGeometry, Transform, check_geometry
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.model import (
     CarriedLayer,
     Initiative,
-    Match,
     Outcome,
     Place,
     RowOutcome,
     Source,
     SourceRef,
 )
+from mapgen.readers import _previous_fields as fields
+from mapgen.readers._previous_geometry import CheckedGeometry, Transform, check_geometry
 from mapgen.text import fold, slugify
 
 if TYPE_CHECKING:
-    from mapgen.gazetteer import Gazetteer
+    pass
 
 __all__ = [
     "CANONICAL_FIELDS",
     "DEFAULT_EDITION",
-    "DEFAULT_MAX_DISTANCE_M",
     "FeatureNote",
     "LayerRole",
     "LayerSummary",
     "PreviousEdition",
     "PreviousMapping",
     "PreviousMappingLike",
-    "assign_comuni",
     "read_previous",
 ]
 
@@ -71,11 +69,6 @@ log = logging.getLogger(__name__)
 
 #: The edition a previous map belongs to when neither the caller nor the mapping says.
 DEFAULT_EDITION: Final = 2019
-
-#: Points outside every Comune go to the nearest one within this distance (metres):
-#: markers just off the coast (harbours, beaches) or across a simplified boundary.
-#: Farther than this, a point is in the sea or abroad and the Comune's name decides.
-DEFAULT_MAX_DISTANCE_M: Final = 2000.0
 
 #: Canonical field -> (Initiative field, property names guessed), see ``[previous] properties``.
 CANONICAL_FIELDS: Final = fields.CANONICAL_FIELDS
@@ -864,42 +857,3 @@ def read_previous(
     )
     log.info("%s", result.describe())
     return result
-
-
-def assign_comuni(
-    initiatives: Sequence[Initiative],
-    gazetteer: Gazetteer,
-    *,
-    resolve_name: Callable[[Place], Match] | None = None,
-    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
-) -> list[Match]:
-    """Give each initiative its Comune: point-in-polygon, nearest within a distance, else by name.
-
-    Parameters
-    ----------
-    initiatives
-        Records from :func:`read_previous` (``point`` is lon/lat or None).
-    gazetteer
-        Its :meth:`~mapgen.gazetteer.Gazetteer.boundaries` decide.
-    resolve_name
-        Resolves a typed place (pass the geocoder). Used to cross-check the
-        Comune a feature names against its point, and to place features
-        without a usable point. Without it, an exact lookup of the folded name
-        (official, other-language and gazetteer ``names.csv`` names, narrowed
-        by province sigla or region) stands in.
-    max_distance_m
-        A point in no Comune goes to the nearest one within this many metres
-        (:data:`DEFAULT_MAX_DISTANCE_M`).
-
-    Returns
-    -------
-    list of Match
-        One per initiative, in order. Spatial matches have status ``SPATIAL``,
-        method ``"point-in-polygon"`` or ``"nearest"`` and ``raw`` with
-        ``distance_m`` and ``check`` (``agree``, ``disagree``, ``name_unknown``,
-        ``no_name``); a disagreement also fills ``hint`` (Italian). The point
-        decides; the named Comune is reported.
-    """
-    from mapgen._spatial import assign
-
-    return assign(initiatives, gazetteer, resolve_name=resolve_name, max_distance_m=max_distance_m)

@@ -15,15 +15,19 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
-from mapgen import _values
-from mapgen._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
 from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
-from mapgen.tabular import Table
+from mapgen.readers import _values
+from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
+from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
 
-__all__ = ["DraftConfig", "PlaceNames", "draft_mapping"]
+if TYPE_CHECKING:
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_mapping"]
 
 _SAMPLE_ROWS = 300
 #: LimeSurvey's own columns besides id and submitdate (folded), never mapped.
@@ -160,7 +164,7 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     Parameters
     ----------
     table
-        The export as read by :func:`mapgen.tabular.read_table`.
+        The export as read by :func:`mapgen.readers.table.read_table`.
     places
         Known place names, to place code-only columns of Comuni, provinces
         and regions; without them such columns are left as TODO.
@@ -535,3 +539,43 @@ def _tail(edition: int, unplaced: Sequence[_Question]) -> list[str]:
         lines += ["", "# Columns not used (kept in the records' properties):"]
         lines += [f"#   {q.name!r}: {_sample_comment(q)}" for q in unplaced]
     return lines
+
+
+def draft_config(
+    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
+) -> DraftConfig:
+    """Write a starter mapping for a real export by recognising its headers.
+
+    Headers are recognised by Italian keywords; bare question codes are placed
+    from their values where these are clear (e-mails, dates, amounts, ticked
+    options, place names). What cannot be placed is left as ``""`` with a TODO.
+
+    Parameters
+    ----------
+    survey
+        The export (CSV or XLSX).
+    sheet
+        XLSX only: the sheet to read; the first by default.
+    gazetteer
+        Place names used to recognise Comune, province and region columns;
+        the shipped gazetteer by default.
+
+    Returns
+    -------
+    DraftConfig
+        The TOML text (``.text``) and what was and was not placed.
+    """
+    from mapgen.gazetteer import load_gazetteer
+
+    table = read_table(survey, sheet=sheet)
+    return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
+
+
+def _place_names(gazetteer: Gazetteer) -> PlaceNames:
+    provinces = {fold(n) for p in gazetteer.provinces for n in (p.name, p.sigla, *p.aliases)}
+    regions = {fold(n) for r in gazetteer.regions for n in (r.name, *r.aliases, *r.name.split("/"))}
+    return PlaceNames(
+        comuni=frozenset(fold(c.name) for c in gazetteer.active()),
+        province=frozenset(provinces),
+        regioni=frozenset(regions),
+    )

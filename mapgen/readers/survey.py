@@ -35,13 +35,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from mapgen import _values
-from mapgen._columns import Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
 from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
 from mapgen.model import Source as SourceKind
-from mapgen.tabular import Table, TableIssue, column_letter, read_table
+from mapgen.readers import _values
+from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.readers.table import Table, TableIssue, column_letter, read_table
 from mapgen.text import fold
 
 __all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]

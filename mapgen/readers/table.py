@@ -1,6 +1,6 @@
 """Read a spreadsheet (CSV in any of the encodings Excel writes, or XLSX) into text cells.
 
-This is the raw layer under :mod:`mapgen.survey` and ``mapgen geocode``: every
+This is the raw layer under :mod:`mapgen.readers.survey` and ``mapgen geocode``: every
 cell comes back as a string exactly as stored (no type or NA guessing, so the
 Comune "None" stays "None"), and the table says which format, encoding and
 separator were detected.

@@ -19,7 +19,7 @@ from mapgen.geocoders import (
     geocode_table,
 )
 from mapgen.model import MatchStatus, Place
-from mapgen.tabular import read_table
+from mapgen.readers.table import read_table
 from mapgen.text import strip_accents
 
 ACTIVE = sorted(load_gazetteer().active(), key=lambda c: c.istat_code)

@@ -21,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from mapgen._gazetteer_sources import package_data_dir, read_geopop
+from mapgen.gazetteer._sources import package_data_dir, read_geopop
 
 HERE = Path(__file__).parent / "istat"
 CODES = [

@@ -1,0 +1,120 @@
+"""The package layout: the pipeline shows in the folders, and no module imports itself in a circle.
+
+Every import counts, wherever it is written: at the top, inside a function (lazy imports) and under
+``TYPE_CHECKING``, because each of them ties the two modules together for a reader of the code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "mapgen"
+PIPELINE_PACKAGES = ("readers", "geocoders", "writers", "gazetteer")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def all_modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "_vendor" not in p.parts}
+
+
+def imported_names(path: Path, modules: dict[str, Path]) -> Iterator[str]:
+    """The mapgen modules a file imports, resolved to modules (a name from a package is its __init__)."""
+    this = module_name(path)
+    package = this if path.name == "__init__.py" else this.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                if f"{base}.{alias.name}" in modules:
+                    yield f"{base}.{alias.name}"
+                elif base in modules:
+                    yield base
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = all_modules()
+    return {name: set(imported_names(path, modules)) - {name} for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_in_mapgen() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    # The check above can fail: a circle through three modules, and one through a lazy import.
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_lazy_and_type_checking_imports_count(tmp_path: Path) -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from mapgen.config import Config\n"
+        "def f():\n    from mapgen.readers import survey\n"
+    )
+    path = PACKAGE / "readers" / "_probe_for_test.py"
+    modules = all_modules() | {"mapgen.readers._probe_for_test": path}
+    path.write_text(source, encoding="utf-8")
+    try:
+        assert set(imported_names(path, modules)) == {"mapgen.config", "mapgen.readers.survey"}
+    finally:
+        path.unlink()
+
+
+def test_mapping_model_does_not_import_the_draft() -> None:
+    assert not {m for m in import_graph()["mapgen.config"] if m.startswith("mapgen.readers")}
+
+
+def test_top_level_holds_at_most_15_modules() -> None:
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 15, top
+
+
+@pytest.mark.parametrize("package", PIPELINE_PACKAGES)
+def test_each_pipeline_step_is_a_package(package: str) -> None:
+    assert (PACKAGE / package / "__init__.py").is_file()
