@@ -2,7 +2,7 @@
 
 The pipeline is::
 
-    survey rows / previous-map features      (survey.py, umap_layer.py)
+    survey rows / previous-map features      readers/ (survey.py, previous_map.py)
         -> Initiative                         one practice as read, with its SourceRef
         -> Match                              geocoders/: which Comune it belongs to
         -> MapInitiative                      merge.py: one per practice, editions joined

@@ -42,7 +42,7 @@ comune_cell = st.one_of(
         lambda name: (name, "")
     ),
 )
-# Any text but control characters (the reader's handling of those is tested in test_tabular/test_bad_inputs).
+# Any text but control characters (the reader's handling of those is tested in test_table/test_bad_inputs).
 free_text = st.text(st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n"), max_size=30)
 title_cell = st.one_of(st.sampled_from(TITLES), free_text)
 survey_row = st.tuples(comune_cell, title_cell, free_text, st.booleans())  # place, title, text, submitted

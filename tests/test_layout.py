@@ -118,3 +118,34 @@ def test_top_level_holds_at_most_15_modules() -> None:
 @pytest.mark.parametrize("package", PIPELINE_PACKAGES)
 def test_each_pipeline_step_is_a_package(package: str) -> None:
     assert (PACKAGE / package / "__init__.py").is_file()
+
+
+#: Pipeline order; shared modules (model, errors, text, config, gazetteer, ...) have no rank.
+STEP_RANK = {"mapgen.readers": 1, "mapgen.geocoders": 2, "mapgen.merge": 3, "mapgen.writers": 4}
+
+
+def step(module: str) -> int | None:
+    ranks = (rank for prefix, rank in STEP_RANK.items() if module == prefix or module.startswith(prefix + "."))
+    return next(ranks, None)
+
+
+def test_no_step_imports_a_later_step() -> None:
+    backwards = [
+        (module, imported)
+        for module, imports in import_graph().items()
+        for imported in imports
+        if (a := step(module)) is not None and (b := step(imported)) is not None and b > a
+    ]
+    assert backwards == []
+
+
+def test_private_modules_stay_inside_their_package() -> None:
+    outside = [
+        (module, imported)
+        for module, imports in import_graph().items()
+        for imported in imports
+        if imported.rpartition(".")[2].startswith("_")
+        and imported.count(".") > 1
+        and not module.startswith(imported.rpartition(".")[0])
+    ]
+    assert outside == []

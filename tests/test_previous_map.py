@@ -1,4 +1,4 @@
-"""Reading previous maps (umap_layer.read_previous) and assigning their features to Comuni."""
+"""Reading previous maps (previous_map.read_previous) and assigning their features to Comuni."""
 
 from __future__ import annotations
 

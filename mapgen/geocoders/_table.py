@@ -21,7 +21,7 @@ from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
 
 if TYPE_CHECKING:
-    from mapgen.geocoders import Geocoder
+    from mapgen.geocoders.chain import Geocoder
 
 __all__ = ["RESULT_COLUMNS", "GeocodedTable", "geocode_file", "geocode_table"]
 
@@ -132,7 +132,7 @@ def geocode_table(
     InputError
         When a column is missing; the message lists the columns present and the closest.
     """
-    from mapgen.geocoders import Geocoder
+    from mapgen.geocoders.chain import Geocoder
 
     wanted = {
         "--comune-col": comune_col,

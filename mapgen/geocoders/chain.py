@@ -1,22 +1,6 @@
-"""Resolve typed places to Comuni, offline first, never confidently wrong.
+"""The geocoder chain: :class:`Geocoder` asks the matchers of :data:`MATCHERS` in turn.
 
-One matcher per module, all behind :class:`~mapgen.geocoders.base.Matcher`
-(``geocode(place) -> Match | None``), listed by name in :data:`MATCHERS`:
-
-``istat_code``  (:mod:`.by_istat_code`) ISTAT or cadastral code typed as the Comune;
-``name``        (:mod:`.by_name`) official, other-language, old and merged names;
-``fuzzy``       (:mod:`.fuzzy`) typos, by edit distance inside the typed province;
-``nominatim``   (:mod:`.nominatim`) opt-in online fallback through OpenStreetMap.
-
-:class:`Geocoder` chains them: codes, names, then the not-a-Comune screen, then
-fuzzy, then (when asked) Nominatim for what is still unresolved. Example::
-
-    from mapgen.geocoders import Geocoder
-    from mapgen.model import Place
-
-    geocoder = Geocoder()
-    geocoder.geocode(Place("Castro", provincia="LE")).istat_code   # '075096'
-    geocoder.geocode(Place("Castro")).status                        # ambiguous
+See :mod:`mapgen.geocoders` for the order and an example.
 """
 
 from __future__ import annotations
@@ -30,7 +14,6 @@ from mapgen.errors import GeocoderError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.geocoders import _screen
 from mapgen.geocoders._index import index_for
-from mapgen.geocoders._table import RESULT_COLUMNS, GeocodedTable, geocode_file, geocode_table
 from mapgen.geocoders.base import Matcher
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
@@ -38,21 +21,7 @@ from mapgen.geocoders.fuzzy import FuzzyMatcher
 from mapgen.geocoders.nominatim import DEFAULT_DOMAIN, NominatimMatcher
 from mapgen.model import Match, MatchStatus, Place
 
-__all__ = [
-    "DEFAULT_MATCHERS",
-    "MATCHERS",
-    "RESULT_COLUMNS",
-    "FuzzyMatcher",
-    "GeocodedTable",
-    "Geocoder",
-    "IstatCodeMatcher",
-    "Matcher",
-    "NameMatcher",
-    "NominatimMatcher",
-    "geocode_file",
-    "geocode_table",
-    "get_matcher",
-]
+__all__ = ["DEFAULT_MATCHERS", "MATCHERS", "Geocoder", "get_matcher"]
 
 log = logging.getLogger(__name__)
 
