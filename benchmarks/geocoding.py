@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -46,6 +48,7 @@ ISSUE_OPS = ("transpose", "delete", "insert")
 ALL_OPS = (*ISSUE_OPS, "replace")
 # Typos as close to another Comune's name as to their own: no one can tell them apart.
 TIE = "[tie] "
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,239 @@ def _one_edit(name: str, rng: random.Random, ops: Sequence[str]) -> str:
     return name
 
 
+# --- issue 15: the spellings registries and people really write ----------------------------------
+
+#: Expected when any answer without a code is right: two Comuni are really possible.
+ABSTAIN = "abstain"
+PATTERN = "[spelling] "
+_ACCENT_LETTERS = "àáèéìíòóùú"
+# Words people put around a Comune's name to name one of its localities.
+_LOCALITY_FORMS = (
+    "Marina di {c}",
+    "Lido di {c}",
+    "{c} Scalo",
+    "{c} Stazione",
+    "{c} - {f}",
+    "{c}, frazione {f}",
+    "Frazione {f} di {c}",
+    "{c} loc. {f}",
+)
+# Invented frazione names (checked below not to be a Comune's name or part of one).
+_FRAZIONI = ("Villamarina", "Case Nuove", "Ponticelli", "Borgonuovo di Sotto", "Molinetto", "Cà Bianca")
+
+
+class PatternBuilder:
+    """Labelled sets for each spelling pattern of issue 15, from the gazetteer and the ANPR archive.
+
+    Labels come from the gazetteer's tables (names, provinces, ``successors.csv``, which
+    the build derives from the ANPR archive), never from the geocoder.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, seed: int = SEED) -> None:
+        self.gaz = gazetteer
+        self.rng = random.Random(seed)
+        self.active = sorted(gazetteer.active(), key=lambda c: c.istat_code)
+        self.by_fold: dict[str, list[Comune]] = defaultdict(list)
+        for c in self.active:
+            for name in (c.name, *c.name_other.split("/")):
+                if name.strip():
+                    self.by_fold[fold(name)].append(c)
+        self.all_names = {fold(n.name) for n in gazetteer.names} | set(self.by_fold)
+        self.merged_names: dict[str, list[Comune]] = defaultdict(list)
+        for entry in gazetteer.names:
+            target = gazetteer.by_code(entry.istat_code)
+            if target is not None:
+                self.merged_names[fold(entry.name)].append(target)
+
+    def build(self, n: int = 150) -> list[Case]:
+        cases: list[Case] = []
+        for method in (
+            self.registry_accents,
+            self.registry_bilingual,
+            self.registry_cut,
+            self.mojibake,
+            self.lost_letter,
+            self.accent_homonyms,
+            self.short_forms,
+            self.localities,
+            self.merged_since_1990,
+        ):
+            cases.extend(method(n))
+        return cases
+
+    def sample(self, pool: Sequence[T], n: int) -> list[T]:
+        return self.rng.sample(list(pool), min(n, len(pool)))
+
+    def _unique(self, c: Comune) -> bool:
+        return len(self.by_fold[fold(c.name)]) == 1
+
+    def _code(self, c: Comune, sigla: str) -> str:
+        return c.istat_code if sigla or self._unique(c) else AMBIGUOUS
+
+    def registry_accents(self, n: int) -> Iterator[Case]:
+        """Upper case, each accented letter written as the plain letter and an apostrophe."""
+        pool = [c for c in self.active if any(ch in _ACCENT_LETTERS for ch in c.name.casefold())]
+        for c in self.sample(pool, n):
+            typed = "".join(strip_accents(ch) + "'" if ch.casefold() in _ACCENT_LETTERS else ch for ch in c.name)
+            sigla = c.sigla if self.rng.random() < 0.5 else ""
+            yield Case(PATTERN + "registry: CANTU' (accents as apostrophes)", Place(typed.upper(), sigla), self._code(c, sigla))
+
+    def _registry_pairs(self) -> list[tuple[Comune, str, str]]:
+        """(Comune, Italian half, German half) as the registries write them: no wine road."""
+        pairs = []
+        for c in self.active:
+            for other in [o for o in c.name_other.split("/") if o.strip()][:1]:
+                it = c.name.replace(" sulla strada del vino", "")
+                de = other.replace(" an der Weinstraße", "")
+                pairs.append((c, it, de))
+        return pairs
+
+    def registry_bilingual(self, n: int) -> Iterator[Case]:
+        """``MERANO .MERAN.``, ``BRESSANONE * BRIXEN``, upper case, apostrophe accents."""
+        for c, it, de in self.sample(self._registry_pairs(), n):
+            form = self.rng.choice(("{it} .{de}.", "{it} * {de}", "{it}*{de}"))
+            typed = _apostrophes(form.format(it=it, de=de)).upper()
+            sigla = c.sigla if self.rng.random() < 0.3 else ""
+            yield Case(PATTERN + "registry: IT .DE. / IT * DE", Place(typed, sigla), c.istat_code)
+
+    def registry_cut(self, n: int) -> Iterator[Case]:
+        """Registry spellings cut at 30 or 40 characters (only the ones the cut shortens)."""
+        owners = {}
+        for c, it, de in self._registry_pairs():
+            for form in ("{it} .{de}.", "{it} * {de}"):
+                owners[_apostrophes(form.format(it=it, de=de)).upper()] = c
+        owners.update({_apostrophes(c.name).upper(): c for c in self.active if len(c.name) > 30})
+        cuts = [(typed[:width].rstrip(), owners[typed]) for typed in owners for width in (30, 40) if len(typed) > width]
+        for typed, c in self.sample(sorted(cuts, key=lambda tc: tc[0]), n):
+            # Two Comuni whose spellings share the cut text cannot be told apart.
+            sharing = {o.istat_code for t, o in owners.items() if fold(t).startswith(fold(typed))}
+            expected = c.istat_code if len(sharing) == 1 else ABSTAIN
+            yield Case(PATTERN + "registry: cut at 30/40 characters", Place(typed), expected)
+
+    def mojibake(self, n: int) -> Iterator[Case]:
+        """UTF-8 read as Windows-1252 or Latin-1: ``CantÃ¹``."""
+        pool = [c for c in self.active if not c.name.isascii()]
+        for c in self.sample(pool, n):
+            codec = self.rng.choice(("cp1252", "latin-1"))
+            typed = c.name.encode("utf-8").decode(codec, errors="replace")
+            sigla = c.sigla if self.rng.random() < 0.5 else ""
+            yield Case(PATTERN + "mojibake (UTF-8 read as cp1252/latin-1)", Place(typed, sigla), self._code(c, sigla))
+
+    def lost_letter(self, n: int) -> Iterator[Case]:
+        """``Forl?``: the accented letter became a question mark."""
+        pool = [c for c in self.active if not c.name.isascii()]
+        for c in self.sample(pool, n):
+            typed = "".join("?" if not ch.isascii() else ch for ch in c.name)
+            sigla = c.sigla if self.rng.random() < 0.5 else ""
+            pattern = re.compile("".join("." if ch == "?" else re.escape(ch) for ch in strip_accents(typed).casefold()))
+            fits = {
+                x.istat_code
+                for x in self.active
+                if (not sigla or x.sigla == sigla) and pattern.fullmatch(strip_accents(x.name).casefold())
+            }
+            expected = c.istat_code if len(fits) == 1 else ABSTAIN
+            yield Case(PATTERN + "lost letter as '?'", Place(typed, sigla), expected)
+
+    def accent_homonyms(self, n: int) -> Iterator[Case]:
+        """Every pair of Comuni whose names differ only by accents, typed with and without them."""
+        for group in self.by_fold.values():
+            codes = {c.istat_code for c in group}
+            spellings = {c.name for c in group if c.name.casefold() != strip_accents(c.name).casefold()}
+            if len(codes) < 2 or not spellings:
+                continue
+            for c in group:
+                if c.name in spellings:
+                    for typed in (c.name, _apostrophes(c.name).upper(), _apostrophes(c.name)):
+                        yield Case(PATTERN + "accent decides a homonym", Place(typed), c.istat_code, tuple(codes))
+                else:
+                    yield Case(PATTERN + "accent decides a homonym", Place(c.name), AMBIGUOUS, tuple(codes))
+
+    def short_forms(self, n: int) -> Iterator[Case]:
+        """The first words of a longer name with the province (or abstain when two fit)."""
+        by_province: dict[str, list[Comune]] = defaultdict(list)
+        for c in self.active:
+            by_province[c.sigla].append(c)
+        pool = []
+        for c in self.active:
+            words = c.name.split()
+            for k in range(1, len(words)):
+                head = " ".join(words[:k])
+                if fold(words[k - 1]) in _SHORT_STOP or len(fold(head)) < 4:
+                    continue
+                fits = [x for x in by_province[c.sigla] if (fold(x.name) + " ").startswith(fold(head) + " ")]
+                if any(fold(x.name) == fold(head) for x in fits):
+                    continue  # the whole name of a Comune there: not a short form
+                # A Comune (or a merged one) of exactly that name elsewhere in the region is
+                # as likely as the short form: the province may be the mistake.
+                near = [x for x in self.by_fold.get(fold(head), []) if x.region_code == c.region_code]
+                near += [x for x in self.merged_names.get(fold(head), []) if x.region_code == c.region_code]
+                pool.append((head, c, fits + near))
+        for head, c, fits in self.sample(pool, n):
+            expected = c.istat_code if len({x.istat_code for x in fits}) == 1 else ABSTAIN
+            yield Case(PATTERN + "short form + province", Place(head, c.sigla), expected)
+
+    def localities(self, n: int) -> Iterator[Case]:
+        """A locality named with its Comune: ``Marina di Pisa`` (PI), ``Cesenatico - Villamarina``."""
+        frazioni = [f for f in _FRAZIONI if not any(w in self.all_names for w in fold(f).split())]
+        pool = [c for c in self.active if len(fold(c.name)) >= 4]
+        for c in self.sample(pool, n):
+            form = self.rng.choice(_LOCALITY_FORMS)
+            typed = form.format(c=c.name, f=self.rng.choice(frazioni))
+            with_province = self.rng.random() < 0.7 or "{f}" not in form
+            sigla = c.sigla if with_province else ""
+            if fold(typed) in self.all_names:
+                continue  # "Marina di Gioiosa Ionica" is a Comune of its own
+            words = fold(typed).split()
+            named = {
+                x.istat_code
+                for x in self.active
+                if (not sigla or x.sigla == sigla) and _contains_words(words, fold(x.name).split())
+            }
+            named -= {x for x in named if x != c.istat_code and _contains_words(fold(c.name).split(), fold(self.gaz.comuni[x].name).split())}
+            expected = c.istat_code if named == {c.istat_code} else ABSTAIN
+            yield Case(PATTERN + "Comune + frazione/locality", Place(typed, sigla), expected)
+
+    def merged_since_1990(self, n: int) -> Iterator[Case]:
+        """Comuni ended since 1990 (``successors.csv``, from the ANPR archive), by their old name."""
+        rows = _read_successors(self.gaz)
+        for row in self.sample(rows, n):
+            sigla = row["sigla"] if self.rng.random() < 0.5 else ""
+            same = [x for x in self.by_fold.get(fold(row["name"]), []) if not sigla or x.sigla == sigla]
+            others = {r["successor"] for r in rows if fold(r["name"]) == fold(row["name"]) and (not sigla or r["sigla"] == sigla)}
+            # A merger may keep the name (Campiglia Cervo): the name then means the successor.
+            alone = {x.istat_code for x in same} <= {row["successor"]}
+            expected = row["successor"] if alone and len(others) == 1 else ABSTAIN
+            yield Case(PATTERN + "merged/renamed since 1990", Place(row["name"], sigla), expected)
+
+
+_SHORT_STOP = frozenset(("di", "del", "della", "dei", "delle", "degli", "dello", "d", "e", "in", "sul", "sulla", "al", "s", "san", "santa", "sant", "santo", "nel", "nell", "de"))
+
+
+def _apostrophes(name: str) -> str:
+    """Each accented letter as the plain letter and an apostrophe, as registries write it."""
+    return "".join(strip_accents(ch) + "'" if ch.casefold() in _ACCENT_LETTERS else ch for ch in name)
+
+
+def _contains_words(words: Sequence[str], part: Sequence[str]) -> bool:
+    k = len(part)
+    return any(list(words[i : i + k]) == list(part) for i in range(len(words) - k + 1))
+
+
+def _read_successors(gazetteer: Gazetteer) -> list[dict[str, str]]:
+    import csv
+
+    with open(gazetteer.path / "successors.csv", encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["successor"] and r["valid_to"] and r["valid_to"] >= "1990"]
+    return sorted(rows, key=lambda r: (r["valid_to"], r["sigla"], r["name"]))
+
+
+def patterns(gazetteer: Gazetteer, n: int, seed: int) -> None:
+    """Correct / wrong / abstained per spelling pattern of issue 15."""
+    cases = PatternBuilder(gazetteer, seed=seed).build(n)
+    tallies = evaluate(cases, geocoder_answer(Geocoder(gazetteer)))
+    print_tallies(f"Spelling patterns of issue 15 ({len(cases)} cases, seed {seed})", tallies)
+
+
 # --- scoring -------------------------------------------------------------------------------------
 
 
@@ -441,6 +677,8 @@ def judge(case: Case, code: str | None, status: str) -> str:
         return "wrong" if code else ("correct" if status == AMBIGUOUS else "abstained")
     if case.expected == NOT_A_COMUNE:
         return "wrong" if code else ("correct" if status == NOT_A_COMUNE else "abstained")
+    if case.expected == ABSTAIN:
+        return "wrong" if code else "correct"
     if code is None:
         return "abstained"
     return "correct" if code == case.expected else "wrong"
@@ -465,7 +703,7 @@ def evaluate(cases: Sequence[Case], answer: Callable[[Place], tuple[str | None, 
         verdict = judge(case, *answer(case.place))
         tallies[case.category].counts[verdict] += 1
         tallies["ALL"].counts[verdict] += 1
-        if case.expected not in (AMBIGUOUS, NOT_A_COMUNE) and not case.category.startswith((STRESS, TIE)):
+        if case.expected not in (AMBIGUOUS, NOT_A_COMUNE, ABSTAIN) and not case.category.startswith((STRESS, TIE)):
             tallies["unambiguous (a code expected)"].counts[verdict] += 1
         if case.homonyms or "homonym" in case.category:
             tallies["homonyms (all)"].counts[verdict] += 1
@@ -664,7 +902,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--baseline-rows", type=int, default=2_000)
     parser.add_argument("--quick", action="store_true", help="fewer cases and rows")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the labelled set")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["accuracy", "tradeoff", "speed"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["accuracy", "tradeoff", "speed", "patterns"])
     args = parser.parse_args(argv)
     if args.quick:
         args.per_category, args.typos, args.rows, args.baseline_rows = 60, 200, 10_000, 300
@@ -676,6 +914,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{len(cases)} labelled cases (seed {args.seed}), plus {len(typo_cases)} typo cases for "
         f"the trade-off; {builder.collisions} typos left out: they spell another Comune's name"
     )
+    if "patterns" not in args.skip:
+        patterns(gazetteer, args.per_category, args.seed)
     if "accuracy" not in args.skip:
         accuracy(gazetteer, cases)
     if "tradeoff" not in args.skip:

@@ -1,6 +1,6 @@
 """Link Comuni that ceased to exist to the Comune that took them over.
 
-No offline source says "Comune A was merged into B" for mergers after 2014, so
+No offline source says "Comune A was merged into B" for mergers since 1990, so
 the links are derived from the registry archive (ANPR, via python-codicefiscale),
 which records every name with the dates it was valid:
 
@@ -42,10 +42,10 @@ from mapgen.errors import GazetteerError
 from mapgen.gazetteer._sources import RegistryRecord
 from mapgen.text import fold
 
-__all__ = ["Ended", "Link", "derive_links", "italian_case", "read_manual_links"]
+__all__ = ["LINKS_SINCE", "Ended", "Link", "derive_links", "italian_case", "read_manual_links"]
 
-#: Mergers before this day are not linked (older names do not occur in the surveys).
-LINKS_SINCE = "2014-01-01"
+#: Mergers before this day are not linked (people still type names of the 1990s mergers).
+LINKS_SINCE = "1990-01-01"
 MANUAL_COLUMNS = ("name", "sigla", "valid_to", "successor", "successor_sigla", "evidence")
 # Words too common in Comune names to tell two mergers apart.
 _COMMON = frozenset((

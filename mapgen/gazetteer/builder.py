@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import _geometry as geo
-from mapgen.gazetteer._links import Link, derive_links, italian_case, link_rows, read_manual_links
+from mapgen.gazetteer._links import LINKS_SINCE, Link, derive_links, italian_case, link_rows, read_manual_links
 from mapgen.gazetteer._sources import (
     GeopopYear,
     RegistryRecord,
@@ -684,7 +684,7 @@ def _metadata(sources: _Sources, extra: Mapping[str, Any]) -> dict[str, Any]:
             "representative_point": "shapely point_on_surface, inside the shipped boundary",
             "population_year": POPULATION_YEAR,
             "libraries": library_versions(),
-            "links_since": "2014-01-01",
+            "links_since": LINKS_SINCE,
             "history_since": HISTORY_SINCE,
         },
         **extra,

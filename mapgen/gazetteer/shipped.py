@@ -23,7 +23,7 @@ Files (in ``gazetteer/``, built by ``mapgen gazetteer build``; see its README):
     that lead to them (``aliases``, ``|``-separated). An alias may sit on more than
     one province when an old province was split (Ogliastra: NU and SU).
 ``successors.csv``
-    Every Comune ended since 2014 and every retired code, with its successor and
+    Every Comune ended since 1990 and every retired code, with its successor and
     how the link was established (``method``, ``check``, ``evidence``).
 ``comuni.fgb``, ``provinces.fgb``, ``regions.fgb``
     Simplified boundaries (EPSG:4326) keyed by code.
