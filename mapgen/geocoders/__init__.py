@@ -5,11 +5,13 @@ One matcher per module, all behind :class:`~mapgen.geocoders.base.Matcher`
 
 ``istat_code``  (:mod:`.by_istat_code`) ISTAT or cadastral code typed as the Comune;
 ``name``        (:mod:`.by_name`) official, other-language, old and merged names;
+``spelling``    (:mod:`.by_spelling`) mojibake, lost letters, registry forms, short forms;
 ``fuzzy``       (:mod:`.fuzzy`) typos, by edit distance inside the typed province;
+``locality``    (:mod:`.locality`) a Comune typed with a frazione or locality;
 ``nominatim``   (:mod:`.nominatim`) opt-in online fallback through OpenStreetMap.
 
 :class:`Geocoder` chains them: codes, names, then the not-a-Comune screen, then
-fuzzy, then (when asked) Nominatim for what is still unresolved. Example::
+spellings, fuzzy, localities, then then (when asked) Nominatim for what is still unresolved. Example::
 
     from mapgen.geocoders import Geocoder
     from mapgen.model import Place
@@ -25,8 +27,10 @@ from mapgen.geocoders._table import RESULT_COLUMNS, GeocodedTable, geocode_file,
 from mapgen.geocoders.base import Matcher
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
+from mapgen.geocoders.by_spelling import SpellingMatcher
 from mapgen.geocoders.chain import DEFAULT_MATCHERS, MATCHERS, Geocoder, get_matcher
 from mapgen.geocoders.fuzzy import FuzzyMatcher
+from mapgen.geocoders.locality import LocalityMatcher
 from mapgen.geocoders.nominatim import DEFAULT_DOMAIN, NominatimMatcher
 
 __all__ = [
@@ -38,9 +42,11 @@ __all__ = [
     "GeocodedTable",
     "Geocoder",
     "IstatCodeMatcher",
+    "LocalityMatcher",
     "Matcher",
     "NameMatcher",
     "NominatimMatcher",
+    "SpellingMatcher",
     "geocode_file",
     "geocode_table",
     "get_matcher",

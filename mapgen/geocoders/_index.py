@@ -102,6 +102,10 @@ class GazetteerIndex:
         # Official region names (and their halves), for names that are also a Comune's.
         self.region_names = frozenset(fold(half) for r in gazetteer.regions for half in (r.name, *r.name.split("/")))
         self.keys: dict[tuple[str, str], tuple[Entry, ...]] = _key_table(self._entries())
+        # Built on first use: only names the exact matchers missed need them.
+        self._folded_names: list[tuple[Comune, list[str]]] | None = None
+        self._first_words: dict[str, list[tuple[tuple[str, ...], str, str]]] | None = None
+        self._canonical_names: dict[str, list[Comune]] | None = None
         self.query = lru_cache(maxsize=1 << 16)(self._parse)
         self.area = lru_cache(maxsize=1 << 12)(self._area)  # type: ignore[method-assign]
         log.debug("geocoder index: %d keys", len(self.keys))
@@ -198,6 +202,62 @@ class GazetteerIndex:
         if scope is None:
             return "tutta Italia"
         return ", ".join(sorted(self.sigla_of.get(p, p) for p in scope))
+
+    # --- names by their words (the spelling matchers) -----------------------------------------
+
+    def folded_names(self) -> list[tuple[Comune, list[str]]]:
+        """Every current Comune with its folded names, the official one first (built once)."""
+        if self._folded_names is None:
+            self._folded_names = [
+                (c, [fold(c.name), *(fold(o) for o in _other_names(c))])
+                for c in self.comuni.values()
+                if c.active
+            ]
+        return self._folded_names
+
+    def short_form(self, folded: str, scope: frozenset[str]) -> list[str]:
+        """Codes a short form may mean in ``scope``: the Comuni whose names start with it.
+
+        Empty when no name in scope starts with the words, or one is exactly these words
+        (then it is a name, not a short form). Comuni (also merged ones) of exactly that
+        name elsewhere in the same region are added: the province may be the mistake.
+        """
+        words = tuple(norm.canonical(folded).split())
+        if len(norm.compact(folded)) < 4 or not words or norm.is_connective(words[-1]):
+            return []
+        fits: set[str] = set()
+        for name_words, code, province in self._by_first_word().get(words[0], ()):
+            if province in scope and name_words[: len(words)] == words:
+                if len(name_words) == len(words):
+                    return []
+                fits.add(code)
+        if not fits:
+            return []
+        regions = self.regions_of(scope)
+        for level, entries in self.lookup(folded):
+            if level in ("fold", "canonical"):
+                fits |= {e.target for e in entries if self.regions_of(e.provinces) & regions}
+        return sorted(fits)
+
+    def canonical_names(self) -> dict[str, list[Comune]]:
+        """Canonical folded name (official and other-language) -> current Comuni (built once)."""
+        if self._canonical_names is None:
+            table: dict[str, list[Comune]] = defaultdict(list)
+            for comune, names in self.folded_names():
+                for name in dict.fromkeys(norm.canonical(n) for n in names):
+                    table[name].append(comune)
+            self._canonical_names = dict(table)
+        return self._canonical_names
+
+    def _by_first_word(self) -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
+        if self._first_words is None:
+            table: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+            for comune, names in self.folded_names():
+                for name in dict.fromkeys(norm.canonical(n) for n in names):
+                    words = tuple(name.split())
+                    table[words[0]].append((words, comune.istat_code, comune.province_code))
+            self._first_words = dict(table)
+        return self._first_words
 
     # --- parsing typed places -------------------------------------------------------------
 

@@ -36,8 +36,10 @@ fold = lru_cache(maxsize=1 << 16)(text.fold)
 
 __all__ = [
     "LEVELS",
+    "accent_key",
     "canonical",
     "compact",
+    "is_connective",
     "fold",
     "level_keys",
     "skeleton",
@@ -204,6 +206,11 @@ def ends_with_connective(text: str) -> bool:
     return len(words) > 1 and words[-1] in _CONNECTIVES  # "Ne" (GE) is a whole name
 
 
+def is_connective(word: str) -> bool:
+    """True for an article, a preposition or a saint's title: no name ends with one."""
+    return word in _CONNECTIVES or word in _SAINT_TOKENS
+
+
 def compact(key: str) -> str:
     """Remove the spaces of a key: ``"san remo"`` -> ``"sanremo"``."""
     return key.replace(" ", "")
@@ -324,3 +331,26 @@ def trailing_area(text: str) -> list[tuple[str, str, bool]]:
             tail = " ".join(words[-n:])
             splits.append((" ".join(words[:-n]), tail, len(tail) == 2))
     return splits
+
+
+_VOWEL_APOSTROPHE = re.compile(r"([aeiou])['’`´]")
+_ACCENTED_VOWEL = re.compile("[àáâèéêìíîòóôùúû]")
+
+
+def accent_key(typed: str) -> str:
+    """Lower case with every accented vowel as the vowel and ``*``, apostrophe forms included.
+
+    Registries write "Paternò" as ``PATERNO'`` and sometimes misplace the mark (``FE'NIS``
+    for Fénis); both sides go through the same function, so elisions such as "Ca' "
+    stay comparable.
+
+    Examples
+    --------
+    >>> accent_key("PATERNO'") == accent_key("Paternò")
+    True
+    >>> accent_key("Paterno")
+    'paterno'
+    """
+    lowered = typed.casefold()
+    marked = _ACCENTED_VOWEL.sub(lambda m: text.strip_accents(m.group()) + "*", lowered)
+    return squeeze(_VOWEL_APOSTROPHE.sub(r"\1*", marked))

@@ -28,7 +28,7 @@ from typing import ClassVar, Final
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
 from mapgen.geocoders._index import FORMER_PROVINCE, OFFICIAL_KINDS, Entry, Query, Variant
-from mapgen.geocoders._normalize import squeeze
+from mapgen.geocoders._normalize import accent_key, squeeze
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
 from mapgen.text import fold
@@ -91,6 +91,8 @@ class NameMatcher(Matcher):
     def _decide(self, level: str, entries: list[Entry], variant: Variant, query: Query) -> Match:
         by_target = _group(entries)
         comuni = [self._index.comuni[code] for code in by_target]
+        if len(comuni) > 1:
+            comuni = _by_accents(comuni, variant.raw)
         if len(comuni) > 1:
             return self._ambiguous(comuni, level, variant, query)
         comune, mine = comuni[0], by_target[comuni[0].istat_code]
@@ -223,7 +225,9 @@ class NameMatcher(Matcher):
         wanted = self._index.describe_scope(variant.scope)
         regions = self._index.regions_of(variant.scope)
         near = [c for c in comuni if c.region_code in regions]
-        if self._same_region and len(near) == 1:
+        # "Ortona" typed with AQ: Ortona (CH), or Ortona dei Marsi, the AQ name it starts?
+        shortened = variant.scope is not None and self._index.short_form(variant.folded, variant.scope)
+        if self._same_region and len(near) == 1 and not shortened:
             hint = (
                 f"Provincia indicata: {wanted}; {near[0].label} è in un'altra provincia "
                 "della stessa regione: verificare."
@@ -248,6 +252,19 @@ class NameMatcher(Matcher):
             scored=[(c, LEVEL_SCORES[level] - _ELSEWHERE_PENALTY) for c in comuni],
             raw={"elsewhere": [c.istat_code for c in comuni]},
         )
+
+
+def _by_accents(comuni: list[Comune], typed: str) -> list[Comune]:
+    """Homonyms told apart by the accents typed: "Paternò" or "PATERNO'" is the one in CT.
+
+    Only a typed accent decides: "Paterno" without one stays ambiguous (accents are
+    often dropped), and a name whose accents match none of the homonyms decides nothing.
+    """
+    key = accent_key(typed)
+    if "*" not in key:
+        return comuni
+    kept = [c for c in comuni if accent_key(c.name) == key]
+    return kept if len(kept) == 1 else comuni
 
 
 def _group(entries: Sequence[Entry]) -> dict[str, list[Entry]]:

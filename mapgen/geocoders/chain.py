@@ -17,7 +17,9 @@ from mapgen.geocoders._index import index_for
 from mapgen.geocoders.base import Matcher
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
+from mapgen.geocoders.by_spelling import SpellingMatcher
 from mapgen.geocoders.fuzzy import FuzzyMatcher
+from mapgen.geocoders.locality import LocalityMatcher
 from mapgen.geocoders.nominatim import DEFAULT_DOMAIN, NominatimMatcher
 from mapgen.model import Match, MatchStatus, Place
 
@@ -29,11 +31,13 @@ log = logging.getLogger(__name__)
 MATCHERS: Final[Mapping[str, type[Matcher]]] = {
     "istat_code": IstatCodeMatcher,
     "name": NameMatcher,
+    "spelling": SpellingMatcher,
     "fuzzy": FuzzyMatcher,
+    "locality": LocalityMatcher,
     "nominatim": NominatimMatcher,
 }
 #: The offline chain a :class:`Geocoder` uses unless told otherwise.
-DEFAULT_MATCHERS: Final = ("istat_code", "name", "fuzzy")
+DEFAULT_MATCHERS: Final = ("istat_code", "name", "spelling", "fuzzy", "locality")
 # Matchers asked before the not-a-Comune screen (they only accept sure answers).
 _BEFORE_SCREEN: Final = frozenset({"istat_code", "name"})
 

@@ -1,0 +1,175 @@
+"""Match the spellings registries and people write that plain name matching misses.
+
+Asked only for names the exact matchers left unresolved (after the
+not-a-Comune screen, before fuzzy matching), in this order:
+
+mojibake
+    UTF-8 text decoded as Windows-1252 or Latin-1 (``CantÃ¹``) is repaired with
+    ``ftfy`` and the repaired name is matched again.
+lost letter
+    ``Forl?``: each ``?`` (or U+FFFD) stands for one letter; accepted only when
+    exactly one Comune of the scope fits.
+registry forms
+    ``CALDARO .KALTERN.``, ``BRESSANONE * BRIXEN`` and the same cut at a fixed
+    width: the Italian half must be the first words of the Comune's name (the
+    registries omit "sulla strada del vino"), the other half the start of its
+    other-language name; a text without a separator counts only when it is long
+    enough to be a cut (:data:`CUT_AT_LEAST` characters) and starts exactly one
+    Comune's name.
+short forms
+    With a province or region only: ``Sesto`` (MI) is Sesto San Giovanni, the one
+    Comune of MI whose name starts with that word. It abstains when the short form
+    fits two Comuni there, or also names a Comune (or a merged one) elsewhere in
+    the same region (``Ortona`` typed with AQ: Ortona dei Marsi, or Ortona in CH?).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import ClassVar, Final
+
+from mapgen.gazetteer import Gazetteer
+from mapgen.geocoders import _results
+from mapgen.geocoders._index import Scope, Variant
+from mapgen.geocoders.base import Matcher
+from mapgen.geocoders.by_name import NameMatcher
+from mapgen.model import Comune, Match, MatchStatus, Place
+from mapgen.text import fold, strip_accents
+
+__all__ = ["CUT_AT_LEAST", "SpellingMatcher"]
+
+#: A registry spelling this long without a separator may be a fixed-width cut (30, 40).
+CUT_AT_LEAST: Final = 28
+#: Score of a match through a registry form or a short form.
+SCORE: Final = 94.0
+_LOST = re.compile("[?\ufffd]+")
+_NOT_LETTER = re.compile(r"[^a-z0-9?\ufffd]+")
+# "IT * DE", "IT*DE", "IT .DE." (and the same cut anywhere after the separator).
+_REGISTRY = re.compile(r"^(?P<it>.+?)(?:\s*\*\s*|\s+\.\s*)(?P<de>[^*]*?)[\s.]*$")
+
+
+class SpellingMatcher(Matcher):
+    """Resolve mojibake, lost letters, registry spellings and short forms.
+
+    Parameters
+    ----------
+    gazetteer
+        The gazetteer to match against.
+    short_forms
+        Read the first words of a name as the Comune they start, when a province or
+        region leaves exactly one.
+    """
+
+    name: ClassVar[str] = "spelling"
+
+    def __init__(self, gazetteer: Gazetteer, *, short_forms: bool = True) -> None:
+        super().__init__(gazetteer)
+        self._names = NameMatcher(gazetteer)
+        self._short_forms = short_forms
+
+    def geocode(self, place: Place) -> Match | None:
+        """Return the Comune a repaired or completed spelling names, or ``None``."""
+        query = self._index.query(place)
+        if not query.variants[0].folded:
+            return None
+        fixed = self._mojibake(place)
+        if fixed is not None:
+            return fixed
+        variant = query.best
+        return self._lost_letter(variant) or self._registry(variant) or self._short_form(variant)
+
+    # --- repairs ------------------------------------------------------------------------
+
+    def _mojibake(self, place: Place) -> Match | None:
+        if place.comune.isascii():
+            return None
+        import ftfy  # only for the few names that need it
+
+        fixed = ftfy.fix_text(place.comune)
+        if fixed == place.comune:
+            return None
+        repaired = replace(place, comune=fixed)
+        match = self._names.geocode(repaired)
+        if match is None or not match.status.resolved:
+            match = self.geocode(repaired)
+        if match is None or not match.status.resolved:
+            return None
+        hint = f"Testo {place.comune.strip()!r} riparato in {fixed.strip()!r} (codifica errata)."
+        status = MatchStatus.NORMALIZED if match.status is MatchStatus.EXACT else match.status
+        return replace(match, status=status, method=self.name, hint=" ".join(h for h in (hint, match.hint) if h))
+
+    def _lost_letter(self, variant: Variant) -> Match | None:
+        typed = variant.raw
+        if not _LOST.search(typed):
+            return None
+        key = _NOT_LETTER.sub(" ", strip_accents(typed).casefold()).strip()
+        for lost in ("[a-z]", "[a-z]{1,2}"):  # one letter per mark, then per run of marks
+            pattern = re.compile(_LOST.sub(lost, re.escape(key).replace(r"\?", "?").replace("\\\ufffd", "\ufffd")))
+            fits = [c for c, names in self._names_in(variant.scope) if any(pattern.fullmatch(n) for n in names)]
+            if fits:
+                hint = f"{typed.strip()!r}: lettere perse ('?') completate."
+                return self._one(fits, typed, hint, kind="lost_letter")
+        return None
+
+    def _registry(self, variant: Variant) -> Match | None:
+        typed = variant.raw.strip()
+        found = _REGISTRY.match(typed)
+        if found is None and len(typed) < CUT_AT_LEAST:
+            return None
+        italian, other = (found["it"], fold(found["de"])) if found else (typed, "")
+        words = fold(italian).split()
+        cut = found is None or len(typed) >= CUT_AT_LEAST
+        fits = [
+            c
+            for c, names in self._names_in(variant.scope)
+            if _starts(names[0].split(), words, partial=cut and not other)
+            and (not other or any(n.startswith(other) for n in names[1:]))
+        ]
+        hint = f"{typed!r} letto come nome di registro (abbreviato o troncato): verificare."
+        return self._one(fits, typed, hint, kind="registry") if fits else None
+
+    def _short_form(self, variant: Variant) -> Match | None:
+        if not self._short_forms or variant.scope is None:
+            return None
+        codes = self._index.short_form(variant.folded, variant.scope)
+        if not codes:
+            return None
+        fits = [self._index.comuni[c] for c in codes]
+        hint = f"{variant.raw.strip()!r} letto come nome abbreviato: verificare."
+        return self._one(fits, variant.raw, hint, kind="short_form")
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _names_in(self, scope: Scope) -> list[tuple[Comune, list[str]]]:
+        """Current Comuni in scope with their folded names (official first)."""
+        return [(c, names) for c, names in self._index.folded_names() if scope is None or c.province_code in scope]
+
+    def _one(self, fits: list[Comune], typed: str, hint: str, *, kind: str) -> Match:
+        unique = list({c.istat_code: c for c in fits}.values())
+        if len(unique) > 1:
+            return _results.unresolved(
+                MatchStatus.AMBIGUOUS,
+                method=self.name,
+                scored=[(c, SCORE) for c in unique],
+                hint=f"{typed.strip()!r} può indicare {_results.labels(unique)}: indicare il nome completo.",
+                raw={"kind": kind},
+            )
+        return _results.resolved(
+            unique[0],
+            MatchStatus.NORMALIZED,
+            score=SCORE,
+            method=self.name,
+            hint=hint,
+            raw={"kind": kind, "typed": typed.strip()},
+        )
+
+
+def _starts(name: list[str], words: list[str], *, partial: bool) -> bool:
+    """True when ``words`` are the first words of ``name`` (the last one cut, if ``partial``)."""
+    if not words or len(words) > len(name):
+        return False
+    if name[: len(words) - 1] != words[:-1]:
+        return False
+    last, own = words[-1], name[len(words) - 1]
+    return own == last or (partial and own.startswith(last))
