@@ -592,6 +592,8 @@ class PatternBuilder:
             words = c.name.split()
             for k in range(1, len(words)):
                 head = " ".join(words[:k])
+                if re.search(r"-(?:San|Santa|Sant'|Santo)$", head):
+                    continue  # "Senale-San": cut inside a saint's name
                 if fold(words[k - 1]) in _SHORT_STOP or len(fold(head)) < 4:
                     continue
                 fits = [x for x in by_province[c.sigla] if (fold(x.name) + " ").startswith(fold(head) + " ")]
@@ -640,7 +642,15 @@ class PatternBuilder:
             yield Case(PATTERN + "merged/renamed since 1990", Place(row["name"], sigla), expected)
 
 
-_SHORT_STOP = frozenset(("di", "del", "della", "dei", "delle", "degli", "dello", "d", "e", "in", "sul", "sulla", "al", "s", "san", "santa", "sant", "santo", "nel", "nell", "de"))
+# Words a name never ends with: a short form cut after one of them is not a name people type.
+_SHORT_STOP = frozenset(
+    (
+        *("a", "ad", "al", "all", "alla", "alle", "d", "da", "dal", "de", "dei", "degli", "del", "dell"),
+        *("della", "delle", "dello", "di", "e", "ed", "i", "il", "in", "l", "la", "le", "lo", "nel"),
+        *("nell", "nella", "s", "san", "santa", "sant", "santi", "santo", "sul", "sull", "sulla"),
+        *("con", "su", "sotto", "sopra", "ss", "sullo", "ne", "nei", "negli"),
+    )
+)
 
 
 def _apostrophes(name: str) -> str:
@@ -659,6 +669,19 @@ def _read_successors(gazetteer: Gazetteer) -> list[dict[str, str]]:
     with open(gazetteer.path / "successors.csv", encoding="utf-8", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["successor"] and r["valid_to"] and r["valid_to"] >= "1990"]
     return sorted(rows, key=lambda r: (r["valid_to"], r["sigla"], r["name"]))
+
+
+def typo_sweep(gazetteer: Gazetteer, seed: int, *, limit: int | None = None) -> None:
+    """Every Comune with a unique name, one wrong letter, no province: the nationwide rule's cost."""
+    builder = CaseBuilder(gazetteer, seed=seed)
+    cases = []
+    for c in builder.unique[:limit]:
+        typed = builder.typo(c.name, 1, ("replace",))
+        if not builder._collides(typed, c.istat_code):
+            cases.append(Case(PATTERN + "wrong letter, no province (every Comune)", Place(typed), c.istat_code))
+    for label, matcher in (("today's rule", FuzzyMatcher(gazetteer, alone_letters=99)), ("alone rule", FuzzyMatcher(gazetteer))):
+        geocoder = Geocoder(gazetteer, matchers=("istat_code", "name", "spelling", matcher, "locality"))
+        print_tallies(f"Typo sweep, {label} ({len(cases)} cases)", evaluate(cases, geocoder_answer(geocoder)))
 
 
 def patterns(gazetteer: Gazetteer, n: int, seed: int) -> None:
@@ -902,7 +925,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--baseline-rows", type=int, default=2_000)
     parser.add_argument("--quick", action="store_true", help="fewer cases and rows")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the labelled set")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["accuracy", "tradeoff", "speed", "patterns"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["accuracy", "tradeoff", "speed", "patterns", "sweep"])
     args = parser.parse_args(argv)
     if args.quick:
         args.per_category, args.typos, args.rows, args.baseline_rows = 60, 200, 10_000, 300
@@ -916,6 +939,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     if "patterns" not in args.skip:
         patterns(gazetteer, args.per_category, args.seed)
+    if "sweep" not in args.skip:
+        typo_sweep(gazetteer, args.seed, limit=1000 if args.quick else None)
     if "accuracy" not in args.skip:
         accuracy(gazetteer, cases)
     if "tradeoff" not in args.skip:

@@ -215,7 +215,19 @@ class GazetteerIndex:
             ]
         return self._folded_names
 
-    def short_form(self, folded: str, scope: frozenset[str]) -> list[str]:
+    def prefer_typed(self, comuni: list[Comune], place: Place | None) -> list[Comune]:
+        """The Comuni of the province typed by its own sigla or name, when any of them fits.
+
+        A province's scope also holds the provinces it gave Comuni to ("LC" reaches into
+        BG); a weaker rule such as a short form reads the typed province literally.
+        """
+        if place is None or not place.provincia.strip():
+            return comuni
+        typed = fold(place.provincia)
+        own = [c for c in comuni if typed in (fold(c.sigla), fold(self.province_name.get(c.province_code, "")))]
+        return own or comuni
+
+    def short_form(self, folded: str, scope: frozenset[str], *, typed: Place | None = None) -> list[str]:
         """Codes a short form may mean in ``scope``: the Comuni whose names start with it.
 
         Empty when no name in scope starts with the words, or one is exactly these words
@@ -233,6 +245,7 @@ class GazetteerIndex:
                 fits.add(code)
         if not fits:
             return []
+        fits = {c.istat_code for c in self.prefer_typed([self.comuni[code] for code in fits], typed)}
         regions = self.regions_of(scope)
         for level, entries in self.lookup(folded):
             if level in ("fold", "canonical"):

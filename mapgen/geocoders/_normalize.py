@@ -40,6 +40,7 @@ __all__ = [
     "canonical",
     "compact",
     "is_connective",
+    "looks_mojibake",
     "fold",
     "level_keys",
     "skeleton",
@@ -354,3 +355,13 @@ def accent_key(typed: str) -> str:
     lowered = typed.casefold()
     marked = _ACCENTED_VOWEL.sub(lambda m: text.strip_accents(m.group()) + "*", lowered)
     return squeeze(_VOWEL_APOSTROPHE.sub(r"\1*", marked))
+
+
+# UTF-8 lead bytes read as Windows-1252/Latin-1 ("Ã", "Ä", "Å", "Â"), then a continuation
+# byte read the same way: "CantÃ¹", "SoÄ\x8di". Italian names never hold these pairs.
+_MOJIBAKE = re.compile("[\u00c2-\u00c5][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
+def looks_mojibake(typed: str) -> bool:
+    """True for UTF-8 text decoded as Windows-1252 or Latin-1 (to be repaired, not matched)."""
+    return not typed.isascii() and _MOJIBAKE.search(typed) is not None

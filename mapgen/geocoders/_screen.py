@@ -102,7 +102,7 @@ def screen(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | No
     folded = fold(text)
     if folded in _PLACEHOLDERS or not re.search(r"[a-z]", folded):
         return _not_a_comune(text, _placeholder_hint(text))
-    if len(folded) == 2 and folded in index.areas:
+    if len(folded) == 2 and folded in index.areas and "?" not in text:  # "Al?" is Alì with a lost letter
         return _not_a_comune(text, f"{text!r} sembra la sigla di una provincia, non un Comune: indicare il Comune.")
     area = index.is_area_name(folded)
     if area:

@@ -28,7 +28,7 @@ from typing import ClassVar, Final
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
 from mapgen.geocoders._index import FORMER_PROVINCE, OFFICIAL_KINDS, Entry, Query, Variant
-from mapgen.geocoders._normalize import accent_key, squeeze
+from mapgen.geocoders._normalize import accent_key, looks_mojibake, squeeze
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
 from mapgen.text import fold
@@ -64,8 +64,8 @@ class NameMatcher(Matcher):
     def geocode(self, place: Place) -> Match | None:
         """Return the Comune named by ``place``, ``ambiguous`` for homonyms, or ``None``."""
         query = self._index.query(place)
-        if not query.variants[0].folded:
-            return None
+        if not query.variants[0].folded or looks_mojibake(place.comune):
+            return None  # "AlÃ¬" folds to "ala", another Comune: the spelling matcher repairs it
         # Level by level, every reading: "Castro (LE)" read as Castro in LE at the strictest
         # level wins over "castro le" at a loose one (where "le" is an article).
         for level in LEVEL_SCORES:

@@ -32,6 +32,7 @@ from typing import ClassVar, Final
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
 from mapgen.geocoders._index import Scope, Variant
+from mapgen.geocoders._normalize import compact, looks_mojibake
 from mapgen.geocoders.base import Matcher
 from mapgen.geocoders.by_name import NameMatcher
 from mapgen.model import Comune, Match, MatchStatus, Place
@@ -76,8 +77,12 @@ class SpellingMatcher(Matcher):
         fixed = self._mojibake(place)
         if fixed is not None:
             return fixed
-        variant = query.best
-        return self._lost_letter(variant) or self._registry(variant) or self._short_form(variant)
+        # As typed first: "… * ST. LO" ends with a cut, not with the province LO.
+        for variant in dict.fromkeys((query.variants[0], query.best)):
+            found = self._lost_letter(variant, place) or self._registry(variant)
+            if found is not None:
+                return found
+        return self._short_form(query.best, place)
 
     # --- repairs ------------------------------------------------------------------------
 
@@ -87,7 +92,7 @@ class SpellingMatcher(Matcher):
         import ftfy  # only for the few names that need it
 
         fixed = ftfy.fix_text(place.comune)
-        if fixed == place.comune:
+        if fixed == place.comune or looks_mojibake(fixed):
             return None
         repaired = replace(place, comune=fixed)
         match = self._names.geocode(repaired)
@@ -99,7 +104,7 @@ class SpellingMatcher(Matcher):
         status = MatchStatus.NORMALIZED if match.status is MatchStatus.EXACT else match.status
         return replace(match, status=status, method=self.name, hint=" ".join(h for h in (hint, match.hint) if h))
 
-    def _lost_letter(self, variant: Variant) -> Match | None:
+    def _lost_letter(self, variant: Variant, place: Place) -> Match | None:
         typed = variant.raw
         if not _LOST.search(typed):
             return None
@@ -109,7 +114,7 @@ class SpellingMatcher(Matcher):
             fits = [c for c, names in self._names_in(variant.scope) if any(pattern.fullmatch(n) for n in names)]
             if fits:
                 hint = f"{typed.strip()!r}: lettere perse ('?') completate."
-                return self._one(fits, typed, hint, kind="lost_letter")
+                return self._one(self._index.prefer_typed(fits, place), typed, hint, kind="lost_letter")
         return None
 
     def _registry(self, variant: Variant) -> Match | None:
@@ -117,22 +122,22 @@ class SpellingMatcher(Matcher):
         found = _REGISTRY.match(typed)
         if found is None and len(typed) < CUT_AT_LEAST:
             return None
-        italian, other = (found["it"], fold(found["de"])) if found else (typed, "")
+        italian, other = (found["it"], compact(fold(found["de"]))) if found else (typed, "")
         words = fold(italian).split()
         cut = found is None or len(typed) >= CUT_AT_LEAST
         fits = [
             c
             for c, names in self._names_in(variant.scope)
             if _starts(names[0].split(), words, partial=cut and not other)
-            and (not other or any(n.startswith(other) for n in names[1:]))
+            and (not other or any(compact(n).startswith(other) for n in names[1:]))
         ]
         hint = f"{typed!r} letto come nome di registro (abbreviato o troncato): verificare."
         return self._one(fits, typed, hint, kind="registry") if fits else None
 
-    def _short_form(self, variant: Variant) -> Match | None:
+    def _short_form(self, variant: Variant, place: Place) -> Match | None:
         if not self._short_forms or variant.scope is None:
             return None
-        codes = self._index.short_form(variant.folded, variant.scope)
+        codes = self._index.short_form(variant.folded, variant.scope, typed=place)
         if not codes:
             return None
         fits = [self._index.comuni[c] for c in codes]

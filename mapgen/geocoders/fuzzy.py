@@ -10,8 +10,9 @@ accepted only when
   ``chars_per_edit`` letters inside a typed province or region, one per
   ``nationwide_chars_per_edit`` letters without one, at most ``max_edits``;
 - without a province or region, the edits are transposed, missing or extra
-  letters only: a different letter too often spells another real place
-  (the hamlet Ostia is not the Comune Ostra);
+  letters: a different letter too often spells another real place (the hamlet
+  Ostia is not the Comune Ostra), so one is accepted only in a name of 7+ letters
+  with no other Comune within 3 edits (``alone_letters``, ``alone_gap``);
 - every other Comune needs at least ``margin`` times as many more edits as the
   best one needs (one more for a one-edit match, two more for a two-edit one).
 
@@ -67,6 +68,10 @@ class FuzzyMatcher(Matcher):
     margin
         The runner-up Comune must need at least ``margin * max(1, best)`` more
         edits than the best one.
+    alone_letters, alone_gap
+        Without a province, one wrong letter is accepted only in a name of at least
+        ``alone_letters`` letters with no other Comune within ``1 + alone_gap`` edits
+        (the default: none within 3).
     """
 
     name: ClassVar[str] = "fuzzy"
@@ -79,6 +84,8 @@ class FuzzyMatcher(Matcher):
         nationwide_chars_per_edit: int = 5,
         max_edits: int = 2,
         margin: int = 1,
+        alone_letters: int = 7,
+        alone_gap: int = 2,
     ) -> None:
         super().__init__(gazetteer)
         if min(chars_per_edit, nationwide_chars_per_edit, margin) < 1 or max_edits < 0:
@@ -92,6 +99,7 @@ class FuzzyMatcher(Matcher):
         self._chars_per_edit = (chars_per_edit, nationwide_chars_per_edit)
         self._max_edits = max_edits
         self._margin = margin
+        self._alone_letters, self._alone_gap = alone_letters, alone_gap
         self._pool = lru_cache(maxsize=512)(self._build_pool)
 
     def geocode(self, place: Place) -> Match | None:
@@ -122,8 +130,18 @@ class FuzzyMatcher(Matcher):
         if not ranked or ranked[0][1] > self._budget(reading.variant):
             return False
         if reading.variant.scope is None and _substitutions(*reading.pairs[ranked[0][0]]):
-            return False  # nationwide, a different letter is too often another place: Ostia/Ostra
+            # Nationwide, a different letter is too often another place (Ostia/Ostra), unless
+            # the name is long and no other Comune is anywhere near it.
+            return self._alone(reading)
         return _runner_up(ranked) - ranked[0][1] >= self._gap(ranked[0][1])
+
+    def _alone(self, reading: _Reading) -> bool:
+        """One wrong letter in a long name, and every other Comune at least ``alone_gap`` edits farther."""
+        (code, edits), letters = reading.ranked[0], len(norm.compact(reading.variant.folded))
+        if edits != 1 or letters < self._alone_letters:
+            return False
+        others = self._pool(None).near(reading.pairs[code][0], edits + self._alone_gap)
+        return all(other == code for other, _, _ in others)
 
     def _budget(self, variant: Variant) -> int:
         per_edit = self._chars_per_edit[variant.scope is None]
