@@ -105,7 +105,7 @@ def screen(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | No
     if len(folded) == 2 and folded in index.areas and "?" not in text:  # "Al?" is Alì with a lost letter
         return _not_a_comune(text, f"{text!r} sembra la sigla di una provincia, non un Comune: indicare il Comune.")
     area = index.is_area_name(folded)
-    if area:
+    if area and not _short_form(place, folded, index):
         return _not_a_comune(
             text,
             f"{text!r} è il nome di una {area}, non di un Comune: indicare il Comune in cui si svolge l'iniziativa.",
@@ -118,6 +118,12 @@ def screen(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | No
                 "capofila o quello in cui si svolge l'iniziativa.",
             )
     return _list_of_comuni(place, index, resolve)
+
+
+def _short_form(place: Place, folded: str, index: GazetteerIndex) -> bool:
+    """ "Ascoli" typed with FG is Ascoli Satriano, not the province of Ascoli Piceno."""
+    scope = index.query(place).scope
+    return scope is not None and bool(index.short_form(folded, scope, typed=place))
 
 
 def _placeholder_hint(text: str) -> str:
