@@ -510,7 +510,8 @@ class PatternBuilder:
         for c in self.sample(pool, n):
             typed = "".join(strip_accents(ch) + "'" if ch.casefold() in _ACCENT_LETTERS else ch for ch in c.name)
             sigla = c.sigla if self.rng.random() < 0.5 else ""
-            yield Case(PATTERN + "registry: CANTU' (accents as apostrophes)", Place(typed.upper(), sigla), self._code(c, sigla))
+            category = PATTERN + "registry: CANTU' (accents as apostrophes)"
+            yield Case(category, Place(typed.upper(), sigla), self._code(c, sigla))
 
     def _registry_pairs(self) -> list[tuple[Comune, str, str]]:
         """(Comune, Italian half, German half) as the registries write them: no wine road."""
@@ -625,7 +626,9 @@ class PatternBuilder:
                 for x in self.active
                 if (not sigla or x.sigla == sigla) and _contains_words(words, fold(x.name).split())
             }
-            named -= {x for x in named if x != c.istat_code and _contains_words(fold(c.name).split(), fold(self.gaz.comuni[x].name).split())}
+            # A Comune whose name lies inside the intended one's is not named: "Pietro" in "San Pietro".
+            inside = [x for x in named if _contains_words(fold(c.name).split(), fold(self.gaz.comuni[x].name).split())]
+            named -= {x for x in inside if x != c.istat_code}
             expected = c.istat_code if named == {c.istat_code} else ABSTAIN
             yield Case(PATTERN + "Comune + frazione/locality", Place(typed, sigla), expected)
 
@@ -635,7 +638,8 @@ class PatternBuilder:
         for row in self.sample(rows, n):
             sigla = row["sigla"] if self.rng.random() < 0.5 else ""
             same = [x for x in self.by_fold.get(fold(row["name"]), []) if not sigla or x.sigla == sigla]
-            others = {r["successor"] for r in rows if fold(r["name"]) == fold(row["name"]) and (not sigla or r["sigla"] == sigla)}
+            key = fold(row["name"])
+            others = {r["successor"] for r in rows if fold(r["name"]) == key and (not sigla or r["sigla"] == sigla)}
             # A merger may keep the name (Campiglia Cervo): the name then means the successor.
             alone = {x.istat_code for x in same} <= {row["successor"]}
             expected = row["successor"] if alone and len(others) == 1 else ABSTAIN
@@ -679,9 +683,18 @@ def typo_sweep(gazetteer: Gazetteer, seed: int, *, limit: int | None = None) -> 
         typed = builder.typo(c.name, 1, ("replace",))
         if not builder._collides(typed, c.istat_code):
             cases.append(Case(PATTERN + "wrong letter, no province (every Comune)", Place(typed), c.istat_code))
-    for label, matcher in (("today's rule", FuzzyMatcher(gazetteer, alone_letters=99)), ("alone rule", FuzzyMatcher(gazetteer))):
+    print(f"\nTypo sweep: {len(cases)} Comuni with a unique name, one wrong letter each, no province")
+    print(f"  {'letters at least':>16} {'none within':>11} {'correct':>9} {'wrong':>6} {'wrong %':>8}")
+    for letters, gap in SWEEP_CONFIGS:
+        matcher = FuzzyMatcher(gazetteer, alone_letters=letters, alone_gap=gap)
         geocoder = Geocoder(gazetteer, matchers=("istat_code", "name", "spelling", matcher, "locality"))
-        print_tallies(f"Typo sweep, {label} ({len(cases)} cases)", evaluate(cases, geocoder_answer(geocoder)))
+        t = evaluate(cases, geocoder_answer(geocoder))["ALL"]
+        within = f"{1 + gap} edits"
+        print(f"  {letters:>16} {within:>11} {t.pct('correct'):>8.2f}% {t.counts['wrong']:>6} {t.pct('wrong'):>7.2f}%")
+
+
+#: (name of at least this many letters, no other Comune within 1 + this many edits); 99: today's rule.
+SWEEP_CONFIGS = ((99, 2), (7, 2), (8, 2), (6, 2), (5, 2), (7, 1), (6, 1), (5, 1))
 
 
 def patterns(gazetteer: Gazetteer, n: int, seed: int) -> None:

@@ -39,10 +39,10 @@ __all__ = [
     "accent_key",
     "canonical",
     "compact",
-    "is_connective",
-    "looks_mojibake",
     "fold",
+    "is_connective",
     "level_keys",
+    "looks_mojibake",
     "skeleton",
     "spellings",
     "squeeze",
@@ -359,7 +359,10 @@ def accent_key(typed: str) -> str:
 
 # UTF-8 lead bytes read as Windows-1252/Latin-1 ("Ã", "Ä", "Å", "Â"), then a continuation
 # byte read the same way: "CantÃ¹", "SoÄ\x8di". Italian names never hold these pairs.
-_MOJIBAKE = re.compile("[\u00c2-\u00c5][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c5]"
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
 
 
 def looks_mojibake(typed: str) -> bool:

@@ -112,7 +112,9 @@ def test_every_accented_comune_as_mojibake_and_with_lost_letters(shipped_geocode
         lost = "".join("?" if not ch.isascii() else ch for ch in c.name)
         pattern = re.compile("".join("[a-z]" if ch == "?" else re.escape(ch) for ch in lost.casefold()))
         # With its province: "Melicucc?" (RC) may be Melicuccà or Melicucco.
-        fits = {x.istat_code for x in ACTIVE if x.sigla == c.sigla and pattern.fullmatch(strip_accents(x.name).casefold())}
+        fits = {
+            x.istat_code for x in ACTIVE if x.sigla == c.sigla and pattern.fullmatch(strip_accents(x.name).casefold())
+        }
         cases[Place(lost, c.sigla)] = c.istat_code if len(fits) == 1 else ""
     assert misses(shipped_geocoder, cases) == {}
 
