@@ -604,6 +604,8 @@ class PatternBuilder:
                 # as likely as the short form: the province may be the mistake.
                 near = [x for x in self.by_fold.get(fold(head), []) if x.region_code == c.region_code]
                 near += [x for x in self.merged_names.get(fold(head), []) if x.region_code == c.region_code]
+                # One typo from another Comune there: "Carate" (MB) may be Carnate.
+                near += [x for x in by_province[c.sigla] if OSA.distance(fold(head), fold(x.name)) == 1]
                 pool.append((head, c, fits + near))
         for head, c, fits in self.sample(pool, n):
             expected = c.istat_code if len({x.istat_code for x in fits}) == 1 else ABSTAIN

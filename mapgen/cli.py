@@ -200,7 +200,9 @@ def geocode(
     ] = None,
     geocoder_names: Annotated[
         list[str] | None,
-        typer.Option("--geocoder", help="Offline matcher (repeatable): istat_code, name, fuzzy."),
+        typer.Option(
+            "--geocoder", help="Offline matcher (repeatable): istat_code, name, spelling, fuzzy, locality."
+        ),
     ] = None,
     online: Annotated[
         bool, typer.Option("--online", help="Look unresolved rows up on OpenStreetMap Nominatim.")

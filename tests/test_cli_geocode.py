@@ -151,7 +151,7 @@ def test_unknown_geocoder_lists_the_valid_ones(survey: Path, tmp_path: Path) -> 
     )
     assert code == 1
     assert output.splitlines()[-1] == (
-        "Error: unknown geocoder 'google'; valid names: fuzzy, istat_code, name, nominatim."
+        "Error: unknown geocoder 'google'; valid names: fuzzy, istat_code, locality, name, nominatim, spelling."
     )
 
 

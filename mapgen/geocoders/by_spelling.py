@@ -19,8 +19,10 @@ registry forms
 short forms
     With a province or region only: ``Sesto`` (MI) is Sesto San Giovanni, the one
     Comune of MI whose name starts with that word. It abstains when the short form
-    fits two Comuni there, or also names a Comune (or a merged one) elsewhere in
-    the same region (``Ortona`` typed with AQ: Ortona dei Marsi, or Ortona in CH?).
+    fits two Comuni there, is one typo from another Comune's name there (``Carate``
+    in MB: Carate Brianza, or Carnate?), or also names a Comune (or a merged one)
+    elsewhere in the same region (``Ortona`` typed with AQ: Ortona dei Marsi, or
+    Ortona in CH?).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import ClassVar, Final
+
+from rapidfuzz.distance import OSA
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
@@ -141,8 +145,17 @@ class SpellingMatcher(Matcher):
         if not codes:
             return None
         fits = [self._index.comuni[c] for c in codes]
+        fits += self._one_edit_away(variant, codes)
         hint = f"{variant.raw.strip()!r} letto come nome abbreviato: verificare."
         return self._one(fits, variant.raw, hint, kind="short_form")
+
+    def _one_edit_away(self, variant: Variant, codes: list[str]) -> list[Comune]:
+        """Other Comuni in scope one typo from the short form: "Carate" (MB) may be Carnate."""
+        return [
+            c
+            for c, names in self._names_in(variant.scope)
+            if c.istat_code not in codes and any(OSA.distance(variant.folded, n, score_cutoff=1) <= 1 for n in names)
+        ]
 
     # --- helpers ------------------------------------------------------------------------
 
