@@ -43,8 +43,8 @@ class LocalityMatcher(Matcher):
         query = self._index.query(place)
         variant = query.best
         words = canonical(variant.folded).split()
-        if len(words) < 2:
-            return None
+        if len(words) < 2 or any(True for v in query.variants for _ in self._index.lookup(v.folded)):
+            return None  # the whole text names a place (elsewhere): a wrong province, not a locality
         found = self._named(words, variant)
         if not found:
             return None
