@@ -104,8 +104,10 @@ class GazetteerIndex:
         self.keys: dict[tuple[str, str], tuple[Entry, ...]] = _key_table(self._entries())
         # Built on first use: only names the exact matchers missed need them.
         self._folded_names: list[tuple[Comune, list[str]]] | None = None
-        self._first_words: dict[str, list[tuple[tuple[str, ...], str, str]]] | None = None
+        self._first_words: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] | None = None
         self._canonical_names: dict[str, list[Comune]] | None = None
+        self._by_province: dict[str, list[tuple[Comune, list[str]]]] | None = None
+        self._by_first: dict[str, list[tuple[Comune, list[str]]]] | None = None
         self.query = lru_cache(maxsize=1 << 16)(self._parse)
         self.area = lru_cache(maxsize=1 << 12)(self._area)  # type: ignore[method-assign]
         log.debug("geocoder index: %d keys", len(self.keys))
@@ -238,11 +240,13 @@ class GazetteerIndex:
         if len(norm.compact(folded)) < 4 or not words or norm.is_connective(words[-1]):
             return []
         fits: set[str] = set()
-        for name_words, code, province in self._by_first_word().get(words[0], ()):
-            if province in scope and name_words[: len(words)] == words:
-                if len(name_words) == len(words):
-                    return []
-                fits.add(code)
+        table = self._by_first_word()
+        for province in scope:
+            for name_words, code in table.get((words[0], province), ()):
+                if name_words[: len(words)] == words:
+                    if len(name_words) == len(words):
+                        return []
+                    fits.add(code)
         if not fits:
             return []
         fits = {c.istat_code for c in self.prefer_typed([self.comuni[code] for code in fits], typed)}
@@ -251,6 +255,26 @@ class GazetteerIndex:
             if level in ("fold", "canonical"):
                 fits |= {e.target for e in entries if self.regions_of(e.provinces) & regions}
         return sorted(fits)
+
+    def names_in(self, scope: Scope) -> list[tuple[Comune, list[str]]]:
+        """Current Comuni in scope (anywhere for ``None``) with their folded names, official first."""
+        if self._by_province is None:
+            table: dict[str, list[tuple[Comune, list[str]]]] = defaultdict(list)
+            for comune, names in self.folded_names():
+                table[comune.province_code].append((comune, names))
+            self._by_province = dict(table)
+        if scope is None:
+            return self.folded_names()
+        return [pair for province in sorted(scope) for pair in self._by_province.get(province, ())]
+
+    def starting_with(self, word: str) -> list[tuple[Comune, list[str]]]:
+        """Current Comuni whose official folded name starts with the whole word ``word``."""
+        if self._by_first is None:
+            table: dict[str, list[tuple[Comune, list[str]]]] = defaultdict(list)
+            for comune, names in self.folded_names():
+                table[names[0].split()[0]].append((comune, names))
+            self._by_first = dict(table)
+        return self._by_first.get(word, [])
 
     def canonical_names(self) -> dict[str, list[Comune]]:
         """Canonical folded name (official and other-language) -> current Comuni (built once)."""
@@ -262,13 +286,14 @@ class GazetteerIndex:
             self._canonical_names = dict(table)
         return self._canonical_names
 
-    def _by_first_word(self) -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
+    def _by_first_word(self) -> dict[tuple[str, str], list[tuple[tuple[str, ...], str]]]:
+        """(first canonical word, province code) -> (canonical words, ISTAT code) of current names."""
         if self._first_words is None:
-            table: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+            table: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = defaultdict(list)
             for comune, names in self.folded_names():
                 for name in dict.fromkeys(norm.canonical(n) for n in names):
                     words = tuple(name.split())
-                    table[words[0]].append((words, comune.istat_code, comune.province_code))
+                    table[(words[0], comune.province_code)].append((words, comune.istat_code))
             self._first_words = dict(table)
         return self._first_words
 

@@ -91,7 +91,7 @@ class SpellingMatcher(Matcher):
     # --- repairs ------------------------------------------------------------------------
 
     def _mojibake(self, place: Place) -> Match | None:
-        if place.comune.isascii():
+        if not looks_mojibake(place.comune):  # ftfy is slow: only for the telltale byte pairs
             return None
         import ftfy  # only for the few names that need it
 
@@ -128,11 +128,17 @@ class SpellingMatcher(Matcher):
             return None
         italian, other = (found["it"], compact(fold(found["de"]))) if found else (typed, "")
         words = fold(italian).split()
+        if not words:
+            return None
         cut = found is None or len(typed) >= CUT_AT_LEAST
+        partial = cut and not other
+        # A complete first word narrows the search to the names it starts.
+        pool = self._names_in(variant.scope) if partial and len(words) < 2 else self._index.starting_with(words[0])
         fits = [
             c
-            for c, names in self._names_in(variant.scope)
-            if _starts(names[0].split(), words, partial=cut and not other)
+            for c, names in pool
+            if (variant.scope is None or c.province_code in variant.scope)
+            and _starts(names[0].split(), words, partial=partial)
             and (not other or any(compact(n).startswith(other) for n in names[1:]))
         ]
         hint = f"{typed!r} letto come nome di registro (abbreviato o troncato): verificare."
@@ -161,7 +167,7 @@ class SpellingMatcher(Matcher):
 
     def _names_in(self, scope: Scope) -> list[tuple[Comune, list[str]]]:
         """Current Comuni in scope with their folded names (official first)."""
-        return [(c, names) for c, names in self._index.folded_names() if scope is None or c.province_code in scope]
+        return self._index.names_in(scope)
 
     def _one(self, fits: list[Comune], typed: str, hint: str, *, kind: str) -> Match:
         unique = list({c.istat_code: c for c in fits}.values())
