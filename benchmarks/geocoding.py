@@ -653,7 +653,7 @@ _SHORT_STOP = frozenset(
     (
         *("a", "ad", "al", "all", "alla", "alle", "d", "da", "dal", "de", "dei", "degli", "del", "dell"),
         *("della", "delle", "dello", "di", "e", "ed", "i", "il", "in", "l", "la", "le", "lo", "nel"),
-        *("nell", "nella", "s", "san", "santa", "sant", "santi", "santo", "sul", "sull", "sulla"),
+        *("nell", "nella", "s", "san", "santa", "sant", "santi", "santo", "santu", "sul", "sull", "sulla"),
         *("con", "su", "sotto", "sopra", "ss", "sullo", "ne", "nei", "negli"),
     )
 )
