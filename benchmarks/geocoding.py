@@ -570,18 +570,25 @@ class PatternBuilder:
             yield Case(PATTERN + "lost letter as '?'", Place(typed, sigla), expected)
 
     def accent_homonyms(self, n: int) -> Iterator[Case]:
-        """Every pair of Comuni whose names differ only by accents, typed with and without them."""
-        for group in self.by_fold.values():
-            codes = {c.istat_code for c in group}
-            spellings = {c.name for c in group if c.name.casefold() != strip_accents(c.name).casefold()}
-            if len(codes) < 2 or not spellings:
+        """Every pair of names (current or old) that differ only by accents, typed with and without them."""
+        spellings: dict[str, dict[str, str]] = defaultdict(dict)
+        for c in self.active:
+            spellings[fold(c.name)][c.name] = c.istat_code
+        for entry in self.gaz.names:
+            target = self.gaz.by_code(entry.istat_code)
+            target = target if target is None or target.active else self.gaz.successor_of(target)
+            if target is not None:
+                spellings[fold(entry.name)].setdefault(entry.name, target.istat_code)
+        for names in spellings.values():
+            codes = tuple(sorted(set(names.values())))
+            if len(codes) < 2 or len({name.casefold() for name in names}) < 2:
                 continue
-            for c in group:
-                if c.name in spellings:
-                    for typed in (c.name, _apostrophes(c.name).upper(), _apostrophes(c.name)):
-                        yield Case(PATTERN + "accent decides a homonym", Place(typed), c.istat_code, tuple(codes))
+            for name, code in names.items():
+                if name != strip_accents(name):
+                    for typed in (name, _apostrophes(name).upper(), _apostrophes(name)):
+                        yield Case(PATTERN + "accent decides a homonym", Place(typed), code, codes)
                 else:
-                    yield Case(PATTERN + "accent decides a homonym", Place(c.name), AMBIGUOUS, tuple(codes))
+                    yield Case(PATTERN + "accent decides a homonym", Place(name), AMBIGUOUS, codes)
 
     def short_forms(self, n: int) -> Iterator[Case]:
         """The first words of a longer name with the province (or abstain when two fit)."""

@@ -92,7 +92,8 @@ class NameMatcher(Matcher):
         by_target = _group(entries)
         comuni = [self._index.comuni[code] for code in by_target]
         if len(comuni) > 1:
-            comuni = _by_accents(comuni, variant.raw)
+            by_target = _by_accents(by_target, variant.raw)
+            comuni = [self._index.comuni[code] for code in by_target]
         if len(comuni) > 1:
             return self._ambiguous(comuni, level, variant, query)
         comune, mine = comuni[0], by_target[comuni[0].istat_code]
@@ -254,17 +255,18 @@ class NameMatcher(Matcher):
         )
 
 
-def _by_accents(comuni: list[Comune], typed: str) -> list[Comune]:
+def _by_accents(by_target: dict[str, list[Entry]], typed: str) -> dict[str, list[Entry]]:
     """Homonyms told apart by the accents typed: "Paternò" or "PATERNO'" is the one in CT.
 
     Only a typed accent decides: "Paterno" without one stays ambiguous (accents are
     often dropped), and a name whose accents match none of the homonyms decides nothing.
+    Old names count too: "Cagnò" (TN, now Novella) is not "Cagno" (CO).
     """
     key = accent_key(typed)
     if "*" not in key:
-        return comuni
-    kept = [c for c in comuni if accent_key(c.name) == key]
-    return kept if len(kept) == 1 else comuni
+        return by_target
+    kept = {code: entries for code, entries in by_target.items() if any(accent_key(e.name) == key for e in entries)}
+    return kept if len(kept) == 1 else by_target
 
 
 def _group(entries: Sequence[Entry]) -> dict[str, list[Entry]]:
