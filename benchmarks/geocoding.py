@@ -499,7 +499,8 @@ class PatternBuilder:
         return self.rng.sample(list(pool), min(n, len(pool)))
 
     def _unique(self, c: Comune) -> bool:
-        return len(self.by_fold[fold(c.name)]) == 1
+        """No other Comune has this name (accents count: they decide Paternò/Paterno)."""
+        return len([x for x in self.by_fold[fold(c.name)] if x.name.casefold() == c.name.casefold()]) == 1
 
     def _code(self, c: Comune, sigla: str) -> str:
         return c.istat_code if sigla or self._unique(c) else AMBIGUOUS
@@ -605,8 +606,8 @@ class PatternBuilder:
                 if fold(words[k - 1]) in _SHORT_STOP or len(fold(head)) < 4:
                     continue
                 fits = [x for x in by_province[c.sigla] if (fold(x.name) + " ").startswith(fold(head) + " ")]
-                if any(fold(x.name) == fold(head) for x in fits):
-                    continue  # the whole name of a Comune there: not a short form
+                if any(fold(head) in (fold(x.name), _without_article(fold(x.name))) for x in by_province[c.sigla]):
+                    continue  # the whole name of a Comune there ("Valle" for La Valle): not a short form
                 # A Comune (or a merged one) of exactly that name elsewhere in the region is
                 # as likely as the short form: the province may be the mistake.
                 near = [x for x in self.by_fold.get(fold(head), []) if x.region_code == c.region_code]
@@ -647,8 +648,8 @@ class PatternBuilder:
         for row in self.sample(rows, n):
             sigla = row["sigla"] if self.rng.random() < 0.5 else ""
             same = [x for x in self.by_fold.get(fold(row["name"]), []) if not sigla or x.sigla == sigla]
-            key = fold(row["name"])
-            others = {r["successor"] for r in rows if fold(r["name"]) == key and (not sigla or r["sigla"] == sigla)}
+            # Accents tell Cagnò (TN) from Cagno (CO); "Cagno" without one may be either.
+            others = {r["successor"] for r in rows if _same_name(row["name"], r["name"]) and sigla in ("", r["sigla"])}
             # A merger may keep the name (Campiglia Cervo): the name then means the successor.
             alone = {x.istat_code for x in same} <= {row["successor"]}
             expected = row["successor"] if alone and len(others) == 1 else ABSTAIN
@@ -661,9 +662,22 @@ _SHORT_STOP = frozenset(
         *("a", "ad", "al", "all", "alla", "alle", "d", "da", "dal", "de", "dei", "degli", "del", "dell"),
         *("della", "delle", "dello", "di", "e", "ed", "i", "il", "in", "l", "la", "le", "lo", "nel"),
         *("nell", "nella", "s", "san", "santa", "sant", "santi", "santo", "santu", "sul", "sull", "sulla"),
-        *("con", "su", "sotto", "sopra", "ss", "sullo", "ne", "nei", "negli"),
+        *("con", "su", "sotto", "sopra", "ss", "sullo", "ne", "nei", "negli", "ai", "agli", "allo", "dal"),
+        *("dalla", "dallo", "dei", "nello", "sui", "sugli", "pr", "an", "der", "im", "am", "bei"),
     )
 )
+
+
+def _same_name(typed: str, name: str) -> bool:
+    """True when ``typed`` may mean ``name``: typed accents must match, missing ones may not."""
+    return typed.casefold() == name.casefold() if typed != strip_accents(typed) else fold(typed) == fold(name)
+
+
+def _without_article(folded: str) -> str:
+    for article in ("la ", "il ", "lo ", "le ", "i ", "l "):
+        if folded.startswith(article):
+            return folded[len(article) :]
+    return folded
 
 
 def _apostrophes(name: str) -> str:
