@@ -46,6 +46,10 @@ __all__ = ["CUT_AT_LEAST", "SpellingMatcher"]
 
 #: A registry spelling this long without a separator may be a fixed-width cut (30, 40).
 CUT_AT_LEAST: Final = 28
+#: Longer texts are not one Comune's name: the repairs leave them to the other matchers.
+MAX_LENGTH: Final = 120
+#: At most this many lost letters ("?") in one name.
+MAX_LOST: Final = 6
 #: Score of a match through a registry form or a short form.
 SCORE: Final = 94.0
 _LOST = re.compile("[?\ufffd]+")
@@ -91,7 +95,7 @@ class SpellingMatcher(Matcher):
     # --- repairs ------------------------------------------------------------------------
 
     def _mojibake(self, place: Place) -> Match | None:
-        if not looks_mojibake(place.comune):  # ftfy is slow: only for the telltale byte pairs
+        if len(place.comune) > MAX_LENGTH or not looks_mojibake(place.comune):  # ftfy is slow
             return None
         import ftfy  # only for the few names that need it
 
@@ -110,7 +114,8 @@ class SpellingMatcher(Matcher):
 
     def _lost_letter(self, variant: Variant, place: Place) -> Match | None:
         typed = variant.raw
-        if not _LOST.search(typed):
+        # Bounded: each mark may take one or two letters, so the pattern's cost grows with them.
+        if not _LOST.search(typed) or len(typed) > MAX_LENGTH or len(_LOST.findall(typed)) > MAX_LOST:
             return None
         key = _NOT_LETTER.sub(" ", strip_accents(typed).casefold()).strip()
         for lost in ("[a-z]", "[a-z]{1,2}"):  # one letter per mark, then per run of marks
@@ -123,6 +128,8 @@ class SpellingMatcher(Matcher):
 
     def _registry(self, variant: Variant) -> Match | None:
         typed = variant.raw.strip()
+        if len(typed) > MAX_LENGTH:
+            return None
         found = _REGISTRY.match(typed)
         if found is None and len(typed) < CUT_AT_LEAST:
             return None

@@ -21,11 +21,13 @@ from mapgen.geocoders._normalize import canonical
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
 
-__all__ = ["MIN_LETTERS", "LocalityMatcher"]
+__all__ = ["MAX_WORDS", "MIN_LETTERS", "LocalityMatcher"]
 
 #: Shorter Comune names ("Ne", "Ala", "Lu") occur inside too many locality names.
 MIN_LETTERS: Final = 4
 SCORE: Final = 90.0
+#: Longer cells are sentences, not a place: and every run of words is looked up (quadratic).
+MAX_WORDS: Final = 12
 # Words that say "what follows or precedes is a locality of the Comune" (folded).
 _MARKERS: Final = frozenset(
     {"frazione", "fraz", "localita", "loc", "marina", "lido", "scalo", "stazione", "borgata", "contrada", "c da"}
@@ -43,7 +45,7 @@ class LocalityMatcher(Matcher):
         query = self._index.query(place)
         variant = query.best
         words = canonical(variant.folded).split()
-        if len(words) < 2 or any(True for v in query.variants for _ in self._index.lookup(v.folded)):
+        if not 2 <= len(words) <= MAX_WORDS or any(True for v in query.variants for _ in self._index.lookup(v.folded)):
             return None  # the whole text names a place (elsewhere): a wrong province, not a locality
         found = self._named(words, variant)
         if not found:
