@@ -94,3 +94,16 @@ def test_stricter_options_abstain_more(gazetteer: Gazetteer) -> None:
     strict = FuzzyMatcher(gazetteer, chars_per_edit=20, nationwide_chars_per_edit=20)
     match = strict.geocode(Place("Tricsae", "LE"))
     assert match is not None and match.status is MatchStatus.UNRESOLVED
+
+
+def test_one_wrong_letter_without_a_province_only_in_a_long_name_far_from_the_others(gazetteer: Gazetteer) -> None:
+    """Castelfranco Veneto has no other Comune within 3 edits; Ostia is 1 from Ostra (and short)."""
+    alone, strict = FuzzyMatcher(gazetteer), FuzzyMatcher(gazetteer, alone_letters=99)
+    typed = Place("Castelfrsnco Veneto")
+    match = alone.geocode(typed)
+    assert match is not None
+    assert (match.status, match.name) == (MatchStatus.FUZZY, "Castelfranco Veneto")
+    refused = strict.geocode(typed)
+    assert refused is None or not refused.status.resolved
+    ostia = alone.geocode(Place("Ostia"))
+    assert ostia is None or not ostia.status.resolved
