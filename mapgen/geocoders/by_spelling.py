@@ -118,7 +118,7 @@ class SpellingMatcher(Matcher):
         if not _LOST.search(typed) or len(typed) > MAX_LENGTH or len(_LOST.findall(typed)) > MAX_LOST:
             return None
         key = _NOT_LETTER.sub(" ", strip_accents(typed).casefold()).strip()
-        for lost in ("[a-z]", "[a-z]{1,2}"):  # one letter per mark, then per run of marks
+        for lost in ("[a-z]", "[a-z]{1,2}"):  # a run of marks is one letter ("??": two bytes), then one or two
             pattern = re.compile(_LOST.sub(lost, re.escape(key).replace(r"\?", "?").replace("\\\ufffd", "\ufffd")))
             fits = [c for c, names in self._names_in(variant.scope) if any(pattern.fullmatch(n) for n in names)]
             if fits:
