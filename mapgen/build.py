@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
+from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
 from mapgen.errors import InputError, MapgenError, OutputError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, merge_editions
@@ -262,6 +263,7 @@ def write_outputs(
     build that was killed are cleaned up first (:func:`recover_interrupted`).
     """
     target = out_dir.expanduser().resolve()
+    result = protect_contacts(result, options)  # second line of defence: see mapgen.contacts
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_interrupted(target)
@@ -292,6 +294,7 @@ def _write_and_swap(
             progress(f"Scrittura: {name}", done, len(writers))
             written += writer(result, staging, gazetteer=gazetteer, options=options)
         files = _check_inside(written, staging)
+        check_public_files(staging, files, result, options)
         _swap_into_place(staging, target)
     except BaseException:
         _remove(staging)
@@ -384,6 +387,8 @@ def run_pipeline(
     inputs: list[str] = []
     duplicate_of: Mapping[str, str] = {}
     expected = 0  # records read, counted by each reader, to check that nothing was lost
+    rows_read = 0  # non-blank rows of the survey file, counted from the file, not from outcomes
+    contacts: set[str] = set()
     if request.survey is not None:
         survey = _read_survey(request, config)
         matches = _geocode_places(survey.initiatives, geocoder, progress)
@@ -391,6 +396,8 @@ def run_pipeline(
         read_outcomes += survey.outcomes
         duplicate_of = survey.duplicate_of
         expected += len(survey.initiatives) + len(survey.outcomes)
+        rows_read = survey.responses
+        contacts |= survey.contacts
         inputs.append(f"{survey.format} — {survey.summary()}")
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
@@ -403,6 +410,7 @@ def run_pipeline(
         geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
         read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
         carried += edition.carried
+        contacts |= _previous_contacts(edition)
         for note in edition.notes:
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
@@ -414,11 +422,43 @@ def run_pipeline(
     if len(outcomes) != expected:  # a bug, never the user's fault: refuse to publish a lossy map
         raise MapgenError(f"internal error: {expected} records read but {len(outcomes)} accounted for; "
                           "please report this with the input files.")
+    check_rows_accounted(rows_read, outcomes)
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+        contacts=frozenset(contacts),
     )
+
+
+def _previous_contacts(edition: PreviousEdition) -> set[str]:
+    """The contacts a previous map holds: its records' contact fields, its layers' contact properties."""
+    found = {value for r in edition.initiatives for value in (r.referente, r.email, r.telefono) if value}
+    for layer in edition.carried:
+        for feature in layer.geojson.get("features") or []:
+            props = feature.get("properties") if isinstance(feature, Mapping) else None
+            found |= set(contact_values_of(props)) if isinstance(props, Mapping) else set()
+    return found
+
+
+def check_rows_accounted(rows_read: int, outcomes: Sequence[RowOutcome]) -> None:
+    """Refuse a build in which a survey row read from the file has no outcome.
+
+    Counting outcomes against outcomes cannot notice a row a reader skipped (issue 20: a
+    repeated response id dropped its row and the totals still said "ok"), so the survey's
+    non-blank rows, counted on the file, are compared with the rows the outcomes name.
+
+    Raises
+    ------
+    MapgenError
+        A bug, never the user's fault: the map would silently lose a response.
+    """
+    accounted = {o.source.row for o in outcomes if o.source.source == Source.SURVEY}
+    if len(accounted) != rows_read:
+        raise MapgenError(
+            f"internal error: the survey has {rows_read} rows with data but {len(accounted)} of them "
+            "have an outcome in the report; please report this with the input files."
+        )
 
 
 def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:
@@ -472,5 +512,6 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     config = _load_config(request)
     result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
     options = replace(_options(request, config), preview=request.preview)
+    result = protect_contacts(result, options)  # the totals printed then name the records changed
     files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
     return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

@@ -409,10 +409,16 @@ def test_response_without_practice_and_repeated_id(tmp_path: Path) -> None:
         "risposte.csv, row 2: the response describes no practice (every practice column is empty). "
         "Fill at least the title of one practice, or delete the row.",
         "risposte.csv, row 4, column \"id\" (A): response id '2' is also on row 3; this row is "
-        "not read. "
+        "excluded (listed in the report). "
         "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
     ]
     assert [r.titolo for r in result.initiatives] == ["Uno"]
+    # issue 20: the row with the repeated id is not lost, it has an outcome of its own
+    assert [(o.record_id, o.source.row, o.titolo, o.outcome.name) for o in result.outcomes] == [
+        ("2020-R1-G1", 2, "", "EXCLUDED"),
+        ("2020-R2-riga4-G1", 4, "Due", "EXCLUDED"),
+    ]
+    assert "Id della risposta '2' ripetuto (già alla riga 3)" in result.outcomes[1].reason
 
 
 def test_incomplete_response_without_practice_is_just_excluded(tmp_path: Path) -> None:

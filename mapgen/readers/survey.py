@@ -41,6 +41,7 @@ from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
 from mapgen.model import Source as SourceKind
 from mapgen.readers import _values
 from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
 from mapgen.text import fold
 
@@ -127,6 +128,7 @@ class SurveyRead:
     responses: int
     notes: tuple[str, ...] = ()
     incomplete_rows: tuple[int, ...] = ()
+    contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -210,6 +212,7 @@ def read_survey(
         responses=table.data_rows,
         notes=layout.notes,
         incomplete_rows=tuple(reader.incomplete_rows),
+        contacts=survey_contacts(path, table, layout),
     )
 
 
@@ -388,6 +391,7 @@ class _Reader:
         row = _Row(index, cells, "", None, True)
         row.response_id = self._response_id(row)
         if not row.response_id:
+            self._exclude_repeated_id(row)
             return None
         submit = self.layout.submit_index
         if submit is not None:
@@ -416,7 +420,8 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is not read.",
+                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is "
+                "excluded (listed in the report).",
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
                 value=text,
                 error=True,
@@ -485,6 +490,24 @@ class _Reader:
                 values,
                 "Risposta incompleta (submitdate vuoto): esclusa.",
                 "Per includerla usare --include-incomplete.",
+            )
+
+    def _exclude_repeated_id(self, row: _Row) -> None:
+        """A row whose response id was already read still gets an outcome: nothing is lost silently."""
+        index = self.layout.id_index
+        text = row.cells[index].strip() if index is not None else ""
+        row.response_id = f"{text}-riga{row.number}"
+        groups = [n for n, group in enumerate(self.layout.practices, start=1) if self._filled(row, group)]
+        shared = self._parse_quietly(row, self.layout.shared)
+        for group in groups or [1]:
+            practice = self.layout.practices[group - 1] if groups else {}
+            self._exclude(
+                row,
+                group,
+                {**shared, **self._parse_quietly(row, practice)},
+                f"Id della risposta {_clip(text)} ripetuto (già alla riga {self._ids.get(text, '?')}): "
+                "riga esclusa.",
+                "Dare a ogni risposta il proprio id (una riga copiata?) e rifare la mappa.",
             )
 
     def _parse_quietly(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
