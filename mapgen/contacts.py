@@ -42,7 +42,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: What replaces a contact value found in a public field (Italian: map visitors read it).
-REMOVED: Final = "[contatto rimosso]"
+REMOVED: Final = "(contatto rimosso)"
 
 #: Folded property names of a previous map's features that hold contacts.
 CONTACT_PROPERTY_NAMES: Final = frozenset({
@@ -81,7 +81,7 @@ class ContactGuard:
     --------
     >>> guard = ContactGuard.of(["Mario Rossi", "mario.rossi@comune.it", "+39 0832 123456"])
     >>> guard.scrub("Scrivere a Mario.Rossi@comune.it o 0832-123456")
-    ('Scrivere a [contatto rimosso] o [contatto rimosso]', 2)
+    ('Scrivere a (contatto rimosso) o (contatto rimosso)', 2)
     """
 
     phrases: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
