@@ -477,3 +477,28 @@ def test_build_without_initiatives_still_gives_a_map(
     files = write(empty, tmp_path, gazetteer)
     assert list(files) == ["layers/regioni.geojson", "map.umap"]
     assert "**0 iniziative** in **0 Comuni**" in files["map.umap"]["properties"]["description"]
+
+
+def test_carried_layers_whose_names_give_one_file_name_keep_every_feature(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """Issue 20: "A", "A", "A 2" used to write precedente-a-2.geojson twice, losing a layer."""
+
+    def layer(name: str, feature_name: str) -> CarriedLayer:
+        point = {"type": "Point", "coordinates": [12.5, 41.9]}
+        feature = {"type": "Feature", "geometry": point, "properties": {"name": feature_name}}
+        return CarriedLayer(name=name, source="mappa.umap", geojson={
+            "type": "FeatureCollection", "_umap_options": {"name": name}, "features": [feature]})
+
+    carried = (layer("A", "uno"), layer("A", "due"), layer("A 2", "tre"))
+    files = write(replace(sample_build, carried_layers=carried), tmp_path, gazetteer)
+    names = {key: [f["properties"]["name"] for f in value["features"]]
+             for key, value in files.items() if key.startswith("layers/precedente-a")}
+    assert names == {"layers/precedente-a.geojson": ["uno"], "layers/precedente-a-3.geojson": ["due"],
+                     "layers/precedente-a-2.geojson": ["tre"]}
+    # every feature of every layer of map.umap is in exactly one layer file
+    document = json.loads((tmp_path / "map.umap").read_text(encoding="utf-8"))
+    in_files = sorted(json.dumps(f, sort_keys=True) for key, value in files.items()
+                      if key.startswith("layers/") for f in value["features"])
+    in_map = sorted(json.dumps(f, sort_keys=True) for lay in document["layers"] for f in lay["features"])
+    assert in_files == in_map

@@ -147,6 +147,7 @@ def write_umap(
     written = [
         _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
     ]
+    _check_layer_files(layers, written)
     document = _umap_document(build, layers, gazetteer=gazetteer, options=options)
     written.append(_write_json(out_dir / "map.umap", document))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
@@ -200,14 +201,35 @@ def _map_layers(
 
 
 def _unique_slugs(layers: Sequence[_Layer]) -> list[_Layer]:
-    """Suffix repeated slugs (two carried layers with one name) so no file is overwritten."""
-    seen: dict[str, int] = {}
+    """Suffix repeated slugs (two carried layers with one name) so no file is overwritten.
+
+    A suffix never takes a name another layer already has: carried layers "A", "A" and
+    "A 2" give ``precedente-a``, ``precedente-a-3`` and ``precedente-a-2`` (issue 20).
+    """
+    taken = {layer.slug for layer in layers}
+    seen: set[str] = set()
     unique = []
     for layer in layers:
-        seen[layer.slug] = seen.get(layer.slug, 0) + 1
-        slug = layer.slug if seen[layer.slug] == 1 else f"{layer.slug}-{seen[layer.slug]}"
+        slug, number = layer.slug, 1
+        while slug in seen or (number > 1 and slug in taken):
+            number += 1
+            slug = f"{layer.slug}-{number}"
+        seen.add(slug)
         unique.append(_Layer(slug, layer.geojson))
     return unique
+
+
+def _check_layer_files(layers: Sequence[_Layer], written: Sequence[Path]) -> None:
+    """Every feature of every layer is in exactly one layer file, as read back from the disk."""
+    if len({path.name.casefold() for path in written}) != len(layers):
+        raise OutputError(f"internal error: {len(layers)} uMap layers but {len(set(written))} layer files; "
+                          "please report this with the input files.")
+    for layer, path in zip(layers, written, strict=True):
+        expected = len(layer.geojson.get("features") or [])
+        found = len(json.loads(path.read_text(encoding="utf-8")).get("features") or [])
+        if found != expected:
+            raise OutputError(f"internal error: layer file {path.name} holds {found} features, its layer "
+                              f"{expected}; please report this with the input files.")
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
