@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
 from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
-from mapgen.errors import InputError, MapgenError, OutputError
+from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, merge_editions
 from mapgen.model import (
@@ -275,7 +275,7 @@ def write_outputs(
         where = exc.filename or target
         raise OutputError(
             f"cannot write the outputs into {out_dir} ({exc.strerror or exc}: {where}); the previous "
-            "outputs are unchanged. Free some disk space or choose another --out."
+            f"outputs are unchanged. {output_fix(exc)}"
         ) from exc
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "MapgenError",
     "OutputError",
     "UnreadableFileError",
+    "output_fix",
 ]
 
 
@@ -44,3 +45,27 @@ class GeocoderError(MapgenError, ValueError):
 
 class OutputError(MapgenError, OSError):
     """The outputs could not be written (path outside the output folder, disk error)."""
+
+
+def output_fix(exc: OSError, *, option: str = "--out") -> str:
+    """The fix for a failed write, by its cause: disk full, name too long, permission, read-only.
+
+    Examples
+    --------
+    >>> import errno
+    >>> output_fix(OSError(errno.ENAMETOOLONG, "File name too long"))
+    'Choose a shorter file or folder name with --out.'
+    """
+    import errno
+
+    fixes = {
+        errno.ENOSPC: f"Free some disk space or choose another {option} on another disk.",
+        errno.EDQUOT: f"Free some disk space (your quota is full) or choose another {option}.",
+        errno.ENAMETOOLONG: f"Choose a shorter file or folder name with {option}.",
+        errno.EACCES: f"Choose a folder you may write to with {option}, or ask for write permission.",
+        errno.EPERM: f"Choose a folder you may write to with {option}, or ask for write permission.",
+        errno.EROFS: f"The disk is read-only: choose another {option}.",
+        errno.ENOTDIR: f"A part of the path is a file, not a folder: choose another {option}.",
+        errno.EISDIR: f"The path is a folder: give a file name with {option}.",
+    }
+    return fixes.get(exc.errno or 0, f"Check the path and the disk, or choose another {option}.")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from mapgen.errors import OutputError
+from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
@@ -164,7 +164,7 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}; check the output folder."
+            f"cannot write {path.name}: {exc.strerror or exc}. {output_fix(exc)}"
         ) from exc
     size = len(text.encode("utf-8"))
     if path.suffix == ".geojson" and size > LAYER_SIZE_LIMIT:
