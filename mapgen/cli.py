@@ -211,12 +211,16 @@ def geocode(
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Cache of online answers (~/.cache/mapgen).")
     ] = None,
+    sep: Annotated[
+        str | None, typer.Option("--sep", help="Separator of the output CSV (default: the input's; ',' for XLSX).")
+    ] = None,
 ) -> None:
     """Resolve the Comune of every row of a CSV/XLSX file to its ISTAT code.
 
     Writes every input row and column unchanged, plus istat_code, comune_ufficiale, sigla,
     regione, lat, lon, match_status, match_score, candidates and hint.
-    The output is UTF-8 CSV with a BOM, so that Excel shows accents.
+    The output is UTF-8 CSV with a BOM, so that Excel shows accents, in the input's separator
+    (--sep to choose); cells Excel would run as formulas get a leading apostrophe.
     Prints the rows per status; ambiguous or unresolved rows do not make it fail.
 
     Example: mapgen geocode risposte.xlsx --comune-col Comune --provincia-col Provincia --out g.csv
@@ -232,7 +236,7 @@ def geocode(
     with _online_progress(enabled=online) as progress:
         result = geocode_file(
             input_file, out, comune_col=comune_col, provincia_col=provincia_col,
-            regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress,
+            regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress, sep=sep,
         )
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
