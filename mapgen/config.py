@@ -48,7 +48,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from mapgen.errors import ConfigError
-from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
+from mapgen.model import AREAS, CONTACT_FIELDS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
 
 __all__ = [
@@ -233,15 +233,24 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"
         )
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path.name}: {exc.strerror or exc}. Check the file's permissions.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+    try:
+        # Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path.name} is not valid TOML: {exc}. "
             'Text values need quotes, e.g. comune = "G01Q03".'
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables
+        raise ConfigError(
+            f"{path.name} nests arrays or tables hundreds of levels deep; a mapping file needs at most "
+            "three. Write it again with: mapgen init-config SURVEY"
+        ) from exc
 
 
 def _closest(wanted: str, valid: Sequence[str]) -> str:
@@ -355,12 +364,32 @@ def _check_no_overlap(
         )
 
 
+def _check_contacts_apart(
+    columns: Mapping[str, str], practices: Sequence[Mapping[str, str]], where: _Where
+) -> None:
+    """Refuse a column mapped both to a contact field and to a public one: it would publish the contact."""
+    public: dict[str, str] = {}
+    for group in (columns, *practices):
+        public |= {column: name for name, column in group.items() if name not in CONTACT_FIELDS and column}
+    clashes = [(name, column, public[column]) for name, column in columns.items()
+               if name in CONTACT_FIELDS and column in public]
+    clashes += [(name, column, public[column]) for group in practices for name, column in group.items()
+                if name in CONTACT_FIELDS and column in public]
+    if clashes:
+        listed = "; ".join(f"{column!r} is both {contact} (private) and {other} (published)"
+                           for contact, column, other in clashes)
+        raise ConfigError(
+            f"{where}: {listed}. The map would publish a contact: map each field to its own column."
+        )
+
+
 def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
     _check_keys(table, _SURVEY_KEYS, where, kind="key")
     default = SurveyConfig()
     columns = _field_map(table.get("columns", {}), where.sub("[survey.columns]"))
     practices = _practices(table.get("practices", []), where)
     _check_no_overlap(columns, practices, where)
+    _check_contacts_apart(columns, practices, where)
     sheet = _text(table["sheet"], "sheet", where) if "sheet" in table else None
     return SurveyConfig(
         edition=_year(table.get("edition", default.edition), "edition", where),

@@ -278,3 +278,27 @@ def test_draft_of_the_example_reads_like_the_hand_written_mapping() -> None:
     assert "tipo_ente" in draft.missing  # answer codes A1-A4 cannot be guessed
     assert "edition = 2020" in draft.text
     assert len(hand.initiatives) > 300
+
+
+# --- issue 20 ---------------------------------------------------------------------------
+
+
+def test_a_bom_at_the_start_just_works(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[survey]\nedition = 2021\n')  # as Notepad saves UTF-8
+    assert load_config(path).survey.edition == 2021
+
+
+@pytest.mark.parametrize("text", ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 5000 + "1" + "}" * 5000])
+def test_deep_nesting_is_one_config_error(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"^mapping\.toml nests arrays or tables hundreds of levels deep"):
+        load_config(toml(tmp_path, text))
+
+
+def test_a_contact_and_a_public_field_on_one_column_are_refused(tmp_path: Path) -> None:
+    path = toml(tmp_path, '[survey.columns]\nemail = "G05Q02"\n[[survey.practices]]\ntitolo = "T"\n'
+                'descrizione = "G05Q02"\n')
+    with pytest.raises(ConfigError, match=r"^mapping\.toml, \[survey\]: 'G05Q02' is both email \(private\) and "
+                       r"descrizione \(published\)\. The map would publish a contact: map each field to its "
+                       r"own column\.$"):
+        load_config(path)
