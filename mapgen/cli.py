@@ -307,12 +307,12 @@ def init_config(
 
     Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
+    from mapgen.config import check_config_target, save_config_text
     from mapgen.readers.starter_mapping import draft_config
 
-    if out.exists() and not force:
-        raise MapgenError(f"{out} already exists; choose another --out or add --force.")
+    check_config_target(out, survey=survey, force=force)  # before reading a large export
     draft = draft_config(survey, sheet=sheet)
-    out.write_text(draft.text, encoding="utf-8")
+    save_config_text(draft.text, out, survey=survey, force=force)
     typer.echo(f"Wrote {out}: {draft.summary()}.")
     typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
 

@@ -39,6 +39,7 @@ names the closest valid one.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from mapgen.errors import ConfigError
+from mapgen.errors import ConfigError, OutputError, output_fix
 from mapgen.model import AREAS, CONTACT_FIELDS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
 
@@ -61,7 +62,9 @@ __all__ = [
     "Config",
     "PreviousConfig",
     "SurveyConfig",
+    "check_config_target",
     "load_config",
+    "save_config_text",
 ]
 
 #: Canonical field -> the Italian header a tidy spreadsheet uses for it.
@@ -208,6 +211,37 @@ def load_config(path: Path | str) -> Config:
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
     )
+
+
+def check_config_target(path: Path, *, survey: Path | None = None, force: bool = False) -> None:
+    """Refuse to write a mapping over the survey export, or over a file without ``force``."""
+    if survey is not None and path.resolve() == survey.resolve():
+        raise OutputError(f"--out {path} is the survey export itself; write the mapping to another file, "
+                          "such as --out mapping.toml.")
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; choose another --out or add --force.")
+
+
+def save_config_text(text: str, path: Path, *, survey: Path | None = None, force: bool = False) -> Path:
+    """Write a mapping file: never over the survey, never half-written.
+
+    The text goes to a file beside ``path`` that is renamed into place once complete,
+    so a full disk or a read-only folder leaves no empty ``mapping.toml`` behind.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is the survey, exists (without ``force``), or cannot be written (with the fix).
+    """
+    check_config_target(path, survey=survey, force=force)
+    partial = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
+    return path
 
 
 # --- reading and checking -------------------------------------------------------------------
