@@ -9,6 +9,7 @@ that need them, so ``mapgen --help`` starts fast.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,7 +82,11 @@ def _fail(message: str) -> typer.Exit:
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a MapgenError raised by a command into ``Error: …`` and exit status 1."""
+    """Turn a MapgenError raised by a command into ``Error: …`` and exit status 1.
+
+    Any other exception is a bug: one line and exit status 70, the traceback in a log
+    file (:func:`mapgen.errors.save_traceback`). ``MAPGEN_DEBUG=1`` lets it through.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -89,8 +94,23 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except MapgenError as exc:
             raise _fail(str(exc)) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own way out, not a bug
+            raise
+        except Exception as exc:
+            if os.environ.get("MAPGEN_DEBUG"):
+                raise
+            raise _internal_error(exc) from None
 
     return wrapper
+
+
+def _internal_error(exc: Exception) -> typer.Exit:
+    from mapgen.errors import INTERNAL_ERROR_EXIT, save_traceback
+
+    log_file = save_traceback(exc)
+    typer.echo(f"Errore interno di mapgen ({type(exc).__name__}): this is a bug, please report it with the "
+               f"input files; details in {log_file}", err=True)
+    return typer.Exit(code=INTERNAL_ERROR_EXIT)
 
 
 # --- build (issue 5; writers: issues 6-8) -----------------------------------------------

@@ -8,6 +8,7 @@ builtin they resemble, so callers may catch ``ValueError`` or ``OSError``.
 from __future__ import annotations
 
 __all__ = [
+    "INTERNAL_ERROR_EXIT",
     "ConfigError",
     "GazetteerError",
     "GeocoderError",
@@ -16,6 +17,7 @@ __all__ = [
     "OutputError",
     "UnreadableFileError",
     "output_fix",
+    "save_traceback",
 ]
 
 
@@ -69,3 +71,32 @@ def output_fix(exc: OSError, *, option: str = "--out") -> str:
         errno.EISDIR: f"The path is a folder: give a file name with {option}.",
     }
     return fixes.get(exc.errno or 0, f"Check the path and the disk, or choose another {option}.")
+
+
+#: Exit status of the CLI for a bug (an exception that is not a MapgenError): BSD EX_SOFTWARE.
+INTERNAL_ERROR_EXIT = 70
+
+
+def save_traceback(exc: BaseException) -> str:
+    """Write ``exc``'s traceback to a log file in the cache or temp folder; return where.
+
+    Never in the output folder (which may be published), never raising: a bug report
+    must not hide behind a second error. Returns a description when nothing could be saved.
+    """
+    import os
+    import tempfile
+    import time
+    import traceback
+    from pathlib import Path
+
+    text = "".join(traceback.format_exception(exc))
+    name = f"mapgen-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mapgen" / "errors"
+    for folder in (cache, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8", errors="backslashreplace")
+        except (OSError, RuntimeError):  # RuntimeError: no home folder
+            continue
+        return str(folder / name)
+    return "(no log could be written: the cache and temp folders are not writable)"

@@ -1,0 +1,47 @@
+"""Every command: a bug (an exception that is not a MapgenError) is one line and exit status 70."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mapgen import build as build_module
+from mapgen.cli import app
+from mapgen.errors import INTERNAL_ERROR_EXIT
+
+
+def broken_build(*args: object, **kwargs: object) -> None:
+    raise ZeroDivisionError("a bug in the pipeline")
+
+
+def test_a_bug_is_one_line_exit_70_and_a_log_outside_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MAPGEN_DEBUG", raising=False)
+    monkeypatch.setattr(build_module, "build", broken_build)
+    result = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "out")])
+    assert result.exit_code == INTERNAL_ERROR_EXIT == 70
+    assert "Traceback" not in result.output
+    found = re.fullmatch(r"Errore interno di mapgen \(ZeroDivisionError\): this is a bug, please report it with "
+                         r"the input files; details in (?P<log>\S+)\n", result.stderr)
+    assert found, result.stderr
+    log = Path(found["log"])
+    assert log.parent == tmp_path / "cache" / "mapgen" / "errors"
+    assert "Traceback" in log.read_text() and "a bug in the pipeline" in log.read_text()
+    assert not (tmp_path / "out").exists()
+
+
+def test_mapgen_debug_lets_the_exception_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAPGEN_DEBUG", "1")
+    monkeypatch.setattr(build_module, "build", broken_build)
+    result = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "out")])
+    assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_a_mapgen_error_is_still_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "missing.csv")])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ")
