@@ -135,7 +135,7 @@ def _structure_problem(geometry: Any) -> tuple[str, str] | None:
     """Why a geometry cannot be read at all, as (kind, reason), or None when it can."""
     if geometry is None:
         return "null", "Geometria assente (null)."
-    if not isinstance(geometry, dict) or geometry.get("type") not in _TYPES:
+    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str) or geometry["type"] not in _TYPES:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         return str(kind), f"Tipo di geometria non riconosciuto: {kind!r}."
     positions = _all_positions(geometry)
