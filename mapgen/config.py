@@ -280,6 +280,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path.name} is not valid TOML: {exc}. "
             'Text values need quotes, e.g. comune = "G01Q03".'
         ) from exc
+    except ValueError as exc:  # not a TOMLDecodeError: an integer of thousands of digits
+        raise ConfigError(f"{path.name} holds a value mapgen cannot read ({exc}). Fix that value.") from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables
         raise ConfigError(
             f"{path.name} nests arrays or tables hundreds of levels deep; a mapping file needs at most "

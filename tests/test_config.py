@@ -302,3 +302,9 @@ def test_a_contact_and_a_public_field_on_one_column_are_refused(tmp_path: Path) 
                        r"descrizione \(published\)\. The map would publish a contact: map each field to its "
                        r"own column\.$"):
         load_config(path)
+
+
+def test_an_integer_too_long_for_python_is_one_config_error(tmp_path: Path) -> None:
+    """Found by the fuzzer: tomllib raises a plain ValueError past 4300 digits."""
+    with pytest.raises(ConfigError, match=r"^mapping\.toml holds a value mapgen cannot read \(.*4300 digits"):
+        load_config(toml(tmp_path, "[survey]\nedition = " + "9" * 5000 + "\n"))

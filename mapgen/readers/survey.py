@@ -363,7 +363,7 @@ class _Reader:
     # the row
 
     def read_row(self, index: int) -> None:
-        cells = self.table.rows[index]
+        cells = self._without_excel_errors(index, self.table.rows[index])
         if not any(cell.strip() for cell in cells):
             return
         row = self._start_row(index, cells)
@@ -386,6 +386,18 @@ class _Reader:
         else:
             for group_number, group in filled:
                 self._emit(row, group_number, {**shared, **self._parse_fields(row, group)})
+
+    def _without_excel_errors(self, index: int, cells: Sequence[str]) -> Sequence[str]:
+        """Excel's error values (``#DIV/0!``, ``#N/A``…) are not answers: each warned about, read as empty."""
+        errors = [i for i, cell in enumerate(cells) if cell.strip().upper() in _EXCEL_ERRORS]
+        if not errors:
+            return cells
+        row = _Row(index, cells, "", None, True)
+        for i in errors:
+            self.problem(row, i, f"the cell holds Excel's error value {cells[i].strip()!r}, not an answer; "
+                         "it is read as empty.", "Fix the formula or type the value in the spreadsheet.",
+                         value=cells[i].strip())
+        return ["" if i in errors else cell for i, cell in enumerate(cells)]
 
     def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
         row = _Row(index, cells, "", None, True)
@@ -863,6 +875,14 @@ def _table_problem(issue: TableIssue) -> Problem:
         fix="",
         severity=severity,
     )
+
+
+#: The error values Excel (and LibreOffice) show in a cell whose formula failed.
+_EXCEL_ERRORS = frozenset({
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#PYTHON!", "ERR:502", "ERR:504",
+    "#N/D", "#DIV/0", "#NOME?", "#VALORE!", "#RIF!", "#NUM", "#NULLO!",
+})  # fmt: skip
 
 
 # --- duplicates ----------------------------------------------------------------------------------
