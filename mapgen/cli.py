@@ -8,6 +8,7 @@ that need them, so ``mapgen --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -96,12 +97,27 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise _fail(str(exc)) from None
         except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own way out, not a bug
             raise
+        except OSError as exc:
+            if os.environ.get("MAPGEN_DEBUG"):
+                raise
+            if exc.errno not in _USER_OS_ERRORS:
+                raise _internal_error(exc) from None
+            from mapgen.errors import os_error_line
+
+            raise _fail(os_error_line(exc)) from None
         except Exception as exc:
             if os.environ.get("MAPGEN_DEBUG"):
                 raise
             raise _internal_error(exc) from None
 
     return wrapper
+
+
+#: File-system errors that come from the user's files or disk, not from a bug: one ``Error:`` line.
+_USER_OS_ERRORS = frozenset({
+    errno.ENAMETOOLONG, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ELOOP,
+    errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EIO, errno.ENXIO, errno.ETXTBSY,
+})  # fmt: skip
 
 
 def _internal_error(exc: Exception) -> typer.Exit:

@@ -262,6 +262,8 @@ class _Where:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a mapping file. Give the .toml file with --config.")
     if not path.is_file():
         raise ConfigError(
             f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"

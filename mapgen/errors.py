@@ -16,6 +16,7 @@ __all__ = [
     "MapgenError",
     "OutputError",
     "UnreadableFileError",
+    "os_error_line",
     "output_fix",
     "save_traceback",
 ]
@@ -100,3 +101,19 @@ def save_traceback(exc: BaseException) -> str:
             continue
         return str(folder / name)
     return "(no log could be written: the cache and temp folders are not writable)"
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error that reached the command line: the name, the cause, the fix.
+
+    A name longer than the file system allows, a permission, a read-only disk, a full disk:
+    the user's environment, not a bug. Long names are shortened in the message.
+    """
+    import errno
+
+    name = str(exc.filename or "")
+    shown = name if len(name) <= 80 else f"{name[:40]}…{name[-30:]} ({len(name)} characters)"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"the name {shown} is longer than the file system allows. Choose a shorter file or folder name."
+    fix = output_fix(exc, option="another path").replace("--", "")
+    return f"{shown or 'a file'}: {exc.strerror or exc}. {fix}"

@@ -45,3 +45,31 @@ def test_mapgen_debug_lets_the_exception_through(tmp_path: Path, monkeypatch: py
 def test_a_mapgen_error_is_still_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(tmp_path / "missing.csv")])
     assert result.exit_code == 1 and result.stderr.startswith("Error: ")
+
+
+LONG = "a" * 300  # longer than the 255 bytes a file name may have on Linux, macOS and Windows
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", f"{LONG}.csv"],
+    ["build", "--previous", f"{LONG}.umap", "--out", "{tmp}/out"],
+    ["validate", "{survey}", "--config", f"{{tmp}}/{LONG}.toml"],
+    ["init-config", "{survey}", "--out", f"{{tmp}}/{LONG}.toml"],
+    ["build", "{survey}", "--out", f"{{tmp}}/{LONG}"],
+])
+def test_a_name_too_long_is_one_error_line(args: list[str], tmp_path: Path) -> None:
+    survey = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"
+    result = CliRunner().invoke(app, [a.format(tmp=tmp_path, survey=survey) for a in args])
+    assert result.exit_code == 1, result.output
+    assert re.fullmatch(r"Error: the name \S+…a+\.?[a-z]* \(\d+ characters\) is longer than the file system "
+                        r"allows\. Choose a shorter file or folder name\.\n", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["build", "--previous", "{tmp}", "--out", "{tmp}/out"], "a folder, not a map file"),
+    (["validate", "{survey}", "--config", "{tmp}"], "is a folder, not a mapping file"),
+])
+def test_a_folder_given_as_a_file_says_so(args: list[str], message: str, tmp_path: Path) -> None:
+    survey = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"
+    result = CliRunner().invoke(app, [a.format(tmp=tmp_path, survey=survey) for a in args])
+    assert result.exit_code == 1 and message in result.stderr and "\n" not in result.stderr.rstrip("\n")

@@ -230,6 +230,9 @@ _FIX_EXPORT: Final = (
 
 def _load(path: Path) -> _Container:
     """Read the file and split it into layers, whatever the format."""
+    if path.is_dir():
+        raise UnreadableFileError(f"{path.name}: a folder, not a map file ({path}). Give the .umap, GeoJSON "
+                                  "or GeoPackage file with --previous.")
     if not path.is_file():
         raise UnreadableFileError(
             f"{path.name}: file not found ({path}). Check the --previous path."
