@@ -52,7 +52,9 @@ CONTACT_PROPERTY_NAMES: Final = frozenset({
 
 _WORD = re.compile(r"[^\W_]+")
 _DIGITS = re.compile(r"\+?\d[\d ./()-]*\d")
-_MIN_PHONE_DIGITS = 6
+_LONG_DIGITS = re.compile(r"\+?\d[\d ./()-]{6,}\d")  # at least 8 characters: could hold a telephone number
+_MIN_PHONE_DIGITS = 8  # an Italian number with its prefix; shorter values are matched as words
+_DECIMAL = re.compile(r"[+-]?\d{1,3}[.,]\d+")
 
 
 def is_contact_property(name: str) -> bool:
@@ -64,7 +66,7 @@ def _phone_key(text: str) -> str:
     """The digits of a telephone number without the Italian prefix (``+39``/``0039``)."""
     digits = re.sub(r"\D", "", text)
     for prefix in ("0039", "39"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS + 3:
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS:
             return digits[len(prefix):]
     return digits
 
@@ -123,15 +125,34 @@ class ContactGuard:
                     spans.append((matches[i].start(), matches[i + len(chain) - 1].end()))
         for m in _DIGITS.finditer(text):
             key = _phone_key(m.group())
+            if _DECIMAL.fullmatch(m.group().strip()):
+                continue  # a coordinate or an amount ("12.291800"), never a telephone number
             same_end = self.phones.get(key[-_MIN_PHONE_DIGITS:], ())
-            # "0832 123456" in the text is the number "+39 0832 123456" that was read, and back
-            if any(key.endswith(p) or (len(key) >= 8 and p.endswith(key)) for p in same_end):
+            # the whole number, or it with a prefix the text added ("0039 0832 123456")
+            if any(key.endswith(p) for p in same_end):
                 spans.append(m.span())
         return spans
 
     def found_in(self, text: str) -> bool:
-        """True when a contact value appears in ``text``."""
-        return bool(self) and bool(self._spans(text))
+        """True when a contact value appears in ``text`` (fast path for whole output files).
+
+        Words and digit runs are extracted by the regular expression engine in one call each;
+        Python only looks at the words that start a contact and the runs long enough to be a number.
+        """
+        if not self:
+            return False
+        words = _WORD.findall(text.casefold())
+        firsts = self.phrases.keys()
+        for i in (i for i, word in enumerate(words) if word in firsts):
+            if any(tuple(words[i : i + len(chain)]) == chain for chain in self.phrases[words[i]]):
+                return True
+        for run in _LONG_DIGITS.findall(text) if self.phones else ():
+            if _DECIMAL.fullmatch(run):
+                continue
+            key = _phone_key(run)
+            if any(key.endswith(p) for p in self.phones.get(key[-_MIN_PHONE_DIGITS:], ())):
+                return True
+        return False
 
     def scrub(self, text: str) -> tuple[str, int]:
         """Replace every contact value in ``text`` by :data:`REMOVED`; return it and the count."""

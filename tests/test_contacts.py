@@ -104,3 +104,18 @@ def test_a_leak_the_scrub_missed_refuses_the_build(tmp_path: Path, gazetteer: Ga
     with pytest.raises(OutputError, match=r"^the public file .* holds a contact .* the build is refused"):
         write_outputs(replace(result), out, gazetteer=gazetteer, options=options)
     assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_coordinates_and_amounts_are_not_telephone_numbers() -> None:
+    """Found on a 5,000-initiative build: '12.291800' matched the end of a telephone number."""
+    guard = ContactGuard.of(["+39 0412 291800", "340 1229180"])
+    text = "Comune,lat,lon\nVittorio Veneto,46.002699,12.291800\nimporto 1.229.180"
+    assert not guard.found_in(text)
+    assert guard.scrub(text) == (text, 0)
+    assert guard.found_in("chiamare lo 0412-291800") and guard.found_in("tel. 0039 340 122 9180")
+
+
+def test_found_in_agrees_with_scrub() -> None:
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    for text in ("nulla", "Mario", "mario rossi", "ANNA.BIANCHI@EXAMPLE.ORG", "0832 123456", "+39 333 5550199"):
+        assert guard.found_in(text) == bool(guard.scrub(text)[1]), text
