@@ -7,6 +7,7 @@ and ``test_build_safety.py``.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -39,11 +40,8 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(folder: Path, leave: int = 4096) -> None:
-    with (folder / "filler.bin").open("wb") as handle:
-        try:
-            handle.write(b"\0" * (64 * 1024 - leave))
-        except OSError:
-            pass
+    with (folder / "filler.bin").open("wb") as handle, contextlib.suppress(OSError):
+        handle.write(b"\0" * (64 * 1024 - leave))
 
 
 def test_geocode_keeps_the_previous_output(full_disk: Path, tmp_path: Path) -> None:

@@ -1016,3 +1016,28 @@ def test_geojson_with_a_local_crs_is_one_error(tmp_path: Path) -> None:
     with pytest.raises(MapgenError) as raised:
         read_previous(path)
     assert "\n" not in str(raised.value) and str(raised.value).startswith("mappa.geojson")
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Point", "coordinates": [[[[12.5, 41.9]]]]},
+    {"type": "Polygon", "coordinates": [12.5, 41.9]},
+    {"type": "LineString", "coordinates": [[[12.5, 41.9], [12.6, 41.9]]]},
+])
+def test_coordinates_nested_wrongly_for_their_type_are_noted(geometry: Any, tmp_path: Path) -> None:
+    """Found by the fuzzer (issue 20): a Point with nested coordinates raised ValueError."""
+    path = write_json(tmp_path / "mappa.geojson", {"type": "FeatureCollection",
+                                                   "features": [feature(geometry, name="Nido", comune="Roma")]})
+    previous = read_previous(path)
+    assert "Coordinate annidate male per un" in previous.notes[0].reason
+    assert [i.titolo for i in previous.initiatives] == ["Nido"]  # placed by its Comune's name instead
+
+
+@pytest.mark.parametrize("crs", [{"type": "name", "properties": ["EPSG:32632"]}, {"type": "name", "properties": 7},
+                                 {"type": "name", "properties": {"name": ["x"]}}])
+def test_a_malformed_crs_member_is_no_traceback(crs: Any, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "mappa.geojson", {"type": "FeatureCollection", "crs": crs, "features": [
+        feature({"type": "Point", "coordinates": [12.5, 41.9]}, name="Nido", comune="Roma")]})
+    try:
+        read_previous(path)
+    except MapgenError as exc:
+        assert "\n" not in str(exc)

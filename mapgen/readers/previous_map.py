@@ -705,7 +705,8 @@ def _transform_from(crs: Any, where: str) -> Transform | None:
         return None
     spec = crs
     if isinstance(crs, dict):
-        props = crs.get("properties") or {}
+        found = crs.get("properties")
+        props = found if isinstance(found, dict) else {}
         spec = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)
     import pyproj
 
