@@ -268,8 +268,8 @@ def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult
         layers.append(new_layer)
         by_feature |= {(layer.name, fid): fields for fid, fields in hits.items()}
     if by_record or by_feature:
-        log.warning("Contacts removed from %d public records and %d carried features.",
-                    len(by_record), len(by_feature))
+        log.warning("Contacts (referente, e-mail, telephone) removed from the public text of %d records and "
+                    "%d carried features; the report names them.", len(by_record), len(by_feature))
     outcomes = tuple(
         _noted(o, by_record.get(o.record_id) or by_feature.get((o.source.layer or "", o.source.feature or "")))
         for o in result.outcomes
