@@ -15,6 +15,7 @@ tell apart from ordinary text and are not matched.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -69,6 +70,12 @@ def _phone_key(text: str) -> str:
         if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS:
             return digits[len(prefix):]
     return digits
+
+
+@functools.lru_cache(maxsize=4096)
+def _chain_pattern(chain: tuple[str, ...]) -> re.Pattern[str]:
+    """The words of a contact, in order, separated by anything that is not a word character."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, chain)) + r"(?![^\W_])")
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -141,11 +148,12 @@ class ContactGuard:
         """
         if not self:
             return False
-        words = _WORD.findall(text.casefold())
-        firsts = self.phrases.keys()
-        for i in (i for i, word in enumerate(words) if word in firsts):
-            if any(tuple(words[i : i + len(chain)]) == chain for chain in self.phrases[words[i]]):
-                return True
+        folded = text.casefold()
+        present = set(_WORD.findall(folded))
+        for first in present & self.phrases.keys():  # set operations: no Python loop over the words
+            for chain in self.phrases[first]:
+                if present.issuperset(chain) and _chain_pattern(chain).search(folded):
+                    return True
         for run in _LONG_DIGITS.findall(text) if self.phones else ():
             if _DECIMAL.fullmatch(run):
                 continue
