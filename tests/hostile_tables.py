@@ -47,7 +47,10 @@ _WORKBOOK = (
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
     '<sheets><sheet name="Risposte" sheetId="1" r:id="rId1"/></sheets></workbook>'
 )
-_REL = '<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{type}" Target="{target}"/>'
+_REL = (
+    '<Relationship Id="{id}" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{type}" Target="{target}"/>'
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -125,7 +128,7 @@ def _small_rows() -> list[str]:
 
 def xlsx_huge_dimension(folder: Path) -> Path:
     """10 KB: three rows, then one cell at row 1,048,576, column 1,000 (ALL)."""
-    far = f'<row r="1048576"><c r="ALL1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    far = '<row r="1048576"><c r="ALL1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     return write_xlsx(folder / "dimension.xlsx", [*_small_rows(), far], dimension="A1:ALL1048576")
 
 

@@ -30,7 +30,7 @@ import re
 import stat
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from difflib import get_close_matches
@@ -113,17 +113,25 @@ ENVIRONMENT = {
 }
 
 
+def _mb(size: int) -> int:
+    """Bytes as whole megabytes, rounded up (1.2 MB is over a 1 MB limit)."""
+    return -(-size // 2**20)
+
+
+_UNITS = {"cells": " cells", "columns": " columns", "cell_chars": " characters"}
+
+
 def _over_limit(file: str, what: str, found: int | None, limits: Limits, name: str) -> InputError:
     """One line: what is too large, the limit, and the variable that raises it."""
     limit: int = getattr(limits, name)
-    unit = " MB" if name.endswith("_mb") else ""
-    amount = f" ({found:,}{unit})" if found is not None else ""
-    found = limit if found is None else found
+    unit = _UNITS.get(name, " MB")
+    amount = f"{found:,}{unit}" if found is not None else "more"
+    raise_to = max(found or 0, limit) * 2
     return InputError(
-        f"{file}: {what}{amount} is over the limit of {limit:,}{unit} that keeps a "
-        f"broken or hostile file from exhausting memory or time. If the file is genuine, set "
-        f"the environment variable {ENVIRONMENT[name]} higher (e.g. {ENVIRONMENT[name]}="
-        f"{max(found + 1, limit * 2)}) and run again; otherwise export the responses again."
+        f"{file}: {what}: {amount}, over the limit of {limit:,}{unit} (it keeps a broken or "
+        f"hostile file from exhausting memory or time). If the file is genuine, set the "
+        f"environment variable {ENVIRONMENT[name]} higher, e.g. {ENVIRONMENT[name]}={raise_to}, "
+        "and run again; otherwise export the responses again."
     )
 
 
@@ -259,14 +267,14 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         kind = _file_kind(info.st_mode)
         raise UnreadableFileError(f"{path} is {kind}, not a file. Give the survey export file.")
     if info.st_size > limits.file_mb * 2**20:
-        raise _over_limit(path.name, "the file's size", info.st_size // 2**20, limits, "file_mb")
+        raise _over_limit(path.name, "the file is too large", _mb(info.st_size), limits, "file_mb")
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.file_mb * 2**20 + 1)  # the file may grow while read
     except OSError as exc:
         raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
     if len(data) > limits.file_mb * 2**20:
-        raise _over_limit(path.name, "the file's size", len(data) // 2**20, limits, "file_mb")
+        raise _over_limit(path.name, "the file is too large", _mb(len(data)), limits, "file_mb")
     if not data.strip(b" \t\r\n\x00"):
         raise UnreadableFileError(
             f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
@@ -555,7 +563,7 @@ def _parse_records(
     except csv.Error as exc:
         if "field limit" not in str(exc):  # pragma: no cover - strict=False raises nothing else
             raise UnreadableFileError(f"{file} is not a readable CSV file ({exc}).") from exc
-        what = f"the text of a cell of row {len(records) + 1} (line {line} of the file)"
+        what = f"a cell of row {len(records) + 1:,} (line {line:,} of the file) is too long"
         raise _over_limit(file, what, None, limits, "cell_chars") from exc
     finally:
         csv.field_size_limit(_FIELD_LIMIT)
@@ -719,8 +727,8 @@ def _check_unzipped_sizes(file: str, sizes: Mapping[str, int], limits: Limits) -
         if name.startswith(_NOT_LOADED):
             continue
         if size > limits.unzipped_mb * 2**20:
-            what = f"the workbook part {name!r} unpacked"
-            raise _over_limit(file, what, size // 2**20, limits, "unzipped_mb")
+            what = f"the workbook part {name!r} unpacks too large"
+            raise _over_limit(file, what, _mb(size), limits, "unzipped_mb")
 
 
 def _load_workbook(data: bytes) -> Any:
@@ -776,8 +784,8 @@ def _stream_sheet(ws: Any, book: Any, scan: _SheetScan, limits: Limits) -> None:
     member = ws._worksheet_path.lstrip("/")
     size = book._archive.getinfo(member).file_size
     if size > limits.sheet_mb * 2**20:
-        what = f"sheet {ws.title!r} unpacked"
-        raise _over_limit(scan.file, what, size // 2**20, limits, "sheet_mb")
+        what = f"sheet {ws.title!r} unpacks too large"
+        raise _over_limit(scan.file, what, _mb(size), limits, "sheet_mb")
     ws.reset_dimensions()  # some writers store wrong dimensions; read every row
     ws._get_source = lambda: _SheetStream(book._archive.open(member), scan)
 
@@ -801,13 +809,13 @@ def _sheet_values(ws: Any, file: str, limits: Limits) -> list[list[str]]:
         width = max(width, len(cells))
         number = len(values) + pending + 1
         if width > limits.columns:
-            raise _over_limit(file, f"row {number} has {width:,} columns, so the sheet", width, limits, "columns")
+            raise _over_limit(file, f"row {number} of the sheet is too wide", width, limits, "columns")
         if number * width > limits.cells:
-            what = f"the cells up to row {number:,} ({number:,} rows x {width:,} columns)"
+            what = f"the sheet up to row {number:,} ({number:,} rows x {width:,} columns)"
             raise _over_limit(file, what, number * width, limits, "cells")
         longest = max(len(cell) for cell in cells)
         if longest > limits.cell_chars:
-            raise _over_limit(file, f"the text of a cell of row {number}", longest, limits, "cell_chars")
+            raise _over_limit(file, f"a cell of row {number:,} is too long", longest, limits, "cell_chars")
         values.extend([blank] * pending)
         values.append(cells)
         pending = 0
@@ -838,7 +846,6 @@ class _SheetScan:
 
 #: A cell without a value (``<c r="D2" s="1"/>``): Excel writes thousands per row for a styled range.
 _EMPTY_XML_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*/>")
-_ROW_END = re.compile(rb"</(?:\w+:)?row>")
 
 
 class _SheetStream(io.RawIOBase):
@@ -887,16 +894,15 @@ class _SheetStream(io.RawIOBase):
 
     def _cut(self) -> int:
         """Where the unread bytes can be cut: after the last row end, or a tag in a long row."""
-        last = None
-        for last in _ROW_END.finditer(self.pending, max(0, len(self.pending) - 2 * self.CHUNK)):
-            pass
-        if last is not None:
-            return last.end()
+        row_end = self.pending.rfind(b"row>")  # </row> or </x:row>
+        if row_end >= 0:
+            return row_end + 4
         if len(self.pending) < 16 * self.CHUNK:
             return 0
         tag = self.pending.rfind(b"<")
         if tag <= 0 and len(self.pending) > self.longest_text:
-            raise _over_limit(self.scan.file, "a text in the sheet", None, self.scan.limits, "cell_chars")
+            what = "a text in the sheet is too long"
+            raise _over_limit(self.scan.file, what, None, self.scan.limits, "cell_chars")
         return max(tag, 0)
 
     def close(self) -> None:
@@ -979,9 +985,9 @@ def _check_size(file: str, records: list[list[str]], limits: Limits) -> None:
     width = max((len(r) for r in records), default=0)
     if width > limits.columns:
         where = next(n for n, r in enumerate(records, start=1) if len(r) == width)
-        raise _over_limit(file, f"row {where} has {width:,} columns, so the sheet", width, limits, "columns")
+        raise _over_limit(file, f"row {where:,} is too wide", width, limits, "columns")
     if len(records) * width > limits.cells:
-        what = f"the table ({len(records):,} rows x {width:,} columns, blank rows included)"
+        what = f"the table ({len(records):,} rows, blank ones included, x {width:,} columns)"
         raise _over_limit(file, what, len(records) * width, limits, "cells")
 
 
