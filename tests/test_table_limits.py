@@ -51,12 +51,14 @@ def read_capped(path: Path, env: dict[str, str] | None = None) -> dict[str, Any]
 
 def test_the_cap_catches_an_unbounded_read(tmp_path: Path) -> None:
     # The check itself can fail: a table of 2 million cells of distinct text does not fit.
-    code = "import resource; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); x = ['%09d' % i * 60 for i in range(2_000_000)]"
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0}))\n"
+        "x = ['%09d' % i * 60 for i in range(2_000_000)]"
+    )
     done = subprocess.run([sys.executable, "-c", code.format(CAP)], capture_output=True, text=True, timeout=300)
     assert "MemoryError" in done.stderr
 
 
-@pytest.mark.slow
 def test_a_cell_at_row_1048576_column_1000_is_refused(tmp_path: Path) -> None:
     found = read_capped(hostile.xlsx_huge_dimension(tmp_path))
     assert found["error"] == "InputError"
@@ -67,13 +69,11 @@ def test_a_cell_at_row_1048576_column_1000_is_refused(tmp_path: Path) -> None:
     assert "MAPGEN_MAX_CELLS=2097152000" in found["message"]
 
 
-@pytest.mark.slow
 def test_a_styled_empty_cell_at_row_1048576_is_ignored(tmp_path: Path) -> None:
     found = read_capped(hostile.xlsx_huge_dimension_empty(tmp_path))
     assert found == {"rows": hostile.ROWS, "count": 2, "columns": hostile.HEADER}
 
 
-@pytest.mark.slow
 def test_a_shared_string_that_unpacks_to_256_mb_is_refused(tmp_path: Path) -> None:
     found = read_capped(hostile.xlsx_huge_shared_string(tmp_path, size=256 * 2**20))
     assert found["error"] == "InputError"
@@ -84,13 +84,11 @@ def test_a_shared_string_that_unpacks_to_256_mb_is_refused(tmp_path: Path) -> No
     assert "MAPGEN_MAX_UNZIPPED_MB=514" in found["message"]
 
 
-@pytest.mark.slow
 def test_a_huge_cell_comment_is_not_read(tmp_path: Path) -> None:
     found = read_capped(hostile.xlsx_huge_comment(tmp_path, size=300_000_000))
     assert found == {"rows": hostile.ROWS, "count": 2, "columns": hostile.HEADER}
 
 
-@pytest.mark.slow
 def test_excel_trailing_empty_columns_in_xlsx_cost_little(tmp_path: Path) -> None:
     found = read_capped(hostile.xlsx_trailing_columns(tmp_path, rows=300))
     assert found["columns"] == hostile.HEADER
@@ -98,7 +96,6 @@ def test_excel_trailing_empty_columns_in_xlsx_cost_little(tmp_path: Path) -> Non
     assert found["rows"][:2] == [hostile.ROWS[0], hostile.ROWS[1]]
 
 
-@pytest.mark.slow
 def test_a_million_blank_lines_inside_the_table_are_refused(tmp_path: Path) -> None:
     found = read_capped(hostile.csv_blank_lines(tmp_path))
     assert found["error"] == "InputError"
@@ -108,7 +105,6 @@ def test_a_million_blank_lines_inside_the_table_are_refused(tmp_path: Path) -> N
     )
 
 
-@pytest.mark.slow
 def test_a_million_trailing_blank_lines_are_dropped(tmp_path: Path) -> None:
     found = read_capped(hostile.csv_blank_lines(tmp_path, trailing=True))
     assert found["count"] == 1
@@ -116,7 +112,6 @@ def test_a_million_trailing_blank_lines_are_dropped(tmp_path: Path) -> None:
     assert len(found["columns"]) == 1_001
 
 
-@pytest.mark.slow
 def test_excel_trailing_separators_in_csv_cost_little(tmp_path: Path) -> None:
     found = read_capped(hostile.csv_trailing_separators(tmp_path, rows=2_000))
     assert found["columns"] == hostile.HEADER
@@ -190,7 +185,7 @@ def test_a_symlink_loop_is_named(tmp_path: Path) -> None:
 def test_a_dangling_symlink_says_where_it_points(tmp_path: Path) -> None:
     link = tmp_path / "risposte.csv"
     link.symlink_to(tmp_path / "spostato.csv")
-    with pytest.raises(UnreadableFileError, match=r"risposte\.csv is a symbolic link to .*spostato\.csv', which does not exist"):
+    with pytest.raises(UnreadableFileError, match=r"risposte\.csv is a symbolic link to .*spostato\.csv', which"):
         read_table(link)
 
 
