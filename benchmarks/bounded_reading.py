@@ -138,8 +138,8 @@ def table(rows: list[dict[str, object]]) -> str:
         met = met and wall < 60 and peak < 1024 and not str(r["outcome"]).startswith("crashed")
         lines.append(
             f"| {r['case']} | {_size(r['size'])} (normal: {_size(r['base_size'])}) | {r['outcome']} "
-            f"| {wall:.2f} ({wall / max(float(str(r["base_wall"])), 1e-3):.2f}×) | {float(str(r['cpu'])):.2f} "
-            f"| {peak:.0f} ({peak / max(float(str(r["base_peak"])), 1.0):.2f}×) |"
+            f"| {wall:.2f} ({wall / max(float(str(r['base_wall'])), 1e-3):.2f}×) | {float(str(r['cpu'])):.2f} "
+            f"| {peak:.0f} ({peak / max(float(str(r['base_peak'])), 1.0):.2f}×) |"
         )
     verdict = "**met**" if met else "**missed**"
     lines += ["", f"Target: every case read or refused within 1 GB and 60 s: {verdict}."]
