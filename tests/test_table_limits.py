@@ -208,3 +208,14 @@ def test_a_chart_sheet_does_not_make_the_workbook_damaged(tmp_path: Path) -> Non
         "grafico.xlsx has no sheet 'Riposte'; closest 'Risposte'. Sheets: 'Risposte'. "
         "Give one of them with --sheet."
     )
+
+
+def test_a_text_longer_than_a_cell_may_hold_is_refused_while_streaming(tmp_path: Path) -> None:
+    # 40 MB of text in one inline cell: refused before openpyxl holds it whole.
+    text = "x" * 40_000_000
+    rows = [hostile._inline_row(1, hostile.HEADER), hostile._inline_row(2, ["a", "b", text])]
+    path = hostile.write_xlsx(tmp_path / "lungo.xlsx", rows)
+    with pytest.raises(InputError, match=r"^lungo\.xlsx: a text in the sheet is too long: more, over the limit of "
+                       r"1,000 characters .* MAPGEN_MAX_CELL_CHARS=2000"):  # fmt: skip
+        read_table(path, limits=Limits(cell_chars=1_000))
+    assert read_table(path, limits=Limits(cell_chars=len(text))).rows == [["a", "b", text]]

@@ -863,8 +863,9 @@ class _SheetStream(io.RawIOBase):
     def __init__(self, source: Any, scan: _SheetScan) -> None:
         super().__init__()
         self.source, self.scan = source, scan
-        self.pending = b""  # read, not yet cut at a row end
-        self.ready = b""  # filtered, not yet given to openpyxl
+        self.pending = bytearray()  # read, not yet cut at a row end
+        self.ready = b""  # filtered, given to openpyxl from self.given on
+        self.given = 0
         self.done = False
         self.longest_text = max(scan.limits.cell_chars * 4, self.CHUNK)  # UTF-8: <= 4 bytes a char
 
@@ -872,11 +873,11 @@ class _SheetStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self.ready and not self.done:
+        while self.given == len(self.ready) and not self.done:
             self._fill()
-        size = min(len(buffer), len(self.ready))
-        buffer[:size] = self.ready[:size]
-        self.ready = self.ready[size:]
+        size = min(len(buffer), len(self.ready) - self.given)
+        buffer[:size] = self.ready[self.given : self.given + size]
+        self.given += size  # an offset, not a slice: slicing would copy the rest each time
         return size
 
     def _fill(self) -> None:
@@ -887,10 +888,11 @@ class _SheetStream(io.RawIOBase):
         else:
             cut = self._cut()
         if cut:
-            piece, self.pending = self.pending[:cut], self.pending[cut:]
-            piece = _EMPTY_XML_CELL.sub(b"", piece)
+            piece = _EMPTY_XML_CELL.sub(b"", bytes(self.pending[:cut]))
+            del self.pending[:cut]
             self.scan.read(piece)
-            self.ready += piece
+            self.ready = self.ready[self.given :] + piece
+            self.given = 0
 
     def _cut(self) -> int:
         """Where the unread bytes can be cut: after the last row end, or a tag in a long row."""
