@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -77,24 +78,29 @@ def cases(quick: bool) -> list[Case]:
     ]  # fmt: skip
 
 
-def made(case: Case, work: Path) -> Path:
-    """The case's file, written once into its own folder of ``work``."""
-    folder = work / "".join(ch if ch.isalnum() else "_" for ch in case.name)[:60]
-    if folder.is_dir() and any(folder.iterdir()):
+def once(folder: Path, make: Callable[[Path], Path]) -> Path:
+    """The file ``make`` writes, made once into ``folder`` (complete: written aside, then renamed)."""
+    if folder.is_dir():
         return next(folder.iterdir())
-    folder.mkdir(parents=True, exist_ok=True)
-    return case.make(folder)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    name = make(partial).name
+    partial.rename(folder)
+    return folder / name
+
+
+def made(case: Case, work: Path) -> Path:
+    """The case's file, in its own folder of ``work``."""
+    return once(work / "".join(ch if ch.isalnum() else "_" for ch in case.name)[:60], case.make)
 
 
 def baseline(kind: str, size: int, work: Path) -> Path:
     """A normal file of three-column responses, about ``size`` bytes on disk."""
-    folder = work / f"baseline_{kind}_{size}"
-    if folder.is_dir() and any(folder.iterdir()):
-        return next(folder.iterdir())
-    folder.mkdir(parents=True, exist_ok=True)
     if kind == "csv":
-        return hostile.csv_normal(folder, size)
-    return hostile.xlsx_normal(folder, max(10, size // 14))  # ~14 bytes a row once deflated
+        return once(work / f"baseline_csv_{size}", lambda folder: hostile.csv_normal(folder, size))
+    rows = max(10, size // 14)  # ~14 bytes a row once deflated
+    return once(work / f"baseline_xlsx_{size}", lambda folder: hostile.xlsx_normal(folder, rows))
 
 
 def read_once(path: Path) -> dict[str, object]:
@@ -119,6 +125,8 @@ def measure(case: Case, work: Path, runs: int) -> dict[str, object]:
         figures[key] = statistics.median(float(str(r[key])) for r in mine)
         figures[f"base_{key}"] = statistics.median(float(str(r[key])) for r in theirs)
     figures["outcome"] = mine[-1]["outcome"]
+    if not str(theirs[-1]["outcome"]).startswith("read"):  # a baseline that failed is no baseline
+        figures["outcome"] = f"{figures['outcome']} (normal file: {theirs[-1]['outcome']})"
     return figures
 
 
