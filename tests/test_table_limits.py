@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,22 @@ def test_a_text_longer_than_a_cell_may_hold_is_refused_while_streaming(tmp_path:
                        r"1,000 characters .* MAPGEN_MAX_CELL_CHARS=2000"):  # fmt: skip
         read_table(path, limits=Limits(cell_chars=1_000))
     assert read_table(path, limits=Limits(cell_chars=len(text))).rows == [["a", "b", text]]
+
+
+def test_an_unknown_sheet_of_a_workbook_openpyxl_cannot_open_lists_the_sheets(tmp_path: Path) -> None:
+    # A wrong --sheet is the user's fix to make first, even when the workbook is also damaged.
+    path = hostile.write_xlsx(tmp_path / "rotto.xlsx", hostile._small_rows())
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/styles.xml"] = b"<styleSheet"  # not XML: openpyxl fails on it
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/styles.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>')  # fmt: skip
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    with pytest.raises(InputError) as caught:
+        read_table(path, sheet="Foglio1")
+    assert str(caught.value) == "rotto.xlsx has no sheet 'Foglio1'. Sheets: 'Risposte'. Give one of them with --sheet."
+    with pytest.raises(UnreadableFileError, match=r"^rotto\.xlsx is a damaged XLSX workbook"):
+        read_table(path, sheet="Risposte")

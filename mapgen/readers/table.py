@@ -691,18 +691,43 @@ def _pick_sheet(book: Any, path: Path, sheet: str | None) -> Any:
     names: list[str] = list(book.sheetnames)
     if sheet is None or sheet == "":
         return book.worksheets[0]
+    found = _find_sheet(sheet, names)
+    if found is None:
+        raise _no_such_sheet(path, sheet, names)
+    return book[found]
+
+
+def _find_sheet(sheet: str, names: Sequence[str]) -> str | None:
+    """The sheet named ``sheet`` (exactly, then ignoring case and accents, then by number)."""
     if sheet in names:
-        return book[sheet]
+        return sheet
     folded = {fold(name): name for name in names}
     if fold(sheet) in folded:
-        return book[folded[fold(sheet)]]
+        return folded[fold(sheet)]
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
-        return book.worksheets[int(sheet) - 1]
+        return names[int(sheet) - 1]
+    return None
+
+
+def _no_such_sheet(path: Path, sheet: str, names: Sequence[str]) -> InputError:
     listed = ", ".join(repr(n) for n in names)
-    raise InputError(
+    return InputError(
         f"{path.name} has no sheet {sheet!r}{_closest_hint(sheet, names)}. "
         f"Sheets: {listed}. Give one of them with --sheet."
     )
+
+
+_XML_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
+
+
+def _listed_sheets(data: bytes) -> list[str]:
+    """The sheet names ``xl/workbook.xml`` lists, when openpyxl could not open the workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("xl/workbook.xml")  # its size was checked against the limits
+    except (KeyError, zipfile.BadZipFile, OSError, NotImplementedError, EOFError, ValueError):
+        return []
+    return [html.unescape(name.decode("utf-8", "replace")) for name in _XML_SHEET_NAME.findall(xml)]
 
 
 def _closest_hint(wanted: str, names: Sequence[str]) -> str:
@@ -767,6 +792,9 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Ta
         raise
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
         log.debug("openpyxl failed on %s", path, exc_info=True)
+        listed = _listed_sheets(data)
+        if sheet and listed and not _find_sheet(sheet, listed):  # a wrong name first: it is the user's fix
+            raise _no_such_sheet(path, sheet, listed) from exc
         raise UnreadableFileError(
             f"{path.name} is a damaged XLSX workbook ({type(exc).__name__}). "
             "Open it in Excel and save it again, or export the responses again."
