@@ -263,6 +263,12 @@ def test_a_bare_cr_inside_a_cell_does_not_split_the_row(tmp_path: Path) -> None:
     assert table.rows == [["Lecce", "A", "riga uno\nriga due"], ["Bari", "B", "x"]]
 
 
+def test_line_ends_converted_twice_give_no_blank_rows(tmp_path: Path) -> None:
+    path = tmp_path / "crcrlf.csv"
+    path.write_bytes(b"Comune;Titolo\r\r\nLecce;A\r\r\nBari;B\r\r\n")
+    assert read_table(path).rows == [["Lecce", "A"], ["Bari", "B"]]
+
+
 def test_a_file_of_cr_line_ends_is_read(tmp_path: Path) -> None:
     # Excel for the old Mac ends records with CR alone; a quoted cell keeps its LF.
     path = tmp_path / "mac.csv"

@@ -519,6 +519,8 @@ def _protect_bare_cr(text: str) -> str:
     of a CRLF or LF file splits the response into two bogus rows. In a file whose records
     end with CR alone (old Mac Excel), CR stays the record separator.
     """
+    if "\r\r\n" in text:  # line ends converted twice (CR CR LF): one line end each
+        text = text.replace("\r\r\n", "\r\n")
     bare = text.count("\r") - text.count("\r\n")
     if not bare or bare > text.count("\n") or _CR in text:
         return text
