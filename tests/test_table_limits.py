@@ -65,7 +65,7 @@ def test_a_cell_at_row_1048576_column_1000_is_refused(tmp_path: Path) -> None:
     assert found["error"] == "InputError"
     assert found["message"].startswith(
         "dimension.xlsx: the sheet up to row 1,048,576 (1,048,576 rows x 1,000 columns): "
-        "1,048,576,000 cells, over the limit of 20,000,000 cells"
+        "1,048,576,000 cells, over the limit of 10,000,000 cells"
     )
     assert "MAPGEN_MAX_CELLS=2097152000" in found["message"]
 
@@ -102,7 +102,7 @@ def test_a_million_blank_lines_inside_the_table_are_refused(tmp_path: Path) -> N
     assert found["error"] == "InputError"
     assert found["message"].startswith(
         "blank_lines.csv: the table (1,000,002 rows, blank ones included, x 1,001 columns): "
-        "1,001,002,002 cells, over the limit of 20,000,000 cells"
+        "1,001,002,002 cells, over the limit of 10,000,000 cells"
     )
 
 

@@ -78,7 +78,7 @@ class Limits:
     """
 
     file_mb: int = 500  # the file itself (it is read whole)
-    cells: int = 20_000_000  # rows x columns, blank rows inside the sheet included
+    cells: int = 10_000_000  # rows x columns, blank rows inside the sheet included
     columns: int = 16_384  # Excel's own maximum (XFD)
     cell_chars: int = 10_000_000  # the text of one cell
     unzipped_mb: int = 200  # an XLSX part read whole: shared strings, styles, workbook
