@@ -499,7 +499,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Table:
     text = _drop_trailing_separators(_protect_bare_cr(text), delimiter)
     records, starts = _parse_records(text, delimiter, path.name, limits)
     _refuse_swallowed_records(path.name, text, delimiter, records, starts)
-    cells = [[_line_breaks(cell) for cell in record] for record in records]
+    cells = [[_line_breaks(cell) for cell in record] if record else record for record in records]
     control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
     table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter, limits=limits)
     if encoding == _MIXED:
@@ -1009,7 +1009,7 @@ def _trim(records: list[list[str]]) -> list[list[str]]:
     width = max((len(r) for r in records), default=0)
     while width > 1 and all(len(r) < width or not r[width - 1].strip() for r in records):
         width -= 1
-    return [r[:width] for r in records]
+    return [r[:width] if len(r) > width else r for r in records]  # blank rows stay one shared list
 
 
 def _check_size(file: str, records: list[list[str]], limits: Limits) -> None:
