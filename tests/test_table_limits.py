@@ -239,3 +239,9 @@ def test_an_unknown_sheet_of_a_workbook_openpyxl_cannot_open_lists_the_sheets(tm
     assert str(caught.value) == "rotto.xlsx has no sheet 'Foglio1'. Sheets: 'Risposte'. Give one of them with --sheet."
     with pytest.raises(UnreadableFileError, match=r"^rotto\.xlsx is a damaged XLSX workbook"):
         read_table(path, sheet="Risposte")
+
+
+def test_a_name_too_long_for_the_file_system_says_so(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        read_table(tmp_path / ("r" * 300 + ".csv"))
+    assert str(caught.value) == "r" * 40 + "...: the file name is too long for the file system. Rename the file."

@@ -289,7 +289,7 @@ def _missing(path: Path, exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return f"{path} cannot be read (permission denied). Check the folder's permissions."
     if exc.errno == errno.ENAMETOOLONG:
-        return f"{path.name[:40]}... : the file name is too long for the file system. Rename it."
+        return f"{path.name[:40]}...: the file name is too long for the file system. Rename the file."
     if path.is_symlink():
         return f"{path} is a symbolic link to {os.readlink(path)!r}, which does not exist. Give the file itself."
     return f"{path} does not exist. Check the file name and folder."
