@@ -123,7 +123,7 @@ ERRORS = [
     (
         "[survey]\neditoin = 2020\n",
         "mapping.toml, [survey]: unknown key 'editoin'; did you mean 'edition'? "
-        "Valid: edition, sheet, id, submitdate, columns, practices, choices.",
+        "Valid: edition, sheet, id, submitdate, structure, columns, practices, choices.",
     ),
     (
         '[survey.columns]\ntitlo = "G02Q01"\n',
