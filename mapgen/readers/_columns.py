@@ -277,6 +277,7 @@ class _Missing:
     config_file: str
     columns: Sequence[str]
     style: Style = "text"
+    coded: bool = False
     lines: list[str] = field(default_factory=list)
     codes_in_text_file: bool = False
 
@@ -284,7 +285,7 @@ class _Missing:
         close = closest_column(name, self.columns)
         hint = f"; closest {close!r}" if close else "; nothing close"
         self.lines.append(f"  {field_name}{where} = {name!r}{hint}")
-        if self.style == "text" and _CODE_LIKE.fullmatch(name) and not close:
+        if self.style == "text" and _CODE_LIKE.fullmatch(name) and not close and not self.coded:
             self.codes_in_text_file = True
 
     def raise_if_any(self) -> None:
@@ -359,7 +360,7 @@ def layout_from_mapping(
         field is not mapped.
     """
     headings = Headings.of(columns, codes)
-    missing = _Missing(file, config_file, columns, headings.style)
+    missing = _Missing(file, config_file, columns, headings.style, codes is not None)
     ambiguous = _Ambiguous(file, config_file, headings)
     shared = _resolve_group(headings, survey.columns, "", missing, ambiguous, repeated)
     practices = tuple(

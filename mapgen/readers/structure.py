@@ -37,6 +37,9 @@ MAX_BYTES: Final = 50_000_000
 _SUBQUESTION_TYPES: Final = frozenset("MPQKFABCEH1:;")
 #: Types with answer options (lists, arrays, dropdowns).
 _OTHER_TYPES: Final = frozenset("LM!P")
+#: LimeSurvey's heading label of an "other" column, by language.
+OTHER_LABELS: Final = {"it": "Altro", "en": "Other", "de": "Sonstiges", "fr": "Autre", "es": "Otro"}
+_RENAMED: Final = re.compile(r"^(?P<name>.+) \((?P<n>\d+)\)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,34 +112,46 @@ class SurveyStructure:
             else:
                 columns.append(ExportColumn(q.code, q.code, "", q.texts, {}))
             if q.other and q.type in _OTHER_TYPES:
-                other = dict.fromkeys(q.texts, "Other")
+                other = {language: OTHER_LABELS.get(language[:2], "Other") for language in q.texts}
                 columns.append(ExportColumn(f"{q.code}[other]", q.code, "other", q.texts, other))
         return columns
 
-    def heading_codes(self, columns: Sequence[str]) -> dict[int, str]:
+    def heading_codes(
+        self, columns: Sequence[str], repeated: frozenset[str] = frozenset()
+    ) -> dict[int, str]:
         """The question code of each text heading in ``columns`` that this structure explains.
 
         Full and abbreviated (``Titolo della pr..``) headings in any of the
         survey's languages are understood. A text shared by several columns
         (the same question in two repeated groups) is given to them in survey
-        order when the file has as many such columns as the survey.
+        order when the file has as many such columns as the survey; ``repeated``
+        holds the headings the table reader renamed ``Titolo (2)``, read as written.
         """
-        headings = Headings.of(columns)
+        headings = Headings.of([_unrenamed(c, repeated) for c in columns])
         if headings.style != "text":
             return {}
         expected = self.export_columns()
         by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
         for column in expected:
             for language, text in column.texts.items():
-                key = (fold(text), fold(column.sub_texts.get(language, "")))
-                if column.code not in by_key[key]:
-                    by_key[key].append(column.code)
+                subs = [column.sub_texts.get(language, "")]
+                if column.option == "other":  # the label is in the export's language
+                    subs += OTHER_LABELS.values()
+                for sub in subs:
+                    key = (fold(text), fold(sub))
+                    if column.code not in by_key[key]:
+                        by_key[key].append(column.code)
         found: dict[int, list[str]] = {}
         for index, heading in enumerate(headings.parsed):
             key = (fold(heading.base_text), fold(heading.sub_text))
             found[index] = by_key.get(key) or _abbreviated(heading.base_text, heading.sub_text,
                                                            by_key)  # fmt: skip
         return _assign_in_order(found)
+
+
+def _unrenamed(header: str, repeated: frozenset[str]) -> str:
+    match = _RENAMED.match(header)
+    return match.group("name") if match and match.group("name") in repeated else header
 
 
 def _abbreviated(base: str, sub: str, by_key: Mapping[tuple[str, str], list[str]]) -> list[str]:

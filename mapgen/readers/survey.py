@@ -67,6 +67,7 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
+_PLAIN_AMOUNT = re.compile(r"(?:[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -249,13 +250,14 @@ def _layout(table: Table, config: Config, structure: SurveyStructure | None) -> 
     try:
         if config.survey.mapped:
             config_file = config.path.name if config.path else "the mapping"
+            repeated = _repeated_headers(table)
             return layout_from_mapping(
                 table.columns,
                 config.survey,
                 file=table.name,
                 config_file=config_file,
-                repeated=_repeated_headers(table),
-                codes=structure.heading_codes(table.columns) if structure else None,
+                repeated=repeated,
+                codes=structure.heading_codes(table.columns, repeated) if structure else None,
             )
         return recognise_layout(table.columns, config.survey, file=table.name)
     except InputError as exc:
@@ -362,6 +364,7 @@ class _Reader:
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
+        self._text_columns: dict[int, bool] = {}
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
@@ -489,7 +492,7 @@ class _Reader:
         """A practice group is filled when any of its own cells holds something."""
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
-            row.cells[i].strip() and not (option and _values.is_no(row.cells[i]))
+            _not_shown(row.cells[i].strip()) and not (option and _values.is_no(row.cells[i]))
             for source in own.values()
             for i, option in source.columns
         )
@@ -813,7 +816,8 @@ class _Reader:
         if not text:
             return {"importo": None}
         try:
-            return {"importo": _values.parse_amount(text, plain_first=self.table.format == "xlsx")}
+            plain_first = self.table.format == "xlsx" and not self._text_column(source)
+            return {"importo": _values.parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
                 row,
@@ -824,6 +828,20 @@ class _Reader:
                 value=text,
             )
             return {"importo": None}
+
+    def _text_column(self, source: Source) -> bool:
+        """True when a workbook column holds amounts typed as text (``12.500,50``, ``€ 3.000``).
+
+        LimeSurvey's own XLSX stores every cell as text: there ``1.234`` is what the
+        respondent typed (one thousand two hundred...), not a number Excel stored.
+        """
+        index = source.columns[0][0]
+        if index not in self._text_columns:
+            cells = (row[index].strip() for row in self.table.rows)
+            self._text_columns[index] = any(
+                cell and not _PLAIN_AMOUNT.fullmatch(_not_shown(cell)) for cell in cells
+            )
+        return self._text_columns[index]
 
     def _date(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)[source.field]
