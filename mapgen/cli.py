@@ -70,6 +70,9 @@ def _print_build_summary(summary: BuildSummary) -> int:
     totals = report_totals(summary.result)
     for line in totals.lines():
         typer.echo(line)
+    for line in summary.result.inputs:
+        if line.startswith("Warning: "):  # e.g. incomplete responses cannot be told apart
+            typer.echo(line)
     if totals.unresolved:
         typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
     return int(totals.unresolved)
@@ -119,6 +122,10 @@ def build_command(
         bool, typer.Option("--include-incomplete", help="Keep responses without a submit date.")
     ] = False,
     preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Write preview.html.")] = True,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with status 1 when some record could not be placed.")
     ] = False,
@@ -146,6 +153,7 @@ def build_command(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
             initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
             sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+            all_complete=all_complete,
         )
     with _progress_bar() as progress:
         summary = build(request, progress=progress)
@@ -269,6 +277,10 @@ def validate(
     include_incomplete: Annotated[
         bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
     ] = False,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
 ) -> None:
     """Check a survey export without building: every problem with row, column, value and fix.
 
@@ -280,7 +292,8 @@ def validate(
     from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
-    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
+    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete,
+                         all_complete=all_complete)
     for line in validation_report(result):
         typer.echo(line)
     if result.errors:
@@ -298,16 +311,28 @@ def init_config(
         str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    structure: Annotated[
+        Path | None,
+        typer.Option("--structure", help="LimeSurvey's survey structure file (.lss): map the "
+                     "questions by their texts and codes, options from the answer options."),
+    ] = None,
 ) -> None:
     """Write a starter mapping file by recognising the export's headers; then edit it.
 
-    Example: mapgen init-config survey_2020.csv --out mapping.toml
+    With --structure the mapping names question codes and the structure file, so it reads
+    every export shape of the survey (codes, texts, code and text, abbreviated).
+
+    Example: mapgen init-config survey_2020.csv --structure survey.lss --out mapping.toml
     """
+    import os
+
     from mapgen.readers.starter_mapping import draft_config
 
     if out.exists() and not force:
         raise MapgenError(f"{out} already exists; choose another --out or add --force.")
-    draft = draft_config(survey, sheet=sheet)
+    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
+    draft = draft_config(survey, sheet=sheet, structure=structure,
+                         structure_path=relative.replace(os.sep, "/"))
     out.write_text(draft.text, encoding="utf-8")
     typer.echo(f"Wrote {out}: {draft.summary()}.")
     typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")

@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Final
 from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
 from mapgen.readers import _values
 from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
+from mapgen.readers._headings import Headings
+from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
 
 if TYPE_CHECKING:
     from mapgen.gazetteer import Gazetteer
 
-__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_mapping"]
+__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_from_structure", "draft_mapping"]
 
 _SAMPLE_ROWS = 300
 #: LimeSurvey's own columns besides id and submitdate (folded), never mapped.
@@ -541,8 +543,99 @@ def _tail(edition: int, unplaced: Sequence[_Question]) -> list[str]:
     return lines
 
 
+# --- from the survey structure file ------------------------------------------------------------
+
+
+def draft_from_structure(
+    table: Table, structure: SurveyStructure, *, structure_path: str = ""
+) -> DraftConfig:
+    """A starter mapping made from the questions of LimeSurvey's structure file.
+
+    Each question's text (base language) is recognised by the same Italian
+    keywords as headers are; questions of one question group that describe a
+    practice form one ``[[survey.practices]]``. Columns are named by question
+    code, so the mapping reads every export shape of the survey (with
+    ``structure`` set, which this draft does), and option codes get their
+    values from the answer options and sub-question texts.
+    """
+    shared: dict[str, _Placed] = {}
+    by_group: dict[str, dict[str, _Placed]] = {}
+    for question in structure.questions:
+        text = question.texts.get(structure.language) or next(iter(question.texts.values()), "")
+        field_name = _by_header(_Question(text, (), (), ()))
+        if field_name is None:
+            continue
+        options = tuple(code for code, _ in question.subquestions)
+        placed = _Placed(field_name, _Question(question.code, (), options, ()),
+                         f"{_clip_text(text)} in {structure.file}")  # fmt: skip
+        if field_name in PRACTICE_FIELDS:
+            by_group.setdefault(question.group, {}).setdefault(field_name, placed)
+        else:
+            shared.setdefault(field_name, placed)
+    practices = list(by_group.values())
+    system = {"id": "id", "submitdate": "submitdate"}
+    lines = _head(table, system, _edition_of(table))
+    lines.insert(lines.index("[survey]") + 2, f"structure = {_string(structure_path or structure.file)}")
+    lines += ["", "[survey.columns]  # fields shared by all the practices of a response"]
+    lines += [_line(f, shared.get(f)) for f in CANONICAL_FIELDS if f not in PRACTICE_FIELDS]
+    for number, group in enumerate(practices or [{}], start=1):
+        lines += ["", f"[[survey.practices]]  # practice {number}"]
+        lines += [_line(f, group.get(f)) for f in PRACTICE_FIELDS
+                  if f in group or not f.endswith("_altro")]  # fmt: skip
+    lines += _structure_choices(structure, [*shared.values(), *(p for g in practices for p in g.values())])
+    lines += _tail(_edition_of(table), [])
+    placed = [p for group in (shared, *practices) for p in group.values()]
+    fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
+    wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
+    return DraftConfig(
+        text="\n".join(lines) + "\n",
+        placed=tuple(fields_placed),
+        missing=tuple(f for f in wanted if f not in fields_placed),
+        practices=max(1, len(practices)),
+    )
+
+
+def _clip_text(text: str, limit: int = 50) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _edition_of(table: Table) -> int:
+    headings = Headings.of(table.columns)
+    found = headings.system_column("submitdate")
+    return _edition(table, {"submitdate": table.columns[found[0]]} if found else {})
+
+
+def _structure_choices(structure: SurveyStructure, placed: Iterable[_Placed]) -> list[str]:
+    """``SQ001 = "infanzia"``: option codes with the vocabulary value of their text."""
+    lines: list[str] = []
+    done: set[str] = set()
+    for item in placed:
+        name = item.field
+        question = structure.question(item.question.name)
+        if name in done or name not in VOCABULARIES or question is None:
+            continue
+        done.add(name)
+        options = [*question.subquestions, *((a.code, a.texts) for a in question.answers)]
+        if not options:
+            continue
+        lines += ["", f"[survey.choices.{name}]  # from the answer options in {structure.file}"]
+        for code, texts in options:
+            text = texts.get(structure.language) or next(iter(texts.values()), "")
+            value = _values.match_vocabulary(name, text)
+            comment = "" if value else f"  # TODO: {_clip_text(text)} is none of the values"
+            lines.append(f"{_key(code)} = {_string(value or '')}{comment}")
+        if question.other:
+            lines.append('other = "altro"')
+    return lines
+
+
 def draft_config(
-    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
+    survey: Path | str,
+    *,
+    sheet: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    structure: Path | str | None = None,
+    structure_path: str = "",
 ) -> DraftConfig:
     """Write a starter mapping for a real export by recognising its headers.
 
@@ -559,6 +652,11 @@ def draft_config(
     gazetteer
         Place names used to recognise Comune, province and region columns;
         the shipped gazetteer by default.
+    structure
+        LimeSurvey's survey structure file (``.lss``): the draft is made from
+        its question texts and answer options instead of the export's headers.
+    structure_path
+        How the mapping names the structure file (relative to the mapping).
 
     Returns
     -------
@@ -568,6 +666,9 @@ def draft_config(
     from mapgen.gazetteer import load_gazetteer
 
     table = read_table(survey, sheet=sheet)
+    if structure is not None:
+        return draft_from_structure(table, read_structure(structure),
+                                    structure_path=structure_path)  # fmt: skip
     return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
 
 

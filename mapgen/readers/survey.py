@@ -1006,6 +1006,7 @@ def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
 def validation_report(result: SurveyRead) -> list[str]:
     """The lines ``mapgen validate`` prints: format, problems, exclusions, then the counts."""
     lines = [result.format]
+    lines += [f"Warning: {alert}." for alert in result.alerts]
     lines += [f"Note: {note}." for note in result.notes]
     lines += [f"{p.severity.value}: {p}" for p in result.problems]
     if result.incomplete_rows:
