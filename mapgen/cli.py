@@ -319,10 +319,10 @@ def init_config(
 ) -> None:
     """Write a starter mapping file by recognising the export's headers; then edit it.
 
-    With --structure the mapping names question codes and the structure file, so it reads
-    every export shape of the survey (codes, texts, code and text, abbreviated).
+    With --structure survey.lss (LimeSurvey: Export > Survey structure) the mapping names question
+    codes and the structure file, so it reads every export shape of the survey.
 
-    Example: mapgen init-config survey_2020.csv --structure survey.lss --out mapping.toml
+    Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
     import os
 

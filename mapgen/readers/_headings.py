@@ -132,7 +132,7 @@ def heading_style(columns: Sequence[str]) -> Style:
     if not columns:
         return "text"
     codetext = sum(1 for c in columns if _CODETEXT_HEADING.match(c))
-    if codetext * 2 >= len(columns) or any(
+    if (codetext * 2 > len(columns) and len(columns) >= 3) or any(
         c.startswith(("id. ", "submitdate. ")) for c in columns
     ):
         return "codetext"

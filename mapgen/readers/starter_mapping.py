@@ -14,7 +14,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -128,6 +128,7 @@ class _Question:
     options: tuple[str, ...]
     samples: tuple[str, ...]
     tick_samples: tuple[str, ...] = ()  # values of the options that are ticked, not typed
+    label: str = ""  # the question text of a code+text heading, for the keywords
 
     @property
     def family(self) -> bool:
@@ -180,6 +181,14 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     placed = [p for group in (shared, *practices) for p in group.values()]
     unplaced = [q for q in questions if q.name not in used]
     text = _render(table, system, shared, practices, unplaced)
+    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message})
+    if repeated:
+        text = (
+            f"# TODO: the export repeats {len(repeated)} heading(s) ({', '.join(map(repr, repeated[:3]))}"
+            f"{', ...' if len(repeated) > 3 else ''}), which mapgen will not guess between.\n"
+            "# Run init-config again with --structure <survey>.lss (LimeSurvey: Export > Survey "
+            "structure),\n# or export the responses with question codes as headings.\n" + text
+        )
     fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
     wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
     return DraftConfig(
@@ -198,21 +207,35 @@ def _questions(table: Table) -> tuple[list[_Question], dict[str, str]]:
     """Group sub-columns into questions; set LimeSurvey's own columns apart."""
     order: list[str] = []
     members: dict[str, list[tuple[int, str]]] = {}
+    labels: dict[str, str] = {}
     system: dict[str, str] = {}
+    headings = Headings.of(table.columns)
     for index, column in enumerate(table.columns):
         folded = fold(column)
-        if folded in ID_HEADERS or folded in SUBMIT_HEADERS:
+        heading = headings.parsed[index]
+        if headings.style == "codetext" and heading.code:
+            # "G02Q01. Titolo della pratica": named by code, recognised by text
+            if heading.code in ("id", "submitdate"):
+                system.setdefault(heading.code, heading.code)
+                continue
+            if heading.base_code in _SYSTEM or re.fullmatch(r"\w*time", heading.base_code.casefold()):
+                continue
+            base, option = heading.base_code, heading.sub_code
+            labels.setdefault(base, heading.base_text)
+        elif folded in ID_HEADERS or folded in SUBMIT_HEADERS:
             system.setdefault("id" if folded in ID_HEADERS else "submitdate", column)
             continue
-        if folded in _SYSTEM or re.fullmatch(r"\w*time", folded):
+        elif folded in _SYSTEM or re.fullmatch(r"\w*time", folded):
             continue
-        base, option = split_subcolumn(column) or (column, "")
+        else:
+            base, option = split_subcolumn(column) or (column, "")
         if base not in members:
             order.append(base)
             members[base] = []
         members[base].append((index, option))
     rows = table.rows[:_SAMPLE_ROWS]
-    return [_question(base, members[base], rows) for base in order], system
+    questions = [_question(base, members[base], rows) for base in order]
+    return [replace(q, label=labels.get(q.name, "")) for q in questions], system
 
 
 def _is_typed_option(option: str) -> bool:
@@ -234,7 +257,7 @@ def _question(
 
 
 def _by_header(question: _Question) -> str | None:
-    folded = fold(question.name)
+    folded = fold(question.label or question.name)
     for field_name, pattern in _KEYWORDS:
         if re.search(pattern, folded):
             return field_name
@@ -457,9 +480,10 @@ def _render(
 
 
 def _edition(table: Table, system: dict[str, str]) -> int:
-    if "submitdate" not in system:
+    found = Headings.of(table.columns).system_column("submitdate") if system else []
+    if "submitdate" not in system or not found:
         return 2020
-    index = table.columns.index(system["submitdate"])
+    index = found[0]
     years = Counter(
         m.group(0) for row in table.rows if (m := re.search(r"(19|20)\d\d", row[index]))
     )
@@ -584,8 +608,8 @@ def draft_from_structure(
                   if f in group or not f.endswith("_altro")]  # fmt: skip
     lines += _structure_choices(structure, [*shared.values(), *(p for g in practices for p in g.values())])
     lines += _tail(_edition_of(table), [])
-    placed = [p for group in (shared, *practices) for p in group.values()]
-    fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
+    fields_placed = sorted({p.field for g in (shared, *practices) for p in g.values()},
+                           key=CANONICAL_FIELDS.index)  # fmt: skip
     wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
     return DraftConfig(
         text="\n".join(lines) + "\n",

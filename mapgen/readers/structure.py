@@ -107,7 +107,7 @@ class SurveyStructure:
                         comment = {k: f"{v} comment" for k, v in texts.items()}
                         columns.append(
                             ExportColumn(f"{q.code}[{sub}comment]", q.code, f"{sub}comment",
-                                         q.texts, comment)  # fmt: skip
+                                         q.texts, comment)
                         )
             else:
                 columns.append(ExportColumn(q.code, q.code, "", q.texts, {}))
@@ -177,9 +177,9 @@ def _assign_in_order(found: Mapping[int, list[str]]) -> dict[int, str]:
             codes[index] = candidates[0]
         elif candidates:
             sharing[tuple(candidates)].append(index)
-    for candidates, indexes in sharing.items():
-        if len(indexes) == len(candidates):
-            codes.update(zip(indexes, candidates, strict=True))
+    for shared_codes, indexes in sharing.items():
+        if len(indexes) == len(shared_codes):
+            codes.update(zip(indexes, shared_codes, strict=True))
     return codes
 
 
@@ -237,7 +237,7 @@ def read_structure(path: Path | str) -> SurveyStructure:
         db_version=int(version) if version.isdigit() else 0,
         languages=languages,
         titles={r.get("surveyls_language", ""): flatten_text(r.get("surveyls_title", ""))
-                for r in tables.get("surveys_languagesettings", [])},  # fmt: skip
+                for r in tables.get("surveys_languagesettings", [])},
         groups=_groups(tables),
         questions=_questions(tables),
     )

@@ -303,9 +303,9 @@ _LIMESURVEY_COLUMNS = frozenset(
 def _describe(table: Table, layout: Layout, config: Config) -> str:
     """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
     kind = "spreadsheet"
-    if layout.submit_index is not None and any(
+    if (layout.submit_index is not None and any(
         fold(c) in _LIMESURVEY_COLUMNS for c in table.columns
-    ) or (layout.style == "codetext"):
+    )) or (layout.style == "codetext"):
         style = {
             "code": "question codes",
             "codetext": "question codes and texts",
