@@ -63,8 +63,8 @@ SYSTEM_LABELS: Final[Mapping[str, tuple[str, ...]]] = {
     "token": ("token", "access code", "codice di accesso", "zugangsschlussel", "code d'acces",
               "codigo de acceso"),
 }  # fmt: skip
-_SYSTEM_BY_LABEL: Final = {fold(label): code for code, labels in SYSTEM_LABELS.items()
-                           for label in labels}  # fmt: skip
+_FOLDED_LABELS: Final = {code: tuple(dict.fromkeys(fold(label) for label in labels))
+                         for code, labels in SYSTEM_LABELS.items()}  # fmt: skip
 
 
 def flatten_text(text: str) -> str:
@@ -185,7 +185,7 @@ class Headings:
             self.by_text[fold(heading.text)].append(index)
             if heading.sub_text or heading.text.endswith("[]"):
                 self.text_family[fold(heading.base_text)].append((index, heading.sub_text))
-        if not heading.code or self.style == "code":
+        if "_" in heading.header and (not heading.code or self.style == "code"):
             # some tools write sub-columns as area_SQ001: every split at "_" is a candidate
             name = heading.header
             for cut in (m.start() for m in re.finditer("_", name)):
@@ -204,8 +204,10 @@ class Headings:
             return list(found)
         if code in self.by_name:
             return list(self.by_name[code])
-        return [i for i, h in enumerate(self.parsed)
-                if _SYSTEM_BY_LABEL.get(fold(h.text or h.header)) == code]  # fmt: skip
+        found = []
+        for label in _FOLDED_LABELS[code]:  # a dict access per label, never a scan
+            found += self.by_text.get(label, []) or self.by_folded.get(label, [])
+        return sorted(set(found))
 
     def system_codes(self) -> set[str]:
         """Which of LimeSurvey's own fields the table has (a LimeSurvey export has several)."""
