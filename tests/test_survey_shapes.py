@@ -266,3 +266,29 @@ def test_draft_of_code_and_text_headings_names_codes() -> None:
     text = draft_config(DATA / "shape_codetext_short.csv").text
     assert 'titolo = "G02Q01"' in text and 'titolo = "G03Q01"' in text
     assert 'id = "id"' in text and 'submitdate = "submitdate"' in text
+
+
+def test_build_says_the_alert_in_the_summary_and_the_report(tmp_path: Path) -> None:
+    rows = [["id", "lastpage", "startlanguage", "G01Q03", "G02Q01"],
+            ["1", "4", "it", "Forlì", "Nidi"], ["2", "1", "it", "Castro", "Bozza"]]  # fmt: skip
+    path = _csv(tmp_path, rows)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[survey.columns]\ncomune = "G01Q03"\ntitolo = "G02Q01"\n', "utf-8")
+    out = tmp_path / "out"
+    args = ["build", str(path), "--config", str(mapping), "--out", str(out), "--no-preview"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert f"Warning: {INCOMPLETE_ALERT}." in done.output
+    assert "incomplete responses cannot be told apart" in (out / "report.html").read_text("utf-8")
+    quiet = CliRunner().invoke(app, [*args, "--all-complete"])
+    assert quiet.exit_code == 0 and "Warning" not in quiet.output
+
+
+def test_headings_with_entities_spaces_and_empty_labels_are_found(tmp_path: Path) -> None:
+    rows = [["Comune\u00a0", "Sostegno &amp; famiglie", "Aree []", "Titolo"],
+            ["Forlì", "sì", "x", "Nidi"]]  # fmt: skip
+    path = _csv(tmp_path, rows)
+    survey = SurveyConfig(columns={"comune": "Comune", "destinatari": "Sostegno & famiglie",
+                                   "titolo": "Titolo"})  # fmt: skip
+    result = read_survey(path, config=Config(survey=survey))
+    assert [(r.place.comune, r.destinatari) for r in result.initiatives] == [("Forlì", "sì")]
