@@ -292,3 +292,22 @@ def test_headings_with_entities_spaces_and_empty_labels_are_found(tmp_path: Path
                                    "titolo": "Titolo"})  # fmt: skip
     result = read_survey(path, config=Config(survey=survey))
     assert [(r.place.comune, r.destinatari) for r in result.initiatives] == [("Forlì", "sì")]
+
+
+def test_real_limesurvey_structure_files_both_layouts() -> None:
+    """Excerpts of LimeSurvey's own test files (tests/data/survey/README.md says what was kept)."""
+    old = read_structure(DATA / "limesurvey_survey_OldCodes_excerpt.lss")
+    assert (old.db_version, old.languages) == (164, ("es", "en"))
+    assert [(q.code, q.type, q.group) for q in old.questions] == [
+        ("OLD_CODE1", "5", "354"), ("OLD_CODE2", "T", "354"), ("OLD_CODE3", "T", "355")]  # fmt: skip
+    assert old.questions[0].texts == {"en": "Sample question with old code", "es": ""}
+    assert old.groups["355"] == {"es": "Segundo grupo", "en": "Second group"}
+    assert old.titles["en"] == "Test old code replacement"
+    new = read_structure(DATA / "limesurvey_survey_remote_api_get_fieldmap_excerpt.lss")
+    assert (new.db_version, new.languages) == (488, ("es", "en"))
+    assert [(q.code, q.texts) for q in new.questions] == [
+        ("Q00", {"en": "Example question", "es": "Pregunta de ejemplo"})]  # fmt: skip
+    # an English or a Spanish full-text export of these surveys: headings back to codes
+    assert old.heading_codes(["Response ID", "{OLD_CODE1.shown + OLD_CODE1.shown}", "Dummy"]) == {
+        1: "OLD_CODE2", 2: "OLD_CODE3"}  # fmt: skip
+    assert new.heading_codes(["ID de respuesta", "Pregunta de ejemplo"]) == {1: "Q00"}

@@ -134,6 +134,8 @@ class SurveyStructure:
         by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
         for column in expected:
             for language, text in column.texts.items():
+                if not text:  # a language the question was not translated into
+                    continue
                 subs = [column.sub_texts.get(language, "")]
                 if column.option == "other":  # the label is in the export's language
                     subs += OTHER_LABELS.values()
@@ -231,6 +233,9 @@ def read_structure(path: Path | str) -> SurveyStructure:
     languages = tuple(
         (e.text or "").strip() for e in root.iterfind("languages/language") if (e.text or "").strip()
     )
+    base = next((r.get("language", "") for r in tables.get("surveys", []) if r.get("language")), "")
+    if base in languages:  # the survey's base language first
+        languages = (base, *(lang for lang in languages if lang != base))
     version = (root.findtext("DBVersion") or "0").strip()
     structure = SurveyStructure(
         file=name,
