@@ -52,7 +52,9 @@ def test_every_shape_has_its_fixture() -> None:
     assert [name for name in SHAPES + LANGUAGES if not (DATA / name).is_file()] == []
 
 
-@pytest.mark.parametrize("name", [*SHAPES, *LANGUAGES, "shape_code_short_floats.xlsx"])
+@pytest.mark.parametrize(
+    "name", [*SHAPES, *LANGUAGES, "shape_code_short_floats.xlsx", "shape_code_short_nulls.csv"]
+)
 def test_one_mapping_reads_every_shape_alike(name: str) -> None:
     result = read_survey(DATA / name, config=load_config(MAPPING))
     assert [r.record_id for r in result.initiatives] == KEPT
@@ -311,3 +313,17 @@ def test_real_limesurvey_structure_files_both_layouts() -> None:
     assert old.heading_codes(["Response ID", "{OLD_CODE1.shown + OLD_CODE1.shown}", "Dummy"]) == {
         1: "OLD_CODE2", 2: "OLD_CODE3"}  # fmt: skip
     assert new.heading_codes(["ID de respuesta", "Pregunta de ejemplo"]) == {1: "Q00"}
+
+
+def test_unquoted_empty_fields_are_missing_values() -> None:
+    raw = (DATA / "shape_code_short_nulls.csv").read_text(encoding="utf-8")
+    assert ',"",' in raw and ",," in raw  # both kinds of empty are in the file
+
+
+def test_limesurvey_2_numbered_headings(tmp_path: Path) -> None:
+    path = _csv(tmp_path, [["1 - ID risposta", "2 - Data invio", "3 - Comune", "7 - Titolo"],
+                           ["5", "", "Castro", "Bozza"], ["6", "2020-01-01", "Forlì", "Nidi"]])  # fmt: skip
+    survey = SurveyConfig(columns={"comune": "Comune", "titolo": "Titolo"})
+    result = read_survey(path, config=Config(survey=survey))
+    assert [r.record_id for r in result.initiatives] == ["2020-R6-G1"]
+    assert result.incomplete_rows == (2,)

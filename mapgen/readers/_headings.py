@@ -112,7 +112,8 @@ def parse_heading(header: str, style: Style) -> Heading:
         base, sub = _split_code(header)
         return Heading(header, header, base, sub)
     base_text, sub_text = _text_parts(header)
-    return Heading(header, text=flatten_text(header), base_text=base_text, sub_text=sub_text)
+    text = _NUMBERED.sub("", flatten_text(header))
+    return Heading(header, text=text, base_text=base_text, sub_text=sub_text)
 
 
 def _split_code(code: str) -> tuple[str, str]:

@@ -684,6 +684,25 @@ def _as_float(value: str) -> object:
     return float(value) if re.fullmatch(r"\d+", value) and not value.startswith("0") else value
 
 
+def _with_nulls(table: list[list[str]]) -> bytes:
+    """Fully quoted, except that NULL (a group not shown) is an unquoted empty field.
+
+    Some LimeSurvey versions write missing values so; ``""`` stays an empty answer.
+    """
+    lines = []
+    for number, row in enumerate(table):
+        response = RESPONSES[number - 1] if number else None
+        shown = 1 + len(response["practices"]) if response else 99  # type: ignore[arg-type]
+        cells = []
+        for code, cell in zip(table[0], row, strict=True):
+            group = code.split("[")[0]
+            group = {"area": "G02", "area2": "G03"}.get(group, group)[:3]
+            hidden = group.startswith("G0") and group not in {"G01", "G05"} and int(group[2]) > shown
+            cells.append("" if hidden and not cell else '"' + cell.replace('"', '""') + '"')
+        lines.append(",".join(cells))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
 SHAPE_MODES = ("code", "codetext", "full", "abbreviated")
 
 
@@ -698,6 +717,7 @@ def write_shapes(out: Path) -> None:
             (out / f"{stem}_excel.csv").write_bytes(excel.encode("utf-8-sig"))
             _limesurvey_xlsx(out / f"{stem}.xlsx", table)
     _limesurvey_xlsx(out / "shape_code_short_floats.xlsx", shape_table("code", "short"), floats=True)
+    (out / "shape_code_short_nulls.csv").write_bytes(_with_nulls(shape_table("code", "short")))
     for language in ("en", "de", "fr", "es"):
         table = shape_table("full", "long", language)
         (out / f"shape_full_long_{language}.csv").write_bytes(_limesurvey_csv(table))
