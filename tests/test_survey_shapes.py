@@ -75,7 +75,9 @@ def test_code_and_text_headings_find_the_id_and_the_submit_date() -> None:
     result = read_survey(DATA / "shape_codetext_short.csv", config=load_config(MAPPING))
     assert result.notes == ()
     assert "2020-R13-G1" not in [r.record_id for r in result.initiatives]
-    assert "question codes and texts" in result.format
+    assert result.format.endswith(
+        "LimeSurvey export, question codes and texts; mapping shape_mapping.toml + structure shape_survey.lss"
+    )
 
 
 def test_a_text_mapping_reads_code_and_text_headings(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -91,10 +92,16 @@ class SurveyStructure:
         """The survey's base language (the first listed)."""
         return self.languages[0] if self.languages else ""
 
+    @cached_property
+    def _by_code(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
+        for question in self.questions:
+            found.setdefault(question.code.casefold(), question)
+        return found
+
     def question(self, code: str) -> Question | None:
         """The question with this code (case ignored), if any."""
-        wanted = code.casefold()
-        return next((q for q in self.questions if q.code.casefold() == wanted), None)
+        return self._by_code.get(code.casefold())
 
     def export_columns(self) -> list[ExportColumn]:
         """The columns a response export has for the questions, in LimeSurvey's order."""

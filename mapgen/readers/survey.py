@@ -314,6 +314,8 @@ def _describe(table: Table, layout: Layout, config: Config) -> str:
         kind = f"LimeSurvey export, {style}"
     if config.survey.mapped:
         source = f"mapping {config.path.name}" if config.path else "mapping"
+        if config.survey.structure:
+            source += f" + structure {Path(config.survey.structure).name}"
     else:
         source = "columns recognised by name"
     return f"{table.name}: {table.describe()}; {kind}; {source}"
