@@ -329,3 +329,11 @@ def test_limesurvey_2_numbered_headings(tmp_path: Path) -> None:
     result = read_survey(path, config=Config(survey=survey))
     assert [r.record_id for r in result.initiatives] == ["2020-R6-G1"]
     assert result.incomplete_rows == (2,)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_draft_finds_limesurvey_columns_in_any_language(language: str) -> None:
+    text = draft_config(DATA / f"shape_full_long_{language}.csv").text
+    labels = {"en": "Response ID", "de": "Antwort ID", "fr": "ID de la réponse", "es": "ID de respuesta"}
+    assert f'id = "{labels[language]}"' in text
+    assert "Ultima pagina" not in text and "lastpage" not in text

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
 from mapgen.readers import _values
 from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
-from mapgen.readers._headings import Headings
+from mapgen.readers._headings import SYSTEM_LABELS, Headings
 from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
@@ -210,9 +210,16 @@ def _questions(table: Table) -> tuple[list[_Question], dict[str, str]]:
     labels: dict[str, str] = {}
     system: dict[str, str] = {}
     headings = Headings.of(table.columns)
+    # LimeSurvey's own columns in any heading mode and language (Antwort ID, Date submitted...)
+    own = {i: code for code in SYSTEM_LABELS for i in headings.system_column(code)}
     for index, column in enumerate(table.columns):
         folded = fold(column)
         heading = headings.parsed[index]
+        if index in own:
+            if own[index] in ("id", "submitdate"):
+                value = own[index] if headings.style == "codetext" else column
+                system.setdefault(own[index], value)
+            continue
         if headings.style == "codetext" and heading.code:
             # "G02Q01. Titolo della pratica": named by code, recognised by text
             if heading.code in ("id", "submitdate"):
