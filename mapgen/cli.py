@@ -494,8 +494,9 @@ def fetch(
     """Download every response of a survey from LimeSurvey (online, needs mapgen[limesurvey]).
 
     Asks LimeSurvey's RemoteControl 2 API (JSON-RPC, enabled by an administrator) for a CSV with
-    question-code headings, answer codes and every response, complete or not. The password comes
-    from $MAPGEN_LIMESURVEY_PASSWORD or a prompt; it is never shown or stored.
+    question-code headings, answer codes and every response, complete or not, and writes the
+    survey structure (questions, answer options) alongside as OUT.lss. The password comes from
+    $MAPGEN_LIMESURVEY_PASSWORD or a prompt; it is never shown or stored.
 
     Example: mapgen fetch --limesurvey https://survey.example.org --survey 123456 --out export.csv
     """
@@ -509,7 +510,12 @@ def fetch(
     )
     fetched = fetch_responses(limesurvey, survey_id, out, username=username, password=password)
     typer.echo(f"Wrote {fetched.path}: {fetched.responses} responses ({fetched.size / 1024:,.0f} KB).")
-    typer.echo(f"Next: mapgen init-config {fetched.path}  (or mapgen validate {fetched.path} --config mapping.toml)")
+    if fetched.structure is not None:
+        typer.echo(f"Wrote {fetched.structure}: the survey structure (questions and answer options).")
+        typer.echo(f"Next: mapgen init-config {fetched.path} --structure {fetched.structure}")
+    else:
+        typer.echo(f"Note: {fetched.note}; export it by hand if needed (Survey > Export > Survey structure).")
+        typer.echo(f"Next: mapgen init-config {fetched.path}")
 
 
 def main() -> None:

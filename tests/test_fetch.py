@@ -6,8 +6,10 @@ LimeSurvey's ``application/helpers/remotecontrol/remotecontrol_handle.php`` docu
 ``get_session_key(username, password, plugin)`` gives a key or ``{"status": "Invalid user name or
 password"}``; ``export_responses(key, survey_id, document_type, language, completion_status,
 heading_type, response_type, ...)`` gives the file base64-encoded or ``{"status": "Invalid survey
-ID"}``; ``release_session_key(key)`` gives ``"OK"``; with the interface disabled LimeSurvey
-answers every call with an empty body.
+ID"}``; ``list_groups``, ``list_questions`` (questions and sub-questions, one row each) and
+``get_question_properties(key, qid, ["answeroptions"])`` describe the survey;
+``release_session_key(key)`` gives ``"OK"``; with the interface disabled LimeSurvey answers
+every call with an empty body. The survey the stand-in describes is ``shape_survey.lss``.
 """
 
 from __future__ import annotations
@@ -32,17 +34,43 @@ from mapgen.readers.remote_control import (
     fetch_responses,
     remote_control_url,
 )
+from mapgen.readers.structure import read_structure
 from mapgen.readers.survey import read_survey
 
 DATA = Path(__file__).parent / "data" / "survey"
 SURVEY = 123456
 EXPORT = (DATA / "shape_code_short.csv").read_bytes()
+STRUCTURE = read_structure(DATA / "shape_survey.lss")
+
+
+def _listed_questions() -> list[dict[str, Any]]:
+    """The survey's questions as ``list_questions`` lists them: sub-questions as their own rows."""
+    rows: list[dict[str, Any]] = []
+    for order, q in enumerate(STRUCTURE.questions, start=1):
+        base = {"sid": SURVEY, "gid": int(q.group), "language": "it", "help": "", "scale_id": 0}
+        rows.append({**base, "id": int(q.qid), "qid": int(q.qid), "parent_qid": 0, "type": q.type,
+                     "title": q.code, "question": q.texts["it"], "other": "Y" if q.other else "N",
+                     "question_order": order})  # fmt: skip
+        for n, (code, texts) in enumerate(q.subquestions, start=1):
+            qid = int(q.qid) * 100 + n
+            rows.append({**base, "id": qid, "qid": qid, "parent_qid": int(q.qid), "type": "T",
+                         "title": code, "question": texts["it"], "other": "N", "question_order": n})  # fmt: skip
+    return rows
+
+
+def _answer_options(qid: int) -> dict[str, Any]:
+    question = next(q for q in STRUCTURE.questions if int(q.qid) == qid)
+    if not question.answers:
+        return {"answeroptions": "No available answer options"}
+    return {"answeroptions": {a.code: {"answer": a.texts["it"], "assessment_value": 0, "scale_id": 0,
+                                       "order": n} for n, a in enumerate(question.answers, start=1)}}  # fmt: skip
 
 
 class _StandIn(BaseHTTPRequestHandler):
     """Answers like LimeSurvey's RemoteControl 2 (JSON-RPC over POST)."""
 
     enabled: ClassVar[bool] = True
+    describes: ClassVar[bool] = True
     calls: ClassVar[list[tuple[str, list[Any]]]] = []
 
     def do_POST(self) -> None:
@@ -71,6 +99,16 @@ class _StandIn(BaseHTTPRequestHandler):
             return base64.b64encode(EXPORT).decode()
         if method == "release_session_key":
             return "OK"
+        if not self.describes:
+            return {"status": "No permission"}
+        if method == "list_groups":
+            return [{"id": int(gid), "gid": int(gid), "sid": SURVEY, "group_name": names["it"],
+                     "group_order": n, "language": "it"}
+                    for n, (gid, names) in enumerate(STRUCTURE.groups.items(), start=1)]  # fmt: skip
+        if method == "list_questions":
+            return _listed_questions()
+        if method == "get_question_properties":
+            return _answer_options(params[1])
         return {"status": "Method not found"}
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -80,6 +118,7 @@ class _StandIn(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _StandIn.enabled = True
+    _StandIn.describes = True
     _StandIn.calls = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -97,7 +136,8 @@ def test_fetch_writes_the_export_and_releases_the_session(server: str, tmp_path:
     assert out.read_bytes() == EXPORT
     assert (fetched.responses, fetched.size) == (5, len(EXPORT))
     methods = [m for m, _ in _StandIn.calls]
-    assert methods == ["get_session_key", "export_responses", "release_session_key"]
+    assert methods[:4] == ["get_session_key", "export_responses", "list_groups", "list_questions"]
+    assert methods[-1] == "release_session_key"
     export = _StandIn.calls[1][1]
     # the shape mapgen reads best: csv, every response, code headings, answer codes
     assert export[1:3] == [SURVEY, "csv"]
@@ -169,3 +209,30 @@ def test_cli_prompts_for_the_password_without_echo(server: str, tmp_path: Path) 
     )
     assert done.exit_code == 0, done.output
     assert "segreta" not in done.output
+
+
+def test_fetch_writes_the_structure_alongside(server: str, tmp_path: Path) -> None:
+    out = tmp_path / "export.csv"
+    fetched = fetch_responses(server, SURVEY, out, username="ufficio", password="segreta")
+    assert fetched.structure == tmp_path / "export.lss"
+    rebuilt = read_structure(tmp_path / "export.lss")
+    assert [(q.code, q.type, q.texts, q.subquestions, q.other) for q in rebuilt.questions] == [
+        (q.code, q.type, q.texts, q.subquestions, q.other) for q in STRUCTURE.questions]  # fmt: skip
+    tipo = rebuilt.question("G01Q04")
+    assert tipo is not None and [a.code for a in tipo.answers] == ["A1", "A2"]
+    # the rebuilt structure lets the code mapping read a full-text export of the same survey
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text((DATA / "shape_mapping.toml").read_text(encoding="utf-8").replace(
+        "shape_survey.lss", "export.lss"), encoding="utf-8")  # fmt: skip
+    result = read_survey(DATA / "shape_full_long.csv", config=load_config(mapping))
+    assert [r.record_id for r in result.initiatives] == ["2020-R11-G2", "2020-R12-G1", "2020-R14-G1",
+                                                         "2020-R15-G1"]  # fmt: skip
+
+
+def test_responses_are_kept_when_the_structure_cannot_be_read(server: str, tmp_path: Path) -> None:
+    _StandIn.describes = False
+    out = tmp_path / "export.csv"
+    fetched = fetch_responses(server, SURVEY, out, username="ufficio", password="segreta")
+    assert out.read_bytes() == EXPORT
+    assert fetched.structure is None and "No permission" in fetched.note
+    assert not (tmp_path / "export.lss").exists()

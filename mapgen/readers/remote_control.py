@@ -39,11 +39,17 @@ class RemoteControlError(MapgenError):
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """What ``mapgen fetch`` wrote: the file, its size and the number of responses in it."""
+    """What ``mapgen fetch`` wrote: the file, its size, its responses, and the structure file.
+
+    ``structure`` is the survey structure written alongside (``export.lss``), or ``None``
+    with ``note`` saying why it could not be made.
+    """
 
     path: Path
     size: int
     responses: int
+    structure: Path | None = None
+    note: str = ""
 
 
 def remote_control_url(url: str) -> str:
@@ -104,6 +110,8 @@ def fetch_responses(
             f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {exc}). Check the "
             "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
         ) from None
+    structure_path = out.with_suffix(".lss")
+    note = ""
     try:
         with client:
             data = client.export_responses(
@@ -113,6 +121,10 @@ def fetch_responses(
                 heading_type="code",
                 response_type="short",
             )
+            try:
+                structure = _structure_xml(client, survey_id)
+            except (ls_errors.LimeSurveyError, KeyError, TypeError, ValueError) as exc:
+                structure, note = b"", f"the survey structure could not be read through the API ({exc})"
     except ls_errors.LimeSurveyStatusError as exc:
         raise RemoteControlError(_status_message(endpoint, survey_id, str(exc))) from None
     except ls_errors.LimeSurveyError as exc:
@@ -120,7 +132,58 @@ def fetch_responses(
     except RequestException as exc:
         raise RemoteControlError(f"{endpoint}: the connection failed during the export ({exc}).") from None
     _write(out, data)
-    return Fetched(out, len(data), _count_rows(data))
+    if structure:
+        _write(structure_path, structure)
+    return Fetched(out, len(data), _count_rows(data), structure_path if structure else None, note)
+
+
+def _structure_xml(client: Any, survey_id: int) -> bytes:
+    """A survey structure file (older ``.lss`` layout) rebuilt from the API's question lists.
+
+    RemoteControl 2 has no call that exports the ``.lss`` itself; ``list_groups``,
+    ``list_questions`` (questions and sub-questions) and ``get_question_properties``
+    (answer options of list questions) hold what mapgen reads from it.
+    """
+    import xml.etree.ElementTree as ET
+
+    groups = client.list_groups(survey_id)
+    questions = client.list_questions(survey_id)
+    root = ET.Element("document")
+    ET.SubElement(root, "LimeSurveyDocType").text = "Survey"
+    ET.SubElement(root, "DBVersion").text = "0"  # rebuilt by mapgen fetch, not exported by LimeSurvey
+    languages = ET.SubElement(root, "languages")
+    for language in dict.fromkeys(str(q.get("language", "")) for q in questions):
+        ET.SubElement(languages, "language").text = language
+    group_rows = [{k: g.get(k, "") for k in ("gid", "group_name", "group_order", "language")}
+                  for g in groups]  # fmt: skip
+    keys = ("qid", "parent_qid", "gid", "type", "title", "question", "other", "question_order",
+            "scale_id", "language")  # fmt: skip
+    parents = [{k: q.get(k, "") for k in keys} for q in questions if str(q.get("parent_qid", 0)) == "0"]
+    children = [{k: q.get(k, "") for k in keys} for q in questions if str(q.get("parent_qid", 0)) != "0"]
+    answers = []
+    for question in parents:
+        if str(question["type"]) not in "L!O":
+            continue
+        found = client.get_question_properties(int(question["qid"]), settings=["answeroptions"])
+        options = found.get("answeroptions") if isinstance(found, dict) else None
+        for code, option in (options.items() if isinstance(options, dict) else ()):
+            answers.append({"qid": question["qid"], "code": code, "answer": option.get("answer", ""),
+                            "sortorder": option.get("order", ""), "scale_id": option.get("scale_id", 0),
+                            "language": question["language"]})  # fmt: skip
+    for name, rows in (("groups", group_rows), ("questions", parents), ("subquestions", children),
+                       ("answers", answers)):  # fmt: skip
+        table = ET.SubElement(root, name)
+        fields = ET.SubElement(table, "fields")
+        for key in rows[0] if rows else ():
+            ET.SubElement(fields, "fieldname").text = key
+        body = ET.SubElement(table, "rows")
+        for row in rows:
+            element = ET.SubElement(body, "row")
+            for key, value in row.items():
+                ET.SubElement(element, key).text = "" if value is None else str(value)
+    ET.indent(root)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"
 
 
 def _status_message(endpoint: str, survey_id: int, status: str) -> str:
