@@ -145,6 +145,11 @@ def test_a_tidy_sheet_without_submit_date_raises_no_alert(tmp_path: Path) -> Non
     assert read_survey(path).alerts == ()
 
 
+def test_format_line_knows_limesurvey_in_any_language() -> None:
+    result = read_survey(DATA / "shape_full_long_de.csv", config=load_config(MAPPING))
+    assert "; LimeSurvey export, question texts; mapping shape_mapping.toml" in result.format
+
+
 def test_system_columns_in_five_languages() -> None:
     for name in ["shape_full_long.csv", *LANGUAGES]:
         headings = Headings.of(next(csv.reader(io.StringIO(

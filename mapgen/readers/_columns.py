@@ -145,6 +145,7 @@ class Layout:
     notes: tuple[str, ...] = field(default=())
     style: Style = "text"
     alerts: tuple[str, ...] = field(default=())
+    limesurvey: bool = False  # LimeSurvey's own columns (lastpage, seed...) are there
 
     def group_columns(self) -> list[set[int]]:
         """The column indexes that belong to each practice group."""
@@ -484,7 +485,8 @@ def _finish(
     if submit_index is None:
         notes.append("no submitdate column: every response counts as complete")
     alerts = []
-    if (id_index is None or submit_index is None) and headings.system_codes() & _LIMESURVEY_ONLY:
+    limesurvey = bool(headings.system_codes() & _LIMESURVEY_ONLY)
+    if (id_index is None or submit_index is None) and limesurvey:
         alerts.append(INCOMPLETE_ALERT)
     contacts = {
         i
@@ -497,7 +499,7 @@ def _finish(
     personal |= {i for code in ("ipaddr", "token", "refurl") for i in headings.system_column(code)}
     return Layout(
         dict(shared), practices, id_index, submit_index, frozenset(personal), tuple(notes),
-        headings.style, tuple(alerts),
+        headings.style, tuple(alerts), limesurvey,
     )
 
 

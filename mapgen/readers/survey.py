@@ -287,25 +287,10 @@ def _clip(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-_LIMESURVEY_COLUMNS = frozenset(
-    {
-        "lastpage",
-        "startlanguage",
-        "seed",
-        "last page",
-        "start language",
-        "ultima pagina",
-        "lingua iniziale",
-    }
-)
-
-
 def _describe(table: Table, layout: Layout, config: Config) -> str:
     """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
     kind = "spreadsheet"
-    if (layout.submit_index is not None and any(
-        fold(c) in _LIMESURVEY_COLUMNS for c in table.columns
-    )) or (layout.style == "codetext"):
+    if layout.limesurvey or layout.style == "codetext":
         style = {
             "code": "question codes",
             "codetext": "question codes and texts",
