@@ -122,6 +122,14 @@ def test_same_header_three_times_is_refused_then_read_by_letter(tmp_path: Path) 
     assert [r.place.comune for r in result.initiatives] == ["Rimini"]
 
 
+def test_distinct_headings_named_like_renamed_copies_are_read(tmp_path: Path) -> None:
+    path = _csv(tmp_path, [["Comune", "Titolo", "Titolo (2)"], ["Forlì", "Nidi", "Ludoteca"]])
+    survey = SurveyConfig(columns={"comune": "Comune"},
+                          practices=({"titolo": "Titolo"}, {"titolo": "Titolo (2)"}))  # fmt: skip
+    result = read_survey(path, config=Config(survey=survey))
+    assert [r.titolo for r in result.initiatives] == ["Nidi", "Ludoteca"]
+
+
 def test_limesurvey_export_without_submit_date_is_said_loudly(tmp_path: Path) -> None:
     rows = [["id", "lastpage", "startlanguage", "G01Q03", "G02Q01"],
             ["1", "4", "it", "Forlì", "Nidi"], ["2", "1", "it", "Castro", "Bozza"]]  # fmt: skip

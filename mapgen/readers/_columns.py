@@ -186,13 +186,15 @@ def _letter_index(letter: str) -> int:
 
 
 def _repeated_names(headings: Headings, repeated: frozenset[str], name: str) -> list[int]:
-    """Every column the table reader renamed from a heading the file repeats (``Comune (2)``)."""
+    """The columns of a heading; for one the file repeats, every copy (renamed ``Comune (2)``...)."""
     found = list(headings.by_name.get(name, []))
+    if name not in repeated:
+        return found
     number = 2
     while f"{name} ({number})" in headings.by_name:
         found += headings.by_name[f"{name} ({number})"]
         number += 1
-    return sorted(set(found)) if name in repeated else found
+    return sorted(set(found))
 
 
 def _plain(headings: Headings, name: str, repeated: frozenset[str]) -> list[int]:
