@@ -350,3 +350,19 @@ def test_draft_finds_limesurvey_columns_in_any_language(language: str) -> None:
     labels = {"en": "Response ID", "de": "Antwort ID", "fr": "ID de la réponse", "es": "ID de respuesta"}
     assert f'id = "{labels[language]}"' in text
     assert "Ultima pagina" not in text and "lastpage" not in text
+
+
+@pytest.mark.parametrize("name", ["shape_code_long.csv", "shape_codetext_short.xlsx", "shape_full_long.csv"])
+def test_a_text_mapping_with_the_structure_reads_code_headings(tmp_path: Path, name: str) -> None:
+    """Texts that are unique in the survey find their columns in code-headed exports too."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        f'[survey]\nstructure = "{(DATA / "shape_survey.lss").as_posix()}"\n[survey.columns]\n'
+        'comune = "Comune"\nemail = "Email del referente"\ncomuni_associati = "Comuni associati"\n'
+        '[[survey.practices]]\ntitolo = "G02Q01"\n',
+        encoding="utf-8",
+    )
+    result = read_survey(DATA / name, config=load_config(mapping))
+    ambito = next(r for r in result.initiatives if r.record_id == "2020-R12-G1")
+    assert (ambito.place.comune, ambito.email) == ("S. Giovanni Rotondo", "marco.prova@example.org")
+    assert ambito.comuni_associati == ("San Marco in Lamis", "Rignano Garganico")

@@ -346,6 +346,7 @@ def layout_from_mapping(
     config_file: str,
     repeated: frozenset[str] = frozenset(),
     codes: Mapping[int, str] | None = None,
+    texts: Mapping[int, str] | None = None,
 ) -> Layout:
     """The layout a mapping describes; every missing or ambiguous column is reported in one error.
 
@@ -354,7 +355,8 @@ def layout_from_mapping(
     written ``@F``, by its column letter. ``repeated`` holds the headings the
     file repeats (the table reader renamed them ``Comune (2)``...): a name that
     could mean several columns is refused, never guessed. ``codes`` gives the
-    question code of text headings, as the survey's structure file says.
+    question code of text headings, ``texts`` the question text of code
+    headings, as the survey's structure file says.
 
     Raises
     ------
@@ -362,7 +364,7 @@ def layout_from_mapping(
         A mapped column is not in the table or matches several, or a required
         field is not mapped.
     """
-    headings = Headings.of(columns, codes)
+    headings = Headings.of(columns, codes, texts)
     missing = _Missing(file, config_file, columns, headings.style, codes is not None)
     ambiguous = _Ambiguous(file, config_file, headings)
     shared = _resolve_group(headings, survey.columns, "", missing, ambiguous, repeated)

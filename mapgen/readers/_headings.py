@@ -161,8 +161,14 @@ class Headings:
     )
 
     @classmethod
-    def of(cls, columns: Sequence[str], codes: Mapping[int, str] | None = None) -> Headings:
-        """Index ``columns``; ``codes`` gives the code of text headings the structure file knew."""
+    def of(
+        cls,
+        columns: Sequence[str],
+        codes: Mapping[int, str] | None = None,
+        texts: Mapping[int, str] | None = None,
+    ) -> Headings:
+        """Index ``columns``; the structure file gives the ``codes`` of text headings and the
+        ``texts`` of code headings, so that either kind of mapping finds them."""
         headings = cls(columns, heading_style(columns))
         for index, header in enumerate(columns):
             heading = parse_heading(header, headings.style)
@@ -171,6 +177,11 @@ class Headings:
                 base, sub = _split_code(known)
                 heading = Heading(header, known, base, sub, heading.text, heading.base_text,
                                   heading.sub_text)  # fmt: skip
+            text = (texts or {}).get(index)
+            if text and not heading.text:
+                base_text, sub_text = _text_parts(text)
+                heading = Heading(header, heading.code, heading.base_code, heading.sub_code,
+                                  flatten_text(text), base_text, sub_text)  # fmt: skip
             headings._add(index, heading)
         return headings
 

@@ -123,6 +123,22 @@ class SurveyStructure:
                 columns.append(ExportColumn(f"{q.code}[other]", q.code, "other", q.texts, other))
         return columns
 
+    def code_texts(self, columns: Sequence[str]) -> dict[int, str]:
+        """The full-text heading (base language) of each code heading this structure explains.
+
+        So that a mapping written with question texts reads a code-headed export.
+        """
+        headings = Headings.of(columns)
+        if headings.style == "text":
+            return {}
+        by_code = {c.code.casefold(): c for c in self.export_columns()}
+        found = {}
+        for index, heading in enumerate(headings.parsed):
+            column = by_code.get(heading.code.casefold()) if heading.code else None
+            if column is not None and not heading.text:
+                found[index] = _heading_text(column, self.language)
+        return found
+
     def heading_codes(
         self, columns: Sequence[str], repeated: frozenset[str] = frozenset()
     ) -> dict[int, str]:
@@ -156,6 +172,12 @@ class SurveyStructure:
             found[index] = by_key.get(key) or _abbreviated(heading.base_text, heading.sub_text,
                                                            by_key)  # fmt: skip
         return _assign_in_order(found)
+
+
+def _heading_text(column: ExportColumn, language: str) -> str:
+    text = column.texts.get(language) or next((t for t in column.texts.values() if t), "")
+    sub = column.sub_texts.get(language) or next((t for t in column.sub_texts.values() if t), "")
+    return f"{text} [{sub}]" if sub else text
 
 
 def _unrenamed(header: str, repeated: frozenset[str]) -> str:

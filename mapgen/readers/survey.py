@@ -258,6 +258,7 @@ def _layout(table: Table, config: Config, structure: SurveyStructure | None) -> 
                 config_file=config_file,
                 repeated=repeated,
                 codes=structure.heading_codes(table.columns, repeated) if structure else None,
+                texts=structure.code_texts(table.columns) if structure else None,
             )
         return recognise_layout(table.columns, config.survey, file=table.name)
     except InputError as exc:
