@@ -60,5 +60,9 @@ def connect(
     """A client for the map at ``map_url``, logged in with a session cookie or an account."""
     client = UmapClient(parse_map_url(map_url), session=session or None)
     if user:
-        client.log_in(user, password or "")
+        try:
+            client.log_in(user, password or "")
+        except BaseException:
+            client.close()
+            raise
     return client

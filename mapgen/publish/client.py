@@ -86,7 +86,12 @@ class UmapClient:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            import httpx
+            try:
+                import httpx
+            except ImportError:
+                raise PublishError(
+                    "mapgen publish needs the httpx package: pip install 'mapgen[publish]'."
+                ) from None
 
             self._http = httpx.Client(
                 timeout=_TIMEOUT,
@@ -102,6 +107,13 @@ class UmapClient:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+            self._http = None
+
+    def __enter__(self) -> UmapClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; turn network failures into a one-line PublishError."""

@@ -1,0 +1,257 @@
+"""``mapgen publish`` against the real uMap 3.8.1 of the test suite (``tests/umap_server/``).
+
+Each test makes its own map through uMap's views (``tests/umap_server/maps.py``): a
+public map owned by the test account, holding a hand-made "2019" layer, as the
+Department's map does. Run alone with ``pytest -m umap tests/test_publish_umap.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from mapgen.cli import app
+from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import OutputOptions
+from mapgen.publish import UmapClient, apply_plan, make_plan, parse_map_url, read_built_layers
+from mapgen.writers.umap import write_umap
+from tests import factories
+from tests.umap_server.maps import MadeMap, create_map, logged_in, point, save_layer
+from tests.umap_server.server import UmapServer
+
+pytestmark = pytest.mark.umap
+
+#: The hand-made 2019 layer: two initiatives, as a person drew them in the editor.
+LAYER_2019 = [
+    point("Nido comunale", 12.49, 41.89, description="Edizione 2019"),
+    point("Centro famiglie", 9.19, 45.46, description="Edizione 2019"),
+]
+COLLEAGUE = ("collega", "collega-test-password")
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """Counts the requests by method, to prove that a no-op sends no write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.methods: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.methods.append(request.method)
+        return super().handle_request(request)
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Path:
+    folder = tmp_path_factory.mktemp("publish-output")
+    write_umap(factories.sample_build(), folder, gazetteer=gazetteer, options=OutputOptions())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def owner(umap_server: UmapServer) -> Iterator[httpx.Client]:
+    client = logged_in(umap_server, umap_server.username, umap_server.password)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def colleague_session(umap_server: UmapServer) -> str:
+    """The session of a second account that is not an editor of the test maps."""
+    umap_server.create_user(*COLLEAGUE)
+    client = logged_in(umap_server, *COLLEAGUE)
+    client.close()
+    return str(client.cookies["sessionid"])
+
+
+_OPENED: list[UmapClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Every UmapClient a test makes is closed after it (no ResourceWarning)."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
+def new_client(url: str, **kwargs: object) -> UmapClient:
+    client = UmapClient(parse_map_url(url), **kwargs)  # type: ignore[arg-type]
+    _OPENED.append(client)
+    return client
+
+
+@pytest.fixture
+def made(owner: httpx.Client, request: pytest.FixtureRequest) -> MadeMap:
+    return create_map(owner, f"Famiglie {request.node.name[:30]}", {"2019": LAYER_2019})
+
+
+def client_for(made: MadeMap, owner: httpx.Client, **kwargs: object) -> UmapClient:
+    return new_client(made.url, session=owner.cookies["sessionid"], **kwargs)
+
+
+def layers_of(owner: httpx.Client, made: MadeMap) -> dict[str, list[dict[str, object]]]:
+    """The map as uMap stores it: layer name -> features (read with the owner's session)."""
+    document = owner.get(f"/map/{made.id}/download/").json()
+    return {layer["properties"]["name"]: layer["features"] for layer in document["layers"]}
+
+
+# --- plan, apply, no-op ---------------------------------------------------------------------
+
+
+def test_plan_writes_nothing_and_asks_before_replacing(
+    output: Path, owner: httpx.Client, made: MadeMap
+) -> None:
+    built, properties = read_built_layers(output)
+    transport = CountingTransport()
+    client = client_for(made, owner, transport=transport)
+    plan = make_plan(client, built, properties)
+    assert [layer.action for layer in plan.layers] == ["create"] * len(built)
+    assert [layer.name for layer in plan.left_alone] == ["2019"]
+    assert any("--replace-layer" in warning for warning in plan.warnings)
+    replacing = make_plan(client, built, properties, replace_layers=["2019"])
+    top = replacing.layers[-1]
+    assert (top.action, top.replaces, top.built.name) == (
+        "update", "2019", "Edizione 2020 · 5 iniziative"
+    )
+    assert (top.added, top.removed) == (5, 2)
+    assert set(transport.methods) == {"GET"}
+    assert list(layers_of(owner, made)) == ["2019"]
+
+
+def test_apply_replaces_the_2019_layer_then_a_second_run_is_a_no_op(
+    output: Path, owner: httpx.Client, made: MadeMap, tmp_path: Path
+) -> None:
+    built, properties = read_built_layers(output)
+    client = client_for(made, owner)
+    plan = make_plan(client, built, properties, replace_layers=["2019"])
+    result = apply_plan(client, plan, backup_dir=tmp_path / "backups", out_dir=output)
+    assert result is not None
+    # The backup is uMap's own download of the map as it was: the 2019 layer and its points.
+    backup = json.loads(result.backup.read_text(encoding="utf-8"))
+    assert result.backup.name.startswith(f"umap-{made.id}-")
+    assert [layer["properties"]["name"] for layer in backup["layers"]] == ["2019"]
+    assert len(backup["layers"][0]["features"]) == 2
+    # The map now holds exactly the built layers, each once, with the built features.
+    published = layers_of(owner, made)
+    assert sorted(published) == sorted(layer.name for layer in built)
+    for layer in built:
+        assert len(published[layer.name]) == len(layer.features), layer.name
+    assert "2019" not in published
+    # The replaced layer kept its uMap id (the same layer, now holding the 2020 edition).
+    assert plan.layers[-1].uuid == made.layers["2019"]
+    # Map settings mapgen owns are set, the title is not touched.
+    settings = owner.get(f"/en/map/{made.id}/geojson/").json()["properties"]
+    assert [f["label"] for f in settings["filters"]] == [f["label"] for f in properties["filters"]]
+    assert settings["name"].startswith("Famiglie")
+    # Second run: same build, nothing to write, no request other than GET.
+    transport = CountingTransport()
+    again = make_plan(client_for(made, owner, transport=transport), built, properties)
+    assert not again.writes
+    assert {layer.action for layer in again.layers} == {"unchanged"}
+    assert apply_plan(client, again, backup_dir=tmp_path / "b2", out_dir=output) is None
+    assert set(transport.methods) == {"GET"}
+    assert not (tmp_path / "b2").exists()
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+def test_a_colleague_saving_between_read_and_write_stops_the_run(
+    output: Path, owner: httpx.Client, made: MadeMap, tmp_path: Path
+) -> None:
+    built, properties = read_built_layers(output)
+    client = client_for(made, owner)
+    plan = make_plan(client, built, properties, replace_layers=["2019"])
+    edited = [LAYER_2019[0], point("Centro famiglie (nuova sede)", 9.2, 45.47)]
+    assert save_layer(owner, made, "2019", edited, create=False).status_code == 200
+    with pytest.raises(PublishConflictError, match=r"layer '2019' was saved by someone else") as err:
+        apply_plan(client, plan, backup_dir=tmp_path, out_dir=output)
+    assert "Layers already updated:" in str(err.value)
+    assert str(tmp_path) in str(err.value)  # names the backup
+    # The colleague's save is intact.
+    names = [f["properties"]["name"] for f in layers_of(owner, made)["2019"]]  # type: ignore[index]
+    assert "Centro famiglie (nuova sede)" in names
+
+
+def test_umap_refuses_a_stale_write_and_mapgen_does_not_retry(
+    owner: httpx.Client, made: MadeMap
+) -> None:
+    """The race left after mapgen's own check: uMap answers 412 to a stale reference."""
+    client = client_for(made, owner)
+    stale = client.read_layer(made.layers["2019"]).version
+    moved = [point("Nido comunale (spostato)", 12.5, 41.9), LAYER_2019[1]]
+    assert save_layer(owner, made, "2019", moved, create=False).status_code == 200
+    with pytest.raises(PublishConflictError, match=r"'2019'.*refused to overwrite it \(412\)"):
+        client.save_layer(
+            made.layers["2019"], create=False, name="2019", rank=0, settings={"name": "2019"},
+            features=[point("altro", 1, 1)], reference=stale,
+        )
+
+
+# --- sessions, permissions, addresses ---------------------------------------------------------
+
+
+def test_an_expired_session_stops_before_any_write(
+    output: Path, made: MadeMap, tmp_path: Path
+) -> None:
+    built, properties = read_built_layers(output)
+    secret = "expiredsession0123456789abcdef"
+    transport = CountingTransport()
+    client = new_client(made.url, session=secret, transport=transport)
+    plan = make_plan(client, built, properties, replace_layers=["2019"])
+    with pytest.raises(PublishPermissionError, match="not logged in") as err:
+        apply_plan(client, plan, backup_dir=tmp_path, out_dir=output)
+    assert secret not in str(err.value)
+    assert set(transport.methods) == {"GET"}
+
+
+def test_a_user_without_edit_permission_is_told_so(
+    output: Path, made: MadeMap, colleague_session: str, tmp_path: Path
+) -> None:
+    built, properties = read_built_layers(output)
+    client = new_client(made.url, session=colleague_session)
+    plan = make_plan(client, built, properties)
+    with pytest.raises(PublishPermissionError, match="may not edit map"):
+        apply_plan(client, plan, backup_dir=tmp_path, out_dir=output)
+    # Even forcing the write, uMap refuses and mapgen says so in one line.
+    with pytest.raises(PublishPermissionError, match=r"refused access \(403\)"):
+        client.save_layer(
+            made.layers["2019"], create=False, name="2019", rank=0, settings={},
+            features=[], reference=None,
+        )
+
+
+def test_a_map_that_does_not_exist(umap_server: UmapServer, output: Path) -> None:
+    built, properties = read_built_layers(output)
+    client = new_client(f"{umap_server.url}/en/map/nessuna_987654")
+    with pytest.raises(PublishError, match=r"map 987654 not found .*\(404\)"):
+        make_plan(client, built, properties)
+
+
+def test_the_cli_reports_a_bad_address_and_never_shows_the_session(
+    umap_server: UmapServer, output: Path, made: MadeMap
+) -> None:
+    runner = CliRunner()
+    secret = "sessionvalue-that-must-not-leak"
+    env = {"MAPGEN_UMAP_SESSION": secret}
+    for url, message in (
+        (f"{umap_server.url}/en/map/nessuna_987654", "map 987654 not found"),
+        (f"{umap_server.url}/en/about/", "is not the address of an uMap map"),
+        ("http://192.0.2.1/it/map/x_1", "uses plain http://"),
+    ):
+        result = runner.invoke(app, ["publish", str(output), "--map", url, "--apply"], env=env)
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+        assert secret not in result.output
+        assert "Traceback" not in result.output
+    result = runner.invoke(app, ["publish", str(output), "--map", made.url, "--apply"], env=env)
+    assert result.exit_code == 1
+    assert "Error: not logged in" in result.output
+    assert secret not in result.output
