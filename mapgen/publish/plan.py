@@ -10,6 +10,7 @@ by someone else and are left alone, unless ``--replace-layer NAME`` hands one ov
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, Final, Literal
 
 from mapgen.errors import PublishError
 from mapgen.publish.client import RemoteLayer, RemoteMap, UmapClient
+from mapgen.writers.umap import CARRIED_NAME_SUFFIX
 
 __all__ = ["KEY", "MAP_KEYS", "BuiltLayer", "LayerPlan", "Plan", "make_plan", "read_built_layers"]
 
@@ -238,6 +240,11 @@ def _first_publish_warning(remote: RemoteMap, managed: Mapping[str, RemoteLayer]
     ]
 
 
+def _carried_name(name: str) -> str:
+    """The name a carried layer had on the previous map (the writer may have suffixed it)."""
+    return re.sub(rf"{re.escape(CARRIED_NAME_SUFFIX[:-1])}(?: \d+)?\)$", "", name)
+
+
 def make_plan(
     client: UmapClient,
     built: Sequence[BuiltLayer],
@@ -273,7 +280,7 @@ def make_plan(
     for layer in built:
         if layer.key in plans:
             continue
-        if layer.name in unmanaged_names:  # a layer carried from the map itself
+        if _carried_name(layer.name) in unmanaged_names:  # carried from this very map
             plans[layer.key] = LayerPlan("carried", layer, "", 0, layer.settings)
             continue
         settings = dict(layer.settings) | {KEY: layer.key}
