@@ -7,12 +7,17 @@ Department's map does. Run alone with ``pytest -m umap tests/test_publish_umap.p
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 from typer.testing import CliRunner
 
 from mapgen.cli import app
@@ -255,3 +260,73 @@ def test_the_cli_reports_a_bad_address_and_never_shows_the_session(
     assert result.exit_code == 1
     assert "Error: not logged in" in result.output
     assert secret not in result.output
+
+
+# --- remote data ------------------------------------------------------------------------------
+
+
+class _CorsFiles(http.server.SimpleHTTPRequestHandler):
+    """Serves the output folder with the CORS header uMap's remote data needs in the browser."""
+
+    requested: ClassVar[list[str]] = []
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _CorsFiles.requested.append(self.path)
+
+
+@pytest.fixture(scope="module")
+def file_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("served")
+    handler = functools.partial(_CorsFiles, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_remote_data_layers_load_from_the_web_server(
+    chromium: Browser,
+    umap_server: UmapServer,
+    owner: httpx.Client,
+    gazetteer: Gazetteer,
+    file_server: tuple[str, Path],
+    tmp_path: Path,
+) -> None:
+    base, folder = file_server
+    options = OutputOptions(remote_base_url=base)
+    write_umap(factories.sample_build(), folder, gazetteer=gazetteer, options=options)
+    files = {
+        p.stem: len(json.loads(p.read_text(encoding="utf-8"))["features"])
+        for p in (folder / "layers").glob("*.geojson")
+    }
+    built, properties = read_built_layers(folder)
+    assert all(not layer.features and layer.settings["remoteData"]["url"].startswith(base) for layer in built)
+    made = create_map(owner, "Famiglie remote", {})
+    client = client_for(made, owner)
+    apply_plan(client, make_plan(client, built, properties), backup_dir=tmp_path, out_dir=folder)
+    context = chromium.new_context(locale="en-GB")
+    allowed = (umap_server.url, base)
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort()
+    )
+    page = context.new_page()
+    page.goto(made.url)
+    expected = sorted((layer.name, files[layer.key]) for layer in built)
+    page.wait_for_function(
+        "([n]) => U.MAP.layers.tree.map(dl => dl.features.all().length).reduce((a, b) => a + b, 0) === n",
+        arg=[sum(files.values())],
+        timeout=30_000,
+    )
+    shown = sorted(tuple(x) for x in page.evaluate(
+        "U.MAP.layers.tree.map(dl => [dl.getName(), dl.features.all().length])"
+    ))
+    context.close()
+    assert shown == expected
+    assert {f"/layers/{key}.geojson" for key in files} <= set(_CorsFiles.requested)

@@ -528,3 +528,22 @@ def test_filters_offer_no_empty_choice(
     }
     assert browsable["Sedi"] is False
     assert browsable["Completo"] is None
+
+
+def test_remote_base_url_makes_remote_data_layers(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """``[output] remote_base_url``: map.umap layers load their file from the web server."""
+    base = "https://www.example.it/mappa"
+    files = write(sample_build, tmp_path, gazetteer, remote_base_url=base)
+    plain = write(sample_build, tmp_path / "plain", gazetteer)
+    layer_files = sorted(name for name in files if name.startswith("layers/"))
+    # The layer files (what the web server serves) are the same as without remote data.
+    assert all(files[name] == plain[name] for name in layer_files)
+    urls = []
+    for layer in files["map.umap"]["layers"]:
+        assert layer["features"] == []
+        remote = layer["_umap_options"]["remoteData"]
+        assert (remote["format"], remote["proxy"]) == ("geojson", False)
+        urls.append(remote["url"])
+    assert sorted(urls) == [f"{base}/{name}" for name in layer_files]

@@ -113,7 +113,7 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
     files = {_canonical(_load_json(p)): p.stem for p in sorted((out_dir / "layers").glob("*.geojson"))}
     built = []
     for layer in layers:
-        key = files.get(_canonical(layer))
+        key = _remote_key(layer) or files.get(_canonical(layer))
         if key is None:
             raise PublishError(
                 f"{out_dir / 'map.umap'} and {out_dir / 'layers'} do not match (a file was "
@@ -123,6 +123,15 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
         features = tuple(f for f in layer.get("features", []) if isinstance(f, dict))
         built.append(BuiltLayer(key, str(options.get("name") or key), options, features))
     return built, document["properties"]
+
+
+def _remote_key(layer: Mapping[str, Any]) -> str | None:
+    """The layer file of a remote-data layer (``[output] remote_base_url``), from its URL."""
+    options = layer.get("_umap_options") or layer.get("properties") or {}
+    url = (options.get("remoteData") or {}).get("url") if isinstance(options, dict) else None
+    if isinstance(url, str) and url.endswith(".geojson"):
+        return url.rsplit("/", 1)[-1].removesuffix(".geojson")
+    return None
 
 
 # --- matching ---------------------------------------------------------------------------

@@ -150,7 +150,8 @@ def write_umap(
     written = [
         _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
     ]
-    document = _umap_document(build, layers, gazetteer=gazetteer, options=options)
+    remote = _remote_layers(layers, options.remote_base_url) if options.remote_base_url else layers
+    document = _umap_document(build, remote, gazetteer=gazetteer, options=options)
     written.append(_write_json(out_dir / "map.umap", document))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
     return written
@@ -205,6 +206,31 @@ def _map_layers(
         for c in build.carried_layers
     ]
     return _unique_slugs(layers + initiatives)
+
+
+def _remote_layers(layers: Sequence[_Layer], base: str) -> list[_Layer]:
+    """The ``.umap`` layers as remote-data layers: options only, data from the layer files.
+
+    uMap's "remote data" (``remoteData``, ``schema.js``; ``data/layer.js``
+    ``fetchRemoteData``): the visitor's browser fetches ``url`` (no uMap proxy, which
+    refuses private addresses), so the web server must send CORS headers; replacing the
+    files there updates the map without touching uMap.
+    """
+    remote = []
+    for layer in layers:
+        data = _copy(layer.geojson)
+        options = _layer_options(data)
+        if options is None:
+            options = data["_umap_options"] = {}
+        options["remoteData"] = {
+            "url": f"{base}/layers/{layer.slug}.geojson",
+            "format": "geojson",
+            "dynamic": False,
+            "proxy": False,
+        }
+        data["features"] = []
+        remote.append(_Layer(layer.slug, data))
+    return remote
 
 
 def _layer_name(geojson: Mapping[str, Any]) -> str:
