@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -51,3 +54,35 @@ def test_unreachable_server_is_one_line_and_keeps_the_secret(tmp_path: Path, sam
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot reach http://127.0.0.1:9")
     assert "Traceback" not in result.output and secret not in result.output
+
+
+class _NotUmap(http.server.BaseHTTPRequestHandler):
+    """A web server that is not an uMap: every page is the same HTML."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>Benvenuti</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_server_that_is_not_umap(sample_output: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotUmap)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/it/map/famiglie_12"
+        result = runner.invoke(app, ["publish", str(sample_output), "--map", url])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: reading map 12: the server did not answer as uMap does;")
+    assert "known to work with uMap 3.8.1" in result.output
+    assert "docs/aggiornare-la-mappa.md" in result.output

@@ -330,3 +330,33 @@ def test_remote_data_layers_load_from_the_web_server(
     context.close()
     assert shown == expected
     assert {f"/layers/{key}.geojson" for key in files} <= set(_CorsFiles.requested)
+
+
+def test_the_cli_with_a_local_account_plans_applies_and_shows_no_secret(
+    umap_server: UmapServer, output: Path, made: MadeMap, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    env = {"MAPGEN_UMAP_PASSWORD": umap_server.password}
+    common = ["publish", str(output), "--map", made.url, "--user", umap_server.username]
+    planned = runner.invoke(app, [*common, "--replace-layer", "2019"], env=env)
+    assert planned.exit_code == 0, planned.output
+    assert "  replace    '2019' (not created by mapgen) with 'Edizione 2020 · 5 iniziative'" in planned.output
+    assert planned.output.rstrip().endswith("run again with --apply to make these changes.")
+    backups = tmp_path / "backups"
+    args = [*common, "--replace-layer", "2019", "--apply", "--backup-dir", str(backups)]
+    applied = runner.invoke(app, args, env=env)
+    assert applied.exit_code == 0, applied.output
+    assert f"Backup: {backups}" in applied.output
+    again = runner.invoke(app, [*common, "--apply", "--backup-dir", str(backups)], env=env)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to change: the map already shows this build." in again.output
+    assert len(list(backups.iterdir())) == 1  # no write, no second backup
+    for result in (planned, applied, again):
+        assert umap_server.password not in result.output
+    wrong = runner.invoke(app, common, env={"MAPGEN_UMAP_PASSWORD": "not-the-password"})
+    assert wrong.exit_code == 1
+    assert "wrong user name or password" in wrong.output
+    assert "not-the-password" not in wrong.output
+    for backup in backups.iterdir():
+        text = backup.read_text(encoding="utf-8")
+        assert umap_server.password not in text and "sessionid" not in text

@@ -107,6 +107,7 @@ def _save_map_settings(client: UmapClient, plan: Plan, backup: Path) -> None:
         center=geometry,
         settings={"type": "Feature", "geometry": geometry, "properties": properties},
         tags=[str(tag) for tag in tags] if isinstance(tags, list) else [],
+        is_template=plan.remote.properties.get("is_template") is True,
     )
 
 

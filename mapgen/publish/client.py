@@ -286,7 +286,13 @@ class UmapClient:
         return str(response.headers.get("X-Datalayer-Version", ""))
 
     def save_map_settings(
-        self, *, name: str, center: Mapping[str, Any], settings: Mapping[str, Any], tags: list[str]
+        self,
+        *,
+        name: str,
+        center: Mapping[str, Any],
+        settings: Mapping[str, Any],
+        tags: list[str],
+        is_template: bool,
     ) -> None:
         """Save the map's settings as the editor does (``map/<id>/update/settings/``)."""
         what = f"saving the settings of map {self.address.map_id}"
@@ -295,7 +301,7 @@ class UmapClient:
             "center": json.dumps(dict(center)),
             "settings": json.dumps(dict(settings), ensure_ascii=False),
             "tags": ",".join(tags),
-            "is_template": "false",
+            "is_template": "true" if is_template else "false",
         }
         url = self.address.i18n(f"map/{self.address.map_id}/update/settings/")
         data = self._json(self._request("POST", url, data=form, headers=self._csrf_headers()), what)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from mapgen.errors import PublishError
-from mapgen.publish.client import RemoteLayer, RemoteMap, UmapClient
+from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
 from mapgen.writers.umap import CARRIED_NAME_SUFFIX
 
 __all__ = ["KEY", "MAP_KEYS", "BuiltLayer", "LayerPlan", "Plan", "make_plan", "read_built_layers"]
@@ -275,6 +275,12 @@ def make_plan(
     """
     remote = client.read_map()
     managed, warnings = _by_key(remote)
+    if remote.umap_version not in KNOWN_VERSIONS:
+        warnings.insert(0, (
+            f"this server runs uMap {remote.umap_version}; mapgen publish was checked against "
+            f"uMap {', '.join(KNOWN_VERSIONS)}. If --apply fails, update the map by hand "
+            "(docs/aggiornare-la-mappa.md)."
+        ))
     warnings += [] if replace_layers else _first_publish_warning(remote, managed)
     spare = _replaced(remote, replace_layers)
     unmanaged_names = {layer.name for layer in remote.layers if KEY not in layer.settings}
