@@ -28,6 +28,7 @@ from mapgen.publish import UmapClient, apply_plan, make_plan, parse_map_url, rea
 from mapgen.writers.umap import write_umap
 from tests import factories
 from tests.umap_server.maps import MadeMap, create_map, logged_in, point, save_layer
+from tests.umap_server.proxy import body_limited_proxy
 from tests.umap_server.server import UmapServer
 
 pytestmark = pytest.mark.umap
@@ -360,3 +361,19 @@ def test_the_cli_with_a_local_account_plans_applies_and_shows_no_secret(
     for backup in backups.iterdir():
         text = backup.read_text(encoding="utf-8")
         assert umap_server.password not in text and "sessionid" not in text
+
+
+def test_a_layer_over_the_servers_upload_limit(
+    umap_server: UmapServer, output: Path, owner: httpx.Client, made: MadeMap, tmp_path: Path
+) -> None:
+    """Behind a proxy with a 50 kB body limit, the 127 kB Regioni layer is refused with 413."""
+    built, properties = read_built_layers(output)
+    with body_limited_proxy(umap_server.url, limit=50_000) as proxy:
+        url = made.url.replace(umap_server.url, proxy)
+        client = new_client(url, session=owner.cookies["sessionid"])
+        plan = make_plan(client, built, properties, replace_layers=["2019"])
+        refused = r"saving layer 'Regioni' \(\d+ KB\): the server refused the upload as too large \(413\)"
+        with pytest.raises(PublishError, match=refused) as err:
+            apply_plan(client, plan, backup_dir=tmp_path, out_dir=output)
+    assert "Layers already updated: none" in str(err.value)
+    assert list(layers_of(owner, made)) == ["2019"]  # nothing changed

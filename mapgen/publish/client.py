@@ -162,8 +162,9 @@ class UmapClient:
             )
         if status == 413:
             raise PublishError(
-                f"{what}: the server refused the upload as too large (413). Rebuild so that "
-                "layers are split smaller, or ask the server's administrator to raise the limit."
+                f"{what}: the server refused the upload as too large (413). mapgen splits "
+                "layers at 900 KB, under the usual 1 MB limit of uMap servers; ask the "
+                "server's administrator for the limit, or publish by hand in smaller layers."
             )
         if status >= 400:
             raise PublishError(f"{what}: the server answered {status}; {self._fallback()}")
@@ -248,12 +249,12 @@ class UmapClient:
             uMap refused the update (412) or merged it with a colleague's save.
         """
         action = "create" if create else "update"
-        what = f"saving layer {name!r}"
         body = json.dumps(
             {"type": "FeatureCollection", "features": features, "_umap_options": dict(settings)},
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8")
+        what = f"saving layer {name!r} ({len(body) / 1024:,.0f} KB)"
         form = {
             "name": name,
             "display_on_load": "true" if settings.get("displayOnLoad", True) else "false",
