@@ -141,3 +141,34 @@ def test_the_by_hand_guide_updates_the_2019_map_in_place(
     assert sorted(names) == sorted(layer.name for layer in built)
     assert json.dumps(stored).count("Nido comunale") == 0, "the 2019 content was not replaced"
     visitor.close()
+
+
+def test_mapgens_layer_key_survives_an_edit_in_the_browser(
+    chromium: Browser, umap_server: UmapServer, owner: httpx.Client, output: Path, tmp_path: Path
+) -> None:
+    """uMap keeps unknown layer settings through the editor's Save (``updateProperties``)."""
+    from mapgen.publish import UmapClient, apply_plan, make_plan, parse_map_url
+    from mapgen.publish.plan import KEY
+
+    made = create_map(owner, "Famiglie chiave", {})
+    built, properties = read_built_layers(output)
+    with UmapClient(parse_map_url(made.url), session=owner.cookies["sessionid"]) as client:
+        apply_plan(client, make_plan(client, built, properties), backup_dir=tmp_path, out_dir=output)
+    top = built[-1]
+    page = _page(chromium, umap_server)
+    page.goto(f"{made.url}?edit")
+    page.wait_for_function("() => window.U && U.MAP && U.MAP.editEnabled === true")
+    page.evaluate(f"U.MAP.layers.tree.map(dl => dl).find(dl => dl.getName() === {top.name!r}).edit()")
+    page.locator(".panel.on .umap-field-name input[name='name']").fill("Rinominato a mano")
+    page.wait_for_function("() => U.MAP.layers.tree.map(dl => dl.getName()).includes('Rinominato a mano')")
+    page.locator("button.edit-save").click()
+    page.locator("umap-alert div[data-level=success]").filter(has_text="Map has been saved").wait_for()
+    page.context.close()
+    layers = owner.get(f"/en/map/{made.id}/geojson/").json()["properties"]["datalayers"]
+    renamed = [layer["properties"] for layer in layers if layer["properties"]["name"] == "Rinominato a mano"]
+    assert len(renamed) == 1 and renamed[0][KEY] == top.key
+    with UmapClient(parse_map_url(made.url), session=owner.cookies["sessionid"]) as client:
+        plan = make_plan(client, built, properties)
+    actions = {layer.built.key: (layer.action, layer.settings_changed) for layer in plan.layers}
+    assert actions[top.key] == ("update", True)  # matched by key: renamed back, not duplicated
+    assert [a for a, _ in actions.values()].count("create") == 0
