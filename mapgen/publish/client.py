@@ -157,8 +157,9 @@ class UmapClient:
             )
         if status in (401, 403):
             raise PublishPermissionError(
-                f"{what}: uMap refused access ({status}): the session's user may not edit "
-                f"map {self.address.map_id}. Ask the map's owner to add you as an editor."
+                f"{what}: uMap refused access ({status}): the session's user may not "
+                f"{'view' if what.startswith('reading') else 'edit'} map {self.address.map_id}. "
+                "Ask the map's owner to add you as an editor."
             )
         if status == 413:
             raise PublishError(
