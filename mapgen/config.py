@@ -31,6 +31,7 @@ A complete file (every table and key is optional)::
     title = "Le iniziative di Regioni e Comuni a favore delle famiglie"
     include_contacts = false
     layers_by_area = false
+    # remote_base_url = "https://www.example.it/mappa"   # layers load from <base>/layers/*.geojson
 
 Without ``[survey.columns]`` and ``[[survey.practices]]`` the survey reader
 recognises headers named like the canonical Italian fields (:data:`FIELD_HEADERS`).
@@ -136,7 +137,7 @@ _SURVEY_KEYS = (
     "edition", "sheet", "id", "submitdate", "structure", "columns", "practices", "choices",
 )  # fmt: skip
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
-_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
+_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview", "remote_base_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,4 +428,22 @@ def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
             table.get("layers_by_area", default.layers_by_area), "layers_by_area", where
         ),
         preview=_flag(table.get("preview", default.preview), "preview", where),
+        remote_base_url=_base_url(table.get("remote_base_url", ""), where),
     )
+
+
+def _base_url(value: Any, where: _Where) -> str:
+    """``remote_base_url``: https (the map is https; browsers block http from it), no query."""
+    from urllib.parse import urlsplit
+
+    text = _text(value, "remote_base_url", where).rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{where}: remote_base_url must be an https:// address without ? or #, such as "
+            f'"https://www.example.it/mappa-famiglie", got {value!r}.'
+        )
+    return text

@@ -14,6 +14,9 @@ __all__ = [
     "InputError",
     "MapgenError",
     "OutputError",
+    "PublishConflictError",
+    "PublishError",
+    "PublishPermissionError",
     "UnreadableFileError",
 ]
 
@@ -44,3 +47,15 @@ class GeocoderError(MapgenError, ValueError):
 
 class OutputError(MapgenError, OSError):
     """The outputs could not be written (path outside the output folder, disk error)."""
+
+
+class PublishError(MapgenError, RuntimeError):
+    """Publishing to an uMap failed: bad address, not an uMap, network, session or size."""
+
+
+class PublishPermissionError(PublishError, PermissionError):
+    """The uMap session is missing or expired, or its user may not edit the map."""
+
+
+class PublishConflictError(PublishError):
+    """Someone saved a layer between mapgen's read and its write; mapgen stopped."""

@@ -337,6 +337,7 @@ class OutputOptions:
     include_contacts: bool = False
     layers_by_area: bool = False
     preview: bool = True
+    remote_base_url: str = ""  # layers load from <base>/layers/<file>.geojson (uMap remoteData)
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,7 +190,7 @@ ERRORS = [
     (
         "[output]\ninclude_contact = true\n",
         "mapping.toml, [output]: unknown key 'include_contact'; did you mean 'include_contacts'? "
-        "Valid: title, include_contacts, layers_by_area, preview.",
+        "Valid: title, include_contacts, layers_by_area, preview, remote_base_url.",
     ),
     (
         '[output]\ninclude_contacts = "no"\n',
@@ -280,3 +280,25 @@ def test_draft_of_the_example_reads_like_the_hand_written_mapping() -> None:
     assert "tipo_ente" in draft.missing  # answer codes A1-A4 cannot be guessed
     assert "edition = 2020" in draft.text
     assert len(hand.initiatives) > 300
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"https://www.example.it/mappa/"', "https://www.example.it/mappa"),
+        ('"http://127.0.0.1:8000"', "http://127.0.0.1:8000"),
+        ('""', ""),
+    ],
+)
+def test_remote_base_url(tmp_path: Path, value: str, expected: str) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(f"[output]\nremote_base_url = {value}\n", encoding="utf-8")
+    assert load_config(path).output.remote_base_url == expected
+
+
+@pytest.mark.parametrize("value", ['"http://www.example.it/mappa"', '"www.example.it"', '"https://x.it/?a=1"'])
+def test_remote_base_url_must_be_https(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(f"[output]\nremote_base_url = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="remote_base_url must be an https:// address"):
+        load_config(path)
