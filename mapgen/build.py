@@ -29,6 +29,7 @@ from mapgen.model import (
     CarriedLayer,
     Initiative,
     Match,
+    Notice,
     Outcome,
     OutputOptions,
     Place,
@@ -40,6 +41,7 @@ from mapgen.text import slugify
 
 if TYPE_CHECKING:
     from mapgen.config import Config
+    from mapgen.corrections import Corrections, Review
     from mapgen.geocoders import Geocoder
     from mapgen.readers.previous_map import PreviousEdition
     from mapgen.readers.survey import SurveyRead
@@ -84,6 +86,7 @@ class BuildRequest:
     online: bool = False
     user_agent: str = ""
     preview: bool = True
+    corrections: Path | None = None  # None: the config's ``corrections``, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +118,13 @@ Writer = Callable[..., list[Path]]
 
 def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
     """The writers to run, imported here so that reading-only commands stay light."""
+    from mapgen.corrections import write_review
     from mapgen.writers.gis import write_gis
     from mapgen.writers.report import write_report
     from mapgen.writers.umap import write_umap
 
-    writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report)]
+    writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report),
+                                    ("da_correggere", write_review)]
     if options.preview:
         from mapgen.writers.preview import write_preview
 
@@ -382,6 +387,7 @@ def run_pipeline(
     geocoded: list[Geocoded] = []
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
+    notices: list[Notice] = []
     duplicate_of: Mapping[str, str] = {}
     expected = 0  # records read, counted by each reader, to check that nothing was lost
     if request.survey is not None:
@@ -390,6 +396,7 @@ def run_pipeline(
         geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
         read_outcomes += survey.outcomes
         duplicate_of = survey.duplicate_of
+        notices += _reader_notices(survey)
         expected += len(survey.initiatives) + len(survey.outcomes)
         inputs.append(f"{survey.format} — {survey.summary()}")
     carried: list[CarriedLayer] = []
@@ -407,7 +414,17 @@ def run_pipeline(
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve)
+    corrections = _read_corrections(request, config, gazetteer)
+    included: set[str] = set()
+    if corrections is not None and request.survey is not None and corrections.includes():
+        geocoded, read_outcomes, included = _include_incomplete(
+            request, config, corrections, geocoder, geocoded, read_outcomes)
+    review = _review(corrections, geocoded, read_outcomes, included)
+    geocoded, read_outcomes = [Geocoded(r, m) for r, m in review.pairs], review.outcomes
+    if corrections is not None:
+        inputs.append(f"{corrections.file} — {len(corrections.decisions)} corrections, "
+                      f"{len(review.applied)} applied, {len(review.notices)} not applied")
+    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve, practice_keys=review.keys)
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
@@ -418,7 +435,56 @@ def run_pipeline(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+        notices=(*notices, *review.notices), corrections=tuple(review.applied),
+        corrections_rows=corrections.rows if corrections is not None else (),
     )
+
+
+# --- a person's corrections ------------------------------------------------------------
+
+
+def _reader_notices(survey: SurveyRead) -> list[Notice]:
+    """Every problem the survey reader raised, for the report (row, column, value, fix)."""
+    return [Notice(kind="lettura", file=p.file, row=p.row, column=p.column, value=p.value,
+                   message=p.message, fix=p.fix, record_id=p.record_id) for p in survey.problems]
+
+
+def corrections_path(request: BuildRequest, config: Config) -> Path | None:
+    """The corrections file: ``--corrections``, else the config's ``corrections`` (relative to it)."""
+    if request.corrections is not None:
+        return request.corrections
+    return config.corrections
+
+
+def _read_corrections(request: BuildRequest, config: Config, gazetteer: Gazetteer) -> Corrections | None:
+    from mapgen.corrections import read_corrections
+
+    path = corrections_path(request, config)
+    return read_corrections(path, gazetteer=gazetteer) if path is not None else None
+
+
+def _review(corrections: Corrections | None, geocoded: Sequence[Geocoded],
+            outcomes: Sequence[RowOutcome], included: set[str]) -> Review:
+    from mapgen.corrections import Corrections, apply_corrections
+
+    return apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in geocoded],
+                             outcomes, included=included)
+
+
+def _include_incomplete(
+    request: BuildRequest, config: Config, corrections: Corrections, geocoder: Geocoder,
+    geocoded: list[Geocoded], outcomes: list[RowOutcome],
+) -> tuple[list[Geocoded], list[RowOutcome], set[str]]:
+    """Read the survey again with incomplete responses, and keep those a person included."""
+    wanted = corrections.includes() & {o.record_id for o in outcomes if o.outcome is Outcome.EXCLUDED}
+    if not wanted:
+        return geocoded, outcomes, set()
+    survey = _read_survey(replace(request, include_incomplete=True), config)
+    found = [r for r in survey.initiatives if r.record_id in wanted]
+    matches = geocoder.geocode_many([r.place for r in found])
+    back = {r.record_id for r in found}
+    return ([*geocoded, *(Geocoded(r, m) for r, m in zip(found, matches, strict=True))],
+            [o for o in outcomes if o.record_id not in back], back)
 
 
 def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:
@@ -462,7 +528,7 @@ def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
 
 
 def _inputs(request: BuildRequest) -> list[Path]:
-    return [p for p in (request.survey, *request.previous, request.config) if p is not None]
+    return [p for p in (request.survey, *request.previous, request.config, request.corrections) if p is not None]
 
 
 def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:

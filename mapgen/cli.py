@@ -70,9 +70,24 @@ def _print_build_summary(summary: BuildSummary) -> int:
     totals = report_totals(summary.result)
     for line in totals.lines():
         typer.echo(line)
-    if totals.unresolved:
-        typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
-    return int(totals.unresolved)
+    return _print_review(summary)
+
+
+def _print_review(summary: BuildSummary) -> int:
+    """Print the corrections used, the bad ones, and how many records need a person; return that count."""
+    from mapgen.corrections import REVIEW_NAME, needs_person
+
+    result = summary.result
+    if result.corrections:
+        typer.echo(f"Corrections applied: {len(result.corrections)} (see correzioni_applicate.csv)")
+    bad = [n for n in result.notices if n.kind == "correzione"]
+    for notice in bad:
+        typer.echo(f"Correction not applied: {notice}")
+    waiting = sum(needs_person(o) for o in result.outcomes)
+    if waiting:
+        typer.echo(f"{waiting} records need a person: open {summary.out_dir / 'report.html'} "
+                   f"or fill {summary.out_dir / REVIEW_NAME}, then rebuild with --corrections.")
+    return waiting
 
 
 def _fail(message: str) -> typer.Exit:
@@ -126,11 +141,17 @@ def build_command(
         bool, typer.Option("--online", help="Ask Nominatim (1 request/s) for places still unresolved.")
     ] = False,
     user_agent: Annotated[str, typer.Option("--user-agent", help="User agent for --online.")] = "",
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's decisions: a filled copy of da_correggere.csv, kept "
+                     "outside --out (default: the config's corrections = \"FILE\")."),
+    ] = None,
 ) -> None:
     """Build the map: read, geocode, merge with previous editions, write every output.
 
     Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
-    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff).
+    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff),
+    da_correggere.csv (records that need a person: fill it, pass it back with --corrections).
 
     Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
     """
@@ -139,13 +160,14 @@ def build_command(
     from mapgen.build import BuildRequest, build, example_request
 
     if survey is None and not previous:
-        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview)
+        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview,
+                          corrections=corrections)
         typer.echo("No input given: building the bundled example.")
     else:
         request = BuildRequest(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
             initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
-            sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+            sheet=sheet, online=online, user_agent=user_agent, preview=preview, corrections=corrections,
         )
     with _progress_bar() as progress:
         summary = build(request, progress=progress)

@@ -130,7 +130,7 @@ PREVIOUS_FIELDS: Final = (
     "Anno",
 )
 
-_SECTIONS = ("survey", "previous", "output")
+_SECTIONS = ("survey", "previous", "output", "corrections")
 _SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
 _OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
@@ -177,6 +177,7 @@ class Config:
     previous: PreviousConfig = field(default_factory=PreviousConfig)
     output: OutputOptions = field(default_factory=OutputOptions)
     path: Path | None = None
+    corrections: Path | None = None  # ``corrections = "FILE"``, relative to the config file
 
 
 def load_config(path: Path | str) -> Config:
@@ -207,7 +208,17 @@ def load_config(path: Path | str) -> Config:
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
+        corrections=_corrections(data, path, where),
     )
+
+
+def _corrections(data: Mapping[str, Any], path: Path, where: _Where) -> Path | None:
+    """``corrections = "FILE"`` at the top of the file: a person's corrections, relative to the config."""
+    value = data.get("corrections")
+    if value is None:
+        return None
+    text = _text(value, "corrections", where)
+    return (path.parent / text) if text else None
 
 
 # --- reading and checking -------------------------------------------------------------------

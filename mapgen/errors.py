@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CorrectionsError",
     "GazetteerError",
     "GeocoderError",
     "InputError",
@@ -44,3 +45,7 @@ class GeocoderError(MapgenError, ValueError):
 
 class OutputError(MapgenError, OSError):
     """The outputs could not be written (path outside the output folder, disk error)."""
+
+
+class CorrectionsError(InputError):
+    """The corrections file contradicts itself (two lines decide the same record differently)."""
