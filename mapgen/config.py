@@ -130,7 +130,7 @@ PREVIOUS_FIELDS: Final = (
     "Anno",
 )
 
-_SECTIONS = ("survey", "previous", "output", "corrections")
+_SECTIONS = ("survey", "previous", "output")
 _SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
 _OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
@@ -202,7 +202,8 @@ def load_config(path: Path | str) -> Config:
     path = Path(path)
     data = _read_toml(path)
     where = _Where(path.name)
-    _check_keys(data, _SECTIONS, where, kind="section")
+    # ``corrections = "FILE"`` is the one top-level key that is not a section.
+    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind="section")
     return Config(
         survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),

@@ -181,6 +181,11 @@ def _action_of(text: str) -> tuple[str, str]:
     return words[0].casefold(), " ".join(words[1:])
 
 
+def _unquoted(text: str) -> str:
+    """Undo the ``'`` our CSV writers put before a cell that a spreadsheet would run as a formula."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
 @dataclass
 class _Line:
     """One line of the file being checked."""
@@ -190,7 +195,7 @@ class _Line:
     cells: Mapping[str, str]
 
     def get(self, column: str) -> str:
-        return self.cells.get(column, "").strip()
+        return _unquoted(self.cells.get(column, "").strip())
 
     def notice(self, column: str, message: str, fix: str) -> Notice:
         return _notice(self.file, self.number, column, self.get(column), message, fix, self.get("record"))
