@@ -393,9 +393,10 @@ class Review:
             effect=effect, note=d.note,
         ))
 
-    def unused(self, d: Decision, message: str, fix: str) -> None:
-        column = "codice_istat" if d.action in ("comune", "alias") else "azione"
-        self.notices.append(_notice(d.file, d.line, column, d.value, message, fix, d.record))
+    def unused(self, d: Decision, message: str, fix: str, *, column: str = "") -> None:
+        column = column or ("codice_istat" if d.action in ("comune", "alias") else "azione")
+        value = d.record if column == "record" else d.value
+        self.notices.append(_notice(d.file, d.line, column, value, message, fix, d.record))
 
 
 def _matches_alias(record: Initiative, d: Decision) -> bool:
@@ -561,7 +562,8 @@ def apply_corrections(
     for d in corrections.decisions:
         if d.action != "alias" and d.record not in at and d.record not in read:
             review.unused(d, "record sconosciuto: nessun record di questa costruzione ha questo identificativo.",
-                          "Copiare l'identificativo dalla colonna record di da_correggere.csv o di report.csv.")
+                          "Copiare l'identificativo dalla colonna record di da_correggere.csv o di report.csv.",
+                          column="record")
             continue
         by_action.setdefault(d.action, []).append(d)
     _apply_aliases(review, by_action.get("alias", []), decided)
