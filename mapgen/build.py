@@ -53,6 +53,7 @@ __all__ = [
     "check_output_folder",
     "example_request",
     "recover_interrupted",
+    "review_places",
     "run_pipeline",
     "write_outputs",
 ]
@@ -485,6 +486,15 @@ def _include_incomplete(
     back = {r.record_id for r in found}
     return ([*geocoded, *(Geocoded(r, m) for r, m in zip(found, matches, strict=True))],
             [o for o in outcomes if o.record_id not in back], back)
+
+
+def review_places(request: BuildRequest, *, gazetteer: Gazetteer | None = None) -> BuildResult:
+    """The survey geocoded offline with the corrections applied, for ``mapgen validate``.
+
+    The previous maps are left out and nothing is written: this only says which
+    records would need a person (:func:`mapgen.corrections.review_lines`).
+    """
+    return run_pipeline(replace(request, previous=(), online=False), gazetteer=gazetteer)
 
 
 def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:

@@ -291,19 +291,30 @@ def validate(
     include_incomplete: Annotated[
         bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
     ] = False,
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's corrections file to apply (default: the config's)."),
+    ] = None,
 ) -> None:
     """Check a survey export without building: every problem with row, column, value and fix.
 
-    Exits with status 1 when any practice cannot become an initiative.
+    Then geocodes it offline, with the corrections applied, and lists the records
+    that would need a person. Exits with status 1 when any practice cannot become
+    an initiative.
 
     Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
     """
+    from mapgen.build import BuildRequest, review_places
     from mapgen.config import Config, load_config
+    from mapgen.corrections import review_lines
     from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
     result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
-    for line in validation_report(result):
+    places = review_places(BuildRequest(survey=survey, config=config, sheet=sheet,
+                                        include_incomplete=include_incomplete, corrections=corrections))
+    *problems, counts = validation_report(result)
+    for line in [*problems, *review_lines(places), counts]:  # the counts stay the last line
         typer.echo(line)
     if result.errors:
         raise typer.Exit(code=1)

@@ -76,6 +76,7 @@ __all__ = [
     "needs_person",
     "origin",
     "read_corrections",
+    "review_lines",
     "review_order",
     "review_rows",
     "write_review",
@@ -664,6 +665,30 @@ def review_rows(build: BuildResult) -> list[list[str]]:
          "; ".join(f"{code} {label}" for code, label in candidates_of(o)), "", "", ""]
         for o in waiting
     ]
+
+
+_WHY: Final[Mapping[Outcome, str]] = {
+    Outcome.UNRESOLVED: "no Comune found",
+    Outcome.AMBIGUOUS: "ambiguous",
+    Outcome.NOT_A_COMUNE: "not a Comune",
+    Outcome.EXCLUDED: "excluded for missing data",
+}
+
+
+def review_lines(build: BuildResult) -> list[str]:
+    """English lines for ``mapgen validate``: the records that need a person, the corrections used."""
+    waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
+    lines = [f"Places (offline gazetteer): {len(waiting)} records need a person."]
+    for o in waiting:
+        fuzzy = o.match is not None and o.match.status is MatchStatus.FUZZY
+        why = f"fuzzy match to check: {o.match.name} ({o.match.sigla})" if fuzzy and o.match else _WHY[o.outcome]
+        found = "; ".join(f"{code} {label}" for code, label in candidates_of(o) if not fuzzy)
+        lines.append(f"  {o.source.label()} ({o.record_id}): {str(o.typed)!r}: {why}"
+                     + (f"; candidates: {found}" if found else ""))
+    if build.corrections:
+        lines.append(f"Corrections applied: {len(build.corrections)}.")
+    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+    return lines
 
 
 def _applied_rows(build: BuildResult) -> list[list[str]]:
