@@ -519,7 +519,10 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
             record, match = review.pairs[at[d.record]]
             _, target = review.pairs[at[d.other]]
             if target.status.resolved and target.istat_code != match.istat_code:
-                review.pairs[at[d.record]] = (record, replace(target, raw={**target.raw, "line": d.line}))
+                moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
+                                hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
+                                raw={"file": d.file, "line": d.line, "before": match.status.value})
+                review.pairs[at[d.record]] = (record, moved)
             review.keys[d.record] = review.keys[d.other] = "unisci:" + groups.root(d.record)
             review.use(d, f"stessa pratica di {d.other}")
     for d in usable:

@@ -58,6 +58,7 @@ ACTIONS = [
     {"record": "2020-R10-G2", "azione": "unisci 2020-R10-G1"},  # 8: two practices, one in fact
     {"record": "2020-R79-G1", "azione": "separa 2019-iniziative-2019-WvfEA"},  # 9: merge undone
     {"comune_indicato": "Forli", "provincia_indicata": "Agrigento", "codice_istat": "040012"},  # 10
+    {"record": "2019-iniziative-2019-pgX9A", "codice_istat": "001027"},  # 11: a 2019 point moved
 ]
 
 
@@ -105,6 +106,14 @@ def test_a_code_or_a_name_places_the_record(corrected: BuildResult) -> None:
     assert got["2020-R164-G1"].initiative_id.startswith("007003-")
 
 
+def test_a_feature_of_a_previous_map_is_corrected_alike(corrected: BuildResult, baseline: BuildResult) -> None:
+    before = by_id(baseline)["2019-iniziative-2019-pgX9A"]
+    assert before.match is not None and before.match.istat_code == "001003"  # its point is in Ala di Stura
+    _placed(by_id(corrected)["2019-iniziative-2019-pgX9A"], "001027", 11)
+    moved = next(i for i in corrected.initiatives if i.record.record_id == "2019-iniziative-2019-pgX9A")
+    assert moved.comune.name == "Bollengo" and moved.match.method == "correzione"
+
+
 def test_a_confirmed_fuzzy_match_is_no_longer_listed(corrected: BuildResult, baseline: BuildResult) -> None:
     _placed(by_id(corrected)["2020-R17-G1"], "087008", 4)
     assert needs_person(by_id(baseline)["2020-R17-G1"])
@@ -145,7 +154,7 @@ def test_an_alias_places_every_record_that_typed_it(corrected: BuildResult) -> N
 def test_every_line_is_in_correzioni_applicate(corrected: BuildResult) -> None:
     assert [(a.line, a.action) for a in corrected.corrections] == [
         (2, "comune"), (3, "comune"), (4, "conferma"), (5, "escludi"), (6, "escludi"), (7, "includi"),
-        (8, "unisci"), (9, "separa"), (10, "alias"),
+        (8, "unisci"), (9, "separa"), (10, "alias"), (11, "comune"),
     ]
     assert [n for n in corrected.notices if n.kind == "correzione"] == []
 
@@ -160,7 +169,8 @@ def test_the_alias_of_one_edition_applies_to_the_next(tmp_path: Path, gazetteer_
     config = tmp_path / "mapping.toml"
     text = (EXAMPLES / "mapping.toml").read_text(encoding="utf-8")
     config.write_text(text.replace("edition = 2020", "edition = 2021", 1), encoding="utf-8")
-    path = write_corrections(tmp_path / "correzioni.csv", [ACTIONS[-1]])
+    alias = next(line for line in ACTIONS if not line.get("record"))
+    path = write_corrections(tmp_path / "correzioni.csv", [alias])
     result = run_pipeline(BuildRequest(survey=EXAMPLES / "survey_2020.csv", config=config, corrections=path),
                           gazetteer=gazetteer_)
     got = by_id(result)

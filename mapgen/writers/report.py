@@ -347,6 +347,8 @@ def location(ref: SourceRef) -> str:
 
 
 def _method(match: Match | None) -> str:
+    if match is not None and match.method == METHOD and "line" in match.raw:
+        return f"metodo correzione ({match.raw.get('file', '')}, riga {match.raw['line']})"
     if match is None or not match.score:
         return ""
     return f"metodo {match.method}, punteggio {match.score:.0f}"
