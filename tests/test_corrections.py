@@ -254,3 +254,30 @@ def test_filled_example_leaves_nobody_waiting_and_rebuilds_byte_identical(tmp_pa
     assert second.files == third.files
     for name in second.files:
         assert (second.out_dir / name).read_bytes() == (third.out_dir / name).read_bytes(), name
+
+
+def test_the_config_names_the_corrections_file(tmp_path: Path, gazetteer_: Gazetteer) -> None:
+    """``corrections = "FILE"`` at the top of the config, relative to the config file."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    write_corrections(folder / "correzioni.csv", [ACTIONS[0]])
+    text = (EXAMPLES / "mapping.toml").read_text(encoding="utf-8")
+    (folder / "mapping.toml").write_text('corrections = "correzioni.csv"\n' + text, encoding="utf-8")
+    request = BuildRequest(survey=EXAMPLES / "survey_2020.csv", config=folder / "mapping.toml")
+    _placed(by_id(run_pipeline(request, gazetteer=gazetteer_))["2020-R164-G1"], "007003", 2)
+
+
+# --- the reader's warnings ------------------------------------------------------------------
+
+
+def test_every_reader_warning_is_in_the_report(tmp_path: Path) -> None:
+    summary = build(replace(example_request(tmp_path / "out"), preview=False))
+    readings = [n for n in summary.result.notices if n.kind == "lettura"]
+    assert len(readings) == 19  # mapgen validate: "2 errors, 17 warnings" on the same export
+    rows = {r["record_id"]: r for r in read_csv(summary.out_dir / "report.csv")}
+    amount = [r for r in rows.values() if r["riga"] == "5" and "'da definire'" in r["avvisi"]]
+    assert amount and "G02Q06: 'da definire': 'da definire' is not an amount in euro" in amount[0]["avvisi"]
+    html = (summary.out_dir / "report.html").read_text(encoding="utf-8")
+    section = html.split('<section id="avvisi">')[1].split("</section>")[0]
+    assert section.count('<tr class="notice-lettura"') == 19
+    assert "<h2>Avvisi (19)</h2>" in section
