@@ -390,13 +390,14 @@ def run_pipeline(
     inputs: list[str] = []
     notices: list[Notice] = []
     duplicate_of: Mapping[str, str] = {}
+    dropped: Sequence[Initiative] = ()
     expected = 0  # records read, counted by each reader, to check that nothing was lost
     if request.survey is not None:
         survey = _read_survey(request, config)
         matches = _geocode_places(survey.initiatives, geocoder, progress)
         geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
         read_outcomes += survey.outcomes
-        duplicate_of = survey.duplicate_of
+        duplicate_of, dropped = survey.duplicate_of, survey.dropped
         notices += _reader_notices(survey)
         expected += len(survey.initiatives) + len(survey.outcomes)
         inputs.append(f"{survey.format} — {survey.summary()}")
@@ -416,10 +417,14 @@ def run_pipeline(
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
     corrections = _read_corrections(request, config, gazetteer)
-    included: set[str] = set()
+    included: dict[str, str] = {}
     if corrections is not None and request.survey is not None and corrections.includes():
-        geocoded, read_outcomes, included = _include_incomplete(
-            request, config, corrections, geocoder, geocoded, read_outcomes)
+        found = [*_incomplete_back(request, config, corrections, read_outcomes),
+                 *(r for r in dropped if r.record_id in corrections.includes())]
+        geocoded += [Geocoded(r, m) for r, m in zip(found, geocoder.geocode_many([r.place for r in found]),
+                                                    strict=True)]
+        included = {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
+        read_outcomes = [o for o in read_outcomes if o.record_id not in included]
     review = _review(corrections, geocoded, read_outcomes, included)
     geocoded, read_outcomes = [Geocoded(r, m) for r, m in review.pairs], review.outcomes
     if corrections is not None:
@@ -465,27 +470,23 @@ def _read_corrections(request: BuildRequest, config: Config, gazetteer: Gazettee
 
 
 def _review(corrections: Corrections | None, geocoded: Sequence[Geocoded],
-            outcomes: Sequence[RowOutcome], included: set[str]) -> Review:
+            outcomes: Sequence[RowOutcome], included: Mapping[str, str]) -> Review:
     from mapgen.corrections import Corrections, apply_corrections
 
     return apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in geocoded],
                              outcomes, included=included)
 
 
-def _include_incomplete(
-    request: BuildRequest, config: Config, corrections: Corrections, geocoder: Geocoder,
-    geocoded: list[Geocoded], outcomes: list[RowOutcome],
-) -> tuple[list[Geocoded], list[RowOutcome], set[str]]:
-    """Read the survey again with incomplete responses, and keep those a person included."""
-    wanted = corrections.includes() & {o.record_id for o in outcomes if o.outcome is Outcome.EXCLUDED}
+def _incomplete_back(
+    request: BuildRequest, config: Config, corrections: Corrections, outcomes: Sequence[RowOutcome]
+) -> list[Initiative]:
+    """The incomplete responses a person included (``includi``), read again from the survey."""
+    excluded = {o.record_id for o in outcomes if o.outcome is Outcome.EXCLUDED}
+    wanted = corrections.includes() & excluded
     if not wanted:
-        return geocoded, outcomes, set()
+        return []
     survey = _read_survey(replace(request, include_incomplete=True), config)
-    found = [r for r in survey.initiatives if r.record_id in wanted]
-    matches = geocoder.geocode_many([r.place for r in found])
-    back = {r.record_id for r in found}
-    return ([*geocoded, *(Geocoded(r, m) for r, m in zip(found, matches, strict=True))],
-            [o for o in outcomes if o.record_id not in back], back)
+    return [r for r in survey.initiatives if r.record_id in wanted]
 
 
 def review_places(request: BuildRequest, *, gazetteer: Gazetteer | None = None) -> BuildResult:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -466,12 +466,15 @@ def _exclude(review: Review, d: Decision, at: Mapping[str, int], read: Mapping[s
                       "Togliere la riga dal file delle correzioni.")
 
 
-def _include(review: Review, d: Decision, read: Mapping[str, int], included: set[str]) -> None:
-    if d.record in included:
+def _include(review: Review, d: Decision, read: Mapping[str, int], included: Mapping[str, str]) -> None:
+    if included.get(d.record):
+        # Not a duplicate after all: the two records stay two practices in the merge.
+        twin = included[d.record]
+        review.keys[d.record] = "separa:" + d.record
+        review.keys.setdefault(twin, "separa:" + twin)
+        review.use(d, f"non è un duplicato di {twin}: rimessa sulla mappa")
+    elif d.record in included:
         review.use(d, "risposta incompleta rimessa sulla mappa")
-    elif d.record in read and review.outcomes[read[d.record]].outcome is Outcome.DUPLICATE:
-        review.unused(d, "un duplicato dello stesso questionario non si può includere.",
-                      "Se le due pratiche sono diverse, correggere il titolo nel file di origine.")
     elif d.record in read and review.outcomes[read[d.record]].outcome is Outcome.EXCLUDED:
         review.unused(d, "manca il titolo o il Comune: la pratica non si può mettere sulla mappa.",
                       "Completare la risposta in LimeSurvey, oppure scrivere escludi.")
@@ -537,7 +540,7 @@ def apply_corrections(
     pairs: Sequence[tuple[Initiative, Match]],
     outcomes: Sequence[RowOutcome],
     *,
-    included: Iterable[str] = (),
+    included: Mapping[str, str] | None = None,
 ) -> Review:
     """Apply a person's decisions to the geocoded records, before the merge.
 
@@ -551,7 +554,8 @@ def apply_corrections(
     outcomes
         The readers' outcomes (excluded, duplicate, carried records).
     included
-        Record ids the build read back because of an ``includi`` line.
+        Record ids the build read back because of an ``includi`` line: an incomplete
+        response (mapped to ``""``) or a duplicate (mapped to the record that was kept).
 
     Returns
     -------
@@ -579,7 +583,7 @@ def apply_corrections(
                           "contenuto): il Comune non si può assegnare.",
                           "Completare la risposta nel file di origine, oppure scrivere escludi.")
     for d in by_action.get("includi", []):
-        _include(review, d, read, set(included))
+        _include(review, d, read, included or {})
     _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)
     excluded = set()
     for d in by_action.get("escludi", []):

@@ -59,6 +59,7 @@ ACTIONS = [
     {"record": "2020-R79-G1", "azione": "separa 2019-iniziative-2019-WvfEA"},  # 9: merge undone
     {"comune_indicato": "Forli", "provincia_indicata": "Agrigento", "codice_istat": "040012"},  # 10
     {"record": "2019-iniziative-2019-pgX9A", "codice_istat": "001027"},  # 11: a 2019 point moved
+    {"record": "2020-R42-G1", "azione": "includi"},  # 12: not a duplicate after all
 ]
 
 
@@ -133,6 +134,17 @@ def test_includi_puts_back_an_incomplete_response(corrected: BuildResult) -> Non
     assert got.outcome is Outcome.MAPPED and got.initiative_id
 
 
+def test_includi_puts_back_a_duplicate_as_its_own_practice(corrected: BuildResult, baseline: BuildResult) -> None:
+    before = by_id(baseline)["2020-R42-G1"]
+    assert before.outcome is Outcome.DUPLICATE
+    got = by_id(corrected)
+    kept = next(o.record_id for o in baseline.outcomes
+                if o.initiative_id == before.initiative_id and o.outcome is Outcome.MAPPED)
+    twin = got[kept]
+    assert got["2020-R42-G1"].outcome is Outcome.MAPPED and twin.outcome is Outcome.MAPPED
+    assert got["2020-R42-G1"].initiative_id != twin.initiative_id
+
+
 def test_unisci_joins_and_separa_splits(corrected: BuildResult, baseline: BuildResult) -> None:
     got = by_id(corrected)
     assert got["2020-R10-G1"].initiative_id == got["2020-R10-G2"].initiative_id
@@ -154,7 +166,7 @@ def test_an_alias_places_every_record_that_typed_it(corrected: BuildResult) -> N
 def test_every_line_is_in_correzioni_applicate(corrected: BuildResult) -> None:
     assert [(a.line, a.action) for a in corrected.corrections] == [
         (2, "comune"), (3, "comune"), (4, "conferma"), (5, "escludi"), (6, "escludi"), (7, "includi"),
-        (8, "unisci"), (9, "separa"), (10, "alias"), (11, "comune"),
+        (8, "unisci"), (9, "separa"), (10, "alias"), (11, "comune"), (12, "includi"),
     ]
     assert [n for n in corrected.notices if n.kind == "correzione"] == []
 

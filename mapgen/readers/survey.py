@@ -127,6 +127,7 @@ class SurveyRead:
     responses: int
     notes: tuple[str, ...] = ()
     incomplete_rows: tuple[int, ...] = ()
+    dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -210,6 +211,7 @@ def read_survey(
         responses=table.data_rows,
         notes=layout.notes,
         incomplete_rows=tuple(reader.incomplete_rows),
+        dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
     )
 
 
