@@ -547,6 +547,8 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     check_output_folder(request.out_dir, inputs=_inputs(request))
     gazetteer = load_gazetteer()
     config = _load_config(request)
+    if request.corrections is None and config.corrections is not None:  # the config's: may not be in --out
+        check_output_folder(request.out_dir, inputs=[config.corrections])
     result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
     options = replace(_options(request, config), preview=request.preview)
     files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)

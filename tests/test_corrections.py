@@ -293,3 +293,13 @@ def test_every_reader_warning_is_in_the_report(tmp_path: Path) -> None:
     section = html.split('<section id="avvisi">')[1].split("</section>")[0]
     assert section.count('<tr class="notice-lettura"') == 19
     assert "<h2>Avvisi (19)</h2>" in section
+
+
+def test_a_corrections_file_inside_the_output_folder_is_refused(tmp_path: Path) -> None:
+    """The output folder is replaced at each build: the person's file must live elsewhere."""
+    out = tmp_path / "output"
+    first = build(replace(example_request(out), preview=False))
+    inside = first.out_dir / "da_correggere.csv"
+    with pytest.raises(errors.OutputError, match="is inside the output folder"):
+        build(replace(example_request(out), preview=False, corrections=inside))
+    assert inside.exists()  # the previous outputs are untouched
