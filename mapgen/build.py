@@ -382,6 +382,7 @@ def run_pipeline(
         raise InputError("nothing to build: give a survey export and/or --previous files.")
     gazetteer = gazetteer or load_gazetteer()
     config = config or _load_config(request)
+    corrections = _read_corrections(request, config, gazetteer)  # first: a contradiction stops all work
     geocoder = _make_geocoder(request, gazetteer)
     # Member Comuni and previous features repeat names: resolve each distinct place once.
     resolve = functools.cache(geocoder.geocode)
@@ -416,15 +417,10 @@ def run_pipeline(
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    corrections = _read_corrections(request, config, gazetteer)
-    included: dict[str, str] = {}
-    if corrections is not None and request.survey is not None and corrections.includes():
-        found = [*_incomplete_back(request, config, corrections, read_outcomes),
-                 *(r for r in dropped if r.record_id in corrections.includes())]
-        geocoded += [Geocoded(r, m) for r, m in zip(found, geocoder.geocode_many([r.place for r in found]),
-                                                    strict=True)]
-        included = {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
-        read_outcomes = [o for o in read_outcomes if o.record_id not in included]
+    back, included = _included_back(request, config, corrections, geocoder, read_outcomes,
+                                    dropped=dropped, duplicate_of=duplicate_of)
+    geocoded += back
+    read_outcomes = [o for o in read_outcomes if o.record_id not in included]
     review = _review(corrections, geocoded, read_outcomes, included)
     geocoded, read_outcomes = [Geocoded(r, m) for r, m in review.pairs], review.outcomes
     if corrections is not None:
@@ -475,6 +471,20 @@ def _review(corrections: Corrections | None, geocoded: Sequence[Geocoded],
 
     return apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in geocoded],
                              outcomes, included=included)
+
+
+def _included_back(
+    request: BuildRequest, config: Config, corrections: Corrections | None, geocoder: Geocoder,
+    outcomes: Sequence[RowOutcome], *, dropped: Sequence[Initiative], duplicate_of: Mapping[str, str],
+) -> tuple[list[Geocoded], dict[str, str]]:
+    """The records a person put back (``includi``), geocoded; each id maps to its kept twin, if a duplicate."""
+    if corrections is None or request.survey is None or not corrections.includes():
+        return [], {}
+    found = [*_incomplete_back(request, config, corrections, outcomes),
+             *(r for r in dropped if r.record_id in corrections.includes())]
+    matches = geocoder.geocode_many([r.place for r in found])
+    return ([Geocoded(r, m) for r, m in zip(found, matches, strict=True)],
+            {r.record_id: duplicate_of.get(r.record_id, "") for r in found})
 
 
 def _incomplete_back(

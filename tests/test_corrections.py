@@ -90,6 +90,9 @@ def test_the_baseline_is_what_the_actions_were_written_for(baseline: BuildResult
     assert got["2020-R10-G1"].initiative_id != got["2020-R10-G2"].initiative_id
     assert got["2020-R79-G1"].initiative_id == got["2019-iniziative-2019-WvfEA"].initiative_id
     assert {got[r].outcome for r in ("2020-R230-G1", "2020-R230-G2")} == {Outcome.UNRESOLVED}
+    # Excluded for missing data (no Comune, no title) needs a person; an incomplete response does not.
+    assert needs_person(got["2020-R216-G1"]) and needs_person(got["2020-R169-G1"])
+    assert not needs_person(got["2020-R9-G1"])
 
 
 def _placed(outcome: RowOutcome, code: str, line: int) -> None:
