@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mapgen._resources import data_dir
 from mapgen.errors import InputError, MapgenError, OutputError
 from mapgen.gazetteer import Gazetteer, load_gazetteer
-from mapgen.merge import Geocoded, merge_editions
+from mapgen.merge import Geocoded, MergeResult, merge_editions
 from mapgen.model import (
     BuildResult,
     CarriedLayer,
@@ -427,6 +427,8 @@ def run_pipeline(
         inputs.append(f"{corrections.file} — {len(corrections.decisions)} corrections, "
                       f"{len(review.applied)} applied, {len(review.notices)} not applied")
     merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve, practice_keys=review.keys)
+    if review.pairs_decided:  # would the merge join (or split) them by itself? Then say so.
+        _settle_pairs(review, merge_editions(geocoded, gazetteer=gazetteer))
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
@@ -485,6 +487,12 @@ def _included_back(
     matches = geocoder.geocode_many([r.place for r in found])
     return ([Geocoded(r, m) for r, m in zip(found, matches, strict=True)],
             {r.record_id: duplicate_of.get(r.record_id, "") for r in found})
+
+
+def _settle_pairs(review: Review, unkeyed: MergeResult) -> None:
+    from mapgen.corrections import settle_pairs
+
+    settle_pairs(review, {o.record_id: o.initiative_id for o in unkeyed.outcomes})
 
 
 def _incomplete_back(

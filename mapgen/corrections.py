@@ -79,6 +79,7 @@ __all__ = [
     "review_lines",
     "review_order",
     "review_rows",
+    "settle_pairs",
     "write_review",
 ]
 
@@ -387,6 +388,7 @@ class Review:
     keys: dict[str, str] = field(default_factory=dict)
     applied: list[AppliedCorrection] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    pairs_decided: list[Decision] = field(default_factory=list)  # unisci/separa lines used as they are
 
     def use(self, d: Decision, effect: str, *, action: str = "") -> None:
         self.applied.append(AppliedCorrection(
@@ -501,13 +503,13 @@ class _Groups:
 
 
 def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[str, int]) -> None:
-    """``unisci``: one practice (the first record's Comune); ``separa``: never joined."""
-    groups = _Groups()
+    """``unisci``: one practice (in the second record's Comune); ``separa``: never joined."""
     usable = [d for d in pairs_of if d.other in at and d.record in at]
     for d in pairs_of:
         if d not in usable:
             review.unused(d, f"il record {d.other!r} non è tra quelli messi sulla mappa in questa costruzione.",
                           "Copiare l'identificativo dalla colonna record di report.csv.")
+    groups = _Groups()
     for d in usable:
         if d.action == "unisci":
             groups.join(d.record, d.other)
@@ -519,20 +521,28 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
             )
     for d in usable:
         if d.action == "unisci":
-            record, match = review.pairs[at[d.record]]
-            _, target = review.pairs[at[d.other]]
-            if target.status.resolved and target.istat_code != match.istat_code:
-                moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
-                                hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
-                                raw={"file": d.file, "line": d.line, "before": match.status.value})
-                review.pairs[at[d.record]] = (record, moved)
-            review.keys[d.record] = review.keys[d.other] = "unisci:" + groups.root(d.record)
-            review.use(d, f"stessa pratica di {d.other}")
+            _join(review, d, at, "unisci:" + groups.root(d.record))
     for d in usable:
         if d.action == "separa":
             for rid in (d.record, d.other):
                 review.keys.setdefault(rid, "separa:" + rid)
+            review.pairs_decided.append(d)
             review.use(d, f"pratica diversa da {d.other}")
+
+
+def _join(review: Review, d: Decision, at: Mapping[str, int], key: str) -> None:
+    """One practice: the record moves to the other's Comune if needed (method ``correzione``)."""
+    record, match = review.pairs[at[d.record]]
+    _, target = review.pairs[at[d.other]]
+    if target.status.resolved and target.istat_code != match.istat_code:
+        moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
+                        hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
+                        raw={"file": d.file, "line": d.line, "before": match.status.value})
+        review.pairs[at[d.record]] = (record, moved)
+    else:
+        review.pairs_decided.append(d)  # same Comune: the merge may join them by itself
+    review.keys[d.record] = review.keys[d.other] = key
+    review.use(d, f"stessa pratica di {d.other}")
 
 
 def apply_corrections(
@@ -593,6 +603,24 @@ def apply_corrections(
     review.applied.sort(key=lambda a: (a.file, a.line))
     review.notices.sort(key=lambda n: (n.file, n.row or 0))
     return review
+
+
+def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
+    """Report the ``unisci``/``separa`` lines that the merge now does by itself.
+
+    ``unkeyed`` gives each record's initiative id in a merge without the person's
+    keys: two records already joined (``unisci``) or already apart (``separa``)
+    mean the line no longer changes anything.
+    """
+    for d in review.pairs_decided:
+        joined = bool(unkeyed.get(d.record)) and unkeyed.get(d.record) == unkeyed.get(d.other)
+        if joined != (d.action == "unisci"):
+            continue
+        review.applied = [a for a in review.applied if (a.file, a.line) != (d.file, d.line)]
+        state = "le unisce già" if joined else "le tiene già separate"
+        review.unused(d, f"la riga non cambia più nulla: mapgen {state} da solo.",
+                      "Togliere la riga dal file delle correzioni.")
+    review.notices.sort(key=lambda n: (n.file, n.row or 0))
 
 
 # --- who needs a person --------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from mapgen import errors
 from mapgen.build import BuildRequest, build, example_request, run_pipeline
-from mapgen.corrections import COLUMNS, apply_corrections, needs_person, read_corrections
+from mapgen.corrections import COLUMNS, apply_corrections, needs_person, read_corrections, settle_pairs
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, Initiative, Match, MatchStatus, Outcome, RowOutcome
 from mapgen.writers.report import report_totals
@@ -211,6 +211,7 @@ def test_a_bad_line_is_reported_with_line_value_and_fix(case: str, baseline: Bui
     expected = EXPECTED[case]
     corrections = read_corrections(DATA / f"{case}.csv", gazetteer=gazetteer_)
     review = apply_corrections(corrections, *_pairs(baseline))
+    settle_pairs(review, {o.record_id: o.initiative_id for o in baseline.outcomes})  # as the build does
     assert [(n.file, n.row, n.column, n.value, n.message) for n in review.notices] == [
         (f"{case}.csv", expected["line"], expected["column"], expected["value"], expected["message"])]
     assert review.notices[0].fix  # always says what to do
@@ -306,3 +307,25 @@ def test_a_corrections_file_inside_the_output_folder_is_refused(tmp_path: Path) 
     with pytest.raises(errors.OutputError, match="is inside the output folder"):
         build(replace(example_request(out), preview=False, corrections=inside))
     assert inside.exists()  # the previous outputs are untouched
+
+
+def test_the_cli_exits_with_the_contradiction_and_writes_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mapgen.cli import app
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", "--no-preview", "--out", str(out),
+                                      "--corrections", str(DATA / "contradiction.csv")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the corrections file contradicts itself, nothing was built: "
+                                    "contradiction.csv, line 4 and line 2: record 2020-R230-G1 gets")
+    assert not out.exists()
+
+
+def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> None:
+    request = replace(example_request(), corrections=DATA / "join_no_change.csv")
+    result = run_pipeline(request, gazetteer=gazetteer_)
+    assert [(n.row, n.message) for n in result.notices if n.kind == "correzione"] == [
+        (2, EXPECTED["join_no_change"]["message"])]
+    assert result.corrections == ()
