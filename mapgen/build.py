@@ -88,6 +88,7 @@ class BuildRequest:
     user_agent: str = ""
     preview: bool = True
     corrections: Path | None = None  # None: the config's ``corrections``, if any
+    all_complete: bool = False  # accept a LimeSurvey export that cannot tell incomplete responses
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +345,8 @@ def _read_survey(request: BuildRequest, config: Config) -> SurveyRead:
 
     assert request.survey is not None
     return read_survey(
-        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete
+        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete,
+        all_complete=request.all_complete,
     )
 
 
@@ -402,6 +404,7 @@ def run_pipeline(
         notices += _reader_notices(survey)
         expected += len(survey.initiatives) + len(survey.outcomes)
         inputs.append(f"{survey.format} — {survey.summary()}")
+        inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
     previous_map = None

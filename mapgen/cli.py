@@ -70,6 +70,9 @@ def _print_build_summary(summary: BuildSummary) -> int:
     totals = report_totals(summary.result)
     for line in totals.lines():
         typer.echo(line)
+    for line in summary.result.inputs:
+        if line.startswith("Warning: "):  # e.g. incomplete responses cannot be told apart
+            typer.echo(line)
     return _print_review(summary)
 
 
@@ -134,6 +137,10 @@ def build_command(
         bool, typer.Option("--include-incomplete", help="Keep responses without a submit date.")
     ] = False,
     preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Write preview.html.")] = True,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with status 1 when some record could not be placed.")
     ] = False,
@@ -167,7 +174,8 @@ def build_command(
         request = BuildRequest(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
             initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
-            sheet=sheet, online=online, user_agent=user_agent, preview=preview, corrections=corrections,
+            sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+            all_complete=all_complete, corrections=corrections,
         )
     with _progress_bar() as progress:
         summary = build(request, progress=progress)
@@ -295,6 +303,10 @@ def validate(
         Path | None,
         typer.Option("--corrections", help="A person's corrections file to apply (default: the config's)."),
     ] = None,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
 ) -> None:
     """Check a survey export without building: every problem with row, column, value and fix.
 
@@ -310,9 +322,11 @@ def validate(
     from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
-    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
+    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete,
+                         all_complete=all_complete)
     places = review_places(BuildRequest(survey=survey, config=config, sheet=sheet,
-                                        include_incomplete=include_incomplete, corrections=corrections))
+                                        include_incomplete=include_incomplete, all_complete=all_complete,
+                                        corrections=corrections))
     *problems, counts = validation_report(result)
     for line in [*problems, *review_lines(places), counts]:  # the counts stay the last line
         typer.echo(line)
@@ -331,16 +345,28 @@ def init_config(
         str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    structure: Annotated[
+        Path | None,
+        typer.Option("--structure", help="LimeSurvey's survey structure file (.lss): map the "
+                     "questions by their texts and codes, options from the answer options."),
+    ] = None,
 ) -> None:
     """Write a starter mapping file by recognising the export's headers; then edit it.
 
+    With --structure survey.lss (LimeSurvey: Export > Survey structure) the mapping names question
+    codes and the structure file, so it reads every export shape of the survey.
+
     Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
+    import os
+
     from mapgen.readers.starter_mapping import draft_config
 
     if out.exists() and not force:
         raise MapgenError(f"{out} already exists; choose another --out or add --force.")
-    draft = draft_config(survey, sheet=sheet)
+    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
+    draft = draft_config(survey, sheet=sheet, structure=structure,
+                         structure_path=relative.replace(os.sep, "/"))
     out.write_text(draft.text, encoding="utf-8")
     typer.echo(f"Wrote {out}: {draft.summary()}.")
     typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
@@ -482,6 +508,48 @@ def gazetteer_build(
         typer.echo(f"  no successor found: {item}")
     if len(report.unresolved) > 10:
         typer.echo(f"  ... and {len(report.unresolved) - 10} more: see successors.csv")
+
+
+# --- fetch (issue 18) ------------------------------------------------------------------
+
+
+@app.command("fetch")
+@reports_errors
+def fetch(
+    limesurvey: Annotated[
+        str, typer.Option("--limesurvey", help="LimeSurvey's address (its RemoteControl API is completed).")
+    ],
+    survey_id: Annotated[int, typer.Option("--survey", help="The survey id (the number in its address).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path("export.csv"),
+    user: Annotated[
+        str | None, typer.Option("--user", help="LimeSurvey user (default: $MAPGEN_LIMESURVEY_USER, else asked).")
+    ] = None,
+) -> None:
+    """Download every response of a survey from LimeSurvey (online, needs mapgen[limesurvey]).
+
+    Asks LimeSurvey's RemoteControl 2 API (JSON-RPC, enabled by an administrator) for a CSV with
+    question-code headings, answer codes and every response, complete or not, and writes the
+    survey structure (questions, answer options) alongside as OUT.lss. The password comes from
+    $MAPGEN_LIMESURVEY_PASSWORD or a prompt; it is never shown or stored.
+
+    Example: mapgen fetch --limesurvey https://survey.example.org --survey 123456 --out export.csv
+    """
+    import os
+
+    from mapgen.readers.remote_control import fetch_responses
+
+    username = user or os.environ.get("MAPGEN_LIMESURVEY_USER") or typer.prompt("LimeSurvey user")
+    password = os.environ.get("MAPGEN_LIMESURVEY_PASSWORD") or typer.prompt(
+        "LimeSurvey password", hide_input=True
+    )
+    fetched = fetch_responses(limesurvey, survey_id, out, username=username, password=password)
+    typer.echo(f"Wrote {fetched.path}: {fetched.responses} responses ({fetched.size / 1024:,.0f} KB).")
+    if fetched.structure is not None:
+        typer.echo(f"Wrote {fetched.structure}: the survey structure (questions and answer options).")
+        typer.echo(f"Next: mapgen init-config {fetched.path} --structure {fetched.structure}")
+    else:
+        typer.echo(f"Note: {fetched.note}; export it by hand if needed (Survey > Export > Survey structure).")
+        typer.echo(f"Next: mapgen init-config {fetched.path}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ A complete file (every table and key is optional)::
     sheet = "Risposte"            # XLSX only; the first sheet by default
     id = "id"                     # LimeSurvey's response id column
     submitdate = "submitdate"     # empty cell = incomplete response
+    structure = "survey.lss"      # LimeSurvey's survey structure export, beside this file
 
     [survey.columns]              # fields shared by every practice of a response
     comune = "G01Q03"
@@ -131,7 +132,9 @@ PREVIOUS_FIELDS: Final = (
 )
 
 _SECTIONS = ("survey", "previous", "output")
-_SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
+_SURVEY_KEYS = (
+    "edition", "sheet", "id", "submitdate", "structure", "columns", "practices", "choices",
+)  # fmt: skip
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
 _OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
 
@@ -150,6 +153,8 @@ class SurveyConfig:
     sheet: str | None = None
     id: str = "id"
     submitdate: str = "submitdate"
+    #: LimeSurvey's survey structure file (.lss), relative to the config file; "" = none.
+    structure: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     practices: tuple[Mapping[str, str], ...] = ()
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -379,6 +384,7 @@ def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
         sheet=sheet or None,
         id=_text(table.get("id", default.id), "id", where),
         submitdate=_text(table.get("submitdate", default.submitdate), "submitdate", where),
+        structure=_text(table.get("structure", ""), "structure", where),
         columns=MappingProxyType(columns),
         practices=practices,
         choices=MappingProxyType(_choices(table.get("choices", {}), where.sub("[survey.choices]"))),
