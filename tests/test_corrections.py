@@ -329,3 +329,23 @@ def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> Non
     assert [(n.row, n.message) for n in result.notices if n.kind == "correzione"] == [
         (2, EXPECTED["join_no_change"]["message"])]
     assert result.corrections == ()
+
+
+def test_a_hostile_note_stays_text_in_the_report(corrected: BuildResult, tmp_path: Path,
+                                                 gazetteer_: Gazetteer) -> None:
+    """A note or value typed in the corrections file reaches the page escaped (table) or as JSON data."""
+    from mapgen.model import OutputOptions
+    from mapgen.writers.report import write_report
+    from tests.factories import HOSTILE_TEXT
+
+    spoiled = replace(
+        corrected,
+        corrections=tuple(replace(a, note=HOSTILE_TEXT, value=HOSTILE_TEXT) for a in corrected.corrections),
+        corrections_rows=tuple((*row[:-1], HOSTILE_TEXT) for row in corrected.corrections_rows),
+    )
+    _, html_path = write_report(spoiled, tmp_path, gazetteer=gazetteer_, options=OutputOptions())
+    page = html_path.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page, re.S)
+    assert data is not None and "<" not in data.group(1)
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
+    assert page.count("<script") == 2  # the review data and the review code, nothing from the note
