@@ -73,9 +73,24 @@ def _print_build_summary(summary: BuildSummary) -> int:
     for line in summary.result.inputs:
         if line.startswith("Warning: "):  # e.g. incomplete responses cannot be told apart
             typer.echo(line)
-    if totals.unresolved:
-        typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
-    return int(totals.unresolved)
+    return _print_review(summary)
+
+
+def _print_review(summary: BuildSummary) -> int:
+    """Print the corrections used, the bad ones, and how many records need a person; return that count."""
+    from mapgen.corrections import REVIEW_NAME, needs_person
+
+    result = summary.result
+    if result.corrections:
+        typer.echo(f"Corrections applied: {len(result.corrections)} (see correzioni_applicate.csv)")
+    bad = [n for n in result.notices if n.kind == "correzione"]
+    for notice in bad:
+        typer.echo(f"Correction not applied: {notice}")
+    waiting = sum(needs_person(o) for o in result.outcomes)
+    if waiting:
+        typer.echo(f"{waiting} records need a person: open {summary.out_dir / 'report.html'} "
+                   f"or fill {summary.out_dir / REVIEW_NAME}, then rebuild with --corrections.")
+    return waiting
 
 
 def _fail(message: str) -> typer.Exit:
@@ -133,11 +148,17 @@ def build_command(
         bool, typer.Option("--online", help="Ask Nominatim (1 request/s) for places still unresolved.")
     ] = False,
     user_agent: Annotated[str, typer.Option("--user-agent", help="User agent for --online.")] = "",
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's decisions: a filled copy of da_correggere.csv, kept "
+                     "outside --out (default: the config's corrections = \"FILE\")."),
+    ] = None,
 ) -> None:
     """Build the map: read, geocode, merge with previous editions, write every output.
 
     Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
-    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff).
+    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff),
+    da_correggere.csv (records that need a person: fill it, pass it back with --corrections).
 
     Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
     """
@@ -146,14 +167,15 @@ def build_command(
     from mapgen.build import BuildRequest, build, example_request
 
     if survey is None and not previous:
-        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview)
+        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview,
+                          corrections=corrections)
         typer.echo("No input given: building the bundled example.")
     else:
         request = BuildRequest(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
             initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
             sheet=sheet, online=online, user_agent=user_agent, preview=preview,
-            all_complete=all_complete,
+            all_complete=all_complete, corrections=corrections,
         )
     with _progress_bar() as progress:
         summary = build(request, progress=progress)
@@ -277,6 +299,10 @@ def validate(
     include_incomplete: Annotated[
         bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
     ] = False,
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's corrections file to apply (default: the config's)."),
+    ] = None,
     all_complete: Annotated[
         bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
                            "response id: every response counts as complete.")
@@ -284,17 +310,25 @@ def validate(
 ) -> None:
     """Check a survey export without building: every problem with row, column, value and fix.
 
-    Exits with status 1 when any practice cannot become an initiative.
+    Then geocodes it offline, with the corrections applied, and lists the records
+    that would need a person. Exits with status 1 when any practice cannot become
+    an initiative.
 
     Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
     """
+    from mapgen.build import BuildRequest, review_places
     from mapgen.config import Config, load_config
+    from mapgen.corrections import review_lines
     from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
     result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete,
                          all_complete=all_complete)
-    for line in validation_report(result):
+    places = review_places(BuildRequest(survey=survey, config=config, sheet=sheet,
+                                        include_incomplete=include_incomplete, all_complete=all_complete,
+                                        corrections=corrections))
+    *problems, counts = validation_report(result)
+    for line in [*problems, *review_lines(places), counts]:  # the counts stay the last line
         typer.echo(line)
     if result.errors:
         raise typer.Exit(code=1)

@@ -183,6 +183,7 @@ class Config:
     previous: PreviousConfig = field(default_factory=PreviousConfig)
     output: OutputOptions = field(default_factory=OutputOptions)
     path: Path | None = None
+    corrections: Path | None = None  # ``corrections = "FILE"``, relative to the config file
 
 
 def load_config(path: Path | str) -> Config:
@@ -207,13 +208,24 @@ def load_config(path: Path | str) -> Config:
     path = Path(path)
     data = _read_toml(path)
     where = _Where(path.name)
-    _check_keys(data, _SECTIONS, where, kind="section")
+    # ``corrections = "FILE"`` is the one top-level key that is not a section.
+    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind="section")
     return Config(
         survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
+        corrections=_corrections(data, path, where),
     )
+
+
+def _corrections(data: Mapping[str, Any], path: Path, where: _Where) -> Path | None:
+    """``corrections = "FILE"`` at the top of the file: a person's corrections, relative to the config."""
+    value = data.get("corrections")
+    if value is None:
+        return None
+    text = _text(value, "corrections", where)
+    return (path.parent / text) if text else None
 
 
 # --- reading and checking -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CorrectionsError",
     "GazetteerError",
     "GeocoderError",
     "InputError",
@@ -59,3 +60,7 @@ class PublishPermissionError(PublishError, PermissionError):
 
 class PublishConflictError(PublishError):
     """Someone saved a layer between mapgen's read and its write; mapgen stopped."""
+
+
+class CorrectionsError(InputError):
+    """The corrections file contradicts itself (two lines decide the same record differently)."""

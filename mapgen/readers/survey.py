@@ -129,6 +129,7 @@ class SurveyRead:
     responses: int
     notes: tuple[str, ...] = ()
     incomplete_rows: tuple[int, ...] = ()
+    dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     alerts: tuple[str, ...] = ()
 
     @property
@@ -222,6 +223,7 @@ def read_survey(
         responses=table.data_rows,
         notes=layout.notes,
         incomplete_rows=tuple(reader.incomplete_rows),
+        dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         alerts=() if all_complete else layout.alerts,
     )
 
