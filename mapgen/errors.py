@@ -9,11 +9,15 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CorrectionsError",
     "GazetteerError",
     "GeocoderError",
     "InputError",
     "MapgenError",
     "OutputError",
+    "PublishConflictError",
+    "PublishError",
+    "PublishPermissionError",
     "UnreadableFileError",
 ]
 
@@ -44,3 +48,19 @@ class GeocoderError(MapgenError, ValueError):
 
 class OutputError(MapgenError, OSError):
     """The outputs could not be written (path outside the output folder, disk error)."""
+
+
+class PublishError(MapgenError, RuntimeError):
+    """Publishing to an uMap failed: bad address, not an uMap, network, session or size."""
+
+
+class PublishPermissionError(PublishError, PermissionError):
+    """The uMap session is missing or expired, or its user may not edit the map."""
+
+
+class PublishConflictError(PublishError):
+    """Someone saved a layer between mapgen's read and its write; mapgen stopped."""
+
+
+class CorrectionsError(InputError):
+    """The corrections file contradicts itself (two lines decide the same record differently)."""

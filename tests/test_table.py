@@ -14,7 +14,11 @@ from mapgen.errors import InputError, UnreadableFileError
 from mapgen.readers.table import column_letter, read_table
 
 DATA = Path(__file__).parent / "data" / "survey"
-SURVEY_FILES = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx"))
+# The shape_* files (one survey in every LimeSurvey export shape) are checked in test_survey_shapes.py:
+# there every shape must give the same records, which needs the dialect detected right.
+SURVEY_FILES = sorted(
+    p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx") and not p.name.startswith("shape_")
+)
 
 #: What each test file must be detected as (checked by hand against the bytes).
 DETECTED = {
