@@ -260,6 +260,12 @@ def test_multi_line_free_text_is_still_read(tmp_path: Path) -> None:
     assert table.issues == []
 
 
+def test_a_line_of_free_text_with_two_commas_in_a_three_column_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "tre.csv"
+    path.write_text('Comune,Titolo,Descrizione\nLecce,A,"Orari:\nlun, mer, ven"\n', encoding="utf-8")
+    assert read_table(path).rows == [["Lecce", "A", "Orari:\nlun, mer, ven"]]
+
+
 def test_a_bare_cr_inside_a_cell_does_not_split_the_row(tmp_path: Path) -> None:
     path = tmp_path / "cr.csv"
     path.write_bytes(b"Comune;Titolo;Descrizione\r\nLecce;A;riga uno\rriga due\r\nBari;B;x\r\n")

@@ -588,7 +588,9 @@ def _refuse_swallowed_records(
     where = _QuoteSite(file, header, records, starts)
     if _ends_inside_quotes(text, delimiter):
         raise where.unclosed(len(records) - 1)
-    separators = max(len(header) - 1, 2)
+    # At least 3: in a 3-column file a line of free text with two commas is common, and
+    # there is no column left for a contact to leak through.
+    separators = max(len(header) - 1, 3)
     for index, record in enumerate(records):
         for column, cell in enumerate(record):
             if "\n" not in cell and "\r" not in cell and _CR not in cell:
