@@ -7,6 +7,7 @@ A complete file (every table and key is optional)::
     sheet = "Risposte"            # XLSX only; the first sheet by default
     id = "id"                     # LimeSurvey's response id column
     submitdate = "submitdate"     # empty cell = incomplete response
+    structure = "survey.lss"      # LimeSurvey's survey structure export, beside this file
 
     [survey.columns]              # fields shared by every practice of a response
     comune = "G01Q03"
@@ -30,6 +31,7 @@ A complete file (every table and key is optional)::
     title = "Le iniziative di Regioni e Comuni a favore delle famiglie"
     include_contacts = false
     layers_by_area = false
+    # remote_base_url = "https://www.example.it/mappa"   # layers load from <base>/layers/*.geojson
 
 Without ``[survey.columns]`` and ``[[survey.practices]]`` the survey reader
 recognises headers named like the canonical Italian fields (:data:`FIELD_HEADERS`).
@@ -134,9 +136,11 @@ PREVIOUS_FIELDS: Final = (
 )
 
 _SECTIONS = ("survey", "previous", "output")
-_SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
+_SURVEY_KEYS = (
+    "edition", "sheet", "id", "submitdate", "structure", "columns", "practices", "choices",
+)  # fmt: skip
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
-_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
+_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview", "remote_base_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,8 @@ class SurveyConfig:
     sheet: str | None = None
     id: str = "id"
     submitdate: str = "submitdate"
+    #: LimeSurvey's survey structure file (.lss), relative to the config file; "" = none.
+    structure: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     practices: tuple[Mapping[str, str], ...] = ()
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -180,6 +186,7 @@ class Config:
     previous: PreviousConfig = field(default_factory=PreviousConfig)
     output: OutputOptions = field(default_factory=OutputOptions)
     path: Path | None = None
+    corrections: Path | None = None  # ``corrections = "FILE"``, relative to the config file
 
 
 def load_config(path: Path | str) -> Config:
@@ -204,12 +211,14 @@ def load_config(path: Path | str) -> Config:
     path = Path(path)
     data = _read_toml(path)
     where = _Where(path.name)
-    _check_keys(data, _SECTIONS, where, kind="section")
+    # ``corrections = "FILE"`` is the one top-level key that is not a section.
+    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind="section")
     return Config(
         survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
+        corrections=_corrections(data, path, where),
     )
 
 
@@ -242,6 +251,15 @@ def save_config_text(text: str, path: Path, *, survey: Path | None = None, force
         partial.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
     return path
+
+
+def _corrections(data: Mapping[str, Any], path: Path, where: _Where) -> Path | None:
+    """``corrections = "FILE"`` at the top of the file: a person's corrections, relative to the config."""
+    value = data.get("corrections")
+    if value is None:
+        return None
+    text = _text(value, "corrections", where)
+    return (path.parent / text) if text else None
 
 
 # --- reading and checking -------------------------------------------------------------------
@@ -434,6 +452,7 @@ def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
         sheet=sheet or None,
         id=_text(table.get("id", default.id), "id", where),
         submitdate=_text(table.get("submitdate", default.submitdate), "submitdate", where),
+        structure=_text(table.get("structure", ""), "structure", where),
         columns=MappingProxyType(columns),
         practices=practices,
         choices=MappingProxyType(_choices(table.get("choices", {}), where.sub("[survey.choices]"))),
@@ -488,4 +507,22 @@ def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
             table.get("layers_by_area", default.layers_by_area), "layers_by_area", where
         ),
         preview=_flag(table.get("preview", default.preview), "preview", where),
+        remote_base_url=_base_url(table.get("remote_base_url", ""), where),
     )
+
+
+def _base_url(value: Any, where: _Where) -> str:
+    """``remote_base_url``: https (the map is https; browsers block http from it), no query."""
+    from urllib.parse import urlsplit
+
+    text = _text(value, "remote_base_url", where).rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{where}: remote_base_url must be an https:// address without ? or #, such as "
+            f'"https://www.example.it/mappa-famiglie", got {value!r}.'
+        )
+    return text

@@ -10,11 +10,15 @@ from __future__ import annotations
 __all__ = [
     "INTERNAL_ERROR_EXIT",
     "ConfigError",
+    "CorrectionsError",
     "GazetteerError",
     "GeocoderError",
     "InputError",
     "MapgenError",
     "OutputError",
+    "PublishConflictError",
+    "PublishError",
+    "PublishPermissionError",
     "UnreadableFileError",
     "os_error_line",
     "output_fix",
@@ -117,3 +121,19 @@ def os_error_line(exc: OSError) -> str:
         return f"the name {shown} is longer than the file system allows. Choose a shorter file or folder name."
     fix = output_fix(exc, option="another path").replace("--", "")
     return f"{shown or 'a file'}: {exc.strerror or exc}. {fix}"
+
+
+class PublishError(MapgenError, RuntimeError):
+    """Publishing to an uMap failed: bad address, not an uMap, network, session or size."""
+
+
+class PublishPermissionError(PublishError, PermissionError):
+    """The uMap session is missing or expired, or its user may not edit the map."""
+
+
+class PublishConflictError(PublishError):
+    """Someone saved a layer between mapgen's read and its write; mapgen stopped."""
+
+
+class CorrectionsError(InputError):
+    """The corrections file contradicts itself (two lines decide the same record differently)."""

@@ -37,6 +37,7 @@ from mapgen.writers._umap_markup import plain_text, plain_url, render_template, 
 
 __all__ = [
     "AREA_STYLES",
+    "CARRIED_NAME_SUFFIX",
     "CLUSTER_THRESHOLD",
     "LAYER_SIZE_LIMIT",
     "MAP_FIELDS",
@@ -60,6 +61,8 @@ _EDITION_COLORS: Final = ("#1F3A93", "#7F7F7F")  # newest edition, older ones
 
 #: A layer with more points than this, or with points on top of each other, is clustered.
 CLUSTER_THRESHOLD: Final = 50
+#: Added to the name of a carried layer that a generated layer already uses.
+CARRIED_NAME_SUFFIX: Final = " (mappa precedente)"
 #: Largest layer file written in one piece (bytes); bigger layers are split.
 LAYER_SIZE_LIMIT: Final = 900_000
 
@@ -148,7 +151,8 @@ def write_umap(
         _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
     ]
     _check_layer_files(layers, written)
-    document = _umap_document(build, layers, gazetteer=gazetteer, options=options)
+    remote = _remote_layers(layers, options.remote_base_url) if options.remote_base_url else layers
+    document = _umap_document(build, remote, gazetteer=gazetteer, options=options)
     written.append(_write_json(out_dir / "map.umap", document))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
     return written
@@ -192,12 +196,84 @@ def _map_layers(
         from mapgen.writers._umap_regions import regions_layer
 
         layers.append(_Layer("regioni", regions_layer(build, gazetteer=gazetteer)))
-    layers += [
-        _Layer(f"precedente-{slugify(c.name)}", _copy(c.geojson)) for c in build.carried_layers
+    initiatives = [
+        layer
+        for group in reversed(_groups(build, options=options))
+        for layer in reversed(_initiative_layers(group, options=options))
     ]
-    for group in reversed(_groups(build, options=options)):
-        layers += reversed(_initiative_layers(group, options=options))
-    return _unique_slugs(layers)
+    taken = {_layer_name(layer.geojson) for layer in (*layers, *initiatives)}
+    layers += [
+        _Layer(f"precedente-{slugify(c.name)}", _carried_geojson(c, taken))
+        for c in build.carried_layers
+    ]
+    return _unique_slugs(layers + initiatives)
+
+
+def _remote_layers(layers: Sequence[_Layer], base: str) -> list[_Layer]:
+    """The ``.umap`` layers as remote-data layers: options only, data from the layer files.
+
+    uMap's "remote data" (``remoteData``, ``schema.js``; ``data/layer.js``
+    ``fetchRemoteData``): the visitor's browser fetches ``url`` (no uMap proxy, which
+    refuses private addresses), so the web server must send CORS headers; replacing the
+    files there updates the map without touching uMap.
+    """
+    remote = []
+    for layer in layers:
+        data = _copy(layer.geojson)
+        options = _layer_options(data)
+        if options is None:
+            options = data["_umap_options"] = {}
+        options["remoteData"] = {
+            "url": f"{base}/layers/{layer.slug}.geojson",
+            "format": "geojson",
+            "dynamic": False,
+            "proxy": False,
+        }
+        data["features"] = []
+        remote.append(_Layer(layer.slug, data))
+    return remote
+
+
+def _layer_name(geojson: Mapping[str, Any]) -> str:
+    options = _layer_options(geojson)
+    return str(options.get("name") or "") if options is not None else ""
+
+
+def _layer_options(geojson: Mapping[str, Any]) -> Any:
+    """The options of a layer as uMap reads them: ``properties`` first, else ``_umap_options``."""
+    for key in ("properties", "_umap_options"):
+        if isinstance(geojson.get(key), Mapping):
+            return geojson[key]
+    return None
+
+
+def _carried_geojson(carried: CarriedLayer, taken: set[str]) -> dict[str, Any]:
+    """A carried layer, renamed if its name is taken and kept out of the facet filters.
+
+    Two layers with one name cannot be told apart in uMap's layer list, so a carried
+    layer whose name a generated layer uses gets :data:`CARRIED_NAME_SUFFIX`. uMap's
+    filters list the values of every feature of every browsable layer
+    (``app.js`` ``eachFeature``, ``filters.js`` ``computeInitialData``): features without
+    the filtered properties add an empty choice, so such a layer is made not browsable.
+    """
+    data = _copy(carried.geojson)
+    options = _layer_options(data)
+    if options is None:
+        options = data["_umap_options"] = {}
+    name = str(options.get("name") or carried.name)
+    if name in taken:
+        base, number = f"{name}{CARRIED_NAME_SUFFIX}", 1
+        name = base
+        while name in taken:
+            number += 1
+            name = f"{base[:-1]} {number})"
+    options["name"] = name
+    taken.add(name)
+    keys = [key for key, _widget, _label in MAP_FILTERS]
+    features = [f for f in data.get("features", []) if isinstance(f, Mapping)]
+    if any(not all((f.get("properties") or {}).get(k) for k in keys) for f in features):
+        options["browsable"] = False
+    return data
 
 
 def _unique_slugs(layers: Sequence[_Layer]) -> list[_Layer]:

@@ -95,6 +95,7 @@ def survey_files() -> dict[str, bytes]:
     ragged = [HEADER, ROWS[0], ["3", "2020-09-22 11:00:00", "Roma", "RM"],
               ["4", "2020-09-22 12:00:00", "Bari", "BA", "Ludoteca", "Giochi", "in più", "ancora"]]
     return {
+        **table_files(),
         "empty.csv": b"",
         "header_only.csv": csv_text([HEADER]).encode(),
         "wrong_separator.csv": csv_text(table, delimiter=":").encode(),
@@ -151,6 +152,53 @@ def _unsupported_zip_version(workbook: bytes) -> bytes:
     data = bytearray(workbook)
     data[data.index(b"PK\x01\x02") + 6] = 64
     return bytes(data)
+
+
+# Quotes and line ends (issue 20): a contact column shows what a swallowed response would leak.
+CONTACT_HEADER = [*HEADER, "Email"]
+CONTACT_ROWS = [
+    [*ROWS[0], "forli@example.org"],
+    [*ROWS[1], "castro@example.org"],
+    ["3", "2020-09-22 11:00:00", "Bari", "BA", "Ludoteca", "Giochi.", "bari@example.org"],
+    ["4", "2020-09-23 08:00:00", "Lecce", "LE", "Spazio mamme", "Incontri, \"a tema\".", "lecce@example.org"],
+]
+
+
+def table_files() -> dict[str, bytes]:
+    """Quotes left open, multi-line cells, bare CRs, old Mac line ends, a chart sheet."""
+    head = csv_text([CONTACT_HEADER, CONTACT_ROWS[0]])
+    opened = ",".join(CONTACT_ROWS[1][:5]) + ',"' + ",".join(CONTACT_ROWS[1][5:]) + "\r\n"
+    multi = [CONTACT_HEADER, [*ROWS[0][:5], "Sportello di ascolto.\r\nOrari: lun, mer\r\n\r\nvenerdì", ""],
+             [*ROWS[1][:5], 'Rette "azzerate"\nper il nido.', "castro@example.org"]]
+    mac = csv_text([HEADER, *ROWS], delimiter=";").replace("\r\n", "\r")
+    bare_cr = csv_text([HEADER, ROWS[0]], delimiter=";")
+    bare_cr += ";".join([*ROWS[1][:5], "Rette azzerate\rper il nido."]) + "\r\n"
+    return {
+        "unclosed_quote.csv": (head + opened + csv_text(CONTACT_ROWS[2:3])).encode(),
+        "swallowed_rows.csv": (head + opened + csv_text(CONTACT_ROWS[2:])).encode(),
+        "multiline_cells.csv": csv_text(multi).encode(),
+        "bare_cr.csv": bare_cr.encode(),
+        "cr_line_ends.csv": mac.encode("cp1252"),
+        "chart_sheet.xlsx": _with_chart_sheet([HEADER, *ROWS]),
+    }
+
+
+def _with_chart_sheet(rows: Sequence[Sequence[object]]) -> bytes:
+    """A workbook whose second sheet is a chart sheet (openpyxl 3.1 fails on it read-only)."""
+    import openpyxl
+    from openpyxl.chart import BarChart
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Risposte"
+    for row in rows:
+        sheet.append(list(row))
+    book.create_chartsheet("Grafico").add_chart(BarChart())
+    book.properties.created = book.properties.modified = datetime(2020, 10, 1)
+    raw = io.BytesIO()
+    book.save(raw)
+    return _fixed_zip_times(raw.getvalue())
 
 
 def big_cell(path: Path, size: int = 5 * 1024 * 1024) -> Path:
