@@ -128,17 +128,17 @@ def survey_files() -> dict[str, bytes]:
 
 
 #: Contacts of the issue-20 cases: none of them may appear in a public output.
-CONTACT_HEADER = [*HEADER, "Referente", "Email", "Telefono"]
+PEOPLE_HEADER = [*HEADER, "Referente", "Email", "Telefono"]
 ROSSI = ["Mario Rossi", "mario.rossi@comune.example.it", "+39 0543 712345"]
 BIANCHI = ["Anna Bianchi", "anna.bianchi@example.org", "333 555 0199"]
 
 
 def hostile_survey_files() -> dict[str, bytes]:
     """Issue 20: rows that used to be lost, contacts that used to be published."""
-    repeated = [CONTACT_HEADER, [*ROWS[0], *ROSSI], [*ROWS[1], *BIANCHI],
+    repeated = [PEOPLE_HEADER, [*ROWS[0], *ROSSI], [*ROWS[1], *BIANCHI],
                 ["2", "2020-09-22 10:00:00", "Roma", "RM", "Ludoteca", "Giochi.", *BIANCHI],
                 ["3", "2020-09-23 10:00:00", "Bari", "BA", "Doposcuola", "Compiti.", *ROSSI]]
-    leaked = [CONTACT_HEADER,
+    leaked = [PEOPLE_HEADER,
               [*ROWS[0][:5], f"Scrivere a {BIANCHI[1]} o chiamare il {BIANCHI[2]}.", *ROSSI],
               [*ROWS[1][:5], f"Referente: {ROSSI[0]}.", *BIANCHI]]
     return {
