@@ -50,6 +50,9 @@ _EXPORTS: dict[str, str] = {
     "report_totals": "mapgen.writers.report",
     "build_gazetteer": "mapgen.gazetteer.builder",
     "read_table": "mapgen.readers.table",
+    "CorrectionsError": "mapgen.errors",
+    "read_corrections": "mapgen.corrections",
+    "apply_corrections": "mapgen.corrections",
 }
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "Comune",
     "Config",
     "ConfigError",
+    "CorrectionsError",
     "Gazetteer",
     "GazetteerError",
     "Geocoder",
@@ -74,12 +78,14 @@ __all__ = [
     "RowOutcome",
     "SurveyRead",
     "UnreadableFileError",
+    "apply_corrections",
     "assign_comuni",
     "build",
     "build_gazetteer",
     "load_config",
     "load_gazetteer",
     "merge_editions",
+    "read_corrections",
     "read_previous",
     "read_survey",
     "read_table",
@@ -106,8 +112,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
     from mapgen.config import Config, load_config
+    from mapgen.corrections import apply_corrections, read_corrections
     from mapgen.errors import (
         ConfigError,
+        CorrectionsError,
         GazetteerError,
         GeocoderError,
         InputError,

@@ -1,11 +1,13 @@
 """CSV files that Excel opens safely: UTF-8 with BOM, formulas neutralised.
 
-Shared by the GIS writer (``initiatives.csv``) and the report (``report.csv``).
+Shared by the GIS writer (``initiatives.csv``), the report (``report.csv``) and
+``mapgen geocode``: every CSV mapgen writes goes through :func:`write_excel_csv`.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -46,7 +48,7 @@ def write_excel_csv(
     Parameters
     ----------
     path
-        The file to write (replaced if it exists).
+        The file to write; replaced only once the new one is complete.
     header
         Column names, written as the first row.
     rows
@@ -55,10 +57,18 @@ def write_excel_csv(
         ``","`` for data files read by programs; ``";"`` for files people double-click
         in an Italian-locale Excel, which splits columns only on its list separator ``;``.
     """
-    # utf-8-sig writes the BOM that makes Excel read the file as UTF-8 (accents, €).
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(header)
-        # The first-character test inline: one call per risky cell, not per cell (millions).
-        writer.writerows([excel_safe(cell) if cell[:1] in _FIRST else cell for cell in row] for row in rows)
+    # Written beside, then renamed: a full disk or a kill never leaves a truncated file in
+    # place of a good one (issue 20: `mapgen geocode` on a full disk).
+    partial = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        # utf-8-sig writes the BOM that makes Excel read the file as UTF-8 (accents, €).
+        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+            writer.writerow([excel_safe(cell) for cell in header])
+            # The first-character test inline: one call per risky cell, not per cell (millions).
+            writer.writerows([excel_safe(cell) if cell[:1] in _FIRST else cell for cell in row] for row in rows)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path

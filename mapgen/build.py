@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
-from mapgen.errors import InputError, MapgenError, OutputError
+from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
+from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
-from mapgen.merge import Geocoded, merge_editions
+from mapgen.merge import Geocoded, MergeResult, merge_editions
 from mapgen.model import (
     BuildResult,
     CarriedLayer,
     Initiative,
     Match,
+    Notice,
     Outcome,
     OutputOptions,
     Place,
@@ -40,6 +42,7 @@ from mapgen.text import slugify
 
 if TYPE_CHECKING:
     from mapgen.config import Config
+    from mapgen.corrections import Corrections, Review
     from mapgen.geocoders import Geocoder
     from mapgen.readers.previous_map import PreviousEdition
     from mapgen.readers.survey import SurveyRead
@@ -51,6 +54,7 @@ __all__ = [
     "check_output_folder",
     "example_request",
     "recover_interrupted",
+    "review_places",
     "run_pipeline",
     "write_outputs",
 ]
@@ -84,6 +88,8 @@ class BuildRequest:
     online: bool = False
     user_agent: str = ""
     preview: bool = True
+    corrections: Path | None = None  # None: the config's ``corrections``, if any
+    all_complete: bool = False  # accept a LimeSurvey export that cannot tell incomplete responses
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +121,13 @@ Writer = Callable[..., list[Path]]
 
 def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
     """The writers to run, imported here so that reading-only commands stay light."""
+    from mapgen.corrections import write_review
     from mapgen.writers.gis import write_gis
     from mapgen.writers.report import write_report
     from mapgen.writers.umap import write_umap
 
-    writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report)]
+    writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report),
+                                    ("da_correggere", write_review)]
     if options.preview:
         from mapgen.writers.preview import write_preview
 
@@ -262,6 +270,7 @@ def write_outputs(
     build that was killed are cleaned up first (:func:`recover_interrupted`).
     """
     target = out_dir.expanduser().resolve()
+    result = protect_contacts(result, options)  # second line of defence: see mapgen.contacts
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_interrupted(target)
@@ -273,7 +282,7 @@ def write_outputs(
         where = exc.filename or target
         raise OutputError(
             f"cannot write the outputs into {out_dir} ({exc.strerror or exc}: {where}); the previous "
-            "outputs are unchanged. Free some disk space or choose another --out."
+            f"outputs are unchanged. {output_fix(exc)}"
         ) from exc
 
 
@@ -292,6 +301,7 @@ def _write_and_swap(
             progress(f"Scrittura: {name}", done, len(writers))
             written += writer(result, staging, gazetteer=gazetteer, options=options)
         files = _check_inside(written, staging)
+        check_public_files(staging, files, result, options)
         _swap_into_place(staging, target)
     except BaseException:
         _remove(staging)
@@ -338,7 +348,8 @@ def _read_survey(request: BuildRequest, config: Config) -> SurveyRead:
 
     assert request.survey is not None
     return read_survey(
-        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete
+        request.survey, config=config, sheet=request.sheet, include_incomplete=request.include_incomplete,
+        all_complete=request.all_complete,
     )
 
 
@@ -376,22 +387,31 @@ def run_pipeline(
         raise InputError("nothing to build: give a survey export and/or --previous files.")
     gazetteer = gazetteer or load_gazetteer()
     config = config or _load_config(request)
+    corrections = _read_corrections(request, config, gazetteer)  # first: a contradiction stops all work
     geocoder = _make_geocoder(request, gazetteer)
     # Member Comuni and previous features repeat names: resolve each distinct place once.
     resolve = functools.cache(geocoder.geocode)
     geocoded: list[Geocoded] = []
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
+    notices: list[Notice] = []
     duplicate_of: Mapping[str, str] = {}
+    dropped: Sequence[Initiative] = ()
     expected = 0  # records read, counted by each reader, to check that nothing was lost
+    rows_read = 0  # non-blank rows of the survey file, counted from the file, not from outcomes
+    contacts: set[str] = set()
     if request.survey is not None:
         survey = _read_survey(request, config)
         matches = _geocode_places(survey.initiatives, geocoder, progress)
         geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
         read_outcomes += survey.outcomes
-        duplicate_of = survey.duplicate_of
+        duplicate_of, dropped = survey.duplicate_of, survey.dropped
+        notices += _reader_notices(survey)
         expected += len(survey.initiatives) + len(survey.outcomes)
+        rows_read = survey.responses
+        contacts |= survey.contacts
         inputs.append(f"{survey.format} — {survey.summary()}")
+        inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
     previous_map = None
@@ -403,22 +423,140 @@ def run_pipeline(
         geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
         read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
         carried += edition.carried
+        contacts |= _previous_contacts(edition)
         for note in edition.notes:
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve)
+    back, included = _included_back(request, config, corrections, geocoder, read_outcomes,
+                                    dropped=dropped, duplicate_of=duplicate_of)
+    geocoded += back
+    read_outcomes = [o for o in read_outcomes if o.record_id not in included]
+    review = _review(corrections, geocoded, read_outcomes, included)
+    geocoded, read_outcomes = [Geocoded(r, m) for r, m in review.pairs], review.outcomes
+    if corrections is not None:
+        inputs.append(f"{corrections.file} — {len(corrections.decisions)} corrections, "
+                      f"{len(review.applied)} applied, {len(review.notices)} not applied")
+    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve, practice_keys=review.keys)
+    if review.pairs_decided:  # would the merge join (or split) them by itself? Then say so.
+        _settle_pairs(review, merge_editions(geocoded, gazetteer=gazetteer))
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
     if len(outcomes) != expected:  # a bug, never the user's fault: refuse to publish a lossy map
         raise MapgenError(f"internal error: {expected} records read but {len(outcomes)} accounted for; "
                           "please report this with the input files.")
+    check_rows_accounted(rows_read, outcomes)
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+        contacts=frozenset(contacts),
+        notices=(*notices, *review.notices), corrections=tuple(review.applied),
+        corrections_rows=corrections.rows if corrections is not None else (),
     )
+
+
+def _previous_contacts(edition: PreviousEdition) -> set[str]:
+    """The contacts a previous map holds: its records' contact fields, its layers' contact properties."""
+    found = {value for r in edition.initiatives for value in (r.referente, r.email, r.telefono) if value}
+    for layer in edition.carried:
+        for feature in layer.geojson.get("features") or []:
+            props = feature.get("properties") if isinstance(feature, Mapping) else None
+            found |= set(contact_values_of(props)) if isinstance(props, Mapping) else set()
+    return found
+
+
+def check_rows_accounted(rows_read: int, outcomes: Sequence[RowOutcome]) -> None:
+    """Refuse a build in which a survey row read from the file has no outcome.
+
+    Counting outcomes against outcomes cannot notice a row a reader skipped (issue 20: a
+    repeated response id dropped its row and the totals still said "ok"), so the survey's
+    non-blank rows, counted on the file, are compared with the rows the outcomes name.
+
+    Raises
+    ------
+    MapgenError
+        A bug, never the user's fault: the map would silently lose a response.
+    """
+    accounted = {o.source.row for o in outcomes if o.source.source == Source.SURVEY}
+    if len(accounted) != rows_read:
+        raise MapgenError(
+            f"internal error: the survey has {rows_read} rows with data but {len(accounted)} of them "
+            "have an outcome in the report; please report this with the input files."
+        )
+
+
+# --- a person's corrections ------------------------------------------------------------
+
+
+def _reader_notices(survey: SurveyRead) -> list[Notice]:
+    """Every problem the survey reader raised, for the report (row, column, value, fix)."""
+    return [Notice(kind="lettura", file=p.file, row=p.row, column=p.column, value=p.value,
+                   message=p.message, fix=p.fix, record_id=p.record_id) for p in survey.problems]
+
+
+def corrections_path(request: BuildRequest, config: Config) -> Path | None:
+    """The corrections file: ``--corrections``, else the config's ``corrections`` (relative to it)."""
+    if request.corrections is not None:
+        return request.corrections
+    return config.corrections
+
+
+def _read_corrections(request: BuildRequest, config: Config, gazetteer: Gazetteer) -> Corrections | None:
+    from mapgen.corrections import read_corrections
+
+    path = corrections_path(request, config)
+    return read_corrections(path, gazetteer=gazetteer) if path is not None else None
+
+
+def _review(corrections: Corrections | None, geocoded: Sequence[Geocoded],
+            outcomes: Sequence[RowOutcome], included: Mapping[str, str]) -> Review:
+    from mapgen.corrections import Corrections, apply_corrections
+
+    return apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in geocoded],
+                             outcomes, included=included)
+
+
+def _included_back(
+    request: BuildRequest, config: Config, corrections: Corrections | None, geocoder: Geocoder,
+    outcomes: Sequence[RowOutcome], *, dropped: Sequence[Initiative], duplicate_of: Mapping[str, str],
+) -> tuple[list[Geocoded], dict[str, str]]:
+    """The records a person put back (``includi``), geocoded; each id maps to its kept twin, if a duplicate."""
+    if corrections is None or request.survey is None or not corrections.includes():
+        return [], {}
+    found = [*_incomplete_back(request, config, corrections, outcomes),
+             *(r for r in dropped if r.record_id in corrections.includes())]
+    matches = geocoder.geocode_many([r.place for r in found])
+    return ([Geocoded(r, m) for r, m in zip(found, matches, strict=True)],
+            {r.record_id: duplicate_of.get(r.record_id, "") for r in found})
+
+
+def _settle_pairs(review: Review, unkeyed: MergeResult) -> None:
+    from mapgen.corrections import settle_pairs
+
+    settle_pairs(review, {o.record_id: o.initiative_id for o in unkeyed.outcomes})
+
+
+def _incomplete_back(
+    request: BuildRequest, config: Config, corrections: Corrections, outcomes: Sequence[RowOutcome]
+) -> list[Initiative]:
+    """The incomplete responses a person included (``includi``), read again from the survey."""
+    excluded = {o.record_id for o in outcomes if o.outcome is Outcome.EXCLUDED}
+    wanted = corrections.includes() & excluded
+    if not wanted:
+        return []
+    survey = _read_survey(replace(request, include_incomplete=True), config)
+    return [r for r in survey.initiatives if r.record_id in wanted]
+
+
+def review_places(request: BuildRequest, *, gazetteer: Gazetteer | None = None) -> BuildResult:
+    """The survey geocoded offline with the corrections applied, for ``mapgen validate``.
+
+    The previous maps are left out and nothing is written: this only says which
+    records would need a person (:func:`mapgen.corrections.review_lines`).
+    """
+    return run_pipeline(replace(request, previous=(), online=False), gazetteer=gazetteer)
 
 
 def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:
@@ -462,7 +600,7 @@ def _in_input_order(outcomes: Sequence[RowOutcome]) -> list[RowOutcome]:
 
 
 def _inputs(request: BuildRequest) -> list[Path]:
-    return [p for p in (request.survey, *request.previous, request.config) if p is not None]
+    return [p for p in (request.survey, *request.previous, request.config, request.corrections) if p is not None]
 
 
 def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildSummary:
@@ -470,7 +608,10 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     check_output_folder(request.out_dir, inputs=_inputs(request))
     gazetteer = load_gazetteer()
     config = _load_config(request)
+    if request.corrections is None and config.corrections is not None:  # the config's: may not be in --out
+        check_output_folder(request.out_dir, inputs=[config.corrections])
     result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
     options = replace(_options(request, config), preview=request.preview)
+    result = protect_contacts(result, options)  # the totals printed then name the records changed
     files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
     return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

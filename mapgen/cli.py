@@ -8,7 +8,9 @@ that need them, so ``mapgen --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,9 +72,27 @@ def _print_build_summary(summary: BuildSummary) -> int:
     totals = report_totals(summary.result)
     for line in totals.lines():
         typer.echo(line)
-    if totals.unresolved:
-        typer.echo(f"{totals.unresolved} records need a person: open {summary.out_dir / 'report.html'}.")
-    return int(totals.unresolved)
+    for line in summary.result.inputs:
+        if line.startswith("Warning: "):  # e.g. incomplete responses cannot be told apart
+            typer.echo(line)
+    return _print_review(summary)
+
+
+def _print_review(summary: BuildSummary) -> int:
+    """Print the corrections used, the bad ones, and how many records need a person; return that count."""
+    from mapgen.corrections import REVIEW_NAME, needs_person
+
+    result = summary.result
+    if result.corrections:
+        typer.echo(f"Corrections applied: {len(result.corrections)} (see correzioni_applicate.csv)")
+    bad = [n for n in result.notices if n.kind == "correzione"]
+    for notice in bad:
+        typer.echo(f"Correction not applied: {notice}")
+    waiting = sum(needs_person(o) for o in result.outcomes)
+    if waiting:
+        typer.echo(f"{waiting} records need a person: open {summary.out_dir / 'report.html'} "
+                   f"or fill {summary.out_dir / REVIEW_NAME}, then rebuild with --corrections.")
+    return waiting
 
 
 def _fail(message: str) -> typer.Exit:
@@ -81,7 +101,11 @@ def _fail(message: str) -> typer.Exit:
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a MapgenError raised by a command into ``Error: …`` and exit status 1."""
+    """Turn a MapgenError raised by a command into ``Error: …`` and exit status 1.
+
+    Any other exception is a bug: one line and exit status 70, the traceback in a log
+    file (:func:`mapgen.errors.save_traceback`). ``MAPGEN_DEBUG=1`` lets it through.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -89,8 +113,38 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except MapgenError as exc:
             raise _fail(str(exc)) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):  # typer's own way out, not a bug
+            raise
+        except OSError as exc:
+            if os.environ.get("MAPGEN_DEBUG"):
+                raise
+            if exc.errno not in _USER_OS_ERRORS:
+                raise _internal_error(exc) from None
+            from mapgen.errors import os_error_line
+
+            raise _fail(os_error_line(exc)) from None
+        except Exception as exc:
+            if os.environ.get("MAPGEN_DEBUG"):
+                raise
+            raise _internal_error(exc) from None
 
     return wrapper
+
+
+#: File-system errors that come from the user's files or disk, not from a bug: one ``Error:`` line.
+_USER_OS_ERRORS = frozenset({
+    errno.ENAMETOOLONG, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ELOOP,
+    errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EIO, errno.ENXIO, errno.ETXTBSY,
+})  # fmt: skip
+
+
+def _internal_error(exc: Exception) -> typer.Exit:
+    from mapgen.errors import INTERNAL_ERROR_EXIT, save_traceback
+
+    log_file = save_traceback(exc)
+    typer.echo(f"Errore interno di mapgen ({type(exc).__name__}): this is a bug, please report it with the "
+               f"input files; details in {log_file}", err=True)
+    return typer.Exit(code=INTERNAL_ERROR_EXIT)
 
 
 # --- build (issue 5; writers: issues 6-8) -----------------------------------------------
@@ -119,6 +173,10 @@ def build_command(
         bool, typer.Option("--include-incomplete", help="Keep responses without a submit date.")
     ] = False,
     preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Write preview.html.")] = True,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with status 1 when some record could not be placed.")
     ] = False,
@@ -126,11 +184,17 @@ def build_command(
         bool, typer.Option("--online", help="Ask Nominatim (1 request/s) for places still unresolved.")
     ] = False,
     user_agent: Annotated[str, typer.Option("--user-agent", help="User agent for --online.")] = "",
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's decisions: a filled copy of da_correggere.csv, kept "
+                     "outside --out (default: the config's corrections = \"FILE\")."),
+    ] = None,
 ) -> None:
     """Build the map: read, geocode, merge with previous editions, write every output.
 
     Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
-    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff).
+    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff),
+    da_correggere.csv (records that need a person: fill it, pass it back with --corrections).
 
     Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
     """
@@ -139,13 +203,15 @@ def build_command(
     from mapgen.build import BuildRequest, build, example_request
 
     if survey is None and not previous:
-        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview)
+        request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview,
+                          corrections=corrections)
         typer.echo("No input given: building the bundled example.")
     else:
         request = BuildRequest(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,
             initiative_layers=tuple(initiative_layer or ()), include_incomplete=include_incomplete,
             sheet=sheet, online=online, user_agent=user_agent, preview=preview,
+            all_complete=all_complete, corrections=corrections,
         )
     with _progress_bar() as progress:
         summary = build(request, progress=progress)
@@ -213,12 +279,16 @@ def geocode(
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Cache of online answers (~/.cache/mapgen).")
     ] = None,
+    sep: Annotated[
+        str | None, typer.Option("--sep", help="Separator of the output CSV (default: the input's; ',' for XLSX).")
+    ] = None,
 ) -> None:
     """Resolve the Comune of every row of a CSV/XLSX file to its ISTAT code.
 
     Writes every input row and column unchanged, plus istat_code, comune_ufficiale, sigla,
     regione, lat, lon, match_status, match_score, candidates and hint.
-    The output is UTF-8 CSV with a BOM, so that Excel shows accents.
+    The output is UTF-8 CSV with a BOM, so that Excel shows accents, in the input's separator
+    (--sep to choose); cells Excel would run as formulas get a leading apostrophe.
     Prints the rows per status; ambiguous or unresolved rows do not make it fail.
 
     Example: mapgen geocode risposte.xlsx --comune-col Comune --provincia-col Provincia --out g.csv
@@ -234,7 +304,7 @@ def geocode(
     with _online_progress(enabled=online) as progress:
         result = geocode_file(
             input_file, out, comune_col=comune_col, provincia_col=provincia_col,
-            regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress,
+            regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress, sep=sep,
         )
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
@@ -271,19 +341,36 @@ def validate(
     include_incomplete: Annotated[
         bool, typer.Option("--include-incomplete", help="Keep responses without submitdate.")
     ] = False,
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="A person's corrections file to apply (default: the config's)."),
+    ] = None,
+    all_complete: Annotated[
+        bool, typer.Option("--all-complete", help="Accept a LimeSurvey export without submit date or "
+                           "response id: every response counts as complete.")
+    ] = False,
 ) -> None:
     """Check a survey export without building: every problem with row, column, value and fix.
 
-    Exits with status 1 when any practice cannot become an initiative.
+    Then geocodes it offline, with the corrections applied, and lists the records
+    that would need a person. Exits with status 1 when any practice cannot become
+    an initiative.
 
     Example: mapgen validate examples/survey_2020.csv --config examples/mapping.toml
     """
+    from mapgen.build import BuildRequest, review_places
     from mapgen.config import Config, load_config
+    from mapgen.corrections import review_lines
     from mapgen.readers.survey import read_survey, validation_report
 
     loaded = load_config(config) if config else Config()
-    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete)
-    for line in validation_report(result):
+    result = read_survey(survey, config=loaded, sheet=sheet, include_incomplete=include_incomplete,
+                         all_complete=all_complete)
+    places = review_places(BuildRequest(survey=survey, config=config, sheet=sheet,
+                                        include_incomplete=include_incomplete, all_complete=all_complete,
+                                        corrections=corrections))
+    *problems, counts = validation_report(result)
+    for line in [*problems, *review_lines(places), counts]:  # the counts stay the last line
         typer.echo(line)
     if result.errors:
         raise typer.Exit(code=1)
@@ -300,17 +387,27 @@ def init_config(
         str | None, typer.Option("--sheet", help="XLSX sheet name or number (default: first).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    structure: Annotated[
+        Path | None,
+        typer.Option("--structure", help="LimeSurvey's survey structure file (.lss): map the "
+                     "questions by their texts and codes, options from the answer options."),
+    ] = None,
 ) -> None:
     """Write a starter mapping file by recognising the export's headers; then edit it.
 
+    With --structure survey.lss (LimeSurvey: Export > Survey structure) the mapping names question
+    codes and the structure file, so it reads every export shape of the survey.
+
     Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
+    from mapgen.config import check_config_target, save_config_text
     from mapgen.readers.starter_mapping import draft_config
 
-    if out.exists() and not force:
-        raise MapgenError(f"{out} already exists; choose another --out or add --force.")
-    draft = draft_config(survey, sheet=sheet)
-    out.write_text(draft.text, encoding="utf-8")
+    check_config_target(out, survey=survey, force=force)  # before reading a large export
+    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
+    draft = draft_config(survey, sheet=sheet, structure=structure,
+                         structure_path=relative.replace(os.sep, "/"))
+    save_config_text(draft.text, out, survey=survey, force=force)
     typer.echo(f"Wrote {out}: {draft.summary()}.")
     typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
 
@@ -451,6 +548,145 @@ def gazetteer_build(
         typer.echo(f"  no successor found: {item}")
     if len(report.unresolved) > 10:
         typer.echo(f"  ... and {len(report.unresolved) - 10} more: see successors.csv")
+
+
+# --- publish (issue 17) ----------------------------------------------------------------
+
+
+@contextmanager
+def _upload_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """One Rich progress bar per layer upload, fed by ``progress(layer, sent, total)``."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn()) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(layer: str, done: int, total: int) -> None:
+            if layer not in tasks:
+                tasks[layer] = bar.add_task(layer, total=total)
+            bar.update(tasks[layer], completed=done, total=total)
+
+        yield update
+
+
+def _publish_secret(session_file: Path | None, user: str | None) -> tuple[str | None, str | None]:
+    """(session cookie, password) from the file, the environment or the terminal (no echo)."""
+    import getpass
+    import os
+
+    from mapgen.publish import read_session_file
+
+    session = read_session_file(session_file) if session_file else os.environ.get("MAPGEN_UMAP_SESSION")
+    password = None
+    if user:
+        password = os.environ.get("MAPGEN_UMAP_PASSWORD") or getpass.getpass(f"uMap password for {user}: ")
+    return session, password
+
+
+@app.command("publish")
+@reports_errors
+def publish_command(
+    folder: Annotated[
+        Path, typer.Argument(metavar="OUTPUT_DIR", help="Output folder of `mapgen build`.")
+    ] = Path("output"),
+    map_url: Annotated[
+        str, typer.Option("--map", metavar="URL", help="Address of the published uMap map.")
+    ] = "",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the changes (default: only print the plan).")
+    ] = False,
+    backup_dir: Annotated[
+        Path, typer.Option(help="Where the full .umap backup goes before any change.")
+    ] = Path("backups"),
+    replace_layer: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAME", help="Replace the content of this layer mapgen did not create."),
+    ] = None,
+    session_file: Annotated[
+        Path | None,
+        typer.Option(help="File holding the uMap 'sessionid' cookie (else $MAPGEN_UMAP_SESSION)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Local uMap account (password from $MAPGEN_UMAP_PASSWORD or asked)."),
+    ] = None,
+) -> None:
+    """Update the map already published on uMap, in place, at the same address.
+
+    Prints the plan (layers created, updated, unchanged, left alone). With --apply it
+    saves a backup of the map, then updates each layer, stopping if someone else saved
+    a layer meanwhile. The session cookie is read from $MAPGEN_UMAP_SESSION or
+    --session-file and never printed.
+
+    Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --apply
+    """
+    from mapgen.errors import PublishError
+    from mapgen.publish import apply_plan, connect, make_plan, plan_lines, read_built_layers
+
+    if not map_url:
+        raise PublishError("--map URL is required: the address of the published map.")
+    built, properties = read_built_layers(folder)
+    session, password = _publish_secret(session_file, user)
+    client = connect(map_url, session=session, user=user, password=password)
+    try:
+        plan = make_plan(client, built, properties, replace_layers=replace_layer or ())
+        for line in plan_lines(plan):
+            typer.echo(line)
+        if not apply or not plan.writes:
+            if plan.writes:
+                typer.echo("Nothing written: run again with --apply to make these changes.")
+            return
+        with _upload_bars() as progress:
+            result = apply_plan(client, plan, backup_dir=backup_dir, out_dir=folder, progress=progress)
+    finally:
+        client.close()
+    if result is not None:
+        typer.echo(f"Backup: {result.backup}")
+        settings = ", ".join(result.map_settings) or "unchanged"
+        typer.echo(f"Updated {len(result.written)} layers; map settings: {settings}.")
+        typer.echo(f"Open {map_url} to check the map.")
+
+
+# --- fetch (issue 18) ------------------------------------------------------------------
+
+
+@app.command("fetch")
+@reports_errors
+def fetch(
+    limesurvey: Annotated[
+        str, typer.Option("--limesurvey", help="LimeSurvey's address (its RemoteControl API is completed).")
+    ],
+    survey_id: Annotated[int, typer.Option("--survey", help="The survey id (the number in its address).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path("export.csv"),
+    user: Annotated[
+        str | None, typer.Option("--user", help="LimeSurvey user (default: $MAPGEN_LIMESURVEY_USER, else asked).")
+    ] = None,
+) -> None:
+    """Download every response of a survey from LimeSurvey (online, needs mapgen[limesurvey]).
+
+    Asks LimeSurvey's RemoteControl 2 API (JSON-RPC, enabled by an administrator) for a CSV with
+    question-code headings, answer codes and every response, complete or not, and writes the
+    survey structure (questions, answer options) alongside as OUT.lss. The password comes from
+    $MAPGEN_LIMESURVEY_PASSWORD or a prompt; it is never shown or stored.
+
+    Example: mapgen fetch --limesurvey https://survey.example.org --survey 123456 --out export.csv
+    """
+    import os
+
+    from mapgen.readers.remote_control import fetch_responses
+
+    username = user or os.environ.get("MAPGEN_LIMESURVEY_USER") or typer.prompt("LimeSurvey user")
+    password = os.environ.get("MAPGEN_LIMESURVEY_PASSWORD") or typer.prompt(
+        "LimeSurvey password", hide_input=True
+    )
+    fetched = fetch_responses(limesurvey, survey_id, out, username=username, password=password)
+    typer.echo(f"Wrote {fetched.path}: {fetched.responses} responses ({fetched.size / 1024:,.0f} KB).")
+    if fetched.structure is not None:
+        typer.echo(f"Wrote {fetched.structure}: the survey structure (questions and answer options).")
+        typer.echo(f"Next: mapgen init-config {fetched.path} --structure {fetched.structure}")
+    else:
+        typer.echo(f"Note: {fetched.note}; export it by hand if needed (Survey > Export > Survey structure).")
+        typer.echo(f"Next: mapgen init-config {fetched.path}")
 
 
 def main() -> None:

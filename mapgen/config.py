@@ -7,6 +7,7 @@ A complete file (every table and key is optional)::
     sheet = "Risposte"            # XLSX only; the first sheet by default
     id = "id"                     # LimeSurvey's response id column
     submitdate = "submitdate"     # empty cell = incomplete response
+    structure = "survey.lss"      # LimeSurvey's survey structure export, beside this file
 
     [survey.columns]              # fields shared by every practice of a response
     comune = "G01Q03"
@@ -30,6 +31,7 @@ A complete file (every table and key is optional)::
     title = "Le iniziative di Regioni e Comuni a favore delle famiglie"
     include_contacts = false
     layers_by_area = false
+    # remote_base_url = "https://www.example.it/mappa"   # layers load from <base>/layers/*.geojson
 
 Without ``[survey.columns]`` and ``[[survey.practices]]`` the survey reader
 recognises headers named like the canonical Italian fields (:data:`FIELD_HEADERS`).
@@ -39,6 +41,7 @@ names the closest valid one.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,8 +50,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from mapgen.errors import ConfigError
-from mapgen.model import AREAS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
+from mapgen.errors import ConfigError, OutputError, output_fix
+from mapgen.model import AREAS, CONTACT_FIELDS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
 
 __all__ = [
@@ -61,7 +64,9 @@ __all__ = [
     "Config",
     "PreviousConfig",
     "SurveyConfig",
+    "check_config_target",
     "load_config",
+    "save_config_text",
 ]
 
 #: Canonical field -> the Italian header a tidy spreadsheet uses for it.
@@ -131,9 +136,11 @@ PREVIOUS_FIELDS: Final = (
 )
 
 _SECTIONS = ("survey", "previous", "output")
-_SURVEY_KEYS = ("edition", "sheet", "id", "submitdate", "columns", "practices", "choices")
+_SURVEY_KEYS = (
+    "edition", "sheet", "id", "submitdate", "structure", "columns", "practices", "choices",
+)  # fmt: skip
 _PREVIOUS_KEYS = ("edition", "initiative_layers", "properties")
-_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview")
+_OUTPUT_KEYS = ("title", "include_contacts", "layers_by_area", "preview", "remote_base_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +157,8 @@ class SurveyConfig:
     sheet: str | None = None
     id: str = "id"
     submitdate: str = "submitdate"
+    #: LimeSurvey's survey structure file (.lss), relative to the config file; "" = none.
+    structure: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     practices: tuple[Mapping[str, str], ...] = ()
     choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -177,6 +186,7 @@ class Config:
     previous: PreviousConfig = field(default_factory=PreviousConfig)
     output: OutputOptions = field(default_factory=OutputOptions)
     path: Path | None = None
+    corrections: Path | None = None  # ``corrections = "FILE"``, relative to the config file
 
 
 def load_config(path: Path | str) -> Config:
@@ -201,13 +211,55 @@ def load_config(path: Path | str) -> Config:
     path = Path(path)
     data = _read_toml(path)
     where = _Where(path.name)
-    _check_keys(data, _SECTIONS, where, kind="section")
+    # ``corrections = "FILE"`` is the one top-level key that is not a section.
+    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind="section")
     return Config(
         survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
         output=_output(_table(data, "output", where), where.sub("[output]")),
         path=path,
+        corrections=_corrections(data, path, where),
     )
+
+
+def check_config_target(path: Path, *, survey: Path | None = None, force: bool = False) -> None:
+    """Refuse to write a mapping over the survey export, or over a file without ``force``."""
+    if survey is not None and path.resolve() == survey.resolve():
+        raise OutputError(f"--out {path} is the survey export itself; write the mapping to another file, "
+                          "such as --out mapping.toml.")
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; choose another --out or add --force.")
+
+
+def save_config_text(text: str, path: Path, *, survey: Path | None = None, force: bool = False) -> Path:
+    """Write a mapping file: never over the survey, never half-written.
+
+    The text goes to a file beside ``path`` that is renamed into place once complete,
+    so a full disk or a read-only folder leaves no empty ``mapping.toml`` behind.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is the survey, exists (without ``force``), or cannot be written (with the fix).
+    """
+    check_config_target(path, survey=survey, force=force)
+    partial = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
+    return path
+
+
+def _corrections(data: Mapping[str, Any], path: Path, where: _Where) -> Path | None:
+    """``corrections = "FILE"`` at the top of the file: a person's corrections, relative to the config."""
+    value = data.get("corrections")
+    if value is None:
+        return None
+    text = _text(value, "corrections", where)
+    return (path.parent / text) if text else None
 
 
 # --- reading and checking -------------------------------------------------------------------
@@ -228,20 +280,33 @@ class _Where:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a mapping file. Give the .toml file with --config.")
     if not path.is_file():
         raise ConfigError(
             f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"
         )
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path.name}: {exc.strerror or exc}. Check the file's permissions.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+    try:
+        # Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path.name} is not valid TOML: {exc}. "
             'Text values need quotes, e.g. comune = "G01Q03".'
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+    except ValueError as exc:  # not a TOMLDecodeError: an integer of thousands of digits
+        raise ConfigError(f"{path.name} holds a value mapgen cannot read ({exc}). Fix that value.") from exc
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables
+        raise ConfigError(
+            f"{path.name} nests arrays or tables hundreds of levels deep; a mapping file needs at most "
+            "three. Write it again with: mapgen init-config SURVEY"
+        ) from exc
 
 
 def _closest(wanted: str, valid: Sequence[str]) -> str:
@@ -355,18 +420,39 @@ def _check_no_overlap(
         )
 
 
+def _check_contacts_apart(
+    columns: Mapping[str, str], practices: Sequence[Mapping[str, str]], where: _Where
+) -> None:
+    """Refuse a column mapped both to a contact field and to a public one: it would publish the contact."""
+    public: dict[str, str] = {}
+    for group in (columns, *practices):
+        public |= {column: name for name, column in group.items() if name not in CONTACT_FIELDS and column}
+    clashes = [(name, column, public[column]) for name, column in columns.items()
+               if name in CONTACT_FIELDS and column in public]
+    clashes += [(name, column, public[column]) for group in practices for name, column in group.items()
+                if name in CONTACT_FIELDS and column in public]
+    if clashes:
+        listed = "; ".join(f"{column!r} is both {contact} (private) and {other} (published)"
+                           for contact, column, other in clashes)
+        raise ConfigError(
+            f"{where}: {listed}. The map would publish a contact: map each field to its own column."
+        )
+
+
 def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
     _check_keys(table, _SURVEY_KEYS, where, kind="key")
     default = SurveyConfig()
     columns = _field_map(table.get("columns", {}), where.sub("[survey.columns]"))
     practices = _practices(table.get("practices", []), where)
     _check_no_overlap(columns, practices, where)
+    _check_contacts_apart(columns, practices, where)
     sheet = _text(table["sheet"], "sheet", where) if "sheet" in table else None
     return SurveyConfig(
         edition=_year(table.get("edition", default.edition), "edition", where),
         sheet=sheet or None,
         id=_text(table.get("id", default.id), "id", where),
         submitdate=_text(table.get("submitdate", default.submitdate), "submitdate", where),
+        structure=_text(table.get("structure", ""), "structure", where),
         columns=MappingProxyType(columns),
         practices=practices,
         choices=MappingProxyType(_choices(table.get("choices", {}), where.sub("[survey.choices]"))),
@@ -421,4 +507,22 @@ def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
             table.get("layers_by_area", default.layers_by_area), "layers_by_area", where
         ),
         preview=_flag(table.get("preview", default.preview), "preview", where),
+        remote_base_url=_base_url(table.get("remote_base_url", ""), where),
     )
+
+
+def _base_url(value: Any, where: _Where) -> str:
+    """``remote_base_url``: https (the map is https; browsers block http from it), no query."""
+    from urllib.parse import urlsplit
+
+    text = _text(value, "remote_base_url", where).rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{where}: remote_base_url must be an https:// address without ? or #, such as "
+            f'"https://www.example.it/mappa-famiglie", got {value!r}.'
+        )
+    return text

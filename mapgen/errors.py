@@ -8,13 +8,21 @@ builtin they resemble, so callers may catch ``ValueError`` or ``OSError``.
 from __future__ import annotations
 
 __all__ = [
+    "INTERNAL_ERROR_EXIT",
     "ConfigError",
+    "CorrectionsError",
     "GazetteerError",
     "GeocoderError",
     "InputError",
     "MapgenError",
     "OutputError",
+    "PublishConflictError",
+    "PublishError",
+    "PublishPermissionError",
     "UnreadableFileError",
+    "os_error_line",
+    "output_fix",
+    "save_traceback",
 ]
 
 
@@ -44,3 +52,88 @@ class GeocoderError(MapgenError, ValueError):
 
 class OutputError(MapgenError, OSError):
     """The outputs could not be written (path outside the output folder, disk error)."""
+
+
+def output_fix(exc: OSError, *, option: str = "--out") -> str:
+    """The fix for a failed write, by its cause: disk full, name too long, permission, read-only.
+
+    Examples
+    --------
+    >>> import errno
+    >>> output_fix(OSError(errno.ENAMETOOLONG, "File name too long"))
+    'Choose a shorter file or folder name with --out.'
+    """
+    import errno
+
+    fixes = {
+        errno.ENOSPC: f"Free some disk space or choose another {option} on another disk.",
+        errno.EDQUOT: f"Free some disk space (your quota is full) or choose another {option}.",
+        errno.ENAMETOOLONG: f"Choose a shorter file or folder name with {option}.",
+        errno.EACCES: f"Choose a folder you may write to with {option}, or ask for write permission.",
+        errno.EPERM: f"Choose a folder you may write to with {option}, or ask for write permission.",
+        errno.EROFS: f"The disk is read-only: choose another {option}.",
+        errno.ENOTDIR: f"A part of the path is a file, not a folder: choose another {option}.",
+        errno.EISDIR: f"The path is a folder: give a file name with {option}.",
+    }
+    return fixes.get(exc.errno or 0, f"Check the path and the disk, or choose another {option}.")
+
+
+#: Exit status of the CLI for a bug (an exception that is not a MapgenError): BSD EX_SOFTWARE.
+INTERNAL_ERROR_EXIT = 70
+
+
+def save_traceback(exc: BaseException) -> str:
+    """Write ``exc``'s traceback to a log file in the cache or temp folder; return where.
+
+    Never in the output folder (which may be published), never raising: a bug report
+    must not hide behind a second error. Returns a description when nothing could be saved.
+    """
+    import os
+    import tempfile
+    import time
+    import traceback
+    from pathlib import Path
+
+    text = "".join(traceback.format_exception(exc))
+    name = f"mapgen-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mapgen" / "errors"
+    for folder in (cache, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8", errors="backslashreplace")
+        except (OSError, RuntimeError):  # RuntimeError: no home folder
+            continue
+        return str(folder / name)
+    return "(no log could be written: the cache and temp folders are not writable)"
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error that reached the command line: the name, the cause, the fix.
+
+    A name longer than the file system allows, a permission, a read-only disk, a full disk:
+    the user's environment, not a bug. Long names are shortened in the message.
+    """
+    import errno
+
+    name = str(exc.filename or "")
+    shown = name if len(name) <= 80 else f"{name[:40]}…{name[-30:]} ({len(name)} characters)"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"the name {shown} is longer than the file system allows. Choose a shorter file or folder name."
+    fix = output_fix(exc, option="another path").replace("--", "")
+    return f"{shown or 'a file'}: {exc.strerror or exc}. {fix}"
+
+
+class PublishError(MapgenError, RuntimeError):
+    """Publishing to an uMap failed: bad address, not an uMap, network, session or size."""
+
+
+class PublishPermissionError(PublishError, PermissionError):
+    """The uMap session is missing or expired, or its user may not edit the map."""
+
+
+class PublishConflictError(PublishError):
+    """Someone saved a layer between mapgen's read and its write; mapgen stopped."""
+
+
+class CorrectionsError(InputError):
+    """The corrections file contradicts itself (two lines decide the same record differently)."""

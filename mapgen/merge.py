@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,11 +90,12 @@ class _Title:
     edition: int
     folded: str
     digits: tuple[str, ...]
+    key: str = ""  # set by a person's decision (unisci/separa): equal keys join, different keys never
 
     @classmethod
-    def of(cls, record: Initiative) -> _Title:
+    def of(cls, record: Initiative, key: str = "") -> _Title:
         folded = fold(record.titolo)
-        return cls(record.edition, folded, tuple(_DIGITS.findall(folded)))
+        return cls(record.edition, folded, tuple(_DIGITS.findall(folded)), key)
 
 
 def _same_practice(a: _Title, b: _Title) -> bool:
@@ -163,17 +164,23 @@ class _Practice:
         self.by_edition.setdefault(title.edition, set()).add(title.folded)
 
     def joins(self, title: _Title) -> bool:
-        """True when ``title`` is the same practice and no same-edition record says otherwise."""
+        """True when ``title`` is the same practice and no same-edition record says otherwise.
+
+        A person's decision comes first: equal keys join, different keys stay apart.
+        """
+        keyed = [mine.key for mine in self.titles if mine.key and title.key]
+        if keyed:
+            return all(key == title.key for key in keyed)
         if self.by_edition.get(title.edition, set()) - {title.folded}:
             return False
         return any(_same_practice(mine, title) for mine in self.titles)
 
 
-def _cluster(items: Sequence[Geocoded], comune: Comune) -> list[_Practice]:
+def _cluster(items: Sequence[Geocoded], comune: Comune, keys: Mapping[str, str]) -> list[_Practice]:
     """Group one Comune's records into practices, oldest edition first so ids follow first appearance."""
     practices: list[_Practice] = []
     for item in sorted(items, key=lambda g: _recency(g.record)):
-        title = _Title.of(item.record)
+        title = _Title.of(item.record, keys.get(item.record.record_id, ""))
         home = next((p for p in practices if p.joins(title)), None)
         if home is None:
             home = _Practice(comune, [], [], {})
@@ -276,6 +283,7 @@ def merge_editions(
     *,
     gazetteer: Gazetteer,
     resolve_member: Callable[[Place], Match] | None = None,
+    practice_keys: Mapping[str, str] | None = None,
 ) -> MergeResult:
     """Merge geocoded records of every edition into published initiatives.
 
@@ -289,6 +297,10 @@ def merge_editions(
     resolve_member
         Geocodes the member Comuni named by an Ambito/Unione; without it members
         stay unresolved (names are still shown).
+    practice_keys
+        A person's decisions (``unisci``/``separa`` in the corrections file): records
+        with the same key in one Comune are one practice; records with different
+        keys are never joined. Records without a key follow the title rules.
 
     Returns
     -------
@@ -314,7 +326,7 @@ def merge_editions(
     published: list[MapInitiative] = []
     taken: set[str] = set()
     for code in sorted(by_comune):
-        for practice in _cluster(by_comune[code], comuni[code]):
+        for practice in _cluster(by_comune[code], comuni[code], practice_keys or {}):
             first = practice.records[-1].record
             published_id = _unique_id(initiative_id(code, first.titolo), taken)
             newest = practice.newest

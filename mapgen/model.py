@@ -27,6 +27,7 @@ __all__ = [
     "CONTACT_FIELDS",
     "ENTITY_TYPES",
     "FUNDING_SOURCES",
+    "AppliedCorrection",
     "BuildResult",
     "Candidate",
     "CarriedLayer",
@@ -36,6 +37,7 @@ __all__ = [
     "MapInitiative",
     "Match",
     "MatchStatus",
+    "Notice",
     "Outcome",
     "OutputOptions",
     "Place",
@@ -204,6 +206,7 @@ class MatchStatus(StrEnum):
     AMBIGUOUS = "ambiguous"
     UNRESOLVED = "unresolved"
     NOT_A_COMUNE = "not_a_comune"
+    CORRECTED = "corrected"  # placed by a person, through the corrections file
 
     @property
     def resolved(self) -> bool:
@@ -337,6 +340,45 @@ class OutputOptions:
     include_contacts: bool = False
     layers_by_area: bool = False
     preview: bool = True
+    remote_base_url: str = ""  # layers load from <base>/layers/<file>.geojson (uMap remoteData)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a person should read: a reader's warning or a bad line of the corrections file.
+
+    ``kind`` is ``"lettura"`` (the survey reader kept the value but could not use it)
+    or ``"correzione"`` (a line of the corrections file that was not applied as
+    written); ``row`` is the spreadsheet row or the corrections file's line;
+    ``message`` and ``fix`` are Italian sentences for staff.
+    """
+
+    kind: str
+    file: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+    fix: str
+    record_id: str = ""
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (self.file, f"riga {self.row}" if self.row else "",
+                                      f"colonna {self.column!r}" if self.column else "") if p)
+        return f"{where}: {self.value!r}: {self.message} {self.fix}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCorrection:
+    """One line of the corrections file as the build used it: where it is and what it changed."""
+
+    file: str
+    line: int
+    record: str  # the record id, or "" for an alias
+    action: str  # "comune", "conferma", "escludi", "includi", "unisci", "separa", "alias"
+    value: str
+    effect: str  # Italian: what changed
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,3 +397,9 @@ class BuildResult:
     carried_layers: tuple[CarriedLayer, ...] = ()
     previous_map: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
     inputs: tuple[str, ...] = ()  # one line per input file: name, format detected, records
+    # every contact value read (survey contact columns, previous maps' contact properties):
+    # no public output may hold one unless include_contacts (mapgen.contacts)
+    contacts: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
+    notices: tuple[Notice, ...] = ()  # reader warnings and bad corrections, for the report
+    corrections: tuple[AppliedCorrection, ...] = ()  # every correction used, in file order
+    corrections_rows: tuple[tuple[str, ...], ...] = ()  # the corrections file's lines, to download again

@@ -16,6 +16,8 @@ from tests import factories
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+    from tests.umap_server.server import UmapServer
+
 #: Debian's Chromium, driven by Playwright's Python package (never `playwright install`).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -75,3 +77,18 @@ def chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def umap_server() -> Iterator[UmapServer]:
+    """One real uMap 3.8.1 (``tests/umap_server/``) for every ``umap`` test of the session."""
+    from tests.umap_server.server import SetupError, start_umap
+
+    try:
+        server = start_umap()
+    except SetupError as exc:
+        pytest.fail(f"cannot start uMap for the integration tests: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

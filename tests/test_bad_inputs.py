@@ -202,3 +202,57 @@ def test_cli(case: dict[str, Any], tmp_path: Path) -> None:
     else:
         assert result.exit_code == 0
         assert "(ok)" in result.stdout
+
+
+# --- every case read, built: nothing lost, nothing leaked (issue 20) ---------------------
+
+
+def _public_texts(out: Path) -> dict[str, str]:
+    """Every public output as a reader sees it (JSON strings decoded); report.* is for staff."""
+    texts: dict[str, str] = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file() or path.name.startswith(("report", ".")):
+            continue
+        raw = path.read_bytes()
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                raw = b"".join(book.read(name) for name in book.namelist())
+        text = raw.decode("utf-8", errors="replace")
+        if path.suffix in {".geojson", ".umap"}:
+            text += json.dumps(json.loads(text), ensure_ascii=False)
+        texts[path.relative_to(out).as_posix()] = text
+    return texts
+
+
+def _features_in(path: Path) -> int:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return sum(len(layer["features"]) for layer in document.get("layers", [document]))
+
+
+def test_build_accounts_for_every_row_and_publishes_no_contact(case: dict[str, Any], tmp_path: Path) -> None:
+    if case["outcome"] != "read" or case["reader"] == "config" or case.get("generated"):
+        pytest.skip("only files that are read are built (the 5 MB cell: tests/test_table.py)")
+    from mapgen.build import BuildRequest, build
+    from mapgen.model import Source
+
+    path, out = case["path"], tmp_path / "out"
+    survey = case["reader"] == "survey"
+    request = BuildRequest(
+        survey=path if survey else None, previous=() if survey else (path,), out_dir=out, sheet=case.get("sheet"),
+        initiative_layers=(case["initiative_layer"],) if "initiative_layer" in case else (), preview=True,
+    )
+    result = build(request).result
+    # rows read from the file, counted apart from the outcomes: each has at least one outcome
+    if survey:
+        rows = {o.source.row for o in result.outcomes if o.source.source == Source.SURVEY}
+        assert len(rows) == read_survey(path, sheet=case.get("sheet")).responses
+    else:
+        assert len(result.outcomes) == _features_in(path)
+    # every layer feature of map.umap is in exactly one layer file
+    document = json.loads((out / "map.umap").read_text(encoding="utf-8"))
+    layer_files = sorted((out / "layers").glob("*.geojson"))
+    assert len(layer_files) == len(document["layers"])
+    assert sum(_features_in(p) for p in layer_files) == sum(len(lay["features"]) for lay in document["layers"])
+    leaks = [(name, value) for name, text in _public_texts(out).items() for value in case.get("contacts", [])
+             if value in text]
+    assert leaks == []

@@ -224,6 +224,24 @@ def test_disk_full_is_an_output_error_and_keeps_the_outputs(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".output")] == []
 
 
+@pytest.mark.parametrize(("code", "fix"), [
+    (36, r"Choose a shorter file or folder name with --out\."),  # ENAMETOOLONG
+    (13, r"Choose a folder you may write to with --out, or ask for write permission\."),  # EACCES
+    (30, r"The disk is read-only: choose another --out\."),  # EROFS
+])
+def test_each_write_error_gives_its_own_fix(
+    built: Path, failing_writer: list[Any], code: int, fix: str
+) -> None:
+    """Issue 20: not "Free some disk space" for a name too long or a permission denied."""
+
+    def fail(staging: Path) -> list[Path]:
+        raise OSError(code, os.strerror(code), str(staging / "initiatives.gpkg"))
+
+    failing_writer.append(fail)
+    with pytest.raises(OutputError, match=r"the previous outputs are unchanged\. " + fix + "$"):
+        build(example_request(built))
+
+
 def test_a_writer_writing_outside_the_folder_is_refused(
     built: Path, failing_writer: list[Any], tmp_path: Path
 ) -> None:

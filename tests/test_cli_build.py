@@ -53,3 +53,16 @@ def test_output_folder_with_foreign_files_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "mapgen did not write" in result.output
     assert (tmp_path / "thesis.docx").exists()
+
+
+def test_an_unclosed_quote_stops_the_build_and_publishes_nothing(tmp_path: Path) -> None:
+    # Issue 20: read leniently, rows 4-5 became row 3's description, contacts included, "(ok)".
+    survey = Path(__file__).parent / "data" / "bad" / "swallowed_rows.csv"
+    result = CliRunner().invoke(app, ["build", str(survey), "--out", str(tmp_path / "o"), "--no-preview"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(
+        "Error: swallowed_rows.csv, row 3 (line 3 of the file), column 'Descrizione': the quoted cell"
+    )
+    written = [p for p in (tmp_path / "o").rglob("*") if p.is_file()] if (tmp_path / "o").exists() else []
+    assert not any("bari@example.org" in p.read_text(errors="replace") for p in written)
+    assert not (tmp_path / "o" / "map.umap").exists()

@@ -36,9 +36,10 @@ def survey(tmp_path: Path) -> Path:
     return path
 
 
-def read_out(path: Path) -> list[dict[str, str]]:
+def read_out(path: Path, delimiter: str = ";") -> list[dict[str, str]]:
+    """The output, in the separator of the input (``;`` for the survey fixture)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle, delimiter=delimiter))
 
 
 def test_geocode_csv(survey: Path, tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_geocode_xlsx(tmp_path: Path) -> None:
         str(out),
     )
     assert code == 0, output
-    rows = read_out(out)
+    rows = read_out(out, ",")  # an XLSX has no separator: the CSV default
     assert [(r["Ente"], r["Comune"], r["istat_code"]) for r in rows] == [
         ("Comune", "Peglio", "041041"),
         ("Comune", "Bozen", "021008"),
@@ -210,3 +211,66 @@ def test_geocode_does_not_import_heavy_libraries(survey: Path, tmp_path: Path) -
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- issue 20: formulas, separator, full disk -------------------------------------------
+
+
+def test_xlsx_text_cells_do_not_become_formulas(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Comune", "Note"])
+    sheet.append(["Peglio", None])
+    sheet.append(["Castro", None])
+    for cell, text in ((sheet["B2"], '=HYPERLINK("http://evil.example","clic")'), (sheet["B3"], "@SUM(1+1)")):
+        cell.value = text
+        cell.data_type = "s"  # a text cell, as a survey answer that starts with "=" is
+    book.save(tmp_path / "survey.xlsx")
+    out = tmp_path / "out.csv"
+    code, output = run("geocode", str(tmp_path / "survey.xlsx"), "--comune-col", "Comune", "-o", str(out))
+    assert code == 0, output
+    assert [r["Note"] for r in read_out(out, ",")] == ['\'=HYPERLINK("http://evil.example","clic")', "'@SUM(1+1)"]
+
+
+def test_output_keeps_the_input_separator_unless_sep(survey: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    assert run("geocode", str(survey), "--comune-col", "Comune", "-o", str(out))[0] == 0
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Comune;Provincia;Titolo;istat_code;")
+    assert run("geocode", str(survey), "--comune-col", "Comune", "-o", str(out), "--sep", ",")[0] == 0
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Comune,Provincia,Titolo,istat_code,")
+    code, output = run("geocode", str(survey), "--comune-col", "Comune", "-o", str(out), "--sep", ";;")
+    assert (code, output.strip()) == (1, "Error: --sep ';;' is not one character; use for example --sep ';' or "
+                                         "--sep ','.")
+
+
+def test_full_disk_keeps_the_previous_output(
+    survey: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC simulated: the CSV writer's file fails after the first rows (no tmpfs needed)."""
+    import csv as csv_module
+
+    out = tmp_path / "out.csv"
+    out.write_text("the good output of an earlier run\n", encoding="utf-8")
+
+    real_writer = csv_module.writer
+
+    class FullDisk:
+        def __init__(self, handle: object, **kwargs: object) -> None:
+            self.writer = real_writer(handle, **kwargs)  # type: ignore[call-overload]
+
+        def writerow(self, row: list[str]) -> None:
+            self.writer.writerow(row)
+
+        def writerows(self, rows: object) -> None:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("mapgen._csv.csv.writer", FullDisk)
+    code, output = run("geocode", str(survey), "--comune-col", "Comune", "-o", str(out))
+    assert code == 1
+    assert output.strip() == (f"Error: cannot write {out}: No space left on device. "
+                              "Free some disk space or choose another --out on another disk.")
+    assert out.read_text(encoding="utf-8") == "the good output of an earlier run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "survey.csv"]  # no partial file left

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from mapgen.cli import app
@@ -74,3 +77,34 @@ def test_unreadable_survey(tmp_path: Path) -> None:
 def test_help_ends_with_an_example() -> None:
     code, stdout, _ = invoke("init-config", "--help")
     assert code == 0 and "Example: mapgen init-config survey_2020.csv --out mapping.toml" in stdout
+
+
+def test_refuses_to_write_over_the_survey_even_with_force(tmp_path: Path) -> None:
+    survey = tmp_path / "risposte.csv"
+    survey.write_bytes((DATA / "tidy_canonical.csv").read_bytes())
+    code, _, err = invoke("init-config", survey, "--out", survey, "--force")
+    assert (code, err) == (1, f"Error: --out {survey} is the survey export itself; write the mapping to another "
+                              "file, such as --out mapping.toml.\n")
+    assert survey.read_bytes() == (DATA / "tidy_canonical.csv").read_bytes()
+
+
+@pytest.mark.parametrize(("code", "fix"), [
+    (28, "Free some disk space or choose another --out on another disk."),
+    (30, "The disk is read-only: choose another --out."),
+    (13, "Choose a folder you may write to with --out, or ask for write permission."),
+])
+def test_a_failed_write_leaves_no_mapping_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, fix: str
+) -> None:
+    """Simulated (tests run as root, where permissions do not stop a write): the write fails half-way."""
+    real = Path.write_text
+
+    def failing(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        real(self, text[:10], *args, **kwargs)
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    out = tmp_path / "mapping.toml"
+    exit_code, _, err = invoke("init-config", DATA / "tidy_canonical.csv", "--out", out)
+    assert (exit_code, err) == (1, f"Error: cannot write {out}: {os.strerror(code)}. {fix}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -29,6 +29,7 @@ def test_clean_file_exits_zero() -> None:
         "Duplicate: row 2 (2020-R11-G1, 'Centro per le famiglie') was sent again on row 5 "
         "(2020-R14-G1); "
         "the latest is kept.",
+        "Places (offline gazetteer): 0 records need a person.",
         "5 responses: 4 initiatives, 1 excluded, 1 duplicates; 0 errors, 0 warnings.",
     ]
 
@@ -132,3 +133,21 @@ def test_help_ends_with_an_example() -> None:
     result = CliRunner().invoke(app, ["validate", "--help"])
     assert result.exit_code == 0
     assert "Example: mapgen validate examples/survey_2020.csv --config" in result.stdout
+
+
+def test_places_that_need_a_person_are_listed_and_corrections_apply(tmp_path: Path) -> None:
+    _, lines, _ = run(EXAMPLES / "survey_2020.csv", "--config", EXAMPLES / "mapping.toml")
+    assert "Places (offline gazetteer): 36 records need a person." in lines
+    aoste = ("  survey_2020.csv, row 135 (2020-R164-G1): 'Aoste (ss, SARDEGNA)': no Comune found; "
+             "candidates: 007003 Aosta (AO)")
+    assert aoste in lines
+    corrections = tmp_path / "correzioni.csv"
+    corrections.write_text("record;codice_istat;azione\r\n2020-R164-G1;007003;\r\n2020-R9999-G1;;escludi\r\n",
+                           encoding="utf-8-sig")
+    _, lines, _ = run(EXAMPLES / "survey_2020.csv", "--config", EXAMPLES / "mapping.toml",
+                      "--corrections", corrections)
+    assert "Places (offline gazetteer): 35 records need a person." in lines and aoste not in lines
+    assert "Corrections applied: 1." in lines
+    assert ("Correction not applied: correzioni.csv, riga 3, colonna 'record': '2020-R9999-G1': record "
+            "sconosciuto: nessun record di questa costruzione ha questo identificativo. Copiare "
+            "l'identificativo dalla colonna record di da_correggere.csv o di report.csv.") in lines

@@ -123,7 +123,7 @@ ERRORS = [
     (
         "[survey]\neditoin = 2020\n",
         "mapping.toml, [survey]: unknown key 'editoin'; did you mean 'edition'? "
-        "Valid: edition, sheet, id, submitdate, columns, practices, choices.",
+        "Valid: edition, sheet, id, submitdate, structure, columns, practices, choices.",
     ),
     (
         '[survey.columns]\ntitlo = "G02Q01"\n',
@@ -190,7 +190,7 @@ ERRORS = [
     (
         "[output]\ninclude_contact = true\n",
         "mapping.toml, [output]: unknown key 'include_contact'; did you mean 'include_contacts'? "
-        "Valid: title, include_contacts, layers_by_area, preview.",
+        "Valid: title, include_contacts, layers_by_area, preview, remote_base_url.",
     ),
     (
         '[output]\ninclude_contacts = "no"\n',
@@ -232,7 +232,9 @@ def test_config_error_is_a_value_error(tmp_path: Path) -> None:
 
 # --- starter mappings -----------------------------------------------------------------------------
 
-DRAFTABLE = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx"))
+# Text headings that repeat (shape_full*, shape_abbreviated*) need --structure: tests/test_survey_shapes.py
+DRAFTABLE = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx")
+                   and not p.name.startswith(("shape_full", "shape_abbreviated")))
 
 
 @pytest.mark.parametrize("path", DRAFTABLE, ids=lambda p: p.name)
@@ -278,3 +280,55 @@ def test_draft_of_the_example_reads_like_the_hand_written_mapping() -> None:
     assert "tipo_ente" in draft.missing  # answer codes A1-A4 cannot be guessed
     assert "edition = 2020" in draft.text
     assert len(hand.initiatives) > 300
+
+
+# --- issue 20 ---------------------------------------------------------------------------
+
+
+def test_a_bom_at_the_start_just_works(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[survey]\nedition = 2021\n')  # as Notepad saves UTF-8
+    assert load_config(path).survey.edition == 2021
+
+
+@pytest.mark.parametrize("text", ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 5000 + "1" + "}" * 5000])
+def test_deep_nesting_is_one_config_error(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"^mapping\.toml nests arrays or tables hundreds of levels deep"):
+        load_config(toml(tmp_path, text))
+
+
+def test_a_contact_and_a_public_field_on_one_column_are_refused(tmp_path: Path) -> None:
+    path = toml(tmp_path, '[survey.columns]\nemail = "G05Q02"\n[[survey.practices]]\ntitolo = "T"\n'
+                'descrizione = "G05Q02"\n')
+    with pytest.raises(ConfigError, match=r"^mapping\.toml, \[survey\]: 'G05Q02' is both email \(private\) and "
+                       r"descrizione \(published\)\. The map would publish a contact: map each field to its "
+                       r"own column\.$"):
+        load_config(path)
+
+
+def test_an_integer_too_long_for_python_is_one_config_error(tmp_path: Path) -> None:
+    """Found by the fuzzer: tomllib raises a plain ValueError past 4300 digits."""
+    with pytest.raises(ConfigError, match=r"^mapping\.toml holds a value mapgen cannot read \(.*4300 digits"):
+        load_config(toml(tmp_path, "[survey]\nedition = " + "9" * 5000 + "\n"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"https://www.example.it/mappa/"', "https://www.example.it/mappa"),
+        ('"http://127.0.0.1:8000"', "http://127.0.0.1:8000"),
+        ('""', ""),
+    ],
+)
+def test_remote_base_url(tmp_path: Path, value: str, expected: str) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(f"[output]\nremote_base_url = {value}\n", encoding="utf-8")
+    assert load_config(path).output.remote_base_url == expected
+
+
+@pytest.mark.parametrize("value", ['"http://www.example.it/mappa"', '"www.example.it"', '"https://x.it/?a=1"'])
+def test_remote_base_url_must_be_https(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text(f"[output]\nremote_base_url = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="remote_base_url must be an https:// address"):
+        load_config(path)

@@ -294,3 +294,102 @@ MAPPED_SEEDS = [
 def test_build_from_mutated_surveys(case: tuple[bytes, Path | None]) -> None:
     data, config = case
     survives(lambda path: _build(None, path, config), data, "r.xlsx" if data.startswith(b"PK") else "r.csv")
+
+
+# --- issue 20: the previous map's JSON structure, the mapping file's structure -------------
+
+#: Raw JSON put in place of one value: deep nesting, any type, numbers beyond a float, lone surrogates.
+_json_fragment = st.one_of(
+    st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+    st.integers(1, 3000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    st.integers(1, 1200).map(lambda n: '[{"type":"Point","coordinates":' * n + "[12.5,41.9]" + "}]" * n),
+    st.integers(300, 5000).map(lambda n: "9" * n),
+    st.sampled_from(["1e400", "-1e400", "1.7976931348623157e308", "4.9e-324", "-0", "0.0", "1E+999999",
+                     '"\\ud800"', '"x\\udfff"', '"\\ud83d\\ude00"', '"\\u0000"', "true", "null", "[]", "{}",
+                     '""', '["Point"]', "7", '{"type":"Point"}', "[[[[1,2]]]]", '"Infinity"', "NaN"]),
+)  # fmt: skip
+
+_MARK = "@@hostile@@"
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document where a value sits."""
+    found = [path]
+    if isinstance(value, dict):
+        found += [p for key, item in value.items() for p in _paths(item, (*path, key))]
+    elif isinstance(value, list):
+        found += [p for index, item in enumerate(value) for p in _paths(item, (*path, index))]
+    return found
+
+
+def _replace_at(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replace_at(value[head], rest, new)}
+    return [_replace_at(item, rest, new) if index == head else item for index, item in enumerate(value)]
+
+
+def _parsed(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # the broken seeds are mutated by the targets above
+        return None
+
+
+JSON_SEEDS = [doc for doc in map(_parsed, (s for s in PREVIOUS_SEEDS if len(s) < 200_000)) if isinstance(doc, dict)]
+
+
+@st.composite
+def hostile_previous_map(draw: st.DrawFn) -> bytes:
+    """A good map (example or test file) with one value anywhere replaced by a hostile JSON fragment."""
+    seed = draw(st.sampled_from(JSON_SEEDS))
+    path = draw(st.sampled_from(_paths(seed)))
+    text = json.dumps(_replace_at(seed, path, _MARK))  # ASCII: a seed's lone surrogate stays an escape
+    return text.replace(json.dumps(_MARK), draw(_json_fragment), 1).encode("utf-8")
+
+
+@FUZZ
+@given(hostile_previous_map())
+def test_previous_map_hostile_structure(data: bytes) -> None:
+    survives(lambda path: read_previous(path, initiative_layers=["Iniziative"]), data, "p.umap")
+
+
+@BUILD
+@given(hostile_previous_map())
+def test_build_from_hostile_previous_structure(data: bytes) -> None:
+    survives(lambda path: _build(path, None), data, "p.umap")
+
+
+#: Raw TOML put in place of one value of a mapping file.
+_toml_fragment = st.one_of(
+    st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+    st.integers(1, 3000).map(lambda n: "{a = " * n + "1" + "}" * n),
+    st.integers(300, 5000).map(lambda n: "9" * n),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=20).map(json.dumps),
+    st.sampled_from(["1e400", "inf", "nan", "-0", '"\\ud800"', "true", "[1, \"a\"]", "{}", "[]",
+                     "1979-05-27T07:32:00Z", "07:32:00", '"""multi\nline"""', "'literal'", '""',
+                     '{ x = "G01Q03" }', '["G01Q03", "G01Q04"]', '"G05Q01"', '"area"']),
+)  # fmt: skip
+
+MAPPING_SEED = (DATA / "survey" / "codes_mapping.toml").read_text(encoding="utf-8")
+MAPPING_SURVEY = DATA / "survey" / "codes_limesurvey.csv"
+
+
+@st.composite
+def hostile_mapping(draw: st.DrawFn) -> bytes:
+    """The test mapping with one value replaced by a hostile TOML fragment, maybe after a BOM."""
+    lines = MAPPING_SEED.splitlines()
+    values = [i for i, line in enumerate(lines) if "=" in line and not line.lstrip().startswith("#")]
+    at = draw(st.sampled_from(values))
+    key = lines[at].split("=", 1)[0]
+    lines[at] = f"{key}= {draw(_toml_fragment)}"
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    return (bom + "\n".join(lines) + "\n").encode("utf-8")
+
+
+@FUZZ
+@given(hostile_mapping())
+def test_mapping_hostile_structure(data: bytes) -> None:
+    survives(lambda path: read_survey(MAPPING_SURVEY, config=load_config(path)), data, "mapping.toml")

@@ -971,3 +971,73 @@ def test_record_ids_stay_unique_across_layers_with_the_same_name(tmp_path: Path)
     previous = read_previous(path)
     ids = [r.record_id for r in (*previous.initiatives, *previous.problems)]
     assert len(ids) == 4 and len(set(ids)) == 4
+
+
+# --- issue 20: GeoPackages that gave a traceback ------------------------------------------
+
+
+def _small_geopackage(path: Path, crs: str) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({"name": ["Nido", "Ludoteca"], "comune": ["Roma", "Lecce"]},
+                             geometry=[shapely.Point(12.5, 41.9), shapely.Point(18.17, 40.35)], crs=crs)
+    frame.to_file(path, layer="iniziative", engine="pyogrio")
+    return path
+
+
+def test_geopackage_text_that_is_not_utf8_is_read_as_windows_1252(tmp_path: Path) -> None:
+    """QGIS on Windows can leave Windows-1252 bytes in a text column (pyogrio used to raise)."""
+    import sqlite3
+
+    path = _small_geopackage(tmp_path / "mappa.gpkg", "EPSG:4326")
+    with sqlite3.connect(path) as db:  # the rtree triggers need SpatiaLite functions: dropped
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{trigger}"')
+        db.execute("UPDATE iniziative SET name = CAST(X'4E69646F2070697520E8' AS TEXT) WHERE fid = 1")
+    previous = read_previous(path)
+    assert [i.titolo for i in previous.initiatives] == ["Nido piu è", "Ludoteca"]
+
+
+def test_geopackage_in_a_local_crs_is_one_error(tmp_path: Path) -> None:
+    local = ('ENGCRS["Griglia del cantiere",EDATUM["Cantiere"],CS[Cartesian,2],'
+             'AXIS["x",east,LENGTHUNIT["metre",1]],AXIS["y",north,LENGTHUNIT["metre",1]]]')
+    path = _small_geopackage(tmp_path / "mappa.gpkg", local)
+    with pytest.raises(InputError, match=r"^mappa\.gpkg, layer 'iniziative': its coordinate reference system "
+                       r"'Griglia del cantiere' is a local \(engineering\) grid .* Reproject the layer in QGIS"):
+        read_previous(path)
+
+
+def test_geojson_with_a_local_crs_is_one_error(tmp_path: Path) -> None:
+    local = {"type": "name", "properties": {"name": 'LOCAL_CS["Cantiere",UNIT["metre",1]]'}}
+    path = write_json(tmp_path / "mappa.geojson", {"type": "FeatureCollection", "crs": local,
+                                                   "features": [feature({"type": "Point", "coordinates": [5e5, 5e6]},
+                                                                        name="Nido", comune="Roma")]})
+    with pytest.raises(MapgenError) as raised:
+        read_previous(path)
+    assert "\n" not in str(raised.value) and str(raised.value).startswith("mappa.geojson")
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Point", "coordinates": [[[[12.5, 41.9]]]]},
+    {"type": "Polygon", "coordinates": [12.5, 41.9]},
+    {"type": "LineString", "coordinates": [[[12.5, 41.9], [12.6, 41.9]]]},
+])
+def test_coordinates_nested_wrongly_for_their_type_are_noted(geometry: Any, tmp_path: Path) -> None:
+    """Found by the fuzzer (issue 20): a Point with nested coordinates raised ValueError."""
+    path = write_json(tmp_path / "mappa.geojson", {"type": "FeatureCollection",
+                                                   "features": [feature(geometry, name="Nido", comune="Roma")]})
+    previous = read_previous(path)
+    assert "Coordinate annidate male per un" in previous.notes[0].reason
+    assert [i.titolo for i in previous.initiatives] == ["Nido"]  # placed by its Comune's name instead
+
+
+@pytest.mark.parametrize("crs", [{"type": "name", "properties": ["EPSG:32632"]}, {"type": "name", "properties": 7},
+                                 {"type": "name", "properties": {"name": ["x"]}}])
+def test_a_malformed_crs_member_is_no_traceback(crs: Any, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "mappa.geojson", {"type": "FeatureCollection", "crs": crs, "features": [
+        feature({"type": "Point", "coordinates": [12.5, 41.9]}, name="Nido", comune="Roma")]})
+    try:
+        read_previous(path)
+    except MapgenError as exc:
+        assert "\n" not in str(exc)

@@ -207,9 +207,20 @@ def page_text(tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer) -
     return write(hostile_build(sample_build), tmp_path, gazetteer)[1].read_text(encoding="utf-8")
 
 
+def _without_our_scripts(page_text: str) -> str:
+    """The page without its two scripts: the review data (JSON) and the review controls' code."""
+    data = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page_text, re.S)
+    assert data is not None
+    assert "<" not in data.group(1) and ">" not in data.group(1)  # tojson writes \u003c: no way out
+    code = (Path(__file__).parents[1] / "templates" / "report_review.js").read_text(encoding="utf-8")
+    assert page_text.count(f"<script>{code}</script>") == 1
+    return page_text.replace(data.group(0), "").replace(f"<script>{code}</script>", "")
+
+
 def test_html_escapes_hostile_text(page_text: str) -> None:
-    assert "<script" not in page_text.lower()
-    assert "onerror=" not in page_text.replace("onerror=&#34;", "")
+    assert "<script" not in _without_our_scripts(page_text).lower()
+    assert "script-src 'sha256-" in page_text  # only our script, by its hash, may run
+    assert "onerror=" not in _without_our_scripts(page_text).replace("onerror=&#34;", "")
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page_text
     assert "Content-Security-Policy" in page_text and "default-src 'none'" in page_text
 
@@ -312,7 +323,9 @@ def test_browser_shows_totals_and_never_runs_the_probe(
     assert page.locator("[data-equation]").inner_text() == "12 = 6 + 2 + 1 + 3"
 
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.evaluate("document.querySelectorAll('script, [onerror], img').length") == 0
+    assert page.evaluate("document.querySelectorAll('[onerror], img').length") == 0
+    # Only our two scripts: the review data (JSON, never run) and the review controls.
+    assert page.evaluate("[...document.scripts].map(s => s.type || s.id || 'code')") == ["application/json", "code"]
     assert HOSTILE_TEXT.split(" C:")[0] in page.locator("#da-correggere").inner_text()
     assert page.locator("#da-correggere table.rows").first.locator("tbody tr").count() == 3
     assert errors == [] and all(url.startswith("file:") for url in requests)

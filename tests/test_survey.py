@@ -409,10 +409,16 @@ def test_response_without_practice_and_repeated_id(tmp_path: Path) -> None:
         "risposte.csv, row 2: the response describes no practice (every practice column is empty). "
         "Fill at least the title of one practice, or delete the row.",
         "risposte.csv, row 4, column \"id\" (A): response id '2' is also on row 3; this row is "
-        "not read. "
+        "excluded (listed in the report). "
         "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
     ]
     assert [r.titolo for r in result.initiatives] == ["Uno"]
+    # issue 20: the row with the repeated id is not lost, it has an outcome of its own
+    assert [(o.record_id, o.source.row, o.titolo, o.outcome.name) for o in result.outcomes] == [
+        ("2020-R1-G1", 2, "", "EXCLUDED"),
+        ("2020-R2-riga4-G1", 4, "Due", "EXCLUDED"),
+    ]
+    assert "Id della risposta '2' ripetuto (già alla riga 3)" in result.outcomes[1].reason
 
 
 def test_incomplete_response_without_practice_is_just_excluded(tmp_path: Path) -> None:
@@ -806,3 +812,25 @@ def test_data_files_are_reproducible(
     assert written
     for name in written:
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_excel_error_values_are_warned_about_and_read_as_empty(tmp_path: Path) -> None:
+    """Issue 20: ``#DIV/0!`` used to be published as a title without a word."""
+    path = write(
+        tmp_path,
+        HEAD
+        + "1,2020-09-01,Lecce,#DIV/0!,,,,,,\n"
+        + "2,2020-09-01,Bari,Nido,,#VALORE!,,,,\n",
+    )
+    result = read_survey(path)
+    excel = [p for p in result.problems if p.value.startswith("#")]
+    assert [(p.row, p.column, p.value, p.severity.name) for p in excel] == [
+        (2, "Titolo", "#DIV/0!", "WARNING"),
+        (3, "Importo", "#VALORE!", "WARNING"),
+    ]
+    assert str(excel[0]).endswith(
+        "the cell holds Excel's error value '#DIV/0!', not an answer; it is read as empty. "
+        "Fix the formula or type the value in the spreadsheet."
+    )
+    assert [(r.titolo, r.importo) for r in result.initiatives] == [("Nido", None)]
+    assert [(o.source.row, o.outcome.name) for o in result.outcomes] == [(2, "EXCLUDED")]

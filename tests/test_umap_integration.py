@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.writers.umap import write_umap
 from tests import factories
-from tests.umap_server.server import SetupError, UmapServer, ensure_venv, start_umap
+from tests.umap_server.server import UmapServer, ensure_venv
 
 pytestmark = pytest.mark.umap
 
@@ -41,16 +40,7 @@ TIMEOUT_MS = 30_000
 # --- fixtures -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def umap_server() -> Iterator[UmapServer]:
-    try:
-        server = start_umap()
-    except SetupError as exc:
-        pytest.fail(f"cannot start uMap for the integration tests: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+# `umap_server`: one uMap for the whole session (tests/conftest.py).
 
 
 @pytest.fixture(scope="module")

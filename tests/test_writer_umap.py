@@ -445,11 +445,13 @@ def test_carried_regional_layer_replaces_ours(
     build = replace(sample_build, carried_layers=(*sample_build.carried_layers, regional))
     files = write(build, tmp_path, gazetteer)
     assert "layers/regioni.geojson" not in files
-    assert files["layers/precedente-dati-per-regione.geojson"] == regional.geojson
-    assert (
-        files["layers/precedente-progetti-regionali.geojson"]
-        == sample_build.carried_layers[0].geojson
-    )
+    # Kept as read, only out of the facet filters (its features have no area/edizione).
+    kept = files["layers/precedente-dati-per-regione.geojson"]
+    assert kept["_umap_options"].pop("browsable") is False
+    assert kept == regional.geojson
+    other = files["layers/precedente-progetti-regionali.geojson"]
+    assert other["_umap_options"].pop("browsable") is False
+    assert other == sample_build.carried_layers[0].geojson
 
 
 def test_point_layer_named_regional_is_not_a_regions_layer(
@@ -465,7 +467,7 @@ def test_unwritable_folder_raises_output_error(
     from mapgen.errors import OutputError
 
     (tmp_path / "layers").write_text("not a folder")
-    message = r"cannot write .*regioni\.geojson: .*check the output folder"
+    message = r"^cannot write regioni\.geojson: .*choose another --out\.$"
     with pytest.raises(OutputError, match=message):
         write_umap(sample_build, tmp_path, gazetteer=gazetteer, options=OutputOptions())
 
@@ -477,3 +479,96 @@ def test_build_without_initiatives_still_gives_a_map(
     files = write(empty, tmp_path, gazetteer)
     assert list(files) == ["layers/regioni.geojson", "map.umap"]
     assert "**0 iniziative** in **0 Comuni**" in files["map.umap"]["properties"]["description"]
+
+
+def test_carried_layers_whose_names_give_one_file_name_keep_every_feature(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """Issue 20: "A", "A", "A 2" used to write precedente-a-2.geojson twice, losing a layer."""
+
+    def layer(name: str, feature_name: str) -> CarriedLayer:
+        point = {"type": "Point", "coordinates": [12.5, 41.9]}
+        feature = {"type": "Feature", "geometry": point, "properties": {"name": feature_name}}
+        return CarriedLayer(name=name, source="mappa.umap", geojson={
+            "type": "FeatureCollection", "_umap_options": {"name": name}, "features": [feature]})
+
+    carried = (layer("A", "uno"), layer("A", "due"), layer("A 2", "tre"))
+    files = write(replace(sample_build, carried_layers=carried), tmp_path, gazetteer)
+    names = {key: [f["properties"]["name"] for f in value["features"]]
+             for key, value in files.items() if key.startswith("layers/precedente-a")}
+    assert names == {"layers/precedente-a.geojson": ["uno"], "layers/precedente-a-3.geojson": ["due"],
+                     "layers/precedente-a-2.geojson": ["tre"]}
+    # every feature of every layer of map.umap is in exactly one layer file
+    document = json.loads((tmp_path / "map.umap").read_text(encoding="utf-8"))
+    in_files = sorted(json.dumps(f, sort_keys=True) for key, value in files.items()
+                      if key.startswith("layers/") for f in value["features"])
+    in_map = sorted(json.dumps(f, sort_keys=True) for lay in document["layers"] for f in lay["features"])
+    assert in_files == in_map
+
+
+def _points_layer(name: str, properties: dict[str, str]) -> CarriedLayer:
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [12.5, 41.9]},
+        "properties": {"name": "Sede", **properties},
+    }
+    return CarriedLayer(
+        name=name,
+        source="mappa_2019.umap",
+        geojson={"type": "FeatureCollection", "_umap_options": {"name": name}, "features": [feature]},
+    )
+
+
+def test_no_two_layers_share_a_name(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """Issue 17: a carried "Regioni" (points, not outlines) sat beside the generated "Regioni"."""
+    carried = (_points_layer("Regioni", {}), _points_layer("Regioni", {}))
+    build = replace(sample_build, carried_layers=carried)
+    document = write(build, tmp_path, gazetteer)["map.umap"]
+    names = [layer["_umap_options"]["name"] for layer in document["layers"]]
+    assert len(names) == len(set(names)), names
+    assert names[:3] == ["Regioni", "Regioni (mappa precedente)", "Regioni (mappa precedente 2)"]
+
+
+def test_filters_offer_no_empty_choice(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """uMap lists every value of every browsable layer's features in each filter: the layers
+    whose features lack a filtered property are not browsable, the others keep every value."""
+    complete = {"area": "infanzia", "edizione": "2019", "regione": "Lazio", "fonte": "Comune"}
+    carried = (_points_layer("Sedi", {}), _points_layer("Completo", complete))
+    document = write(replace(sample_build, carried_layers=carried), tmp_path, gazetteer)["map.umap"]
+    keys = [f["fieldKey"] for f in document["properties"]["filters"]]
+    for layer in document["layers"]:
+        options = layer["_umap_options"]
+        if options.get("browsable") is False:
+            continue
+        for feature in layer["features"]:
+            missing = [k for k in keys if not feature["properties"].get(k)]
+            assert not missing, (options["name"], feature["properties"].get("name"), missing)
+    browsable = {
+        layer["_umap_options"]["name"]: layer["_umap_options"].get("browsable")
+        for layer in document["layers"]
+    }
+    assert browsable["Sedi"] is False
+    assert browsable["Completo"] is None
+
+
+def test_remote_base_url_makes_remote_data_layers(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    """``[output] remote_base_url``: map.umap layers load their file from the web server."""
+    base = "https://www.example.it/mappa"
+    files = write(sample_build, tmp_path, gazetteer, remote_base_url=base)
+    plain = write(sample_build, tmp_path / "plain", gazetteer)
+    layer_files = sorted(name for name in files if name.startswith("layers/"))
+    # The layer files (what the web server serves) are the same as without remote data.
+    assert all(files[name] == plain[name] for name in layer_files)
+    urls = []
+    for layer in files["map.umap"]["layers"]:
+        assert layer["features"] == []
+        remote = layer["_umap_options"]["remoteData"]
+        assert (remote["format"], remote["proxy"]) == ("geojson", False)
+        urls.append(remote["url"])
+    assert sorted(urls) == [f"{base}/{name}" for name in layer_files]

@@ -7,7 +7,6 @@ places are resolved once (survey tables repeat the same Comune many times).
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from mapgen.errors import InputError, OutputError
+from mapgen._csv import write_excel_csv
+from mapgen.errors import InputError, OutputError, output_fix
 from mapgen.model import Match, MatchStatus, Place
 from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
@@ -68,18 +68,21 @@ class GeocodedTable:
         found = Counter(m.status for m in self.matches)
         return {s: found[s] for s in MatchStatus if found[s]}
 
-    def write_csv(self, path: Path) -> Path:
-        """Write the table and its result columns as UTF-8 CSV (with a BOM, for Excel)."""
+    def write_csv(self, path: Path, *, delimiter: str = ",") -> Path:
+        """Write the table and its result columns as UTF-8 CSV (with a BOM, for Excel).
+
+        Cells that a spreadsheet would run as formulas are neutralised and the file is
+        replaced only once complete (:func:`mapgen._csv.write_excel_csv`).
+        """
         keep = [i for i, c in enumerate(self.columns) if c not in self.replaced]
+        header = [self.columns[i] for i in keep] + list(RESULT_COLUMNS)
+        rows = ([row[i] for i in keep] + result_cells(match)
+                for row, match in zip(self.rows, self.matches, strict=True))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([self.columns[i] for i in keep] + list(RESULT_COLUMNS))
-                for row, match in zip(self.rows, self.matches, strict=True):
-                    writer.writerow([row[i] for i in keep] + result_cells(match))
+            write_excel_csv(path, header, rows, delimiter=delimiter)
         except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}.") from exc
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
         return path
 
 
@@ -164,10 +167,17 @@ def geocode_file(
     sheet: str | None = None,
     geocoder: Geocoder | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sep: str | None = None,
 ) -> GeocodedTable:
-    """Read a CSV/XLSX file, geocode every row, write ``out`` (CSV); see :func:`geocode_table`."""
+    """Read a CSV/XLSX file, geocode every row, write ``out`` (CSV); see :func:`geocode_table`.
+
+    ``sep`` is the output's separator; by default the input's (``;`` stays ``;``, so
+    an Italian Excel opens it in columns), ``,`` for an XLSX input.
+    """
     if out.resolve() == path.resolve():
         raise OutputError(f"--out {out} is the input file; write the result to another file.")
+    if sep is not None and len(sep) != 1:
+        raise OutputError(f"--sep {sep!r} is not one character; use for example --sep ';' or --sep ','.")
     table = read_table(path, sheet=sheet)
     result = geocode_table(
         table,
@@ -177,7 +187,7 @@ def geocode_file(
         geocoder=geocoder,
         progress=progress,
     )
-    result.write_csv(out)
+    result.write_csv(out, delimiter=sep or (table.delimiter if table.format == "csv" else "") or ",")
     return result
 
 

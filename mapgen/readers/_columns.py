@@ -33,11 +33,13 @@ from mapgen.config import (
 )
 from mapgen.errors import InputError
 from mapgen.model import CONTACT_FIELDS
+from mapgen.readers._headings import Headings, Style, flatten_text
 from mapgen.readers.table import column_letter
 from mapgen.text import fold
 
 __all__ = [
     "HEADER_ALIASES",
+    "INCOMPLETE_ALERT",
     "Layout",
     "Source",
     "closest_column",
@@ -87,6 +89,16 @@ SUBMIT_HEADERS: Final = (
     "data di invio",
     "data completamento",
 )
+#: LimeSurvey's own columns that only a LimeSurvey export has (a tidy sheet may have an id).
+_LIMESURVEY_ONLY: Final = frozenset({"lastpage", "startlanguage", "seed", "startdate", "datestamp"})
+_CODE_LIKE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?")
+#: Said in the CLI summary and the report when a LimeSurvey export cannot tell incomplete
+#: responses from complete ones.
+INCOMPLETE_ALERT: Final = (
+    "the LimeSurvey export has no submit date or no response id column, so incomplete "
+    "responses cannot be told apart: export with 'Completion state: all' and the id and "
+    "submitdate columns, or pass --all-complete to accept every response as complete"
+)
 #: Columns that identify a person or a device: never copied into a record's properties.
 PERSONAL_HEADERS: Final = frozenset(
     {
@@ -131,6 +143,9 @@ class Layout:
     submit_index: int | None = None
     personal: frozenset[int] = frozenset()
     notes: tuple[str, ...] = field(default=())
+    style: Style = "text"
+    alerts: tuple[str, ...] = field(default=())
+    limesurvey: bool = False  # LimeSurvey's own columns (lastpage, seed...) are there
 
     def group_columns(self) -> list[set[int]]:
         """The column indexes that belong to each practice group."""
@@ -159,30 +174,101 @@ def closest_column(wanted: str, columns: Sequence[str]) -> str | None:
 
 # --- from a mapping ---------------------------------------------------------------------------
 
+#: A mapped name ``@F`` is the column at letter F, whatever its heading says.
+_POSITION = re.compile(r"^@(?P<letter>[A-Za-z]{1,3})$")
 
-def _find(columns: Sequence[str], name: str) -> int | None:
-    if name in columns:
-        return columns.index(name)
+
+def _letter_index(letter: str) -> int:
+    index = 0
+    for char in letter.upper():
+        index = index * 26 + ord(char) - ord("A") + 1
+    return index - 1
+
+
+def _repeated_names(headings: Headings, repeated: frozenset[str], name: str) -> list[int]:
+    """The columns of a heading; for one the file repeats, every copy (renamed ``Comune (2)``...)."""
+    found = list(headings.by_name.get(name, []))
+    if name not in repeated:
+        return found
+    number = 2
+    while f"{name} ({number})" in headings.by_name:
+        found += headings.by_name[f"{name} ({number})"]
+        number += 1
+    return sorted(set(found))
+
+
+def _plain(headings: Headings, name: str, repeated: frozenset[str]) -> list[int]:
+    """The columns a mapped name can mean: by position, exact heading, code, folded text."""
+    position = _POSITION.match(name)
+    if position is not None:
+        index = _letter_index(position.group("letter"))
+        return [index] if index < len(headings.columns) else []
+    if name in headings.by_name:
+        return _repeated_names(headings, repeated, name)
+    if headings.carries_codes and name.casefold() in headings.by_code:
+        return headings.by_code[name.casefold()]
     folded = fold(name)
-    return next((i for i, c in enumerate(columns) if fold(c) == folded), None)
+    if folded in headings.by_folded:
+        return headings.by_folded[folded]
+    return headings.by_text.get(fold(flatten_text(name)), [])
 
 
-def _family(columns: Sequence[str], base: str) -> list[tuple[int, str]]:
-    """Sub-columns ``base[x]`` (or ``base_x`` for codes) with their option ``x``."""
-    folded = fold(base)
-    found: list[tuple[int, str]] = []
-    for index, column in enumerate(columns):
-        parts = split_subcolumn(column)
-        if parts is not None and (parts[0] == base or fold(parts[0]) == folded):
-            found.append((index, parts[1]))
-        elif re.fullmatch(r"\w+", base) and column.startswith(base + "_"):
-            found.append((index, column[len(base) + 1 :]))
-    return found
+def _family(headings: Headings, base: str) -> list[tuple[int, str]]:
+    """Sub-columns ``base[x]`` (by code or by text, or ``base_x`` for codes) with their option."""
+    found = headings.code_family.get(base.casefold()) if headings.carries_codes else None
+    if not found:
+        found = headings.text_family.get(fold(flatten_text(base)))
+    if not found and re.fullmatch(r"\w+", base):
+        found = headings.underscore_family.get(base)
+    return list(found or [])
 
 
-def _source(columns: Sequence[str], field_name: str, name: str) -> Source | None:
-    plain = _find(columns, name)
-    pairs = ([(plain, "")] if plain is not None else []) + _family(columns, name)
+@dataclass
+class _Ambiguous:
+    """Mapped names that match more than one column, collected to report them together."""
+
+    file: str
+    config_file: str
+    headings: Headings
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, field_name: str, where: str, name: str, indexes: Sequence[int]) -> None:
+        listed = ", ".join(describe_column(self.headings.columns, i) for i in indexes)
+        self.lines.append(f"  {field_name}{where} = {name!r} matches {listed}")
+
+    def raise_if_any(self) -> None:
+        if not self.lines:
+            return
+        letter = column_letter(0)
+        raise InputError(
+            f"{self.file}: {len(self.lines)} mapped name(s) in {self.config_file} match more than "
+            "one column, and mapgen never guesses which one:\n" + "\n".join(self.lines)
+            + "\nThe file repeats these headings (full question texts often repeat). Export the "
+            "responses with question codes as headings (Headings: 'Question code' or 'Question "
+            f"code & question text'), or name the column by its letter in {self.config_file} "
+            f'(e.g. comune = "@{letter}" for column {letter}).'
+        )
+
+
+def _source(
+    headings: Headings,
+    field_name: str,
+    name: str,
+    repeated: frozenset[str],
+    ambiguous: _Ambiguous,
+    where: str,
+) -> Source | None:
+    plain = _plain(headings, name, repeated)
+    if len(plain) > 1:
+        ambiguous.add(field_name, where, name, plain)
+        return None
+    family = [] if _POSITION.match(name) else _family(headings, name)
+    options = [option for _, option in family]
+    if len(set(options)) < len(options):
+        ambiguous.add(field_name, where, name, [i for i, _ in family])
+        return None
+    pairs = [(plain[0], "")] if plain else []
+    pairs += [pair for pair in family if not plain or pair[0] != plain[0]]
     return Source(field_name, name, tuple(pairs)) if pairs else None
 
 
@@ -193,12 +279,17 @@ class _Missing:
     file: str
     config_file: str
     columns: Sequence[str]
+    style: Style = "text"
+    coded: bool = False
     lines: list[str] = field(default_factory=list)
+    codes_in_text_file: bool = False
 
     def add(self, field_name: str, where: str, name: str) -> None:
         close = closest_column(name, self.columns)
         hint = f"; closest {close!r}" if close else "; nothing close"
         self.lines.append(f"  {field_name}{where} = {name!r}{hint}")
+        if self.style == "text" and _CODE_LIKE.fullmatch(name) and not close and not self.coded:
+            self.codes_in_text_file = True
 
     def raise_if_any(self) -> None:
         if not self.lines:
@@ -210,7 +301,14 @@ class _Missing:
             f"{'is' if count == 1 else 'are'} not in the file:\n"
             + "\n".join(self.lines)
             + f"\nColumns in the file: {_listing(self.columns)}.\n"
-            f"Fix the names in {self.config_file}, "
+            + (
+                "The file's headings are question texts but the mapping names question codes: "
+                'add structure = "<survey>.lss" (LimeSurvey\'s survey structure export) under '
+                "[survey], or export the responses with question codes as headings.\n"
+                if self.codes_in_text_file
+                else ""
+            )
+            + f"Fix the names in {self.config_file}, "
             f"or write a new one with: mapgen init-config {self.file}"
         )
 
@@ -220,36 +318,61 @@ def _listing(columns: Sequence[str]) -> str:
 
 
 def _resolve_group(
-    columns: Sequence[str], mapping: Mapping[str, str], where: str, missing: _Missing
+    headings: Headings,
+    mapping: Mapping[str, str],
+    where: str,
+    missing: _Missing,
+    ambiguous: _Ambiguous,
+    repeated: frozenset[str],
 ) -> dict[str, Source]:
     resolved: dict[str, Source] = {}
     for field_name, name in mapping.items():
         if not name:
             continue  # "" = not in this export
-        source = _source(columns, field_name, name)
-        if source is None:
-            missing.add(field_name, where, name)
-        else:
+        before = len(ambiguous.lines)
+        source = _source(headings, field_name, name, repeated, ambiguous, where)
+        if source is not None:
             resolved[field_name] = source
+        elif len(ambiguous.lines) == before:
+            missing.add(field_name, where, name)
     return resolved
 
 
 def layout_from_mapping(
-    columns: Sequence[str], survey: SurveyConfig, *, file: str, config_file: str
+    columns: Sequence[str],
+    survey: SurveyConfig,
+    *,
+    file: str,
+    config_file: str,
+    repeated: frozenset[str] = frozenset(),
+    codes: Mapping[int, str] | None = None,
+    texts: Mapping[int, str] | None = None,
 ) -> Layout:
-    """The layout a mapping describes; every missing column is reported in one error.
+    """The layout a mapping describes; every missing or ambiguous column is reported in one error.
+
+    A mapped name is found by its exact heading, by question code (in code and
+    code+text headings), by question text (in text and code+text headings) or,
+    written ``@F``, by its column letter. ``repeated`` holds the headings the
+    file repeats (the table reader renamed them ``Comune (2)``...): a name that
+    could mean several columns is refused, never guessed. ``codes`` gives the
+    question code of text headings, ``texts`` the question text of code
+    headings, as the survey's structure file says.
 
     Raises
     ------
     InputError
-        A mapped column is not in the table, or a required field is not mapped.
+        A mapped column is not in the table or matches several, or a required
+        field is not mapped.
     """
-    missing = _Missing(file, config_file, columns)
-    shared = _resolve_group(columns, survey.columns, "", missing)
+    headings = Headings.of(columns, codes, texts)
+    missing = _Missing(file, config_file, columns, headings.style, codes is not None)
+    ambiguous = _Ambiguous(file, config_file, headings)
+    shared = _resolve_group(headings, survey.columns, "", missing, ambiguous, repeated)
     practices = tuple(
-        _resolve_group(columns, group, f" (practice {n})", missing)
+        _resolve_group(headings, group, f" (practice {n})", missing, ambiguous, repeated)
         for n, group in enumerate(survey.practices or ({},), start=1)
     )
+    ambiguous.raise_if_any()
     missing.raise_if_any()
     for required in REQUIRED_FIELDS:
         if not (survey.columns.get(required) or any(g.get(required) for g in survey.practices)):
@@ -258,7 +381,7 @@ def layout_from_mapping(
                 f'Add {required} = "<column>" to [survey.columns] or [[survey.practices]]. '
                 f"Columns in {file}: {_listing(columns)}."
             )
-    return _finish(columns, shared, practices, survey)
+    return _finish(headings, shared, practices, survey, repeated)
 
 
 # --- without a mapping ------------------------------------------------------------------------
@@ -306,7 +429,7 @@ def recognise_layout(columns: Sequence[str], survey: SurveyConfig, *, file: str)
         }
         for g in groups
     )
-    return _finish(columns, shared, practices or ({},), survey)
+    return _finish(Headings.of(columns), shared, practices or ({},), survey, frozenset())
 
 
 def _recognised_columns(columns: Sequence[str]) -> dict[tuple[str, int], list[tuple[int, str]]]:
@@ -351,18 +474,24 @@ def _require(found: Mapping[tuple[str, int], object], columns: Sequence[str], fi
 
 
 def _finish(
-    columns: Sequence[str],
+    headings: Headings,
     shared: Mapping[str, Source],
     practices: tuple[Mapping[str, Source], ...],
     survey: SurveyConfig,
+    repeated: frozenset[str],
 ) -> Layout:
-    id_index = _system_column(columns, survey.id, ID_HEADERS)
-    submit_index = _system_column(columns, survey.submitdate, SUBMIT_HEADERS)
+    columns = headings.columns
+    id_index = _system_column(headings, survey.id, "id", repeated)
+    submit_index = _system_column(headings, survey.submitdate, "submitdate", repeated)
     notes = []
     if id_index is None:
         notes.append("no response id column: records are numbered by spreadsheet row")
     if submit_index is None:
         notes.append("no submitdate column: every response counts as complete")
+    alerts = []
+    limesurvey = bool(headings.system_codes() & _LIMESURVEY_ONLY)
+    if (id_index is None or submit_index is None) and limesurvey:
+        alerts.append(INCOMPLETE_ALERT)
     contacts = {
         i
         for group in (shared, *practices)
@@ -371,17 +500,22 @@ def _finish(
         for i, _ in s.columns
     }
     personal = {i for i, c in enumerate(columns) if fold(c) in PERSONAL_HEADERS} | contacts
+    personal |= {i for code in ("ipaddr", "token", "refurl") for i in headings.system_column(code)}
     return Layout(
-        dict(shared), practices, id_index, submit_index, frozenset(personal), tuple(notes)
+        dict(shared), practices, id_index, submit_index, frozenset(personal), tuple(notes),
+        headings.style, tuple(alerts), limesurvey,
     )
 
 
-def _system_column(columns: Sequence[str], configured: str, known: Sequence[str]) -> int | None:
-    if configured:
-        index = _find(columns, configured)
-        if index is not None:
-            return index
-    return next((i for i, c in enumerate(columns) if fold(c) in known), None)
+def _system_column(
+    headings: Headings, configured: str, code: str, repeated: frozenset[str]
+) -> int | None:
+    if configured and configured != code:
+        found = _plain(headings, configured, repeated)
+        if len(found) == 1:
+            return found[0]
+    found = headings.system_column(code)
+    return found[0] if len(found) == 1 else None
 
 
 def describe_column(columns: Sequence[str], index: int) -> str:

@@ -135,7 +135,7 @@ def _structure_problem(geometry: Any) -> tuple[str, str] | None:
     """Why a geometry cannot be read at all, as (kind, reason), or None when it can."""
     if geometry is None:
         return "null", "Geometria assente (null)."
-    if not isinstance(geometry, dict) or geometry.get("type") not in _TYPES:
+    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str) or geometry["type"] not in _TYPES:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         return str(kind), f"Tipo di geometria non riconosciuto: {kind!r}."
     positions = _all_positions(geometry)
@@ -146,7 +146,24 @@ def _structure_problem(geometry: Any) -> tuple[str, str] | None:
             p for p in positions if len(p) < 2 or not (_is_number(p[0]) and _is_number(p[1]))
         )
         return str(geometry["type"]), f"Coordinate non numeriche, NaN o incomplete: {bad!r}."
+    expected = _DEPTH.get(geometry["type"])
+    if expected is not None and _depth(geometry.get("coordinates")) != expected:
+        return str(geometry["type"]), f"Coordinate annidate male per un {geometry['type']} (livelli: " \
+            f"{_depth(geometry.get('coordinates'))} invece di {expected})."
     return None
+
+
+#: Levels of nested arrays in the coordinates of each type (a Point's are a position: 1).
+_DEPTH: Final = {"Point": 1, "MultiPoint": 2, "LineString": 2, "Polygon": 3, "MultiLineString": 3,
+                 "MultiPolygon": 4}
+
+
+def _depth(coordinates: Any) -> int:
+    """Levels of nesting along the first elements (``[[1, 2]]`` has 2)."""
+    depth = 0
+    while isinstance(coordinates, (list, tuple)) and coordinates:
+        depth, coordinates = depth + 1, coordinates[0]
+    return depth
 
 
 _FIX_GEOMETRY: Final = (

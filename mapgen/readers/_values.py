@@ -32,10 +32,14 @@ __all__ = [
 _fold = lru_cache(maxsize=65536)(fold)
 
 _YES: Final = frozenset(
-    {"y", "yes", "si", "s", "x", "1", "true", "vero", "selezionato", "checked", "on"}
+    # LimeSurvey's full answers: Sì, Yes, Ja, Oui, Sí (any case); R exports and floats: 1, 1.0
+    {"y", "yes", "si", "s", "x", "1", "1 0", "true", "vero", "selezionato", "checked", "on",
+     "ja", "oui"}
 )
 _NO: Final = frozenset(
-    {"", "n", "no", "0", "false", "falso", "non selezionato", "not selected", "off"}
+    # N/A: LimeSurvey's full answer for a question not shown
+    {"", "n", "no", "0", "0 0", "false", "falso", "non selezionato", "not selected", "off",
+     "nein", "non", "n a"}
 )
 
 _CURRENCY = re.compile(r"€|\beur(?:o|os|\.)?\b|\beuri\b", re.IGNORECASE)

@@ -29,6 +29,7 @@ import functools
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -229,6 +230,9 @@ _FIX_EXPORT: Final = (
 
 def _load(path: Path) -> _Container:
     """Read the file and split it into layers, whatever the format."""
+    if path.is_dir():
+        raise UnreadableFileError(f"{path.name}: a folder, not a map file ({path}). Give the .umap, GeoJSON "
+                                  "or GeoPackage file with --previous.")
     if not path.is_file():
         raise UnreadableFileError(
             f"{path.name}: file not found ({path}). Check the --previous path."
@@ -251,13 +255,67 @@ def _parse_json(path: Path) -> Any:
             "GeoJSON and .umap files are UTF-8: save it again as UTF-8. "
             f"{_FIX_EXPORT}"
         ) from None
+    text, replaced = _LONE_SURROGATE.subn(r"\\ufffd", text)
+    if replaced:  # "\ud800" alone is valid JSON but no UTF-8 file can hold it: the writers would crash
+        log.warning("%s: %d lone surrogate escapes (\\ud800-\\udfff) replaced by U+FFFD.", path.name, replaced)
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise UnreadableFileError(
             f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
             f"the file may be truncated. {_FIX_EXPORT}"
         ) from None
+    except _NumberTooLarge as exc:
+        raise UnreadableFileError(
+            f"{path.name}: the number {exc.args[0][:20]}... has {len(exc.args[0])} digits, too large for a "
+            f"coordinate or a value. Fix it in uMap or QGIS. {_FIX_EXPORT}"
+        ) from None
+    except RecursionError:
+        raise UnreadableFileError(_too_deep(path.name)) from None
+    _check_depth(data, path.name)
+    return data
+
+
+#: A ``\uD800``-``\uDFFF`` escape that is not half of a surrogate pair.
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+#: Deepest nesting of arrays and objects read (a MultiPolygon needs 4 inside a feature at 3;
+#: uMap options add a few): more is a hostile or broken file, and would overflow the stack.
+MAX_JSON_DEPTH: Final = 64
+
+#: Digits of the largest integer read: a float holds about 10**308.
+_MAX_DIGITS: Final = 300
+
+
+class _NumberTooLarge(ValueError):
+    """An integer with more digits than a float can hold."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise _NumberTooLarge(text)
+    return int(text)
+
+
+def _too_deep(name: str) -> str:
+    return (f"{name}: arrays or objects nested more than {MAX_JSON_DEPTH} levels deep; a map needs about "
+            f"a dozen. {_FIX_EXPORT}")
+
+
+def _check_depth(data: Any, name: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise UnreadableFileError(_too_deep(name))
+        if isinstance(value, dict):
+            stack += [(item, depth + 1) for item in value.values() if isinstance(item, dict | list)]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value if isinstance(item, dict | list)]
 
 
 def _load_json(name: str, data: Any) -> _Container:
@@ -352,14 +410,48 @@ def _load_geopackage(path: Path) -> _Container:
         ) from None
     layers = []
     for layer_name, _geometry_type in listed:
-        frame = pyogrio.read_dataframe(path, layer=layer_name, fid_as_index=True)
+        frame = _read_gpkg_layer(path, str(layer_name))
         if not hasattr(frame, "to_json") or "geometry" not in frame:
             frame = _as_geodataframe(frame)
+        _check_gpkg_crs(frame.crs, f"{path.name}, layer {layer_name!r}")
         collection = json.loads(
             frame.to_json(na="null", drop_id=False, to_wgs84=frame.crs is not None, default=str)
         )
         layers.append(_RawLayer(str(layer_name), collection))
     return _Container("GeoPackage", tuple(layers))
+
+
+def _read_gpkg_layer(path: Path, layer: str) -> Any:
+    """One layer as a (Geo)DataFrame; text that is not UTF-8 is read as Windows-1252 (QGIS on Windows)."""
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+    except UnicodeDecodeError:
+        log.warning("%s, layer %r: text that is not UTF-8, read as Windows-1252.", path.name, layer)
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, encoding="cp1252")
+    except (UnicodeDecodeError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise UnreadableFileError(
+            f"{path.name}, layer {layer!r}: its text is neither UTF-8 nor Windows-1252 ({exc}). "
+            "Open it in QGIS and save it again as a GeoPackage (UTF-8)."
+        ) from None
+
+
+def _check_gpkg_crs(crs: Any, where: str) -> None:
+    """Refuse a local/engineering CRS (a site grid): its coordinates cannot be put on a map of Italy."""
+    if crs is None or crs.is_geographic:
+        return
+    import pyproj
+
+    try:
+        pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    except pyproj.exceptions.ProjError:
+        raise InputError(
+            f"{where}: its coordinate reference system {crs.name!r} is a local (engineering) grid that "
+            "cannot be converted to longitude/latitude. Reproject the layer in QGIS to EPSG:4326 or a "
+            "UTM zone (EPSG:32632/32633) and export it again."
+        ) from None
 
 
 def _as_geodataframe(frame: Any) -> Any:
@@ -613,7 +705,8 @@ def _transform_from(crs: Any, where: str) -> Transform | None:
         return None
     spec = crs
     if isinstance(crs, dict):
-        props = crs.get("properties") or {}
+        found = crs.get("properties")
+        props = found if isinstance(found, dict) else {}
         spec = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)
     import pyproj
 
@@ -626,7 +719,13 @@ def _transform_from(crs: Any, where: str) -> Transform | None:
         ) from None
     if source.is_geographic:
         return None  # GeoJSON files write lon/lat whatever the CRS's axis order says
-    transformer = pyproj.Transformer.from_crs(source, 4326, always_xy=True)
+    try:
+        transformer = pyproj.Transformer.from_crs(source, 4326, always_xy=True)
+    except pyproj.exceptions.ProjError:  # a local/engineering grid has no way to lon/lat
+        raise InputError(
+            f"{where}: the coordinate reference system {crs!r} is a local grid that cannot be converted "
+            "to longitude/latitude. Export the layer in WGS84 (EPSG:4326)."
+        ) from None
     return transformer.transform
 
 

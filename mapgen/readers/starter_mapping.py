@@ -14,20 +14,22 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
 from mapgen.readers import _values
 from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
+from mapgen.readers._headings import SYSTEM_LABELS, Headings
+from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
 
 if TYPE_CHECKING:
     from mapgen.gazetteer import Gazetteer
 
-__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_mapping"]
+__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_from_structure", "draft_mapping"]
 
 _SAMPLE_ROWS = 300
 #: LimeSurvey's own columns besides id and submitdate (folded), never mapped.
@@ -126,6 +128,7 @@ class _Question:
     options: tuple[str, ...]
     samples: tuple[str, ...]
     tick_samples: tuple[str, ...] = ()  # values of the options that are ticked, not typed
+    label: str = ""  # the question text of a code+text heading, for the keywords
 
     @property
     def family(self) -> bool:
@@ -178,6 +181,14 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     placed = [p for group in (shared, *practices) for p in group.values()]
     unplaced = [q for q in questions if q.name not in used]
     text = _render(table, system, shared, practices, unplaced)
+    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message})
+    if repeated:
+        text = (
+            f"# TODO: the export repeats {len(repeated)} heading(s) ({', '.join(map(repr, repeated[:3]))}"
+            f"{', ...' if len(repeated) > 3 else ''}), which mapgen will not guess between.\n"
+            "# Run init-config again with --structure <survey>.lss (LimeSurvey: Export > Survey "
+            "structure),\n# or export the responses with question codes as headings.\n" + text
+        )
     fields_placed = sorted({p.field for p in placed}, key=CANONICAL_FIELDS.index)
     wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
     return DraftConfig(
@@ -196,21 +207,42 @@ def _questions(table: Table) -> tuple[list[_Question], dict[str, str]]:
     """Group sub-columns into questions; set LimeSurvey's own columns apart."""
     order: list[str] = []
     members: dict[str, list[tuple[int, str]]] = {}
+    labels: dict[str, str] = {}
     system: dict[str, str] = {}
+    headings = Headings.of(table.columns)
+    # LimeSurvey's own columns in any heading mode and language (Antwort ID, Date submitted...)
+    own = {i: code for code in SYSTEM_LABELS for i in headings.system_column(code)}
     for index, column in enumerate(table.columns):
         folded = fold(column)
-        if folded in ID_HEADERS or folded in SUBMIT_HEADERS:
+        heading = headings.parsed[index]
+        if index in own:
+            if own[index] in ("id", "submitdate"):
+                value = own[index] if headings.style == "codetext" else column
+                system.setdefault(own[index], value)
+            continue
+        if headings.style == "codetext" and heading.code:
+            # "G02Q01. Titolo della pratica": named by code, recognised by text
+            if heading.code in ("id", "submitdate"):
+                system.setdefault(heading.code, heading.code)
+                continue
+            if heading.base_code in _SYSTEM or re.fullmatch(r"\w*time", heading.base_code.casefold()):
+                continue
+            base, option = heading.base_code, heading.sub_code
+            labels.setdefault(base, heading.base_text)
+        elif folded in ID_HEADERS or folded in SUBMIT_HEADERS:
             system.setdefault("id" if folded in ID_HEADERS else "submitdate", column)
             continue
-        if folded in _SYSTEM or re.fullmatch(r"\w*time", folded):
+        elif folded in _SYSTEM or re.fullmatch(r"\w*time", folded):
             continue
-        base, option = split_subcolumn(column) or (column, "")
+        else:
+            base, option = split_subcolumn(column) or (column, "")
         if base not in members:
             order.append(base)
             members[base] = []
         members[base].append((index, option))
     rows = table.rows[:_SAMPLE_ROWS]
-    return [_question(base, members[base], rows) for base in order], system
+    questions = [_question(base, members[base], rows) for base in order]
+    return [replace(q, label=labels.get(q.name, "")) for q in questions], system
 
 
 def _is_typed_option(option: str) -> bool:
@@ -232,7 +264,7 @@ def _question(
 
 
 def _by_header(question: _Question) -> str | None:
-    folded = fold(question.name)
+    folded = fold(question.label or question.name)
     for field_name, pattern in _KEYWORDS:
         if re.search(pattern, folded):
             return field_name
@@ -455,9 +487,10 @@ def _render(
 
 
 def _edition(table: Table, system: dict[str, str]) -> int:
-    if "submitdate" not in system:
+    found = Headings.of(table.columns).system_column("submitdate") if system else []
+    if "submitdate" not in system or not found:
         return 2020
-    index = table.columns.index(system["submitdate"])
+    index = found[0]
     years = Counter(
         m.group(0) for row in table.rows if (m := re.search(r"(19|20)\d\d", row[index]))
     )
@@ -541,8 +574,99 @@ def _tail(edition: int, unplaced: Sequence[_Question]) -> list[str]:
     return lines
 
 
+# --- from the survey structure file ------------------------------------------------------------
+
+
+def draft_from_structure(
+    table: Table, structure: SurveyStructure, *, structure_path: str = ""
+) -> DraftConfig:
+    """A starter mapping made from the questions of LimeSurvey's structure file.
+
+    Each question's text (base language) is recognised by the same Italian
+    keywords as headers are; questions of one question group that describe a
+    practice form one ``[[survey.practices]]``. Columns are named by question
+    code, so the mapping reads every export shape of the survey (with
+    ``structure`` set, which this draft does), and option codes get their
+    values from the answer options and sub-question texts.
+    """
+    shared: dict[str, _Placed] = {}
+    by_group: dict[str, dict[str, _Placed]] = {}
+    for question in structure.questions:
+        text = question.texts.get(structure.language) or next(iter(question.texts.values()), "")
+        field_name = _by_header(_Question(text, (), (), ()))
+        if field_name is None:
+            continue
+        options = tuple(code for code, _ in question.subquestions)
+        placed = _Placed(field_name, _Question(question.code, (), options, ()),
+                         f"{_clip_text(text)} in {structure.file}")  # fmt: skip
+        if field_name in PRACTICE_FIELDS:
+            by_group.setdefault(question.group, {}).setdefault(field_name, placed)
+        else:
+            shared.setdefault(field_name, placed)
+    practices = list(by_group.values())
+    system = {"id": "id", "submitdate": "submitdate"}
+    lines = _head(table, system, _edition_of(table))
+    lines.insert(lines.index("[survey]") + 2, f"structure = {_string(structure_path or structure.file)}")
+    lines += ["", "[survey.columns]  # fields shared by all the practices of a response"]
+    lines += [_line(f, shared.get(f)) for f in CANONICAL_FIELDS if f not in PRACTICE_FIELDS]
+    for number, group in enumerate(practices or [{}], start=1):
+        lines += ["", f"[[survey.practices]]  # practice {number}"]
+        lines += [_line(f, group.get(f)) for f in PRACTICE_FIELDS
+                  if f in group or not f.endswith("_altro")]  # fmt: skip
+    lines += _structure_choices(structure, [*shared.values(), *(p for g in practices for p in g.values())])
+    lines += _tail(_edition_of(table), [])
+    fields_placed = sorted({p.field for g in (shared, *practices) for p in g.values()},
+                           key=CANONICAL_FIELDS.index)  # fmt: skip
+    wanted = [f for f in CANONICAL_FIELDS if not f.endswith("_altro")]
+    return DraftConfig(
+        text="\n".join(lines) + "\n",
+        placed=tuple(fields_placed),
+        missing=tuple(f for f in wanted if f not in fields_placed),
+        practices=max(1, len(practices)),
+    )
+
+
+def _clip_text(text: str, limit: int = 50) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _edition_of(table: Table) -> int:
+    headings = Headings.of(table.columns)
+    found = headings.system_column("submitdate")
+    return _edition(table, {"submitdate": table.columns[found[0]]} if found else {})
+
+
+def _structure_choices(structure: SurveyStructure, placed: Iterable[_Placed]) -> list[str]:
+    """``SQ001 = "infanzia"``: option codes with the vocabulary value of their text."""
+    lines: list[str] = []
+    done: set[str] = set()
+    for item in placed:
+        name = item.field
+        question = structure.question(item.question.name)
+        if name in done or name not in VOCABULARIES or question is None:
+            continue
+        done.add(name)
+        options = [*question.subquestions, *((a.code, a.texts) for a in question.answers)]
+        if not options:
+            continue
+        lines += ["", f"[survey.choices.{name}]  # from the answer options in {structure.file}"]
+        for code, texts in options:
+            text = texts.get(structure.language) or next(iter(texts.values()), "")
+            value = _values.match_vocabulary(name, text)
+            comment = "" if value else f"  # TODO: {_clip_text(text)} is none of the values"
+            lines.append(f"{_key(code)} = {_string(value or '')}{comment}")
+        if question.other:
+            lines.append('other = "altro"')
+    return lines
+
+
 def draft_config(
-    survey: Path | str, *, sheet: str | None = None, gazetteer: Gazetteer | None = None
+    survey: Path | str,
+    *,
+    sheet: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    structure: Path | str | None = None,
+    structure_path: str = "",
 ) -> DraftConfig:
     """Write a starter mapping for a real export by recognising its headers.
 
@@ -559,6 +683,11 @@ def draft_config(
     gazetteer
         Place names used to recognise Comune, province and region columns;
         the shipped gazetteer by default.
+    structure
+        LimeSurvey's survey structure file (``.lss``): the draft is made from
+        its question texts and answer options instead of the export's headers.
+    structure_path
+        How the mapping names the structure file (relative to the mapping).
 
     Returns
     -------
@@ -568,6 +697,9 @@ def draft_config(
     from mapgen.gazetteer import load_gazetteer
 
     table = read_table(survey, sheet=sheet)
+    if structure is not None:
+        return draft_from_structure(table, read_structure(structure),
+                                    structure_path=structure_path)  # fmt: skip
     return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
 
 

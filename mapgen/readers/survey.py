@@ -41,6 +41,8 @@ from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
 from mapgen.model import Source as SourceKind
 from mapgen.readers import _values
 from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.readers._contacts import survey_contacts
+from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
 from mapgen.text import fold
 
@@ -66,6 +68,7 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
+_PLAIN_AMOUNT = re.compile(r"(?:[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -127,6 +130,9 @@ class SurveyRead:
     responses: int
     notes: tuple[str, ...] = ()
     incomplete_rows: tuple[int, ...] = ()
+    contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
+    dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
+    alerts: tuple[str, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -159,6 +165,8 @@ def read_survey(
     config: Config | None = None,
     sheet: str | None = None,
     include_incomplete: bool = False,
+    all_complete: bool = False,
+    structure: SurveyStructure | None = None,
 ) -> SurveyRead:
     """Read a LimeSurvey export (CSV or XLSX) into initiatives, checking every row.
 
@@ -173,6 +181,12 @@ def read_survey(
         XLSX only: the sheet to read (overrides the config); the first by default.
     include_incomplete
         Keep responses with an empty ``submitdate`` instead of excluding them.
+    all_complete
+        Accept a LimeSurvey export without submit date or response id column
+        without the alert that incomplete responses cannot be told apart.
+    structure
+        LimeSurvey's survey structure (:func:`~mapgen.readers.structure.read_structure`);
+        by default the file the config names as ``[survey] structure``, if any.
 
     Returns
     -------
@@ -188,12 +202,13 @@ def read_survey(
     """
     config = config or Config()
     table = read_table(path, sheet=sheet or config.survey.sheet)
-    layout = _layout(table, config)
+    structure = structure or config_structure(config)
+    layout = _layout(table, config, structure)
     if table.data_rows == 0:
         raise InputError(
             f"{table.name} has a header row but no responses. Export the responses again."
         )
-    reader = _Reader(table, layout, config.survey, include_incomplete)
+    reader = _Reader(table, layout, config.survey, include_incomplete, structure)
     for index in range(len(table.rows)):
         reader.read_row(index)
     kept, duplicates, duplicate_of = _drop_duplicates(reader.initiatives)
@@ -210,15 +225,45 @@ def read_survey(
         responses=table.data_rows,
         notes=layout.notes,
         incomplete_rows=tuple(reader.incomplete_rows),
+        contacts=survey_contacts(path, table, layout),
+        dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
+        alerts=() if all_complete else layout.alerts,
     )
 
 
-def _layout(table: Table, config: Config) -> Layout:
+def config_structure(config: Config) -> SurveyStructure | None:
+    """The structure file the config names (``[survey] structure``), relative to the config."""
+    name = config.survey.structure
+    if not name:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and config.path is not None:
+        path = config.path.parent / path
+    return read_structure(path)
+
+
+def _repeated_headers(table: Table) -> frozenset[str]:
+    """Headings the file repeats (the table reader renamed the repeats ``Comune (2)``...)."""
+    return frozenset(
+        issue.column
+        for issue in table.issues
+        if issue.row == 1 and "appears more than once" in issue.message
+    )
+
+
+def _layout(table: Table, config: Config, structure: SurveyStructure | None) -> Layout:
     try:
         if config.survey.mapped:
             config_file = config.path.name if config.path else "the mapping"
+            repeated = _repeated_headers(table)
             return layout_from_mapping(
-                table.columns, config.survey, file=table.name, config_file=config_file
+                table.columns,
+                config.survey,
+                file=table.name,
+                config_file=config_file,
+                repeated=repeated,
+                codes=structure.heading_codes(table.columns, repeated) if structure else None,
+                texts=structure.code_texts(table.columns) if structure else None,
             )
         return recognise_layout(table.columns, config.survey, file=table.name)
     except InputError as exc:
@@ -248,31 +293,20 @@ def _clip(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-_LIMESURVEY_COLUMNS = frozenset(
-    {
-        "lastpage",
-        "startlanguage",
-        "seed",
-        "last page",
-        "start language",
-        "ultima pagina",
-        "lingua iniziale",
-    }
-)
-
-
 def _describe(table: Table, layout: Layout, config: Config) -> str:
     """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
     kind = "spreadsheet"
-    if layout.submit_index is not None and any(
-        fold(c) in _LIMESURVEY_COLUMNS for c in table.columns
-    ):
-        code_like = r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?"
-        codes = sum(1 for c in table.columns if re.fullmatch(code_like, c))
-        style = "question codes" if codes > len(table.columns) * 0.8 else "question texts"
+    if layout.limesurvey or layout.style == "codetext":
+        style = {
+            "code": "question codes",
+            "codetext": "question codes and texts",
+            "text": "question texts",
+        }[layout.style]
         kind = f"LimeSurvey export, {style}"
     if config.survey.mapped:
         source = f"mapping {config.path.name}" if config.path else "mapping"
+        if config.survey.structure:
+            source += f" + structure {Path(config.survey.structure).name}"
     else:
         source = "columns recognised by name"
     return f"{table.name}: {table.describe()}; {kind}; {source}"
@@ -304,7 +338,12 @@ class _Reader:
     """Turns rows into initiatives, collecting outcomes and problems as it goes."""
 
     def __init__(
-        self, table: Table, layout: Layout, survey: SurveyConfig, include_incomplete: bool
+        self,
+        table: Table,
+        layout: Layout,
+        survey: SurveyConfig,
+        include_incomplete: bool,
+        structure: SurveyStructure | None = None,
     ) -> None:
         self.table = table
         self.layout = layout
@@ -318,10 +357,13 @@ class _Reader:
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
+        self._text_columns: dict[int, bool] = {}
+        self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
         self._choices = {
-            name: {**{_fold(k): v for k, v in table.items()}, **table}
+            name: {**_labelled_choices(structure, layout, name, table),
+                   **{_fold(k): v for k, v in table.items()}, **table}
             for name, table in survey.choices.items()
-        }
+        }  # fmt: skip
 
     # messages
 
@@ -360,7 +402,7 @@ class _Reader:
     # the row
 
     def read_row(self, index: int) -> None:
-        cells = self.table.rows[index]
+        cells = self._without_excel_errors(index, self.table.rows[index])
         if not any(cell.strip() for cell in cells):
             return
         row = self._start_row(index, cells)
@@ -384,10 +426,23 @@ class _Reader:
             for group_number, group in filled:
                 self._emit(row, group_number, {**shared, **self._parse_fields(row, group)})
 
+    def _without_excel_errors(self, index: int, cells: Sequence[str]) -> Sequence[str]:
+        """Excel's error values (``#DIV/0!``, ``#N/A``…) are not answers: each warned about, read as empty."""
+        errors = [i for i, cell in enumerate(cells) if cell.strip().upper() in _EXCEL_ERRORS]
+        if not errors:
+            return cells
+        row = _Row(index, cells, "", None, True)
+        for i in errors:
+            self.problem(row, i, f"the cell holds Excel's error value {cells[i].strip()!r}, not an answer; "
+                         "it is read as empty.", "Fix the formula or type the value in the spreadsheet.",
+                         value=cells[i].strip())
+        return ["" if i in errors else cell for i, cell in enumerate(cells)]
+
     def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
         row = _Row(index, cells, "", None, True)
         row.response_id = self._response_id(row)
         if not row.response_id:
+            self._exclude_repeated_id(row)
             return None
         submit = self.layout.submit_index
         if submit is not None:
@@ -416,7 +471,8 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is not read.",
+                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is "
+                "excluded (listed in the report).",
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
                 value=text,
                 error=True,
@@ -443,7 +499,7 @@ class _Reader:
         """A practice group is filled when any of its own cells holds something."""
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
-            row.cells[i].strip() and not (option and _values.is_no(row.cells[i]))
+            _not_shown(row.cells[i].strip()) and not (option and _values.is_no(row.cells[i]))
             for source in own.values()
             for i, option in source.columns
         )
@@ -485,6 +541,24 @@ class _Reader:
                 values,
                 "Risposta incompleta (submitdate vuoto): esclusa.",
                 "Per includerla usare --include-incomplete.",
+            )
+
+    def _exclude_repeated_id(self, row: _Row) -> None:
+        """A row whose response id was already read still gets an outcome: nothing is lost silently."""
+        index = self.layout.id_index
+        text = row.cells[index].strip() if index is not None else ""
+        row.response_id = f"{text}-riga{row.number}"
+        groups = [n for n, group in enumerate(self.layout.practices, start=1) if self._filled(row, group)]
+        shared = self._parse_quietly(row, self.layout.shared)
+        for group in groups or [1]:
+            practice = self.layout.practices[group - 1] if groups else {}
+            self._exclude(
+                row,
+                group,
+                {**shared, **self._parse_quietly(row, practice)},
+                f"Id della risposta {_clip(text)} ripetuto (già alla riga {self._ids.get(text, '?')}): "
+                "riga esclusa.",
+                "Dare a ogni risposta il proprio id (una riga copiata?) e rifare la mappa.",
             )
 
     def _parse_quietly(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
@@ -590,13 +664,20 @@ class _Reader:
         return MappingProxyType({column: row.cells[i] for i, column in kept})
 
     def _kept_columns(self, group: int) -> list[tuple[int, str]]:
-        """(index, name) of the columns a group's records keep; worked out once per group."""
+        """(index, name) of the columns a group's records keep; worked out once per group.
+
+        The shared columns are listed once for all groups, then merged with the
+        group's own in column order: the cost grows with the columns a record
+        keeps, not with every group's columns (50,000 groups stay linear).
+        """
+        if 0 not in self._kept:
+            skip = self.layout.personal
+            self._kept[0] = [(i, c) for i, c in enumerate(self.table.columns)
+                             if i not in skip and i not in self._owner]  # fmt: skip
         if group not in self._kept:
-            others = set().union(
-                *(cols for n, cols in enumerate(self._group_columns, start=1) if n != group)
-            )
-            skip = others | self.layout.personal
-            self._kept[group] = [(i, c) for i, c in enumerate(self.table.columns) if i not in skip]
+            own = sorted(i for i in self._group_columns[group - 1] if i not in self.layout.personal)
+            columns = self.table.columns
+            self._kept[group] = sorted([*self._kept[0], *((i, columns[i]) for i in own)])
         return self._kept[group]
 
     def _check_dates(
@@ -624,7 +705,8 @@ class _Reader:
         return values
 
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
-        return [(i, option, row.cells[i].strip()) for i, option in source.columns]
+        # LimeSurvey's full answers write N/A for a question that was not shown: no answer
+        return [(i, option, _not_shown(row.cells[i].strip())) for i, option in source.columns]
 
     def _choice(self, name: str, key: str) -> str | None:
         """The value the mapping's ``[survey.choices.<name>]`` gives a code or label, if any."""
@@ -759,7 +841,8 @@ class _Reader:
         if not text:
             return {"importo": None}
         try:
-            return {"importo": _values.parse_amount(text, plain_first=self.table.format == "xlsx")}
+            plain_first = self.table.format == "xlsx" and not self._text_column(source)
+            return {"importo": _values.parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
                 row,
@@ -770,6 +853,20 @@ class _Reader:
                 value=text,
             )
             return {"importo": None}
+
+    def _text_column(self, source: Source) -> bool:
+        """True when a workbook column holds amounts typed as text (``12.500,50``, ``€ 3.000``).
+
+        LimeSurvey's own XLSX stores every cell as text: there ``1.234`` is what the
+        respondent typed (one thousand two hundred...), not a number Excel stored.
+        """
+        index = source.columns[0][0]
+        if index not in self._text_columns:
+            cells = (row[index].strip() for row in self.table.rows)
+            self._text_columns[index] = any(
+                cell and not _PLAIN_AMOUNT.fullmatch(_not_shown(cell)) for cell in cells
+            )
+        return self._text_columns[index]
 
     def _date(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)[source.field]
@@ -821,6 +918,32 @@ _INITIATIVE_FIELDS = (
 )
 
 
+def _not_shown(text: str) -> str:
+    return "" if text == "N/A" else text
+
+
+def _labelled_choices(
+    structure: SurveyStructure | None, layout: Layout, name: str, table: Mapping[str, str]
+) -> dict[str, str]:
+    """Folded option texts (every language of the structure file) -> the value their code has.
+
+    So that ``SQ001 = "infanzia"`` also reads a full-answer export's ``Infanzia``.
+    """
+    if structure is None:
+        return {}
+    labelled: dict[str, str] = {}
+    for group in (layout.shared, *layout.practices):
+        source = group.get(name)
+        question = structure.question(source.label) if source else None
+        if question is None:
+            continue
+        options = [*question.subquestions, *((a.code, a.texts) for a in question.answers)]
+        for code, texts in options:
+            if code in table:
+                labelled.update({_fold(text): table[code] for text in texts.values() if text})
+    return labelled
+
+
 def _place(values: Mapping[str, Any]) -> Place:
     return Place(
         comune=str(values.get("comune", "")),
@@ -840,6 +963,14 @@ def _table_problem(issue: TableIssue) -> Problem:
         fix="",
         severity=severity,
     )
+
+
+#: The error values Excel (and LibreOffice) show in a cell whose formula failed.
+_EXCEL_ERRORS = frozenset({
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#PYTHON!", "ERR:502", "ERR:504",
+    "#N/D", "#DIV/0", "#NOME?", "#VALORE!", "#RIF!", "#NUM", "#NULLO!",
+})  # fmt: skip
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -908,6 +1039,7 @@ def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
 def validation_report(result: SurveyRead) -> list[str]:
     """The lines ``mapgen validate`` prints: format, problems, exclusions, then the counts."""
     lines = [result.format]
+    lines += [f"Warning: {alert}." for alert in result.alerts]
     lines += [f"Note: {note}." for note in result.notes]
     lines += [f"{p.severity.value}: {p}" for p in result.problems]
     if result.incomplete_rows:

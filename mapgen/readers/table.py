@@ -21,13 +21,16 @@ with one line that says what the file is and what to do.
 from __future__ import annotations
 
 import csv
+import errno
 import html
 import io
 import logging
+import os
 import re
+import stat
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from difflib import get_close_matches
@@ -37,7 +40,7 @@ from typing import Any
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.text import fold
 
-__all__ = ["Table", "TableIssue", "column_letter", "read_table"]
+__all__ = ["Limits", "Table", "TableIssue", "column_letter", "read_table"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,75 @@ _MAGIC = (
     (b"7z\xbc\xaf", "a 7-Zip archive"),
 )
 _EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much a file may hold before it is refused, so that a small hostile file cannot
+    take gigabytes or minutes (issue 20: a 1 MB XLSX unpacking to 1 GiB, a million blank lines).
+
+    Each limit is far above what a LimeSurvey or Excel export of a real survey holds (a
+    large one: 5,000 responses x 1,500 columns = 7.5 million cells) and is raised with the
+    environment variable named in :data:`ENVIRONMENT`, e.g. ``MAPGEN_MAX_CELLS=50000000``.
+    With the defaults, any file under 10 MB is read within about 1 GB of memory.
+    """
+
+    file_mb: int = 500  # the file itself (it is read whole)
+    cells: int = 10_000_000  # rows x columns, blank rows inside the sheet included
+    columns: int = 16_384  # Excel's own maximum (XFD)
+    cell_chars: int = 10_000_000  # the text of one cell
+    unzipped_mb: int = 200  # an XLSX part read whole: shared strings, styles, workbook
+    sheet_mb: int = 2_048  # the XLSX sheet itself, read as a stream
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, with any ``MAPGEN_MAX_*`` variable set in ``environ`` (the process's)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, int] = {}
+        for name, variable in ENVIRONMENT.items():
+            text = environ.get(variable, "").strip().replace("_", "")
+            if not text:
+                continue
+            if not text.isdigit() or int(text) < 1:
+                raise InputError(
+                    f"{variable}={environ[variable]!r} is not a positive whole number. "
+                    f"Set it to a number such as {getattr(cls(), name) * 2}, or unset it."
+                )
+            values[name] = int(text)
+        return cls(**values)
+
+
+#: The environment variable that raises each limit of :class:`Limits`.
+ENVIRONMENT = {
+    "file_mb": "MAPGEN_MAX_FILE_MB",
+    "cells": "MAPGEN_MAX_CELLS",
+    "columns": "MAPGEN_MAX_COLUMNS",
+    "cell_chars": "MAPGEN_MAX_CELL_CHARS",
+    "unzipped_mb": "MAPGEN_MAX_UNZIPPED_MB",
+    "sheet_mb": "MAPGEN_MAX_SHEET_MB",
+}
+
+
+def _mb(size: int) -> int:
+    """Bytes as whole megabytes, rounded up (1.2 MB is over a 1 MB limit)."""
+    return -(-size // 2**20)
+
+
+_UNITS = {"cells": " cells", "columns": " columns", "cell_chars": " characters"}
+
+
+def _over_limit(file: str, what: str, found: int | None, limits: Limits, name: str) -> InputError:
+    """One line: what is too large, the limit, and the variable that raises it."""
+    limit: int = getattr(limits, name)
+    unit = _UNITS.get(name, " MB")
+    amount = f"{found:,}{unit}" if found is not None else "more"
+    raise_to = max(found or 0, limit) * 2
+    return InputError(
+        f"{file}: {what}: {amount}, over the limit of {limit:,}{unit} (it keeps a broken or "
+        f"hostile file from exhausting memory or time). If the file is genuine, set the "
+        f"environment variable {ENVIRONMENT[name]} higher, e.g. {ENVIRONMENT[name]}={raise_to}, "
+        "and run again; otherwise export the responses again."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +212,9 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_table(path: Path | str, *, sheet: str | None = None) -> Table:
+def read_table(
+    path: Path | str, *, sheet: str | None = None, limits: Limits | None = None
+) -> Table:
     """Read a CSV or XLSX file into a :class:`Table` of text cells.
 
     Parameters
@@ -150,6 +224,8 @@ def read_table(path: Path | str, *, sheet: str | None = None) -> Table:
     sheet
         XLSX only: the sheet's name (or its 1-based number); the first sheet by
         default. Ignored for CSV.
+    limits
+        How much the file may hold; by default :meth:`Limits.from_environment`.
 
     Returns
     -------
@@ -159,35 +235,76 @@ def read_table(path: Path | str, *, sheet: str | None = None) -> Table:
     Raises
     ------
     UnreadableFileError
-        The file is missing, empty, binary, truncated or not a spreadsheet.
+        The file is missing, empty, binary, truncated or not a spreadsheet, or it is
+        not a regular file (a folder, a named pipe, a device).
     InputError
-        The named sheet does not exist.
+        The named sheet does not exist; a quote is never closed; the file is over
+        one of the :class:`Limits`.
     """
     path = Path(path)
-    data = _read_bytes(path)
+    limits = limits or Limits.from_environment()
+    data = _read_bytes(path, limits)
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _read_zip(path, data, sheet)
+        return _read_zip(path, data, sheet, limits)
     _refuse_known_binaries(path, data)
-    return _read_csv(path, data)
+    return _read_csv(path, data, limits)
 
 
 # --- bytes and formats ------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise UnreadableFileError(f"{path} is a folder, not a file. Give the survey export file.")
-    if not path.is_file():
-        raise UnreadableFileError(f"{path} does not exist. Check the file name and folder.")
+def _read_bytes(path: Path, limits: Limits) -> bytes:
+    """The file's bytes; anything but a regular file is refused without opening it.
+
+    Opening a named pipe would block until something writes to it, and ``/dev/zero``
+    never ends: say what they are instead.
+    """
     try:
-        data = path.read_bytes()
+        info = path.stat()
+    except OSError as exc:
+        raise UnreadableFileError(_missing(path, exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        kind = _file_kind(info.st_mode)
+        raise UnreadableFileError(f"{path} is {kind}, not a file. Give the survey export file.")
+    if info.st_size > limits.file_mb * 2**20:
+        raise _over_limit(path.name, "the file is too large", _mb(info.st_size), limits, "file_mb")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limits.file_mb * 2**20 + 1)  # the file may grow while read
     except OSError as exc:
         raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
+    if len(data) > limits.file_mb * 2**20:
+        raise _over_limit(path.name, "the file is too large", _mb(len(data)), limits, "file_mb")
     if not data.strip(b" \t\r\n\x00"):
         raise UnreadableFileError(
             f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
         )
     return data
+
+
+def _missing(path: Path, exc: OSError) -> str:
+    """Why ``stat`` failed, in the user's terms."""
+    if exc.errno == errno.ELOOP:
+        return f"{path} is a symbolic link that leads back to itself (a loop). Give the file itself."
+    if exc.errno == errno.EACCES:
+        return f"{path} cannot be read (permission denied). Check the folder's permissions."
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{path.name[:40]}...: the file name is too long for the file system. Rename the file."
+    if path.is_symlink():
+        return f"{path} is a symbolic link to {os.readlink(path)!r}, which does not exist. Give the file itself."
+    return f"{path} does not exist. Check the file name and folder."
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device (such as /dev/zero)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"  # pragma: no cover - every kind of Unix file is above
 
 
 def _refuse_known_binaries(path: Path, data: bytes) -> None:
@@ -204,11 +321,12 @@ def _refuse_known_binaries(path: Path, data: bytes) -> None:
         raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {_EXPORT_AGAIN}")
 
 
-def _read_zip(path: Path, data: bytes, sheet: str | None) -> Table:
+def _read_zip(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Table:
     """A ZIP container: XLSX is read; ODS, DOCX and damaged files are refused clearly."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            names = set(sizes)
     # A damaged central directory may also claim a ZIP version zipfile does not implement.
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableFileError(
@@ -216,7 +334,8 @@ def _read_zip(path: Path, data: bytes, sheet: str | None) -> Table:
             "Download it again, or open it in Excel and save it again."
         ) from exc
     if "xl/workbook.xml" in names:
-        return _read_xlsx(path, data, sheet)
+        _check_unzipped_sizes(path.name, sizes, limits)
+        return _read_xlsx(path, data, sheet, limits)
     if "content.xml" in names:
         what = "an OpenDocument spreadsheet (.ods)"
         hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
@@ -372,26 +491,149 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, data: bytes) -> Table:
+def _read_csv(path: Path, data: bytes, limits: Limits) -> Table:
     text, encoding = _decode(data, path)
     _check_text(text, path)
     text, declared = _split_sep_line(text.lstrip("\ufeff"))
     delimiter = declared or _detect_delimiter(text)
-    try:
-        records = _parse(text, delimiter)
-    except csv.Error as exc:  # pragma: no cover - strict=False makes this very rare
-        raise UnreadableFileError(f"{path.name} is not a readable CSV file ({exc}).") from exc
-    cells = [
-        [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record] for record in records
-    ]
+    text = _drop_trailing_separators(_protect_bare_cr(text), delimiter)
+    records, starts = _parse_records(text, delimiter, path.name, limits)
+    _refuse_swallowed_records(path.name, text, delimiter, records, starts)
+    cells = [[_line_breaks(cell) for cell in record] if record else record for record in records]
     control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
-    table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter)
+    table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter, limits=limits)
     if encoding == _MIXED:
         table.issues.insert(0, _mixed_issue(path, data))
     table.issues.extend(control_issues)
-    if _ends_inside_quotes(text, delimiter):
-        table.issues.append(_unclosed_quote(table))
     return table
+
+
+#: Stands for a bare CR inside a cell while the CSV is parsed (a private-use character).
+_CR = "\ue000"
+
+
+def _protect_bare_cr(text: str) -> str:
+    """Keep a bare CR (old Mac line break pasted into a cell) from ending the record.
+
+    The csv module ends a record at any of CR, LF or CRLF, so a CR inside an unquoted cell
+    of a CRLF or LF file splits the response into two bogus rows. In a file whose records
+    end with CR alone (old Mac Excel), CR stays the record separator.
+    """
+    if "\r\r\n" in text:  # line ends converted twice (CR CR LF): one line end each
+        text = text.replace("\r\r\n", "\r\n")
+    bare = text.count("\r") - text.count("\r\n")
+    if not bare or bare > text.count("\n") or _CR in text:
+        return text
+    return re.sub(r"\r(?!\n)", _CR, text)
+
+
+def _line_breaks(cell: str) -> str:
+    """Every line break in a cell as ``\\n`` (CRLF, bare CR and the protected CR alike)."""
+    if "\r" in cell or _CR in cell:
+        return cell.replace("\r\n", "\n").replace("\r", "\n").replace(_CR, "\n")
+    return cell
+
+
+def _drop_trailing_separators(text: str, delimiter: str) -> str:
+    """Remove long runs of separators at line ends (Excel's used range: up to 16,383 per line).
+
+    Parsing them would create that many empty cells per row, to be dropped just after;
+    runs of 64 or more cannot be meant as text, even inside a quoted cell.
+    """
+    if delimiter * 64 not in text:
+        return text
+    return re.sub(re.escape(delimiter) + r"{64,}(?=\r\n|\n|\r|\Z)", "", text)
+
+
+def _parse_records(
+    text: str, delimiter: str, file: str, limits: Limits
+) -> tuple[list[list[str]], list[int]]:
+    """The records, without their trailing blank cells, and the file line where each starts."""
+    csv.field_size_limit(limits.cell_chars)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    blank: list[str] = []  # shared by blank lines: a million of them cost one list
+    line = 1
+    try:
+        for record in reader:
+            while record and not record[-1].strip():
+                record.pop()
+            records.append(record or blank)
+            starts.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        if "field limit" not in str(exc):  # pragma: no cover - strict=False raises nothing else
+            raise UnreadableFileError(f"{file} is not a readable CSV file ({exc}).") from exc
+        what = f"a cell of row {len(records) + 1:,} (line {line:,} of the file) is too long"
+        raise _over_limit(file, what, None, limits, "cell_chars") from exc
+    finally:
+        csv.field_size_limit(_FIELD_LIMIT)
+    return records, starts
+
+
+def _refuse_swallowed_records(
+    file: str, text: str, delimiter: str, records: list[list[str]], starts: list[int]
+) -> None:
+    """Stop when a quote left open has swallowed whole responses into one cell.
+
+    Read leniently, the cell would hold the other responses (and their contacts) and be
+    published as one initiative's description. Two signs: the quote runs to the end of
+    the file, or a line inside a quoted cell has as many separators as the header.
+    Multi-line free text (LimeSurvey writes it quoted) has neither, and stays readable.
+    """
+    if '"' not in text or not records:
+        return
+    header = _clean_header(records[0])
+    where = _QuoteSite(file, header, records, starts)
+    if _ends_inside_quotes(text, delimiter):
+        raise where.unclosed(len(records) - 1)
+    # At least 3: in a 3-column file a line of free text with two commas is common, and
+    # there is no column left for a contact to leak through.
+    separators = max(len(header) - 1, 3)
+    for index, record in enumerate(records):
+        for column, cell in enumerate(record):
+            if "\n" not in cell and "\r" not in cell and _CR not in cell:
+                continue
+            lines = _line_breaks(cell).split("\n")
+            inner = next((n for n, t in enumerate(lines) if n and t.count(delimiter) >= separators), 0)
+            if inner:
+                raise where.swallowed(index, column, inner, lines[inner].count(delimiter))
+
+
+@dataclass(frozen=True)
+class _QuoteSite:
+    """Where a quote opens, and the error that names it."""
+
+    file: str
+    header: list[str]
+    records: list[list[str]]
+    starts: list[int]
+
+    def _where(self, index: int, column: int) -> str:
+        name = self.header[column] if column < len(self.header) else column_letter(column)
+        return f"{self.file}, row {index + 1} (line {self.starts[index]} of the file), column {name!r}"
+
+    def unclosed(self, index: int) -> InputError:
+        record = self.records[index]
+        column = max(len(record) - 1, 0)
+        lines = _line_breaks(record[column]).rstrip().count("\n") if record else 0
+        return InputError(
+            f"{self._where(index, column)}: a quote (\") opens in this cell and is never closed, "
+            f"so the {lines} line(s) after it, to the end of the file, would be read into this one "
+            "cell and the responses on them lost or published as its text. Close the quote where "
+            "the cell's text ends (or delete it), or export the responses again."
+        )
+
+    def swallowed(self, index: int, column: int, inner: int, separators: int) -> InputError:
+        line = self.starts[index] + inner
+        return InputError(
+            f"{self._where(index, column)}: the quoted cell that opens here runs over several "
+            f"lines, and line {line} of the file inside it has {separators} separators, as a whole "
+            "response has: a closing quote (\") is missing, so the responses on those lines would "
+            "be read into this one cell. Close the quote where the cell's text ends, or export "
+            "the responses again."
+        )
 
 
 #: Invisible control characters: no export means them, and GIS and XML tools choke on them.
@@ -426,22 +668,6 @@ def _ends_inside_quotes(text: str, delimiter: str) -> bool:
     return False
 
 
-def _unclosed_quote(table: Table) -> TableIssue:
-    """The rest of the file went into the last row's last non-blank cell: say where and how much."""
-    row = table.rows[-1] if table.rows else table.columns  # the quote may open in the header
-    filled = [i for i, cell in enumerate(row) if cell.strip()]
-    index = filled[-1] if filled else len(row) - 1
-    lines = row[index].count("\n")
-    return TableIssue(
-        table.name,
-        len(table.rows) + 1,
-        table.columns[index],
-        f"a quoted cell opens here and is never closed, so the {lines} line(s) after it "
-        'were read into this cell. Close the quote (") or export the file again.',
-        data_lost=True,
-    )
-
-
 # --- XLSX ---------------------------------------------------------------------------------
 
 
@@ -469,18 +695,43 @@ def _pick_sheet(book: Any, path: Path, sheet: str | None) -> Any:
     names: list[str] = list(book.sheetnames)
     if sheet is None or sheet == "":
         return book.worksheets[0]
+    found = _find_sheet(sheet, names)
+    if found is None:
+        raise _no_such_sheet(path, sheet, names)
+    return book[found]
+
+
+def _find_sheet(sheet: str, names: Sequence[str]) -> str | None:
+    """The sheet named ``sheet`` (exactly, then ignoring case and accents, then by number)."""
     if sheet in names:
-        return book[sheet]
+        return sheet
     folded = {fold(name): name for name in names}
     if fold(sheet) in folded:
-        return book[folded[fold(sheet)]]
+        return folded[fold(sheet)]
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
-        return book.worksheets[int(sheet) - 1]
+        return names[int(sheet) - 1]
+    return None
+
+
+def _no_such_sheet(path: Path, sheet: str, names: Sequence[str]) -> InputError:
     listed = ", ".join(repr(n) for n in names)
-    raise InputError(
+    return InputError(
         f"{path.name} has no sheet {sheet!r}{_closest_hint(sheet, names)}. "
         f"Sheets: {listed}. Give one of them with --sheet."
     )
+
+
+_XML_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
+
+
+def _listed_sheets(data: bytes) -> list[str]:
+    """The sheet names ``xl/workbook.xml`` lists, when openpyxl could not open the workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("xl/workbook.xml")  # its size was checked against the limits
+    except (KeyError, zipfile.BadZipFile, OSError, NotImplementedError, EOFError, ValueError):
+        return []
+    return [html.unescape(name.decode("utf-8", "replace")) for name in _XML_SHEET_NAME.findall(xml)]
 
 
 def _closest_hint(wanted: str, names: Sequence[str]) -> str:
@@ -491,35 +742,206 @@ def _closest_hint(wanted: str, names: Sequence[str]) -> str:
     return f"; closest {original!r}"
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> Table:
-    import openpyxl  # heavy: only when an XLSX arrives
+#: Parts of a workbook that openpyxl's read-only mode never opens (the sheets are streamed).
+_NOT_LOADED = ("xl/worksheets/", "xl/drawings/", "xl/media/", "xl/comments", "xl/printerSettings/")
 
+
+def _check_unzipped_sizes(file: str, sizes: Mapping[str, int], limits: Limits) -> None:
+    """Refuse, before unpacking anything, a part that would unpack to more than the limits.
+
+    The sizes come from the ZIP directory; :mod:`zipfile` never unpacks more than a
+    member's declared size (a lie there fails its CRC check), so the check holds.
+    """
+    for name, size in sizes.items():
+        if name.startswith(_NOT_LOADED):
+            continue
+        if size > limits.unzipped_mb * 2**20:
+            what = f"the workbook part {name!r} unpacks too large"
+            raise _over_limit(file, what, _mb(size), limits, "unzipped_mb")
+
+
+def _load_workbook(data: bytes) -> Any:
+    """openpyxl's read-only workbook (values only), skipping chart sheets.
+
+    openpyxl 3.1 fails on any chart sheet in read-only mode (``'list' object has no
+    attribute 'find'``); a chart sheet holds no responses, so it is left out.
+    """
+    from openpyxl.reader.excel import ExcelReader  # heavy: only when an XLSX arrives
+
+    class _Reader(ExcelReader):  # type: ignore[misc]
+        def read_chartsheet(self, sheet: Any, rel: Any) -> None:
+            return None
+
+    # From bytes, not the path: openpyxl refuses a workbook whose name does not end in .xlsx.
+    reader = _Reader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Table:
+    scan = _SheetScan(path.name, limits)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they don't affect values.
             warnings.simplefilter("ignore")
-            # From bytes, not the path: openpyxl refuses a workbook whose name does not end in .xlsx.
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = _load_workbook(data)
             try:
                 ws = _pick_sheet(book, path, sheet)
-                ws.reset_dimensions()  # some writers store wrong dimensions; read every row
-                values = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-                title, xml_path, names = ws.title, ws._worksheet_path, tuple(book.sheetnames)
+                _stream_sheet(ws, book, scan, limits)
+                values = _sheet_values(ws, path.name, limits)
+                title, names = ws.title, tuple(book.sheetnames)
             finally:
                 book.close()
     except (InputError, UnreadableFileError):
         raise
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
         log.debug("openpyxl failed on %s", path, exc_info=True)
+        listed = _listed_sheets(data)
+        if sheet and listed and not _find_sheet(sheet, listed):  # a wrong name first: it is the user's fix
+            raise _no_such_sheet(path, sheet, listed) from exc
         raise UnreadableFileError(
             f"{path.name} is a damaged XLSX workbook ({type(exc).__name__}). "
             "Open it in Excel and save it again, or export the responses again."
         ) from exc
-    if not any(any(cell.strip() for cell in row) for row in values):
+    if not values:
         raise _empty_sheet(path, title, names)
-    table = _build(path, values, fmt="xlsx", sheet=title, sheets=names)
-    table.issues.extend(_sheet_xml_issues(table, data, xml_path))
+    table = _build(path, values, fmt="xlsx", sheet=title, sheets=names, limits=limits)
+    table.issues.extend(_merged_header(table, scan.merges))
+    table.issues.extend(_formulas_without_result(table, scan.formulas))
     return table
+
+
+def _stream_sheet(ws: Any, book: Any, scan: _SheetScan, limits: Limits) -> None:
+    """Make openpyxl read the sheet through :class:`_SheetStream` (checked, filtered, scanned)."""
+    member = ws._worksheet_path.lstrip("/")
+    size = book._archive.getinfo(member).file_size
+    if size > limits.sheet_mb * 2**20:
+        what = f"sheet {ws.title!r} unpacks too large"
+        raise _over_limit(scan.file, what, _mb(size), limits, "sheet_mb")
+    ws.reset_dimensions()  # some writers store wrong dimensions; read every row
+    ws._get_source = lambda: _SheetStream(book._archive.open(member), scan)
+
+
+def _sheet_values(ws: Any, file: str, limits: Limits) -> list[list[str]]:
+    """The sheet's rows as text, without trailing blank cells and rows, within the limits.
+
+    Blank rows are only kept once a filled row follows them, so that a styled row
+    1,048,576 costs nothing, and the cell count is checked before they are added.
+    """
+    values: list[list[str]] = []
+    blank: list[str] = []  # shared by blank rows
+    pending = width = 0
+    for row in ws.iter_rows(values_only=True):
+        cells = [_cell_text(value) for value in row]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not cells:
+            pending += 1
+            continue
+        width = max(width, len(cells))
+        number = len(values) + pending + 1
+        if width > limits.columns:
+            raise _over_limit(file, f"row {number} of the sheet is too wide", width, limits, "columns")
+        if number * width > limits.cells:
+            what = f"the sheet up to row {number:,} ({number:,} rows x {width:,} columns)"
+            raise _over_limit(file, what, number * width, limits, "cells")
+        longest = max(len(cell) for cell in cells)
+        if longest > limits.cell_chars:
+            raise _over_limit(file, f"a cell of row {number:,} is too long", longest, limits, "cell_chars")
+        values.extend([blank] * pending)
+        values.append(cells)
+        pending = 0
+    return values
+
+
+class _SheetScan:
+    """What the sheet's XML says besides values: merged header cells, formulas without result."""
+
+    #: At most this many formulas without a saved result are reported.
+    MAX_FORMULAS = 1_000
+
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file, self.limits = file, limits
+        self.merges: list[tuple[bytes, bytes, bytes, bytes]] = []
+        self.formulas: list[tuple[bytes, bytes]] = []
+
+    def read(self, xml: bytes) -> None:
+        """Scan a piece of the sheet that ends between two rows (or at the end)."""
+        if b"mergeCell" in xml:
+            self.merges.extend(_XML_MERGE.findall(xml))
+        if b"<f" not in xml and b":f" not in xml:
+            return
+        for attributes, body in _XML_CELL.findall(xml):
+            if len(self.formulas) < self.MAX_FORMULAS and _XML_FORMULA.search(body) and not _XML_VALUE.search(body):
+                self.formulas.append((attributes, body))
+
+
+#: A cell without a value (``<c r="D2" s="1"/>``): Excel writes thousands per row for a styled range.
+_EMPTY_XML_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*/>")
+
+
+class _SheetStream(io.RawIOBase):
+    """The sheet's XML as openpyxl reads it, without empty cells, scanned on the way.
+
+    Empty styled cells cost openpyxl as much as real ones (16,000 per row in a sheet
+    whose columns were formatted whole); removing them from the bytes, a piece at a
+    time, reads the same values at a fraction of the time and memory. Pieces end after
+    a ``</row>``, so that no cell is cut; a text with no tag for longer than a cell may
+    hold is refused (it would be read whole into memory).
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, source: Any, scan: _SheetScan) -> None:
+        super().__init__()
+        self.source, self.scan = source, scan
+        self.pending = bytearray()  # read, not yet cut at a row end
+        self.ready = b""  # filtered, given to openpyxl from self.given on
+        self.given = 0
+        self.done = False
+        self.longest_text = max(scan.limits.cell_chars * 4, self.CHUNK)  # UTF-8: <= 4 bytes a char
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self.given == len(self.ready) and not self.done:
+            self._fill()
+        size = min(len(buffer), len(self.ready) - self.given)
+        buffer[:size] = self.ready[self.given : self.given + size]
+        self.given += size  # an offset, not a slice: slicing would copy the rest each time
+        return size
+
+    def _fill(self) -> None:
+        chunk = self.source.read(self.CHUNK)
+        self.pending += chunk
+        if not chunk:
+            self.done, cut = True, len(self.pending)
+        else:
+            cut = self._cut()
+        if cut:
+            piece = _EMPTY_XML_CELL.sub(b"", bytes(self.pending[:cut]))
+            del self.pending[:cut]
+            self.scan.read(piece)
+            self.ready = self.ready[self.given :] + piece
+            self.given = 0
+
+    def _cut(self) -> int:
+        """Where the unread bytes can be cut: after the last row end, or a tag in a long row."""
+        row_end = self.pending.rfind(b"row>")  # </row> or </x:row>
+        if row_end >= 0:
+            return row_end + 4
+        if len(self.pending) < 16 * self.CHUNK:
+            return 0
+        tag = self.pending.rfind(b"<")
+        if tag <= 0 and len(self.pending) > self.longest_text:
+            what = "a text in the sheet is too long"
+            raise _over_limit(self.scan.file, what, None, self.scan.limits, "cell_chars")
+        return max(tag, 0)
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
 
 
 # Cells and merged ranges as they appear in a worksheet's XML (any namespace prefix).
@@ -530,17 +952,6 @@ _XML_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^>]*>\s*\S", re.DOTALL)
 _XML_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
-def _sheet_xml_issues(table: Table, data: bytes, xml_path: str) -> list[TableIssue]:
-    """What openpyxl's values hide: formulas without a saved result, merged header cells."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(xml_path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile, OSError, NotImplementedError):  # pragma: no cover - openpyxl read it
-        return []
-    issues = _merged_header(table, xml) if b"mergeCell" in xml else []
-    return issues + (_formulas_without_result(table, xml) if b"<f" in xml else [])
-
-
 def _column_index(letters: bytes) -> int:
     index = 0
     for char in letters.decode("ascii"):
@@ -548,10 +959,10 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _merged_header(table: Table, xml: bytes) -> list[TableIssue]:
+def _merged_header(table: Table, merges: list[tuple[bytes, bytes, bytes, bytes]]) -> list[TableIssue]:
     """A header cell merged over several columns leaves the others without a name."""
     issues = []
-    for first, top, last, _bottom in _XML_MERGE.findall(xml):
+    for first, top, last, _bottom in merges:
         start, end = _column_index(first), _column_index(last)
         if top != b"1" or end <= start:
             continue
@@ -565,13 +976,13 @@ def _merged_header(table: Table, xml: bytes) -> list[TableIssue]:
     return issues
 
 
-def _formulas_without_result(table: Table, xml: bytes) -> list[TableIssue]:
+def _formulas_without_result(table: Table, cells: list[tuple[bytes, bytes]]) -> list[TableIssue]:
     """Formulas whose result was never saved (files written by scripts) read as empty cells."""
     issues = []
-    for attributes, body in _XML_CELL.findall(xml):
+    for attributes, body in cells:
         formula = _XML_FORMULA.search(body)
         ref = _XML_REF.search(attributes)
-        if formula is None or ref is None or _XML_VALUE.search(body):
+        if formula is None or ref is None:
             continue
         column, row = _column_index(ref.group(1)), int(ref.group(2))
         text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
@@ -600,7 +1011,18 @@ def _trim(records: list[list[str]]) -> list[list[str]]:
     width = max((len(r) for r in records), default=0)
     while width > 1 and all(len(r) < width or not r[width - 1].strip() for r in records):
         width -= 1
-    return [r[:width] for r in records]
+    return [r[:width] if len(r) > width else r for r in records]  # blank rows stay one shared list
+
+
+def _check_size(file: str, records: list[list[str]], limits: Limits) -> None:
+    """Refuse a table too large to fill in before its rows are padded to the header's width."""
+    width = max((len(r) for r in records), default=0)
+    if width > limits.columns:
+        where = next(n for n, r in enumerate(records, start=1) if len(r) == width)
+        raise _over_limit(file, f"row {where:,} is too wide", width, limits, "columns")
+    if len(records) * width > limits.cells:
+        what = f"the table ({len(records):,} rows, blank ones included, x {width:,} columns)"
+        raise _over_limit(file, what, len(records) * width, limits, "cells")
 
 
 def _clean_header(names: Iterable[str]) -> list[str]:
@@ -668,8 +1090,10 @@ def _build(
     delimiter: str = "",
     sheet: str = "",
     sheets: tuple[str, ...] = (),
+    limits: Limits | None = None,
 ) -> Table:
     records = _trim(records)
+    _check_size(path.name, records, limits or Limits())
     if not records:
         raise UnreadableFileError(
             f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"

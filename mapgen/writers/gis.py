@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from mapgen._csv import write_excel_csv
 from mapgen.errors import OutputError
-from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, Comune, MapInitiative, OutputOptions
+from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, Comune, MapInitiative, Match, OutputOptions
 from mapgen.text import slugify
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ _PRACTICE: tuple[Column, ...] = (
 _MATCH: tuple[Column, ...] = (
     Column("stato_match", "str", lambda i: i.match.status.value),
     Column("metodo_match", "str", lambda i: i.match.method),
+    Column("correzione", "str", lambda i: _correction(i.match)),
     Column("punteggio_match", "float", lambda i: round(i.match.score, 1)),
     Column("record_ids", "str", lambda i: _joined([r.record_id for r in i.records])),
 )
@@ -132,6 +133,13 @@ _CONTACTS: tuple[Column, ...] = (
     Column("email", "str", lambda i: i.record.email),
     Column("telefono", "str", lambda i: i.record.telefono),
 )
+
+
+def _correction(match: Match) -> str:
+    """``correzioni.csv, riga 4`` for a record a person placed (method ``correzione``), else empty."""
+    if match.method != "correzione" or "line" not in match.raw:
+        return ""
+    return f"{match.raw.get('file', '')}, riga {match.raw['line']}"
 
 
 def _edition_flag(year: int) -> Column:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
+from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, review_order
 from mapgen.errors import GazetteerError, OutputError
 from mapgen.model import (
     AREAS,
@@ -230,6 +231,7 @@ REPORT_COLUMNS: Final = (
     "comune_indicato", "provincia_indicata", "regione_indicata", "titolo",
     "esito", "esito_codice", "id_iniziativa", "istat", "comune_trovato", "sigla",
     "stato_match", "metodo", "punteggio", "candidati", "motivo", "correzione",
+    "decisione", "avvisi",
 )
 
 
@@ -276,6 +278,8 @@ def report_rows(build: BuildResult) -> list[list[str]]:
 
     Cells are plain text; :func:`mapgen._csv.write_excel_csv` neutralises formulas on writing.
     """
+    decisions = _decisions(build)
+    warnings = _warnings_by_record(build)
     rows = []
     for o in build.outcomes:
         rows.append([
@@ -283,8 +287,46 @@ def report_rows(build: BuildResult) -> list[list[str]]:
             o.typed.comune, o.typed.provincia, o.typed.regione, o.titolo,
             OUTCOME_LABELS[o.outcome], o.outcome.value, o.initiative_id,
             *_match_cells(o), reason_of(o), fix_of(o),
+            decision_of(o, decisions), " | ".join(warnings.get(o.record_id, ())),
         ])
     return rows
+
+
+def _decisions(build: BuildResult) -> dict[str, str]:
+    """``record id -> "correzioni.csv, riga 4: escludi"`` for every correction naming a record."""
+    found: dict[str, str] = {}
+    for a in build.corrections:
+        if a.record:
+            found.setdefault(a.record, f"{a.file}, riga {a.line}: {a.action}")
+    return found
+
+
+def decision_of(outcome: RowOutcome, decisions: Mapping[str, str]) -> str:
+    """The correction that decided this record (an alias too: its line is in the match's evidence)."""
+    match = outcome.match
+    if match is not None and match.method == METHOD and "line" in match.raw:
+        return decisions.get(outcome.record_id) or f"{match.raw.get('file', '')}, riga {match.raw['line']}: alias"
+    return decisions.get(outcome.record_id, "")
+
+
+def _warnings_by_record(build: BuildResult) -> dict[str, list[str]]:
+    """The reader's warnings of each record: by its id, else by its file and row."""
+    by_row: dict[tuple[str, int], list[str]] = defaultdict(list)
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for n in build.notices:
+        if n.kind != "lettura":
+            continue
+        text = f"{n.column}: {n.value!r}: {n.message} {n.fix}".strip() if n.column else f"{n.message} {n.fix}"
+        if n.record_id:
+            by_id[n.record_id].append(text)
+        elif n.row is not None:
+            by_row[(n.file, n.row)].append(text)
+    found: dict[str, list[str]] = {}
+    for o in build.outcomes:
+        texts = [*by_id.get(o.record_id, ()), *by_row.get((o.source.file, o.source.row or 0), ())]
+        if texts:
+            found[o.record_id] = texts
+    return found
 
 
 # --- report.html --------------------------------------------------------------------------
@@ -304,11 +346,9 @@ def location(ref: SourceRef) -> str:
     return ", ".join(parts)
 
 
-# Unresolved rows first, then ambiguous, then not a Comune; input order within each.
-_ATTENTION_ORDER: Final = (Outcome.UNRESOLVED, Outcome.AMBIGUOUS, Outcome.NOT_A_COMUNE)
-
-
 def _method(match: Match | None) -> str:
+    if match is not None and match.method == METHOD and "line" in match.raw:
+        return f"metodo correzione ({match.raw.get('file', '')}, riga {match.raw['line']})"
     if match is None or not match.score:
         return ""
     return f"metodo {match.method}, punteggio {match.score:.0f}"
@@ -365,12 +405,12 @@ HTML_ROW_LIMIT = 5000
 def _rows_by_section(build: BuildResult) -> dict[str, list[_RowView]]:
     titles = {i.id: i.record.titolo for i in build.initiatives}
     views = [(o.outcome, _row_view(o, titles)) for o in build.outcomes]  # each record's view made once
-    attention = sorted(
-        (pair for pair in views if pair[0] in _ATTENTION_ORDER),
-        key=lambda pair: _ATTENTION_ORDER.index(pair[0]),  # sorted() is stable: input order kept
+    waiting = sorted(
+        (n for n, o in enumerate(build.outcomes) if needs_person(o)),
+        key=lambda n: review_order(build.outcomes[n]),  # sorted() is stable: input order kept
     )
     return {
-        "attention": [view for _, view in attention],
+        "attention": [views[n][1] for n in waiting],
         "excluded": [view for outcome, view in views if outcome in BUCKETS["excluded"]],
         "merged": [view for outcome, view in views if outcome in BUCKETS["merged"]],
         "all": [view for _, view in views],
@@ -577,11 +617,57 @@ def _environment() -> Any:
     return env
 
 
+# --- the review controls ("Da correggere") -------------------------------------------------
+
+REVIEW_SCRIPT = "report_review.js"
+
+
+def _review_script() -> tuple[Any, str]:
+    """The review controls' script (ours, not data) and its CSP hash: no other script may run."""
+    import base64
+    import hashlib
+
+    from markupsafe import Markup
+
+    text = (templates_dir() / REVIEW_SCRIPT).read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"sha256-{digest}"
+
+
+def _comuni_names(gazetteer: Gazetteer) -> dict[str, str]:
+    """Every current Comune, compact: ``{"TO": "Agliè|Airasca|…"}`` (the page reads ``Nome (SIGLA)``)."""
+    by_sigla: dict[str, list[str]] = defaultdict(list)
+    for comune in gazetteer.active():
+        by_sigla[comune.sigla].append(comune.name)
+    return {sigla: "|".join(sorted(names)) for sigla, names in sorted(by_sigla.items())}
+
+
+def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
+    """What the review controls need: the waiting records (as da_correggere.csv), the corrections in use."""
+    from mapgen.corrections import COLUMNS, review_rows
+
+    keys = ("r", "o", "c", "p", "g", "t", "e", "m", "k")
+    rows = [dict(zip(keys, row, strict=False)) for row in review_rows(build)[:HTML_ROW_LIMIT]]
+    return {"columns": list(COLUMNS), "rows": rows, "existing": [list(r) for r in build.corrections_rows],
+            "comuni": _comuni_names(gazetteer), "file": "correzioni.csv"}
+
+
+def _review_choices(build: BuildResult) -> list[list[tuple[str, str]]]:
+    """The candidates of each waiting record, in the order of the "Da correggere" table."""
+    waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
+    return [candidates_of(o) for o in waiting[:HTML_ROW_LIMIT]]
+
+
+def _notices_view(build: BuildResult) -> list[Any]:
+    return sorted(build.notices, key=lambda n: (n.kind != "correzione", n.file, n.row or 0))
+
+
 def _html_context(
     build: BuildResult, gazetteer: Gazetteer, options: OutputOptions
 ) -> dict[str, Any]:
     totals = report_totals(build)
     sections = _rows_by_section(build)
+    script, script_hash = _review_script()
     return {
         "title": options.title,
         "editions": build.editions,
@@ -598,6 +684,13 @@ def _html_context(
         "map": _map_view(build, gazetteer),
         "attribution": gazetteer.attribution,
         "csv_name": CSV_NAME,
+        "review": _review_view(build, gazetteer),
+        "choices": _review_choices(build),
+        "review_js": script,
+        "script_hash": script_hash,
+        "review_name": REVIEW_NAME,
+        "notices": _notices_view(build),
+        "applied": build.corrections,
     }
 
 

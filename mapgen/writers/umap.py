@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from mapgen.errors import OutputError
+from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
@@ -37,6 +37,7 @@ from mapgen.writers._umap_markup import plain_text, plain_url, render_template, 
 
 __all__ = [
     "AREA_STYLES",
+    "CARRIED_NAME_SUFFIX",
     "CLUSTER_THRESHOLD",
     "LAYER_SIZE_LIMIT",
     "MAP_FIELDS",
@@ -60,6 +61,8 @@ _EDITION_COLORS: Final = ("#1F3A93", "#7F7F7F")  # newest edition, older ones
 
 #: A layer with more points than this, or with points on top of each other, is clustered.
 CLUSTER_THRESHOLD: Final = 50
+#: Added to the name of a carried layer that a generated layer already uses.
+CARRIED_NAME_SUFFIX: Final = " (mappa precedente)"
 #: Largest layer file written in one piece (bytes); bigger layers are split.
 LAYER_SIZE_LIMIT: Final = 900_000
 
@@ -147,7 +150,9 @@ def write_umap(
     written = [
         _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
     ]
-    document = _umap_document(build, layers, gazetteer=gazetteer, options=options)
+    _check_layer_files(layers, written)
+    remote = _remote_layers(layers, options.remote_base_url) if options.remote_base_url else layers
+    document = _umap_document(build, remote, gazetteer=gazetteer, options=options)
     written.append(_write_json(out_dir / "map.umap", document))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
     return written
@@ -163,7 +168,7 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}; check the output folder."
+            f"cannot write {path.name}: {exc.strerror or exc}. {output_fix(exc)}"
         ) from exc
     size = len(text.encode("utf-8"))
     if path.suffix == ".geojson" and size > LAYER_SIZE_LIMIT:
@@ -191,23 +196,116 @@ def _map_layers(
         from mapgen.writers._umap_regions import regions_layer
 
         layers.append(_Layer("regioni", regions_layer(build, gazetteer=gazetteer)))
-    layers += [
-        _Layer(f"precedente-{slugify(c.name)}", _copy(c.geojson)) for c in build.carried_layers
+    initiatives = [
+        layer
+        for group in reversed(_groups(build, options=options))
+        for layer in reversed(_initiative_layers(group, options=options))
     ]
-    for group in reversed(_groups(build, options=options)):
-        layers += reversed(_initiative_layers(group, options=options))
-    return _unique_slugs(layers)
+    taken = {_layer_name(layer.geojson) for layer in (*layers, *initiatives)}
+    layers += [
+        _Layer(f"precedente-{slugify(c.name)}", _carried_geojson(c, taken))
+        for c in build.carried_layers
+    ]
+    return _unique_slugs(layers + initiatives)
+
+
+def _remote_layers(layers: Sequence[_Layer], base: str) -> list[_Layer]:
+    """The ``.umap`` layers as remote-data layers: options only, data from the layer files.
+
+    uMap's "remote data" (``remoteData``, ``schema.js``; ``data/layer.js``
+    ``fetchRemoteData``): the visitor's browser fetches ``url`` (no uMap proxy, which
+    refuses private addresses), so the web server must send CORS headers; replacing the
+    files there updates the map without touching uMap.
+    """
+    remote = []
+    for layer in layers:
+        data = _copy(layer.geojson)
+        options = _layer_options(data)
+        if options is None:
+            options = data["_umap_options"] = {}
+        options["remoteData"] = {
+            "url": f"{base}/layers/{layer.slug}.geojson",
+            "format": "geojson",
+            "dynamic": False,
+            "proxy": False,
+        }
+        data["features"] = []
+        remote.append(_Layer(layer.slug, data))
+    return remote
+
+
+def _layer_name(geojson: Mapping[str, Any]) -> str:
+    options = _layer_options(geojson)
+    return str(options.get("name") or "") if options is not None else ""
+
+
+def _layer_options(geojson: Mapping[str, Any]) -> Any:
+    """The options of a layer as uMap reads them: ``properties`` first, else ``_umap_options``."""
+    for key in ("properties", "_umap_options"):
+        if isinstance(geojson.get(key), Mapping):
+            return geojson[key]
+    return None
+
+
+def _carried_geojson(carried: CarriedLayer, taken: set[str]) -> dict[str, Any]:
+    """A carried layer, renamed if its name is taken and kept out of the facet filters.
+
+    Two layers with one name cannot be told apart in uMap's layer list, so a carried
+    layer whose name a generated layer uses gets :data:`CARRIED_NAME_SUFFIX`. uMap's
+    filters list the values of every feature of every browsable layer
+    (``app.js`` ``eachFeature``, ``filters.js`` ``computeInitialData``): features without
+    the filtered properties add an empty choice, so such a layer is made not browsable.
+    """
+    data = _copy(carried.geojson)
+    options = _layer_options(data)
+    if options is None:
+        options = data["_umap_options"] = {}
+    name = str(options.get("name") or carried.name)
+    if name in taken:
+        base, number = f"{name}{CARRIED_NAME_SUFFIX}", 1
+        name = base
+        while name in taken:
+            number += 1
+            name = f"{base[:-1]} {number})"
+    options["name"] = name
+    taken.add(name)
+    keys = [key for key, _widget, _label in MAP_FILTERS]
+    features = [f for f in data.get("features", []) if isinstance(f, Mapping)]
+    if any(not all((f.get("properties") or {}).get(k) for k in keys) for f in features):
+        options["browsable"] = False
+    return data
 
 
 def _unique_slugs(layers: Sequence[_Layer]) -> list[_Layer]:
-    """Suffix repeated slugs (two carried layers with one name) so no file is overwritten."""
-    seen: dict[str, int] = {}
+    """Suffix repeated slugs (two carried layers with one name) so no file is overwritten.
+
+    A suffix never takes a name another layer already has: carried layers "A", "A" and
+    "A 2" give ``precedente-a``, ``precedente-a-3`` and ``precedente-a-2`` (issue 20).
+    """
+    taken = {layer.slug for layer in layers}
+    seen: set[str] = set()
     unique = []
     for layer in layers:
-        seen[layer.slug] = seen.get(layer.slug, 0) + 1
-        slug = layer.slug if seen[layer.slug] == 1 else f"{layer.slug}-{seen[layer.slug]}"
+        slug, number = layer.slug, 1
+        while slug in seen or (number > 1 and slug in taken):
+            number += 1
+            slug = f"{layer.slug}-{number}"
+        seen.add(slug)
         unique.append(_Layer(slug, layer.geojson))
     return unique
+
+
+def _check_layer_files(layers: Sequence[_Layer], written: Sequence[Path]) -> None:
+    """Every feature of every layer is in exactly one layer file, as read back from the disk."""
+    if len({path.name.casefold() for path in written}) != len(layers):
+        raise OutputError(f"internal error: {len(layers)} uMap layers but {len(set(written))} layer files; "
+                          "please report this with the input files.")
+    for layer, path in zip(layers, written, strict=True):
+        expected = len(layer.geojson.get("features") or [])
+        found = len(json.loads(path.read_text(encoding="utf-8")).get("features") or [])
+        if found != expected:
+            raise OutputError(f"internal error: layer file {path.name} holds {found} features, its layer "
+                              f"{expected}; please report this with the input files.")
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,10 @@ Set-up, in order (each step reports what is missing and how to fix it):
    ``postgres`` system user when the tests run as root (``initdb`` refuses root);
 4. ``umap migrate``, a user, and ``umap runserver --insecure`` (static files served by
    Django from the installed package, no ``collectstatic``).
+
+One server per test session (``umap_server`` in ``tests/conftest.py``). ``maps.py`` makes
+users' maps and layers through uMap's own views (``UmapServer.create_user`` adds a second
+account through Django's shell); ``proxy.py`` puts an nginx-like body limit in front of it.
 """
 
 from tests.umap_server.server import UMAP_VERSION, UmapServer, start_umap

@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,19 @@ class UmapServer:
     process: subprocess.Popen[bytes]
     postgres: Postgres
     folder: Path
+    command: str = ""  # the ``umap`` (Django manage.py) command of the venv
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def shell(self, code: str) -> str:
+        """Run Python ``code`` in uMap's Django shell (``umap shell -c``); return its output."""
+        return _run([self.command, "shell", "-c", code], env=self.env)
+
+    def create_user(self, username: str, password: str) -> None:
+        """Create a local account (not a superuser) through Django's user model."""
+        self.shell(
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.create_user({username!r}, password={password!r})"
+        )
 
     def stop(self) -> None:
         self.process.terminate()
@@ -295,7 +308,7 @@ def start_umap() -> UmapServer:
         postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return UmapServer(url, USERNAME, PASSWORD, process, postgres, folder)
+    return UmapServer(url, USERNAME, PASSWORD, process, postgres, folder, umap, env)
 
 
 @contextlib.contextmanager

@@ -95,6 +95,7 @@ def survey_files() -> dict[str, bytes]:
     ragged = [HEADER, ROWS[0], ["3", "2020-09-22 11:00:00", "Roma", "RM"],
               ["4", "2020-09-22 12:00:00", "Bari", "BA", "Ludoteca", "Giochi", "in più", "ancora"]]
     return {
+        **table_files(),
         "empty.csv": b"",
         "header_only.csv": csv_text([HEADER]).encode(),
         "wrong_separator.csv": csv_text(table, delimiter=":").encode(),
@@ -122,6 +123,27 @@ def survey_files() -> dict[str, bytes]:
         "long_ids.csv": csv_text([HEADER, ["12345678901234567890.0", *ROWS[0][1:]],
                                   ["9" * 400, *ROWS[1][1:]]]).encode(),
         "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
+        **hostile_survey_files(),
+    }
+
+
+#: Contacts of the issue-20 cases: none of them may appear in a public output.
+PEOPLE_HEADER = [*HEADER, "Referente", "Email", "Telefono"]
+ROSSI = ["Mario Rossi", "mario.rossi@comune.example.it", "+39 0543 712345"]
+BIANCHI = ["Anna Bianchi", "anna.bianchi@example.org", "333 555 0199"]
+
+
+def hostile_survey_files() -> dict[str, bytes]:
+    """Issue 20: rows that used to be lost, contacts that used to be published."""
+    repeated = [PEOPLE_HEADER, [*ROWS[0], *ROSSI], [*ROWS[1], *BIANCHI],
+                ["2", "2020-09-22 10:00:00", "Roma", "RM", "Ludoteca", "Giochi.", *BIANCHI],
+                ["3", "2020-09-23 10:00:00", "Bari", "BA", "Doposcuola", "Compiti.", *ROSSI]]
+    leaked = [PEOPLE_HEADER,
+              [*ROWS[0][:5], f"Scrivere a {BIANCHI[1]} o chiamare il {BIANCHI[2]}.", *ROSSI],
+              [*ROWS[1][:5], f"Referente: {ROSSI[0]}.", *BIANCHI]]
+    return {
+        "duplicate_response_id.csv": csv_text(repeated).encode(),
+        "contact_in_description.csv": csv_text(leaked).encode(),
     }
 
 
@@ -130,6 +152,53 @@ def _unsupported_zip_version(workbook: bytes) -> bytes:
     data = bytearray(workbook)
     data[data.index(b"PK\x01\x02") + 6] = 64
     return bytes(data)
+
+
+# Quotes and line ends (issue 20): a contact column shows what a swallowed response would leak.
+CONTACT_HEADER = [*HEADER, "Email"]
+CONTACT_ROWS = [
+    [*ROWS[0], "forli@example.org"],
+    [*ROWS[1], "castro@example.org"],
+    ["3", "2020-09-22 11:00:00", "Bari", "BA", "Ludoteca", "Giochi.", "bari@example.org"],
+    ["4", "2020-09-23 08:00:00", "Lecce", "LE", "Spazio mamme", "Incontri, \"a tema\".", "lecce@example.org"],
+]
+
+
+def table_files() -> dict[str, bytes]:
+    """Quotes left open, multi-line cells, bare CRs, old Mac line ends, a chart sheet."""
+    head = csv_text([CONTACT_HEADER, CONTACT_ROWS[0]])
+    opened = ",".join(CONTACT_ROWS[1][:5]) + ',"' + ",".join(CONTACT_ROWS[1][5:]) + "\r\n"
+    multi = [CONTACT_HEADER, [*ROWS[0][:5], "Sportello di ascolto.\r\nOrari: lun, mer\r\n\r\nvenerdì", ""],
+             [*ROWS[1][:5], 'Rette "azzerate"\nper il nido.', "castro@example.org"]]
+    mac = csv_text([HEADER, *ROWS], delimiter=";").replace("\r\n", "\r")
+    bare_cr = csv_text([HEADER, ROWS[0]], delimiter=";")
+    bare_cr += ";".join([*ROWS[1][:5], "Rette azzerate\rper il nido."]) + "\r\n"
+    return {
+        "unclosed_quote.csv": (head + opened + csv_text(CONTACT_ROWS[2:3])).encode(),
+        "swallowed_rows.csv": (head + opened + csv_text(CONTACT_ROWS[2:])).encode(),
+        "multiline_cells.csv": csv_text(multi).encode(),
+        "bare_cr.csv": bare_cr.encode(),
+        "cr_line_ends.csv": mac.encode("cp1252"),
+        "chart_sheet.xlsx": _with_chart_sheet([HEADER, *ROWS]),
+    }
+
+
+def _with_chart_sheet(rows: Sequence[Sequence[object]]) -> bytes:
+    """A workbook whose second sheet is a chart sheet (openpyxl 3.1 fails on it read-only)."""
+    import openpyxl
+    from openpyxl.chart import BarChart
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Risposte"
+    for row in rows:
+        sheet.append(list(row))
+    book.create_chartsheet("Grafico").add_chart(BarChart())
+    book.properties.created = book.properties.modified = datetime(2020, 10, 1)
+    raw = io.BytesIO()
+    book.save(raw)
+    return _fixed_zip_times(raw.getvalue())
 
 
 def big_cell(path: Path, size: int = 5 * 1024 * 1024) -> Path:
@@ -183,6 +252,40 @@ def previous_files() -> dict[str, bytes]:
         "duplicate_ids.geojson": collection([feature(1, rome), feature(1, rome, name="Altra pratica"),
                                              feature(2, rome)]),
         "unknown_layer_type.umap": (json.dumps(unknown, ensure_ascii=False, indent=1) + "\n").encode(),
+        **hostile_previous_files(),
+    }
+
+
+def hostile_previous_files() -> dict[str, bytes]:
+    """Issue 20: files that gave a traceback, carried layers that published contacts."""
+    rome = point(12.4964, 41.9028)
+    deep = b'{"type": "FeatureCollection", "features": [' + b"[" * 1000 + b"]" * 1000 + b"]}\n"
+    huge = collection([feature(1, rome)]).replace(b"12.4964", b"1" + b"0" * 400)
+    # json.dumps writes a lone surrogate as the escape \ud800, as some exporters do
+    surrogate = json.dumps({"type": "FeatureCollection", "features": [
+        feature(1, rome, name="Nido \ud800", description="Testo \udfff rotto")]}, indent=1) + "\n"
+    odd_type = collection([feature(1, {"type": ["Point"], "coordinates": [12.4964, 41.9028]}),
+                           feature(2, {"type": 7, "coordinates": [12.4964, 41.9028]}), feature(3, rome)])
+    carried = {"type": "umap", "properties": {"name": "Mappa 2019"}, "layers": [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [feature(1, rome)]},
+        {"type": "FeatureCollection", "_umap_options": {"name": "Sportelli"}, "features": [
+            {"type": "Feature", "geometry": rome, "properties": {
+                "name": "Sportello famiglie", "referente": ROSSI[0], "email": ROSSI[1], "Telefono": ROSSI[2],
+                "description": f"Referente {ROSSI[0]}"}}]},
+    ]}
+    same_names = {"type": "umap", "properties": {"name": "Mappa 2019"}, "layers": [
+        {"type": "FeatureCollection", "_umap_options": {"name": "Iniziative"}, "features": [feature(1, rome)]},
+        *({"type": "FeatureCollection", "_umap_options": {"name": name},
+           "features": [{"type": "Feature", "geometry": rome, "properties": {"name": f"Punto {n}"}}]}
+          for n, name in enumerate(["A", "A", "A 2"], start=1)),
+    ]}
+    return {
+        "deep_nesting.geojson": deep,
+        "huge_coordinate.geojson": huge,
+        "lone_surrogate.geojson": surrogate.encode(),
+        "geometry_type_not_text.geojson": odd_type,
+        "carried_contacts.umap": (json.dumps(carried, ensure_ascii=False, indent=1) + "\n").encode(),
+        "same_layer_file_names.umap": (json.dumps(same_names, ensure_ascii=False, indent=1) + "\n").encode(),
     }
 
 
@@ -194,6 +297,9 @@ def config_files() -> dict[str, bytes]:
         "typo_field.toml": b'[survey]\nedition = 2020\n\n[survey.columns]\ncomune = "Comune"\n\n'
         b'[[survey.practices]]\ntitolo = "Titolo"\ndescrizone = "Descrizione"\n',
         "typo_section.toml": b'[survey]\nediton = 2020\n',
+        "deep_nesting.toml": b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+        "contact_on_public_column.toml": b'[survey]\nedition = 2020\n\n[survey.columns]\ncomune = "Comune"\n'
+        b'email = "Descrizione"\n\n[[survey.practices]]\ntitolo = "Titolo"\ndescrizione = "Descrizione"\n',
     }
 
 

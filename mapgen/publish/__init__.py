@@ -1,0 +1,68 @@
+"""Update a map already published on uMap, in place (``mapgen publish``).
+
+- :mod:`~mapgen.publish.address`: the map's address (https only, except on loopback);
+- :mod:`~mapgen.publish.client`: the uMap views the editor itself uses;
+- :mod:`~mapgen.publish.plan`: the build compared with the map, layer by layer;
+- :mod:`~mapgen.publish.apply`: backup, then each layer and the owned map settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mapgen.errors import PublishError
+from mapgen.publish.address import MapAddress, parse_map_url
+from mapgen.publish.apply import ApplyResult, apply_plan, save_backup
+from mapgen.publish.client import KNOWN_VERSIONS, UmapClient
+from mapgen.publish.plan import Plan, make_plan, plan_lines, read_built_layers
+
+__all__ = [
+    "KNOWN_VERSIONS",
+    "ApplyResult",
+    "MapAddress",
+    "Plan",
+    "UmapClient",
+    "apply_plan",
+    "connect",
+    "make_plan",
+    "parse_map_url",
+    "plan_lines",
+    "read_built_layers",
+    "read_session_file",
+    "save_backup",
+]
+
+
+def read_session_file(path: Path) -> str:
+    """The session cookie from a file holding ``abc123…`` or ``sessionid=abc123…``."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise PublishError(
+            f"--session-file {path}: cannot read it ({exc.strerror or exc})."
+        ) from None
+    value = text.split("=", 1)[1].strip() if text.startswith("sessionid=") else text
+    if not value or any(c.isspace() or c == ";" for c in value):
+        raise PublishError(
+            f"--session-file {path}: expected only the value of the 'sessionid' cookie "
+            "(one line, copied from the browser; see README, 'Publishing')."
+        )
+    return value
+
+
+def connect(
+    map_url: str,
+    *,
+    session: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+) -> UmapClient:
+    """A client for the map at ``map_url``, logged in with a session cookie or an account."""
+    client = UmapClient(parse_map_url(map_url), session=session or None)
+    if user:
+        try:
+            client.log_in(user, password or "")
+        except BaseException:
+            client.close()
+            raise
+    return client

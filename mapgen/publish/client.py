@@ -1,0 +1,373 @@
+"""A small client for the views uMap's own editor uses (uMap has no API; see docs/publish.md).
+
+Verified against uMap 3.8.1 (``umap/urls.py``, ``views.py``, ``decorators.py``,
+``static/umap/js/modules/data/layer.js``): the map's settings and layer list
+(``map/<id>/geojson/``), one layer's data with its version (``datalayer/<map>/<uuid>/``,
+header ``X-Datalayer-Version``), the ``.umap`` backup (``map/<id>/download/``), and the
+editor's writes: ``map/<id>/datalayer/create|update/<uuid>/`` (multipart ``name``,
+``display_on_load``, ``rank``, ``settings``, ``parent``, ``geojson``) and
+``map/<id>/update/settings/``. Every answer is checked before use: uMap answers
+"log in first" with status 200 and ``{"login_required": …}`` (``decorators.py``).
+
+The session cookie is a secret: it lives only in the HTTP client's cookie jar and is
+never put in a message, a log line or a file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
+from mapgen.publish.address import MapAddress
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["KNOWN_VERSIONS", "LayerData", "RemoteLayer", "RemoteMap", "UmapClient"]
+
+log = logging.getLogger(__name__)
+
+#: uMap versions whose editor views this client was checked against.
+KNOWN_VERSIONS: Final = ("3.8.1",)
+_TIMEOUT: Final = 60.0
+_GUIDE: Final = "docs/aggiornare-la-mappa.md"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteLayer:
+    """A layer of the published map: uMap id (a UUID), rank and settings (its options)."""
+
+    uuid: str
+    rank: int
+    settings: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.settings.get("name") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteMap:
+    """What the map's ``geojson`` view says: its settings, layers, version and who may edit."""
+
+    address: MapAddress
+    name: str
+    properties: Mapping[str, Any]
+    layers: tuple[RemoteLayer, ...]
+    umap_version: str
+    can_edit: bool
+    logged_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LayerData:
+    """One layer's features as stored, and the version uMap gave them."""
+
+    features: tuple[Mapping[str, Any], ...]
+    version: str
+
+
+@dataclass
+class UmapClient:
+    """Reads and writes one uMap map with the editor's session (``sessionid`` cookie)."""
+
+    address: MapAddress
+    session: str | None = field(default=None, repr=False)
+    transport: Any = field(default=None, repr=False)  # httpx transport, for tests only
+    _http: httpx.Client | None = field(default=None, init=False, repr=False)
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            try:
+                import httpx
+            except ImportError:
+                raise PublishError(
+                    "mapgen publish needs the httpx package: pip install 'mapgen[publish]'."
+                ) from None
+
+            self._http = httpx.Client(
+                timeout=_TIMEOUT,
+                follow_redirects=True,
+                transport=self.transport,
+                headers={"User-Agent": "mapgen-publish"},
+            )
+            if self.session:
+                host = httpx.URL(self.address.server).host
+                self._http.cookies.set("sessionid", self.session, domain=host)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> UmapClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send one request; turn network failures into a one-line PublishError."""
+        import httpx
+
+        try:
+            return self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise PublishError(
+                f"{self.address.server} did not answer within {_TIMEOUT:.0f} s; "
+                "try again later or check the address."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise PublishError(
+                f"cannot reach {self.address.server} ({type(exc).__name__}); "
+                "check the network connection and the map address."
+            ) from None
+
+    def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """The JSON object of an answer, after checking the status; else a clear error."""
+        self._check_status(response, what)
+        try:
+            data = response.json()
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            raise self._not_umap(what)
+        if "login_required" in data:
+            raise PublishPermissionError(
+                f"{what}: uMap asks to log in (session missing or expired). "
+                "Copy a fresh session cookie from the browser (see README, 'Publishing')."
+            )
+        return data
+
+    def _check_status(self, response: httpx.Response, what: str) -> None:
+        status = response.status_code
+        if status == 404:
+            raise PublishError(
+                f"{what}: map {self.address.map_id} not found on {self.address.server} (404); "
+                "check the address, or whether the map was deleted."
+            )
+        if status in (401, 403):
+            raise PublishPermissionError(
+                f"{what}: uMap refused access ({status}): the session's user may not "
+                f"{'view' if what.startswith('reading') else 'edit'} map {self.address.map_id}. "
+                "Ask the map's owner to add you as an editor."
+            )
+        if status == 413:
+            raise PublishError(
+                f"{what}: the server refused the upload as too large (413). mapgen splits "
+                "layers at 900 KB, under the usual 1 MB limit of uMap servers; ask the "
+                "server's administrator for the limit, or publish by hand in smaller layers."
+            )
+        if status >= 400:
+            raise PublishError(f"{what}: the server answered {status}; {self._fallback()}")
+
+    def _not_umap(self, what: str) -> PublishError:
+        return PublishError(f"{what}: the server did not answer as uMap does; {self._fallback()}")
+
+    def _fallback(self) -> str:
+        return (
+            f"mapgen publish is known to work with uMap {', '.join(KNOWN_VERSIONS)}; "
+            f"update the map by hand instead ({_GUIDE})."
+        )
+
+    # --- reading --------------------------------------------------------------------------
+
+    def read_map(self) -> RemoteMap:
+        """The map's settings and layer list (``map/<id>/geojson/``)."""
+        what = f"reading map {self.address.map_id}"
+        data = self._json(self._request("GET", self.address.i18n(f"map/{self.address.map_id}/geojson/")), what)
+        properties = data.get("properties")
+        if not isinstance(properties, dict) or not isinstance(properties.get("datalayers"), list):
+            raise self._not_umap(what)
+        user = properties.get("user")
+        return RemoteMap(
+            address=self.address,
+            name=str(properties.get("name") or ""),
+            properties=properties,
+            layers=tuple(_remote_layers(properties["datalayers"])),
+            umap_version=str(properties.get("umap_version") or "unknown"),
+            can_edit=properties.get("editMode") in ("advanced", "simple"),
+            logged_in=isinstance(user, dict) and "id" in user,
+        )
+
+    def read_layer(self, uuid: str) -> LayerData:
+        """One layer's stored features and its ``X-Datalayer-Version``."""
+        what = f"reading layer {uuid}"
+        url = self.address.i18n(f"datalayer/{self.address.map_id}/{uuid}/")
+        response = self._request("GET", url)
+        data = self._json(response, what)
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise self._not_umap(what)
+        version = response.headers.get("X-Datalayer-Version", "")
+        return LayerData(tuple(f for f in features if isinstance(f, dict)), version)
+
+    def download_backup(self) -> bytes:
+        """The full ``.umap`` backup, as uMap's "Download" menu gives it."""
+        what = f"downloading the backup of map {self.address.map_id}"
+        response = self._request("GET", self.address.plain(f"map/{self.address.map_id}/download/"))
+        self._json(response, what)  # checks it is an uMap document
+        return response.content
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _csrf_headers(self) -> dict[str, str]:
+        """Django's CSRF pair: the ``csrftoken`` cookie (set by the map page) and its header."""
+        token = self.http.cookies.get("csrftoken")
+        if not token:
+            self._request("GET", self.address.url)
+            token = self.http.cookies.get("csrftoken")
+        if not token:
+            raise self._not_umap("getting the editor's CSRF token")
+        return {"X-CSRFToken": token, "Referer": self.address.url}
+
+    def save_layer(
+        self,
+        uuid: str,
+        *,
+        create: bool,
+        name: str,
+        rank: int,
+        settings: Mapping[str, Any],
+        features: list[Mapping[str, Any]],
+        reference: str | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> str:
+        """Create or update one layer as the editor's Save does; return its new version.
+
+        Raises
+        ------
+        PublishConflictError
+            uMap refused the update (412) or merged it with a colleague's save.
+        """
+        action = "create" if create else "update"
+        body = json.dumps(
+            {"type": "FeatureCollection", "features": features, "_umap_options": dict(settings)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        what = f"saving layer {name!r} ({len(body) / 1024:,.0f} KB)"
+        form = {
+            "name": name,
+            "display_on_load": "true" if settings.get("displayOnLoad", True) else "false",
+            "rank": str(rank),
+            "settings": json.dumps(dict(settings), ensure_ascii=False),
+            "parent": "",
+        }
+        headers = self._csrf_headers()
+        if reference and not create:
+            headers["X-Datalayer-Reference"] = reference
+        url = self.address.i18n(f"map/{self.address.map_id}/datalayer/{action}/{uuid}/")
+        upload = _CountingReader(body, progress)
+        response = self._request(
+            "POST", url, data=form, files={"geojson": ("geojson", upload, "application/json")},
+            headers=headers,
+        )
+        if response.status_code == 412:
+            raise PublishConflictError(
+                f"layer {name!r} was saved by someone else after mapgen read it, and uMap "
+                "refused to overwrite it (412)."
+            )
+        data = self._json(response, what)
+        if "geojson" in data:
+            raise PublishConflictError(
+                f"layer {name!r} was saved by someone else after mapgen read it; uMap merged "
+                "both saves, so the layer now mixes their change with mapgen's."
+            )
+        if "id" not in data:
+            raise PublishError(f"{what}: uMap did not confirm the save ({_short(data)}); {self._fallback()}")
+        return str(response.headers.get("X-Datalayer-Version", ""))
+
+    def save_map_settings(
+        self,
+        *,
+        name: str,
+        center: Mapping[str, Any],
+        settings: Mapping[str, Any],
+        tags: list[str],
+        is_template: bool,
+    ) -> None:
+        """Save the map's settings as the editor does (``map/<id>/update/settings/``)."""
+        what = f"saving the settings of map {self.address.map_id}"
+        form = {
+            "name": name,
+            "center": json.dumps(dict(center)),
+            "settings": json.dumps(dict(settings), ensure_ascii=False),
+            "tags": ",".join(tags),
+            "is_template": "true" if is_template else "false",
+        }
+        url = self.address.i18n(f"map/{self.address.map_id}/update/settings/")
+        data = self._json(self._request("POST", url, data=form, headers=self._csrf_headers()), what)
+        if "id" not in data:
+            raise PublishError(f"{what}: uMap did not confirm the save ({_short(data)}); {self._fallback()}")
+
+    def log_in(self, username: str, password: str) -> None:
+        """Log in with a local account (instances with ``ENABLE_ACCOUNT_LOGIN``)."""
+        login = self.address.i18n("login/")
+        page = self._request("GET", login)
+        self._check_status(page, "opening the login page")
+        token = self.http.cookies.get("csrftoken")
+        if not token:
+            raise PublishError(
+                f"{self.address.server} has no local-account login page; use a session "
+                "cookie instead (MAPGEN_UMAP_SESSION or --session-file)."
+            )
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        self._request("POST", login, data=form, headers={"Referer": login})
+        if not self.http.cookies.get("sessionid"):
+            raise PublishPermissionError(
+                f"logging in to {self.address.server} as {username!r} failed: wrong user "
+                "name or password."
+            )
+
+
+class _CountingReader(io.BytesIO):
+    """The upload body, reporting ``progress(bytes read, total)`` as httpx reads it."""
+
+    def __init__(self, body: bytes, progress: Callable[[int, int], None] | None) -> None:
+        super().__init__(body)
+        self._total = len(body)
+        self._progress = progress
+        if progress is not None:
+            progress(0, self._total)
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        if self._progress is not None:
+            self._progress(self.tell(), self._total)
+        return chunk
+
+
+def _remote_layers(items: list[Any]) -> list[RemoteLayer]:
+    """The map's layers, children of group layers included, parsed defensively."""
+    layers = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        settings = item.get("properties")
+        rank = item.get("rank")
+        layers.append(
+            RemoteLayer(
+                uuid=item["id"],
+                rank=rank if isinstance(rank, int) else 0,
+                settings=settings if isinstance(settings, dict) else {},
+            )
+        )
+        children = item.get("layers")
+        if isinstance(children, list):
+            layers += _remote_layers(children)
+    return layers
+
+
+def _short(data: Mapping[str, Any]) -> str:
+    text = json.dumps(dict(data), ensure_ascii=False)
+    return text if len(text) < 120 else text[:117] + "..."

@@ -1,0 +1,361 @@
+"""Compare what ``mapgen build`` wrote with the published map, layer by layer.
+
+A layer mapgen publishes carries a stable key in its uMap settings (``mapgenId``, the
+layer file's name without ``.geojson``). uMap keeps unknown layer settings: the editor
+merges them into the layer's properties (``data/layer.js`` ``updateProperties``) and
+saves them back, so the key survives edits by hand. Layers without the key were made
+by someone else and are left alone, unless ``--replace-layer NAME`` hands one over.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from mapgen.errors import PublishError
+from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
+from mapgen.writers.umap import CARRIED_NAME_SUFFIX
+
+__all__ = ["KEY", "MAP_KEYS", "BuiltLayer", "LayerPlan", "Plan", "make_plan", "read_built_layers"]
+
+#: The layer setting that holds mapgen's stable key.
+KEY: Final = "mapgenId"
+#: The map settings mapgen owns; every other map setting (title, tiles…) is left alone.
+MAP_KEYS: Final = ("fields", "filters", "slugKey")
+
+Action = Literal["create", "update", "unchanged", "carried"]
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltLayer:
+    """A layer of ``map.umap``: its key (file name), name, options and features."""
+
+    key: str
+    name: str
+    settings: Mapping[str, Any]
+    features: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerPlan:
+    """What will happen to one built layer."""
+
+    action: Action
+    built: BuiltLayer
+    uuid: str
+    rank: int
+    settings: Mapping[str, Any]
+    reference: str | None = None
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    settings_changed: bool = False
+    replaces: str | None = None  # name of a layer mapgen did not create, taken over
+
+    @property
+    def writes(self) -> bool:
+        return self.action in ("create", "update")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The whole plan: layers, map settings to change, layers left alone, warnings."""
+
+    remote: RemoteMap
+    layers: tuple[LayerPlan, ...]
+    map_settings: Mapping[str, Any]
+    left_alone: tuple[RemoteLayer, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def writes(self) -> bool:
+        """True when applying would send at least one write request."""
+        return bool(self.map_settings) or any(layer.writes for layer in self.layers)
+
+
+# --- the build -----------------------------------------------------------------------------
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PublishError(
+            f"{path} not found: run `mapgen build` first, or give its output folder."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise PublishError(f"cannot read {path} ({exc}); run `mapgen build` again.") from None
+
+
+def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
+    """The layers of ``out_dir/map.umap`` (bottom first) keyed by their layer file, and the
+    map's properties.
+
+    Raises
+    ------
+    PublishError
+        ``map.umap`` is missing or unreadable, or does not match ``layers/``.
+    """
+    document = _load_json(out_dir / "map.umap")
+    layers = document.get("layers") if isinstance(document, dict) else None
+    if not isinstance(layers, list) or not isinstance(document.get("properties"), dict):
+        raise PublishError(f"{out_dir / 'map.umap'} is not a map written by mapgen; rebuild it.")
+    # map.umap holds the layer files verbatim: match them by content, whatever the names.
+    files = {_canonical(_load_json(p)): p.stem for p in sorted((out_dir / "layers").glob("*.geojson"))}
+    built = []
+    for layer in layers:
+        key = _remote_key(layer) or files.get(_canonical(layer))
+        if key is None:
+            raise PublishError(
+                f"{out_dir / 'map.umap'} and {out_dir / 'layers'} do not match (a file was "
+                "edited or removed); run `mapgen build` again."
+            )
+        options = layer.get("_umap_options") or layer.get("properties") or {}
+        features = tuple(f for f in layer.get("features", []) if isinstance(f, dict))
+        built.append(BuiltLayer(key, str(options.get("name") or key), options, features))
+    return built, document["properties"]
+
+
+def _remote_key(layer: Mapping[str, Any]) -> str | None:
+    """The layer file of a remote-data layer (``[output] remote_base_url``), from its URL."""
+    options = layer.get("_umap_options") or layer.get("properties") or {}
+    url = (options.get("remoteData") or {}).get("url") if isinstance(options, dict) else None
+    if isinstance(url, str) and url.endswith(".geojson"):
+        return url.rsplit("/", 1)[-1].removesuffix(".geojson")
+    return None
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+def _by_key(remote: RemoteMap) -> tuple[dict[str, RemoteLayer], list[str]]:
+    """Remote layers mapgen published, by key; warnings for keys found twice."""
+    found: dict[str, RemoteLayer] = {}
+    warnings = []
+    for layer in sorted(remote.layers, key=lambda item: item.rank):
+        key = layer.settings.get(KEY)
+        if not isinstance(key, str):
+            continue
+        if key in found:
+            warnings.append(
+                f"layers {found[key].name!r} and {layer.name!r} both carry mapgen's key {key!r} "
+                f"(a copy made in the editor?): only {found[key].name!r} is updated."
+            )
+            continue
+        found[key] = layer
+    return found, warnings
+
+
+def _replaced(remote: RemoteMap, names: Sequence[str]) -> list[RemoteLayer]:
+    """The layers named by ``--replace-layer``, each found exactly once among the unmanaged."""
+    unmanaged = [layer for layer in remote.layers if KEY not in layer.settings]
+    chosen = []
+    for name in names:
+        matches = [layer for layer in unmanaged if layer.name == name]
+        if len(matches) != 1:
+            listed = ", ".join(repr(layer.name) for layer in unmanaged) or "none"
+            problem = "no layer" if not matches else f"{len(matches)} layers"
+            raise PublishError(
+                f"--replace-layer {name!r}: {problem} of that name among the layers mapgen did "
+                f"not create ({listed}); give the exact name shown in uMap"
+                + (", after renaming one of them in the editor." if matches else ".")
+            )
+        chosen.append(matches[0])
+    return chosen
+
+
+# --- diffing ------------------------------------------------------------------------------
+
+
+def _feature_key(feature: Mapping[str, Any]) -> str:
+    properties = feature.get("properties") or {}
+    code = properties.get("codice") if isinstance(properties, Mapping) else None
+    return f"codice:{code}" if isinstance(code, str) else _canonical(feature.get("geometry"))
+
+
+def _comparable(feature: Mapping[str, Any]) -> str:
+    # uMap's editor adds a feature "id" when it saves a layer: not a change of content.
+    return _canonical({k: v for k, v in feature.items() if k != "id"})
+
+
+def diff_features(
+    old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+) -> tuple[int, int, int]:
+    """(added, removed, changed) between two feature lists, matching initiatives by code."""
+    before: dict[str, list[str]] = {}
+    for feature in old:
+        before.setdefault(_feature_key(feature), []).append(_comparable(feature))
+    after: dict[str, list[str]] = {}
+    for feature in new:
+        after.setdefault(_feature_key(feature), []).append(_comparable(feature))
+    added = sum(len(v) for k, v in after.items() if k not in before)
+    removed = sum(len(v) for k, v in before.items() if k not in after)
+    changed = 0
+    for key in before.keys() & after.keys():
+        old_items, new_items = sorted(before[key]), sorted(after[key])
+        if old_items != new_items:
+            changed += min(len(old_items), len(new_items))
+            added += max(0, len(new_items) - len(old_items))
+            removed += max(0, len(old_items) - len(new_items))
+    return added, removed, changed
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+def _update_plan(
+    built: BuiltLayer, target: RemoteLayer, client: UmapClient, *, replaces: bool
+) -> LayerPlan:
+    """Plan one layer that exists on the map: counts, settings and the version read."""
+    stored = client.read_layer(target.uuid)
+    base = {} if replaces else dict(target.settings)
+    settings = base | dict(built.settings) | {KEY: built.key}
+    added, removed, changed = diff_features(stored.features, built.features)
+    settings_changed = _canonical(settings) != _canonical(dict(target.settings))
+    same = not (added or removed or changed or settings_changed)
+    return LayerPlan(
+        action="unchanged" if same else "update",
+        built=built,
+        uuid=target.uuid,
+        rank=target.rank,
+        settings=settings,
+        reference=stored.version,
+        added=added,
+        removed=removed,
+        changed=changed,
+        settings_changed=settings_changed,
+        replaces=target.name if replaces else None,
+    )
+
+
+def _first_publish_warning(remote: RemoteMap, managed: Mapping[str, RemoteLayer]) -> list[str]:
+    unmanaged = [layer.name for layer in remote.layers if KEY not in layer.settings]
+    if managed or not unmanaged:
+        return []
+    names = ", ".join(repr(name) for name in unmanaged)
+    return [
+        f"the map holds layers mapgen did not create ({names}): they stay next to the new "
+        "ones. If one is an earlier edition now merged into this build (e.g. '2019'), add "
+        "--replace-layer NAME to replace its content."
+    ]
+
+
+def _carried_name(name: str) -> str:
+    """The name a carried layer had on the previous map (the writer may have suffixed it)."""
+    return re.sub(rf"{re.escape(CARRIED_NAME_SUFFIX[:-1])}(?: \d+)?\)$", "", name)
+
+
+def make_plan(
+    client: UmapClient,
+    built: Sequence[BuiltLayer],
+    map_properties: Mapping[str, Any],
+    *,
+    replace_layers: Sequence[str] = (),
+) -> Plan:
+    """Read the map and compare it with the build; nothing is written.
+
+    Parameters
+    ----------
+    client
+        Reads the published map (its session is used only if given).
+    built, map_properties
+        From :func:`read_built_layers`.
+    replace_layers
+        Names of layers mapgen did not create whose content the build replaces, in
+        order from the top layer of the build down (``--replace-layer``).
+    """
+    remote = client.read_map()
+    managed, warnings = _by_key(remote)
+    if remote.umap_version not in KNOWN_VERSIONS:
+        warnings.insert(0, (
+            f"this server runs uMap {remote.umap_version}; mapgen publish was checked against "
+            f"uMap {', '.join(KNOWN_VERSIONS)}. If --apply fails, update the map by hand "
+            "(docs/aggiornare-la-mappa.md)."
+        ))
+    warnings += [] if replace_layers else _first_publish_warning(remote, managed)
+    spare = _replaced(remote, replace_layers)
+    unmanaged_names = {layer.name for layer in remote.layers if KEY not in layer.settings}
+    next_rank = max((layer.rank for layer in remote.layers), default=-1) + 1
+    plans: dict[str, LayerPlan] = {}
+    # Top layer first, so a replaced earlier edition receives the newest edition.
+    for layer in reversed(built):
+        if layer.key in managed:
+            plans[layer.key] = _update_plan(layer, managed[layer.key], client, replaces=False)
+        elif spare and layer.name not in unmanaged_names:
+            plans[layer.key] = _update_plan(layer, spare.pop(0), client, replaces=True)
+    for layer in built:
+        if layer.key in plans:
+            continue
+        if _carried_name(layer.name) in unmanaged_names:  # carried from this very map
+            plans[layer.key] = LayerPlan("carried", layer, "", 0, layer.settings)
+            continue
+        settings = dict(layer.settings) | {KEY: layer.key}
+        plans[layer.key] = LayerPlan(
+            "create", layer, str(uuid.uuid4()), next_rank, settings, added=len(layer.features)
+        )
+        next_rank += 1
+    used = {plan.uuid for plan in plans.values()}
+    built_keys = {layer.key for layer in built}
+    for key, published in managed.items():
+        if key not in built_keys:
+            warnings.append(
+                f"layer {published.name!r} was published by mapgen but is not in this build: left "
+                "alone (delete it in the uMap editor if it is obsolete)."
+            )
+    return Plan(
+        remote=remote,
+        layers=tuple(plans[layer.key] for layer in built),
+        map_settings=_map_changes(remote, map_properties),
+        left_alone=tuple(layer for layer in remote.layers if layer.uuid not in used),
+        warnings=tuple(warnings),
+    )
+
+
+def _map_changes(remote: RemoteMap, built: Mapping[str, Any]) -> dict[str, Any]:
+    """The map settings mapgen owns whose published value differs from the build's."""
+    return {
+        key: built[key]
+        for key in MAP_KEYS
+        if key in built and _canonical(remote.properties.get(key)) != _canonical(built[key])
+    }
+
+
+# --- the plan as text ---------------------------------------------------------------------
+
+
+def _layer_line(layer: LayerPlan) -> str:
+    name = layer.built.name
+    if layer.action == "create":
+        return f"  create     {name!r}: {layer.added} features"
+    if layer.action == "carried":
+        return f"  keep       {name!r}: already on the map (carried from the previous map)"
+    if layer.action == "unchanged":
+        return f"  unchanged  {name!r}"
+    counts = f"+{layer.added} added, -{layer.removed} removed, ~{layer.changed} changed"
+    extra = ", settings changed" if layer.settings_changed else ""
+    if layer.replaces is not None:
+        return f"  replace    {layer.replaces!r} (not created by mapgen) with {name!r}: {counts}{extra}"
+    return f"  update     {name!r}: {counts}{extra}"
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan in plain English, one line per layer, then map settings and warnings."""
+    remote = plan.remote
+    lines = [f"Map {remote.name!r} (id {remote.address.map_id}, uMap {remote.umap_version}):"]
+    lines += [_layer_line(layer) for layer in reversed(plan.layers)]
+    lines += [f"  left alone {kept.name!r} (not managed by mapgen)" for kept in plan.left_alone]
+    if plan.map_settings:
+        lines.append(f"  map settings: update {', '.join(plan.map_settings)}")
+    lines += [f"Warning: {text}" for text in plan.warnings]
+    if not plan.writes:
+        lines.append("Nothing to change: the map already shows this build.")
+    return lines

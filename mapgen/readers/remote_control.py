@@ -1,0 +1,230 @@
+"""Download a survey's responses from LimeSurvey through its RemoteControl 2 API (``mapgen fetch``).
+
+Online and opt-in: it needs the ``limesurvey`` extra (the client ``citric``) and
+a LimeSurvey whose JSON-RPC interface an administrator has enabled (it is off by
+default). The export asks for the shape mapgen reads best: question-code
+headings, answer codes, every response (complete and incomplete, so that the
+incomplete ones can be excluded knowingly). Credentials are passed in, used for
+one session and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from mapgen.errors import InputError, MapgenError, OutputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["Fetched", "RemoteControlError", "fetch_responses", "remote_control_url"]
+
+#: Where LimeSurvey answers RemoteControl 2 calls, under its base address.
+_ENDPOINT: Final = "index.php/admin/remotecontrol"
+_ENABLE: Final = (
+    "An administrator enables it in LimeSurvey: Configuration > Global settings > Interfaces > "
+    "RPC interface enabled: JSON-RPC. Otherwise export the responses by hand (Responses > Export, "
+    "Headings: question code, Responses: answer codes, Completion state: all)."
+)
+
+
+class RemoteControlError(MapgenError):
+    """LimeSurvey's RemoteControl API refused or could not be reached; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What ``mapgen fetch`` wrote: the file, its size, its responses, and the structure file.
+
+    ``structure`` is the survey structure written alongside (``export.lss``), or ``None``
+    with ``note`` saying why it could not be made.
+    """
+
+    path: Path
+    size: int
+    responses: int
+    structure: Path | None = None
+    note: str = ""
+
+
+def remote_control_url(url: str) -> str:
+    """The RemoteControl endpoint of a LimeSurvey address (``https://host/`` is completed)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            f"{url!r} is not a web address. Give LimeSurvey's address, e.g. "
+            "https://survey.example.org/ or https://survey.example.org/index.php/admin/remotecontrol"
+        )
+    if "remotecontrol" in parts.path:
+        return url.strip()
+    return url.strip().rstrip("/") + "/" + _ENDPOINT
+
+
+def fetch_responses(
+    url: str,
+    survey_id: int,
+    out: Path,
+    *,
+    username: str,
+    password: str,
+    client_factory: Callable[[str, str, str], Any] | None = None,
+) -> Fetched:
+    """Export every response of ``survey_id`` as CSV (code headings, answer codes) into ``out``.
+
+    Raises
+    ------
+    RemoteControlError
+        The API is disabled, the login failed, the survey id is wrong or has no
+        responses, or the server cannot be reached.
+    OutputError
+        ``out`` cannot be written (the previous file, if any, is left as it was).
+    """
+    endpoint = remote_control_url(url)
+    try:
+        from citric import Client
+        from citric import exceptions as ls_errors
+        from requests import RequestException
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise MapgenError(
+            "mapgen fetch needs the LimeSurvey client: pip install 'mapgen[limesurvey]'."
+        ) from None
+    factory = client_factory or Client
+    try:
+        client = factory(endpoint, username, password)
+    except ls_errors.LimeSurveyStatusError as exc:
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({exc}). "
+            "Check the user name and password (the password is never shown or stored)."
+        ) from None
+    except (ls_errors.RPCInterfaceNotEnabledError, ls_errors.InvalidJSONResponseError):
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey's RemoteControl API is not enabled there. {_ENABLE}"
+        ) from None
+    except RequestException as exc:
+        raise RemoteControlError(
+            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {exc}). Check the "
+            "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
+        ) from None
+    structure_path = out.with_suffix(".lss")
+    note = ""
+    try:
+        with client:
+            data = client.export_responses(
+                survey_id,
+                file_format="csv",
+                completion_status="all",
+                heading_type="code",
+                response_type="short",
+            )
+            try:
+                structure = _structure_xml(client, survey_id)
+            except (ls_errors.LimeSurveyError, KeyError, TypeError, ValueError) as exc:
+                structure, note = b"", f"the survey structure could not be read through the API ({exc})"
+    except ls_errors.LimeSurveyStatusError as exc:
+        raise RemoteControlError(_status_message(endpoint, survey_id, str(exc))) from None
+    except ls_errors.LimeSurveyError as exc:
+        raise RemoteControlError(f"{endpoint}: LimeSurvey answered with an error: {exc}.") from None
+    except RequestException as exc:
+        raise RemoteControlError(f"{endpoint}: the connection failed during the export ({exc}).") from None
+    _write(out, data)
+    if structure:
+        _write(structure_path, structure)
+    return Fetched(out, len(data), _count_rows(data), structure_path if structure else None, note)
+
+
+def _structure_xml(client: Any, survey_id: int) -> bytes:
+    """A survey structure file (older ``.lss`` layout) rebuilt from the API's question lists.
+
+    RemoteControl 2 has no call that exports the ``.lss`` itself; ``list_groups``,
+    ``list_questions`` (questions and sub-questions) and ``get_question_properties``
+    (answer options of list questions) hold what mapgen reads from it.
+    """
+    import xml.etree.ElementTree as ET
+
+    groups = client.list_groups(survey_id)
+    questions = client.list_questions(survey_id)
+    root = ET.Element("document")
+    ET.SubElement(root, "LimeSurveyDocType").text = "Survey"
+    ET.SubElement(root, "DBVersion").text = "0"  # rebuilt by mapgen fetch, not exported by LimeSurvey
+    languages = ET.SubElement(root, "languages")
+    for language in dict.fromkeys(str(q.get("language", "")) for q in questions):
+        ET.SubElement(languages, "language").text = language
+    group_rows = [{k: g.get(k, "") for k in ("gid", "group_name", "group_order", "language")}
+                  for g in groups]  # fmt: skip
+    keys = ("qid", "parent_qid", "gid", "type", "title", "question", "other", "question_order",
+            "scale_id", "language")  # fmt: skip
+    parents = [{k: q.get(k, "") for k in keys} for q in questions if str(q.get("parent_qid", 0)) == "0"]
+    children = [{k: q.get(k, "") for k in keys} for q in questions if str(q.get("parent_qid", 0)) != "0"]
+    answers = []
+    for question in parents:
+        if str(question["type"]) not in "L!O":
+            continue
+        found = client.get_question_properties(int(question["qid"]), settings=["answeroptions"])
+        options = found.get("answeroptions") if isinstance(found, dict) else None
+        for code, option in (options.items() if isinstance(options, dict) else ()):
+            answers.append({"qid": question["qid"], "code": code, "answer": option.get("answer", ""),
+                            "sortorder": option.get("order", ""), "scale_id": option.get("scale_id", 0),
+                            "language": question["language"]})  # fmt: skip
+    for name, rows in (("groups", group_rows), ("questions", parents), ("subquestions", children),
+                       ("answers", answers)):  # fmt: skip
+        table = ET.SubElement(root, name)
+        fields = ET.SubElement(table, "fields")
+        for key in rows[0] if rows else ():
+            ET.SubElement(fields, "fieldname").text = key
+        body = ET.SubElement(table, "rows")
+        for row in rows:
+            element = ET.SubElement(body, "row")
+            for key, value in row.items():
+                ET.SubElement(element, key).text = "" if value is None else str(value)
+    ET.indent(root)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text + b"\n"
+
+
+def _status_message(endpoint: str, survey_id: int, status: str) -> str:
+    folded = status.casefold()
+    if "invalid survey" in folded or "survey id" in folded:
+        return (f"{endpoint}: there is no survey {survey_id} ({status}). The id is the number in the "
+                "survey's address in LimeSurvey (surveyid=…) or in its list of surveys.")  # fmt: skip
+    if "no data" in folded or "no response" in folded:
+        return (f"{endpoint}: survey {survey_id} has no responses yet, or is not active ({status}). "
+                "Nothing was written.")  # fmt: skip
+    if "permission" in folded:
+        return (f"{endpoint}: the user may not export survey {survey_id}'s responses ({status}). "
+                "Ask the survey's owner for the 'Responses: export' permission.")  # fmt: skip
+    return f"{endpoint}: LimeSurvey refused the export of survey {survey_id}: {status}."
+
+
+def _count_rows(data: bytes) -> int:
+    """Responses in the CSV: records after the header, line breaks inside quotes ignored."""
+    import csv
+    import io
+
+    text = data.decode("utf-8-sig", errors="replace")
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=_separator(text)) if any(r)]
+    return max(0, len(rows) - 1)
+
+
+def _separator(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write beside the target then rename, so that a failure never leaves half a file."""
+    temporary = ""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".mapgen-fetch-", dir=out.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, out)
+    except OSError as exc:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"{out}: cannot write the responses ({exc.strerror}). "
+                          "Choose another --out or check the folder's permissions.") from None  # fmt: skip

@@ -1,0 +1,88 @@
+"""``mapgen publish`` errors that need no server: one ``Error:`` line, exit status 1."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mapgen.cli import app
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import OutputOptions
+from mapgen.writers.umap import write_umap
+from tests import factories
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sample_output(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Path:
+    folder = tmp_path_factory.mktemp("built")
+    write_umap(factories.sample_build(), folder, gazetteer=gazetteer, options=OutputOptions())
+    return folder
+
+
+def test_help_has_an_example() -> None:
+    result = runner.invoke(app, ["publish", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Example: mapgen publish output --map https://" in result.output
+
+
+def test_missing_map_option(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["publish", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --map URL is required: the address of the published map."
+
+
+def test_no_build_in_the_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["publish", str(tmp_path), "--map", "https://example.org/it/map/x_1"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / 'map.umap'} not found")
+
+
+def test_unreachable_server_is_one_line_and_keeps_the_secret(tmp_path: Path, sample_output: Path) -> None:
+    secret = "do-not-print-this-session"
+    result = runner.invoke(
+        app,
+        ["publish", str(sample_output), "--map", "http://127.0.0.1:9/it/map/x_1"],
+        env={"MAPGEN_UMAP_SESSION": secret},
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot reach http://127.0.0.1:9")
+    assert "Traceback" not in result.output and secret not in result.output
+
+
+class _NotUmap(http.server.BaseHTTPRequestHandler):
+    """A web server that is not an uMap: every page is the same HTML."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>Benvenuti</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_server_that_is_not_umap(sample_output: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotUmap)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/it/map/famiglie_12"
+        result = runner.invoke(app, ["publish", str(sample_output), "--map", url])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: reading map 12: the server did not answer as uMap does;")
+    assert "known to work with uMap 3.8.1" in result.output
+    assert "docs/aggiornare-la-mappa.md" in result.output

@@ -1,0 +1,121 @@
+"""The write-time contact guard (issue 20): no contact value read reaches a public output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mapgen import readers
+from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
+from mapgen.contacts import REMOVED, ContactGuard, is_contact_property
+from mapgen.errors import OutputError
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import OutputOptions
+from mapgen.readers.table import Table
+
+HEAD = "id,submitdate,Comune,Titolo,Descrizione,Referente,Email,Telefono\n"
+ROSSI = ("Mario Rossi", "mario.rossi@comune.example.it", "+39 0832 123456")
+BIANCHI = ("Anna Bianchi", "anna.bianchi@example.org", "333 555 0199")
+
+
+def public_files(out: Path) -> dict[str, str]:
+    """Every public output as the text a reader sees (JSON strings decoded), report.* left out."""
+    texts: dict[str, str] = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file() or path.name.startswith(("report", ".")):
+            continue
+        raw = path.read_bytes().decode("utf-8", errors="replace")
+        if path.suffix in {".geojson", ".umap"}:
+            raw += json.dumps(json.loads(raw), ensure_ascii=False)  # undo \\u escapes
+        texts[str(path.relative_to(out))] = raw
+    return texts
+
+
+def leaks(out: Path, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, v) for name, text in public_files(out).items() for v in values if v in text]
+
+
+def test_guard_finds_values_by_their_words_and_digits() -> None:
+    guard = ContactGuard.of([*ROSSI, "Rossi", ""])
+    assert guard.scrub("Info: MARIO.ROSSI@comune.example.it, tel. 0832-123456; sig. Mario  Rossi.") == (
+        f"Info: {REMOVED}, tel. {REMOVED}; sig. {REMOVED}.", 3
+    )
+    # a bare surname is too common to tell from ordinary text; an amount is not a telephone
+    assert guard.scrub("Via Rossi 3, importo 123456 euro") == ("Via Rossi 3, importo 123456 euro", 0)
+    assert is_contact_property("E-mail") and is_contact_property("Telefono") and not is_contact_property("name")
+
+
+def survey(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "risposte.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_contact_in_a_public_field_is_removed_and_reported(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    path = survey(tmp_path, HEAD
+                  + f'1,2020-09-01,Lecce,Nido,"Scrivere a {BIANCHI[1]} o {BIANCHI[2]}",{",".join(ROSSI)}\n'
+                  + f'2,2020-09-01,Bari,Doposcuola,"Referente: {ROSSI[0]}",{",".join(BIANCHI)}\n')
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=path, out_dir=out, preview=True))
+    assert leaks(out, ROSSI + BIANCHI) == []
+    table = (out / "initiatives.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[11] for line in table[1:]] == [f"Referente: {REMOVED}", f"Scrivere a {REMOVED} o {REMOVED}"]
+    reasons = {o.record_id: o.reason for o in summary.result.outcomes}
+    assert "contatto" in reasons["2020-R1-G1"] and "«descrizione»" in reasons["2020-R2-G1"]
+    # with include_contacts the same build publishes them: the check above can fail
+    build(BuildRequest(survey=path, out_dir=out, options=OutputOptions(include_contacts=True)))
+    assert ("initiatives.csv", ROSSI[1]) in leaks(out, ROSSI)
+
+
+def test_contacts_of_rows_an_open_quote_swallowed(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulates the reader bug (issue 20): row 2's description swallowed rows 3 and 4.
+
+    The table reader now refuses such a file; the guard must still catch the case, so the
+    test gives the survey reader the table the old reader built from the same file.
+    """
+    swallowed = [f'3,2020-09-01,Bari,Tre,,{",".join(BIANCHI)}', f"4,2020-09-01,Lecce,Quattro,,{','.join(ROSSI)}"]
+    text = HEAD + '2,2020-09-01,Bari,Due,"Aperto\n' + "\n".join(swallowed) + "\n"
+    path = survey(tmp_path, text)
+    header = HEAD.strip().split(",")
+    row = ["2", "2020-09-01", "Bari", "Due", "Aperto\n" + "\n".join(swallowed) + "\n", "", "", ""]
+    table = Table(path=path, columns=header, rows=[row], format="csv", encoding="UTF-8", delimiter=",")
+    monkeypatch.setattr(readers.survey, "read_table", lambda *a, **k: table)
+    out = tmp_path / "out"
+    result = run_pipeline(BuildRequest(survey=path, out_dir=out), gazetteer=gazetteer)
+    assert set(ROSSI + BIANCHI) <= result.contacts
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    assert leaks(out, ROSSI + BIANCHI) == []
+    assert REMOVED in (out / "initiatives.csv").read_text(encoding="utf-8")
+
+
+def test_a_leak_the_scrub_missed_refuses_the_build(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    before = sorted(p.name for p in out.iterdir())
+    # a title that spells the e-mail (as a writer bug would publish a contact field)
+    options = OutputOptions(title=f"Mappa di {ROSSI[1]}")
+    with pytest.raises(OutputError, match=r"^the public file .* holds a contact .* the build is refused"):
+        write_outputs(replace(result), out, gazetteer=gazetteer, options=options)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_coordinates_and_amounts_are_not_telephone_numbers() -> None:
+    """Found on a 5,000-initiative build: '12.291800' matched the end of a telephone number."""
+    guard = ContactGuard.of(["+39 0412 291800", "340 1229180"])
+    text = "Comune,lat,lon\nVittorio Veneto,46.002699,12.291800\nimporto 1.229.180"
+    assert not guard.found_in(text)
+    assert guard.scrub(text) == (text, 0)
+    assert guard.found_in("chiamare lo 0412-291800") and guard.found_in("tel. 0039 340 122 9180")
+
+
+def test_found_in_agrees_with_scrub() -> None:
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    for text in ("nulla", "Mario", "mario rossi", "ANNA.BIANCHI@EXAMPLE.ORG", "0832 123456", "+39 333 5550199"):
+        assert guard.found_in(text) == bool(guard.scrub(text)[1]), text
