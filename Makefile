@@ -7,20 +7,23 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PYTEST_ARGS ?=
 FUZZ_MINUTES ?= 10
+# axe-core (npm), injected by the browser tests into Chromium to check WCAG 2.1 A/AA.
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: help demo test test-fast test-umap bench fuzz lint typecheck system-deps clean
+.PHONY: help demo test test-fast test-umap bench fuzz lint typecheck system-deps screenshots clean
 
 help:
 	@echo "make demo   - install into $(VENV) and build the bundled example into output/"
 	@echo "make test   - install test tools and system packages, run the whole suite"
 	@echo "make bench  - run the benchmarks (not part of make test)"
+	@echo "make screenshots - regenerate the preview and report screenshots in docs/"
 	@echo "make fuzz   - fuzz the input readers for FUZZ_MINUTES (default 10; not part of make test)"
 
 demo: $(VENV)/.installed
 	$(BIN)/mapgen build --out output
 	@echo "Done. Double-click output/preview.html to look at the map; import output/map.umap into uMap."
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the browser and uMap tests, for a quick loop while coding.
@@ -47,6 +50,14 @@ typecheck: $(VENV)/.installed-test
 
 system-deps:
 	scripts/install-system-deps.sh
+
+$(AXE): tests/browser/package-lock.json | system-deps
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+
+# Screenshots of the preview (1280x720, 390x844) and of the report in docs/, from the bundled example.
+screenshots: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m tests.browser.screenshots docs
 
 $(BIN)/python:
 	scripts/make-venv.sh "$(PYTHON)" "$(VENV)"

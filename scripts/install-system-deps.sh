@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system programs the tests drive for real, when they are missing:
 #   chromium   - headless browser for the preview/report tests (Playwright drives /usr/bin/chromium)
+#   npm        - installs axe-core (tests/browser/package-lock.json), the accessibility checker
 #   gdal-bin   - ogrinfo, to check the GeoPackage with GDAL's own tool
 #   postgresql, postgresql-NN-postgis-3 - the database of the real uMap that
 #                tests/test_umap_integration.py starts (its own cluster in a temp folder)
@@ -10,6 +11,7 @@ set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
+command -v npm >/dev/null || need+=(npm)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
     # PostGIS for the PostgreSQL major version Debian installs (15 on bookworm).

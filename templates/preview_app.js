@@ -69,7 +69,7 @@
     marker.mgComune = c;
     marker.mgCount = 0;
     var self = this, content = function () { return self.popupFor(c); };
-    marker.bindPopup(content, {maxWidth: 380, minWidth: 280, autoPanPadding: [24, 24], className: 'mg-popup'});
+    marker.bindPopup(content, {maxWidth: 380, minWidth: 260, autoPanPadding: [16, 16], className: 'mg-popup'});
     // show() pins the popup to one box; the next opening builds a fresh one again.
     marker.on('popupclose', function () { marker.getPopup().setContent(content); });
     return marker;
@@ -106,6 +106,7 @@
         continue;
       }
       var icon = this.markerIcon(shown);
+      this.nameMarker(marker, c, shown.length);
       if (icon === marker.options.icon && was) { continue; }
       marker.setIcon(icon);
       (was ? changed : add).push(marker);
@@ -123,6 +124,7 @@
     if (this.panel) {
       this.panel.querySelector('[data-mg="visibili"]').textContent = formatInt(total);
     }
+    this.updateList();
   };
 
   /* Called by markercluster after each chunk of addLayers; the last call means all are in. */
@@ -135,6 +137,15 @@
       var self = this, later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
       later(function () { self.loadTexts(); }, {timeout: 3000});
     }
+  };
+
+  /* The marker is a button (Leaflet gives it role="button" and tabindex): its name says
+   * the Comune and how many initiatives it holds. */
+  Preview.prototype.nameMarker = function (marker, c, n) {
+    var label = say(this.text.comune_n, {comune: this.comuneLabel(c), n: this.howMany(n)});
+    marker.options.title = label;
+    var element = marker.getElement();
+    if (element) { element.title = label; }
   };
 
   Preview.prototype.visibleOf = function (c) {
@@ -171,9 +182,10 @@
   Preview.prototype.clusterIcon = function (cluster) {
     var markers = cluster.getAllChildMarkers(), n = 0;
     for (var k = 0; k < markers.length; k++) { n += markers[k].mgCount; }
+    cluster.options.title = say(this.text.gruppo, {n: this.howMany(n)});
     var size = n < 10 ? 'small' : (n < 100 ? 'medium' : 'large');
     return L.divIcon({
-      html: '<div data-n="' + n + '"><span>' + formatInt(n) + '</span></div>',
+      html: '<div data-n="' + n + '" aria-hidden="true"><span>' + formatInt(n) + '</span></div>',
       className: 'marker-cluster mg-cluster mg-cluster-' + size,
       iconSize: L.point(40, 40)
     });
@@ -185,6 +197,7 @@
   Preview.prototype.popupFor = function (c) {
     var shown = this.visibleOf(c), wanted = this.pending, box = make('div', 'mg-box');
     this.pending = null;
+    this.clearOfControls(this.markers[c].getPopup());
     if (wanted !== null && shown.indexOf(wanted) >= 0) {
       box.appendChild(this.renderItem(wanted, shown.length > 1 ? c : null));
     } else if (shown.length === 1) {
@@ -193,6 +206,22 @@
       box.appendChild(this.renderList(c, shown));
     }
     return box;
+  };
+
+  /* Leaflet pans the map so an opening popup sits inside the padding: keep it clear of the
+   * panel (top right) and of the search and zoom buttons (top left). On a wide screen the
+   * panel's width is kept free on the right; on a narrow one the popup goes below the panel. */
+  Preview.prototype.clearOfControls = function (popup) {
+    var size = this.map.getSize(), top = 16, right = 16;
+    var mapBox = this.map.getContainer().getBoundingClientRect();
+    var search = this.searchBox && this.searchBox.getBoundingClientRect();
+    if (search) { top = Math.max(top, search.bottom - mapBox.top + 10); }
+    if (this.panel) {
+      var panel = this.panel.getBoundingClientRect(), beside = mapBox.right - panel.left + 12;
+      if (size.x - beside >= 330) { right = beside; } else { top = Math.max(top, panel.bottom - mapBox.top + 10); }
+    }
+    popup.options.autoPanPaddingTopLeft = L.point(16, top);
+    popup.options.autoPanPaddingBottomRight = L.point(right, 16);
   };
 
   /* Swap what the open popup shows. The click must stop here: its target leaves the page,
@@ -204,8 +233,10 @@
 
   /* Put ``node`` in the open popup's ``box`` and let Leaflet size the popup again. */
   Preview.prototype.refit = function (c, box, node) {
+    var hadFocus = box.contains(document.activeElement);
     box.replaceChildren(node);
     this.markers[c].getPopup().setContent(box);
+    if (hadFocus) { focusHeading(box); }
   };
 
   /* The popup texts, decoded once, when a popup first needs them (or when the page is idle). */
@@ -298,8 +329,8 @@
     return box;
   };
 
-  Preview.prototype.areaBadges = function (i) {
-    var box = make('span', 'mg-badges'), mask = this.data.items[i][AREAS];
+  Preview.prototype.areaBadges = function (i, small) {
+    var box = make('span', small ? 'mg-badges mg-small' : 'mg-badges'), mask = this.data.items[i][AREAS];
     for (var a = 0; a < this.data.areas.length; a++) {
       if (mask & (1 << a)) { box.appendChild(make('span', 'mg-badge mg-a' + a, this.data.areas[a].nome)); }
     }
@@ -420,7 +451,11 @@
         button.appendChild(make('span', null, self.title(hit.item)));
         button.appendChild(make('small', null, self.comuneLabel(hit.comune)));
       }
-      button.addEventListener('click', function () { self.goTo(hit.comune, hit.item); list.hidden = true; });
+      button.addEventListener('click', function () {
+        self.goTo(hit.comune, hit.item);
+        self.opener = self.searchBox.querySelector('input');
+        list.hidden = true;
+      });
       li.appendChild(button);
       list.appendChild(li);
     });
@@ -428,6 +463,7 @@
 
   Preview.prototype.goTo = function (c, item) {
     var marker = this.markers[c], self = this;
+    this.opener = document.activeElement;
     this.cluster.zoomToShowLayer(marker, function () {
       self.pending = item;
       if (marker.isPopupOpen()) { marker.closePopup(); }
@@ -441,9 +477,84 @@
     this.tiles.once('tileerror', function () { note.hidden = false; });
   };
 
+  /* Fit the initial view to the data, leaving the panel's width free on a wide screen. */
   Preview.prototype.fit = function () {
-    var b = this.data.bounds;
-    this.map.fitBounds(b, {maxZoom: 9, padding: [20, 20], animate: false});
+    var b = this.data.bounds, right = 20, top = 20, size = this.map.getSize();
+    if (this.panel) {
+      var panel = this.panel.getBoundingClientRect(), mapBox = this.map.getContainer().getBoundingClientRect();
+      if (size.x - (mapBox.right - panel.left) >= 360) { right = mapBox.right - panel.left + 10; }
+    }
+    if (this.searchBox) {
+      top = Math.max(top, this.searchBox.getBoundingClientRect().bottom - this.map.getContainer().getBoundingClientRect().top);
+    }
+    this.map.fitBounds(b, {maxZoom: 9, paddingTopLeft: [20, top], paddingBottomRight: [right, 44], animate: false});
+  };
+
+  /* --- the list of initiatives (the map's text alternative) ----------------------- */
+
+  /* Regions and Comuni of the initiatives the filters let through, in Italian order. */
+  Preview.prototype.groups = function () {
+    var comuni = this.data.comuni, regions = {}, names = [], collator = new Intl.Collator('it');
+    for (var c = 0; c < comuni.length; c++) {
+      if (!this.markers[c].mgCount) { continue; }
+      var region = comuni[c][REGION] || this.text.senza_regione;
+      if (!regions[region]) { regions[region] = {name: region, comuni: [], n: 0}; names.push(region); }
+      regions[region].comuni.push(c);
+      regions[region].n += this.markers[c].mgCount;
+    }
+    names.sort(collator.compare);
+    var self = this;
+    return names.map(function (name) {
+      var group = regions[name];
+      group.comuni.sort(function (a, b) { return collator.compare(self.comuneLabel(a), self.comuneLabel(b)); });
+      return group;
+    });
+  };
+
+  /* One closed <details> per region; a region's Comuni and initiatives are built when it is
+   * opened (at 100,000 initiatives a full list would weigh more than the map). */
+  Preview.prototype.updateList = function () {
+    var box = document.querySelector('[data-mg="elenco"]'), self = this;
+    if (!box) { return; }
+    var open = {};
+    box.querySelectorAll('details[open]').forEach(function (d) { open[d.getAttribute('data-regione')] = true; });
+    var count = document.querySelector('[data-mg="elenco-n"]');
+    if (count) { count.textContent = this.howMany(this.visibleTotal); }
+    box.replaceChildren();
+    this.groups().forEach(function (group) {
+      var details = make('details', 'mg-reg'), summary = make('summary');
+      details.setAttribute('data-regione', group.name);
+      var heading = make('h3', null, group.name);
+      summary.appendChild(heading);
+      summary.appendChild(make('span', 'mg-n', ' (' + self.howMany(group.n) + ')'));
+      details.appendChild(summary);
+      var filled = false, fill = function () {
+        if (filled || !details.open) { return; }
+        filled = true;
+        group.comuni.forEach(function (c) { details.appendChild(self.listComune(c)); });
+      };
+      details.addEventListener('toggle', fill);
+      details.open = !!open[group.name];
+      fill();
+      box.appendChild(details);
+    });
+    if (!box.children.length) { box.appendChild(make('p', 'mg-none', this.text.nessuna_mostrata)); }
+  };
+
+  Preview.prototype.listComune = function (c) {
+    var self = this, part = make('div', 'mg-com'), list = make('ul');
+    part.appendChild(make('h4', null, this.comuneLabel(c) + ' – ' + this.howMany(this.markers[c].mgCount)));
+    this.visibleOf(c).forEach(function (i) {
+      var li = make('li'), button = make('button', 'mg-open', self.title(i));
+      button.type = 'button';
+      button.addEventListener('click', function () { self.goTo(c, i); });
+      li.appendChild(button);
+      li.appendChild(self.badges(i, true));
+      li.appendChild(self.areaBadges(i, true));
+      list.appendChild(li);
+    });
+    part.appendChild(list);
+    return part;
   };
 
   /* Count what the map shows, for the tests and the benchmark. */
@@ -477,8 +588,47 @@
 
   function italianCloseButton(event) {
     var button = event.popup.getElement().querySelector('.leaflet-popup-close-button');
-    if (button) { button.setAttribute('aria-label', 'Chiudi'); button.title = 'Chiudi'; }
+    if (button) { button.setAttribute('aria-label', 'Chiudi la scheda'); button.title = 'Chiudi la scheda'; }
   }
+
+  /* Keyboard users land in the popup they opened, at its heading. */
+  function focusHeading(box) {
+    var heading = box.querySelector('h2, .mg-wait');
+    if (heading) { heading.tabIndex = -1; heading.focus({preventScroll: true}); }
+  }
+
+  /* Focus follows the popup: into it when it opens, back to what opened it when it closes;
+   * Escape closes it wherever the focus is inside the map (Leaflet listens only when the
+   * map itself has the focus). */
+  Preview.prototype.keyboard = function () {
+    var self = this, map = this.map, container = map.getContainer();
+    container.setAttribute('role', 'region');
+    container.setAttribute('aria-label', this.text.mappa);
+    map.on('popupopen', function (event) {
+      var active = document.activeElement;
+      if (!self.opener && active && active !== document.body) { self.opener = active; }
+      if (self.opener && self.opener !== document.body) { focusHeading(event.popup.getElement()); }
+    });
+    map.on('popupclose', function (event) {
+      var opener = self.opener, popup = event.popup.getElement();
+      self.opener = null;
+      var lost = !document.activeElement || document.activeElement === document.body ||
+        (popup && popup.contains(document.activeElement));
+      if (opener && opener.isConnected && lost) { opener.focus({preventScroll: true}); }
+    });
+    container.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && map._popup && map.hasLayer(map._popup)) {
+        // Leave the focus where it was if it is not inside the popup (search box, panel).
+        map.closePopup();
+      }
+    });
+    // Leaflet's layer switch says "Layers"; it opens with Enter, the choices are radio buttons.
+    var toggle = container.querySelector('.leaflet-control-layers-toggle');
+    if (toggle) {
+      toggle.title = this.text.sfondo;
+      toggle.setAttribute('aria-label', this.text.sfondo);
+    }
+  };
 
   function begin(map, tiles, data) {
     var preview = new Preview(map, tiles, data);
@@ -487,6 +637,7 @@
     map.on('popupopen', italianCloseButton);
     preview.addSearch();
     preview.addPanel();
+    preview.keyboard();
     preview.fit();
     preview.refresh();
     preview.watchTiles();

@@ -6,6 +6,7 @@ Imported only by :func:`mapgen.writers.preview.render_preview` (folium is a heav
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -25,12 +26,20 @@ from mapgen.writers import _assets
 __all__ = ["render_page"]
 
 #: branca's page, with ``lang="it"`` (browsers offer no translation, screen readers speak
-#: Italian) and the script inside ``<body>``.
+#: Italian), the map and the list of initiatives inside ``<main>`` (the page's header, with
+#: its "salta alla lista" link, comes first in the body parts) and the script inside ``<body>``.
 _FIGURE_TEMPLATE: Final = (
     '<!DOCTYPE html>\n<html lang="it">\n<head>\n{{ this.header.render(**kwargs) }}\n</head>\n'
-    "<body>\n{{ this.html.render(**kwargs) }}\n<script>\n{{ this.script.render(**kwargs) }}\n"
-    "</script>\n</body>\n</html>\n"
+    "<body>\n{{ this.mg_top }}\n<main>\n{{ this.html.render(**kwargs) }}\n</main>\n"
+    "<script>\n{{ this.script.render(**kwargs) }}\n</script>\n</body>\n</html>\n"
 )
+
+#: folium's viewport forbids zooming the page (WCAG 1.4.4: text must scale to 200 %).
+_FOLIUM_VIEWPORT: Final = re.compile(
+    r'<meta name="viewport" content="width=device-width,\s*initial-scale=1\.0, maximum-scale=1\.0, '
+    r'user-scalable=no" />'
+)
+_VIEWPORT: Final = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
 
 _MARKERCLUSTER: Final = "https://unpkg.com/leaflet.markercluster@1.5.3/dist/"
 
@@ -90,6 +99,8 @@ def _base_map() -> tuple[folium.Map, folium.TileLayer]:
         max_lat=50,
         min_lon=2,
         max_lon=23,
+        # Quarter zoom steps, so fitting the data fills the screen (whole steps left Italy a third of it).
+        zoomSnap=0.25,
     )
     tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19)
     tiles.add_to(fmap)
@@ -171,8 +182,8 @@ def render_page(
 ) -> str:
     """Build the folium page and return its HTML.
 
-    ``parts(assets)`` returns the preview's own ``head`` and ``body`` (it needs the list
-    of inlined libraries for their licence notice).
+    ``parts(assets)`` returns the preview's own ``head``, ``top`` (the page header, before
+    ``<main>``) and ``body`` (it needs the list of inlined libraries for their licence notice).
     """
     fmap, tiles = _base_map()
     _add_outlines(fmap, gazetteer)
@@ -183,6 +194,10 @@ def render_page(
     figure._template = Template(_FIGURE_TEMPLATE)
     assets = _assets.inline_assets(figure)
     element.parts = parts(assets)
+    # The page header (title, skip link) goes before <main>; read by _FIGURE_TEMPLATE.
+    figure.mg_top = element.parts.get("top", "")
     _inline_header(figure, assets)
     stable_ids(figure)
-    return str(figure.render())
+    page, found = _FOLIUM_VIEWPORT.subn(_VIEWPORT, str(figure.render()))
+    assert found == 1, "folium's viewport <meta> changed: update _FOLIUM_VIEWPORT"
+    return page

@@ -116,6 +116,12 @@ UI_TEXT: Final = {
     "senza_titolo": "(senza titolo)",
     "attesa": "Caricamento…",
     "nessun_risultato": "Nessun risultato tra le iniziative mostrate",
+    "nessuna_mostrata": "Nessuna iniziativa mostrata con i filtri scelti.",
+    "senza_regione": "Regione non indicata",
+    "comune_n": "{comune}: {n}",
+    "gruppo": "Gruppo di Comuni con {n}: ingrandisci",
+    "sfondo": "Sfondo della mappa",
+    "mappa": "Mappa delle iniziative (con la tastiera: frecce per spostarla, + e - per lo zoom)",
 }
 
 ITALY_BOUNDS: Final = ((36.6, 6.6), (47.1, 18.5))
@@ -387,7 +393,9 @@ def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: 
         )
         + _data_elements(data)
     )
-    return {"head": head, "body": body}
+    top = _render("preview_top.html.j2", title=options.title)
+    list_part = _render("preview_list.html.j2", total=format_int(len(data["items"])))
+    return {"head": head, "top": top, "body": body + list_part}
 
 
 # --- the page ----------------------------------------------------------------------------
