@@ -44,7 +44,7 @@ from mapgen.readers._columns import Layout, Source, layout_from_mapping, recogni
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
-from mapgen.text import fold
+from mapgen.text import counted, fold
 
 __all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
 
@@ -133,6 +133,7 @@ class SurveyRead:
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     alerts: tuple[str, ...] = ()
+    format_it: str = ""  # ``format`` in Italian, for the report
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -156,6 +157,19 @@ class SurveyRead:
             f"{self.responses} responses: {len(self.initiatives)} initiatives, "
             f"{excluded} excluded, "
             f"{duplicates} duplicates; {len(self.errors)} errors, {len(self.warnings)} warnings"
+        )
+
+    def summary_it(self) -> str:
+        """:meth:`summary` in Italian, for the report: ``312 risposte: 401 iniziative, …``."""
+        excluded = len(self.outcomes_of(Outcome.EXCLUDED))
+        duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
+        return (
+            f"{counted(self.responses, 'risposta', 'risposte')}: "
+            f"{counted(len(self.initiatives), 'iniziativa', 'iniziative')}, "
+            f"{counted(excluded, 'esclusa', 'escluse')}, "
+            f"{counted(duplicates, 'doppione', 'doppioni')}; "
+            f"{counted(len(self.errors), 'errore', 'errori')}, "
+            f"{counted(len(self.warnings), 'avviso', 'avvisi')}"
         )
 
 
@@ -228,6 +242,7 @@ def read_survey(
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         alerts=() if all_complete else layout.alerts,
+        format_it=_describe_it(table, layout, config),
     )
 
 
@@ -310,6 +325,25 @@ def _describe(table: Table, layout: Layout, config: Config) -> str:
     else:
         source = "columns recognised by name"
     return f"{table.name}: {table.describe()}; {kind}; {source}"
+
+
+def _describe_it(table: Table, layout: Layout, config: Config) -> str:
+    """:func:`_describe` in Italian, for the report."""
+    kind = "foglio di calcolo"
+    if layout.limesurvey or layout.style == "codetext":
+        style = {
+            "code": "codici delle domande",
+            "codetext": "codici e testi delle domande",
+            "text": "testi delle domande",
+        }[layout.style]
+        kind = f"esportazione LimeSurvey, {style}"
+    if config.survey.mapped:
+        source = f"mappatura {config.path.name}" if config.path else "mappatura"
+        if config.survey.structure:
+            source += f" + struttura {Path(config.survey.structure).name}"
+    else:
+        source = "colonne riconosciute dal nome"
+    return f"{table.name}: {table.describe_it()}; {kind}; {source}"
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:

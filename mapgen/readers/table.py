@@ -201,6 +201,14 @@ class Table:
         separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
         return f"CSV, {self.encoding}, separator {separator}, {self.data_rows} rows"
 
+    def describe_it(self) -> str:
+        """Italian :meth:`describe` for the report: ``CSV, UTF-8, separatore ';', 120 righe``."""
+        rows = "1 riga" if self.data_rows == 1 else f"{self.data_rows} righe"
+        if self.format == "xlsx":
+            return f"XLSX, foglio {self.sheet!r}, {rows}"
+        separator = {"\t": "tabulazione"}.get(self.delimiter, repr(self.delimiter))
+        return f"CSV, {self.encoding}, separatore {separator}, {rows}"
+
 
 def column_letter(index: int) -> str:
     """The spreadsheet letter of a 0-based column index: 0 -> ``A``, 27 -> ``AB``."""
