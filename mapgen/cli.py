@@ -226,7 +226,7 @@ def build_command(
     """Build the map: read, geocode, merge with previous editions, write every output.
 
     Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
-    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff),
+    initiatives.gpkg/.csv/.geojson (for GIS), initiatives.xlsx and report.html/.csv (for staff),
     da_correggere.csv (records that need a person: fill it, pass it back with --corrections).
 
     Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
