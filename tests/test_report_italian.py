@@ -107,3 +107,18 @@ def test_reader_messages_in_the_report_are_italian(tmp_path: Path, gazetteer: Ga
     assert "non è un importo in euro" in text and "Indicare il titolo nel foglio di calcolo." in text
     found = sorted({w.lower() for w in english_words(text)})
     assert found == [], f"English words in report.html: {found}"
+
+
+#: A bracket opened inside another one: "(Aosta (AO))" reads badly.
+_NESTED = re.compile(r"\([^()]*\(")
+
+
+@pytest.mark.parametrize("typed", ["Molise", "Castro", "Samone"])
+def test_hints_never_nest_brackets(typed: str, gazetteer: Gazetteer) -> None:
+    from mapgen.geocoders import Geocoder
+    from mapgen.model import Place
+
+    hint = Geocoder(gazetteer).geocode(Place(comune=typed), online=False).hint
+    assert "(" in hint  # a Comune with its sigla is named
+    assert _NESTED.search(hint) is None, hint
+    assert _NESTED.search("un Comune (Molise (CB))") is not None  # the check can fail
