@@ -79,8 +79,17 @@ def test_file_letti_is_italian_with_right_plurals(example_build: BuildResult) ->
     survey, *_ = example_build.inputs_it
     assert survey.startswith("survey_2020.csv: CSV, UTF-8, separatore ',', 306 righe; ")
     assert "306 risposte: " in survey and " iniziative, " in survey
-    assert all("non utilizzabili" not in line or not re.search(r"\b1 non", line)
-               for line in example_build.inputs_it)
+    previous = next(line for line in example_build.inputs_it if line.startswith("previous_2019.umap"))
+    assert ", edizione 2019 — " in previous and " elementi: " in previous
+
+
+@pytest.mark.parametrize(("problems", "said"), [(1, "1 non utilizzabile)"), (2, "2 non utilizzabili)")])
+def test_layer_line_pluralises_unusable(problems: int, said: str) -> None:
+    from mapgen.readers.previous_map import LayerRole, LayerSummary
+
+    layer = LayerSummary(name="Iniziative", role=LayerRole.INITIATIVES, features=5, initiatives=5 - problems,
+                         problems=problems)
+    assert layer.describe() == f"«Iniziative»: letto come iniziative ({5 - problems} di 5 elementi, {said}."
 
 
 
