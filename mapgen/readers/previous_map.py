@@ -113,6 +113,14 @@ class LayerRole(StrEnum):
     CARRIED = "carried"
 
 
+#: The formats read, in Italian, for the report.
+_FORMATS_IT = {
+    "GeoJSON layer": "livello GeoJSON",
+    "GeoJSON feature": "elemento GeoJSON",
+    "uMap backup (.umap)": "copia di una mappa uMap (.umap)",
+}
+
+
 def _elements(n: int) -> str:
     return "1 elemento" if n == 1 else f"{n} elementi"
 
@@ -209,8 +217,9 @@ class PreviousEdition:
         initiatives = "1 iniziativa" if len(self.initiatives) == 1 else f"{len(self.initiatives)} iniziative"
         unusable = "non utilizzabile" if len(self.problems) == 1 else "non utilizzabili"
         carried = "riportato" if self.carried_features == 1 else "riportati"
+        kind = _FORMATS_IT.get(self.format, self.format)
         return (
-            f"{self.file}: {self.format}, edizione {self.edition} — {layers}, "
+            f"{self.file}: {kind}, edizione {self.edition} — {layers}, "
             f"{_elements(self.features)}: {initiatives}, "
             f"{len(self.problems)} {unusable}, {self.carried_features} {carried}"
         )
