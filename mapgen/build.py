@@ -38,7 +38,8 @@ from mapgen.model import (
     Source,
     SourceRef,
 )
-from mapgen.text import slugify
+from mapgen.readers._columns import ALERTS_IT
+from mapgen.text import counted, slugify
 
 if TYPE_CHECKING:
     from mapgen.config import Config
@@ -394,6 +395,7 @@ def run_pipeline(
     geocoded: list[Geocoded] = []
     read_outcomes: list[RowOutcome] = []
     inputs: list[str] = []
+    inputs_it: list[str] = []  # the same lines in Italian, for the report staff read
     notices: list[Notice] = []
     duplicate_of: Mapping[str, str] = {}
     dropped: Sequence[Initiative] = ()
@@ -412,6 +414,8 @@ def run_pipeline(
         contacts |= survey.contacts
         inputs.append(f"{survey.format} — {survey.summary()}")
         inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
+        inputs_it.append(f"{survey.format_it} — {survey.summary_it()}")
+        inputs_it += [f"Attenzione: {ALERTS_IT.get(alert, alert)}." for alert in survey.alerts]
     carried: list[CarriedLayer] = []
     notes: dict[str, list[str]] = {}
     previous_map = None
@@ -428,6 +432,7 @@ def run_pipeline(
             notes.setdefault(note.record_id, []).append(note.reason)
         previous_map = previous_map or edition.map_properties
         inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
+        inputs_it += [edition.describe_it(), *(f"  {layer.describe()}" for layer in edition.layers)]
     back, included = _included_back(request, config, corrections, geocoder, read_outcomes,
                                     dropped=dropped, duplicate_of=duplicate_of)
     geocoded += back
@@ -437,6 +442,9 @@ def run_pipeline(
     if corrections is not None:
         inputs.append(f"{corrections.file} — {len(corrections.decisions)} corrections, "
                       f"{len(review.applied)} applied, {len(review.notices)} not applied")
+        inputs_it.append(f"{corrections.file} — {counted(len(corrections.decisions), 'correzione', 'correzioni')}, "
+                         f"{counted(len(review.applied), 'applicata', 'applicate')}, "
+                         f"{counted(len(review.notices), 'non applicata', 'non applicate')}")
     merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve, practice_keys=review.keys)
     if review.pairs_decided:  # would the merge join (or split) them by itself? Then say so.
         _settle_pairs(review, merge_editions(geocoded, gazetteer=gazetteer))
@@ -451,6 +459,7 @@ def run_pipeline(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
+        inputs_it=tuple(inputs_it),
         contacts=frozenset(contacts),
         notices=(*notices, *review.notices), corrections=tuple(review.applied),
         corrections_rows=corrections.rows if corrections is not None else (),
@@ -493,7 +502,8 @@ def check_rows_accounted(rows_read: int, outcomes: Sequence[RowOutcome]) -> None
 def _reader_notices(survey: SurveyRead) -> list[Notice]:
     """Every problem the survey reader raised, for the report (row, column, value, fix)."""
     return [Notice(kind="lettura", file=p.file, row=p.row, column=p.column, value=p.value,
-                   message=p.message, fix=p.fix, record_id=p.record_id) for p in survey.problems]
+                   message=p.message_it or p.message, fix=p.fix_it or p.fix, record_id=p.record_id)
+            for p in survey.problems]
 
 
 def corrections_path(request: BuildRequest, config: Config) -> Path | None:

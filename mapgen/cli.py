@@ -14,9 +14,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperOption, _TyperParameter
 
 from mapgen.errors import MapgenError
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
     from mapgen.build import BuildSummary
     from mapgen.gazetteer import Gazetteer
+    from mapgen.gazetteer.shipped import NameEntry
+    from mapgen.model import Comune
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,6 +45,36 @@ gazetteer_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+
+
+# --- how --help shows options and arguments --------------------------------------------------
+# Typer 0.2x prints a type after every option, flags included ("--strict <bool>", "--help <bool>")
+# and Python's names for lists ("<list[Path]>"). Shown as people read command lines instead, one
+# style everywhere: a flag alone, a value as click writes it (PATH, TEXT, INTEGER, one of a|b),
+# an argument by its name in capitals. Repeatable options say so in their help.
+_HELP_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "path": "PATH", "file": "FILE",
+               "directory": "DIRECTORY", "bool": "BOOLEAN"}
+
+
+def _help_type(self: _TyperParameter, ctx: Any) -> str:
+    """``PATH``, ``TEXT``, ``a|b``: the value an option or argument takes, in --help."""
+    label = _ORIGINAL_DISPLAY_TYPE(self, ctx).strip("<>")
+    inner = label.removeprefix("list[").removesuffix("]")
+    if "|" in inner:
+        return inner
+    return _HELP_TYPES.get(inner.lower(), inner.upper())
+
+
+def _help_type_rich(self: TyperOption, ctx: Any) -> str | None:
+    """No value shown for a flag (``--strict``, ``--help``); the option's metavar else."""
+    if self.is_flag or self.count:
+        return None
+    return self.metavar if self.metavar is not None else _help_type(self, ctx)
+
+
+_ORIGINAL_DISPLAY_TYPE = _TyperParameter.display_type
+_TyperParameter.display_type = _help_type  # type: ignore[method-assign]
+TyperOption.display_type_rich = _help_type_rich  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -154,7 +187,7 @@ def _internal_error(exc: Exception) -> typer.Exit:
 def build_command(
     survey: Annotated[
         Path | None,
-        typer.Argument(help="Survey export (CSV or XLSX). Omit it to build the bundled example."),
+        typer.Argument(metavar="SURVEY", help="Survey export (CSV or XLSX). Omit it to build the bundled example."),
     ] = None,
     previous: Annotated[
         list[Path] | None,
@@ -193,7 +226,7 @@ def build_command(
     """Build the map: read, geocode, merge with previous editions, write every output.
 
     Writes into --out: map.umap and layers/*.geojson (for uMap), preview.html,
-    initiatives.gpkg/.csv/.geojson (for GIS), report.html/.csv (for staff),
+    initiatives.gpkg/.csv/.geojson (for GIS), initiatives.xlsx and report.html/.csv (for staff),
     da_correggere.csv (records that need a person: fill it, pass it back with --corrections).
 
     Example: mapgen build survey_2020.csv --previous mappa_2019.umap --config mapping.toml --out output
@@ -331,7 +364,7 @@ def _online_progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | 
 @app.command("validate")
 @reports_errors
 def validate(
-    survey: Annotated[Path, typer.Argument(help="The survey export (CSV or XLSX).")],
+    survey: Annotated[Path, typer.Argument(metavar="SURVEY", help="The survey export (CSV or XLSX).")],
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Mapping/config TOML file.")
     ] = None,
@@ -379,7 +412,7 @@ def validate(
 @app.command("init-config")
 @reports_errors
 def init_config(
-    survey: Annotated[Path, typer.Argument(help="A real survey export (CSV or XLSX).")],
+    survey: Annotated[Path, typer.Argument(metavar="SURVEY", help="A real survey export (CSV or XLSX).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Mapping file to write.")] = Path(
         "mapping.toml"
     ),
@@ -419,7 +452,7 @@ def init_config(
 @reports_errors
 def gazetteer_lookup(
     name: Annotated[
-        str, typer.Argument(help="Name (official, other-language, former), ISTAT or cadastral code")
+        str, typer.Argument(metavar="NAME", help="Name (official, other-language, former), ISTAT or cadastral code")
     ],
     provincia: Annotated[
         str | None, typer.Option("--provincia", "-p", help="Province sigla, e.g. LE.")
@@ -434,7 +467,11 @@ def gazetteer_lookup(
     from mapgen.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()
+    _check_provincia(gazetteer, provincia)
     found = gazetteer.lookup(name, sigla=provincia)
+    note = ""
+    if not found:  # a common spelling the geocoder reads ("Reggio Calabria") is an answer, with a note
+        found, note = _geocoder_answer(gazetteer, name, provincia)
     if not found:
         where = f" in {provincia}" if provincia else ""
         raise MapgenError(f"no Comune is called {name!r}{where}.{_geocoder_suggestion(gazetteer, name, provincia)}")
@@ -448,6 +485,34 @@ def gazetteer_lookup(
             f"{comune.istat_code}  {comune.label}  {comune.region}  "
             f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
         )
+    if note:
+        typer.echo(note)
+
+
+def _check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:
+    """Refuse a province code no Comune has (``--provincia XX``), naming it as such."""
+    if provincia is None:
+        return
+    siglas = {c.sigla.upper() for c in gazetteer.comuni.values()}
+    if provincia.strip().upper() not in siglas:
+        raise MapgenError(f"no province has the code {provincia!r}. Use the two-letter sigla of a "
+                          "province or metropolitan city, e.g. LE, TO, RM (see ISTAT's list).")
+
+
+def _geocoder_answer(
+    gazetteer: Gazetteer, name: str, provincia: str | None
+) -> tuple[list[tuple[Comune, NameEntry | None]], str]:
+    """The Comune the offline geocoder reads ``name`` as, and the note that says so; none if unsure."""
+    from mapgen.geocoders import Geocoder
+    from mapgen.model import Place
+
+    match = Geocoder(gazetteer).geocode(Place(comune=name, provincia=provincia or ""), online=False)
+    comune = gazetteer.comuni.get(match.istat_code) if match.istat_code else None
+    if comune is None:
+        return [], ""
+    note = (f"Note: no Comune is officially called {name!r}; the geocoder reads it as "
+            f"{comune.label} [{match.status}], as it does in a survey.")
+    return [(comune, None)], note
 
 
 def _geocoder_suggestion(gazetteer: Gazetteer, name: str, provincia: str | None) -> str:

@@ -219,7 +219,7 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
         return line.notice("azione", "azione sconosciuta.",
                            "Scrivere escludi, includi, unisci <record> o separa <record>, o lasciare vuoto.")
     if comune is not None and action:
-        return line.notice("azione", f"la riga indica sia un Comune ({code_text}) sia un'azione.",
+        return line.notice("azione", f"la riga indica sia un Comune, «{code_text}», sia un'azione.",
                            "Tenere una sola decisione per riga: il Comune o l'azione.")
     if action in ("unisci", "separa") and not other:
         return line.notice("azione", f"«{action}» senza il record a cui si riferisce.",

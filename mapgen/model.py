@@ -397,6 +397,7 @@ class BuildResult:
     carried_layers: tuple[CarriedLayer, ...] = ()
     previous_map: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
     inputs: tuple[str, ...] = ()  # one line per input file: name, format detected, records
+    inputs_it: tuple[str, ...] = ()  # the same lines in Italian, for the report
     # every contact value read (survey contact columns, previous maps' contact properties):
     # no public output may hold one unless include_contacts (mapgen.contacts)
     contacts: frozenset[str] = field(default=frozenset(), compare=False, hash=False)

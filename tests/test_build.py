@@ -75,7 +75,7 @@ def test_build_writes_every_output_and_replaces_its_own_folder(tmp_path: Path) -
     summary = build(example_request(out))
     names = {p.as_posix() for p in summary.files}
     assert {"map.umap", "preview.html", "initiatives.gpkg", "initiatives.csv", "initiatives.geojson",
-            "report.html", "report.csv"} <= names
+            "initiatives.xlsx", "report.html", "report.csv"} <= names
     assert any(n.startswith("layers/") for n in names)
     assert (out / OUTPUT_MARKER).exists()
     report = read_table(out / "report.csv")

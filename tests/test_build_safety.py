@@ -33,7 +33,7 @@ from mapgen.errors import OutputError
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_FILES = {
-    "initiatives.csv", "initiatives.geojson", "initiatives.gpkg", "map.umap", "preview.html",
+    "initiatives.csv", "initiatives.geojson", "initiatives.gpkg", "initiatives.xlsx", "map.umap", "preview.html",
     "report.csv", "report.html", OUTPUT_MARKER,
 }  # fmt: skip
 

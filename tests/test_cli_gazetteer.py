@@ -48,14 +48,39 @@ def test_lookup_unknown_name_fails_with_one_line() -> None:
     assert result.output == "Error: no Comune is called 'Atlantide' in LE.\n"
 
 
-def test_lookup_miss_names_what_the_geocoder_reads() -> None:
-    # A human types the common short form; the exact lookup misses, the hint leads to the name.
+def test_lookup_of_a_common_spelling_is_an_answer_with_a_note() -> None:
+    # A human types the common short form; the geocoder reads it as it would in a survey.
+    result = runner.invoke(app, ["gazetteer", "lookup", "Reggio Calabria"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("080063  Reggio di Calabria (RC)  Calabria  ")
+    assert lines[1] == (
+        "Note: no Comune is officially called 'Reggio Calabria'; the geocoder reads it as "
+        "Reggio di Calabria (RC) [normalized], as it does in a survey."
+    )
+    assert "Error" not in result.output
+
+
+def test_lookup_of_a_short_form_answers_too() -> None:
     result = runner.invoke(app, ["gazetteer", "lookup", "reggio emilia"])
+    assert result.exit_code == 0
+    assert result.output.startswith("035033  Reggio nell'Emilia (RE)  Emilia-Romagna  ")
+    assert "Note: no Comune is officially called 'reggio emilia'" in result.output
+
+
+def test_lookup_with_a_province_code_that_does_not_exist() -> None:
+    result = runner.invoke(app, ["gazetteer", "lookup", "Castro", "--provincia", "XX"])
     assert result.exit_code == 1
     assert result.output == (
-        "Error: no Comune is called 'reggio emilia'. "
-        "The geocoder reads it as Reggio nell'Emilia (RE) [normalized]: try that name.\n"
+        "Error: no province has the code 'XX'. Use the two-letter sigla of a province or "
+        "metropolitan city, e.g. LE, TO, RM (see ISTAT's list).\n"
     )
+
+
+def test_lookup_province_code_in_lower_case_is_accepted() -> None:
+    result = runner.invoke(app, ["gazetteer", "lookup", "Castro", "-p", "le"])
+    assert result.exit_code == 0
+    assert result.output.startswith("075096  Castro (LE)")
 
 
 def test_lookup_miss_of_a_homonym_lists_candidates_never_picks() -> None:

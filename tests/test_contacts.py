@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from mapgen import readers
 from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
-from mapgen.contacts import REMOVED, ContactGuard, is_contact_property
+from mapgen.contacts import REMOVED, ContactGuard, check_public_files, is_contact_property
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
@@ -27,7 +28,11 @@ def public_files(out: Path) -> dict[str, str]:
     for path in sorted(out.rglob("*")):
         if not path.is_file() or path.name.startswith(("report", ".")):
             continue
-        raw = path.read_bytes().decode("utf-8", errors="replace")
+        data = path.read_bytes()
+        if path.suffix == ".xlsx":  # the cells are compressed: read the XML parts
+            with zipfile.ZipFile(path) as book:
+                data = b"\n".join(book.read(name) for name in book.namelist())
+        raw = data.decode("utf-8", errors="replace")
         if path.suffix in {".geojson", ".umap"}:
             raw += json.dumps(json.loads(raw), ensure_ascii=False)  # undo \\u escapes
         texts[str(path.relative_to(out))] = raw
@@ -119,3 +124,25 @@ def test_found_in_agrees_with_scrub() -> None:
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
     for text in ("nulla", "Mario", "mario rossi", "ANNA.BIANCHI@EXAMPLE.ORG", "0832 123456", "+39 333 5550199"):
         assert guard.found_in(text) == bool(guard.scrub(text)[1]), text
+
+
+def test_a_contact_inside_the_xlsx_refuses_the_build(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """initiatives.xlsx is a zip: the guard reads its XML (a raw byte scan would miss the cells)."""
+    from openpyxl import Workbook
+
+    path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    written = write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    names = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
+    assert Path("initiatives.xlsx") in names
+    check_public_files(out, names, result, OutputOptions())  # the clean build passes
+    assert ROSSI[1].encode() not in (out / "initiatives.xlsx").read_bytes()
+    book = Workbook()
+    book.active.append(["Nido", f"scrivere a {ROSSI[1].upper()} &c."])  # shared strings, escaped
+    book.save(out / "initiatives.xlsx")
+    assert ROSSI[1].upper().encode() not in (out / "initiatives.xlsx").read_bytes()  # compressed
+    with pytest.raises(OutputError, match=r"^the public file initiatives.xlsx holds a contact"):
+        check_public_files(out, names, result, OutputOptions())
+    check_public_files(out, names, result, OutputOptions(include_contacts=True))
+    assert written

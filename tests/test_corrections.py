@@ -292,7 +292,7 @@ def test_every_reader_warning_is_in_the_report(tmp_path: Path) -> None:
     assert len(readings) == 19  # mapgen validate: "2 errors, 17 warnings" on the same export
     rows = {r["record_id"]: r for r in read_csv(summary.out_dir / "report.csv")}
     amount = [r for r in rows.values() if r["riga"] == "5" and "'da definire'" in r["avvisi"]]
-    assert amount and "G02Q06: 'da definire': 'da definire' is not an amount in euro" in amount[0]["avvisi"]
+    assert amount and "G02Q06: 'da definire': 'da definire' non è un importo in euro" in amount[0]["avvisi"]
     html = (summary.out_dir / "report.html").read_text(encoding="utf-8")
     section = html.split('<section id="avvisi">')[1].split("</section>")[0]
     assert section.count('<tr class="notice-lettura"') == 19

@@ -393,6 +393,8 @@ def test_problem_fields_are_structured(tmp_path: Path) -> None:
         severity=Severity.WARNING,
         record_id="",
         letter="F",
+        message_it="'da definire' non è un importo in euro: l'importo resta vuoto.",
+        fix_it="Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del record).",
     )
 
 

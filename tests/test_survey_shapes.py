@@ -296,7 +296,7 @@ def test_build_says_the_alert_in_the_summary_and_the_report(tmp_path: Path) -> N
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     assert f"Warning: {INCOMPLETE_ALERT}." in done.output
-    assert "incomplete responses cannot be told apart" in (out / "report.html").read_text("utf-8")
+    assert "le risposte incomplete non si distinguono" in (out / "report.html").read_text("utf-8")
     quiet = CliRunner().invoke(app, [*args, "--all-complete"])
     assert quiet.exit_code == 0 and "Warning" not in quiet.output
 

@@ -1,4 +1,4 @@
-"""initiatives.gpkg / .csv / .geojson, read back through GDAL (pyogrio) and Debian's ogrinfo."""
+"""initiatives.gpkg / .csv / .geojson (GDAL: pyogrio, Debian's ogrinfo) and .xlsx (openpyxl), read back."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import subprocess
+import zipfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -46,8 +47,8 @@ def files(tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer) -> di
     return write(sample_build, tmp_path / "out", gazetteer)
 
 
-def test_writes_the_three_files_and_nothing_else(files: dict[str, Path]) -> None:
-    assert list(files) == ["initiatives.gpkg", "initiatives.csv", "initiatives.geojson"]
+def test_writes_the_four_files_and_nothing_else(files: dict[str, Path]) -> None:
+    assert list(files) == ["initiatives.gpkg", "initiatives.csv", "initiatives.geojson", "initiatives.xlsx"]
     folder = files["initiatives.gpkg"].parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(files)
 
@@ -248,7 +249,15 @@ def test_contacts_only_when_opted_in(
 ) -> None:
     written = write(sample_build, tmp_path, gazetteer, include_contacts=include_contacts)
     for path in written.values():
-        assert (b"mario.rossi@example.org" in path.read_bytes()) is include_contacts, path.name
+        assert (b"mario.rossi@example.org" in _content(path)) is include_contacts, path.name
+
+
+def _content(path: Path) -> bytes:
+    """The file's bytes; for a workbook, its XML parts unzipped (the cells are compressed)."""
+    if path.suffix != ".xlsx":
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as book:
+        return b"\n".join(book.read(name) for name in book.namelist())
 
 
 def test_same_build_gives_byte_identical_files(
@@ -338,3 +347,56 @@ def test_missing_folder_is_an_output_error(
 )
 def test_http_link(url: str, kept: str) -> None:
     assert http_link(url) == kept
+
+
+# --- initiatives.xlsx, for staff ---------------------------------------------------------------
+
+
+def _sheet(path: Path) -> list[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)  # not read-only: cell.data_type is the stored type
+    assert book.sheetnames == ["iniziative"]
+    return [tuple(c.value for c in row) for row in book["iniziative"].iter_rows()]
+
+
+def test_xlsx_holds_the_csv_table(files: dict[str, Path]) -> None:
+    with files["initiatives.csv"].open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    rows = _sheet(files["initiatives.xlsx"])
+    assert [str(v) for v in rows[0]] == table[0]  # same columns, same order, lat/lon included
+    assert len(rows) == len(table) > 1
+    header = table[0]
+    for sheet_row, csv_row in zip(rows[1:], table[1:], strict=True):
+        by_name = dict(zip(header, sheet_row, strict=True))
+        assert by_name["id"] == csv_row[header.index("id")]
+        assert by_name["lat"] == float(csv_row[header.index("lat")])  # numbers stay numbers
+        for name, cell in zip(header, csv_row, strict=True):
+            value = by_name[name]
+            # text equal to the CSV's, except the CSV's quote that disarms a formula
+            if isinstance(value, str):
+                assert cell in {value, "'" + value}, name
+            else:
+                assert (value is None and cell == "") or float(cell) == value, name
+
+
+def test_xlsx_text_is_never_a_formula(
+    tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer
+) -> None:
+    from openpyxl import load_workbook
+
+    first = sample_build.initiatives[0]
+    risky = replace(first, record=replace(first.record, titolo='=HYPERLINK("http://evil")',
+                                          descrizione="a\x07b" + HOSTILE_TEXT))
+    build = replace(sample_build, initiatives=(risky, *sample_build.initiatives[1:]))
+    path = write(build, tmp_path, gazetteer)["initiatives.xlsx"]
+    sheet = load_workbook(path)["iniziative"]
+    header = [c.value for c in sheet[1]]
+    cells = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
+    title = cells[first.id]["titolo"]
+    assert title.value == '=HYPERLINK("http://evil")' and title.data_type == "s"
+    assert cells[first.id]["descrizione"].value == "a\ufffdb" + HOSTILE_TEXT  # XML forbids \x07
+    with zipfile.ZipFile(path) as book:
+        sheet_xml = book.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml  # no formula stored anywhere
+    assert all(c.data_type in {"s", "n"} for row in sheet.iter_rows() for c in row)

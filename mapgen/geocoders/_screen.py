@@ -156,5 +156,5 @@ def _list_of_comuni(place: Place, index: GazetteerIndex, resolve: Resolver) -> M
         MatchStatus.AMBIGUOUS,
         method=METHOD,
         scored=[(c, 0.0) for c in comuni],
-        hint=f"La cella nomina più Comuni ({_results.labels(comuni)}): indicare il Comune capofila.",
+        hint=f"La cella nomina più Comuni, {_results.labels(comuni)}: indicare il Comune capofila.",
     )

@@ -108,7 +108,7 @@ class NameMatcher(Matcher):
             MatchStatus.AMBIGUOUS,
             method=self.name,
             scored=[(comune, 100.0)],
-            hint=f"{typed!r} è il nome di una regione e di un Comune ({comune.label}): se si "
+            hint=f"{typed!r} è il nome di una regione e di un Comune, {comune.label}. Se si "
             "intende il Comune, indicare la provincia; altrimenti indicare il Comune.",
         )
 

@@ -57,7 +57,7 @@ class LocalityMatcher(Matcher):
                 MatchStatus.AMBIGUOUS,
                 method=self.name,
                 scored=[(c, SCORE) for c in found],
-                hint=f"{variant.raw.strip()!r} nomina più Comuni ({_results.labels(found)}): indicare il Comune.",
+                hint=f"{variant.raw.strip()!r} nomina più Comuni, {_results.labels(found)}: indicare il Comune.",
             )
         comune = found[0]
         return _results.resolved(

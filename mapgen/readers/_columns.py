@@ -99,6 +99,15 @@ INCOMPLETE_ALERT: Final = (
     "responses cannot be told apart: export with 'Completion state: all' and the id and "
     "submitdate columns, or pass --all-complete to accept every response as complete"
 )
+#: The same alerts in Italian, for the report staff read.
+ALERTS_IT: Final = {
+    INCOMPLETE_ALERT: (
+        "l'esportazione LimeSurvey non ha la colonna della data di invio (submitdate) o "
+        "dell'identificativo (id), quindi le risposte incomplete non si distinguono: esportare "
+        "con 'Stato di completamento: tutte' e le colonne id e submitdate, oppure rieseguire "
+        "con --all-complete per accettare ogni risposta come completa"
+    ),
+}
 #: Columns that identify a person or a device: never copied into a record's properties.
 PERSONAL_HEADERS: Final = frozenset(
     {

@@ -113,6 +113,14 @@ class LayerRole(StrEnum):
     CARRIED = "carried"
 
 
+#: The formats read, in Italian, for the report.
+_FORMATS_IT = {
+    "GeoJSON layer": "livello GeoJSON",
+    "GeoJSON feature": "elemento GeoJSON",
+    "uMap backup (.umap)": "copia di una mappa uMap (.umap)",
+}
+
+
 def _elements(n: int) -> str:
     return "1 elemento" if n == 1 else f"{n} elementi"
 
@@ -135,7 +143,8 @@ class LayerSummary:
         where = f"«{self.group} / {self.name}»" if self.group else f"«{self.name}»"
         if self.role is LayerRole.CARRIED:
             return f"{where}: riportato senza modifiche ({_elements(self.features)})."
-        problems = f", {self.problems} non utilizzabili" if self.problems else ""
+        unusable = "non utilizzabile" if self.problems == 1 else "non utilizzabili"
+        problems = f", {self.problems} {unusable}" if self.problems else ""
         counts = f"{self.initiatives} di {_elements(self.features)}{problems}"
         return f"{where}: letto come iniziative ({counts})."
 
@@ -200,6 +209,19 @@ class PreviousEdition:
             f"{self.file}: {self.format}, edition {self.edition} — {len(self.layers)} layer(s), "
             f"{self.features} features: {len(self.initiatives)} initiatives, "
             f"{len(self.problems)} unusable, {self.carried_features} carried"
+        )
+
+    def describe_it(self) -> str:
+        """:meth:`describe` in Italian, for the report."""
+        layers = "1 livello" if len(self.layers) == 1 else f"{len(self.layers)} livelli"
+        initiatives = "1 iniziativa" if len(self.initiatives) == 1 else f"{len(self.initiatives)} iniziative"
+        unusable = "non utilizzabile" if len(self.problems) == 1 else "non utilizzabili"
+        carried = "riportato" if self.carried_features == 1 else "riportati"
+        kind = _FORMATS_IT.get(self.format, self.format)
+        return (
+            f"{self.file}: {kind}, edizione {self.edition} — {layers}, "
+            f"{_elements(self.features)}: {initiatives}, "
+            f"{len(self.problems)} {unusable}, {self.carried_features} {carried}"
         )
 
 

@@ -44,7 +44,7 @@ from mapgen.readers._columns import Layout, Source, layout_from_mapping, recogni
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
-from mapgen.text import fold
+from mapgen.text import counted, fold
 
 __all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
 
@@ -97,6 +97,8 @@ class Problem:
     severity: Severity = Severity.WARNING
     record_id: str = ""
     letter: str = ""
+    message_it: str = ""  # ``message`` and ``fix`` in Italian, for the report staff read
+    fix_it: str = ""
 
     def location(self) -> str:
         """``survey_2020.csv, row 48, column "Comune" (F)``."""
@@ -133,6 +135,7 @@ class SurveyRead:
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     alerts: tuple[str, ...] = ()
+    format_it: str = ""  # ``format`` in Italian, for the report
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -156,6 +159,19 @@ class SurveyRead:
             f"{self.responses} responses: {len(self.initiatives)} initiatives, "
             f"{excluded} excluded, "
             f"{duplicates} duplicates; {len(self.errors)} errors, {len(self.warnings)} warnings"
+        )
+
+    def summary_it(self) -> str:
+        """:meth:`summary` in Italian, for the report: ``312 risposte: 401 iniziative, …``."""
+        excluded = len(self.outcomes_of(Outcome.EXCLUDED))
+        duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
+        return (
+            f"{counted(self.responses, 'risposta', 'risposte')}: "
+            f"{counted(len(self.initiatives), 'iniziativa', 'iniziative')}, "
+            f"{counted(excluded, 'esclusa', 'escluse')}, "
+            f"{counted(duplicates, 'doppione', 'doppioni')}; "
+            f"{counted(len(self.errors), 'errore', 'errori')}, "
+            f"{counted(len(self.warnings), 'avviso', 'avvisi')}"
         )
 
 
@@ -228,6 +244,7 @@ def read_survey(
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         alerts=() if all_complete else layout.alerts,
+        format_it=_describe_it(table, layout, config),
     )
 
 
@@ -289,6 +306,19 @@ def _header_hints(table: Table) -> list[str]:
     return hints
 
 
+#: The value parsers' messages (mapgen.readers._values) in Italian, for the report.
+_VALUE_ERRORS_IT = {
+    "is not an amount in euro": "non è un importo in euro",
+    "is a negative amount": "è un importo negativo",
+    "is not a date": "non è una data",
+    "is not a real date (no such day)": "non è una data reale (il giorno non esiste)",
+}
+
+
+def _value_error_it(exc: ValueError) -> str:
+    return _VALUE_ERRORS_IT.get(str(exc), "non è un valore valido")
+
+
 def _clip(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -310,6 +340,25 @@ def _describe(table: Table, layout: Layout, config: Config) -> str:
     else:
         source = "columns recognised by name"
     return f"{table.name}: {table.describe()}; {kind}; {source}"
+
+
+def _describe_it(table: Table, layout: Layout, config: Config) -> str:
+    """:func:`_describe` in Italian, for the report."""
+    kind = "foglio di calcolo"
+    if layout.limesurvey or layout.style == "codetext":
+        style = {
+            "code": "codici delle domande",
+            "codetext": "codici e testi delle domande",
+            "text": "testi delle domande",
+        }[layout.style]
+        kind = f"esportazione LimeSurvey, {style}"
+    if config.survey.mapped:
+        source = f"mappatura {config.path.name}" if config.path else "mappatura"
+        if config.survey.structure:
+            source += f" + struttura {Path(config.survey.structure).name}"
+    else:
+        source = "colonne riconosciute dal nome"
+    return f"{table.name}: {table.describe_it()}; {kind}; {source}"
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
@@ -377,6 +426,7 @@ class _Reader:
         value: str = "",
         error: bool = False,
         record_id: str = "",
+        it: tuple[str, str] = ("", ""),
     ) -> None:
         column = self.table.columns[index] if index is not None else ""
         self.problems.append(
@@ -390,6 +440,8 @@ class _Reader:
                 severity=Severity.ERROR if error else Severity.WARNING,
                 record_id=record_id,
                 letter=column_letter(index) if index is not None else "",
+                message_it=it[0],
+                fix_it=it[1],
             )
         )
 
@@ -435,7 +487,10 @@ class _Reader:
         for i in errors:
             self.problem(row, i, f"the cell holds Excel's error value {cells[i].strip()!r}, not an answer; "
                          "it is read as empty.", "Fix the formula or type the value in the spreadsheet.",
-                         value=cells[i].strip())
+                         value=cells[i].strip(),
+                         it=(f"la cella contiene il valore di errore di Excel {cells[i].strip()!r}, non una "
+                             "risposta: è letta come vuota.",
+                             "Correggere la formula o scrivere il valore nel foglio di calcolo."))
         return ["" if i in errors else cell for i, cell in enumerate(cells)]
 
     def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
@@ -465,6 +520,8 @@ class _Reader:
                 index,
                 "the response id is empty; the row's records are numbered by row.",
                 "Fill the id, or leave the row as it is.",
+                it=("l'identificativo della risposta è vuoto: i record della riga sono numerati per riga.",
+                    "Compilare l'identificativo, oppure lasciare la riga com'è."),
             )
             text = f"row{row.number}"
         if text in self._ids:
@@ -476,6 +533,10 @@ class _Reader:
                 "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
                 value=text,
                 error=True,
+                it=(f"l'identificativo {_clip(text)} è anche nella riga {self._ids[text]}: questa riga è "
+                    "esclusa (elencata nel rapporto).",
+                    "Dare a ogni risposta il proprio identificativo (in LimeSurvey sono unici: è stata "
+                    "copiata una riga?)."),
             )
             return ""
         self._ids[text] = row.number
@@ -491,6 +552,8 @@ class _Reader:
                 f"{_clip(text)} {exc}; the response still counts as complete.",
                 "Write the date as dd/mm/yyyy hh:mm.",
                 value=text,
+                it=(f"{_clip(text)} {_value_error_it(exc)}: la risposta conta comunque come completa.",
+                    "Scrivere la data come gg/mm/aaaa hh:mm."),
             )
             return None
         return None if when == _UNDATED_SUBMIT else when
@@ -575,6 +638,8 @@ class _Reader:
             "the response describes no practice (every practice column is empty).",
             "Fill at least the title of one practice, or delete the row.",
             error=True,
+            it=("la risposta non descrive alcuna pratica (tutte le colonne delle pratiche sono vuote).",
+                "Compilare almeno il titolo di una pratica, oppure eliminare la riga."),
             record_id=self.record_id(row, 1),
         )
         self._exclude(
@@ -588,12 +653,15 @@ class _Reader:
     def _no_comune(self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]) -> None:
         index = self.layout.shared["comune"].columns[0][0]
         count = f"its {len(groups)} practices" if len(groups) > 1 else "its practice"
+        count_it = (f"le sue {len(groups)} pratiche non possono essere mappate" if len(groups) > 1
+                    else "la sua pratica non può essere mappata")
         self.problem(
             row,
             index,
             f"the response has no Comune, so {count} cannot be placed on the map.",
             "Fill the Comune in the spreadsheet.",
             error=True,
+            it=(f"la risposta non indica il Comune: {count_it}.", "Indicare il Comune nel foglio di calcolo."),
             record_id=self.record_id(row, groups[0]),
         )
         for group in groups:
@@ -631,12 +699,16 @@ class _Reader:
         index = source.columns[0][0] if source else None
         which = f"practice {group}" if len(self.layout.practices) > 1 else "the practice"
         label = {"comune": "Comune", "titolo": "title"}[name]
+        which_it = f"la pratica {group}" if len(self.layout.practices) > 1 else "la pratica"
+        label_it = {"comune": "il Comune", "titolo": "il titolo"}[name]
         self.problem(
             row,
             index,
             f"{which} has no {label}, so it cannot be placed on the map.",
             f"Fill the {label} in the spreadsheet.",
             error=True,
+            it=(f"{which_it} non ha {label_it}: non può essere mappata.",
+                f"Indicare {label_it} nel foglio di calcolo."),
             record_id=record_id,
         )
 
@@ -693,6 +765,9 @@ class _Reader:
                 f"the end date {end.isoformat()} is before the start date {start.isoformat()}.",
                 "Check the two dates (both are kept as written).",
                 record_id=record_id,
+                it=(f"la data di fine {end.strftime('%d/%m/%Y')} è precedente alla data di inizio "
+                    f"{start.strftime('%d/%m/%Y')}.",
+                    "Controllare le due date (sono tenute entrambe come scritte)."),
             )
 
     # fields
@@ -736,6 +811,8 @@ class _Reader:
                 f"{_clip(text)} is not an e-mail address; it is kept as written.",
                 "Write an address such as nome@comune.it.",
                 value=text,
+                it=(f"{_clip(text)} non è un indirizzo e-mail: è tenuto come scritto.",
+                    "Scrivere un indirizzo come nome@comune.it."),
             )
         if source.field == "telefono" and _EXCEL_SCIENTIFIC.search(text):
             self.problem(
@@ -744,6 +821,9 @@ class _Reader:
                 f"{_clip(text)} is a phone number that Excel turned into a rounded number.",
                 "Take the number from the original export, or format the column as text in Excel.",
                 value=text,
+                it=(f"{_clip(text)} è un numero di telefono che Excel ha trasformato in un numero arrotondato.",
+                    "Riprendere il numero dall'esportazione originale, oppure formattare la colonna come "
+                    "testo in Excel."),
             )
 
     def _list(self, row: _Row, source: Source) -> list[str]:
@@ -809,6 +889,9 @@ class _Reader:
                 "ticked cells are kept as 'altro'.",
                 f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
                 value=label,
+                it=(f"l'opzione {_clip(label)} non è tra i valori di {name} ({listed}): le celle "
+                    "spuntate sono tenute come 'altro'.",
+                    f'Aggiungere {label} = "<valore>" sotto [survey.choices.{name}] nella mappatura.'),
             )
             return None
         self.problem(
@@ -817,6 +900,8 @@ class _Reader:
             f"{_clip(label)} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
             f"Write one of the values, or add it under [survey.choices.{name}].",
             value=label,
+            it=(f"{_clip(label)} non è tra i valori di {name} ({listed}): è tenuto come 'altro'.",
+                f"Scrivere uno dei valori, oppure aggiungerlo sotto [survey.choices.{name}]."),
         )
         return None
 
@@ -833,6 +918,9 @@ class _Reader:
                 f"{_clip(text)} is not a type of entity ({listed}); kept as written.",
                 "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
                 value=text,
+                it=(f"{_clip(text)} non è un tipo di ente ({listed}): è tenuto come scritto.",
+                    "Scrivere uno dei tipi, oppure associare il codice della risposta sotto "
+                    "[survey.choices.tipo_ente]."),
             )
         return {"tipo_ente": value or text}
 
@@ -851,6 +939,8 @@ class _Reader:
                 "Write a number in euro such as 12.500,00 "
                 "(the text stays in the record's properties).",
                 value=text,
+                it=(f"{_clip(text)} {_value_error_it(exc)}: l'importo resta vuoto.",
+                    "Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del record)."),
             )
             return {"importo": None}
 
@@ -883,6 +973,8 @@ class _Reader:
                 f"{_clip(text)} {exc}; the date is left empty.",
                 "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
                 value=text,
+                it=(f"{_clip(text)} {_value_error_it(exc)}: la data resta vuota.",
+                    "Scrivere la data come gg/mm/aaaa, per esempio 15/01/2020."),
             )
             return {source.field: None}
 
@@ -962,6 +1054,7 @@ def _table_problem(issue: TableIssue) -> Problem:
         message=issue.message,
         fix="",
         severity=severity,
+        message_it=issue.message_it,
     )
 
 

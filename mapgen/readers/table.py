@@ -148,6 +148,7 @@ class TableIssue:
     column: str
     message: str
     data_lost: bool = False  # True when rows could not be read at all (an unclosed quote)
+    message_it: str = ""  # ``message`` in Italian, for the report staff read
 
     def __str__(self) -> str:
         where = [self.file]
@@ -200,6 +201,14 @@ class Table:
             return f"XLSX, sheet {self.sheet!r}, {self.data_rows} rows"
         separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
         return f"CSV, {self.encoding}, separator {separator}, {self.data_rows} rows"
+
+    def describe_it(self) -> str:
+        """Italian :meth:`describe` for the report: ``CSV, UTF-8, separatore ';', 120 righe``."""
+        rows = "1 riga" if self.data_rows == 1 else f"{self.data_rows} righe"
+        if self.format == "xlsx":
+            return f"XLSX, foglio {self.sheet!r}, {rows}"
+        separator = {"\t": "tabulazione"}.get(self.delimiter, repr(self.delimiter))
+        return f"CSV, {self.encoding}, separatore {separator}, {rows}"
 
 
 def column_letter(index: int) -> str:
@@ -416,12 +425,17 @@ def _decode_by_line(data: bytes) -> str:
 def _mixed_issue(path: Path, data: bytes) -> TableIssue:
     lines = _mixed_lines(data)
     shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    shown_it = ", ".join(map(str, lines[:10])) + (f" e altre {len(lines) - 10}" if len(lines) > 10 else "")
     return TableIssue(
         path.name, None, "",
         f"{'line' if len(lines) == 1 else 'lines'} {shown} of the file "
         f"{'is' if len(lines) == 1 else 'are'} in Windows-1252 while the others are UTF-8 (two exports "
         "pasted together?); each line was read in its own encoding. Check the accents on those "
         "lines, then save the file again as CSV UTF-8.",
+        message_it=f"{'la riga' if len(lines) == 1 else 'le righe'} {shown_it} "
+        f"del file {'è' if len(lines) == 1 else 'sono'} in Windows-1252 mentre le altre sono in UTF-8 "
+        "(due esportazioni incollate insieme?); ogni riga è stata letta nella sua codifica. Controllare "
+        "le lettere accentate di quelle righe, poi salvare di nuovo il file come CSV UTF-8.",
     )  # fmt: skip
 
 
@@ -654,6 +668,9 @@ def _strip_controls(records: list[list[str]], file: str) -> list[TableIssue]:
                 file, number, names[0],
                 f"invisible control characters (such as the NUL bytes of a damaged export) were removed "
                 f"from {len(hit)} cell(s) of this row ({', '.join(map(repr, names))}). Check the row's text.",
+                message_it=f"caratteri di controllo invisibili (come i byte NUL di un'esportazione danneggiata) "
+                f"sono stati tolti da {len(hit)} {'cella' if len(hit) == 1 else 'celle'} di questa riga "
+                f"({', '.join(map(repr, names))}). Controllare il testo della riga.",
             ))  # fmt: skip
     return issues
 
@@ -972,6 +989,9 @@ def _merged_header(table: Table, merges: list[tuple[bytes, bytes, bytes, bytes]]
             table.name, 1, name,
             f"the header cells {span} are merged, so only the first of those {end - start + 1} "
             "columns has a name. Unmerge them and give every column its own header in row 1.",
+            message_it=f"le celle d'intestazione {span} sono unite, quindi solo la prima delle "
+            f"{end - start + 1} colonne ha un nome. Separarle e dare a ogni colonna la sua intestazione "
+            "nella riga 1.",
         ))  # fmt: skip
     return issues
 
@@ -991,6 +1011,9 @@ def _formulas_without_result(table: Table, cells: list[tuple[bytes, bytes]]) -> 
             table.name, row, name,
             f"the cell holds the formula {'=' + text!r} but no saved result, so it is read as "
             "empty. Open the file in Excel or LibreOffice and save it again to store the results.",
+            message_it=f"la cella contiene la formula {'=' + text!r} ma nessun risultato salvato, quindi è "
+            "letta come vuota. Aprire il file in Excel o LibreOffice e salvarlo di nuovo per memorizzare "
+            "i risultati.",
         ))  # fmt: skip
     return issues
 
@@ -1052,6 +1075,8 @@ def _unique(names: list[str], file: str) -> tuple[list[str], list[TableIssue]]:
                 name,
                 f"the header appears more than once; occurrence {seen[name]} "
                 f"is read as {renamed!r}.",
+                message_it=f"l'intestazione compare più volte; la ripetizione {seen[name]} è letta "
+                f"come {renamed!r}.",
             )
         )
     return unique, issues
@@ -1075,6 +1100,11 @@ def _fit_rows(
                     f"{len(extra)} non-blank "
                     f"cell(s) past the last column are not read (first: {extra[0][:40]!r}). "
                     "A separator inside an unquoted cell shifts the columns: check the row.",
+                    message_it=f"la riga ha {len(row)} celle ma l'intestazione {width}; "
+                    f"{len(extra)} {'cella non vuota' if len(extra) == 1 else 'celle non vuote'} oltre "
+                    f"l'ultima colonna non {'è letta' if len(extra) == 1 else 'sono lette'} (la prima: "
+                    f"{extra[0][:40]!r}). Un separatore dentro una cella senza virgolette sposta le "
+                    "colonne: controllare la riga.",
                 )
             )
         fitted.append((row + [""] * width)[:width])

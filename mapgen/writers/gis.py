@@ -1,4 +1,4 @@
-"""GIS files for analysts: ``initiatives.gpkg``, ``initiatives.csv``, ``initiatives.geojson``.
+"""GIS files for analysts: ``initiatives.gpkg``, ``.csv``, ``.geojson``; ``.xlsx`` for staff.
 
 The GeoPackage (EPSG:4326) holds three layers:
 
@@ -14,6 +14,9 @@ The GeoPackage (EPSG:4326) holds three layers:
 
 ``initiatives.csv`` (UTF-8 with BOM, ``lat``/``lon``) and ``initiatives.geojson``
 (RFC 7946) carry the ``initiatives`` layer for tools that prefer them.
+``initiatives.xlsx`` holds the same table as the CSV for staff who open it in
+Excel or LibreOffice: text cells are stored as text (a cell that starts with
+``=`` is never a formula), numbers as numbers.
 
 Values are built as plain Python rows from one column table, then written
 through pyogrio's array interface, which (unlike the GeoDataFrame one) can
@@ -22,12 +25,16 @@ write true ``Date`` fields. Every file is byte-identical for the same build.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
+import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -59,6 +66,9 @@ Row = dict[str, Any]
 GPKG_NAME = "initiatives.gpkg"
 CSV_NAME = "initiatives.csv"
 GEOJSON_NAME = "initiatives.geojson"
+XLSX_NAME = "initiatives.xlsx"
+# Excel refuses a cell longer than this; a longer description is cut, with an ellipsis.
+XLSX_CELL_LIMIT = 32_767
 LIST_SEPARATOR = "; "
 # 6 decimals of a degree is about 10 cm: more would only be noise (architecture.md).
 COORD_DECIMALS = 6
@@ -508,8 +518,8 @@ _CSV_CELL: dict[Kind, Callable[[Any], str]] = {
 }
 
 
-def _write_csv(path: Path, layer: _Layer) -> Path:
-    """The initiatives as CSV, with ``lat``/``lon`` after ``regione`` (QGIS finds them by name)."""
+def _table(layer: _Layer) -> tuple[list[str], list[list[str]]]:
+    """Header and text rows of the CSV, with ``lat``/``lon`` after ``regione`` (QGIS finds them by name)."""
     names = [name for name, _ in layer.schema]
     at = names.index("regione") + 1
     header = [*names[:at], "lat", "lon", *names[at:]]
@@ -519,13 +529,82 @@ def _write_csv(path: Path, layer: _Layer) -> Path:
         cells = [cell(row[name]) for name, cell in columns]
         coords = [f"{point.y:.{COORD_DECIMALS}f}", f"{point.x:.{COORD_DECIMALS}f}"]
         rows.append([*cells[:at], *coords, *cells[at:]])
+    return header, rows
+
+
+def _write_csv(path: Path, layer: _Layer) -> Path:
+    """The initiatives as CSV (comma-separated open data)."""
+    header, rows = _table(layer)
     return write_excel_csv(path, header, rows)
+
+
+def _numeric_columns(layer: _Layer) -> set[str]:
+    return {"lat", "lon", *(name for name, kind in layer.schema if kind in {"int", "float"})}
+
+
+def _xlsx_cell(sheet: Any, text: str, *, number: bool) -> Any:
+    """One cell: a number for numeric columns, else text stored as text (never a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if not text:
+        return None  # an empty cell, as in the CSV
+    if number:
+        return WriteOnlyCell(sheet, value=float(text) if "." in text else int(text))
+    if len(text) > XLSX_CELL_LIMIT:
+        text = text[: XLSX_CELL_LIMIT - 1] + "…"
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))  # XML 1.0 forbids them
+    cell.data_type = "s"  # openpyxl reads "=..." as a formula: a text cell stays text
+    return cell
+
+
+def _write_xlsx(path: Path, layer: _Layer, *, stamp: str) -> Path:
+    """The CSV's table as a workbook for staff; byte-identical for the same build."""
+    from openpyxl import Workbook
+
+    header, rows = _table(layer)
+    numeric = [name in _numeric_columns(layer) for name in header]
+    book = Workbook(write_only=True)
+    book.properties.created = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")
+    sheet = book.create_sheet("iniziative")
+    sheet.append([_xlsx_cell(sheet, name, number=False) for name in header])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, text, number=n) for text, n in zip(row, numeric, strict=True)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _restamp_zip(buffer.getvalue(), path, stamp=stamp[:19] + "Z")
+    return path
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _restamp_zip(data: bytes, path: Path, *, stamp: str) -> None:
+    """Copy a zip with every member dated 1980-01-01 and the workbook's ``modified`` set to ``stamp``.
+
+    openpyxl dates the members and ``docProps/core.xml`` with the time of saving, which
+    would make two writes of the same build differ.
+    """
+    partial = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(partial, "w") as target:
+            for info in source.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                content = source.read(info)
+                if info.filename == "docProps/core.xml":
+                    content = _MODIFIED.sub(rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+                target.writestr(fixed, content)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def write_gis(
     build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[Path]:
-    """Write ``initiatives.gpkg``, ``initiatives.csv`` and ``initiatives.geojson`` into ``out_dir``.
+    """Write ``initiatives.gpkg``, ``.csv``, ``.geojson`` and ``.xlsx`` into ``out_dir``.
 
     Parameters
     ----------
@@ -536,7 +615,7 @@ def write_gis(
     gazetteer
         Supplies the Comuni boundaries for the ``comuni`` and ``ambiti`` layers.
     options
-        ``include_contacts`` adds the contact columns to the initiatives.
+        ``include_contacts`` adds the contact columns to the initiatives (all four files).
 
     Returns
     -------
@@ -559,6 +638,7 @@ def write_gis(
             ),
             _write_csv(out_dir / CSV_NAME, initiatives),
             _write_geojson(out_dir / GEOJSON_NAME, initiatives, prepared[0][1]),
+            _write_xlsx(out_dir / XLSX_NAME, initiatives, stamp=_last_change(build)),
         ]
     except (OSError, RuntimeError) as exc:  # pyogrio's errors derive from RuntimeError
         raise OutputError(

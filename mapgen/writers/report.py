@@ -114,9 +114,12 @@ _SOURCE_LABELS: Final[Mapping[Source, str]] = {
 
 # Default fixes, used when the pipeline left ``fix`` empty.
 _DEFAULT_FIXES: Final[Mapping[Outcome, str]] = {
-    Outcome.UNRESOLVED: "Correggere il nome del Comune nel file di origine, poi rieseguire.",
-    Outcome.AMBIGUOUS: "Indicare la sigla della provincia accanto al Comune, poi rieseguire.",
-    Outcome.NOT_A_COMUNE: "Indicare il Comune (per un Ambito o un'Unione, il Comune capofila).",
+    Outcome.UNRESOLVED: "Scegliere il Comune in «Da correggere» (in questo rapporto) o nel file "
+    "delle correzioni (da_correggere.csv), poi ricostruire.",
+    Outcome.AMBIGUOUS: "Scegliere il Comune giusto in «Da correggere» (in questo rapporto) o nel "
+    "file delle correzioni (da_correggere.csv), poi ricostruire.",
+    Outcome.NOT_A_COMUNE: "Indicare il Comune (per un Ambito o un'Unione, il Comune capofila) in "
+    "«Da correggere» o nel file delle correzioni (da_correggere.csv).",
 }
 
 
@@ -671,7 +674,7 @@ def _html_context(
     return {
         "title": options.title,
         "editions": build.editions,
-        "inputs": build.inputs,
+        "inputs": build.inputs_it,
         "totals": totals,
         "buckets": _totals_view(totals),
         "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
