@@ -302,7 +302,7 @@ def _check_nothing_ran(page: Page) -> None:
 
 # The open popup's heading and text once its heading starts with the argument, else null.
 _POPUP_OF = """n => {
-    const popup = document.querySelector('.leaflet-popup'), h3 = popup && popup.querySelector('h3');
+    const popup = document.querySelector('.leaflet-popup'), h3 = popup && popup.querySelector('h2');
     return h3 && h3.textContent.startsWith(n) ? [h3.innerText, popup.innerText] : null;
 }"""
 

@@ -195,7 +195,7 @@ def render_page(
     assets = _assets.inline_assets(figure)
     element.parts = parts(assets)
     # The page header (title, skip link) goes before <main>; read by _FIGURE_TEMPLATE.
-    figure.mg_top = element.parts.get("top", "")
+    figure.mg_top = element.parts.get("top", "")  # type: ignore[attr-defined]
     _inline_header(figure, assets)
     stable_ids(figure)
     page, found = _FOLIUM_VIEWPORT.subn(_VIEWPORT, str(figure.render()))

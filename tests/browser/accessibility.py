@@ -39,13 +39,19 @@ ENGLISH = (
 )  # fmt: skip
 _ENGLISH_RE = re.compile(r"(?<![\w'’-])(" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w'’-])", re.IGNORECASE)
 #: Names that hold one of the words above and are no English text.
-_NAMES = re.compile(r"OpenStreetMap contributors|ISTAT|Openpolis|\bNo\b(?= \d)", re.IGNORECASE)
+_NAMES = re.compile(
+    r"OpenStreetMap contributors|ISTAT|Openpolis|\bNo\b(?= \d)"
+    r"|\b[\w.-]+\.(?:toml|csv|xlsx|umap|geojson|gpkg|html|lss)\b",  # file names the user chose
+    re.IGNORECASE,
+)
+#: Province siglas (NO is Novara), matched case-sensitively before the scan.
+_SIGLA = re.compile(r"\b[A-Z]{2}\b")
 
 
 def english_words(text: str) -> list[str]:
     """The English words of :data:`ENGLISH` found in ``text`` (once each, in order)."""
     found: list[str] = []
-    for match in _ENGLISH_RE.finditer(_NAMES.sub(" ", text)):
+    for match in _ENGLISH_RE.finditer(_NAMES.sub(" ", _SIGLA.sub(" ", text))):
         word = match.group(1).lower()
         if word not in found:
             found.append(word)
@@ -127,7 +133,8 @@ def visible_text(page: Page) -> str:
               body.querySelectorAll('.code, script, style, template').forEach(n => n.remove());
               document.body.appendChild(body);  // innerText needs layout: measure a hidden copy
               body.style.position = 'absolute'; body.style.left = '-99999px';
-              const text = body.innerText + ' ' + Array.from(document.querySelectorAll('[title],[aria-label],[placeholder]'))
+              const named = document.querySelectorAll('[title],[aria-label],[placeholder]');
+              const text = body.innerText + ' ' + Array.from(named)
                 .map(n => [n.title, n.getAttribute('aria-label'), n.placeholder].filter(Boolean).join(' ')).join(' ');
               body.remove();
               return text;
@@ -163,8 +170,8 @@ def focus_ring(page: Page) -> dict[str, Any]:
             """() => {
               const el = document.activeElement, style = getComputedStyle(el), box = el.getBoundingClientRect();
               const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-              return {tag: el.tagName.toLowerCase(), cls: String(el.className || ''), name:
-                (el.getAttribute('aria-label') || el.title || el.textContent || el.placeholder || '').trim().slice(0, 60),
+              const name = el.getAttribute('aria-label') || el.title || el.textContent || el.placeholder || '';
+              return {tag: el.tagName.toLowerCase(), cls: String(el.className || ''), name: name.trim().slice(0, 60),
                 ring, onScreen: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight};
             }"""
         )
