@@ -38,7 +38,7 @@ from mapgen.model import (
     Source,
     SourceRef,
 )
-from mapgen.readers._columns import ALERTS_IT
+from mapgen.readers.survey import ALERTS_IT
 from mapgen.text import counted, slugify
 
 if TYPE_CHECKING:

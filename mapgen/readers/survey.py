@@ -40,13 +40,13 @@ from mapgen.errors import InputError
 from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
 from mapgen.model import Source as SourceKind
 from mapgen.readers import _values
-from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.readers._columns import ALERTS_IT, Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
 from mapgen.text import counted, fold
 
-__all__ = ["Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
+__all__ = ["ALERTS_IT", "Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
 
 log = logging.getLogger(__name__)
 
