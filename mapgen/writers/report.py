@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
-from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, review_order
+from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, origin, review_order
 from mapgen.errors import GazetteerError, OutputError
 from mapgen.model import (
     AREAS,
@@ -335,20 +335,6 @@ def _warnings_by_record(build: BuildResult) -> dict[str, list[str]]:
 # --- report.html --------------------------------------------------------------------------
 
 
-def location(ref: SourceRef) -> str:
-    """Where a record is, in Italian: ``survey_2020.csv, riga 8, pratica 2``."""
-    parts = [ref.file]
-    if ref.layer is not None:
-        parts.append(f"livello «{ref.layer}»")
-    if ref.feature is not None:
-        parts.append(f"elemento {ref.feature}")
-    if ref.row is not None:
-        parts.append(f"riga {ref.row}")
-    if ref.group is not None and ref.group > 1:
-        parts.append(f"pratica {ref.group}")
-    return ", ".join(parts)
-
-
 def _method(match: Match | None) -> str:
     if match is not None and match.method == METHOD and "line" in match.raw:
         return f"metodo correzione ({match.raw.get('file', '')}, riga {match.raw['line']})"
@@ -384,7 +370,7 @@ def _row_view(outcome: RowOutcome, titles: Mapping[str, str]) -> _RowView:
     """What the page shows for one record."""
     match = outcome.match
     return _RowView(
-        where=location(outcome.source),
+        where=origin(outcome.source),
         record_id=outcome.record_id,
         typed=str(outcome.typed),
         titolo=outcome.titolo,
