@@ -33,7 +33,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
@@ -244,7 +244,7 @@ def read_survey(
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         alerts=() if all_complete else layout.alerts,
-        format_it=_describe_it(table, layout, config),
+        format_it=_describe(table, layout, config, lang="it"),
     )
 
 
@@ -323,42 +323,35 @@ def _clip(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _describe(table: Table, layout: Layout, config: Config) -> str:
-    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
-    kind = "spreadsheet"
-    if layout.limesurvey or layout.style == "codetext":
-        style = {
-            "code": "question codes",
-            "codetext": "question codes and texts",
-            "text": "question texts",
-        }[layout.style]
-        kind = f"LimeSurvey export, {style}"
-    if config.survey.mapped:
-        source = f"mapping {config.path.name}" if config.path else "mapping"
-        if config.survey.structure:
-            source += f" + structure {Path(config.survey.structure).name}"
-    else:
-        source = "columns recognised by name"
-    return f"{table.name}: {table.describe()}; {kind}; {source}"
+#: The words of the file's one-line description, in English (CLI) and Italian (report).
+_DESCRIBE_WORDS: Final = {
+    "en": {
+        "spreadsheet": "spreadsheet", "limesurvey": "LimeSurvey export", "code": "question codes",
+        "codetext": "question codes and texts", "text": "question texts", "mapping": "mapping",
+        "structure": "structure", "by_name": "columns recognised by name",
+    },
+    "it": {
+        "spreadsheet": "foglio di calcolo", "limesurvey": "esportazione LimeSurvey", "code": "codici delle domande",
+        "codetext": "codici e testi delle domande", "text": "testi delle domande", "mapping": "mappatura",
+        "structure": "struttura", "by_name": "colonne riconosciute dal nome",
+    },
+}  # fmt: skip
 
 
-def _describe_it(table: Table, layout: Layout, config: Config) -> str:
-    """:func:`_describe` in Italian, for the report."""
-    kind = "foglio di calcolo"
+def _describe(table: Table, layout: Layout, config: Config, *, lang: str = "en") -> str:
+    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …`` (``lang`` en or it)."""
+    words = _DESCRIBE_WORDS[lang]
+    kind = words["spreadsheet"]
     if layout.limesurvey or layout.style == "codetext":
-        style = {
-            "code": "codici delle domande",
-            "codetext": "codici e testi delle domande",
-            "text": "testi delle domande",
-        }[layout.style]
-        kind = f"esportazione LimeSurvey, {style}"
+        kind = f"{words['limesurvey']}, {words[layout.style]}"
     if config.survey.mapped:
-        source = f"mappatura {config.path.name}" if config.path else "mappatura"
+        source = f"{words['mapping']} {config.path.name}" if config.path else words["mapping"]
         if config.survey.structure:
-            source += f" + struttura {Path(config.survey.structure).name}"
+            source += f" + {words['structure']} {Path(config.survey.structure).name}"
     else:
-        source = "colonne riconosciute dal nome"
-    return f"{table.name}: {table.describe_it()}; {kind}; {source}"
+        source = words["by_name"]
+    read = table.describe_it() if lang == "it" else table.describe()
+    return f"{table.name}: {read}; {kind}; {source}"
 
 
 def _problem_order(problem: Problem) -> tuple[int, str]:
