@@ -25,6 +25,24 @@
     return node;
   }
 
+  /* A description read from a uMap map, formatted as uMap formats it: HTML made and
+     sanitised by the build (mapgen/writers/_umap_html.py), parsed in an inert <template>;
+     a second check keeps only web addresses and harmless attributes. */
+  var KEPT_ATTRIBUTES = /^(href|src|target|rel|style|alt|title|dir|width|height)$/;
+  function formatted(html) {
+    var holder = document.createElement('template');
+    holder.innerHTML = html;
+    holder.content.querySelectorAll('*').forEach(function (node) {
+      for (var k = node.attributes.length - 1; k >= 0; k--) {
+        var name = node.attributes[k].name, value = node.attributes[k].value;
+        if (!KEPT_ATTRIBUTES.test(name) || ((name === 'href' || name === 'src') && !HTTP.test(value))) {
+          node.removeAttribute(name);
+        }
+      }
+    });
+    return document.importNode(holder.content, true);
+  }
+
   function cloneTemplate(id) {
     return document.getElementById(id).content.firstElementChild.cloneNode(true);
   }
@@ -317,6 +335,8 @@
       case 'edizioni': return this.badges(i, false);
       case 'aree': return this.areaBadges(i);
       case 'link': return this.link(texts[this.field.link]);
+      case 'descrizione':
+        return texts[this.field.descrizione_html] ? formatted(texts[this.field.descrizione_html]) : texts[this.field.descrizione];
       default: return name in this.field ? texts[this.field[name]] : '';
     }
   };

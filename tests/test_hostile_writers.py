@@ -229,7 +229,13 @@ def test_umap_descriptions_follow_umaps_escaping(built: Built) -> None:
     for feature in features:
         text = feature["properties"]["description"]
         found = re.match(r"Pratica (\d\d?):", feature["properties"]["name"])  # the survey's (not 2019)
-        original = description(int(found.group(1)), PROBES[int(found.group(1)) - 1]) if found else PREVIOUS_TEXT
+        if not found:
+            # The 2019 map's own text keeps its uMap markup (the old map showed it formatted);
+            # its script goes with its content and {campo}, a property it lacks, shows nothing,
+            # as the old map showed it (_umap_markup.carried_text).
+            assert text.endswith("**Edizioni:** 2019\n\n **grassetto**"), text
+            continue
+        original = description(int(found.group(1)), PROBES[int(found.group(1)) - 1])
         assert umap_escaped(original) in text
         assert html.unescape(text).count(original) == 1  # shown as typed
         assert not _GREEDY_TEMPLATE.search(text)
@@ -329,7 +335,10 @@ def test_preview_shows_every_probe_and_runs_none(built: Built, visit: Callable[[
     page.locator(".mg-hits button").first.wait_for()
     page.keyboard.press("Enter")
     heading, shown = page.wait_for_function(_POPUP_OF, arg="Pratica 2019:").json_value()
-    assert (heading, PREVIOUS_TEXT in shown) == (PREVIOUS_TITLE, True)
+    # The 2019 map's text formatted as uMap formats it: bold, no script, no placeholder.
+    assert heading == PREVIOUS_TITLE
+    assert "grassetto" in shown and "**" not in shown and "{campo}" not in shown
+    assert page.locator(".leaflet-popup .mg-descr strong").inner_text() == "grassetto"
     assert TITLE in page.locator("body").inner_text()
     _check_nothing_ran(page)
     assert view.unexpected_errors() == []

@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["plain_text", "plain_url", "render_template", "safe_url", "umap_text"]
+__all__ = ["carried_text", "plain_text", "plain_url", "render_template", "safe_url", "umap_text"]
 
 # HTML's specials (" because toHTML's autolink puts a bare URL inside href="..."), then
 # what greedyTemplate ({ }) and toHTML (* [ ] { } | # and _ of h_t_t_p) react to. The
@@ -72,6 +72,83 @@ def umap_text(text: str) -> str:
     """
     text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
     return _LINE_START_DASH.sub("&#45;", text.translate(_TABLE))
+
+
+# utils.js greedyTemplate: {key}, {key|other}, {key|"fallback"}, {a.b}.
+_PLACEHOLDER = re.compile(r'\{ *([^{}/-]+)(?:\|("[^"]*"))? *\}')
+_OPEN_LINK = re.compile(r"\[\[(?!.*?\]\])", re.S)
+_OPEN_IMAGE = re.compile(r"\{\{(?!.*?\}\})", re.S)
+
+
+def carried_text(text: str, properties: Mapping[str, Any]) -> str:
+    """A description read from a uMap map, to publish again with its markup working.
+
+    Unlike survey answers (:func:`umap_text`), this text was written for uMap and the
+    old map showed it formatted, so its markup is kept. It is made to show the same
+    as it did on the old map, wherever the new popup template places it:
+
+    1. line breaks become ``\\n`` and control characters go (as in :func:`umap_text`);
+       HTML in the text is sanitised as the preview sanitises it (no script, no iframe,
+       web addresses only, tags balanced so that none runs on into the lines after);
+    2. ``{key}`` placeholders are filled from the feature's own ``properties``, once, as
+       the old map did; a contact property (``email``, ``telefono``...) fills nothing;
+    3. what would still read as a placeholder has its braces written as entities, so the
+       new map's greedyTemplate leaves it alone (repeated: ``{{a}}`` holds two);
+    4. a ``[[`` or ``{{`` that is never closed is written as entities too: in the new
+       popup more lines follow the description and the link must not swallow them.
+
+    The preview formats exactly this string (:mod:`mapgen.writers._umap_html`).
+
+    Examples
+    --------
+    >>> carried_text("**Nido** {comune}: [[https://x.it|sito]] {{a", {"comune": "Bari"})
+    '**Nido** Bari: [[https://x.it|sito]] &#123;&#123;a'
+    """
+    text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
+    if "<" in text:
+        from mapgen.writers._umap_html import sanitise
+
+        text = sanitise(text)
+    text = _PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
+    while (escaped := _PLACEHOLDER.sub(_inert_placeholder, text)) != text:
+        text = escaped
+    text = _OPEN_LINK.sub("&#91;&#91;", text)
+    return _OPEN_IMAGE.sub("&#123;&#123;", text)
+
+
+def _inert_placeholder(match: re.Match[str]) -> str:
+    return "&#123;" + match.group(0)[1:-1] + "&#125;"
+
+
+def _placeholder_value(match: re.Match[str], properties: Mapping[str, Any]) -> str:
+    """greedyTemplate's value: the first key found, else the quoted fallback, else nothing."""
+    from mapgen.contacts import is_contact_property
+
+    keys = match.group(1).split("|")
+    if match.group(2) is not None:
+        keys.append(match.group(2))
+    for key in keys:
+        if key.startswith('"') and key.endswith('"'):
+            return key[1:-1]
+        value: Any = properties
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, Mapping) and not is_contact_property(part) else None
+        if value is not None:
+            return _js_string(value)
+    return ""
+
+
+def _js_string(value: Any) -> str:
+    """What JavaScript's ``String(value)`` gives for a JSON value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ",".join("" if v is None else _js_string(v) for v in value)
+    if isinstance(value, Mapping):
+        return "[object Object]"
+    return str(value)
 
 
 def plain_text(text: str) -> str:

@@ -14,8 +14,11 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   that feed the one cluster group, so they combine (per-layer clusters stack).
 - **Popups from a Jinja2 template** (``templates/preview_popup.html.j2``, autoescaped):
   rendered once as ``<template>`` skeletons that the script fills with ``textContent``.
+  The one exception is a description read from a uMap map: it is written in uMap's
+  markup, which the public map formats, so it comes as HTML made here by
+  :mod:`mapgen.writers._umap_html` (uMap's rules, sanitised by nh3) and is parsed inert.
   Rendering a full popup per practice server-side would cost ~1 KB of markup each (10 MB
-  at 10,000 practices, over the 5 MB budget); text never becomes HTML either way.
+  at 10,000 practices, over the 5 MB budget); survey text never becomes HTML either way.
 - **folium** builds the page, the map, OpenStreetMap tiles, the layer switcher, the
   fullscreen button and the region/province outlines. Its CDN links are replaced by
   inlined copies (:mod:`mapgen.writers._assets`); its random element ids by stable ones.
@@ -44,8 +47,10 @@ from markupsafe import Markup
 from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import AREAS, BuildResult, Comune, MapInitiative, OutputOptions
+from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions, Source
 from mapgen.writers import _assets
+from mapgen.writers._umap_html import umap_markup_to_html
+from mapgen.writers._umap_markup import carried_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -97,6 +102,7 @@ CONTACT_ROWS: Final = (("referente", "Referente"), ("email", "E-mail"), ("telefo
 _ITEM_FIELDS: Final = (
     "titolo",
     "descrizione",
+    "descrizione_html",
     "aree_altro",
     "destinatari",
     "fonti",
@@ -231,7 +237,7 @@ def _item_fields(item: MapInitiative, *, include_contacts: bool) -> list[str]:
     link = r.sito_web.strip()
     fields = [
         r.titolo.strip(),
-        r.descrizione.strip(),
+        *_description(r),
         r.aree_altro.strip(),
         r.destinatari.strip(),
         _with_other(r.fonti, r.fonti_altro.strip()),
@@ -244,6 +250,15 @@ def _item_fields(item: MapInitiative, *, include_contacts: bool) -> list[str]:
     if include_contacts:
         fields += [r.referente.strip(), r.email.strip(), r.telefono.strip()]
     return fields
+
+
+def _description(record: Initiative) -> tuple[str, str]:
+    """``(text, html)``: survey text is shown as typed; text read from a uMap map is
+    formatted as uMap formats it (the same string the uMap writer publishes)."""
+    text = record.descrizione.strip()
+    if record.source.source is Source.PREVIOUS and text:
+        return "", umap_markup_to_html(carried_text(text, record.properties))
+    return text, ""
 
 
 def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:

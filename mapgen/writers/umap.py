@@ -31,9 +31,9 @@ from typing import Any, Final
 
 from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import AREAS, BuildResult, CarriedLayer, MapInitiative, OutputOptions
+from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions, Source
 from mapgen.text import fold, slugify
-from mapgen.writers._umap_markup import plain_text, plain_url, render_template, safe_url, umap_text
+from mapgen.writers._umap_markup import carried_text, plain_text, plain_url, render_template, safe_url, umap_text
 
 __all__ = [
     "AREA_STYLES",
@@ -557,7 +557,7 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
         "aree": ", ".join(a for a in aree if a != "altro" or not record.aree_altro),
         "ente": " – ".join(t for t in (record.tipo_ente, record.denominazione_ente) if t),
         "membri": ", ".join(member.label for member in item.members),
-        "descrizione": record.descrizione.strip(),
+        "descrizione": _description(record),
         "destinatari": record.destinatari.strip(),
         "fonti": ", ".join(f for f in fonti if f != "altro" or not record.fonti_altro),
         "importo": _euro(record.importo),
@@ -567,6 +567,16 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
         "contatti": _contacts(item) if options.include_contacts else [],
         "storico": _older_texts(item),
     }
+
+
+def _description(record: Initiative) -> Any:
+    """Survey text is shown literally; text read from a uMap map keeps its uMap markup."""
+    from markupsafe import Markup
+
+    text = record.descrizione.strip()
+    if record.source.source is Source.PREVIOUS:
+        return Markup(carried_text(text, record.properties))
+    return text
 
 
 def _contacts(item: MapInitiative) -> list[dict[str, str]]:
@@ -583,7 +593,7 @@ def _older_texts(item: MapInitiative) -> list[dict[str, Any]]:
     """Older editions' descriptions that differ from the newest one (nothing is lost)."""
     newest = fold(item.record.descrizione)
     return [
-        {"edizione": old.edition, "descrizione": old.descrizione.strip()}
+        {"edizione": old.edition, "descrizione": _description(old)}
         for old in item.history
         if old.descrizione.strip() and fold(old.descrizione) != newest
     ]

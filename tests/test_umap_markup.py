@@ -1,0 +1,132 @@
+"""Text carried from a uMap map: published with its markup, previewed as uMap formats it.
+
+Cases and hand-worked expectations: ``tests/umap_markup_cases.py``. Here the preview's
+HTML is read with the standard library's parser; the same cases run through the real
+uMap 3.8.1 and the preview in Chromium in ``tests/test_umap_markup_in_umap.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from mapgen.writers._umap_html import IMAGE_ALT, umap_markup_to_html
+from mapgen.writers._umap_markup import carried_text
+from tests.umap_markup_cases import CASES, MarkupCase
+
+_BLOCKS = {"h3", "h4", "h5", "h6", "div", "ul", "li", "hr", "p", "br"}
+# What the sanitiser may let through: uMap's DOMPurify list without iframe, audio, video, source.
+_ALLOWED = {"h3", "h4", "h5", "hr", "strong", "em", "ul", "li", "a", "div", "img", "br", "span",
+            "dt", "dd", "b", "i", "kbd"}  # fmt: skip
+
+
+class _Reader(HTMLParser):
+    """Visible text (blocks apart, as innerText puts them), tags, links and images."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.links: list[list[str]] = []  # [href, text]
+        self.open_link: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+        if tag == "a" and dict(attrs).get("href"):
+            self.open_link = [str(dict(attrs)["href"]), ""]
+            self.links.append(self.open_link)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+        if tag == "a":
+            self.open_link = None
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+        if self.open_link is not None:
+            self.open_link[1] += data
+
+
+def read(html: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def fold_spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def preview_html(case: MarkupCase) -> str:
+    return umap_markup_to_html(carried_text(case.text, case.properties))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_preview_shows_what_umap_shows(case: MarkupCase) -> None:
+    page = read(preview_html(case))
+    embeds = [href for href, text in page.links if href == text and href in case.embeds]
+    assert fold_spaces("".join(page.parts)) == fold_spaces(" ".join([case.visible, *embeds]))
+    links = [(href, text) for href, text in page.links if href not in case.embeds]
+    assert links == list(case.links)
+    assert [a["src"] for tag, a in page.tags if tag == "img" and a.get("src")] == list(case.images)
+    assert embeds == list(case.embeds)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_nothing_runs_and_only_web_addresses_stay(case: MarkupCase) -> None:
+    for tag, attributes in read(preview_html(case)).tags:
+        assert tag in _ALLOWED, tag
+        assert not [name for name in attributes if name.startswith("on")], (tag, attributes)
+        for name in ("href", "src"):
+            if name in attributes:
+                assert re.match(r"https?://", str(attributes[name])), (tag, attributes)
+        if tag == "img":
+            assert attributes["alt"] == IMAGE_ALT
+        if tag == "a" and "href" in attributes:
+            assert attributes["target"] == "_blank" and attributes["rel"] == "noopener noreferrer"
+
+
+def test_headings_and_lists_are_real_elements() -> None:
+    html = preview_html(CASES[1]) + preview_html(CASES[3])
+    tags = [tag for tag, _ in read(html).tags]
+    assert tags == ["h4", "h5", "ul", "li", "li", "ul", "li"]
+
+
+def test_carried_text_keeps_markup_for_umap() -> None:
+    text = "# Titolo\n**grassetto** [[https://www.example.org/a?x=1&y=2|sito]]\n* voce\n{{https://www.example.org/l.png}}"
+    assert carried_text(text, {}) == (
+        "# Titolo\n**grassetto** [[https://www.example.org/a?x=1&y=2|sito]]\n* voce\n{{https://www.example.org/l.png}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        # What the new map's greedyTemplate would still fill is made inert; {{a}} holds two.
+        ("{{{a}}}", "{{}}"),
+        ("{x}", ""),
+        ('{b|"c"}', "c"),
+        ("valore {v}", "valore &#123;1&#125;"),  # a filled value that reads as a placeholder
+        # A [[ or {{ never closed would swallow the popup's next lines in uMap.
+        ("[[https://a.example senza fine", "&#91;&#91;https://a.example senza fine"),
+        ("{{https://a.example/x.png", "&#123;&#123;https://a.example/x.png"),
+        ("[[chiuso]] e [[aperto", "[[chiuso]] e &#91;&#91;aperto"),
+        # HTML balanced and cleaned: an open <a> or <div> would run on into the next lines.
+        ('<a href="https://a.example">aperto', '<a href="https://a.example" rel="noopener noreferrer">aperto</a>'),
+        ("<div>senza fine", "<div>senza fine</div>"),
+        ("a\r\nb\rc\u2028d\x07", "a\nb\nc\nd"),
+    ],
+)
+def test_carried_text_for_the_new_map(text: str, published: str) -> None:
+    assert carried_text(text, {"v": "{1}"}) == published
+
+
+def test_contact_properties_fill_nothing() -> None:
+    properties = {"Email": "a@example.org", "telefono": "080 1234567", "orario": "9-13"}
+    assert carried_text("{Email} {telefono} {orario}", properties) == "  9-13"
