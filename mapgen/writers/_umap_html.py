@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import nh3
 
 __all__ = ["sanitise", "umap_markup_to_html"]
 
@@ -113,23 +116,24 @@ def _keep_attribute(tag: str, name: str, value: str) -> str | None:
 
 
 @cache
-def _cleaner_options() -> dict[str, object]:
-    return {
-        "tags": set(_TAGS),
-        "clean_content_tags": set(_DROP_WITH_CONTENT),
-        "attributes": {tag: set(names) for tag, names in _ATTRIBUTES.items()},
-        "attribute_filter": _keep_attribute,
-        "url_schemes": {"http", "https"},
-        "link_rel": "noopener noreferrer",
-        "set_tag_attribute_values": {"img": {"alt": IMAGE_ALT}},
-    }
+def _cleaner() -> nh3.Cleaner:
+    import nh3
+
+    return nh3.Cleaner(
+        tags=set(_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+        attribute_filter=_keep_attribute,
+        url_schemes={"http", "https"},
+        url_relative="deny",
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values={"img": {"alt": IMAGE_ALT}},
+    )
 
 
 def sanitise(html: str) -> str:
     """Keep only the tags and attributes listed above, web addresses only, tags balanced."""
-    import nh3
-
-    return str(nh3.clean(html, **_cleaner_options()))
+    return _cleaner().clean(html)
 
 
 def umap_markup_to_html(text: str) -> str:
