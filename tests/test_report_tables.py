@@ -7,6 +7,7 @@ would (``html.parser``) and compare what each drawing says with its table and wi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -353,3 +354,24 @@ def test_a_region_name_mismatch_would_be_caught(tmp_path: Path, sample_build: Bu
     drawn = titled_counts(page.find("figure", **{"class": "map"}).find_all("path"))
     table = {r[0]: number(r[1]) for r in rows(page.find("table", id="tabella-regioni"))}
     assert table != {name: n for name, n in drawn.items() if n}
+
+
+def test_headings_do_not_skip_a_level(tmp_path: Path, any_build: BuildResult, gazetteer: Gazetteer) -> None:
+    page = write_page(any_build, tmp_path, gazetteer)
+    levels: list[int] = []
+
+    def walk(node: Node) -> None:
+        for child in node.children:
+            if isinstance(child, Node):
+                if re.fullmatch(r"h[1-6]", child.tag):
+                    levels.append(int(child.tag[1]))
+                walk(child)
+
+    walk(page)
+    assert levels[0] == 1
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
+    section = page.find("section", id="distribuzione")
+    comuni = len({i.comune.istat_code for i in any_build.initiatives})
+    assert [h.words() for h in section.find_all("h3")][:2] == [
+        "Iniziative per regione", f"Comuni sulla mappa ({comuni})",
+    ]
