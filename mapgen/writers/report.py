@@ -537,6 +537,31 @@ def _shade(count: int, top: int) -> str:
     return _SHADES[min(len(_SHADES) - 1, 1 + (count - 1) * (len(_SHADES) - 1) // top)]
 
 
+@dataclass(frozen=True, slots=True)
+class _LegendClass:
+    """One colour of the map's legend: the counts ``low``-``high`` it stands for (0-0: none)."""
+
+    fill: str
+    low: int
+    high: int
+
+
+def _legend(top: int) -> list[_LegendClass]:
+    """The colour classes of :func:`_shade` for counts up to ``top``, with their ranges.
+
+    Count ``c`` >= 1 is in class ``k`` when ``k - 1 <= (c - 1) * n // top < k`` (``n`` classes),
+    that is ``ceil((k - 1) * top / n) < c <= ceil(k * top / n)``; classes no count falls in
+    (``top`` below ``n``) are left out.
+    """
+    n = len(_SHADES) - 1
+    classes = [_LegendClass(_SHADES[0], 0, 0)]
+    for k in range(1, n + 1):
+        low, high = -(-(k - 1) * top // n) + 1, -(-k * top // n)
+        if low <= high:
+            classes.append(_LegendClass(_SHADES[k], low, high))
+    return classes
+
+
 def _map_regions(
     build: BuildResult, gazetteer: Gazetteer, projection: _Projection
 ) -> list[dict[str, Any]]:
@@ -554,17 +579,49 @@ def _map_regions(
     return regions
 
 
-def _map_dots(build: BuildResult, projection: _Projection) -> list[dict[str, Any]]:
-    """One dot per Comune with initiatives; the area grows with the count."""
+@dataclass(frozen=True, slots=True)
+class _MapComune:
+    """A Comune drawn on the map (a dot) and its row of the "Comuni sulla mappa" table.
+
+    Attributes rather than a dict, as :class:`_RowView`: the table can have thousands of rows.
+    """
+
+    name: str
+    sigla: str
+    region: str
+    count: int
+    x: float
+    y: float
+    r: float
+
+    @property
+    def label(self) -> str:
+        """``Castro (LE)``, as the dot's title says it."""
+        return f"{self.name} ({self.sigla})"
+
+
+def _map_dots(build: BuildResult, projection: _Projection) -> list[_MapComune]:
+    """One dot per Comune with initiatives, by ISTAT code; the area grows with the count."""
     counts = Counter(i.comune.istat_code for i in build.initiatives)
     comuni = {i.comune.istat_code: i.comune for i in build.initiatives}
     dots = []
     for code in sorted(counts):
-        x, y = projection.xy(comuni[code].lon, comuni[code].lat)
+        c = comuni[code]
+        x, y = projection.xy(c.lon, c.lat)
         radius = round(2.0 + 1.5 * (counts[code] - 1) ** 0.5, 1)
-        label = comuni[code].label
-        dots.append({"x": x, "y": y, "r": radius, "label": label, "count": counts[code]})
+        dots.append(_MapComune(c.name, c.sigla, c.region, counts[code], x, y, radius))
     return dots
+
+
+def _by_region_and_name(dots: Sequence[_MapComune]) -> list[_MapComune]:
+    """The dots as the table lists them: by region, then Comune (case and accents aside)."""
+    import unicodedata
+
+    def key(text: str) -> str:
+        plain = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(ch for ch in plain if not unicodedata.combining(ch))
+
+    return sorted(dots, key=lambda d: (key(d.region), key(d.name), d.sigla))
 
 
 def _map_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None:
@@ -575,8 +632,11 @@ def _map_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None
     except GazetteerError as exc:
         log.warning("report.html without the map: %s", exc)
         return None
-    return {"width": _MAP_WIDTH, "height": projection.height, "regions": regions,
-            "dots": _map_dots(build, projection), "shades": _SHADES}
+    dots = _map_dots(build, projection)
+    return {"width": _MAP_WIDTH, "height": projection.height, "regions": regions, "dots": dots,
+            "legend": _legend(max((r["count"] for r in regions), default=0)),
+            "comuni": _by_region_and_name(dots),
+            "empty_regions": sorted(r["name"] for r in regions if not r["count"])}
 
 
 # --- writing ------------------------------------------------------------------------------
