@@ -42,29 +42,32 @@ _A_TEXT = r'<a target="_blank" href="\1">\2</a>'
 _IFRAME = r'<div><a target="_blank" href="\1">\1</a></div>'
 
 
-def _rules() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """uMap 3.8.1's ``toHTML`` rules after the lists, in its order (JS flags: m = MULTILINE)."""
+def _rules() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """uMap 3.8.1's ``toHTML`` rules after the lists, in its order (JS flags: m = MULTILINE).
+
+    Each rule comes with a string it cannot match without: most texts use few of the rules.
+    """
     rules = (
-        (r"^### (.*)" + _LINE_END + "?", r"<h6>\1</h6>", re.M),
-        (r"^## (.*)" + _LINE_END + "?", r"<h5>\1</h5>", re.M),
-        (r"^# (.*)" + _LINE_END + "?", r"<h4>\1</h4>", re.M),
-        (r"^---", "<hr>", re.M),
-        (r"\*\*(.*?)\*\*", r"<strong>\1</strong>", 0),
-        (r"\*(.*?)\*", r"<em>\1</em>", 0),
-        (r"(^|" + _JS_SPACE + r"|>|\()(https?:[^ <)\n]*)", r'\1<a target="_blank" href="\2">\2</a>', 0),
-        (r"\[\[(https?:[^\]|]*?)\]\]", _A, 0),
-        (r"\[\[(https?:[^|]*?)\|(.*?)\]\]", _A_TEXT, 0),
-        (r"\[\[([^\]|]*?)\]\]", _A, 0),
-        (r"\[\[([^|]*?)\|(.*?)\]\]", _A_TEXT, 0),
+        ("#", r"^### (.*)" + _LINE_END + "?", r"<h6>\1</h6>", re.M),
+        ("#", r"^## (.*)" + _LINE_END + "?", r"<h5>\1</h5>", re.M),
+        ("#", r"^# (.*)" + _LINE_END + "?", r"<h4>\1</h4>", re.M),
+        ("---", r"^---", "<hr>", re.M),
+        ("**", r"\*\*(.*?)\*\*", r"<strong>\1</strong>", 0),
+        ("*", r"\*(.*?)\*", r"<em>\1</em>", 0),
+        ("http", r"(^|" + _JS_SPACE + r"|>|\()(https?:[^ <)\n]*)", r'\1<a target="_blank" href="\2">\2</a>', 0),
+        ("[[", r"\[\[(https?:[^\]|]*?)\]\]", _A, 0),
+        ("[[", r"\[\[(https?:[^|]*?)\|(.*?)\]\]", _A_TEXT, 0),
+        ("[[", r"\[\[([^\]|]*?)\]\]", _A, 0),
+        ("[[", r"\[\[([^|]*?)\|(.*?)\]\]", _A_TEXT, 0),
         # uMap embeds these pages in an iframe; the preview links to them instead.
-        (r"\{\{\{(https?[^|{]*)\}\}\}", _IFRAME, 0),
-        (r"\{\{\{(https?[^|{]*)\|([0-9]*)(px)?\}\}\}", _IFRAME, 0),
-        (r"\{\{\{(https?[^|{]*)\|([0-9]*)(px)?\*([0-9]*)(px)?\}\}\}", _IFRAME, 0),
-        (r"\{\{([^\]|]*?)\}\}", r'<img src="\1">', 0),
-        (r"\{\{([^|]*?)\|([0-9]*?)(px)?\}\}", r'<img src="\1" style="width:\2px;min-width:\2px;">', 0),
-        (r"(h_t_t_p)", "http", 0),
+        ("{{{", r"\{\{\{(https?[^|{]*)\}\}\}", _IFRAME, 0),
+        ("{{{", r"\{\{\{(https?[^|{]*)\|([0-9]*)(px)?\}\}\}", _IFRAME, 0),
+        ("{{{", r"\{\{\{(https?[^|{]*)\|([0-9]*)(px)?\*([0-9]*)(px)?\}\}\}", _IFRAME, 0),
+        ("{{", r"\{\{([^\]|]*?)\}\}", r'<img src="\1">', 0),
+        ("{{", r"\{\{([^|]*?)\|([0-9]*?)(px)?\}\}", r'<img src="\1" style="width:\2px;min-width:\2px;">', 0),
+        ("h_t_t_p", r"(h_t_t_p)", "http", 0),
     )
-    return tuple((re.compile(pattern, flags), repl) for pattern, repl, flags in rules)
+    return tuple((needle, re.compile(pattern, flags), repl) for needle, pattern, repl, flags in rules)
 
 
 _RULES: Final = _rules()
@@ -95,12 +98,14 @@ def to_html(text: str) -> str:
     """
     if not text:
         return ""
-    text = _SUBLIST.sub(r"<ul><ul><li>\1</li></ul></ul>", text)
-    text = _LIST.sub(r"<ul><li>\1</li></ul>", text)
-    for _ in range(3):
-        text = _LIST_JOIN.sub("", text)
-    for pattern, repl in _RULES:
-        text = pattern.sub(repl, text)
+    if "* " in text:
+        text = _SUBLIST.sub(r"<ul><ul><li>\1</li></ul></ul>", text)
+        text = _LIST.sub(r"<ul><li>\1</li></ul>", text)
+        for _ in range(3):
+            text = _LIST_JOIN.sub("", text)
+    for needle, pattern, repl in _RULES:
+        if needle in text:
+            text = pattern.sub(repl, text)
     return text
 
 
