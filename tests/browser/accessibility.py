@@ -84,6 +84,9 @@ def axe_source() -> str:
 
 def axe_violations(page: Page) -> list[str]:
     """Run axe-core's WCAG 2.1 A/AA rules on the page as it is now; one line per failing node."""
+    # The page at rest: a fade or a cluster's zoom animation still running (slow on a busy
+    # machine) shows half-transparent text, which axe rightly counts as low contrast.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source())
     result = page.evaluate(
