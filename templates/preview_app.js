@@ -624,6 +624,10 @@
     var self = this, map = this.map, container = map.getContainer();
     container.setAttribute('role', 'region');
     container.setAttribute('aria-label', this.text.mappa);
+    // The controls first in the Tab order (they are drawn on top anyway): otherwise a keyboard
+    // user must go through every marker on the map to reach the zoom, the search or the filters.
+    var controls = container.querySelector('.leaflet-control-container');
+    if (controls) { container.insertBefore(controls, container.firstChild); }
     map.on('popupopen', function (event) {
       var active = document.activeElement;
       if (!self.opener && active && active !== document.body) { self.opener = active; }
@@ -650,6 +654,42 @@
     }
   };
 
+  /* Markers and groups are buttons (Leaflet: tabindex, role, Enter as a click); Space works
+   * as well. A group opened from the keyboard zooms in (or spreads out at the last zoom) and
+   * the focus moves to the marker or group now nearest to where it was, instead of being
+   * lost with the group's icon, which re-clustering removes. */
+  Preview.prototype.keyboardMarkers = function () {
+    var self = this, map = this.map, from = null, keyed = false;
+    map.getPane('markerPane').addEventListener('keydown', function (event) {
+      var icon = event.target.closest && event.target.closest('.leaflet-marker-icon');
+      if (!icon || (event.key !== 'Enter' && event.key !== ' ')) { return; }
+      keyed = icon.classList.contains('marker-cluster');
+      if (event.key === ' ') { event.preventDefault(); icon.click(); }
+    });
+    // markercluster zooms on Enter (clusterkeypress) and gives the focus to the map; Space clicks.
+    this.cluster.on('clusterclick clusterkeypress', function (event) {
+      from = keyed ? event.layer.getLatLng() : null;
+      keyed = false;
+    });
+    var refocus = function () {
+      if (!from) { return; }
+      var at = map.latLngToContainerPoint(from), best = null, bestDistance = Infinity, box = map.getContainer().getBoundingClientRect();
+      map.getPane('markerPane').querySelectorAll('.leaflet-marker-icon[tabindex]').forEach(function (icon) {
+        var r = icon.getBoundingClientRect();
+        var d = Math.pow(r.left + r.width / 2 - box.left - at.x, 2) + Math.pow(r.top + r.height / 2 - box.top - at.y, 2);
+        if (d < bestDistance) { best = icon; bestDistance = d; }
+      });
+      from = null;
+      if (best) { best.focus({preventScroll: true}); }
+    };
+    this.cluster.on('animationend', refocus);
+    this.cluster.on('spiderfied', function (event) {
+      var first = from && event.markers[0] && event.markers[0].getElement();
+      from = null;
+      if (first) { first.focus({preventScroll: true}); }
+    });
+  };
+
   function begin(map, tiles, data) {
     var preview = new Preview(map, tiles, data);
     performance.mark('mapgen:markers');
@@ -658,6 +698,7 @@
     preview.addSearch();
     preview.addPanel();
     preview.keyboard();
+    preview.keyboardMarkers();
     preview.fit();
     preview.refresh();
     preview.watchTiles();
