@@ -378,7 +378,7 @@
     if (window.innerWidth < 700) { panel.open = false; }
     panel.addEventListener('change', function () { self.readFilters(); });
     panel.querySelector('[data-mg="tutte"]').addEventListener('click', function () {
-      panel.querySelectorAll('input[type=checkbox]').forEach(function (box) { box.checked = true; });
+      panel.querySelectorAll('input[data-edition], input[data-area]').forEach(function (box) { box.checked = true; });
       self.readFilters();
     });
     this.panel = panel;
@@ -577,6 +577,88 @@
     return part;
   };
 
+  /* --- the previous map's other layers --------------------------------------------- */
+
+  /* Layers the uMap map keeps as they were (regional projects, outlines...): drawn above the
+   * outlines, switched on and off in the panel, listed under the Elenco. Their popups are the
+   * layer's own uMap template, formatted and sanitised by the build. */
+  Preview.prototype.addCarried = function () {
+    var self = this, panel = this.panel;
+    this.carried = (this.data.carried || []).map(function (layer, k) {
+      var icon = L.divIcon({className: 'mg-pin', html: '<div class="mg-carried mg-c' + k + '"></div>', iconSize: [16, 16]});
+      var group = L.featureGroup(), entries = [];
+      layer.elementi.forEach(function (element) {
+        var shape = L.geoJSON({type: 'Feature', geometry: element[0], properties: {}}, {
+          pointToLayer: function (feature, latlng) {
+            return L.marker(latlng, {icon: icon, title: element[1] || layer.nome, keyboard: true});
+          },
+          style: function () { return {color: layer.colore, weight: 3, opacity: 0.9, fillOpacity: 0.15}; }
+        });
+        shape.bindPopup(function () { return self.carriedPopup(layer, element, shape); },
+          {maxWidth: 380, minWidth: 240, className: 'mg-popup'});
+        group.addLayer(shape);
+        entries.push(shape);
+      });
+      if (layer.visibile) { group.addTo(self.map); }
+      return {layer: layer, group: group, entries: entries};
+    });
+    panel.querySelectorAll('input[data-carried]').forEach(function (box) {
+      box.addEventListener('change', function (event) {
+        event.stopPropagation();  // not an edition or area filter
+        var shown = self.carried[Number(box.getAttribute('data-carried'))];
+        if (box.checked) { shown.group.addTo(self.map); } else { self.map.removeLayer(shown.group); }
+        self.listCarried();
+      });
+    });
+    this.listCarried();
+  };
+
+  Preview.prototype.carriedPopup = function (layer, element, shape) {
+    var box = make('div', 'mg-box'), article = make('article', 'mg-item');
+    this.clearOfControls(shape.getPopup());
+    article.appendChild(make('h2', 'mg-title', element[1] || layer.nome));
+    article.appendChild(make('p', 'mg-layer', say(this.text.livello, {nome: layer.nome})));
+    if (element[2]) {
+      var body = make('div', 'mg-descr');
+      body.setAttribute('tabindex', '0');
+      body.setAttribute('role', 'group');
+      body.setAttribute('aria-label', this.text.contenuto);
+      body.appendChild(formatted(element[2]));
+      article.appendChild(body);
+    }
+    box.appendChild(article);
+    return box;
+  };
+
+  /* The Elenco's part for these layers: one closed <details> per layer shown on the map. */
+  Preview.prototype.listCarried = function () {
+    var box = document.querySelector('[data-mg="altri"]'), self = this;
+    if (!box) { return; }
+    box.replaceChildren();
+    this.carried.forEach(function (shown) {
+      if (!self.map.hasLayer(shown.group)) { return; }
+      var details = make('details', 'mg-reg'), summary = make('summary'), list = make('ul');
+      summary.appendChild(make('h3', null, shown.layer.nome));
+      summary.appendChild(make('span', 'mg-n', ' (' + formatInt(shown.entries.length) + ')'));
+      details.appendChild(summary);
+      shown.entries.forEach(function (shape, e) {
+        var li = make('li'), button = make('button', 'mg-open', shown.layer.elementi[e][1] || shown.layer.nome);
+        button.type = 'button';
+        button.addEventListener('click', function () {
+          self.opener = button;
+          var target = shape.getLayers()[0];
+          if (target.getLatLng) { self.map.setView(target.getLatLng(), Math.max(self.map.getZoom(), 9)); } else { self.map.fitBounds(target.getBounds(), {maxZoom: 12}); }
+          shape.openPopup();
+        });
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+      details.appendChild(list);
+      box.appendChild(details);
+    });
+    if (!box.children.length) { box.appendChild(make('p', 'mg-none', this.text.nessun_livello)); }
+  };
+
   /* Count what the map shows, for the tests and the benchmark. */
   Preview.prototype.counts = function () {
     var inCluster = 0;
@@ -632,6 +714,9 @@
       var active = document.activeElement;
       if (!self.opener && active && active !== document.body) { self.opener = active; }
       if (self.opener && self.opener !== document.body) { focusHeading(event.popup.getElement()); }
+      // Opened from the list below the map: bring the map into view (the focus moved without scrolling).
+      var shown = container.getBoundingClientRect();
+      if (shown.top < 0 || shown.bottom > window.innerHeight + 1) { container.scrollIntoView({block: 'start'}); }
     });
     map.on('popupclose', function (event) {
       var opener = self.opener, popup = event.popup.getElement();
@@ -699,6 +784,7 @@
     preview.addPanel();
     preview.keyboard();
     preview.keyboardMarkers();
+    preview.addCarried();
     preview.fit();
     preview.refresh();
     preview.watchTiles();

@@ -316,3 +316,63 @@ def test_raw_element_is_not_a_template() -> None:
 )
 def test_web_links(text: str, is_link: bool) -> None:
     assert preview._is_web_link(text) is is_link
+
+
+# --- the previous map's other layers ---------------------------------------------------------
+
+
+def _carried_build(sample_build: BuildResult, layers: list[dict[str, Any]]) -> BuildResult:
+    from mapgen.model import CarriedLayer
+
+    carried = tuple(
+        CarriedLayer(name=str(i), source="mappa_2019.umap", geojson=layer) for i, layer in enumerate(layers)
+    )
+    return replace(sample_build, carried_layers=carried)
+
+
+def test_carried_layers_are_drawn_with_their_umap_popups(sample_build: BuildResult, gazetteer: Gazetteer) -> None:
+    layer = {
+        "type": "FeatureCollection",
+        "_umap_options": {"name": "Progetti <b>regionali</b>", "color": "DarkGreen", "displayOnLoad": False,
+                          "popupContentTemplate": "# {name}\n**{regione}** · {email}\n{description}"},
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [16.87, 41.12]},
+             "properties": {"name": "Linea Puglia", "regione": "Puglia", "email": "capo@example.org",
+                            "description": "* nidi\n* [[https://www.example.org/p|sito]]<script>window.__x=1</script>"}},
+            {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[12.0, 42.0], [12.5, 42.5]]},
+             "properties": {"description": "Senza titolo"}},
+            {"type": "Feature", "geometry": None, "properties": {"name": "Senza luogo"}},
+            {"type": "Feature", "geometry": {"type": "GeometryCollection", "geometries": []}, "properties": {}},
+        ],
+    }  # fmt: skip
+    other = {"type": "FeatureCollection", "properties": {"name": "Confini", "color": "red;background:url(x)"},
+             "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [9.0, 45.0]},
+                           "properties": {"name": "Punto"}}]}  # fmt: skip
+    build = _carried_build(sample_build, [layer, other])
+    carried = preview.preview_data(build, gazetteer=gazetteer, options=OutputOptions())["carried"]
+    # Worked out by hand from uMap 3.8.1's rules: the template's "# {name}" line is the popup's
+    # heading; **{regione}** is bold; the contact property fills nothing; the list is a list; the
+    # script goes with its content; the link keeps only what a web link needs.
+    assert carried == [
+        {"nome": "Progetti <b>regionali</b>", "colore": "DarkGreen", "visibile": False, "elementi": [
+            [{"type": "Point", "coordinates": [16.87, 41.12]}, "Linea Puglia",
+             '<strong>Puglia</strong> · \n<ul><li>nidi</li><li><a target="_blank" href="https://www.example.org/p"'
+             ' rel="noopener noreferrer">sito</a></li></ul>'],
+            # No name: uMap's {name} is then the layer's name (getDisplayName), the heading here.
+            [{"type": "LineString", "coordinates": [[12.0, 42.0], [12.5, 42.5]]}, "Progetti <b>regionali</b>",
+             "<strong></strong> · \nSenza titolo"],
+        ]},
+        {"nome": "Confini", "colore": "#555555", "visibile": True, "elementi": [
+            [{"type": "Point", "coordinates": [9.0, 45.0]}, "Punto", ""],
+        ]},
+    ]  # fmt: skip
+
+
+def test_carried_layers_in_the_page_are_escaped(sample_build: BuildResult, gazetteer: Gazetteer) -> None:
+    layer = {"type": "FeatureCollection", "_umap_options": {"name": "</script><b>Livello</b>", "color": "Navy"},
+             "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [9.0, 45.0]},
+                           "properties": {"name": "x", "description": "y"}}]}  # fmt: skip
+    page = preview.render_preview(_carried_build(sample_build, [layer]), gazetteer=gazetteer, options=OutputOptions())
+    assert "</script><b>Livello" not in page
+    assert "&lt;/script&gt;&lt;b&gt;Livello&lt;/b&gt; <span" in page  # the panel's checkbox label
+    assert ".mg-c0{background:Navy}" in page

@@ -63,6 +63,7 @@ __all__ = [
     "PreviousEdition",
     "PreviousMapping",
     "PreviousMappingLike",
+    "layer_options",
     "read_previous",
 ]
 
@@ -360,7 +361,7 @@ def _load_json(name: str, data: Any) -> _Container:
     )
 
 
-def _layer_options(layer: Mapping[str, Any]) -> Mapping[str, Any]:
+def layer_options(layer: Mapping[str, Any]) -> Mapping[str, Any]:
     """A uMap layer's options: ``properties`` (3.7+), ``_umap_options`` (≤3.6) or ``_storage``."""
     for key in _UMAP_OPTION_KEYS:
         value = layer.get(key)
@@ -371,7 +372,7 @@ def _layer_options(layer: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _collection_name(collection: Mapping[str, Any], file_name: str) -> str:
     """A standalone layer's name: uMap options' name, GDAL ``name`` member, else the file stem."""
-    for candidate in (_layer_options(collection).get("name"), collection.get("name")):
+    for candidate in (layer_options(collection).get("name"), collection.get("name")):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return Path(file_name).stem
@@ -399,7 +400,7 @@ def _flatten_layers(
                 f"{file}, {where}: a layer must be a JSON object, "
                 f"found {type(entry).__name__}. {_FIX_EXPORT}"
             )
-        options = _layer_options(entry)
+        options = layer_options(entry)
         name = str(options.get("name") or f"Layer {number}").strip()
         kind = entry.get("type", "FeatureCollection")
         if kind != "FeatureCollection":
@@ -779,7 +780,7 @@ def _layer_notes(
         )
     if transform is not None:
         notes.append(f"Coordinate riproiettate in WGS84 da {raw.collection.get('crs')!r}.")
-    remote = _layer_options(raw.collection).get("remoteData")
+    remote = layer_options(raw.collection).get("remoteData")
     if isinstance(remote, dict) and remote.get("url") and not raw.collection.get("features"):
         notes.append(
             f"Il layer carica i dati da un indirizzo remoto ({remote['url']}): "

@@ -23,13 +23,17 @@ the rules one by one and ``tests/test_umap_markup_in_umap.py`` against uMap 3.8.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import nh3
 
-__all__ = ["sanitise", "umap_markup_to_html"]
+__all__ = ["DEFAULT_POPUP_TEMPLATE", "display_name", "popup_html", "sanitise", "umap_markup_to_html"]
+
+#: uMap's popup content when a layer sets none (``schema.js``, ``popupContentTemplate``).
+DEFAULT_POPUP_TEMPLATE: Final = "# {name}\n{description}"
 
 #: What a screen reader says for an image of a description (uMap gives it no text).
 IMAGE_ALT: Final = "Immagine della descrizione"
@@ -152,3 +156,34 @@ def umap_markup_to_html(text: str) -> str:
     '<img alt="Immagine della descrizione"><a target="_blank" rel="noopener noreferrer">no</a>'
     """
     return sanitise(to_html(text))
+
+
+def display_name(properties: Mapping[str, Any], label_key: str, layer_name: str) -> str:
+    """uMap 3.8.1's ``getDisplayName``: the layer's label key (a template or a property),
+    then ``name``, then ``title`` (uMap's default label keys), else the layer's name."""
+    from mapgen.writers._umap_markup import fill_placeholders
+
+    if "{" in label_key:
+        return fill_placeholders(label_key, properties).strip()
+    for key in (label_key, "name", "title"):
+        value = properties.get(key) if key else None
+        if value:
+            return str(value).strip()
+    return layer_name.strip()
+
+
+def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") -> str:
+    """A feature's popup content as uMap 3.8.1 shows it, as safe HTML.
+
+    ``rendering/template.js`` ``PopupTemplate.toHTML``: the description's placeholders are
+    filled from the feature's properties, then the layer's template's, then the markup is
+    formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
+    properties fill nothing (:func:`~mapgen.writers._umap_markup.fill_placeholders`).
+    """
+    from mapgen.writers._umap_markup import fill_placeholders, normalise_lines
+
+    values = dict(properties)
+    if values.get("name") is None:  # properties.name ?? feature.getDisplayName()
+        values["name"] = name
+    values["description"] = fill_placeholders(normalise_lines(str(properties.get("description") or "")), values)
+    return umap_markup_to_html(fill_placeholders(normalise_lines(template), values))

@@ -29,7 +29,16 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["carried_text", "plain_text", "plain_url", "render_template", "safe_url", "umap_text"]
+__all__ = [
+    "carried_text",
+    "fill_placeholders",
+    "normalise_lines",
+    "plain_text",
+    "plain_url",
+    "render_template",
+    "safe_url",
+    "umap_text",
+]
 
 # HTML's specials (" because toHTML's autolink puts a bare URL inside href="..."), then
 # what greedyTemplate ({ }) and toHTML (* [ ] { } | # and _ of h_t_t_p) react to. The
@@ -104,16 +113,30 @@ def carried_text(text: str, properties: Mapping[str, Any]) -> str:
     >>> carried_text("**Nido** {comune}: [[https://x.it|sito]] {{a", {"comune": "Bari"})
     '**Nido** Bari: [[https://x.it|sito]] &#123;&#123;a'
     """
-    text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
+    text = normalise_lines(text)
     if "<" in text:
         from mapgen.writers._umap_html import sanitise
 
         text = sanitise(text)
-    text = _PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
+    text = fill_placeholders(text, properties)
     while (escaped := _PLACEHOLDER.sub(_inert_placeholder, text)) != text:
         text = escaped
     text = _OPEN_LINK.sub("&#91;&#91;", text)
     return _OPEN_IMAGE.sub("&#123;&#123;", text)
+
+
+def normalise_lines(text: str) -> str:
+    """Line breaks as ``\\n`` only, control characters removed."""
+    return _CONTROL.sub("", _NEWLINES.sub("\n", text))
+
+
+def fill_placeholders(text: str, properties: Mapping[str, Any]) -> str:
+    """uMap's greedyTemplate, once: ``{key}``, ``{a.b}``, ``{key|other|"fallback"}``.
+
+    A key that is not there, or names a contact property (``email``, ``telefono``...),
+    fills nothing: the text of a public map must not pull a contact back in.
+    """
+    return _PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
 
 
 def _inert_placeholder(match: re.Match[str]) -> str:

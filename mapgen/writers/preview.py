@@ -36,7 +36,7 @@ import gzip
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -49,7 +49,7 @@ from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions, Source
 from mapgen.writers import _assets
-from mapgen.writers._umap_html import umap_markup_to_html
+from mapgen.writers._umap_html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
 from mapgen.writers._umap_markup import carried_text
 
 if TYPE_CHECKING:
@@ -127,6 +127,9 @@ UI_TEXT: Final = {
     "comune_n": "{comune}: {n}",
     "gruppo": "Gruppo di Comuni con {n}: ingrandisci",
     "sfondo": "Sfondo della mappa",
+    "livello": "Livello «{nome}» della mappa precedente",
+    "contenuto": "Contenuto",
+    "nessun_livello": "Nessuno di questi livelli è mostrato: attivarli nel pannello della mappa.",
     "mappa": "Mappa delle iniziative (con la tastiera: frecce per spostarla, + e - per lo zoom)",
 }
 
@@ -261,6 +264,53 @@ def _description(record: Initiative) -> tuple[str, str]:
     return text, ""
 
 
+#: The geometries a carried layer may draw (uMap draws these; anything else is skipped).
+_GEOMETRIES: Final = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"})
+#: A colour the page may use as is: uMap layers name one ("DarkGreen") or give it in hex.
+_CSS_COLOUR: Final = re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,30}")
+_TITLE_LINE: Final = re.compile(r"\A# *\{ *name *\} *\n?")
+
+
+def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
+    """The previous map's other layers, which the uMap map keeps: drawn in the preview too.
+
+    Each feature is ``[geometry, title, popup HTML]``; the popup is the layer's own uMap
+    template formatted as uMap formats it (:func:`mapgen.writers._umap_html.popup_html`).
+    A template that opens with ``# {name}`` gives that title to the popup's heading, which
+    otherwise shows the feature's name as uMap displays it (``getDisplayName``).
+    """
+    from mapgen.readers.previous_map import layer_options
+
+    layers = []
+    for carried in build.carried_layers:
+        options = layer_options(carried.geojson)
+        template = options.get("popupContentTemplate")
+        template = template if isinstance(template, str) and template.strip() else DEFAULT_POPUP_TEMPLATE
+        body_template = _TITLE_LINE.sub("", template)
+        colour = str(options.get("color") or "")
+        features = []
+        for feature in carried.geojson.get("features") or ():
+            geometry = feature.get("geometry") if isinstance(feature, Mapping) else None
+            if not isinstance(geometry, Mapping) or geometry.get("type") not in _GEOMETRIES:
+                continue
+            properties = feature.get("properties")
+            properties = properties if isinstance(properties, Mapping) else {}
+            name = str(options.get("name") or carried.name)
+            title = display_name(properties, str(options.get("labelKey") or ""), name)
+            shown_name = properties.get("name")
+            titled = shown_name is None or str(shown_name).strip() == title
+            html = popup_html(properties, body_template if titled else template, name=title)
+            features.append([{"type": geometry["type"], "coordinates": geometry.get("coordinates")}, title, html])
+        if features:
+            layers.append({
+                "nome": str(options.get("name") or carried.name),
+                "colore": colour if _CSS_COLOUR.fullmatch(colour) else "#555555",
+                "visibile": options.get("displayOnLoad") is not False,
+                "elementi": features,
+            })  # fmt: skip
+    return layers
+
+
 def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:
     """``[lat, lon, name, sigla, region, population, population 0-17]``, numbers as Italian text."""
     current = gazetteer.by_code(comune.istat_code) or comune
@@ -320,6 +370,7 @@ def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOpt
         "items": items,
         "texts": texts,
         "bounds": _bounds([(row[0], row[1]) for row in comune_rows]),
+        "carried": _carried_layers(build),
         "testi": UI_TEXT,
     }
 
@@ -388,11 +439,17 @@ def _counts(data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
 def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: OutputOptions) -> dict[str, Markup]:
     """The preview's own head and body, rendered from the templates (autoescaped)."""
     editions, areas = _counts(data)
+    carried = [
+        {"nome": layer["nome"], "colore": layer["colore"], "visibile": layer["visibile"],
+         "n": format_int(len(layer["elementi"]))}
+        for layer in data["carried"]
+    ]  # fmt: skip
     rows = list(POPUP_ROWS) + (list(CONTACT_ROWS) if options.include_contacts else [])
     head = _render(
         "preview_head.html.j2",
         title=options.title,
         areas=data["areas"],
+        carried=carried,
         notice=Markup(_assets.third_party_notice(assets)),
         app_css=_static("preview_app.css", "css"),
         app_js=_static("preview_app.js", "js"),
@@ -405,11 +462,12 @@ def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: 
             total=format_int(len(data["items"])),
             editions=editions,
             areas=areas,
+            carried=carried,
         )
         + _data_elements(data)
     )
     top = _render("preview_top.html.j2", title=options.title)
-    list_part = _render("preview_list.html.j2", total=format_int(len(data["items"])))
+    list_part = _render("preview_list.html.j2", total=format_int(len(data["items"])), carried=carried)
     return {"head": head, "top": top, "body": body + list_part}
 
 
