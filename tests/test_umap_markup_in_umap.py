@@ -6,7 +6,8 @@ into the suite's real uMap through its import panel and saved (as in
 ``tests/test_umap_integration.py``), then each feature's popup is opened as a visitor sees it;
 the preview draws the same initiative's popup text in Chromium. Both must show the same
 text, the same ``http(s)`` links and the same images, and that must be what the case says
-by hand. The one difference is deliberate: a page uMap embeds (``{{{url}}}``) is a link in
+by hand. The same descriptions also sit in a layer the new map keeps unchanged, with its own
+popup template; the preview draws that layer, and its popups must read as uMap's. The one difference is deliberate: a page uMap embeds (``{{{url}}}``) is a link in
 the preview. Run alone with ``pytest -m umap``.
 """
 
@@ -20,8 +21,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from mapgen.contacts import protect_contacts
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import BuildResult, EditionDiff, OutputOptions
+from mapgen.model import BuildResult, CarriedLayer, EditionDiff, OutputOptions
 from mapgen.writers.preview import write_preview
 from mapgen.writers.umap import write_umap
 from tests import factories
@@ -55,13 +57,40 @@ def markup_build(gazetteer: Gazetteer) -> BuildResult:
     return BuildResult(
         initiatives=tuple(sorted(items, key=lambda i: i.id)), outcomes=(),
         diff=EditionDiff(newest=2019, previous=()), editions=(2019,),
+        carried_layers=(carried_layer(comuni),),
     )  # fmt: skip
+
+
+#: A layer the new map keeps as it was, with its own popup template (as the 2019 map's
+#: "Progetti regionali"): one feature per case, and one without a name.
+CARRIED_TEMPLATE = "# {name}\n**{regione}** – {anno}\n{description}"
+#: The cases a kept layer carries: all but raw HTML, which the new map publishes unchanged in a
+#: kept layer, so uMap itself would fetch its relative <img src="x"> (the old map did too).
+CARRIED_CODES = [f"p{n}" for n, case in enumerate(CASES, start=1) if case.name != "html"] + ["senza-nome"]
+
+
+def carried_layer(comuni: list[Any]) -> CarriedLayer:
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [c.lon + 0.05, c.lat + 0.05]},
+         "properties": {"name": f"Progetto {number:02d}", "codice": f"p{number}", "regione": c.region,
+                        "anno": 2019, "description": case.text, **case.properties}}
+        for number, (case, c) in enumerate(zip(CASES, comuni, strict=True), start=1)
+        if f"p{number}" in CARRIED_CODES
+    ]  # fmt: skip
+    features.append({
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [12.5, 41.9]},
+        "properties": {"codice": "senza-nome", "regione": "Lazio", "description": "Punto **senza** nome"},
+    })  # fmt: skip
+    options = {"name": "Progetti regionali", "color": "DarkGreen", "popupContentTemplate": CARRIED_TEMPLATE}
+    geojson = {"type": "FeatureCollection", "features": features, "_umap_options": options}
+    return CarriedLayer(name="Progetti regionali", source="mappa_2019.umap", geojson=geojson)
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Path:
     out = tmp_path_factory.mktemp("markup")
-    build = markup_build(gazetteer)
+    # As a build does: carried layers lose their contact properties before any writer runs.
+    build = protect_contacts(markup_build(gazetteer), OutputOptions())
     write_umap(build, out, gazetteer=gazetteer, options=OutputOptions())
     write_preview(build, out, gazetteer=gazetteer, options=OutputOptions())
     return out
@@ -106,6 +135,17 @@ def in_umap(chromium: Browser, umap_server: UmapServer, written: Path) -> dict[s
         box.wait_for()
         seen[title] = box.evaluate(_READ)
         page.keyboard.press("Escape")
+    for code in CARRIED_CODES:
+        page.evaluate(
+            "c => U.MAP.layers.tree.map(dl => dl.features.all()).flat()"
+            ".find(f => f.properties.codice === c).view()",
+            code,
+        )
+        heading = f"Progetto {code[1:].zfill(2)}" if code != "senza-nome" else "Progetti regionali"
+        box = page.locator(".umap-popup-content").filter(has=page.locator(f"h4:text-is('{heading}')"))
+        box.wait_for()
+        seen[code] = box.evaluate(_READ)
+        page.keyboard.press("Escape")
     assert page.evaluate("typeof window.__xss") == "undefined", "a script of a description ran"
     visitor.assert_no_errors()
     page.context.close()
@@ -138,6 +178,21 @@ def in_preview(chromium: Browser, written: Path) -> dict[str, dict[str, Any]]:
             }""",
             [title, _READ],
         )
+    for index, code in enumerate(CARRIED_CODES):
+        # The carried layer's popups, opened for real: heading and content, without the layer line.
+        page.evaluate("k => { const c = mapgenPreview.carried[0]; c.entries[k].openPopup(); }", index)
+        page.locator(".leaflet-popup .mg-title").wait_for()
+        popup = page.locator(".leaflet-popup .mg-item")
+        seen[code] = popup.evaluate(
+            """(item, read) => {
+                const body = item.querySelector('.mg-descr'), got = body ? eval(read)(body) : {text: '', links: [],
+                    images: [], frames: []};
+                return {...got, text: item.querySelector('.mg-title').innerText + '\\n' + got.text};
+            }""",
+            _READ,
+        )
+        page.evaluate("mapgenPreview.map.closePopup()")
+        page.wait_for_function("!document.querySelector('.leaflet-popup')")
     assert page.evaluate("typeof window.__xss") == "undefined", "a script of a description ran"
     context.close()
     return seen
@@ -169,3 +224,23 @@ def test_preview_and_umap_show_the_same(
     assert links == [tuple(link) for link in umap["links"]] == list(case.links)
     assert preview["images"] == umap["images"] == list(case.images)
     assert embeds == umap["frames"] == list(case.embeds)
+
+
+@pytest.mark.parametrize("code", CARRIED_CODES)
+def test_carried_layer_popups_show_what_umap_shows(
+    code: str, in_umap: dict[str, dict[str, Any]], in_preview: dict[str, dict[str, Any]]
+) -> None:
+    """The kept layer's own template (title, bold region, year, description) in both."""
+    umap, preview = in_umap[code], in_preview[code]
+    embeds = [href for href, text in preview["links"] if href == text and href in umap["frames"]]
+    preview_text = fold_spaces(preview["text"])
+    for href in embeds:
+        preview_text = fold_spaces(preview_text.replace(href, ""))
+    assert preview_text == fold_spaces(umap["text"])
+    assert [tuple(link) for link in preview["links"] if link[0] not in embeds] == [tuple(x) for x in umap["links"]]
+    assert preview["images"] == umap["images"]
+    assert embeds == umap["frames"]
+    if code == "senza-nome":  # uMap names it after its layer (getDisplayName); so does the preview
+        assert fold_spaces(umap["text"]) == "Progetti regionali Lazio – Punto senza nome"  # no "anno"
+    else:
+        assert fold_spaces(umap["text"]).startswith(f"Progetto {code[1:].zfill(2)} ")
