@@ -7,8 +7,9 @@ into the suite's real uMap through its import panel and saved (as in
 the preview draws the same initiative's popup text in Chromium. Both must show the same
 text, the same ``http(s)`` links and the same images, and that must be what the case says
 by hand. The same descriptions also sit in a layer the new map keeps unchanged, with its own
-popup template; the preview draws that layer, and its popups must read as uMap's. The one difference is deliberate: a page uMap embeds (``{{{url}}}``) is a link in
-the preview. Run alone with ``pytest -m umap``.
+popup template; the preview draws that layer, and its popups must read as uMap's. The one
+difference is deliberate: a page uMap embeds (``{{{url}}}``) is a link in the preview.
+Run alone with ``pytest -m umap``.
 """
 
 from __future__ import annotations

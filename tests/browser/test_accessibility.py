@@ -365,7 +365,7 @@ def test_list_follows_the_filters(chromium: Browser, example: Pages) -> None:
         # A Region's Comuni are filled on its "toggle" event, which fires after the change.
         listed = """new Promise(done => {
             document.querySelectorAll('#mg-elenco details').forEach(d => d.open = true);
-            setTimeout(() => done(document.querySelectorAll('#mg-elenco .mg-open').length), 100);
+            setTimeout(() => done(document.querySelectorAll('[data-mg="elenco"] .mg-open').length), 100);
         })"""
         total = page.evaluate("mapgenPreview.counts().visible")
         # An initiative is listed once per Comune: the list counts entries, not distinct initiatives.
@@ -376,6 +376,33 @@ def test_list_follows_the_filters(chromium: Browser, example: Pages) -> None:
         assert 0 < fewer < total
         assert page.evaluate(listed) == fewer
         regions = page.evaluate(
-            "Array.from(document.querySelectorAll('#mg-elenco summary h3')).map(h => h.textContent)"
+            "Array.from(document.querySelectorAll('[data-mg=\"elenco\"] summary h3')).map(h => h.textContent)"
         )
         assert regions == sorted(regions, key=str.casefold) and "Lazio" in regions
+
+
+def test_kept_layers_are_drawn_listed_and_switched(chromium: Browser, example: Pages) -> None:
+    """The 2019 map's "Progetti regionali" (kept on the uMap map): on the map, in the list, in the panel."""
+    with offline_page(chromium, example.preview, (1280, 720)) as page:
+        drawn = "mapgenPreview.carried.map(c => [c.layer.nome, c.entries.length, mapgenPreview.map.hasLayer(c.group)])"
+        assert page.evaluate(drawn) == [["Progetti regionali", 20, True]]
+        # examples/make_previous.py writes one project per region; its popup is the layer's own text.
+        page.locator('[data-mg="altri"] summary').click()
+        entries = page.locator('[data-mg="altri"] .mg-open')
+        assert entries.count() == 20
+        first = entries.first.inner_text()
+        entries.first.press("Enter")
+        page.wait_for_selector(".leaflet-popup .mg-item")
+        page.wait_for_function("document.querySelector('.leaflet-popup').contains(document.activeElement)")
+        popup = page.inner_text(".leaflet-popup")
+        assert popup.startswith(first) and "Livello «Progetti regionali» della mappa precedente" in popup
+        assert "Programma regionale 2019 coordinato da" in popup
+        assert page.evaluate("document.querySelector('.mg-elenco').getBoundingClientRect().top > 0")  # map in view
+        page.keyboard.press("Escape")
+        page.wait_for_function("!document.querySelector('.leaflet-popup')")
+        assert page.evaluate("document.activeElement.textContent") == first
+        # The panel switches the layer off: off the map and out of the list.
+        page.locator("input[data-carried='0']").uncheck()
+        assert page.evaluate(drawn) == [["Progetti regionali", 20, False]]
+        assert page.locator('[data-mg="altri"] .mg-open').count() == 0
+        assert "Nessuno di questi livelli è mostrato" in page.inner_text('[data-mg="altri"]')
