@@ -161,7 +161,7 @@ def umap_markup_to_html(text: str) -> str:
 def display_name(properties: Mapping[str, Any], label_key: str, layer_name: str) -> str:
     """uMap 3.8.1's ``getDisplayName``: the layer's label key (a template or a property),
     then ``name``, then ``title`` (uMap's default label keys), else the layer's name."""
-    from mapgen.writers._umap_markup import fill_placeholders
+    from mapgen.writers._umap_template import fill_placeholders
 
     if "{" in label_key:
         return fill_placeholders(label_key, properties).strip()
@@ -178,9 +178,9 @@ def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") 
     ``rendering/template.js`` ``PopupTemplate.toHTML``: the description's placeholders are
     filled from the feature's properties, then the layer's template's, then the markup is
     formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
-    properties fill nothing (:func:`~mapgen.writers._umap_markup.fill_placeholders`).
+    properties fill nothing (:func:`~mapgen.writers._umap_template.fill_placeholders`).
     """
-    from mapgen.writers._umap_markup import fill_placeholders, normalise_lines
+    from mapgen.writers._umap_template import fill_placeholders, normalise_lines
 
     values = dict(properties)
     if values.get("name") is None:  # properties.name ?? feature.getDisplayName()

@@ -29,10 +29,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from mapgen.writers._umap_template import PLACEHOLDER, fill_placeholders, normalise_lines
+
 __all__ = [
     "carried_text",
-    "fill_placeholders",
-    "normalise_lines",
     "plain_text",
     "plain_url",
     "render_template",
@@ -61,8 +61,6 @@ _TABLE = str.maketrans(_ENTITIES)
 # toHTML's line-start rules use JavaScript's /m flag, where \r, \u2028 and \u2029 also end
 # a line; newlines are normalised to \n first, so only \n matters here.
 _LINE_START_DASH = re.compile(r"(?m)^-")
-_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Plain text (titles, flat properties): < > would be parsed as tags by DOMPurify and
 # innerHTML; * [[ ]] {{ }} would turn into uMap markup in `# {name}`.
@@ -79,12 +77,10 @@ def umap_text(text: str) -> str:
     >>> umap_text("5 * 3 {campo} <b>")
     '5 &#42; 3 &#123;campo&#125; &lt;b&gt;'
     """
-    text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
+    text = normalise_lines(text)
     return _LINE_START_DASH.sub("&#45;", text.translate(_TABLE))
 
 
-# utils.js greedyTemplate: {key}, {key|other}, {key|"fallback"}, {a.b}.
-_PLACEHOLDER = re.compile(r'\{ *([^{}/-]+)(?:\|("[^"]*"))? *\}')
 _OPEN_LINK = re.compile(r"\[\[(?!.*?\]\])", re.S)
 _OPEN_IMAGE = re.compile(r"\{\{(?!.*?\}\})", re.S)
 
@@ -119,59 +115,14 @@ def carried_text(text: str, properties: Mapping[str, Any]) -> str:
 
         text = sanitise(text)
     text = fill_placeholders(text, properties)
-    while (escaped := _PLACEHOLDER.sub(_inert_placeholder, text)) != text:
+    while (escaped := PLACEHOLDER.sub(_inert_placeholder, text)) != text:
         text = escaped
     text = _OPEN_LINK.sub("&#91;&#91;", text)
     return _OPEN_IMAGE.sub("&#123;&#123;", text)
 
 
-def normalise_lines(text: str) -> str:
-    """Line breaks as ``\\n`` only, control characters removed."""
-    return _CONTROL.sub("", _NEWLINES.sub("\n", text))
-
-
-def fill_placeholders(text: str, properties: Mapping[str, Any]) -> str:
-    """uMap's greedyTemplate, once: ``{key}``, ``{a.b}``, ``{key|other|"fallback"}``.
-
-    A key that is not there, or names a contact property (``email``, ``telefono``...),
-    fills nothing: the text of a public map must not pull a contact back in.
-    """
-    return _PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
-
-
 def _inert_placeholder(match: re.Match[str]) -> str:
     return "&#123;" + match.group(0)[1:-1] + "&#125;"
-
-
-def _placeholder_value(match: re.Match[str], properties: Mapping[str, Any]) -> str:
-    """greedyTemplate's value: the first key found, else the quoted fallback, else nothing."""
-    from mapgen.contacts import is_contact_property
-
-    keys = match.group(1).split("|")
-    if match.group(2) is not None:
-        keys.append(match.group(2))
-    for key in keys:
-        if key.startswith('"') and key.endswith('"'):
-            return key[1:-1]
-        value: Any = properties
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, Mapping) and not is_contact_property(part) else None
-        if value is not None:
-            return _js_string(value)
-    return ""
-
-
-def _js_string(value: Any) -> str:
-    """What JavaScript's ``String(value)`` gives for a JSON value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ",".join("" if v is None else _js_string(v) for v in value)
-    if isinstance(value, Mapping):
-        return "[object Object]"
-    return str(value)
 
 
 def plain_text(text: str) -> str:
@@ -182,7 +133,7 @@ def plain_text(text: str) -> str:
     >>> plain_text("Bonus <b>2020</b>  * [[x]]")
     'Bonus ‹b›2020‹/b› ∗ [ [x] ]'
     """
-    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip().translate(_PLAIN)
+    text = _SPACES.sub(" ", normalise_lines(text)).strip().translate(_PLAIN)
     for pair, spaced in _PLAIN_PAIRS:
         while pair in text:
             text = text.replace(pair, spaced)

@@ -1,0 +1,64 @@
+"""uMap's own template step, in Python: ``{key}`` placeholders and line breaks.
+
+uMap 3.8.1 fills a feature's text with ``utils.js`` ``greedyTemplate`` before it applies its
+markup; both :mod:`mapgen.writers._umap_markup` (what is published) and
+:mod:`mapgen.writers._umap_html` (what the preview shows) need the same rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+__all__ = ["PLACEHOLDER", "fill_placeholders", "normalise_lines"]
+
+#: utils.js greedyTemplate: {key}, {key|other}, {key|"fallback"}, {a.b}.
+PLACEHOLDER: Final = re.compile(r'\{ *([^{}/-]+)(?:\|("[^"]*"))? *\}')
+_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise_lines(text: str) -> str:
+    """Line breaks as ``\\n`` only, control characters removed."""
+    return _CONTROL.sub("", _NEWLINES.sub("\n", text))
+
+
+def fill_placeholders(text: str, properties: Mapping[str, Any]) -> str:
+    """uMap's greedyTemplate, once: ``{key}``, ``{a.b}``, ``{key|other|"fallback"}``.
+
+    A key that is not there, or names a contact property (``email``, ``telefono``...),
+    fills nothing: the text of a public map must not pull a contact back in.
+    """
+    return PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
+
+
+def _placeholder_value(match: re.Match[str], properties: Mapping[str, Any]) -> str:
+    """greedyTemplate's value: the first key found, else the quoted fallback, else nothing."""
+    from mapgen.contacts import is_contact_property
+
+    keys = match.group(1).split("|")
+    if match.group(2) is not None:
+        keys.append(match.group(2))
+    for key in keys:
+        if key.startswith('"') and key.endswith('"'):
+            return key[1:-1]
+        value: Any = properties
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, Mapping) and not is_contact_property(part) else None
+        if value is not None:
+            return _js_string(value)
+    return ""
+
+
+def _js_string(value: Any) -> str:
+    """What JavaScript's ``String(value)`` gives for a JSON value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ",".join("" if v is None else _js_string(v) for v in value)
+    if isinstance(value, Mapping):
+        return "[object Object]"
+    return str(value)
