@@ -11,7 +11,8 @@ from file:// in headless Debian Chromium with every other request refused (offli
 - ``mapgen``: :func:`mapgen.writers.preview.render_preview` (one marker per Comune, JSON blob).
 
 Run: ``python -m benchmarks.preview`` (``--help`` for sizes/approaches), or
-``python -m benchmarks.preview --screenshot docs/preview.png`` for the README picture.
+``python -m benchmarks.preview --screenshot PATH`` saves a picture of the synthetic preview
+(the pictures in ``docs/`` come from ``make screenshots``).
 Figures are medians of ``--runs`` runs, each in a fresh browser. Headless software
 rendering on this machine: use them as relative anchors, not as desktop timings.
 """

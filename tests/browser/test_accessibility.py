@@ -223,21 +223,22 @@ def test_keyboard_operates_every_control(chromium: Browser, example: Pages) -> N
         _no_hidden_focus(stops)
 
 
-def test_keyboard_opens_groups_of_comuni(chromium: Browser, example: Pages) -> None:
+@pytest.mark.parametrize("key", ["Enter", "Space"])
+def test_keyboard_opens_groups_of_comuni(chromium: Browser, example: Pages, key: str) -> None:
     with offline_page(chromium, example.preview, (1280, 720)) as page:
         map_js = "mapgenPreview.map"
         # The map's controls come before its markers: a few Tabs, however many markers are drawn.
         controls = _tab_to(page, ".leaflet-control-zoom-in")
         assert len(controls) <= 3, [stop["name"] for stop in controls]
-        # A group of Comuni: Tab reaches it, Enter zooms in and the focus stays on the map's markers (the
-        # group's icon is gone); groups are opened until a Comune's marker has the focus, whose popup
-        # Space opens with the focus inside; Escape closes it and gives the focus back.
+        # A group of Comuni: Tab reaches it, the key zooms in and the focus stays on the map's markers
+        # (the group's icon is gone); groups are opened until a Comune's marker has the focus, whose
+        # popup the key opens with the focus inside; Escape closes it and gives the focus back.
         stops = _tab_to(page, ".marker-cluster")
         assert page.evaluate("document.activeElement.getAttribute('role')") == "button"
         assert "iniziative" in str(stops[-1]["name"])
         for _ in range(8):
             zoom = page.evaluate(f"{map_js}.getZoom()")
-            page.keyboard.press("Enter")
+            page.keyboard.press(key)
             page.wait_for_function(
                 f"{map_js}.getZoom() > {zoom} || document.querySelector('.leaflet-marker-icon.mg-pin:focus')"
             )
@@ -246,10 +247,10 @@ def test_keyboard_opens_groups_of_comuni(chromium: Browser, example: Pages) -> N
             if page.evaluate("document.activeElement.matches('.mg-pin')"):
                 break
         else:
-            raise AssertionError("Enter on the groups never reached a Comune's marker")
+            raise AssertionError(f"{key} on the groups never reached a Comune's marker")
         assert page.evaluate(f"{map_js}.getZoom()") > 7
         comune = str(focus_ring(page)["name"]).split(":")[0]
-        page.keyboard.press("Space")
+        page.keyboard.press(key)
         page.wait_for_selector(".leaflet-popup")
         page.wait_for_function("document.querySelector('.leaflet-popup').contains(document.activeElement)")
         assert comune.split(" (")[0] in page.inner_text(".leaflet-popup")
