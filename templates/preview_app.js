@@ -641,19 +641,27 @@
       summary.appendChild(make('h3', null, shown.layer.nome));
       summary.appendChild(make('span', 'mg-n', ' (' + formatInt(shown.entries.length) + ')'));
       details.appendChild(summary);
-      shown.entries.forEach(function (shape, e) {
-        var li = make('li'), button = make('button', 'mg-open', shown.layer.elementi[e][1] || shown.layer.nome);
-        button.type = 'button';
-        button.addEventListener('click', function () {
-          self.opener = button;
-          var target = shape.getLayers()[0];
-          if (target.getLatLng) { self.map.setView(target.getLatLng(), Math.max(self.map.getZoom(), 9)); } else { self.map.fitBounds(target.getBounds(), {maxZoom: 12}); }
-          shape.openPopup();
-        });
-        li.appendChild(button);
-        list.appendChild(li);
-      });
       details.appendChild(list);
+      // Entries are made when the layer is opened: a kept layer may hold thousands of outlines.
+      details.addEventListener('toggle', function () {
+        if (!details.open || list.children.length) { return; }
+        shown.entries.forEach(function (shape, e) {
+          var li = make('li'), button = make('button', 'mg-open', shown.layer.elementi[e][1] || shown.layer.nome);
+          button.type = 'button';
+          button.addEventListener('click', function () {
+            self.opener = button;
+            var target = shape.getLayers()[0];
+            if (target.getLatLng) {
+              self.map.setView(target.getLatLng(), Math.max(self.map.getZoom(), 9));
+            } else {
+              self.map.fitBounds(target.getBounds(), {maxZoom: 12});
+            }
+            shape.openPopup();
+          });
+          li.appendChild(button);
+          list.appendChild(li);
+        });
+      });
       box.appendChild(details);
     });
     if (!box.children.length) { box.appendChild(make('p', 'mg-none', this.text.nessun_livello)); }

@@ -339,7 +339,8 @@ def test_carried_layers_are_drawn_with_their_umap_popups(sample_build: BuildResu
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [16.87, 41.12]},
              "properties": {"name": "Linea Puglia", "regione": "Puglia", "email": "capo@example.org",
                             "description": "* nidi\n* [[https://www.example.org/p|sito]]<script>window.__x=1</script>"}},
-            {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[12.0, 42.0], [12.5, 42.5]]},
+            {"type": "Feature", "geometry": {"type": "LineString",
+                                             "coordinates": [[12.0, 42.0], [12.123456789012, 42.5]]},
              "properties": {"description": "Senza titolo"}},
             {"type": "Feature", "geometry": None, "properties": {"name": "Senza luogo"}},
             {"type": "Feature", "geometry": {"type": "GeometryCollection", "geometries": []}, "properties": {}},
@@ -359,7 +360,7 @@ def test_carried_layers_are_drawn_with_their_umap_popups(sample_build: BuildResu
              '<strong>Puglia</strong> · \n<ul><li>nidi</li><li><a target="_blank" href="https://www.example.org/p"'
              ' rel="noopener noreferrer">sito</a></li></ul>'],
             # No name: uMap's {name} is then the layer's name (getDisplayName), the heading here.
-            [{"type": "LineString", "coordinates": [[12.0, 42.0], [12.5, 42.5]]}, "Progetti <b>regionali</b>",
+            [{"type": "LineString", "coordinates": [[12.0, 42.0], [12.123457, 42.5]]}, "Progetti <b>regionali</b>",
              "<strong></strong> · \nSenza titolo"],
         ]},
         {"nome": "Confini", "colore": "#555555", "visibile": True, "elementi": [

@@ -300,7 +300,8 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
             shown_name = properties.get("name")
             titled = shown_name is None or str(shown_name).strip() == title
             html = popup_html(properties, body_template if titled else template, name=title)
-            features.append([{"type": geometry["type"], "coordinates": geometry.get("coordinates")}, title, html])
+            coordinates = _rounded(geometry.get("coordinates"))
+            features.append([{"type": geometry["type"], "coordinates": coordinates}, title, html])
         if features:
             layers.append({
                 "nome": str(options.get("name") or carried.name),
@@ -309,6 +310,14 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
                 "elementi": features,
             })  # fmt: skip
     return layers
+
+
+def _rounded(coordinates: Any) -> Any:
+    """Coordinates to 6 decimals (about 10 cm), as every output: outlines drawn by hand or
+    copied from a GIS often carry 15, which triples the page's size for nothing."""
+    if isinstance(coordinates, list):
+        return [_rounded(value) for value in coordinates]
+    return round(coordinates, 6) if isinstance(coordinates, float) else coordinates
 
 
 def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:

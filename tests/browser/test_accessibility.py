@@ -388,9 +388,9 @@ def test_kept_layers_are_drawn_listed_and_switched(chromium: Browser, example: P
         drawn = "mapgenPreview.carried.map(c => [c.layer.nome, c.entries.length, mapgenPreview.map.hasLayer(c.group)])"
         assert page.evaluate(drawn) == [["Progetti regionali", 20, True]]
         # examples/make_previous.py writes one project per region; its popup is the layer's own text.
-        page.locator('[data-mg="altri"] summary').click()
+        page.locator('[data-mg="altri"] summary').click()  # its entries are made on "toggle", just after
+        page.wait_for_function("document.querySelectorAll('[data-mg=\"altri\"] .mg-open').length === 20")
         entries = page.locator('[data-mg="altri"] .mg-open')
-        assert entries.count() == 20
         first = entries.first.inner_text()
         entries.first.press("Enter")
         page.wait_for_selector(".leaflet-popup .mg-item")
