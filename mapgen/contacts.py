@@ -15,7 +15,6 @@ tell apart from ordinary text and are not matched.
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import logging
@@ -70,12 +69,6 @@ def _phone_key(text: str) -> str:
         if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS:
             return digits[len(prefix):]
     return digits
-
-
-@functools.lru_cache(maxsize=4096)
-def _chain_pattern(chain: tuple[str, ...]) -> re.Pattern[str]:
-    """The words of a contact, in order, separated by anything that is not a word character."""
-    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, chain)) + r"(?![^\W_])")
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -148,12 +141,14 @@ class ContactGuard:
         """
         if not self:
             return False
-        folded = text.casefold()
-        present = set(_WORD.findall(folded))
-        for first in present & self.phrases.keys():  # set operations: no Python loop over the words
-            for chain in self.phrases[first]:
-                if present.issuperset(chain) and _chain_pattern(chain).search(folded):
-                    return True
+        words = _WORD.findall(text.casefold())
+        present = set(words)
+        candidates = [  # set operations first: most contacts have a word the file lacks
+            chain for first in present & self.phrases.keys() for chain in self.phrases[first]
+            if present.issuperset(chain)
+        ]  # fmt: skip
+        if candidates and _has_chain(words, candidates):
+            return True
         for run in _LONG_DIGITS.findall(text) if self.phones else ():
             if _DECIMAL.fullmatch(run):
                 continue
@@ -178,6 +173,23 @@ class ContactGuard:
             pieces += [text[last:start], REMOVED]
             last = end
         return "".join([*pieces, text[last:]]), len(merged)
+
+
+def _has_chain(words: list[str], chains: list[tuple[str, ...]]) -> bool:
+    """True when one of ``chains`` is a run of consecutive ``words``.
+
+    Consecutive words of ``_WORD.findall`` are exactly words separated by ``[\\W_]+``, which is
+    how a contact is matched (``Mario.Rossi@Comune.it`` in ``mario rossi comune it``): one pass
+    over the words instead of a regular-expression search per contact over the whole file
+    (those searches took 70 of the 90 s of a build at 10,000 initiatives).
+    """
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for chain in chains:
+        by_first.setdefault(chain[0], []).append(chain)
+    for i in (i for i, word in enumerate(words) if word in by_first):
+        if any(tuple(words[i : i + len(chain)]) == chain for chain in by_first[words[i]]):
+            return True
+    return False
 
 
 def contact_values_of(properties: Mapping[str, object]) -> list[str]:

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from mapgen import readers
 from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
@@ -124,6 +126,18 @@ def test_found_in_agrees_with_scrub() -> None:
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
     for text in ("nulla", "Mario", "mario rossi", "ANNA.BIANCHI@EXAMPLE.ORG", "0832 123456", "+39 333 5550199"):
         assert guard.found_in(text) == bool(guard.scrub(text)[1]), text
+
+
+@given(st.lists(st.sampled_from(["Mario", "rossi", "MARIO", "Rossi", "Rossi2", "anna", "Bianchi", "example", "org",
+                                  "0832", "123456", "x"]), min_size=2, max_size=12),
+       st.lists(st.sampled_from([" ", ".", "@", "_", "-", ", ", ""]), min_size=12, max_size=12))
+@example(["x", "Mario", "rossi", "x"], [" "] * 12)
+@example(["anna", "bianchi", "example", "org"], [".", "@", ".", ""] + [" "] * 8)
+def test_found_in_agrees_with_scrub_on_any_text(words: list[str], separators: list[str]) -> None:
+    """The one-pass word search of found_in finds exactly what scrub removes."""
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    text = "".join(word + separator for word, separator in zip(words, separators, strict=False))
+    assert guard.found_in(text) == bool(guard.scrub(text)[1]), text
 
 
 def test_a_contact_inside_the_xlsx_refuses_the_build(tmp_path: Path, gazetteer: Gazetteer) -> None:
