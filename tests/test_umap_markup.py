@@ -130,3 +130,20 @@ def test_carried_text_for_the_new_map(text: str, published: str) -> None:
 def test_contact_properties_fill_nothing() -> None:
     properties = {"Email": "a@example.org", "telefono": "080 1234567", "orario": "9-13"}
     assert carried_text("{Email} {telefono} {orario}", properties) == "  9-13"
+
+
+def test_a_description_too_costly_to_format_is_shown_as_typed() -> None:
+    """uMap's link rules scan the rest of the text per "[[": past the limits the text is plain, on both sides."""
+    from markupsafe import Markup
+
+    from mapgen.writers import preview, umap
+    from mapgen.writers._umap_template import MARKUP_MAX_CHARS, MARKUP_MAX_OPENINGS
+    from tests import factories
+
+    costly = "[[a " * (MARKUP_MAX_OPENINGS + 1) + "**b**"
+    fine = "[[a " * MARKUP_MAX_OPENINGS + "**b**"
+    for text, formatted in ((costly, False), (fine, True), ("**b** " + "x" * MARKUP_MAX_CHARS, False)):
+        record = factories.initiative("2019-x-1", edition=2019, descrizione=text)
+        assert isinstance(umap._description(record), Markup) is formatted  # plain str: escaped by the template
+        shown, html = preview._description(record)
+        assert (shown, bool(html)) == (("", True) if formatted else (text, False))

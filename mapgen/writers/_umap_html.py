@@ -180,10 +180,13 @@ def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") 
     formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
     properties fill nothing (:func:`~mapgen.writers._umap_template.fill_placeholders`).
     """
-    from mapgen.writers._umap_template import fill_placeholders, normalise_lines
+    import html
+
+    from mapgen.writers._umap_template import fill_placeholders, markup_within_limits, normalise_lines
 
     values = dict(properties)
     if values.get("name") is None:  # properties.name ?? feature.getDisplayName()
         values["name"] = name
     values["description"] = fill_placeholders(normalise_lines(str(properties.get("description") or "")), values)
-    return umap_markup_to_html(fill_placeholders(normalise_lines(template), values))
+    content = fill_placeholders(normalise_lines(template), values)
+    return umap_markup_to_html(content) if markup_within_limits(content) else html.escape(content)

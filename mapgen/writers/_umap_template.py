@@ -11,7 +11,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["PLACEHOLDER", "fill_placeholders", "normalise_lines"]
+__all__ = ["PLACEHOLDER", "fill_placeholders", "markup_within_limits", "normalise_lines"]
+
+#: uMap's link and image rules cost, per ``[[`` or ``{{``, a scan of the rest of the text (in
+#: uMap as in Python): past these sizes a text is shown as typed, not formatted, so that a
+#: hostile description cannot stall the build (20,000 characters of ``[[a `` took 2.4 s).
+MARKUP_MAX_CHARS: Final = 100_000
+MARKUP_MAX_OPENINGS: Final = 500
 
 #: utils.js greedyTemplate: {key}, {key|other}, {key|"fallback"}, {a.b}.
 PLACEHOLDER: Final = re.compile(r'\{ *([^{}/-]+)(?:\|("[^"]*"))? *\}')
@@ -62,3 +68,8 @@ def _js_string(value: Any) -> str:
     if isinstance(value, Mapping):
         return "[object Object]"
     return str(value)
+
+
+def markup_within_limits(text: str) -> bool:
+    """True when uMap's markup can be applied to ``text`` in reasonable time."""
+    return len(text) <= MARKUP_MAX_CHARS and text.count("[[") + text.count("{{") <= MARKUP_MAX_OPENINGS

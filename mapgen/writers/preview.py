@@ -51,6 +51,7 @@ from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, 
 from mapgen.writers import _assets
 from mapgen.writers._umap_html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
 from mapgen.writers._umap_markup import carried_text
+from mapgen.writers._umap_template import markup_within_limits
 
 if TYPE_CHECKING:
     import jinja2
@@ -259,7 +260,7 @@ def _description(record: Initiative) -> tuple[str, str]:
     """``(text, html)``: survey text is shown as typed; text read from a uMap map is
     formatted as uMap formats it (the same string the uMap writer publishes)."""
     text = record.descrizione.strip()
-    if record.source.source is Source.PREVIOUS and text:
+    if record.source.source is Source.PREVIOUS and text and markup_within_limits(text):
         return "", umap_markup_to_html(carried_text(text, record.properties))
     return text, ""
 

@@ -34,6 +34,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions, Source
 from mapgen.text import fold, slugify
 from mapgen.writers._umap_markup import carried_text, plain_text, plain_url, render_template, safe_url, umap_text
+from mapgen.writers._umap_template import markup_within_limits
 
 __all__ = [
     "AREA_STYLES",
@@ -574,7 +575,7 @@ def _description(record: Initiative) -> Any:
     from markupsafe import Markup
 
     text = record.descrizione.strip()
-    if record.source.source is Source.PREVIOUS:
+    if record.source.source is Source.PREVIOUS and markup_within_limits(text):
         return Markup(carried_text(text, record.properties))
     return text
 
