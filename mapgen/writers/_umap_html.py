@@ -22,10 +22,13 @@ the rules one by one and ``tests/test_umap_markup_in_umap.py`` against uMap 3.8.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
+
+from mapgen.writers._umap_template import fill_placeholders, markup_within_limits, normalise_lines
 
 if TYPE_CHECKING:
     import nh3
@@ -161,8 +164,6 @@ def umap_markup_to_html(text: str) -> str:
 def display_name(properties: Mapping[str, Any], label_key: str, layer_name: str) -> str:
     """uMap 3.8.1's ``getDisplayName``: the layer's label key (a template or a property),
     then ``name``, then ``title`` (uMap's default label keys), else the layer's name."""
-    from mapgen.writers._umap_template import fill_placeholders
-
     if "{" in label_key:
         return fill_placeholders(label_key, properties).strip()
     for key in (label_key, "name", "title"):
@@ -180,10 +181,6 @@ def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") 
     formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
     properties fill nothing (:func:`~mapgen.writers._umap_template.fill_placeholders`).
     """
-    import html
-
-    from mapgen.writers._umap_template import fill_placeholders, markup_within_limits, normalise_lines
-
     values = dict(properties)
     if values.get("name") is None:  # properties.name ?? feature.getDisplayName()
         values["name"] = name

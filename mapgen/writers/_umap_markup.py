@@ -29,9 +29,12 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from mapgen.writers._umap_template import PLACEHOLDER, fill_placeholders, normalise_lines
+from mapgen.model import Initiative, Source
+from mapgen.writers._umap_html import sanitise
+from mapgen.writers._umap_template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
 
 __all__ = [
+    "carried_description",
     "carried_text",
     "plain_text",
     "plain_url",
@@ -111,14 +114,25 @@ def carried_text(text: str, properties: Mapping[str, Any]) -> str:
     """
     text = normalise_lines(text)
     if "<" in text:
-        from mapgen.writers._umap_html import sanitise
-
         text = sanitise(text)
     text = fill_placeholders(text, properties)
     while (escaped := PLACEHOLDER.sub(_inert_placeholder, text)) != text:
         text = escaped
     text = _OPEN_LINK.sub("&#91;&#91;", text)
     return _OPEN_IMAGE.sub("&#123;&#123;", text)
+
+
+def carried_description(record: Initiative) -> str | None:
+    """The description of a record read from a uMap map, as :func:`carried_text` publishes it.
+
+    None for survey text (shown as typed), for an empty description and for one too costly to
+    format (:func:`~mapgen.writers._umap_template.markup_within_limits`): both writers ask here,
+    so the map and the preview always agree on which texts are formatted.
+    """
+    text = record.descrizione.strip()
+    if record.source.source is not Source.PREVIOUS or not text or not markup_within_limits(text):
+        return None
+    return carried_text(text, record.properties)
 
 
 def _inert_placeholder(match: re.Match[str]) -> str:

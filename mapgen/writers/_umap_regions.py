@@ -16,7 +16,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, MapInitiative
 from mapgen.writers._umap_markup import plain_text, render_template
 
-__all__ = ["SIMPLIFY_TOLERANCE", "regions_layer"]
+__all__ = ["SIMPLIFY_TOLERANCE", "regions_layer", "rounded_coordinates"]
 
 #: Douglas-Peucker tolerance in degrees (about 1 km): outlines for display, not analysis.
 SIMPLIFY_TOLERANCE: Final = 0.01
@@ -84,20 +84,20 @@ def _simplified_outlines(gazetteer: Gazetteer) -> dict[str, dict[str, Any]]:
     simplified = shapely.coverage_simplify(frame.geometry.values, SIMPLIFY_TOLERANCE)
     oriented = shapely.orient_polygons(simplified, exterior_cw=False)  # RFC 7946 §3.1.6
     return {
-        str(code): _rounded(mapping(geometry))
+        str(code): rounded_coordinates(mapping(geometry))
         for code, geometry in zip(frame["code"], oriented, strict=True)
         if not geometry.is_empty
     }
 
 
-def _rounded(value: Any) -> Any:
+def rounded_coordinates(value: Any) -> Any:
     """Round every coordinate to 6 decimals (about 10 cm), tuples to lists."""
     if isinstance(value, float):
         return round(value, 6)
     if isinstance(value, tuple | list):
-        return [_rounded(v) for v in value]
+        return [rounded_coordinates(v) for v in value]
     if isinstance(value, Mapping):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded_coordinates(v) for k, v in value.items()}
     return value
 
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from mapgen.contacts import is_contact_property
+
 __all__ = ["PLACEHOLDER", "fill_placeholders", "markup_within_limits", "normalise_lines"]
 
 #: uMap's link and image rules cost, per ``[[`` or ``{{``, a scan of the rest of the text (in
@@ -41,8 +43,6 @@ def fill_placeholders(text: str, properties: Mapping[str, Any]) -> str:
 
 def _placeholder_value(match: re.Match[str], properties: Mapping[str, Any]) -> str:
     """greedyTemplate's value: the first key found, else the quoted fallback, else nothing."""
-    from mapgen.contacts import is_contact_property
-
     keys = match.group(1).split("|")
     if match.group(2) is not None:
         keys.append(match.group(2))

@@ -47,11 +47,11 @@ from markupsafe import Markup
 from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions, Source
+from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions
 from mapgen.writers import _assets
 from mapgen.writers._umap_html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
-from mapgen.writers._umap_markup import carried_text
-from mapgen.writers._umap_template import markup_within_limits
+from mapgen.writers._umap_markup import carried_description
+from mapgen.writers._umap_regions import rounded_coordinates
 
 if TYPE_CHECKING:
     import jinja2
@@ -259,10 +259,8 @@ def _item_fields(item: MapInitiative, *, include_contacts: bool) -> list[str]:
 def _description(record: Initiative) -> tuple[str, str]:
     """``(text, html)``: survey text is shown as typed; text read from a uMap map is
     formatted as uMap formats it (the same string the uMap writer publishes)."""
-    text = record.descrizione.strip()
-    if record.source.source is Source.PREVIOUS and text and markup_within_limits(text):
-        return "", umap_markup_to_html(carried_text(text, record.properties))
-    return text, ""
+    carried = carried_description(record)
+    return ("", umap_markup_to_html(carried)) if carried is not None else (record.descrizione.strip(), "")
 
 
 #: The geometries a carried layer may draw (uMap draws these; anything else is skipped).
@@ -288,6 +286,7 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
         template = options.get("popupContentTemplate")
         template = template if isinstance(template, str) and template.strip() else DEFAULT_POPUP_TEMPLATE
         body_template = _TITLE_LINE.sub("", template)
+        name = str(options.get("name") or carried.name)
         colour = str(options.get("color") or "")
         features = []
         for feature in carried.geojson.get("features") or ():
@@ -296,29 +295,20 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
                 continue
             properties = feature.get("properties")
             properties = properties if isinstance(properties, Mapping) else {}
-            name = str(options.get("name") or carried.name)
             title = display_name(properties, str(options.get("labelKey") or ""), name)
             shown_name = properties.get("name")
             titled = shown_name is None or str(shown_name).strip() == title
             html = popup_html(properties, body_template if titled else template, name=title)
-            coordinates = _rounded(geometry.get("coordinates"))
-            features.append([{"type": geometry["type"], "coordinates": coordinates}, title, html])
+            shape = rounded_coordinates({"type": geometry["type"], "coordinates": geometry.get("coordinates")})
+            features.append([shape, title, html])
         if features:
             layers.append({
-                "nome": str(options.get("name") or carried.name),
+                "nome": name,
                 "colore": colour if _CSS_COLOUR.fullmatch(colour) else "#555555",
                 "visibile": options.get("displayOnLoad") is not False,
                 "elementi": features,
             })  # fmt: skip
     return layers
-
-
-def _rounded(coordinates: Any) -> Any:
-    """Coordinates to 6 decimals (about 10 cm), as every output: outlines drawn by hand or
-    copied from a GIS often carry 15, which triples the page's size for nothing."""
-    if isinstance(coordinates, list):
-        return [_rounded(value) for value in coordinates]
-    return round(coordinates, 6) if isinstance(coordinates, float) else coordinates
 
 
 def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:

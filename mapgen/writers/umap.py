@@ -31,10 +31,16 @@ from typing import Any, Final
 
 from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions, Source
+from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
-from mapgen.writers._umap_markup import carried_text, plain_text, plain_url, render_template, safe_url, umap_text
-from mapgen.writers._umap_template import markup_within_limits
+from mapgen.writers._umap_markup import (
+    carried_description,
+    plain_text,
+    plain_url,
+    render_template,
+    safe_url,
+    umap_text,
+)
 
 __all__ = [
     "AREA_STYLES",
@@ -574,10 +580,8 @@ def _description(record: Initiative) -> Any:
     """Survey text is shown literally; text read from a uMap map keeps its uMap markup."""
     from markupsafe import Markup
 
-    text = record.descrizione.strip()
-    if record.source.source is Source.PREVIOUS and markup_within_limits(text):
-        return Markup(carried_text(text, record.properties))
-    return text
+    carried = carried_description(record)
+    return Markup(carried) if carried is not None else record.descrizione.strip()
 
 
 def _contacts(item: MapInitiative) -> list[dict[str, str]]:
