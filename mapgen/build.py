@@ -501,9 +501,7 @@ def check_rows_accounted(rows_read: int, outcomes: Sequence[RowOutcome]) -> None
 
 def _reader_notices(survey: SurveyRead) -> list[Notice]:
     """Every problem the survey reader raised, for the report (row, column, value, fix)."""
-    return [Notice(kind="lettura", file=p.file, row=p.row, column=p.column, value=p.value,
-                   message=p.message_it or p.message, fix=p.fix_it or p.fix, record_id=p.record_id)
-            for p in survey.problems]
+    return list(survey.problems)
 
 
 def corrections_path(request: BuildRequest, config: Config) -> Path | None:

@@ -343,26 +343,63 @@ class OutputOptions:
     remote_base_url: str = ""  # layers load from <base>/layers/<file>.geojson (uMap remoteData)
 
 
+class Severity(StrEnum):
+    """How bad a problem is: an error keeps a practice off the map; a warning does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """Something a person should read: a reader's warning or a bad line of the corrections file.
+    """One thing found in an input that a person should read: where, what and how to fix it.
 
-    ``kind`` is ``"lettura"`` (the survey reader kept the value but could not use it)
-    or ``"correzione"`` (a line of the corrections file that was not applied as
-    written); ``row`` is the spreadsheet row or the corrections file's line;
-    ``message`` and ``fix`` are Italian sentences for staff.
+    The one record for a problem in any input (issue 24): the survey reader's warnings and
+    errors (``kind="lettura"``) and the lines of a corrections file that were not applied
+    as written (``kind="correzione"``). ``row`` is the spreadsheet row (header = 1) or the
+    corrections file's line, ``None`` for the file as a whole; ``column`` is the header as
+    written (``""`` for a whole row), ``letter`` its spreadsheet letter when known.
+    ``message`` says what is wrong, ``fix`` what to do; ``message_it``/``fix_it`` are the
+    Italian sentences staff read in the report, when ``message`` is English.
     """
 
-    kind: str
     file: str
     row: int | None
     column: str
     value: str
     message: str
     fix: str
+    kind: str = "lettura"
+    severity: Severity = Severity.WARNING
     record_id: str = ""
+    letter: str = ""
+    message_it: str = ""
+    fix_it: str = ""
+
+    @property
+    def staff_message(self) -> str:
+        """What is wrong, in Italian for the report."""
+        return self.message_it or self.message
+
+    @property
+    def staff_fix(self) -> str:
+        """The fix, in Italian for the report."""
+        return self.fix_it or self.fix
+
+    def location(self) -> str:
+        """``survey_2020.csv, row 48, column "Comune" (F)``."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f'column "{self.column}"' + (f" ({self.letter})" if self.letter else ""))
+        return ", ".join(parts)
 
     def __str__(self) -> str:
+        if self.kind == "lettura":
+            return f"{self.location()}: {self.message} {self.fix}".rstrip()
+        # A corrections line: its sentences are Italian already (one language per line comes
+        # with the message catalogue, issue 27).
         where = ", ".join(p for p in (self.file, f"riga {self.row}" if self.row else "",
                                       f"colonna {self.column!r}" if self.column else "") if p)
         return f"{where}: {self.value!r}: {self.message} {self.fix}".rstrip()

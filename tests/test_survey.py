@@ -16,9 +16,9 @@ import pytest
 
 from mapgen.config import Config, SurveyConfig, load_config
 from mapgen.errors import InputError, UnreadableFileError
-from mapgen.model import Initiative, Outcome
+from mapgen.model import Initiative, Notice, Outcome, Severity
 from mapgen.readers import _values
-from mapgen.readers.survey import Problem, Severity, read_survey, validation_report
+from mapgen.readers.survey import read_survey, validation_report
 
 DATA = Path(__file__).parent / "data" / "survey"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -383,7 +383,7 @@ def test_every_row_problem_is_collected(tmp_path: Path) -> None:
 def test_problem_fields_are_structured(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + "7,2020-09-01,Lecce,Nidi,,da definire,,,,\n")
     (problem,) = read_survey(path).problems
-    assert problem == Problem(
+    assert problem == Notice(
         file="risposte.csv",
         row=2,
         column="Importo",

@@ -29,7 +29,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -37,7 +36,7 @@ from typing import Any, Final
 
 from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
-from mapgen.model import Initiative, Outcome, Place, RowOutcome, SourceRef
+from mapgen.model import Initiative, Notice, Outcome, Place, RowOutcome, Severity, SourceRef
 from mapgen.model import Source as SourceKind
 from mapgen.readers import _values
 from mapgen.readers._columns import ALERTS_IT, Layout, Source, layout_from_mapping, recognise_layout
@@ -46,7 +45,7 @@ from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
 from mapgen.text import counted, fold
 
-__all__ = ["ALERTS_IT", "Problem", "Severity", "SurveyRead", "read_survey", "validation_report"]
+__all__ = ["ALERTS_IT", "SurveyRead", "read_survey", "validation_report"]
 
 log = logging.getLogger(__name__)
 
@@ -72,45 +71,6 @@ _PLAIN_AMOUNT = re.compile(r"(?:[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
-class Severity(StrEnum):
-    """How bad a problem is: an error keeps a practice off the map; a warning does not."""
-
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong in the survey file, precise enough to find and fix the cell.
-
-    ``row`` is the spreadsheet row (header = 1), ``None`` for the file as a
-    whole; ``column`` is the header as written (``""`` for a whole row);
-    ``message`` says what is wrong (with the value), ``fix`` what to do.
-    """
-
-    file: str
-    row: int | None
-    column: str
-    value: str
-    message: str
-    fix: str
-    severity: Severity = Severity.WARNING
-    record_id: str = ""
-    letter: str = ""
-    message_it: str = ""  # ``message`` and ``fix`` in Italian, for the report staff read
-    fix_it: str = ""
-
-    def location(self) -> str:
-        """``survey_2020.csv, row 48, column "Comune" (F)``."""
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f'column "{self.column}"' + (f" ({self.letter})" if self.letter else ""))
-        return ", ".join(parts)
-
-    def __str__(self) -> str:
-        return f"{self.location()}: {self.message} {self.fix}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -127,7 +87,7 @@ class SurveyRead:
     format: str
     initiatives: tuple[Initiative, ...]
     outcomes: tuple[RowOutcome, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
     duplicate_of: Mapping[str, str]
     responses: int
     notes: tuple[str, ...] = ()
@@ -138,12 +98,12 @@ class SurveyRead:
     format_it: str = ""  # ``format`` in Italian, for the report
 
     @property
-    def errors(self) -> tuple[Problem, ...]:
+    def errors(self) -> tuple[Notice, ...]:
         """Problems that kept a practice off the map."""
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 
     @property
-    def warnings(self) -> tuple[Problem, ...]:
+    def warnings(self) -> tuple[Notice, ...]:
         """Problems in values that were kept (in ``properties``) but not understood."""
         return tuple(p for p in self.problems if p.severity is Severity.WARNING)
 
@@ -354,7 +314,7 @@ def _describe(table: Table, layout: Layout, config: Config, *, lang: str = "en")
     return f"{table.name}: {read}; {kind}; {source}"
 
 
-def _problem_order(problem: Problem) -> tuple[int, str]:
+def _problem_order(problem: Notice) -> tuple[int, str]:
     return (problem.row or 0, problem.letter.rjust(3))
 
 
@@ -393,7 +353,7 @@ class _Reader:
         self.include_incomplete = include_incomplete
         self.initiatives: list[Initiative] = []
         self.outcomes: list[RowOutcome] = []
-        self.problems: list[Problem] = [_table_problem(issue) for issue in table.issues]
+        self.problems: list[Notice] = [_table_problem(issue) for issue in table.issues]
         self.incomplete_rows: list[int] = []
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
@@ -423,7 +383,7 @@ class _Reader:
     ) -> None:
         column = self.table.columns[index] if index is not None else ""
         self.problems.append(
-            Problem(
+            Notice(
                 file=self.table.name,
                 row=row.number if row else None,
                 column=column,
@@ -1037,9 +997,9 @@ def _place(values: Mapping[str, Any]) -> Place:
     )
 
 
-def _table_problem(issue: TableIssue) -> Problem:
+def _table_problem(issue: TableIssue) -> Notice:
     severity = Severity.ERROR if issue.data_lost else Severity.WARNING
-    return Problem(
+    return Notice(
         file=issue.file,
         row=issue.row,
         column=issue.column,

@@ -319,7 +319,8 @@ def _warnings_by_record(build: BuildResult) -> dict[str, list[str]]:
     for n in build.notices:
         if n.kind != "lettura":
             continue
-        text = f"{n.column}: {n.value!r}: {n.message} {n.fix}".strip() if n.column else f"{n.message} {n.fix}"
+        message, fix = n.staff_message, n.staff_fix
+        text = f"{n.column}: {n.value!r}: {message} {fix}".strip() if n.column else f"{message} {fix}"
         if n.record_id:
             by_id[n.record_id].append(text)
         elif n.row is not None:
