@@ -10,11 +10,12 @@ FUZZ_MINUTES ?= 10
 # axe-core (npm), injected by the browser tests into Chromium to check WCAG 2.1 A/AA.
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: help demo test test-fast test-umap bench fuzz lint typecheck system-deps screenshots clean
+.PHONY: help demo test check test-fast test-umap bench fuzz lint typecheck system-deps screenshots clean
 
 help:
 	@echo "make demo   - install into $(VENV) and build the bundled example into output/"
 	@echo "make test   - install test tools and system packages, run the whole suite"
+	@echo "make check  - lint, types and the tests that need no browser, uMap server or long sweep (about a minute)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 	@echo "make screenshots - regenerate the preview and report screenshots in docs/"
 	@echo "make fuzz   - fuzz the input readers for FUZZ_MINUTES (default 10; not part of make test)"
@@ -26,9 +27,15 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test system-deps $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Everything but the browser and uMap tests, for a quick loop while coding.
+# The fast tier for people who change code: lint, types, and every test that needs no browser, no
+# uMap server (nor its PostgreSQL) and no long sweep (markers browser, umap, slow). make test runs all.
+CHECK_MARKERS := not browser and not umap and not slow
+check: lint typecheck
+	$(BIN)/python -m pytest -q -n auto -m "$(CHECK_MARKERS)" $(PYTEST_ARGS)
+
+# Only the tests of the fast tier, without lint and types.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not browser and not umap" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "$(CHECK_MARKERS)" $(PYTEST_ARGS)
 
 # Only the real-uMap integration test (installs uMap into .cache/umap-server/ on first run).
 test-umap: $(VENV)/.installed-test system-deps
@@ -42,10 +49,10 @@ bench: $(VENV)/.installed-bench system-deps
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz --minutes $(FUZZ_MINUTES)
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check mapgen tests benchmarks
 
-typecheck: $(VENV)/.installed-test
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 system-deps:
@@ -69,6 +76,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+# The developers' tools (ruff, mypy) of [dependency-groups] dev, beside the test extra.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]' --group dev
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[bench]'
