@@ -29,7 +29,7 @@ from mapgen.writers.preview import write_preview
 from mapgen.writers.umap import write_umap
 from tests import factories
 from tests.test_umap_integration import import_file, new_map, visit
-from tests.umap_markup_cases import CASES, MarkupCase
+from tests.umap.markup_cases import CASES, MarkupCase
 from tests.umap_server.server import UmapServer
 
 pytestmark = [pytest.mark.umap, pytest.mark.browser]

@@ -49,8 +49,8 @@ from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions
 from mapgen.writers import _assets
-from mapgen.writers._umap_html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
-from mapgen.writers._umap_markup import carried_description
+from mapgen.umap.html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
+from mapgen.umap.markup import carried_description
 from mapgen.writers._umap_regions import rounded_coordinates
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
-from mapgen.writers._umap_markup import (
+from mapgen.umap.markup import (
     carried_description,
     plain_text,
     plain_url,

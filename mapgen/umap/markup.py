@@ -30,8 +30,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from mapgen.model import Initiative, Source
-from mapgen.writers._umap_html import sanitise
-from mapgen.writers._umap_template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.html import sanitise
+from mapgen.umap.template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
 
 __all__ = [
     "carried_description",

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-from mapgen.writers._umap_template import fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.template import fill_placeholders, markup_within_limits, normalise_lines
 
 if TYPE_CHECKING:
     import nh3
