@@ -48,9 +48,10 @@ from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions
-from mapgen.writers import _assets
 from mapgen.umap.html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
+from mapgen.umap.layers import layer_options
 from mapgen.umap.markup import carried_description
+from mapgen.writers import _assets
 from mapgen.writers._umap_regions import rounded_coordinates
 
 if TYPE_CHECKING:
@@ -278,8 +279,6 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
     A template that opens with ``# {name}`` gives that title to the popup's heading, which
     otherwise shows the feature's name as uMap displays it (``getDisplayName``).
     """
-    from mapgen.readers.previous_map import layer_options
-
     layers = []
     for carried in build.carried_layers:
         options = layer_options(carried.geojson)
