@@ -1,6 +1,6 @@
 """The same carried descriptions through the preview and through the real uMap 3.8.1.
 
-Each case of ``tests/umap_markup_cases.py`` becomes an initiative of the 2019 map (its text
+Each case of ``tests/umap/markup_cases.py`` becomes an initiative of the 2019 map (its text
 in uMap's markup); ``write_umap`` and ``write_preview`` write the map. ``map.umap`` is imported
 into the suite's real uMap through its import panel and saved (as in
 ``tests/test_umap_integration.py``), then each feature's popup is opened as a visitor sees it;

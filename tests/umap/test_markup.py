@@ -1,6 +1,6 @@
 """Text carried from a uMap map: published with its markup, previewed as uMap formats it.
 
-Cases and hand-worked expectations: ``tests/umap_markup_cases.py``. Here the preview's
+Cases and hand-worked expectations: ``tests/umap/markup_cases.py``. Here the preview's
 HTML is read with the standard library's parser; the same cases run through the real
 uMap 3.8.1 and the preview in Chromium in ``tests/test_umap_markup_in_umap.py``.
 """
