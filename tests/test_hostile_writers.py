@@ -232,7 +232,7 @@ def test_umap_descriptions_follow_umaps_escaping(built: Built) -> None:
         if not found:
             # The 2019 map's own text keeps its uMap markup (the old map showed it formatted);
             # its script goes with its content and {campo}, a property it lacks, shows nothing,
-            # as the old map showed it (_umap_markup.carried_text).
+            # as the old map showed it (mapgen.umap.markup.carried_text).
             assert text.endswith("**Edizioni:** 2019\n\n **grassetto**"), text
             continue
         original = description(int(found.group(1)), PROBES[int(found.group(1)) - 1])

@@ -122,8 +122,8 @@ def test_each_pipeline_step_is_a_package(package: str) -> None:
     assert (PACKAGE / package / "__init__.py").is_file()
 
 
-#: Pipeline order; shared modules (model, errors, text, config, gazetteer, ...) have no rank.
-STEP_RANK = {"mapgen.readers": 1, "mapgen.geocoders": 2, "mapgen.merge": 3, "mapgen.writers": 4}
+#: Pipeline order; shared modules (model, errors, text, config, gazetteer, umap, ...) have no rank.
+STEP_RANK = {"mapgen.readers": 1, "mapgen.geocoders": 2, "mapgen.merge": 3, "mapgen.writers": 4, "mapgen.publish": 5}
 
 
 def step(module: str) -> int | None:
@@ -151,3 +151,48 @@ def test_private_modules_stay_inside_their_package() -> None:
         and not module.startswith(imported.rpartition(".")[0])
     ]
     assert outside == []
+
+
+#: What the shared uMap-format package may import: other shared modules only, never a step.
+UMAP_MAY_IMPORT = {"mapgen.model", "mapgen.errors", "mapgen.text", "mapgen.contacts", "mapgen._resources"}
+
+
+def in_package(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_the_umap_format_package_is_shared() -> None:
+    """``mapgen.umap`` (uMap's file format and text rules) imports only shared modules."""
+    outside = {
+        (module, imported)
+        for module, imports in import_graph().items()
+        if in_package(module, "mapgen.umap")
+        for imported in imports
+        if not in_package(imported, "mapgen.umap") and imported not in UMAP_MAY_IMPORT
+    }
+    assert outside == set()
+
+
+def test_the_umap_format_package_is_used_by_readers_writers_and_publish() -> None:
+    users = {
+        module.split(".")[1]
+        for module, imports in import_graph().items()
+        if any(in_package(i, "mapgen.umap") for i in imports) and not in_package(module, "mapgen.umap")
+    }
+    assert {"readers", "writers", "publish"} <= users
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("mapgen.writers", "mapgen.readers"), ("mapgen.publish", "mapgen.writers"), ("mapgen.publish", "mapgen.readers")],
+)
+def test_steps_share_the_umap_format_not_each_other(package: str, forbidden: str) -> None:
+    """What two steps both need of uMap's format lives in ``mapgen.umap``, not in one of them."""
+    found = {
+        (module, imported)
+        for module, imports in import_graph().items()
+        if in_package(module, package)
+        for imported in imports
+        if in_package(imported, forbidden)
+    }
+    assert found == set()

@@ -1,6 +1,6 @@
 """The same carried descriptions through the preview and through the real uMap 3.8.1.
 
-Each case of ``tests/umap_markup_cases.py`` becomes an initiative of the 2019 map (its text
+Each case of ``tests/umap/markup_cases.py`` becomes an initiative of the 2019 map (its text
 in uMap's markup); ``write_umap`` and ``write_preview`` write the map. ``map.umap`` is imported
 into the suite's real uMap through its import panel and saved (as in
 ``tests/test_umap_integration.py``), then each feature's popup is opened as a visitor sees it;
@@ -29,7 +29,7 @@ from mapgen.writers.preview import write_preview
 from mapgen.writers.umap import write_umap
 from tests import factories
 from tests.test_umap_integration import import_file, new_map, visit
-from tests.umap_markup_cases import CASES, MarkupCase
+from tests.umap.markup_cases import CASES, MarkupCase
 from tests.umap_server.server import UmapServer
 
 pytestmark = [pytest.mark.umap, pytest.mark.browser]

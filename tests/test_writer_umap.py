@@ -20,8 +20,8 @@ from shapely.geometry import shape
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, OutputOptions
+from mapgen.umap.markup import plain_text, safe_url, umap_text
 from mapgen.writers import umap as umap_writer
-from mapgen.writers._umap_markup import plain_text, safe_url, umap_text
 from mapgen.writers.umap import MAP_FIELDS, MAP_FILTERS, write_umap
 from tests import factories
 from tests.umap_pipeline import greedy_template, parse, popup_html, to_html

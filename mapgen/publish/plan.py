@@ -10,7 +10,6 @@ by someone else and are left alone, unless ``--replace-layer NAME`` hands one ov
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any, Final, Literal
 
 from mapgen.errors import PublishError
 from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
-from mapgen.writers.umap import CARRIED_NAME_SUFFIX
+from mapgen.umap.layers import layer_options, previous_layer_name
 
 __all__ = ["KEY", "MAP_KEYS", "BuiltLayer", "LayerPlan", "Plan", "make_plan", "read_built_layers"]
 
@@ -119,7 +118,7 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
                 f"{out_dir / 'map.umap'} and {out_dir / 'layers'} do not match (a file was "
                 "edited or removed); run `mapgen build` again."
             )
-        options = layer.get("_umap_options") or layer.get("properties") or {}
+        options = layer_options(layer)
         features = tuple(f for f in layer.get("features", []) if isinstance(f, dict))
         built.append(BuiltLayer(key, str(options.get("name") or key), options, features))
     return built, document["properties"]
@@ -127,8 +126,8 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
 
 def _remote_key(layer: Mapping[str, Any]) -> str | None:
     """The layer file of a remote-data layer (``[output] remote_base_url``), from its URL."""
-    options = layer.get("_umap_options") or layer.get("properties") or {}
-    url = (options.get("remoteData") or {}).get("url") if isinstance(options, dict) else None
+    remote = layer_options(layer).get("remoteData")
+    url = remote.get("url") if isinstance(remote, Mapping) else None
     if isinstance(url, str) and url.endswith(".geojson"):
         return url.rsplit("/", 1)[-1].removesuffix(".geojson")
     return None
@@ -249,11 +248,6 @@ def _first_publish_warning(remote: RemoteMap, managed: Mapping[str, RemoteLayer]
     ]
 
 
-def _carried_name(name: str) -> str:
-    """The name a carried layer had on the previous map (the writer may have suffixed it)."""
-    return re.sub(rf"{re.escape(CARRIED_NAME_SUFFIX[:-1])}(?: \d+)?\)$", "", name)
-
-
 def make_plan(
     client: UmapClient,
     built: Sequence[BuiltLayer],
@@ -295,7 +289,7 @@ def make_plan(
     for layer in built:
         if layer.key in plans:
             continue
-        if _carried_name(layer.name) in unmanaged_names:  # carried from this very map
+        if previous_layer_name(layer.name) in unmanaged_names:  # carried from this very map
             plans[layer.key] = LayerPlan("carried", layer, "", 0, layer.settings)
             continue
         settings = dict(layer.settings) | {KEY: layer.key}

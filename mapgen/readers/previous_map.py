@@ -17,6 +17,10 @@ Accepted inputs, recognised by their content (not their file name):
   flattened, each leaf layer keeping the name of its group;
 - a GeoPackage (through pyogrio): every layer, reprojected to WGS84.
 
+Splitting a JSON file into uMap layers and reading their options is uMap format knowledge,
+shared with the writers and ``publish``: :mod:`mapgen.umap.files`, :mod:`mapgen.umap.layers`.
+This module turns the layers' features into initiatives.
+
 Nothing is lost: every feature of an initiative layer becomes an Initiative or
 a problem (a :class:`~mapgen.model.RowOutcome` with an Italian reason and fix),
 every feature of another layer is carried; :meth:`PreviousEdition.check_counts`
@@ -29,9 +33,8 @@ import functools
 import json
 import logging
 import math
-import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -50,6 +53,8 @@ from mapgen.model import (
 from mapgen.readers import _previous_fields as fields
 from mapgen.readers._previous_geometry import CheckedGeometry, Transform, check_geometry
 from mapgen.text import fold, slugify
+from mapgen.umap.files import FIX_EXPORT, FileLayer, MapFile, read_json_map
+from mapgen.umap.layers import layer_options
 
 if TYPE_CHECKING:
     pass
@@ -63,7 +68,6 @@ __all__ = [
     "PreviousEdition",
     "PreviousMapping",
     "PreviousMappingLike",
-    "layer_options",
     "read_previous",
 ]
 
@@ -74,9 +78,6 @@ DEFAULT_EDITION: Final = 2019
 
 #: Canonical field -> (Initiative field, property names guessed), see ``[previous] properties``.
 CANONICAL_FIELDS: Final = fields.CANONICAL_FIELDS
-
-_UMAP_OPTION_KEYS: Final = ("properties", "_umap_options", "_storage")
-
 
 # --- public records ------------------------------------------------------------------
 
@@ -229,29 +230,7 @@ class PreviousEdition:
 # --- loading files -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _RawLayer:
-    """A FeatureCollection of the input, before it is read as initiatives or carried."""
-
-    name: str
-    collection: Mapping[str, Any]
-    group: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Container:
-    format: str
-    layers: tuple[_RawLayer, ...]
-    map_properties: Mapping[str, Any] | None = None
-
-
-_FIX_EXPORT: Final = (
-    "Export it again from uMap (Share → download the full backup .umap, or a layer as GeoJSON) "
-    "or from QGIS as GeoJSON or GeoPackage."
-)
-
-
-def _load(path: Path) -> _Container:
+def _load(path: Path) -> MapFile:
     """Read the file and split it into layers, whatever the format."""
     if path.is_dir():
         raise UnreadableFileError(f"{path.name}: a folder, not a map file ({path}). Give the .umap, GeoJSON "
@@ -265,163 +244,11 @@ def _load(path: Path) -> _Container:
     if head.startswith(b"SQLite format 3"):
         return _load_geopackage(path)
     if not head.strip():
-        raise UnreadableFileError(f"{path.name}: the file is empty. {_FIX_EXPORT}")
-    return _load_json(path.name, _parse_json(path))
+        raise UnreadableFileError(f"{path.name}: the file is empty. {FIX_EXPORT}")
+    return read_json_map(path)
 
 
-def _parse_json(path: Path) -> Any:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            f"{path.name}: not UTF-8 text (byte {exc.start}); "
-            "GeoJSON and .umap files are UTF-8: save it again as UTF-8. "
-            f"{_FIX_EXPORT}"
-        ) from None
-    text, replaced = _LONE_SURROGATE.subn(r"\\ufffd", text)
-    if replaced:  # "\ud800" alone is valid JSON but no UTF-8 file can hold it: the writers would crash
-        log.warning("%s: %d lone surrogate escapes (\\ud800-\\udfff) replaced by U+FFFD.", path.name, replaced)
-    try:
-        data = json.loads(text, parse_int=_bounded_int)
-    except json.JSONDecodeError as exc:
-        raise UnreadableFileError(
-            f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-            f"the file may be truncated. {_FIX_EXPORT}"
-        ) from None
-    except _NumberTooLarge as exc:
-        raise UnreadableFileError(
-            f"{path.name}: the number {exc.args[0][:20]}... has {len(exc.args[0])} digits, too large for a "
-            f"coordinate or a value. Fix it in uMap or QGIS. {_FIX_EXPORT}"
-        ) from None
-    except RecursionError:
-        raise UnreadableFileError(_too_deep(path.name)) from None
-    _check_depth(data, path.name)
-    return data
-
-
-#: A ``\uD800``-``\uDFFF`` escape that is not half of a surrogate pair.
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-)
-
-#: Deepest nesting of arrays and objects read (a MultiPolygon needs 4 inside a feature at 3;
-#: uMap options add a few): more is a hostile or broken file, and would overflow the stack.
-MAX_JSON_DEPTH: Final = 64
-
-#: Digits of the largest integer read: a float holds about 10**308.
-_MAX_DIGITS: Final = 300
-
-
-class _NumberTooLarge(ValueError):
-    """An integer with more digits than a float can hold."""
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_DIGITS:
-        raise _NumberTooLarge(text)
-    return int(text)
-
-
-def _too_deep(name: str) -> str:
-    return (f"{name}: arrays or objects nested more than {MAX_JSON_DEPTH} levels deep; a map needs about "
-            f"a dozen. {_FIX_EXPORT}")
-
-
-def _check_depth(data: Any, name: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise UnreadableFileError(_too_deep(name))
-        if isinstance(value, dict):
-            stack += [(item, depth + 1) for item in value.values() if isinstance(item, dict | list)]
-        elif isinstance(value, list):
-            stack += [(item, depth + 1) for item in value if isinstance(item, dict | list)]
-
-
-def _load_json(name: str, data: Any) -> _Container:
-    kind = data.get("type") if isinstance(data, dict) else type(data).__name__
-    if isinstance(data, dict) and (isinstance(data.get("layers"), list) or kind == "umap"):
-        return _load_umap(name, data)
-    if kind == "FeatureCollection" and isinstance(data, dict):
-        if not isinstance(data.get("features") or [], list):
-            raise InputError(
-                f"{name}: 'features' must be a list of GeoJSON Features, "
-                f"found {type(data['features']).__name__}. {_FIX_EXPORT}"
-            )
-        return _Container("GeoJSON layer", (_RawLayer(_collection_name(data, name), data),))
-    if kind == "Feature" and isinstance(data, dict):
-        collection = {"type": "FeatureCollection", "features": [data]}
-        return _Container("GeoJSON feature", (_RawLayer(Path(name).stem, collection),))
-    raise InputError(
-        f"{name}: JSON of type {kind!r} is neither a uMap backup (.umap, with a 'layers' list) "
-        f"nor a GeoJSON FeatureCollection. {_FIX_EXPORT}"
-    )
-
-
-def layer_options(layer: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A uMap layer's options: ``properties`` (3.7+), ``_umap_options`` (≤3.6) or ``_storage``."""
-    for key in _UMAP_OPTION_KEYS:
-        value = layer.get(key)
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def _collection_name(collection: Mapping[str, Any], file_name: str) -> str:
-    """A standalone layer's name: uMap options' name, GDAL ``name`` member, else the file stem."""
-    for candidate in (layer_options(collection).get("name"), collection.get("name")):
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
-    return Path(file_name).stem
-
-
-def _load_umap(name: str, data: Mapping[str, Any]) -> _Container:
-    if not isinstance(data.get("layers"), list):
-        raise InputError(
-            f"{name}: a uMap backup needs a 'layers' list, "
-            f"found {type(data.get('layers')).__name__}. {_FIX_EXPORT}"
-        )
-    layers = tuple(_flatten_layers(name, data["layers"], group="", path="layer"))
-    map_properties = {k: v for k, v in data.items() if k != "layers"}
-    return _Container("uMap backup (.umap)", layers, map_properties)
-
-
-def _flatten_layers(
-    file: str, entries: Sequence[Any], *, group: str, path: str
-) -> Iterator[_RawLayer]:
-    """Yield the leaf layers of a uMap layers list, descending into group layers."""
-    for number, entry in enumerate(entries, start=1):
-        where = f"{path} {number}"
-        if not isinstance(entry, dict):
-            raise InputError(
-                f"{file}, {where}: a layer must be a JSON object, "
-                f"found {type(entry).__name__}. {_FIX_EXPORT}"
-            )
-        options = layer_options(entry)
-        name = str(options.get("name") or f"Layer {number}").strip()
-        kind = entry.get("type", "FeatureCollection")
-        if kind != "FeatureCollection":
-            raise InputError(
-                f"{file}, {where} ({name!r}): unknown layer type {kind!r}; uMap layers are GeoJSON "
-                f"FeatureCollections. {_FIX_EXPORT}"
-            )
-        if isinstance(entry.get("layers"), list):
-            yield from _flatten_layers(
-                file, entry["layers"], group=name, path=f"{where} ({name!r}), layer"
-            )
-        if options.get("group") and not entry.get("features"):
-            continue  # a group holds only its children
-        if not isinstance(entry.get("features") or [], list):
-            raise InputError(
-                f"{file}, {where} ({name!r}): 'features' must be a list. {_FIX_EXPORT}"
-            )
-        yield _RawLayer(name, entry, group)
-
-
-def _load_geopackage(path: Path) -> _Container:
+def _load_geopackage(path: Path) -> MapFile:
     """Every layer of a GeoPackage as a GeoJSON FeatureCollection in WGS84 (ids = fids)."""
     import pyogrio
 
@@ -429,7 +256,7 @@ def _load_geopackage(path: Path) -> _Container:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises several DataSourceError kinds; all mean "unreadable"
         raise UnreadableFileError(
-            f"{path.name}: cannot read the GeoPackage ({exc}). {_FIX_EXPORT}"
+            f"{path.name}: cannot read the GeoPackage ({exc}). {FIX_EXPORT}"
         ) from None
     layers = []
     for layer_name, _geometry_type in listed:
@@ -440,8 +267,8 @@ def _load_geopackage(path: Path) -> _Container:
         collection = json.loads(
             frame.to_json(na="null", drop_id=False, to_wgs84=frame.crs is not None, default=str)
         )
-        layers.append(_RawLayer(str(layer_name), collection))
-    return _Container("GeoPackage", tuple(layers))
+        layers.append(FileLayer(str(layer_name), collection))
+    return MapFile("GeoPackage", tuple(layers))
 
 
 def _read_gpkg_layer(path: Path, layer: str) -> Any:
@@ -487,7 +314,7 @@ def _as_geodataframe(frame: Any) -> Any:
 # --- choosing the initiative layers --------------------------------------------------
 
 
-def _select(container: _Container, wanted: Sequence[str], file: str) -> list[bool]:
+def _select(container: MapFile, wanted: Sequence[str], file: str) -> list[bool]:
     """Which layers hold initiatives: those named in ``wanted`` (by name or group), else all.
 
     A one-layer file is always read as initiatives: ``--initiative-layer``
@@ -765,7 +592,7 @@ def _present_properties(features: Sequence[Any]) -> set[str]:
 
 
 def _layer_notes(
-    raw: _RawLayer, chosen: Mapping[str, str], transform: Transform | None
+    raw: FileLayer, chosen: Mapping[str, str], transform: Transform | None
 ) -> tuple[str, ...]:
     """Italian notes on a whole layer: fields not found, reprojection, remote data."""
     notes = []
@@ -789,7 +616,7 @@ def _layer_notes(
     return tuple(notes)
 
 
-def _read_layer(raw: _RawLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
+def _read_layer(raw: FileLayer, ctx: _Context, out: _LayerRead) -> LayerSummary:
     features = list(raw.collection.get("features") or [])
     before_i, before_p = len(out.initiatives), len(out.problems)
     out.used = {}
@@ -822,7 +649,7 @@ def _duplicate_id_notes(features: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _read_layers(
-    container: _Container, chosen: Sequence[bool], base: _Context
+    container: MapFile, chosen: Sequence[bool], base: _Context
 ) -> tuple[_LayerRead, list[LayerSummary], list[CarriedLayer]]:
     """Read the initiative layers, carry the others; one summary per layer, in file order."""
     out, summaries, carried, slugs = _LayerRead(), [], [], set[str]()
@@ -898,7 +725,7 @@ def _unique_slug(name: str, taken: set[str]) -> str:
 
 
 def _check_mapped_present(
-    file: str, mapped: Mapping[str, str], container: _Container, summaries: Sequence[LayerSummary]
+    file: str, mapped: Mapping[str, str], container: MapFile, summaries: Sequence[LayerSummary]
 ) -> None:
     """A property the mapping names must exist in the initiative layers (a missing column)."""
     present: set[str] = set()

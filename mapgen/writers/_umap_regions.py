@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, MapInitiative
-from mapgen.writers._umap_markup import plain_text, render_template
+from mapgen.umap.markup import plain_text, render_template
 
 __all__ = ["SIMPLIFY_TOLERANCE", "regions_layer", "rounded_coordinates"]
 

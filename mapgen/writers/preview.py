@@ -16,7 +16,7 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   rendered once as ``<template>`` skeletons that the script fills with ``textContent``.
   The one exception is a description read from a uMap map: it is written in uMap's
   markup, which the public map formats, so it comes as HTML made here by
-  :mod:`mapgen.writers._umap_html` (uMap's rules, sanitised by nh3) and is parsed inert.
+  :mod:`mapgen.umap.html` (uMap's rules, sanitised by nh3) and is parsed inert.
   Rendering a full popup per practice server-side would cost ~1 KB of markup each (10 MB
   at 10,000 practices, over the 5 MB budget); survey text never becomes HTML either way.
 - **folium** builds the page, the map, OpenStreetMap tiles, the layer switcher, the
@@ -48,9 +48,10 @@ from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions
+from mapgen.umap.html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
+from mapgen.umap.layers import layer_options
+from mapgen.umap.markup import carried_description
 from mapgen.writers import _assets
-from mapgen.writers._umap_html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
-from mapgen.writers._umap_markup import carried_description
 from mapgen.writers._umap_regions import rounded_coordinates
 
 if TYPE_CHECKING:
@@ -274,12 +275,10 @@ def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
     """The previous map's other layers, which the uMap map keeps: drawn in the preview too.
 
     Each feature is ``[geometry, title, popup HTML]``; the popup is the layer's own uMap
-    template formatted as uMap formats it (:func:`mapgen.writers._umap_html.popup_html`).
+    template formatted as uMap formats it (:func:`mapgen.umap.html.popup_html`).
     A template that opens with ``# {name}`` gives that title to the popup's heading, which
     otherwise shows the feature's name as uMap displays it (``getDisplayName``).
     """
-    from mapgen.readers.previous_map import layer_options
-
     layers = []
     for carried in build.carried_layers:
         options = layer_options(carried.geojson)

@@ -5,9 +5,10 @@ What uMap reads, and why each choice (line numbers are uMap 3.8.1,
 
 - ``map.umap`` is a full map backup: ``properties`` (required, only keys of
   ``schema.js`` ``SCHEMA`` are kept: ``app.js`` ``setProperties``), ``geometry`` (the
-  centre) and ``layers`` (required array, ``app.js`` ``importRaw``). Each layer's
-  options go under ``_umap_options``, the key every 2.x/3.x import reads
-  (``app.js`` ``createDataLayer``: ``properties`` first, else ``_umap_options``).
+  centre) and ``layers`` (required array, ``app.js`` ``importRaw``). Each generated
+  layer's options go under ``_umap_options``, the key every 2.x/3.x import reads; a
+  carried layer keeps its options where they were, read as uMap reads them
+  (``app.js`` ``createDataLayer``, :func:`mapgen.umap.layers.layer_options`).
 - The import panel ignores a standalone FeatureCollection's own options
   (``importer.js`` ``copy``; ``data/layer.js`` ``importRaw`` reads features only), so
   each feature carries its colour and symbol in ``properties._umap_options``
@@ -33,7 +34,8 @@ from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
-from mapgen.writers._umap_markup import (
+from mapgen.umap.layers import carried_layer_name, editable_options, layer_options
+from mapgen.umap.markup import (
     carried_description,
     plain_text,
     plain_url,
@@ -44,7 +46,6 @@ from mapgen.writers._umap_markup import (
 
 __all__ = [
     "AREA_STYLES",
-    "CARRIED_NAME_SUFFIX",
     "CLUSTER_THRESHOLD",
     "LAYER_SIZE_LIMIT",
     "MAP_FIELDS",
@@ -68,8 +69,6 @@ _EDITION_COLORS: Final = ("#1F3A93", "#7F7F7F")  # newest edition, older ones
 
 #: A layer with more points than this, or with points on top of each other, is clustered.
 CLUSTER_THRESHOLD: Final = 50
-#: Added to the name of a carried layer that a generated layer already uses.
-CARRIED_NAME_SUFFIX: Final = " (mappa precedente)"
 #: Largest layer file written in one piece (bytes); bigger layers are split.
 LAYER_SIZE_LIMIT: Final = 900_000
 
@@ -227,10 +226,7 @@ def _remote_layers(layers: Sequence[_Layer], base: str) -> list[_Layer]:
     remote = []
     for layer in layers:
         data = _copy(layer.geojson)
-        options = _layer_options(data)
-        if options is None:
-            options = data["_umap_options"] = {}
-        options["remoteData"] = {
+        editable_options(data)["remoteData"] = {
             "url": f"{base}/layers/{layer.slug}.geojson",
             "format": "geojson",
             "dynamic": False,
@@ -242,40 +238,22 @@ def _remote_layers(layers: Sequence[_Layer], base: str) -> list[_Layer]:
 
 
 def _layer_name(geojson: Mapping[str, Any]) -> str:
-    options = _layer_options(geojson)
-    return str(options.get("name") or "") if options is not None else ""
-
-
-def _layer_options(geojson: Mapping[str, Any]) -> Any:
-    """The options of a layer as uMap reads them: ``properties`` first, else ``_umap_options``."""
-    for key in ("properties", "_umap_options"):
-        if isinstance(geojson.get(key), Mapping):
-            return geojson[key]
-    return None
+    return str(layer_options(geojson).get("name") or "")
 
 
 def _carried_geojson(carried: CarriedLayer, taken: set[str]) -> dict[str, Any]:
     """A carried layer, renamed if its name is taken and kept out of the facet filters.
 
     Two layers with one name cannot be told apart in uMap's layer list, so a carried
-    layer whose name a generated layer uses gets :data:`CARRIED_NAME_SUFFIX`. uMap's
+    layer whose name a generated layer uses gets a suffix
+    (:func:`mapgen.umap.layers.carried_layer_name`). uMap's
     filters list the values of every feature of every browsable layer
     (``app.js`` ``eachFeature``, ``filters.js`` ``computeInitialData``): features without
     the filtered properties add an empty choice, so such a layer is made not browsable.
     """
     data = _copy(carried.geojson)
-    options = _layer_options(data)
-    if options is None:
-        options = data["_umap_options"] = {}
-    name = str(options.get("name") or carried.name)
-    if name in taken:
-        base, number = f"{name}{CARRIED_NAME_SUFFIX}", 1
-        name = base
-        while name in taken:
-            number += 1
-            name = f"{base[:-1]} {number})"
-    options["name"] = name
-    taken.add(name)
+    options = editable_options(data)
+    options["name"] = carried_layer_name(str(options.get("name") or carried.name), taken)
     keys = [key for key, _widget, _label in MAP_FILTERS]
     features = [f for f in data.get("features", []) if isinstance(f, Mapping)]
     if any(not all((f.get("properties") or {}).get(k) for k in keys) for f in features):

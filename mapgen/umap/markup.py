@@ -30,8 +30,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from mapgen.model import Initiative, Source
-from mapgen.writers._umap_html import sanitise
-from mapgen.writers._umap_template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.html import sanitise
+from mapgen.umap.template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
 
 __all__ = [
     "carried_description",
@@ -105,7 +105,7 @@ def carried_text(text: str, properties: Mapping[str, Any]) -> str:
     4. a ``[[`` or ``{{`` that is never closed is written as entities too: in the new
        popup more lines follow the description and the link must not swallow them.
 
-    The preview formats exactly this string (:mod:`mapgen.writers._umap_html`).
+    The preview formats exactly this string (:mod:`mapgen.umap.html`).
 
     Examples
     --------
@@ -126,7 +126,7 @@ def carried_description(record: Initiative) -> str | None:
     """The description of a record read from a uMap map, as :func:`carried_text` publishes it.
 
     None for survey text (shown as typed), for an empty description and for one too costly to
-    format (:func:`~mapgen.writers._umap_template.markup_within_limits`): both writers ask here,
+    format (:func:`~mapgen.umap.template.markup_within_limits`): both writers ask here,
     so the map and the preview always agree on which texts are formatted.
     """
     text = record.descrizione.strip()

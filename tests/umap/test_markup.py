@@ -1,6 +1,6 @@
 """Text carried from a uMap map: published with its markup, previewed as uMap formats it.
 
-Cases and hand-worked expectations: ``tests/umap_markup_cases.py``. Here the preview's
+Cases and hand-worked expectations: ``tests/umap/markup_cases.py``. Here the preview's
 HTML is read with the standard library's parser; the same cases run through the real
 uMap 3.8.1 and the preview in Chromium in ``tests/test_umap_markup_in_umap.py``.
 """
@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from mapgen.writers._umap_html import IMAGE_ALT, umap_markup_to_html
-from mapgen.writers._umap_markup import carried_text
-from tests.umap_markup_cases import CASES, MarkupCase
+from mapgen.umap.html import IMAGE_ALT, umap_markup_to_html
+from mapgen.umap.markup import carried_text
+from tests.umap.markup_cases import CASES, MarkupCase
 
 _BLOCKS = {"h3", "h4", "h5", "h6", "div", "ul", "li", "hr", "p", "br"}
 # What the sanitiser may let through: uMap's DOMPurify list without iframe, audio, video, source.
@@ -136,8 +136,8 @@ def test_a_description_too_costly_to_format_is_shown_as_typed() -> None:
     """uMap's link rules scan the rest of the text per "[[": past the limits the text is plain, on both sides."""
     from markupsafe import Markup
 
+    from mapgen.umap.template import MARKUP_MAX_CHARS, MARKUP_MAX_OPENINGS
     from mapgen.writers import preview, umap
-    from mapgen.writers._umap_template import MARKUP_MAX_CHARS, MARKUP_MAX_OPENINGS
     from tests import factories
 
     costly = "[[a " * (MARKUP_MAX_OPENINGS + 1) + "**b**"

@@ -6,7 +6,7 @@ shows them formatted (``umap/static/umap/js/modules/utils.js``, ``toHTML``): ``*
 ``{{image}}``, ``{{{iframe}}}``, then DOMPurify keeps a list of tags. The preview must
 show what the public map will show, so :func:`umap_markup_to_html` applies the same rules,
 in the same order, to the same string the uMap writer publishes
-(:func:`mapgen.writers._umap_markup.carried_text`), then sanitises the result with nh3
+(:func:`mapgen.umap.markup.carried_text`), then sanitises the result with nh3
 (ammonia, an HTML5 parser like the browser's) more strictly than uMap does:
 
 - links and images only to ``http(s)`` addresses (uMap also lets ``mailto:``, ``tel:`` and
@@ -16,7 +16,7 @@ in the same order, to the same string the uMap writer publishes
 - no ``style`` except the width uMap gives an image (``{{url|200}}``); every image gets an
   Italian ``alt`` (uMap writes none, and a screen reader would read the file name).
 
-The visible text and the links match the real uMap: ``tests/test_umap_markup.py`` checks
+The visible text and the links match the real uMap: ``tests/umap/test_markup.py`` checks
 the rules one by one and ``tests/test_umap_markup_in_umap.py`` against uMap 3.8.1 itself.
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-from mapgen.writers._umap_template import fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.template import fill_placeholders, markup_within_limits, normalise_lines
 
 if TYPE_CHECKING:
     import nh3
@@ -99,7 +99,7 @@ _WEB: Final = re.compile(r"https?://", re.IGNORECASE)
 def to_html(text: str) -> str:
     """uMap's ``toHTML`` before DOMPurify: markup rules only, HTML in ``text`` left as is.
 
-    Line breaks must be ``\\n`` only (:func:`~mapgen.writers._umap_markup.carried_text`
+    Line breaks must be ``\\n`` only (:func:`~mapgen.umap.markup.carried_text`
     makes them so): JavaScript's ``.`` and ``^`` also treat ``\\r``, U+2028 and U+2029 as
     line ends, Python's do not.
     """
@@ -179,7 +179,7 @@ def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") 
     ``rendering/template.js`` ``PopupTemplate.toHTML``: the description's placeholders are
     filled from the feature's properties, then the layer's template's, then the markup is
     formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
-    properties fill nothing (:func:`~mapgen.writers._umap_template.fill_placeholders`).
+    properties fill nothing (:func:`~mapgen.umap.template.fill_placeholders`).
     """
     values = dict(properties)
     if values.get("name") is None:  # properties.name ?? feature.getDisplayName()

@@ -1,8 +1,8 @@
 """uMap's own template step, in Python: ``{key}`` placeholders and line breaks.
 
 uMap 3.8.1 fills a feature's text with ``utils.js`` ``greedyTemplate`` before it applies its
-markup; both :mod:`mapgen.writers._umap_markup` (what is published) and
-:mod:`mapgen.writers._umap_html` (what the preview shows) need the same rule.
+markup; both :mod:`mapgen.umap.markup` (what is published) and
+:mod:`mapgen.umap.html` (what the preview shows) need the same rule.
 """
 
 from __future__ import annotations
