@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from mapgen.cli._common import progress_bar, reports_errors
-
-if TYPE_CHECKING:
-    from mapgen.build import BuildSummary
 
 
 @reports_errors
@@ -64,6 +61,7 @@ def build_command(
     from dataclasses import replace
 
     from mapgen.build import BuildRequest, build, example_request
+    from mapgen.writers.report import build_summary_lines, needing_person
 
     if survey is None and not previous:
         request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview,
@@ -78,40 +76,7 @@ def build_command(
         )
     with progress_bar() as progress:
         summary = build(request, progress=progress)
-    needs_attention = _print_build_summary(summary)
-    if strict and needs_attention:
-        raise typer.Exit(code=1)
-
-
-def _print_build_summary(summary: BuildSummary) -> int:
-    """Print what was written and the totals; return how many records need a person."""
-    from mapgen.writers.report import report_totals
-
-    typer.echo(f"Wrote {len(summary.files)} files to {summary.out_dir}:")
-    for name in summary.files:
-        size = (summary.out_dir / name).stat().st_size
-        typer.echo(f"  {name}  ({size / 1024:,.0f} KB)")
-    totals = report_totals(summary.result)
-    for line in totals.lines():
+    for line in build_summary_lines(summary.result, summary.out_dir, summary.files):
         typer.echo(line)
-    for line in summary.result.inputs:
-        if line.startswith("Warning: "):  # e.g. incomplete responses cannot be told apart
-            typer.echo(line)
-    return _print_review(summary)
-
-
-def _print_review(summary: BuildSummary) -> int:
-    """Print the corrections used, the bad ones, and how many records need a person; return that count."""
-    from mapgen.corrections import REVIEW_NAME, needs_person
-
-    result = summary.result
-    if result.corrections:
-        typer.echo(f"Corrections applied: {len(result.corrections)} (see correzioni_applicate.csv)")
-    bad = [n for n in result.notices if n.kind == "correzione"]
-    for notice in bad:
-        typer.echo(f"Correction not applied: {notice}")
-    waiting = sum(needs_person(o) for o in result.outcomes)
-    if waiting:
-        typer.echo(f"{waiting} records need a person: open {summary.out_dir / 'report.html'} "
-                   f"or fill {summary.out_dir / REVIEW_NAME}, then rebuild with --corrections.")
-    return waiting
+    if strict and needing_person(summary.result):
+        raise typer.Exit(code=1)

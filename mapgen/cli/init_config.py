@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -34,13 +33,8 @@ def init_config(
 
     Example: mapgen init-config survey_2020.csv --out mapping.toml
     """
-    from mapgen.config import check_config_target, save_config_text
-    from mapgen.readers.starter_mapping import draft_config
+    from mapgen.readers.starter_mapping import write_draft_config
 
-    check_config_target(out, survey=survey, force=force)  # before reading a large export
-    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
-    draft = draft_config(survey, sheet=sheet, structure=structure,
-                         structure_path=relative.replace(os.sep, "/"))
-    save_config_text(draft.text, out, survey=survey, force=force)
+    draft = write_draft_config(survey, out, sheet=sheet, structure=structure, force=force)
     typer.echo(f"Wrote {out}: {draft.summary()}.")
     typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")

@@ -31,20 +31,6 @@ def _upload_bars() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _publish_secret(session_file: Path | None, user: str | None) -> tuple[str | None, str | None]:
-    """(session cookie, password) from the file, the environment or the terminal (no echo)."""
-    import getpass
-    import os
-
-    from mapgen.publish import read_session_file
-
-    session = read_session_file(session_file) if session_file else os.environ.get("MAPGEN_UMAP_SESSION")
-    password = None
-    if user:
-        password = os.environ.get("MAPGEN_UMAP_PASSWORD") or getpass.getpass(f"uMap password for {user}: ")
-    return session, password
-
-
 @reports_errors
 def publish_command(
     folder: Annotated[
@@ -81,13 +67,15 @@ def publish_command(
 
     Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --apply
     """
+    import getpass
+
     from mapgen.errors import PublishError
-    from mapgen.publish import apply_plan, connect, make_plan, plan_lines, read_built_layers
+    from mapgen.publish import apply_plan, connect, credentials, make_plan, plan_lines, read_built_layers
 
     if not map_url:
         raise PublishError("--map URL is required: the address of the published map.")
     built, properties = read_built_layers(folder)
-    session, password = _publish_secret(session_file, user)
+    session, password = credentials(session_file, user, ask=getpass.getpass)
     client = connect(map_url, session=session, user=user, password=password)
     try:
         plan = make_plan(client, built, properties, replace_layers=replace_layer or ())
