@@ -43,7 +43,3 @@ app.command("fetch")(fetch)  # issue 18
 def main() -> None:
     """Entry point for ``python -m mapgen`` and the console script."""
     app(prog_name="mapgen")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
