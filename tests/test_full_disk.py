@@ -1,7 +1,7 @@
 """Writing on a really full disk: a 64 KB tmpfs, mounted only where the tests may (root on Linux).
 
 Elsewhere these tests are skipped with the reason; the same paths are covered by simulated
-``ENOSPC`` errors (monkeypatched writes) in ``test_cli_geocode.py``, ``test_cli_init_config.py``
+``ENOSPC`` errors (monkeypatched writes) in ``cli/test_geocode.py``, ``cli/test_init_config.py``
 and ``test_build_safety.py``.
 """
 

@@ -292,3 +292,13 @@ def test_roma_capitale_is_the_comune_not_the_province(gazetteer: Gazetteer) -> N
     roma = next(p for p in gazetteer.provinces if p.sigla == "RM")
     assert "Roma Capitale" not in roma.aliases
     assert "Città metropolitana di Roma Capitale" in roma.aliases
+
+
+def test_info_lines_count_current_and_retired_comuni(gazetteer: Gazetteer) -> None:
+    lines = gazetteer.info_lines()
+    current = len(gazetteer.active())
+    assert lines[0] == f"Folder:    {gazetteer.path}"
+    assert lines[1] == f"Comuni:    {current} current, {len(gazetteer) - current} retired codes kept"
+    assert lines[3] == f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}"
+    assert lines[-1] == f"Attribution: {gazetteer.attribution}"
+    assert any(line.startswith("Valid:     ISTAT list with the changes up to ") for line in lines)

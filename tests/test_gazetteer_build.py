@@ -457,3 +457,18 @@ def test_istat_build_names_its_files_in_the_metadata(
     files = {s.get("file"): s.get("valid") for s in gaz.metadata["sources"]}
     assert files["Com01012024_g_WGS84.shp"] == "2024-01-01"  # the date in ISTAT's file name
     assert files["Elenco-comuni-italiani.csv"] == "changes up to 2024-01-22"
+
+
+def test_build_report_lines_show_the_first_ten_unresolved_links(tmp_path: Path) -> None:
+    report = BuildReport(out_dir=tmp_path, files={"comuni.csv": 812_345, "names.csv": 999},
+                         comuni=7896, retired=1500, merged_names=300, names=900,
+                         links={"istat": 1400, "name": 90}, unresolved=[f"X{i:02}" for i in range(12)])
+    lines = report.lines()
+    assert lines[:4] == [
+        f"Wrote {tmp_path}: 7896 Comuni, 1500 retired codes, 900 extra names (300 of merged Comuni)",
+        "  comuni.csv             812 kB",
+        "  names.csv                1 kB",
+        "Successor links: istat 1400, name 90",
+    ]
+    assert lines[4:] == [*(f"  no successor found: X{i:02}" for i in range(10)), "  ... and 2 more: see successors.csv"]
+    assert report.lines(unresolved_shown=12)[-1] == "  no successor found: X11"

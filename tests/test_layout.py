@@ -196,3 +196,34 @@ def test_steps_share_the_umap_format_not_each_other(package: str, forbidden: str
         if in_package(imported, forbidden)
     }
     assert found == set()
+
+
+def in_cli(module: str) -> bool:
+    return module == "mapgen.cli" or module.startswith("mapgen.cli.")
+
+
+def test_nothing_imports_the_cli() -> None:
+    # The command line is the top: it may import every package, and only ``python -m mapgen`` imports it.
+    importers = [
+        (module, imported)
+        for module, imports in import_graph().items()
+        for imported in imports
+        if in_cli(imported) and not in_cli(module) and module != "mapgen.__main__"
+    ]
+    assert importers == []
+
+
+def test_the_cli_is_one_module_per_command() -> None:
+    from mapgen.cli import app
+
+    commands = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    missing = [name for name in commands if not (PACKAGE / "cli" / f"{str(name).replace('-', '_')}.py").is_file()]
+    assert commands and missing == []
+
+
+def test_command_modules_share_only_the_common_module() -> None:
+    # Each command stands alone: what two commands need is in cli/_common.py or in the library.
+    graph = import_graph()
+    commands = [m for m in graph if m.startswith("mapgen.cli.") and m != "mapgen.cli._common"]
+    crossing = [(m, i) for m in commands for i in graph[m] if in_cli(i) and i != "mapgen.cli._common"]
+    assert commands and crossing == []

@@ -13,7 +13,7 @@ import pytest
 from mapgen.errors import PublishError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
-from mapgen.publish import parse_map_url, read_built_layers, read_session_file
+from mapgen.publish import credentials, parse_map_url, read_built_layers, read_session_file
 from mapgen.publish.plan import diff_features
 from mapgen.writers.umap import write_umap
 from tests import factories
@@ -64,6 +64,34 @@ def test_session_file_with_a_whole_cookie_header_is_refused_without_echoing_it(t
     with pytest.raises(PublishError, match="only the value of the 'sessionid' cookie") as err:
         read_session_file(path)
     assert "secret" not in str(err.value)
+
+
+def _no_prompt(prompt: str) -> str:
+    raise AssertionError(f"asked {prompt!r}")
+
+
+def test_credentials_take_the_session_file_before_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "session.txt"
+    path.write_text("sessionid=from-file", encoding="utf-8")
+    monkeypatch.setenv("MAPGEN_UMAP_SESSION", "from-env")
+    assert credentials(path, None, ask=_no_prompt) == ("from-file", None)
+    assert credentials(None, None, ask=_no_prompt) == ("from-env", None)
+    monkeypatch.delenv("MAPGEN_UMAP_SESSION")
+    assert credentials(None, None, ask=_no_prompt) == (None, None)
+
+
+def test_credentials_ask_a_local_accounts_password_only_without_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MAPGEN_UMAP_SESSION", raising=False)
+    monkeypatch.setenv("MAPGEN_UMAP_PASSWORD", "from-env")
+    assert credentials(None, "anna", ask=_no_prompt) == (None, "from-env")
+    monkeypatch.delenv("MAPGEN_UMAP_PASSWORD")
+    asked: list[str] = []
+    assert credentials(None, "anna", ask=lambda p: asked.append(p) or "typed") == (None, "typed")
+    assert asked == ["uMap password for anna: "]
 
 
 def _point(code: str | None, lon: float, name: str = "x") -> dict[str, object]:

@@ -16,17 +16,27 @@ from mapgen._csv import excel_safe
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import (
+    AppliedCorrection,
     BuildResult,
     Candidate,
     EditionDiff,
     Match,
     MatchStatus,
+    Notice,
     Outcome,
     OutputOptions,
     Place,
     RowOutcome,
 )
-from mapgen.writers.report import BUCKETS, OUTCOME_LABELS, REPORT_COLUMNS, report_totals, write_report
+from mapgen.writers.report import (
+    BUCKETS,
+    OUTCOME_LABELS,
+    REPORT_COLUMNS,
+    build_summary_lines,
+    needing_person,
+    report_totals,
+    write_report,
+)
 from tests.factories import HOSTILE_TEXT
 
 if TYPE_CHECKING:
@@ -110,6 +120,36 @@ def test_totals_lines_for_the_cli(sample_build: BuildResult) -> None:
         "Published: 6 initiatives in 5 Comuni",
         "Check: inputs = mapped + merged + excluded + unresolved: 12 = 6 + 2 + 1 + 3 (ok)",
     ]
+
+
+def test_build_summary_lists_files_totals_and_who_needs_a_person(sample_build: BuildResult, tmp_path: Path) -> None:
+    (tmp_path / "layers").mkdir()
+    (tmp_path / "layers" / "a.geojson").write_bytes(b"x" * 3000)
+    (tmp_path / "map.umap").write_bytes(b"")
+    build = replace(sample_build, inputs=(*sample_build.inputs, "Warning: 2 responses may be incomplete"))
+    lines = build_summary_lines(build, tmp_path, (Path("layers/a.geojson"), Path("map.umap")))
+    assert lines[:3] == [f"Wrote 2 files to {tmp_path}:", "  layers/a.geojson  (3 KB)", "  map.umap  (0 KB)"]
+    assert lines[3:10] == report_totals(sample_build).lines()
+    assert lines[10:] == [
+        "Warning: 2 responses may be incomplete",
+        f"3 records need a person: open {tmp_path / 'report.html'} or fill {tmp_path / 'da_correggere.csv'}, "
+        "then rebuild with --corrections.",
+    ]
+    assert needing_person(build) == 3
+
+
+def test_build_summary_names_the_corrections_used_and_refused(sample_build: BuildResult, tmp_path: Path) -> None:
+    applied = AppliedCorrection("c.csv", 2, "2020-R1-G1", "comune", "075096", "posto a Castro (LE)")
+    refused = Notice("correzione", "c.csv", 3, "azione", "boh", "azione sconosciuta.", "Scrivi comune.")
+    resolved = tuple(replace(o, outcome=Outcome.MAPPED, match=None) for o in sample_build.outcomes)
+    build = replace(sample_build, outcomes=resolved, corrections=(applied,), notices=(refused,))
+    lines = build_summary_lines(build, tmp_path, ())
+    assert lines[0] == f"Wrote 0 files to {tmp_path}:"
+    assert lines[-2:] == [
+        "Corrections applied: 1 (see correzioni_applicate.csv)",
+        f"Correction not applied: {refused}",
+    ]
+    assert needing_person(build) == 0
 
 
 def test_totals_catch_a_record_pointing_nowhere(sample_build: BuildResult) -> None:

@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 
 from mapgen.cli import app
 from mapgen.config import Config, SurveyConfig, load_config
-from mapgen.errors import InputError, UnreadableFileError
+from mapgen.errors import InputError, OutputError, UnreadableFileError
 from mapgen.model import Outcome
 from mapgen.readers._columns import INCOMPLETE_ALERT, layout_from_mapping
 from mapgen.readers._headings import Headings, heading_style
-from mapgen.readers.starter_mapping import draft_config
+from mapgen.readers.starter_mapping import draft_config, write_draft_config
 from mapgen.readers.structure import read_structure
 from mapgen.readers.survey import read_survey
 
@@ -254,6 +254,26 @@ def test_init_config_cli_writes_the_structure_relative_to_the_mapping(tmp_path: 
                                     "--structure", str(lss), "--out", str(out)])  # fmt: skip
     assert done.exit_code == 0, done.output
     assert re.search(r'^structure = "survey.lss"$', out.read_text(encoding="utf-8"), re.M)
+
+
+def test_write_draft_config_names_the_structure_from_the_mappings_folder(tmp_path: Path) -> None:
+    (tmp_path / "lss").mkdir()
+    lss = tmp_path / "lss" / "survey.lss"
+    lss.write_bytes((DATA / "shape_survey.lss").read_bytes())
+    out = tmp_path / "mapping.toml"
+    draft = write_draft_config(DATA / "shape_code_short.csv", out, structure=lss)
+    assert out.read_text(encoding="utf-8") == draft.text
+    assert re.search(r'^structure = "lss/survey.lss"$', draft.text, re.M)
+
+
+def test_write_draft_config_refuses_an_existing_file_before_reading_the_export(tmp_path: Path) -> None:
+    out = tmp_path / "mapping.toml"
+    out.write_text("kept", encoding="utf-8")
+    with pytest.raises(OutputError, match="already exists"):
+        write_draft_config(tmp_path / "no-such-export.csv", out)
+    assert out.read_text(encoding="utf-8") == "kept"
+    write_draft_config(DATA / "shape_code_short.csv", out, force=True)
+    assert out.read_text(encoding="utf-8") != "kept"
 
 
 def test_layout_is_linear_in_practice_groups() -> None:

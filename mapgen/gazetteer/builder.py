@@ -110,6 +110,19 @@ class BuildReport:
     links: dict[str, int]  # method -> number of ended Comuni linked that way
     unresolved: list[str] = field(default_factory=list)
 
+    def lines(self, *, unresolved_shown: int = 10) -> list[str]:
+        """The files, counts, successor links and the first unresolved links: ``mapgen gazetteer build``."""
+        lines = [
+            f"Wrote {self.out_dir}: {self.comuni} Comuni, {self.retired} retired codes, "
+            f"{self.names} extra names ({self.merged_names} of merged Comuni)",
+            *(f"  {name:<16} {size / 1e3:9,.0f} kB" for name, size in self.files.items()),
+            "Successor links: " + ", ".join(f"{m} {n}" for m, n in self.links.items()),
+            *(f"  no successor found: {item}" for item in self.unresolved[:unresolved_shown]),
+        ]
+        if len(self.unresolved) > unresolved_shown:
+            lines.append(f"  ... and {len(self.unresolved) - unresolved_shown} more: see successors.csv")
+        return lines
+
 
 @dataclass
 class _Sources:

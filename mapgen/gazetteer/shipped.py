@@ -221,6 +221,22 @@ class Gazetteer:
         """The attribution text every output must carry."""
         return str(self.metadata.get("attribution", "Dati: ISTAT; confini: Openpolis (CC-BY 4.0)"))
 
+    def info_lines(self) -> list[str]:
+        """Where the gazetteer lives, its counts, validity and attribution: ``mapgen gazetteer info``."""
+        active = len(self.active())
+        lines = [
+            f"Folder:    {self.path}",
+            f"Comuni:    {active} current, {len(self) - active} retired codes kept",
+            f"Names:     {len(self.names)} other-language, former, merged, variant",
+            f"Provinces: {len(self.provinces)}   Regions: {len(self.regions)}",
+        ]
+        elenco = self.metadata.get("elenco", {})
+        if elenco:
+            upto = elenco.get("reflects_changes_up_to", "?")
+            lines.append(f"Valid:     ISTAT list with the changes up to {upto}")
+        lines.append(f"Attribution: {self.attribution}")
+        return lines
+
     # --- boundaries (lazy, geopandas) -------------------------------------------------
 
     def boundaries(self) -> gpd.GeoDataFrame:

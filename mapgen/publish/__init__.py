@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mapgen.errors import PublishError
@@ -24,6 +26,7 @@ __all__ = [
     "UmapClient",
     "apply_plan",
     "connect",
+    "credentials",
     "make_plan",
     "parse_map_url",
     "plan_lines",
@@ -48,6 +51,22 @@ def read_session_file(path: Path) -> str:
             "(one line, copied from the browser; see README, 'Publishing')."
         )
     return value
+
+
+def credentials(
+    session_file: Path | None, user: str | None, *, ask: Callable[[str], str]
+) -> tuple[str | None, str | None]:
+    """The (session cookie, password) pair for :func:`connect`; secrets are never printed.
+
+    The cookie comes from ``session_file`` (:func:`read_session_file`), else from
+    ``$MAPGEN_UMAP_SESSION``; the password, only with a local account ``user``, from
+    ``$MAPGEN_UMAP_PASSWORD``, else from ``ask(prompt)`` (the CLI asks without echo).
+    """
+    session = read_session_file(session_file) if session_file else os.environ.get("MAPGEN_UMAP_SESSION")
+    password = None
+    if user:
+        password = os.environ.get("MAPGEN_UMAP_PASSWORD") or ask(f"uMap password for {user}: ")
+    return session, password
 
 
 def connect(

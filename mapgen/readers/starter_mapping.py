@@ -11,6 +11,7 @@ with a ``TODO`` comment, and unplaced columns are listed with a sample value.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from mapgen.config import CANONICAL_FIELDS, PRACTICE_FIELDS, REQUIRED_FIELDS, VOCABULARIES
+from mapgen.config import (
+    CANONICAL_FIELDS,
+    PRACTICE_FIELDS,
+    REQUIRED_FIELDS,
+    VOCABULARIES,
+    check_config_target,
+    save_config_text,
+)
 from mapgen.readers import _values
 from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
 from mapgen.readers._headings import SYSTEM_LABELS, Headings
@@ -29,7 +37,14 @@ from mapgen.text import fold
 if TYPE_CHECKING:
     from mapgen.gazetteer import Gazetteer
 
-__all__ = ["DraftConfig", "PlaceNames", "draft_config", "draft_from_structure", "draft_mapping"]
+__all__ = [
+    "DraftConfig",
+    "PlaceNames",
+    "draft_config",
+    "draft_from_structure",
+    "draft_mapping",
+    "write_draft_config",
+]
 
 _SAMPLE_ROWS = 300
 #: LimeSurvey's own columns besides id and submitdate (folded), never mapped.
@@ -701,6 +716,22 @@ def draft_config(
         return draft_from_structure(table, read_structure(structure),
                                     structure_path=structure_path)  # fmt: skip
     return draft_mapping(table, places=_place_names(gazetteer or load_gazetteer()))
+
+
+def write_draft_config(
+    survey: Path, out: Path, *, sheet: str | None = None, structure: Path | None = None, force: bool = False
+) -> DraftConfig:
+    """Write the starter mapping of :func:`draft_config` to ``out`` (``mapgen init-config``).
+
+    ``out`` is checked before the export is read (never the survey itself, never an existing
+    file without ``force``) and written whole or not at all; the mapping names ``structure``
+    relative to its own folder, with ``/``, so the two can move together.
+    """
+    check_config_target(out, survey=survey, force=force)  # before reading a large export
+    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
+    draft = draft_config(survey, sheet=sheet, structure=structure, structure_path=relative.replace(os.sep, "/"))
+    save_config_text(draft.text, out, survey=survey, force=force)
+    return draft
 
 
 def _place_names(gazetteer: Gazetteer) -> PlaceNames:

@@ -62,6 +62,8 @@ __all__ = [
     "OUTCOME_LABELS",
     "REPORT_COLUMNS",
     "Totals",
+    "build_summary_lines",
+    "needing_person",
     "report_rows",
     "report_totals",
     "write_report",
@@ -224,6 +226,31 @@ def report_totals(build: BuildResult) -> Totals:
         orphans=tuple(o.record_id for o in build.outcomes
                       if o.initiative_id and o.initiative_id not in published),
     )
+
+
+def needing_person(build: BuildResult) -> int:
+    """How many records need a person (unresolved, ambiguous, fuzzy to check...): ``--strict`` fails on them."""
+    return sum(needs_person(o) for o in build.outcomes)
+
+
+def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]) -> list[str]:
+    """What ``mapgen build`` prints when done, in English.
+
+    The files written with their sizes (``files`` relative to ``out_dir``), the totals, the
+    warnings about the inputs, the corrections applied and refused, and where to go for the
+    records that need a person.
+    """
+    lines = [f"Wrote {len(files)} files to {out_dir}:"]
+    lines += [f"  {name}  ({(out_dir / name).stat().st_size / 1024:,.0f} KB)" for name in files]
+    lines += report_totals(build).lines()
+    lines += [line for line in build.inputs if line.startswith("Warning: ")]  # e.g. incomplete responses
+    if build.corrections:
+        lines.append(f"Corrections applied: {len(build.corrections)} (see correzioni_applicate.csv)")
+    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+    if waiting := needing_person(build):
+        lines.append(f"{waiting} records need a person: open {out_dir / HTML_NAME} "
+                     f"or fill {out_dir / REVIEW_NAME}, then rebuild with --corrections.")
+    return lines
 
 
 # --- report.csv ---------------------------------------------------------------------------

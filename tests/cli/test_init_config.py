@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mapgen.cli import app
 from mapgen.config import load_config
 
-DATA = Path(__file__).parent / "data" / "survey"
+DATA = Path(__file__).parents[1] / "data" / "survey"
 
 
 def invoke(*args: str | Path) -> tuple[int, str, str]:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from mapgen.cli import app
 
-ISTAT = Path(__file__).parent / "data" / "gazetteer" / "istat"
+ISTAT = Path(__file__).parents[1] / "data" / "gazetteer" / "istat"
 runner = CliRunner()
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from mapgen.cli import app
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def test_build_without_arguments_builds_the_example(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_output_folder_with_foreign_files_is_refused(tmp_path: Path) -> None:
 
 def test_an_unclosed_quote_stops_the_build_and_publishes_nothing(tmp_path: Path) -> None:
     # Issue 20: read leniently, rows 4-5 became row 3's description, contacts included, "(ok)".
-    survey = Path(__file__).parent / "data" / "bad" / "swallowed_rows.csv"
+    survey = Path(__file__).parents[1] / "data" / "bad" / "swallowed_rows.csv"
     result = CliRunner().invoke(app, ["build", str(survey), "--out", str(tmp_path / "o"), "--no-preview"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1].startswith(

@@ -58,7 +58,7 @@ LONG = "a" * 300  # longer than the 255 bytes a file name may have on Linux, mac
     ["build", "{survey}", "--out", f"{{tmp}}/{LONG}"],
 ])
 def test_a_name_too_long_is_one_error_line(args: list[str], tmp_path: Path) -> None:
-    survey = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"
+    survey = Path(__file__).parents[1] / "data" / "survey" / "tidy_canonical.csv"
     result = CliRunner().invoke(app, [a.format(tmp=tmp_path, survey=survey) for a in args])
     assert result.exit_code == 1, result.output
     # the survey reader words its own message (readers/table.py); the others come from os_error_line
@@ -72,6 +72,6 @@ def test_a_name_too_long_is_one_error_line(args: list[str], tmp_path: Path) -> N
     (["validate", "{survey}", "--config", "{tmp}"], "is a folder, not a mapping file"),
 ])
 def test_a_folder_given_as_a_file_says_so(args: list[str], message: str, tmp_path: Path) -> None:
-    survey = Path(__file__).parent / "data" / "survey" / "tidy_canonical.csv"
+    survey = Path(__file__).parents[1] / "data" / "survey" / "tidy_canonical.csv"
     result = CliRunner().invoke(app, [a.format(tmp=tmp_path, survey=survey) for a in args])
     assert result.exit_code == 1 and message in result.stderr and "\n" not in result.stderr.rstrip("\n")

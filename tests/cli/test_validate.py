@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from mapgen.cli import app
 
-DATA = Path(__file__).parent / "data" / "survey"
-EXAMPLES = Path(__file__).parent.parent / "examples"
+DATA = Path(__file__).parents[1] / "data" / "survey"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def run(*args: str | Path) -> tuple[int, list[str], str]:

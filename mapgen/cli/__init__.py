@@ -1,0 +1,45 @@
+"""The ``mapgen`` command line: a thin layer over the library, one module per command.
+
+Each command parses its options, makes one library call, prints the result and
+turns :class:`~mapgen.errors.MapgenError` into ``Error: …`` with exit status 1
+(:mod:`mapgen.cli._common`). Heavy libraries (pandas, geopandas, folium) are
+imported inside the commands that need them, so ``mapgen --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mapgen.cli import _common  # noqa: F401  (patches how --help names values, before any command)
+from mapgen.cli.build import build_command
+from mapgen.cli.fetch import fetch
+from mapgen.cli.gazetteer import gazetteer_app
+from mapgen.cli.geocode import geocode
+from mapgen.cli.init_config import init_config
+from mapgen.cli.preview import preview
+from mapgen.cli.publish import publish_command
+from mapgen.cli.validate import validate
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="mapgen",
+    help="Turn survey records of local family-policy initiatives into uMap maps, "
+    "an offline HTML preview, GIS files and a report.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(gazetteer_app, name="gazetteer")
+app.command("build")(build_command)  # issue 5; writers: issues 6-8
+app.command("preview")(preview)  # issue 7
+app.command("geocode")(geocode)  # issue 3
+app.command("validate")(validate)  # issue 4
+app.command("init-config")(init_config)  # issue 4
+app.command("publish")(publish_command)  # issue 17
+app.command("fetch")(fetch)  # issue 18
+
+
+def main() -> None:
+    """Entry point for ``python -m mapgen`` and the console script."""
+    app(prog_name="mapgen")

@@ -1,0 +1,96 @@
+"""``mapgen publish``: update the map already published on uMap, in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mapgen.cli._common import reports_errors
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+
+@contextmanager
+def _upload_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """One Rich progress bar per layer upload, fed by ``progress(layer, sent, total)``."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn()) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(layer: str, done: int, total: int) -> None:
+            if layer not in tasks:
+                tasks[layer] = bar.add_task(layer, total=total)
+            bar.update(tasks[layer], completed=done, total=total)
+
+        yield update
+
+
+@reports_errors
+def publish_command(
+    folder: Annotated[
+        Path, typer.Argument(metavar="OUTPUT_DIR", help="Output folder of `mapgen build`.")
+    ] = Path("output"),
+    map_url: Annotated[
+        str, typer.Option("--map", metavar="URL", help="Address of the published uMap map.")
+    ] = "",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the changes (default: only print the plan).")
+    ] = False,
+    backup_dir: Annotated[
+        Path, typer.Option(help="Where the full .umap backup goes before any change.")
+    ] = Path("backups"),
+    replace_layer: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAME", help="Replace the content of this layer mapgen did not create."),
+    ] = None,
+    session_file: Annotated[
+        Path | None,
+        typer.Option(help="File holding the uMap 'sessionid' cookie (else $MAPGEN_UMAP_SESSION)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Local uMap account (password from $MAPGEN_UMAP_PASSWORD or asked)."),
+    ] = None,
+) -> None:
+    """Update the map already published on uMap, in place, at the same address.
+
+    Prints the plan (layers created, updated, unchanged, left alone). With --apply it
+    saves a backup of the map, then updates each layer, stopping if someone else saved
+    a layer meanwhile. The session cookie is read from $MAPGEN_UMAP_SESSION or
+    --session-file and never printed.
+
+    Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --apply
+    """
+    import getpass
+
+    from mapgen.errors import PublishError
+    from mapgen.publish import apply_plan, connect, credentials, make_plan, plan_lines, read_built_layers
+
+    if not map_url:
+        raise PublishError("--map URL is required: the address of the published map.")
+    built, properties = read_built_layers(folder)
+    session, password = credentials(session_file, user, ask=getpass.getpass)
+    client = connect(map_url, session=session, user=user, password=password)
+    try:
+        plan = make_plan(client, built, properties, replace_layers=replace_layer or ())
+        for line in plan_lines(plan):
+            typer.echo(line)
+        if not apply or not plan.writes:
+            if plan.writes:
+                typer.echo("Nothing written: run again with --apply to make these changes.")
+            return
+        with _upload_bars() as progress:
+            result = apply_plan(client, plan, backup_dir=backup_dir, out_dir=folder, progress=progress)
+    finally:
+        client.close()
+    if result is not None:
+        typer.echo(f"Backup: {result.backup}")
+        settings = ", ".join(result.map_settings) or "unchanged"
+        typer.echo(f"Updated {len(result.written)} layers; map settings: {settings}.")
+        typer.echo(f"Open {map_url} to check the map.")

@@ -1,0 +1,116 @@
+"""A person's question "which Comune is this?": the gazetteer's exact answer, else the geocoder's.
+
+The answer of ``mapgen gazetteer lookup``. An exact name, an other-language, former or merged
+name, an ISTAT or cadastral code is looked up in the gazetteer; a name it does not hold
+("Reggio Calabria") is read by the offline geocoder once, as it would be in a survey, and
+either answers with a note or turns into the suggestion of the error. Example::
+
+    from mapgen.geocoders.lookup import lookup_comune
+
+    answer = lookup_comune("Castro", provincia="LE")
+    print("\\n".join(answer.lines()))   # 075096  Castro (LE)  Puglia  40.00...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mapgen.errors import MapgenError
+from mapgen.gazetteer import load_gazetteer
+from mapgen.geocoders.chain import Geocoder
+from mapgen.model import Match, Place
+
+if TYPE_CHECKING:
+    from mapgen.gazetteer import Gazetteer
+    from mapgen.gazetteer.shipped import NameEntry
+    from mapgen.model import Comune
+
+__all__ = ["LookupAnswer", "check_provincia", "lookup_comune", "suggestion"]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupAnswer:
+    """The Comuni a name leads to, each with the names.csv entry that led there (None: official
+    name or code), and a note when the answer is the geocoder's reading rather than an exact name."""
+
+    found: tuple[tuple[Comune, NameEntry | None], ...]
+    note: str = ""
+
+    def lines(self) -> list[str]:
+        """One line per Comune (code, label, region, point, population, retirement, the name that led
+        there), then the note; English, for ``mapgen gazetteer lookup`` to print."""
+        lines = []
+        for comune, entry in self.found:
+            state = ""
+            if not comune.active:
+                state = f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
+            kind = entry.kind.replace("_", " ") if entry else ""
+            via = f"  ({kind} name {entry.name} ({entry.sigla}))" if entry else ""
+            lines.append(
+                f"{comune.istat_code}  {comune.label}  {comune.region}  "
+                f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
+            )
+        if self.note:
+            lines.append(self.note)
+        return lines
+
+
+def check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:
+    """Refuse a province code no Comune has (``--provincia XX``), naming it as such.
+
+    Raises
+    ------
+    MapgenError
+        ``provincia`` is not the sigla of any Comune (case and spaces aside).
+    """
+    if provincia is None:
+        return
+    siglas = {c.sigla.upper() for c in gazetteer.comuni.values()}
+    if provincia.strip().upper() not in siglas:
+        raise MapgenError(f"no province has the code {provincia!r}. Use the two-letter sigla of a "
+                          "province or metropolitan city, e.g. LE, TO, RM (see ISTAT's list).")
+
+
+def suggestion(match: Match) -> str:
+    """What the geocoder's reading of a missed name suggests: a name to try, candidates, or nothing."""
+    if match.istat_code:
+        return f" The geocoder reads it as {match.name} ({match.sigla}) [{match.status}]: try that name."
+    if match.candidates:
+        names = ", ".join(f"{c.name} ({c.sigla})" for c in match.candidates)
+        return f" Did you mean: {names}?"
+    return ""
+
+
+def lookup_comune(name: str, *, provincia: str | None = None, gazetteer: Gazetteer | None = None) -> LookupAnswer:
+    """The Comuni ``name`` names exactly; else the one the offline geocoder reads it as, with a note.
+
+    Parameters
+    ----------
+    name
+        Official, other-language, former or merged name, ISTAT or cadastral code.
+    provincia
+        Province sigla that narrows the search (``LE``); checked first.
+    gazetteer
+        The gazetteer to ask (default: the shipped one).
+
+    Raises
+    ------
+    MapgenError
+        ``provincia`` is no province's sigla, or neither the gazetteer nor the geocoder finds
+        ``name``; the message then carries the geocoder's suggestion when it has one.
+    """
+    gazetteer = gazetteer if gazetteer is not None else load_gazetteer()
+    check_provincia(gazetteer, provincia)
+    found = gazetteer.lookup(name, sigla=provincia)
+    if found:
+        return LookupAnswer(tuple(found))
+    # A common spelling the geocoder reads ("Reggio Calabria") is an answer, with a note; asked once.
+    match = Geocoder(gazetteer).geocode(Place(comune=name, provincia=provincia or ""), online=False)
+    comune = gazetteer.comuni.get(match.istat_code) if match.istat_code else None
+    if comune is not None:
+        note = (f"Note: no Comune is officially called {name!r}; the geocoder reads it as "
+                f"{comune.label} [{match.status}], as it does in a survey.")
+        return LookupAnswer(((comune, None),), note)
+    where = f" in {provincia}" if provincia else ""
+    raise MapgenError(f"no Comune is called {name!r}{where}.{suggestion(match)}")
