@@ -23,8 +23,8 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, Initiative, Match, MatchStatus, Outcome, RowOutcome
 from mapgen.writers.report import report_totals
 
-DATA = Path(__file__).parent / "data" / "corrections"
-EXAMPLES = Path(__file__).parent.parent / "examples"
+DATA = Path(__file__).parent.parent / "data" / "corrections"
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 EXPECTED = tomllib.loads((DATA / "EXPECTED.toml").read_text(encoding="utf-8"))
 
 
