@@ -31,7 +31,15 @@ line, value, fix) shown by the CLI and the report; two lines that contradict eac
 other raise :class:`~mapgen.errors.CorrectionsError` before anything is written.
 """
 
-from mapgen.corrections.apply import METHOD, Review, apply_corrections, corrected_match, settle_pairs
+from mapgen.corrections.apply import (
+    METHOD,
+    Review,
+    apply_corrections,
+    corrected_match,
+    inputs_line,
+    put_back,
+    settle_pairs,
+)
 from mapgen.corrections.read import COLUMNS, Corrections, Decision, read_corrections
 from mapgen.corrections.review import (
     APPLIED_COLUMNS,
@@ -60,8 +68,10 @@ __all__ = [
     "candidates_of",
     "corrected_match",
     "esito",
+    "inputs_line",
     "needs_person",
     "origin",
+    "put_back",
     "read_corrections",
     "review_lines",
     "review_order",

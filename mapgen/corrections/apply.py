@@ -19,8 +19,9 @@ from mapgen.model import (
     Outcome,
     RowOutcome,
 )
+from mapgen.text import counted
 
-__all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "settle_pairs"]
+__all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "inputs_line", "put_back", "settle_pairs"]
 
 #: The match method of a record placed by a person.
 METHOD: Final = "correzione"
@@ -28,7 +29,6 @@ METHOD: Final = "correzione"
 # Statuses where the build found the Comune by itself, without a doubt to check.
 _CONFIDENT: Final = frozenset({MatchStatus.EXACT, MatchStatus.NORMALIZED, MatchStatus.ALIAS,
                                MatchStatus.SPATIAL, MatchStatus.ONLINE, MatchStatus.CORRECTED})
-
 
 
 # --- applying ------------------------------------------------------------------------------
@@ -61,6 +61,10 @@ class Review:
     applied: list[AppliedCorrection] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     pairs_decided: list[Decision] = field(default_factory=list)  # unisci/separa lines used as they are
+
+    def pair_records(self) -> set[str]:
+        """The records of the ``unisci``/``separa`` lines the merge may already settle by itself."""
+        return {rid for d in self.pairs_decided for rid in (d.record, d.other)}
 
     def use(self, d: Decision, effect: str, *, action: str = "") -> None:
         self.applied.append(AppliedCorrection(
@@ -217,6 +221,32 @@ def _join(review: Review, d: Decision, at: Mapping[str, int], key: str) -> None:
     review.use(d, f"stessa pratica di {d.other}")
 
 
+def put_back(
+    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str]
+) -> tuple[list[Initiative], dict[str, str]]:
+    """The held-back records a person puts back on the map (``includi``), to geocode with the rest.
+
+    Parameters
+    ----------
+    corrections
+        The checked file, if any.
+    held
+        Records a reader kept off the map but read all the same: incomplete responses
+        and duplicates (``SurveyRead.incomplete``, ``SurveyRead.dropped``).
+    duplicate_of
+        Each duplicate's record id to the id of the record that was kept.
+
+    Returns
+    -------
+    tuple[list[Initiative], dict[str, str]]
+        The records put back, and each one's id mapped to its kept twin (``""`` for an
+        incomplete response): the ``included`` of :func:`apply_corrections`.
+    """
+    wanted = corrections.includes() if corrections is not None else set()
+    found = [r for r in held if r.record_id in wanted]
+    return found, {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
+
+
 def apply_corrections(
     corrections: Corrections,
     pairs: Sequence[tuple[Initiative, Match]],
@@ -236,15 +266,18 @@ def apply_corrections(
     outcomes
         The readers' outcomes (excluded, duplicate, carried records).
     included
-        Record ids the build read back because of an ``includi`` line: an incomplete
-        response (mapped to ``""``) or a duplicate (mapped to the record that was kept).
+        Record ids put back because of an ``includi`` line (:func:`put_back`), now among
+        ``pairs``: an incomplete response (mapped to ``""``) or a duplicate (mapped to the
+        record that was kept). Their readers' outcomes are dropped.
 
     Returns
     -------
     Review
         The records to merge, the outcomes, the merge keys, what was applied and what was not.
     """
-    review = Review(pairs=list(pairs), outcomes=list(outcomes), notices=list(corrections.notices))
+    included = included or {}
+    review = Review(pairs=list(pairs), outcomes=[o for o in outcomes if o.record_id not in included],
+                    notices=list(corrections.notices))
     at = {r.record_id: n for n, (r, _) in enumerate(review.pairs)}
     read = {o.record_id: n for n, o in enumerate(review.outcomes)}
     decided = {d.record for d in corrections.decisions if d.action in ("comune", "escludi")}
@@ -265,7 +298,7 @@ def apply_corrections(
                           "contenuto): il Comune non si può assegnare.",
                           "Completare la risposta nel file di origine, oppure scrivere escludi.")
     for d in by_action.get("includi", []):
-        _include(review, d, read, included or {})
+        _include(review, d, read, included)
     _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)
     excluded = set()
     for d in by_action.get("escludi", []):
@@ -280,9 +313,10 @@ def apply_corrections(
 def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
     """Report the ``unisci``/``separa`` lines that the merge now does by itself.
 
-    ``unkeyed`` gives each record's initiative id in a merge without the person's
-    keys: two records already joined (``unisci``) or already apart (``separa``)
-    mean the line no longer changes anything.
+    ``unkeyed`` gives each record of :meth:`Review.pair_records` the practice the
+    merge's title rules alone put it in (``MergeResult.by_titles``, or the initiative
+    ids of a merge without the person's keys): two records already joined (``unisci``)
+    or already apart (``separa``) mean the line no longer changes anything.
     """
     for d in review.pairs_decided:
         joined = bool(unkeyed.get(d.record)) and unkeyed.get(d.record) == unkeyed.get(d.other)
@@ -295,3 +329,11 @@ def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
     review.notices.sort(key=lambda n: (n.file, n.row or 0))
 
 
+def inputs_line(corrections: Corrections, review: Review, *, lang: str = "en") -> str:
+    """The corrections file's line among the build's inputs: how many lines, applied, not applied."""
+    if lang == "it":
+        return (f"{corrections.file} — {counted(len(corrections.decisions), 'correzione', 'correzioni')}, "
+                f"{counted(len(review.applied), 'applicata', 'applicate')}, "
+                f"{counted(len(review.notices), 'non applicata', 'non applicate')}")
+    return (f"{corrections.file} — {len(corrections.decisions)} corrections, "
+            f"{len(review.applied)} applied, {len(review.notices)} not applied")
