@@ -26,7 +26,6 @@ from mapgen.corrections import (
     Corrections,
     Review,
     apply_corrections,
-    inputs_line,
     put_back,
     read_corrections,
     settle_pairs,
@@ -465,8 +464,8 @@ def run_pipeline(
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
     if corrections is not None:
-        read.inputs.append(inputs_line(corrections, review))
-        read.inputs_it.append(inputs_line(corrections, review, lang="it"))
+        read.inputs.append(review.summary())  # counted before the merge settles unisci/separa lines
+        read.inputs_it.append(review.summary_it())
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
                             practice_keys=review.keys, title_rules_for=review.pair_records())
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported

@@ -36,7 +36,6 @@ from mapgen.corrections.apply import (
     Review,
     apply_corrections,
     corrected_match,
-    inputs_line,
     put_back,
     settle_pairs,
 )
@@ -68,7 +67,6 @@ __all__ = [
     "candidates_of",
     "corrected_match",
     "esito",
-    "inputs_line",
     "needs_person",
     "origin",
     "put_back",

@@ -21,7 +21,7 @@ from mapgen.model import (
 )
 from mapgen.text import counted
 
-__all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "inputs_line", "put_back", "settle_pairs"]
+__all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "put_back", "settle_pairs"]
 
 #: The match method of a record placed by a person.
 METHOD: Final = "correzione"
@@ -61,6 +61,19 @@ class Review:
     applied: list[AppliedCorrection] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     pairs_decided: list[Decision] = field(default_factory=list)  # unisci/separa lines used as they are
+    file: str = ""  # the corrections file's name
+    lines: int = 0  # its usable lines
+
+    def summary(self) -> str:
+        """The corrections file among the build's inputs: ``correzioni.csv — 11 corrections, 9 applied, …``."""
+        return (f"{self.file} — {self.lines} corrections, "
+                f"{len(self.applied)} applied, {len(self.notices)} not applied")
+
+    def summary_it(self) -> str:
+        """:meth:`summary` in Italian, for the report: ``correzioni.csv — 11 correzioni, 9 applicate, …``."""
+        return (f"{self.file} — {counted(self.lines, 'correzione', 'correzioni')}, "
+                f"{counted(len(self.applied), 'applicata', 'applicate')}, "
+                f"{counted(len(self.notices), 'non applicata', 'non applicate')}")
 
     def pair_records(self) -> set[str]:
         """The records of the ``unisci``/``separa`` lines the merge may already settle by itself."""
@@ -277,7 +290,7 @@ def apply_corrections(
     """
     included = included or {}
     review = Review(pairs=list(pairs), outcomes=[o for o in outcomes if o.record_id not in included],
-                    notices=list(corrections.notices))
+                    notices=list(corrections.notices), file=corrections.file, lines=len(corrections.decisions))
     at = {r.record_id: n for n, (r, _) in enumerate(review.pairs)}
     read = {o.record_id: n for n, o in enumerate(review.outcomes)}
     decided = {d.record for d in corrections.decisions if d.action in ("comune", "escludi")}
@@ -328,12 +341,3 @@ def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
                       "Togliere la riga dal file delle correzioni.")
     review.notices.sort(key=lambda n: (n.file, n.row or 0))
 
-
-def inputs_line(corrections: Corrections, review: Review, *, lang: str = "en") -> str:
-    """The corrections file's line among the build's inputs: how many lines, applied, not applied."""
-    if lang == "it":
-        return (f"{corrections.file} — {counted(len(corrections.decisions), 'correzione', 'correzioni')}, "
-                f"{counted(len(review.applied), 'applicata', 'applicate')}, "
-                f"{counted(len(review.notices), 'non applicata', 'non applicate')}")
-    return (f"{corrections.file} — {len(corrections.decisions)} corrections, "
-            f"{len(review.applied)} applied, {len(review.notices)} not applied")
