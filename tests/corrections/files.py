@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mapgen.corrections import COLUMNS
-from mapgen.model import BuildResult, RowOutcome
+from mapgen.model import BuildResult, MatchStatus, Outcome, RowOutcome
 
 DATA = Path(__file__).parent.parent / "data" / "corrections"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
@@ -48,3 +48,12 @@ ACTIONS = [
     {"record": "2019-iniziative-2019-pgX9A", "codice_istat": "001027"},  # 11: a 2019 point moved
     {"record": "2020-R42-G1", "azione": "includi"},  # 12: not a duplicate after all
 ]
+
+
+def placed(outcome: RowOutcome, code: str, line: int) -> None:
+    """The record is on the map where line ``line`` of correzioni.csv put it (method ``correzione``)."""
+    assert outcome.outcome is Outcome.MAPPED, outcome
+    assert outcome.match is not None
+    assert (outcome.match.istat_code, outcome.match.method, outcome.match.status) == (
+        code, "correzione", MatchStatus.CORRECTED)
+    assert (outcome.match.raw["file"], outcome.match.raw["line"]) == ("correzioni.csv", line)
