@@ -463,12 +463,12 @@ def run_pipeline(
         _previous_in(read, _read_previous(path, request, config), gazetteer, resolve)
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
-    if corrections is not None:
-        read.inputs.append(review.summary())  # counted before the merge settles unisci/separa lines
-        read.inputs_it.append(review.summary_it())
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
                             practice_keys=review.keys, title_rules_for=review.pair_records())
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
+    if corrections is not None:  # counted once settled, as correzioni_applicate.csv and the notices are
+        read.inputs.append(review.summary())
+        read.inputs_it.append(review.summary_it())
     return _result(read, review, merged, corrections)
 
 

@@ -128,3 +128,6 @@ def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> Non
     assert [(n.row, n.message) for n in result.notices if n.kind == "correzione"] == [
         (2, EXPECTED["join_no_change"]["message"])]
     assert result.corrections == ()
+    # The inputs line counts the line as the two files do: not applied (it once said "1 applied").
+    assert result.inputs[-1] == "join_no_change.csv — 1 corrections, 0 applied, 1 not applied"
+    assert result.inputs_it[-1] == "join_no_change.csv — 1 correzione, 0 applicate, 1 non applicata"
