@@ -22,6 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from mapgen._resources import data_dir
 from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
+from mapgen.corrections import (
+    Corrections,
+    Review,
+    apply_corrections,
+    put_back,
+    read_corrections,
+    settle_pairs,
+)
 from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, MergeResult, merge_editions
@@ -39,11 +47,10 @@ from mapgen.model import (
     SourceRef,
 )
 from mapgen.readers.survey import ALERTS_IT
-from mapgen.text import counted, slugify
+from mapgen.text import slugify
 
 if TYPE_CHECKING:
     from mapgen.config import Config
-    from mapgen.corrections import Corrections, Review
     from mapgen.geocoders import Geocoder
     from mapgen.readers.previous_map import PreviousEdition
     from mapgen.readers.survey import SurveyRead
@@ -370,6 +377,63 @@ def _read_previous(path: Path, request: BuildRequest, config: Config) -> Previou
     return read_previous(path, mapping=config.previous, initiative_layers=request.initiative_layers)
 
 
+@dataclass
+class _Read:
+    """Every input read once and geocoded: the records to merge, the others' outcomes, the report's lines."""
+
+    geocoded: list[Geocoded] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    included: dict[str, str] = field(default_factory=dict)  # put back by a person (includi): id -> kept twin
+    duplicate_of: Mapping[str, str] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    inputs_it: list[str] = field(default_factory=list)  # the same lines in Italian, for the report staff read
+    expected: int = 0  # records read, counted by each reader, to check that nothing was lost
+    rows_read: int = 0  # non-blank rows of the survey file, counted from the file, not from outcomes
+    contacts: set[str] = field(default_factory=set)
+    carried: list[CarriedLayer] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    previous_map: Mapping[str, Any] | None = None
+
+
+def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None, geocoder: Geocoder,
+               progress: Progress) -> None:
+    """Geocode the survey's records, with those a person put back (``includi``) among them."""
+    back, read.included = put_back(corrections, [*survey.incomplete, *survey.dropped], survey.duplicate_of)
+    records = [*survey.initiatives, *back]
+    matches = _geocode_places(records, geocoder, progress)
+    read.geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
+    read.outcomes += survey.outcomes
+    read.duplicate_of = survey.duplicate_of
+    read.notices += _reader_notices(survey)
+    read.expected += len(survey.initiatives) + len(survey.outcomes)
+    read.rows_read = survey.responses
+    read.contacts |= survey.contacts
+    read.inputs.append(f"{survey.format} — {survey.summary()}")
+    read.inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
+    read.inputs_it.append(f"{survey.format_it} — {survey.summary_it()}")
+    read.inputs_it += [f"Attenzione: {ALERTS_IT.get(alert, alert)}." for alert in survey.alerts]
+
+
+def _previous_in(read: _Read, edition: PreviousEdition, gazetteer: Gazetteer,
+                 resolve: Callable[[Place], Match]) -> None:
+    """Place a previous map's features in their Comuni; keep its carried layers and notes."""
+    from mapgen.geocoders.point_in_polygon import assign_comuni
+
+    edition.check_counts()
+    read.expected += edition.features
+    matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=resolve)
+    read.geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
+    read.outcomes += [*edition.problems, *_carried_outcomes(edition)]
+    read.carried += edition.carried
+    read.contacts |= _previous_contacts(edition)
+    for note in edition.notes:
+        read.notes.setdefault(note.record_id, []).append(note.reason)
+    read.previous_map = read.previous_map or edition.map_properties
+    read.inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
+    read.inputs_it += [edition.describe_it(), *(f"  {layer.describe()}" for layer in edition.layers)]
+
+
 def run_pipeline(
     request: BuildRequest,
     *,
@@ -377,13 +441,13 @@ def run_pipeline(
     config: Config | None = None,
     progress: Progress = _no_progress,
 ) -> BuildResult:
-    """Read every input, geocode, merge the editions; nothing is written.
+    """Read every input, geocode, apply a person's corrections, merge the editions; nothing is written.
 
-    Every survey record and every previous-map feature ends up in exactly one
-    :class:`~mapgen.model.RowOutcome` of the result.
+    Each input is read once and the merge runs once: the records a person puts back
+    (``includi``) were kept by the reader, and the merge answers for the ``unisci``/
+    ``separa`` lines too. Every survey record and every previous-map feature ends up
+    in exactly one :class:`~mapgen.model.RowOutcome` of the result.
     """
-    from mapgen.geocoders.point_in_polygon import assign_comuni
-
     if request.survey is None and not request.previous:
         raise InputError("nothing to build: give a survey export and/or --previous files.")
     gazetteer = gazetteer or load_gazetteer()
@@ -392,76 +456,38 @@ def run_pipeline(
     geocoder = _make_geocoder(request, gazetteer)
     # Member Comuni and previous features repeat names: resolve each distinct place once.
     resolve = functools.cache(geocoder.geocode)
-    geocoded: list[Geocoded] = []
-    read_outcomes: list[RowOutcome] = []
-    inputs: list[str] = []
-    inputs_it: list[str] = []  # the same lines in Italian, for the report staff read
-    notices: list[Notice] = []
-    duplicate_of: Mapping[str, str] = {}
-    dropped: Sequence[Initiative] = ()
-    expected = 0  # records read, counted by each reader, to check that nothing was lost
-    rows_read = 0  # non-blank rows of the survey file, counted from the file, not from outcomes
-    contacts: set[str] = set()
+    read = _Read()
     if request.survey is not None:
-        survey = _read_survey(request, config)
-        matches = _geocode_places(survey.initiatives, geocoder, progress)
-        geocoded += [Geocoded(r, m) for r, m in zip(survey.initiatives, matches, strict=True)]
-        read_outcomes += survey.outcomes
-        duplicate_of, dropped = survey.duplicate_of, survey.dropped
-        notices += _reader_notices(survey)
-        expected += len(survey.initiatives) + len(survey.outcomes)
-        rows_read = survey.responses
-        contacts |= survey.contacts
-        inputs.append(f"{survey.format} — {survey.summary()}")
-        inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
-        inputs_it.append(f"{survey.format_it} — {survey.summary_it()}")
-        inputs_it += [f"Attenzione: {ALERTS_IT.get(alert, alert)}." for alert in survey.alerts]
-    carried: list[CarriedLayer] = []
-    notes: dict[str, list[str]] = {}
-    previous_map = None
+        _survey_in(read, _read_survey(request, config), corrections, geocoder, progress)
     for path in request.previous:
-        edition = _read_previous(path, request, config)
-        edition.check_counts()
-        expected += edition.features
-        matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=resolve)
-        geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
-        read_outcomes += [*edition.problems, *_carried_outcomes(edition)]
-        carried += edition.carried
-        contacts |= _previous_contacts(edition)
-        for note in edition.notes:
-            notes.setdefault(note.record_id, []).append(note.reason)
-        previous_map = previous_map or edition.map_properties
-        inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-        inputs_it += [edition.describe_it(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    back, included = _included_back(request, config, corrections, geocoder, read_outcomes,
-                                    dropped=dropped, duplicate_of=duplicate_of)
-    geocoded += back
-    read_outcomes = [o for o in read_outcomes if o.record_id not in included]
-    review = _review(corrections, geocoded, read_outcomes, included)
-    geocoded, read_outcomes = [Geocoded(r, m) for r, m in review.pairs], review.outcomes
-    if corrections is not None:
-        inputs.append(f"{corrections.file} — {len(corrections.decisions)} corrections, "
-                      f"{len(review.applied)} applied, {len(review.notices)} not applied")
-        inputs_it.append(f"{corrections.file} — {counted(len(corrections.decisions), 'correzione', 'correzioni')}, "
-                         f"{counted(len(review.applied), 'applicata', 'applicate')}, "
-                         f"{counted(len(review.notices), 'non applicata', 'non applicate')}")
-    merged = merge_editions(geocoded, gazetteer=gazetteer, resolve_member=resolve, practice_keys=review.keys)
-    if review.pairs_decided:  # would the merge join (or split) them by itself? Then say so.
-        _settle_pairs(review, merge_editions(geocoded, gazetteer=gazetteer))
+        _previous_in(read, _read_previous(path, request, config), gazetteer, resolve)
+    review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
+                               read.outcomes, included=read.included)
+    merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
+                            practice_keys=review.keys, title_rules_for=review.pair_records())
+    settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
+    if corrections is not None:  # counted once settled, as correzioni_applicate.csv and the notices are
+        read.inputs.append(review.summary())
+        read.inputs_it.append(review.summary_it())
+    return _result(read, review, merged, corrections)
+
+
+def _result(read: _Read, review: Review, merged: MergeResult, corrections: Corrections | None) -> BuildResult:
+    """Every outcome in input order, checked against the records read; nothing may be lost."""
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
-    read_outcomes = _point_duplicates(read_outcomes, duplicate_of, published)
-    outcomes = _in_input_order([*(_with_notes(o, notes) for o in merged.outcomes), *read_outcomes])
-    if len(outcomes) != expected:  # a bug, never the user's fault: refuse to publish a lossy map
-        raise MapgenError(f"internal error: {expected} records read but {len(outcomes)} accounted for; "
+    others = _point_duplicates(review.outcomes, read.duplicate_of, published)
+    outcomes = _in_input_order([*(_with_notes(o, read.notes) for o in merged.outcomes), *others])
+    if len(outcomes) != read.expected:  # a bug, never the user's fault: refuse to publish a lossy map
+        raise MapgenError(f"internal error: {read.expected} records read but {len(outcomes)} accounted for; "
                           "please report this with the input files.")
-    check_rows_accounted(rows_read, outcomes)
+    check_rows_accounted(read.rows_read, outcomes)
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
-        carried_layers=tuple(carried), previous_map=previous_map, inputs=tuple(inputs),
-        inputs_it=tuple(inputs_it),
-        contacts=frozenset(contacts),
-        notices=(*notices, *review.notices), corrections=tuple(review.applied),
+        carried_layers=tuple(read.carried), previous_map=read.previous_map, inputs=tuple(read.inputs),
+        inputs_it=tuple(read.inputs_it),
+        contacts=frozenset(read.contacts),
+        notices=(*read.notices, *review.notices), corrections=tuple(review.applied),
         corrections_rows=corrections.rows if corrections is not None else (),
     )
 
@@ -512,50 +538,8 @@ def corrections_path(request: BuildRequest, config: Config) -> Path | None:
 
 
 def _read_corrections(request: BuildRequest, config: Config, gazetteer: Gazetteer) -> Corrections | None:
-    from mapgen.corrections import read_corrections
-
     path = corrections_path(request, config)
     return read_corrections(path, gazetteer=gazetteer) if path is not None else None
-
-
-def _review(corrections: Corrections | None, geocoded: Sequence[Geocoded],
-            outcomes: Sequence[RowOutcome], included: Mapping[str, str]) -> Review:
-    from mapgen.corrections import Corrections, apply_corrections
-
-    return apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in geocoded],
-                             outcomes, included=included)
-
-
-def _included_back(
-    request: BuildRequest, config: Config, corrections: Corrections | None, geocoder: Geocoder,
-    outcomes: Sequence[RowOutcome], *, dropped: Sequence[Initiative], duplicate_of: Mapping[str, str],
-) -> tuple[list[Geocoded], dict[str, str]]:
-    """The records a person put back (``includi``), geocoded; each id maps to its kept twin, if a duplicate."""
-    if corrections is None or request.survey is None or not corrections.includes():
-        return [], {}
-    found = [*_incomplete_back(request, config, corrections, outcomes),
-             *(r for r in dropped if r.record_id in corrections.includes())]
-    matches = geocoder.geocode_many([r.place for r in found])
-    return ([Geocoded(r, m) for r, m in zip(found, matches, strict=True)],
-            {r.record_id: duplicate_of.get(r.record_id, "") for r in found})
-
-
-def _settle_pairs(review: Review, unkeyed: MergeResult) -> None:
-    from mapgen.corrections import settle_pairs
-
-    settle_pairs(review, {o.record_id: o.initiative_id for o in unkeyed.outcomes})
-
-
-def _incomplete_back(
-    request: BuildRequest, config: Config, corrections: Corrections, outcomes: Sequence[RowOutcome]
-) -> list[Initiative]:
-    """The incomplete responses a person included (``includi``), read again from the survey."""
-    excluded = {o.record_id for o in outcomes if o.outcome is Outcome.EXCLUDED}
-    wanted = corrections.includes() & excluded
-    if not wanted:
-        return []
-    survey = _read_survey(replace(request, include_incomplete=True), config)
-    return [r for r in survey.initiatives if r.record_id in wanted]
 
 
 def review_places(request: BuildRequest, *, gazetteer: Gazetteer | None = None) -> BuildResult:

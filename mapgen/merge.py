@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rapidfuzz import fuzz
@@ -62,11 +62,17 @@ class Geocoded:
 
 @dataclass(frozen=True, slots=True)
 class MergeResult:
-    """The published initiatives, one outcome per input record, and the edition diff."""
+    """The published initiatives, one outcome per input record, and the edition diff.
+
+    ``by_titles`` maps each record asked about (``title_rules_for``) that has a Comune
+    to the practice the title rules alone put it in, the person's keys left out: equal
+    values, one practice.
+    """
 
     initiatives: tuple[MapInitiative, ...]
     outcomes: tuple[RowOutcome, ...]
     diff: EditionDiff
+    by_titles: Mapping[str, str] = field(default_factory=dict)
 
 
 def initiative_id(istat_code: str, titolo: str) -> str:
@@ -191,6 +197,25 @@ def _cluster(items: Sequence[Geocoded], comune: Comune, keys: Mapping[str, str])
     return practices
 
 
+def _by_titles(
+    by_comune: Mapping[str, list[Geocoded]], comuni: Mapping[str, Comune], asked: Collection[str]
+) -> dict[str, str]:
+    """The practice each asked record would join by the title rules alone, as ``<code>/<n>``.
+
+    A person's keys change how a whole Comune clusters, so whether the titles alone
+    join two records is only known by clustering that Comune again without keys: done
+    for the few Comuni an ``unisci``/``separa`` line touches, not a second merge.
+    """
+    found: dict[str, str] = {}
+    for code in sorted(by_comune):
+        if not any(item.record.record_id in asked for item in by_comune[code]):
+            continue
+        for n, practice in enumerate(_cluster(by_comune[code], comuni[code], {})):
+            found.update({g.record.record_id: f"{code}/{n}" for g in practice.records
+                          if g.record.record_id in asked})
+    return found
+
+
 def _practice_outcomes(practice: _Practice, published_id: str) -> list[RowOutcome]:
     """MAPPED for the newest record, MERGED for older editions, DUPLICATE for repeats within an edition."""
     outcomes: list[RowOutcome] = []
@@ -284,6 +309,7 @@ def merge_editions(
     gazetteer: Gazetteer,
     resolve_member: Callable[[Place], Match] | None = None,
     practice_keys: Mapping[str, str] | None = None,
+    title_rules_for: Collection[str] = (),
 ) -> MergeResult:
     """Merge geocoded records of every edition into published initiatives.
 
@@ -301,6 +327,9 @@ def merge_editions(
         A person's decisions (``unisci``/``separa`` in the corrections file): records
         with the same key in one Comune are one practice; records with different
         keys are never joined. Records without a key follow the title rules.
+    title_rules_for
+        Record ids (those of a person's ``unisci``/``separa`` lines) to tell, in
+        ``MergeResult.by_titles``, which practice the title rules alone would give them.
 
     Returns
     -------
@@ -345,4 +374,5 @@ def merge_editions(
         initiatives=tuple(published),
         outcomes=tuple(outcome_at[n] for n in range(len(items))),
         diff=_diff(published, editions),
+        by_titles=_by_titles(by_comune, comuni, title_rules_for) if title_rules_for else {},
     )

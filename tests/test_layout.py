@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "mapgen"
-PIPELINE_PACKAGES = ("readers", "geocoders", "writers", "gazetteer")
+PIPELINE_PACKAGES = ("readers", "geocoders", "corrections", "writers", "gazetteer")
 
 
 def module_name(path: Path) -> str:
@@ -123,7 +123,8 @@ def test_each_pipeline_step_is_a_package(package: str) -> None:
 
 
 #: Pipeline order; shared modules (model, errors, text, config, gazetteer, umap, ...) have no rank.
-STEP_RANK = {"mapgen.readers": 1, "mapgen.geocoders": 2, "mapgen.merge": 3, "mapgen.writers": 4, "mapgen.publish": 5}
+STEP_RANK = {"mapgen.readers": 1, "mapgen.geocoders": 2, "mapgen.corrections": 3, "mapgen.merge": 4,
+             "mapgen.writers": 5, "mapgen.publish": 6}
 
 
 def step(module: str) -> int | None:
@@ -227,3 +228,12 @@ def test_command_modules_share_only_the_common_module() -> None:
     commands = [m for m in graph if m.startswith("mapgen.cli.") and m != "mapgen.cli._common"]
     crossing = [(m, i) for m in commands for i in graph[m] if in_cli(i) and i != "mapgen.cli._common"]
     assert commands and crossing == []
+
+
+def test_corrections_sit_between_geocoding_and_merging() -> None:
+    """A person's corrections read their file (readers) and feed the merge; they never reach forward."""
+    graph = import_graph()
+    imported = {m for module, imports in graph.items() if step(module) == 3 for m in imports}
+    assert not {m for m in imported if m.split(".")[:2] in (["mapgen", "merge"], ["mapgen", "writers"],
+                                                             ["mapgen", "build"], ["mapgen", "cli"])}
+    assert "mapgen.corrections" in graph["mapgen.build"]  # the build applies them, between the two steps

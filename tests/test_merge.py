@@ -210,3 +210,23 @@ def test_merge_is_deterministic(gazetteer: Gazetteer) -> None:
     second = merge_editions(list(reversed(records)), gazetteer=gazetteer)
     assert [i.id for i in first.initiatives] == [i.id for i in second.initiatives]
     assert [replace(i, match=i.match) for i in first.initiatives] == list(second.initiatives)
+
+
+def test_the_merge_tells_which_practice_the_titles_alone_give(gazetteer: Gazetteer) -> None:
+    """``by_titles`` answers for a person's unisci/separa as a merge without their keys would."""
+    items = [
+        geocoded("2020-R1-G1", ROMA, titolo="Nidi gratis"),
+        geocoded("2019-l-1", ROMA, edition=2019, titolo="Nidi gratis."),
+        geocoded("2020-R2-G1", ROMA, titolo="Ludoteca"),
+        geocoded("2020-R3-G1", None, titolo="Nidi gratis"),
+    ]
+    keys = {"2020-R1-G1": "separa:2020-R1-G1", "2019-l-1": "separa:2019-l-1"}
+    asked = ("2020-R1-G1", "2019-l-1", "2020-R2-G1", "2020-R3-G1")
+    keyed = merge_editions(items, gazetteer=gazetteer, practice_keys=keys, title_rules_for=asked)
+    plain = {o.record_id: o.initiative_id for o in merge_editions(items, gazetteer=gazetteer).outcomes}
+    assert len({o.initiative_id for o in keyed.outcomes[:2]}) == 2  # the person's keys kept them apart
+    titles = keyed.by_titles
+    assert set(titles) == {"2020-R1-G1", "2019-l-1", "2020-R2-G1"}  # the unplaced record has no practice
+    assert titles["2020-R1-G1"] == titles["2019-l-1"] != titles["2020-R2-G1"]
+    assert plain["2020-R1-G1"] == plain["2019-l-1"] != plain["2020-R2-G1"]
+    assert merge_editions(items, gazetteer=gazetteer).by_titles == {}  # nothing asked, nothing computed

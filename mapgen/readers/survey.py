@@ -80,7 +80,9 @@ class SurveyRead:
     ``initiatives`` are in file order (row, then practice group). ``outcomes``
     hold one :class:`~mapgen.model.RowOutcome` per practice that did not become
     an initiative (excluded or duplicate), in file order; ``duplicate_of`` maps
-    each duplicate's record id to the record id that was kept.
+    each duplicate's record id to the record id that was kept. ``dropped`` and
+    ``incomplete`` keep the records held back (duplicates, incomplete responses),
+    read once with the rest, for a person who puts them back (``includi``).
     """
 
     file: str
@@ -94,6 +96,7 @@ class SurveyRead:
     incomplete_rows: tuple[int, ...] = ()
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
+    incomplete: tuple[Initiative, ...] = ()  # incomplete responses' records, as include_incomplete reads them
     alerts: tuple[str, ...] = ()
     format_it: str = ""  # ``format`` in Italian, for the report
 
@@ -203,9 +206,19 @@ def read_survey(
         incomplete_rows=tuple(reader.incomplete_rows),
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
+        incomplete=_incomplete_kept(reader.initiatives, reader.incomplete),
         alerts=() if all_complete else layout.alerts,
         format_it=_describe(table, layout, config, lang="it"),
     )
+
+
+def _incomplete_kept(complete: Sequence[Initiative], incomplete: Sequence[Initiative]) -> tuple[Initiative, ...]:
+    """The incomplete responses' records that ``include_incomplete`` would keep: not duplicates of another."""
+    if not incomplete:
+        return ()
+    everything = sorted([*complete, *incomplete], key=lambda r: (r.source.row or 0, r.source.group or 0))
+    kept = {r.record_id for r in _drop_duplicates(everything)[0]}
+    return tuple(r for r in incomplete if r.record_id in kept)
 
 
 def config_structure(config: Config) -> SurveyStructure | None:
@@ -355,6 +368,7 @@ class _Reader:
         self.outcomes: list[RowOutcome] = []
         self.problems: list[Notice] = [_table_problem(issue) for issue in table.issues]
         self.incomplete_rows: list[int] = []
+        self.incomplete: list[Initiative] = []  # what include_incomplete would have kept of them
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
@@ -558,6 +572,23 @@ class _Reader:
                 "Risposta incompleta (submitdate vuoto): esclusa.",
                 "Per includerla usare --include-incomplete.",
             )
+            self._keep_incomplete(row, group, shared, values)
+
+    def _keep_incomplete(
+        self, row: _Row, group: int, shared: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> None:
+        """Keep the record ``include_incomplete`` would have read, without its problems.
+
+        A person may put the response back (``includi``): the build then needs no
+        second reading of the file. Mirrors :meth:`read_row` (no Comune) and :meth:`_emit`.
+        """
+        if "comune" in self.layout.shared and not shared.get("comune"):
+            return
+        if not values.get("comune") or not values.get("titolo"):
+            return
+        kept = len(self.problems)
+        self.incomplete.append(self._initiative(row, group, values, self.record_id(row, group)))
+        del self.problems[kept:]
 
     def _exclude_repeated_id(self, row: _Row) -> None:
         """A row whose response id was already read still gets an outcome: nothing is lost silently."""

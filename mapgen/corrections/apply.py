@@ -1,0 +1,343 @@
+"""Applying a person's decisions to the geocoded records, between geocoding and merging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final
+
+from mapgen.corrections.read import Corrections, Decision, _notice
+from mapgen.corrections.review import needs_person
+from mapgen.errors import CorrectionsError
+from mapgen.model import (
+    AppliedCorrection,
+    Comune,
+    Initiative,
+    Match,
+    MatchStatus,
+    Notice,
+    Outcome,
+    RowOutcome,
+)
+from mapgen.text import counted
+
+__all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "put_back", "settle_pairs"]
+
+#: The match method of a record placed by a person.
+METHOD: Final = "correzione"
+
+# Statuses where the build found the Comune by itself, without a doubt to check.
+_CONFIDENT: Final = frozenset({MatchStatus.EXACT, MatchStatus.NORMALIZED, MatchStatus.ALIAS,
+                               MatchStatus.SPATIAL, MatchStatus.ONLINE, MatchStatus.CORRECTED})
+
+
+# --- applying ------------------------------------------------------------------------------
+
+
+def corrected_match(comune: Comune, decision: Decision, before: Match | None) -> Match:
+    """The match of a record placed by a person: method ``correzione``, the file and line as evidence."""
+    raw: dict[str, object] = {"file": decision.file, "line": decision.line}
+    if before is not None:
+        raw["before"] = f"{before.status.value} {before.istat_code or ''}".strip()
+    return Match(
+        status=MatchStatus.CORRECTED, istat_code=comune.istat_code, name=comune.name, sigla=comune.sigla,
+        region=comune.region, lat=comune.lat, lon=comune.lon, score=100.0, method=METHOD,
+        hint=f"Comune indicato da una persona ({decision.evidence()}).", raw=raw,
+    )
+
+
+@dataclass
+class Review:
+    """The records after the corrections: what goes on to the merge, and the evidence.
+
+    ``pairs`` are the records to merge with their (corrected) matches, in input
+    order; ``outcomes`` are the readers' outcomes plus the records a person
+    excluded; ``keys`` are the merge's practice keys (``unisci``/``separa``).
+    """
+
+    pairs: list[tuple[Initiative, Match]]
+    outcomes: list[RowOutcome]
+    keys: dict[str, str] = field(default_factory=dict)
+    applied: list[AppliedCorrection] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    pairs_decided: list[Decision] = field(default_factory=list)  # unisci/separa lines used as they are
+    file: str = ""  # the corrections file's name
+    lines: int = 0  # its usable lines
+
+    def summary(self) -> str:
+        """The corrections file among the build's inputs: ``correzioni.csv — 11 corrections, 9 applied, …``."""
+        return (f"{self.file} — {self.lines} corrections, "
+                f"{len(self.applied)} applied, {len(self.notices)} not applied")
+
+    def summary_it(self) -> str:
+        """:meth:`summary` in Italian, for the report: ``correzioni.csv — 11 correzioni, 9 applicate, …``."""
+        return (f"{self.file} — {counted(self.lines, 'correzione', 'correzioni')}, "
+                f"{counted(len(self.applied), 'applicata', 'applicate')}, "
+                f"{counted(len(self.notices), 'non applicata', 'non applicate')}")
+
+    def pair_records(self) -> set[str]:
+        """The records of the ``unisci``/``separa`` lines the merge may already settle by itself."""
+        return {rid for d in self.pairs_decided for rid in (d.record, d.other)}
+
+    def use(self, d: Decision, effect: str, *, action: str = "") -> None:
+        self.applied.append(AppliedCorrection(
+            file=d.file, line=d.line, record=d.record, action=action or d.action, value=d.value,
+            effect=effect, note=d.note,
+        ))
+
+    def unused(self, d: Decision, message: str, fix: str, *, column: str = "") -> None:
+        column = column or ("codice_istat" if d.action in ("comune", "alias") else "azione")
+        value = d.record if column == "record" else d.value
+        self.notices.append(_notice(d.file, d.line, column, value, message, fix, d.record))
+
+
+def _matches_alias(record: Initiative, d: Decision) -> bool:
+    if record.place.comune.strip() != d.typed:
+        return False
+    return not d.provincia or record.place.provincia.strip().casefold() == d.provincia.casefold()
+
+
+def _apply_aliases(review: Review, aliases: Sequence[Decision], decided: set[str]) -> None:
+    """Every record that typed an alias's text exactly gets its Comune (record lines win)."""
+    for d in aliases:
+        assert d.comune is not None
+        hits = [n for n, (r, _) in enumerate(review.pairs) if r.record_id not in decided and _matches_alias(r, d)]
+        changed = 0
+        for n in hits:
+            record, match = review.pairs[n]
+            if match.status in _CONFIDENT and match.istat_code == d.comune.istat_code:
+                continue
+            review.pairs[n] = (record, corrected_match(d.comune, d, match))
+            changed += 1
+        if hits and not changed:
+            review.unused(d, f"la riga non cambia più nulla: mapgen trova già {d.comune.label} per "
+                          f"{d.typed!r} da solo.", "Togliere la riga dal file delle correzioni.")
+        else:
+            review.use(d, f"{changed} record con {d.typed!r} in {d.comune.label} ({d.comune.istat_code})"
+                       if hits else f"nessun record con {d.typed!r} in questa costruzione")
+
+
+def _place(review: Review, d: Decision, n: int) -> None:
+    assert d.comune is not None
+    record, match = review.pairs[n]
+    if match.istat_code == d.comune.istat_code and match.status is MatchStatus.FUZZY:
+        review.pairs[n] = (record, corrected_match(d.comune, d, match))
+        review.use(d, f"confermato {d.comune.label} ({d.comune.istat_code})", action="conferma")
+    elif match.istat_code == d.comune.istat_code and match.status in _CONFIDENT:
+        review.unused(d, f"la riga non cambia più nulla: mapgen trova già {d.comune.label} da solo.",
+                      "Togliere la riga dal file delle correzioni.")
+    else:
+        review.pairs[n] = (record, corrected_match(d.comune, d, match))
+        before = f"{match.name} ({match.sigla})" if match.name else match.status.value
+        review.use(d, f"{before} → {d.comune.label} ({d.comune.istat_code})")
+
+
+def _person_excluded(record: Initiative, d: Decision) -> RowOutcome:
+    return RowOutcome(
+        source=record.source, record_id=record.record_id, typed=record.place, outcome=Outcome.EXCLUDED,
+        titolo=record.titolo, reason=f"Esclusa da una persona ({d.evidence()})."
+        + (f" Nota: {d.note}" if d.note else ""),
+    )
+
+
+def _exclude(review: Review, d: Decision, at: Mapping[str, int], read: Mapping[str, int]) -> None:
+    if d.record in at:
+        record, _ = review.pairs[at[d.record]]
+        review.outcomes.append(_person_excluded(record, d))
+        review.use(d, "esclusa dalla mappa")
+    elif needs_person(review.outcomes[read[d.record]]):
+        # A record a reader could not use (no title, no Comune, no geometry): a person settles it.
+        o = review.outcomes[read[d.record]]
+        review.outcomes[read[d.record]] = replace(
+            o, outcome=Outcome.EXCLUDED, match=None, fix="",
+            reason=f"{o.reason} Esclusa da una persona ({d.evidence()})." + (f" Nota: {d.note}" if d.note else ""))
+        review.use(d, "esclusione confermata")
+    else:
+        review.unused(d, "la riga non cambia più nulla: il record è già fuori dalla mappa.",
+                      "Togliere la riga dal file delle correzioni.")
+
+
+def _include(review: Review, d: Decision, read: Mapping[str, int], included: Mapping[str, str]) -> None:
+    if included.get(d.record):
+        # Not a duplicate after all: the two records stay two practices in the merge.
+        twin = included[d.record]
+        review.keys[d.record] = "separa:" + d.record
+        review.keys.setdefault(twin, "separa:" + twin)
+        review.use(d, f"non è un duplicato di {twin}: rimessa sulla mappa")
+    elif d.record in included:
+        review.use(d, "risposta incompleta rimessa sulla mappa")
+    elif d.record in read and review.outcomes[read[d.record]].outcome is Outcome.EXCLUDED:
+        review.unused(d, "manca il titolo o il Comune: la pratica non si può mettere sulla mappa.",
+                      "Completare la risposta in LimeSurvey, oppure scrivere escludi.")
+    else:
+        review.unused(d, "la riga non cambia più nulla: il record è già sulla mappa.",
+                      "Togliere la riga dal file delle correzioni.")
+
+
+class _Groups:
+    """Union-find over record ids, for ``unisci``."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def root(self, item: str) -> str:
+        while (up := self.parent.get(item, item)) != item:
+            item = up
+        return item
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = sorted((self.root(a), self.root(b)))
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[str, int]) -> None:
+    """``unisci``: one practice (in the second record's Comune); ``separa``: never joined."""
+    usable = [d for d in pairs_of if d.other in at and d.record in at]
+    for d in pairs_of:
+        if d not in usable:
+            review.unused(d, f"il record {d.other!r} non è tra quelli messi sulla mappa in questa costruzione.",
+                          "Copiare l'identificativo dalla colonna record di report.csv.")
+    groups = _Groups()
+    for d in usable:
+        if d.action == "unisci":
+            groups.join(d.record, d.other)
+    for d in usable:
+        if d.action == "separa" and groups.root(d.record) == groups.root(d.other):
+            raise CorrectionsError(
+                f"{d.where()}: records {d.record} and {d.other} are kept apart here but joined by "
+                "unisci lines (directly or through other records). Keep one of the two decisions and run again."
+            )
+    for d in usable:
+        if d.action == "unisci":
+            _join(review, d, at, "unisci:" + groups.root(d.record))
+    for d in usable:
+        if d.action == "separa":
+            for rid in (d.record, d.other):
+                review.keys.setdefault(rid, "separa:" + rid)
+            review.pairs_decided.append(d)
+            review.use(d, f"pratica diversa da {d.other}")
+
+
+def _join(review: Review, d: Decision, at: Mapping[str, int], key: str) -> None:
+    """One practice: the record moves to the other's Comune if needed (method ``correzione``)."""
+    record, match = review.pairs[at[d.record]]
+    _, target = review.pairs[at[d.other]]
+    if target.status.resolved and target.istat_code != match.istat_code:
+        moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
+                        hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
+                        raw={"file": d.file, "line": d.line, "before": match.status.value})
+        review.pairs[at[d.record]] = (record, moved)
+    else:
+        review.pairs_decided.append(d)  # same Comune: the merge may join them by itself
+    review.keys[d.record] = review.keys[d.other] = key
+    review.use(d, f"stessa pratica di {d.other}")
+
+
+def put_back(
+    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str]
+) -> tuple[list[Initiative], dict[str, str]]:
+    """The held-back records a person puts back on the map (``includi``), to geocode with the rest.
+
+    Parameters
+    ----------
+    corrections
+        The checked file, if any.
+    held
+        Records a reader kept off the map but read all the same: incomplete responses
+        and duplicates (``SurveyRead.incomplete``, ``SurveyRead.dropped``).
+    duplicate_of
+        Each duplicate's record id to the id of the record that was kept.
+
+    Returns
+    -------
+    tuple[list[Initiative], dict[str, str]]
+        The records put back, and each one's id mapped to its kept twin (``""`` for an
+        incomplete response): the ``included`` of :func:`apply_corrections`.
+    """
+    wanted = corrections.includes() if corrections is not None else set()
+    found = [r for r in held if r.record_id in wanted]
+    return found, {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
+
+
+def apply_corrections(
+    corrections: Corrections,
+    pairs: Sequence[tuple[Initiative, Match]],
+    outcomes: Sequence[RowOutcome],
+    *,
+    included: Mapping[str, str] | None = None,
+) -> Review:
+    """Apply a person's decisions to the geocoded records, before the merge.
+
+    Parameters
+    ----------
+    corrections
+        The checked file (:func:`read_corrections`).
+    pairs
+        Every record to merge with the geocoder's match, survey records and
+        previous-map features alike.
+    outcomes
+        The readers' outcomes (excluded, duplicate, carried records).
+    included
+        Record ids put back because of an ``includi`` line (:func:`put_back`), now among
+        ``pairs``: an incomplete response (mapped to ``""``) or a duplicate (mapped to the
+        record that was kept). Their readers' outcomes are dropped.
+
+    Returns
+    -------
+    Review
+        The records to merge, the outcomes, the merge keys, what was applied and what was not.
+    """
+    included = included or {}
+    review = Review(pairs=list(pairs), outcomes=[o for o in outcomes if o.record_id not in included],
+                    notices=list(corrections.notices), file=corrections.file, lines=len(corrections.decisions))
+    at = {r.record_id: n for n, (r, _) in enumerate(review.pairs)}
+    read = {o.record_id: n for n, o in enumerate(review.outcomes)}
+    decided = {d.record for d in corrections.decisions if d.action in ("comune", "escludi")}
+    by_action: dict[str, list[Decision]] = {}
+    for d in corrections.decisions:
+        if d.action != "alias" and d.record not in at and d.record not in read:
+            review.unused(d, "record sconosciuto: nessun record di questa costruzione ha questo identificativo.",
+                          "Copiare l'identificativo dalla colonna record di da_correggere.csv o di report.csv.",
+                          column="record")
+            continue
+        by_action.setdefault(d.action, []).append(d)
+    _apply_aliases(review, by_action.get("alias", []), decided)
+    for d in by_action.get("comune", []):
+        if d.record in at:
+            _place(review, d, at[d.record])
+        else:
+            review.unused(d, "il record non è tra quelli da mettere sulla mappa (escluso, duplicato o altro "
+                          "contenuto): il Comune non si può assegnare.",
+                          "Completare la risposta nel file di origine, oppure scrivere escludi.")
+    for d in by_action.get("includi", []):
+        _include(review, d, read, included)
+    _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)
+    excluded = set()
+    for d in by_action.get("escludi", []):
+        _exclude(review, d, at, read)
+        excluded.add(d.record)
+    review.pairs = [(r, m) for r, m in review.pairs if r.record_id not in excluded]
+    review.applied.sort(key=lambda a: (a.file, a.line))
+    review.notices.sort(key=lambda n: (n.file, n.row or 0))
+    return review
+
+
+def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
+    """Report the ``unisci``/``separa`` lines that the merge now does by itself.
+
+    ``unkeyed`` gives each record of :meth:`Review.pair_records` the practice the
+    merge's title rules alone put it in (``MergeResult.by_titles``, or the initiative
+    ids of a merge without the person's keys): two records already joined (``unisci``)
+    or already apart (``separa``) mean the line no longer changes anything.
+    """
+    for d in review.pairs_decided:
+        joined = bool(unkeyed.get(d.record)) and unkeyed.get(d.record) == unkeyed.get(d.other)
+        if joined != (d.action == "unisci"):
+            continue
+        review.applied = [a for a in review.applied if (a.file, a.line) != (d.file, d.line)]
+        state = "le unisce già" if joined else "le tiene già separate"
+        review.unused(d, f"la riga non cambia più nulla: mapgen {state} da solo.",
+                      "Togliere la riga dal file delle correzioni.")
+    review.notices.sort(key=lambda n: (n.file, n.row or 0))
+
