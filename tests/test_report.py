@@ -140,7 +140,8 @@ def test_build_summary_lists_files_totals_and_who_needs_a_person(sample_build: B
 
 def test_build_summary_names_the_corrections_used_and_refused(sample_build: BuildResult, tmp_path: Path) -> None:
     applied = AppliedCorrection("c.csv", 2, "2020-R1-G1", "comune", "075096", "posto a Castro (LE)")
-    refused = Notice("correzione", "c.csv", 3, "azione", "boh", "azione sconosciuta.", "Scrivi comune.")
+    refused = Notice(kind="correzione", file="c.csv", row=3, column="azione", value="boh",
+                     message="azione sconosciuta.", fix="Scrivi comune.")
     resolved = tuple(replace(o, outcome=Outcome.MAPPED, match=None) for o in sample_build.outcomes)
     build = replace(sample_build, outcomes=resolved, corrections=(applied,), notices=(refused,))
     lines = build_summary_lines(build, tmp_path, ())
