@@ -50,7 +50,7 @@ fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz --minutes $(FUZZ_MINUTES)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check mapgen tests benchmarks
+	$(BIN)/ruff check mapgen tests fixtures benchmarks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -1,7 +1,7 @@
 """Bounded cost of reading hostile tables: time and peak memory vs a normal file of the same size.
 
 Run ``python -m benchmarks.bounded_reading`` (``--quick``: one run, smaller cases). The files of
-issue 20's "bounded cost" list are written by ``tests/hostile_tables.py`` into
+issue 20's "bounded cost" list are written by ``fixtures/hostile_tables.py`` into
 ``benchmarks/_work/bounded/`` (made once and reused): a small XLSX whose data reaches row
 1,048,576 at column 1,000, one whose shared string unpacks to 1 GiB, one with a 600 MB cell
 comment, Excel's 16,000 trailing empty columns (XLSX and CSV), a million blank lines under a
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests import hostile_tables as hostile
+from fixtures import hostile_tables as hostile
 
 REPO = Path(__file__).resolve().parent.parent
 

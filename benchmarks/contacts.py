@@ -1,6 +1,6 @@
 """Cost of the write-time contact guard (issue 20): a build's writers with and without it.
 
-The same synthetic initiatives (``tests/synthetic.py``) are written by ``write_outputs`` twice,
+The same synthetic initiatives (``fixtures/synthetic.py``) are written by ``write_outputs`` twice,
 alternating: with no contacts read (the guard has nothing to look for: the baseline) and with
 three contacts per initiative (a name, an e-mail, a telephone number), none of them in the
 text, so the guard scans every field and every public file and finds nothing. Figures are
@@ -20,11 +20,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from fixtures.synthetic import synthetic_build
 from mapgen.build import write_outputs
 from mapgen.contacts import check_public_files, protect_contacts
 from mapgen.gazetteer import load_gazetteer
 from mapgen.model import BuildResult, OutputOptions
-from tests.synthetic import synthetic_build
 
 
 def contacts_for(n: int, seed: int = 1) -> frozenset[str]:

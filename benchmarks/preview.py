@@ -1,7 +1,7 @@
 """Benchmark of the offline preview: file size, build time and browser cost at 1k/10k/100k.
 
 Compares mapgen's layout with three ways folium offers to draw many points, all given the
-same synthetic initiatives (``tests/synthetic.py``) and the same inlined libraries, opened
+same synthetic initiatives (``fixtures/synthetic.py``) and the same inlined libraries, opened
 from file:// in headless Debian Chromium with every other request refused (offline):
 
 - ``marker``: one ``folium.Marker`` + ``folium.Popup`` per initiative in a ``MarkerCluster``;
@@ -33,13 +33,13 @@ from typing import Any
 import folium
 from folium import plugins
 
+from fixtures.chromium import CHROMIUM, CHROMIUM_ARGS
+from fixtures.synthetic import synthetic_build
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.model import BuildResult, MapInitiative, OutputOptions
 from mapgen.writers import _assets
 from mapgen.writers._folium_page import RawElement
 from mapgen.writers.preview import render_preview
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.synthetic import synthetic_build
 
 SIZES = (1_000, 10_000, 100_000)
 #: One Marker per point costs ~0.7 ms and ~1.3 KB each: 100k would be ~70 s and ~130 MB.

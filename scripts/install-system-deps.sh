@@ -4,7 +4,7 @@
 #   npm        - installs axe-core (tests/browser/package-lock.json), the accessibility checker
 #   gdal-bin   - ogrinfo, to check the GeoPackage with GDAL's own tool
 #   postgresql, postgresql-NN-postgis-3 - the database of the real uMap that
-#                tests/test_umap_integration.py starts (its own cluster in a temp folder)
+#                tests/umap/test_in_umap.py starts (its own cluster in a temp folder)
 # Runs as root (CI, this sandbox) or through sudo; otherwise says what to install.
 set -euo pipefail
 

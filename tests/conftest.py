@@ -1,4 +1,4 @@
-"""Shared fixtures. Record factories live in ``tests/factories.py``."""
+"""Shared fixtures. Record factories live in ``fixtures/factories.py`` (the benchmarks use them too)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,16 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
+from fixtures import factories
+from fixtures.chromium import CHROMIUM, CHROMIUM_ARGS
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.model import BuildResult
-from tests import factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from tests.umap_server.server import UmapServer
 
-#: Debian's Chromium, driven by Playwright's Python package (never `playwright install`).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # `make test` (and CI) draws the same hypothesis examples every run, so a landing never hangs on

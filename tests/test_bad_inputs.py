@@ -229,7 +229,7 @@ def _features_in(path: Path) -> int:
     return sum(len(layer["features"]) for layer in document.get("layers", [document]))
 
 
-#: Only files that are read are built (the generated 5 MB cell is read in tests/test_table.py).
+#: Only files that are read are built (the generated 5 MB cell is read in tests/readers/test_table.py).
 BUILT_CASES = [
     c for c in CASES if c["outcome"] == "read" and c["reader"] != "config" and not c.get("generated")
 ]

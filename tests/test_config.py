@@ -232,7 +232,7 @@ def test_config_error_is_a_value_error(tmp_path: Path) -> None:
 
 # --- starter mappings -----------------------------------------------------------------------------
 
-# Text headings that repeat (shape_full*, shape_abbreviated*) need --structure: tests/test_survey_shapes.py
+# Text headings that repeat (shape_full*, shape_abbreviated*) need --structure: tests/readers/test_survey_shapes.py
 DRAFTABLE = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx")
                    and not p.name.startswith(("shape_full", "shape_abbreviated")))
 

@@ -8,8 +8,8 @@ import sys
 from typer.testing import CliRunner
 
 import mapgen
+from fixtures import factories
 from mapgen.cli import app
-from tests import factories
 
 
 def test_public_api_names_resolve() -> None:

@@ -9,10 +9,10 @@ from datetime import datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixtures.factories import comune, initiative, match_for
 from mapgen.gazetteer import Gazetteer
 from mapgen.merge import Geocoded, initiative_id, merge_editions
 from mapgen.model import Candidate, Match, MatchStatus, Outcome, Place
-from tests.factories import comune, initiative, match_for
 
 ROMA = "058091"
 CASTRO_LE = "075096"

@@ -5,7 +5,7 @@ Ported line by line from ``umap/static/umap/js/modules/utils.js`` (``greedyTempl
 tests can check the escaping without a browser. DOMPurify (step 3) is not ported:
 the tests check that no tag at all comes out of steps 1-2 for survey text, which
 makes what DOMPurify would keep irrelevant. The real thing is exercised by
-``tests/test_umap_integration.py``.
+``tests/umap/test_in_umap.py``.
 """
 
 from __future__ import annotations

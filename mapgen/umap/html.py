@@ -17,7 +17,7 @@ in the same order, to the same string the uMap writer publishes
   Italian ``alt`` (uMap writes none, and a screen reader would read the file name).
 
 The visible text and the links match the real uMap: ``tests/umap/test_markup.py`` checks
-the rules one by one and ``tests/test_umap_markup_in_umap.py`` against uMap 3.8.1 itself.
+the rules one by one and ``tests/umap/test_markup_in_umap.py`` against uMap 3.8.1 itself.
 """
 
 from __future__ import annotations

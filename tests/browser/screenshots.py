@@ -11,19 +11,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from fixtures.chromium import CHROMIUM, CHROMIUM_ARGS
 from mapgen.gazetteer import load_gazetteer
 from tests.browser.accessibility import VIEWPORTS, build_example, offline_page
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 def main(folder: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         pages = build_example(Path(tmp) / "output", load_gazetteer())
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width, height in VIEWPORTS:
             with offline_page(browser, pages.preview, (width, height)) as page:
                 written.append(folder / f"screenshot-preview-{width}x{height}.png")

@@ -2,7 +2,7 @@
 
 axe-core (npm, ``tests/browser/package.json``) injected into Debian's Chromium checks the
 WCAG 2.1 A and AA rules on both pages of the bundled example and of the hostile build of
-``tests/test_hostile_writers.py``, in the states a visitor brings them to (popups, layer switch,
+``tests/writers/test_hostile_writers.py``, in the states a visitor brings them to (popups, layer switch,
 search hits, the list opened); a keyboard-only walk operates every control of the preview with
 a visible focus; the visible text has no English words; popups stay clear of the panel and the
 first view is fitted to the data, at 1280x720 and 390x844.
@@ -30,7 +30,7 @@ from tests.browser.accessibility import (
     settle,
     visible_text,
 )
-from tests.test_hostile_writers import Built, built  # noqa: F401  (the hostile build fixture)
+from tests.writers.test_hostile_writers import Built, built  # noqa: F401  (the hostile build fixture)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -295,7 +295,7 @@ def test_no_english_in_what_people_read(request: pytest.FixtureRequest, chromium
         text += visible_text(page)
     if which == "hostile":
         # The probes are survey text, typed by respondents, not the tool's words.
-        from tests.test_hostile_writers import PROBES
+        from tests.writers.test_hostile_writers import PROBES
 
         for probe in PROBES:
             text = text.replace(probe, " ")

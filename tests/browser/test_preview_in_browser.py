@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.synthetic import synthetic_build
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, OutputOptions
 from mapgen.writers import preview
 from mapgen.writers.preview import write_preview
 from tests.browser.conftest import OfflinePage
-from tests.synthetic import synthetic_build
 
 pytestmark = pytest.mark.browser
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from fixtures import factories
 from mapgen.cli import app
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.writers.umap import write_umap
-from tests import factories
 
 runner = CliRunner()
 

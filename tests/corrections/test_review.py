@@ -60,9 +60,9 @@ def test_every_reader_warning_is_in_the_report(tmp_path: Path) -> None:
 def test_a_hostile_note_stays_text_in_the_report(corrected: BuildResult, tmp_path: Path,
                                                  gazetteer_: Gazetteer) -> None:
     """A note or value typed in the corrections file reaches the page escaped (table) or as JSON data."""
+    from fixtures.factories import HOSTILE_TEXT
     from mapgen.model import OutputOptions
     from mapgen.writers.report import write_report
-    from tests.factories import HOSTILE_TEXT
 
     spoiled = replace(
         corrected,

@@ -5,7 +5,7 @@ Written for mapgen from the markup rules of uMap 3.8.1 (``umap/static/umap/js/mo
 from the cases its own unit tests name (``umap/static/umap/unittests/utils.js``: titles, lists,
 bare and bracketed links, links in parentheses, images with a width, iframes). The expected
 text, links and images were worked out by hand from those rules, one case at a time; the
-real uMap confirms them in ``tests/test_umap_markup_in_umap.py``.
+real uMap confirms them in ``tests/umap/test_markup_in_umap.py``.
 
 ``visible`` is the text a visitor reads, whitespace runs folded to one space, blocks
 (titles, list items, rules) separated by a space. ``links`` and ``images`` are the

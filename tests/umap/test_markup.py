@@ -2,7 +2,7 @@
 
 Cases and hand-worked expectations: ``tests/umap/markup_cases.py``. Here the preview's
 HTML is read with the standard library's parser; the same cases run through the real
-uMap 3.8.1 and the preview in Chromium in ``tests/test_umap_markup_in_umap.py``.
+uMap 3.8.1 and the preview in Chromium in ``tests/umap/test_markup_in_umap.py``.
 """
 
 from __future__ import annotations
@@ -136,9 +136,9 @@ def test_a_description_too_costly_to_format_is_shown_as_typed() -> None:
     """uMap's link rules scan the rest of the text per "[[": past the limits the text is plain, on both sides."""
     from markupsafe import Markup
 
+    from fixtures import factories
     from mapgen.umap.template import MARKUP_MAX_CHARS, MARKUP_MAX_OPENINGS
     from mapgen.writers import preview, umap
-    from tests import factories
 
     costly = "[[a " * (MARKUP_MAX_OPENINGS + 1) + "**b**"
     fine = "[[a " * MARKUP_MAX_OPENINGS + "**b**"

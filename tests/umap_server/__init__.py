@@ -1,4 +1,4 @@
-"""A real uMap server on 127.0.0.1 for the integration tests (``tests/test_umap_integration.py``).
+"""A real uMap server on 127.0.0.1 for the integration tests (``tests/umap/test_in_umap.py``).
 
 Set-up, in order (each step reports what is missing and how to fix it):
 

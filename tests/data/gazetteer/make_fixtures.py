@@ -1,4 +1,4 @@
-"""Write the small ISTAT-format fixtures of tests/test_gazetteer_build.py (run once, by hand).
+"""Write the small ISTAT-format fixtures of tests/gazetteer/test_builder.py (run once, by hand).
 
     .venv/bin/python tests/data/gazetteer/make_fixtures.py
 

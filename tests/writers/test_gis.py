@@ -16,11 +16,11 @@ import pyogrio
 import pytest
 import shapely
 
+from fixtures.factories import HOSTILE_TEXT
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, EditionDiff, OutputOptions
 from mapgen.writers.gis import http_link, initiative_columns, write_gis
-from tests.factories import HOSTILE_TEXT
 
 LAYERS = [("initiatives", "Point"), ("comuni", "MultiPolygon"), ("ambiti", "MultiPolygon")]
 # What pyogrio reports for each kind of column (GDAL field type, subtype).

@@ -1,6 +1,6 @@
 """The offline parts of ``mapgen.publish``: addresses, session files, the build, diffs.
 
-What needs a server is in ``tests/test_publish_umap.py`` (real uMap 3.8.1).
+What needs a server is in ``tests/publish/test_in_umap.py`` (real uMap 3.8.1).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from fixtures import factories
 from mapgen.errors import PublishError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import credentials, parse_map_url, read_built_layers, read_session_file
 from mapgen.publish.plan import diff_features
 from mapgen.writers.umap import write_umap
-from tests import factories
 
 
 @pytest.mark.parametrize(

@@ -18,15 +18,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import shape
 
+from fixtures import factories
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, CarriedLayer, OutputOptions
 from mapgen.umap.markup import plain_text, safe_url, umap_text
 from mapgen.writers import umap as umap_writer
 from mapgen.writers.umap import MAP_FIELDS, MAP_FILTERS, write_umap
-from tests import factories
 from tests.umap_pipeline import greedy_template, parse, popup_html, to_html
 
-GOLDEN = Path(__file__).parent / "golden" / "umap"
+GOLDEN = Path(__file__).parents[1] / "golden" / "umap"
 ITALY_LON, ITALY_LAT = (6.0, 19.0), (35.0, 48.0)
 
 

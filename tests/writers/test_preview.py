@@ -20,6 +20,7 @@ import pytest
 from folium import plugins
 from folium.template import _to_escaped_json
 
+from fixtures.factories import HOSTILE_TEXT
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, OutputOptions
@@ -32,7 +33,6 @@ from mapgen.writers.preview import (
     render_preview,
     write_preview,
 )
-from tests.factories import HOSTILE_TEXT
 
 DATA = re.compile(
     r'<script type="application/(json|gzip-base64)" id="(mg-data|mg-text)">(.*?)</script>',

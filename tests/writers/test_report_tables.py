@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.factories import comune, initiative, map_initiative
 from mapgen.build import example_request, run_pipeline
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, EditionDiff, OutputOptions
 from mapgen.writers.report import _legend, _shade, write_report
-from tests.factories import comune, initiative, map_initiative
 
 _VOID = {"meta", "br", "input", "img", "link", "hr", "col", "source", "wbr"}
 

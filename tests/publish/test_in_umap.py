@@ -2,7 +2,7 @@
 
 Each test makes its own map through uMap's views (``tests/umap_server/maps.py``): a
 public map owned by the test account, holding a hand-made "2019" layer, as the
-Department's map does. Run alone with ``pytest -m umap tests/test_publish_umap.py``.
+Department's map does. Run alone with ``pytest -m umap tests/publish/test_in_umap.py``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import pytest
 from playwright.sync_api import Browser
 from typer.testing import CliRunner
 
+from fixtures import factories
 from mapgen.cli import app
 from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import UmapClient, apply_plan, make_plan, parse_map_url, read_built_layers
 from mapgen.writers.umap import write_umap
-from tests import factories
 from tests.umap_server.maps import MadeMap, create_map, logged_in, point, save_layer
 from tests.umap_server.proxy import body_limited_proxy
 from tests.umap_server.server import UmapServer

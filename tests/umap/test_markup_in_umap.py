@@ -3,7 +3,7 @@
 Each case of ``tests/umap/markup_cases.py`` becomes an initiative of the 2019 map (its text
 in uMap's markup); ``write_umap`` and ``write_preview`` write the map. ``map.umap`` is imported
 into the suite's real uMap through its import panel and saved (as in
-``tests/test_umap_integration.py``), then each feature's popup is opened as a visitor sees it;
+``tests/umap/test_in_umap.py``), then each feature's popup is opened as a visitor sees it;
 the preview draws the same initiative's popup text in Chromium. Both must show the same
 text, the same ``http(s)`` links and the same images, and that must be what the case says
 by hand. The same descriptions also sit in a layer the new map keeps unchanged, with its own
@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from fixtures import factories
 from mapgen.contacts import protect_contacts
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, CarriedLayer, EditionDiff, OutputOptions
 from mapgen.writers.preview import write_preview
 from mapgen.writers.umap import write_umap
-from tests import factories
-from tests.test_umap_integration import import_file, new_map, visit
 from tests.umap.markup_cases import CASES, MarkupCase
+from tests.umap.test_in_umap import import_file, new_map, visit
 from tests.umap_server.server import UmapServer
 
 pytestmark = [pytest.mark.umap, pytest.mark.browser]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pyogrio
 import pytest
 
+from fixtures.factories import HOSTILE_TEXT
 from mapgen._csv import excel_safe
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
@@ -37,12 +38,11 @@ from mapgen.writers.report import (
     report_totals,
     write_report,
 )
-from tests.factories import HOSTILE_TEXT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-GOLDEN = Path(__file__).parent / "golden" / "report"
+GOLDEN = Path(__file__).parents[1] / "golden" / "report"
 
 
 def write(build: BuildResult, folder: Path, gazetteer: Gazetteer) -> tuple[Path, Path]:
@@ -253,7 +253,7 @@ def _without_our_scripts(page_text: str) -> str:
     data = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page_text, re.S)
     assert data is not None
     assert "<" not in data.group(1) and ">" not in data.group(1)  # tojson writes \u003c: no way out
-    code = (Path(__file__).parents[1] / "templates" / "report_review.js").read_text(encoding="utf-8")
+    code = (Path(__file__).parents[2] / "templates" / "report_review.js").read_text(encoding="utf-8")
     assert page_text.count(f"<script>{code}</script>") == 1
     return page_text.replace(data.group(0), "").replace(f"<script>{code}</script>", "")
 

@@ -13,7 +13,7 @@ import pytest
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.readers.table import column_letter, read_table
 
-DATA = Path(__file__).parent / "data" / "survey"
+DATA = Path(__file__).parents[1] / "data" / "survey"
 # The shape_* files (one survey in every LimeSurvey export shape) are checked in test_survey_shapes.py:
 # there every shape must give the same records, which needs the dialect detected right.
 SURVEY_FILES = sorted(

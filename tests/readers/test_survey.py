@@ -20,8 +20,8 @@ from mapgen.model import Initiative, Notice, Outcome, Severity
 from mapgen.readers import _values
 from mapgen.readers.survey import read_survey, validation_report
 
-DATA = Path(__file__).parent / "data" / "survey"
-EXAMPLES = Path(__file__).parent.parent / "examples"
+DATA = Path(__file__).parents[1] / "data" / "survey"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 SURVEY_FILES = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".txt", ".xlsx"))
 
 ANNA = {

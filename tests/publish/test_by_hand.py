@@ -17,11 +17,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from fixtures import factories
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import read_built_layers
 from mapgen.writers.umap import write_umap
-from tests import factories
 from tests.umap_server.maps import create_map, logged_in, point
 from tests.umap_server.server import UmapServer
 

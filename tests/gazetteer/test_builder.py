@@ -30,7 +30,7 @@ from mapgen.gazetteer._sources import (
 from mapgen.gazetteer._tables import read_aliases, resolve_aliases
 from mapgen.gazetteer.builder import BuildReport, build_gazetteer, find_istat_downloads
 
-ISTAT = Path(__file__).parent / "data" / "gazetteer" / "istat"
+ISTAT = Path(__file__).parents[1] / "data" / "gazetteer" / "istat"
 ELENCO = ISTAT / "Elenco-comuni-italiani.csv"
 SHAPEFILE = ISTAT / "Limiti01012024_g" / "Com01012024_g" / "Com01012024_g_WGS84.shp"
 SHIPPED = (

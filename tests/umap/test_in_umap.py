@@ -26,10 +26,10 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+from fixtures import factories
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.writers.umap import write_umap
-from tests import factories
 from tests.umap_server.server import UmapServer, ensure_venv
 
 pytestmark = pytest.mark.umap

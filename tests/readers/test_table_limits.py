@@ -1,6 +1,6 @@
 """Bounded cost: small files that used to take gigabytes or minutes (issue 20).
 
-Each file is generated here (``tests/hostile_tables.py``: too big to commit) and read in a
+Each file is generated here (``fixtures/hostile_tables.py``: too big to commit) and read in a
 fresh Python whose address space is capped at 1 GiB (``RLIMIT_AS``): without the bounds the
 reader dies of MemoryError there, so the cap proves the bound without timing anything. It is
 either read (its rows checked) or refused with the one line that names the limit and the
@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from fixtures import hostile_tables as hostile
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.readers.table import Limits, read_table
-from tests import hostile_tables as hostile
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CAP = 2**30  # bytes of address space for the reading process
 
 _CHILD = """

@@ -27,7 +27,7 @@ from mapgen.readers.starter_mapping import draft_config, write_draft_config
 from mapgen.readers.structure import read_structure
 from mapgen.readers.survey import read_survey
 
-DATA = Path(__file__).parent / "data" / "survey"
+DATA = Path(__file__).parents[1] / "data" / "survey"
 MAPPING = DATA / "shape_mapping.toml"
 HEADINGS = ("code", "codetext", "full", "abbreviated")
 ANSWERS = ("short", "long")

@@ -23,8 +23,8 @@ from mapgen.readers.previous_map import (
     read_previous,
 )
 
-DATA = Path(__file__).parent / "data" / "previous"
-EXAMPLE = Path(__file__).parent.parent / "examples" / "previous_2019.umap"
+DATA = Path(__file__).parents[1] / "data" / "previous"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "previous_2019.umap"
 GOOD_FILES = sorted(
     p for p in DATA.iterdir() if p.is_file() and p.suffix in {".geojson", ".umap", ".json"}
 )

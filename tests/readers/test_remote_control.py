@@ -37,7 +37,7 @@ from mapgen.readers.remote_control import (
 from mapgen.readers.structure import read_structure
 from mapgen.readers.survey import read_survey
 
-DATA = Path(__file__).parent / "data" / "survey"
+DATA = Path(__file__).parents[1] / "data" / "survey"
 SURVEY = 123456
 EXPORT = (DATA / "shape_code_short.csv").read_bytes()
 STRUCTURE = read_structure(DATA / "shape_survey.lss")
