@@ -70,6 +70,7 @@ def test_nothing_to_build_is_an_error() -> None:
         run_pipeline(BuildRequest(survey=None))
 
 
+@pytest.mark.slow
 def test_build_writes_every_output_and_replaces_its_own_folder(tmp_path: Path) -> None:
     out = tmp_path / "output"
     summary = build(example_request(out))
@@ -93,6 +94,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
     assert (tmp_path / "mine.txt").read_text() == "precious"
 
 
+@pytest.mark.slow
 def test_a_failing_writer_leaves_the_previous_outputs_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

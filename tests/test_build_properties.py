@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,6 +101,7 @@ def check_nothing_is_lost(result: BuildResult, rows: int, features: int) -> None
     assert any(line.endswith("(ok)") for line in totals.lines())
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(rows=st.lists(survey_row, max_size=12), features=st.lists(feature(), max_size=8))
 def test_every_row_and_feature_has_exactly_one_outcome(rows: list[Any], features: list[dict[str, Any]]) -> None:
@@ -127,6 +129,7 @@ def _written(folder: Path, rows: list[Any], gazetteer: Gazetteer) -> tuple[Build
 placed_row = st.tuples(st.sampled_from(ACTIVE).map(lambda c: (c.name, c.sigla)), title_cell, free_text, st.just(True))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(rows=st.lists(placed_row, min_size=1, max_size=10))
 def test_gis_geojson_reads_back_the_same(rows: list[Any]) -> None:
@@ -146,6 +149,7 @@ def test_gis_geojson_reads_back_the_same(rows: list[Any]) -> None:
     _check_points_fall_in_their_comune(edition.initiatives, GAZETTEER, key="istat")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(rows=st.lists(placed_row, min_size=1, max_size=10))
 def test_umap_layers_read_back_the_same(rows: list[Any]) -> None:

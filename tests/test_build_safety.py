@@ -62,6 +62,7 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 # --- reproducibility --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_builds_give_byte_identical_files(first_build: dict[str, bytes], tmp_path: Path) -> None:
     """Another process, hash seed, time zone, folder name and working folder: the same bytes."""
     out = tmp_path / "altra uscita"
@@ -148,6 +149,7 @@ def built(tmp_path: Path, first_build: dict[str, bytes]) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_build_killed_while_writing_leaves_the_previous_outputs(
     built: Path, first_build: dict[str, bytes], tmp_path: Path
 ) -> None:
@@ -164,6 +166,7 @@ def test_build_killed_while_writing_leaves_the_previous_outputs(
     assert files_of(built) == first_build
 
 
+@pytest.mark.slow
 def test_build_killed_between_the_renames_is_restored(
     built: Path, first_build: dict[str, bytes], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mapgen.cli import app
@@ -11,6 +12,7 @@ from mapgen.cli import app
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
+@pytest.mark.slow
 def test_build_without_arguments_builds_the_example(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-preview"])
     assert result.exit_code == 0, result.output

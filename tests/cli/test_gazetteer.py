@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mapgen.cli import app
@@ -106,6 +107,7 @@ def test_build_help_names_both_sources() -> None:
     assert "mapgen[gazetteer]" in result.output
 
 
+@pytest.mark.slow
 def test_build_from_istat_downloads(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["gazetteer", "build", "--from-istat", str(ISTAT), "--out", str(tmp_path)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from mapgen.cli import app
@@ -62,6 +63,7 @@ def test_rows_that_cannot_become_initiatives_exit_one() -> None:
     )
 
 
+@pytest.mark.slow
 def test_every_example_variant_validates_the_same() -> None:
     summaries = {
         run(EXAMPLES / name, "--config", EXAMPLES / "mapping.toml")[1][-1]

@@ -49,6 +49,7 @@ def test_a_contradiction_stops_the_build_before_writing(case: str, tmp_path: Pat
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_the_cli_summary_lists_bad_lines(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -86,6 +87,7 @@ def test_the_config_names_the_corrections_file(tmp_path: Path, gazetteer_: Gazet
     placed(by_id(run_pipeline(request, gazetteer=gazetteer_))["2020-R164-G1"], "007003", 2)
 
 
+@pytest.mark.slow
 def test_a_corrections_file_inside_the_output_folder_is_refused(tmp_path: Path) -> None:
     """The output folder is replaced at each build: the person's file must live elsewhere."""
     out = tmp_path / "output"

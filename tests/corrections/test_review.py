@@ -6,6 +6,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from mapgen.build import build, example_request
 from mapgen.corrections import needs_person
 from mapgen.gazetteer import Gazetteer
@@ -26,6 +28,7 @@ def _filled_as_a_person(review: Path, target: Path) -> Path:
     return write_corrections(target, lines)
 
 
+@pytest.mark.slow
 def test_filled_example_leaves_nobody_waiting_and_rebuilds_byte_identical(tmp_path: Path) -> None:
     first = build(replace(example_request(tmp_path / "first"), preview=False))
     waiting = read_csv(first.out_dir / "da_correggere.csv")
@@ -44,6 +47,7 @@ def test_filled_example_leaves_nobody_waiting_and_rebuilds_byte_identical(tmp_pa
         assert (second.out_dir / name).read_bytes() == (third.out_dir / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_every_reader_warning_is_in_the_report(tmp_path: Path) -> None:
     summary = build(replace(example_request(tmp_path / "out"), preview=False))
     readings = [n for n in summary.result.notices if n.kind == "lettura"]

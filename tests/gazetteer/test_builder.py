@@ -68,6 +68,7 @@ def test_fixtures_are_in_istat_formats() -> None:
 # --- the ISTAT path ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_istat_build_keeps_every_comune_of_the_elenco(
     istat_build: tuple[BuildReport, Gazetteer],
 ) -> None:
@@ -140,6 +141,7 @@ def test_istat_build_links_retired_codes_with_boundary_checks(
     assert rows["018002"]["method"] == "registry"
 
 
+@pytest.mark.slow
 def test_istat_build_is_deterministic(
     istat_build: tuple[BuildReport, Gazetteer], tmp_path: Path
 ) -> None:
