@@ -34,12 +34,12 @@ __all__ = [
 class MapgenError(Exception):
     """Base class of every error mapgen raises on purpose.
 
-    Its text never holds a secret in use (:func:`mapgen.secrets.redact`): messages may quote
+    Its text never holds a secret in use (:func:`mapgen.remote.secrets.redact`): messages may quote
     what a server answered, and a server may echo the password or the session cookie.
     """
 
     def __str__(self) -> str:
-        from mapgen.secrets import redact
+        from mapgen.remote.secrets import redact
 
         return redact(super().__str__())
 
@@ -102,7 +102,7 @@ def save_traceback(exc: BaseException) -> str:
     Never in the output folder (which may be published), never raising: a bug report
     must not hide behind a second error. Returns a description when nothing could be saved.
     The log is private (mode 0600, a new file of an unpredictable name, never through a
-    link) and holds no secret in use (:func:`mapgen.secrets.redact`): a traceback may quote
+    link) and holds no secret in use (:func:`mapgen.remote.secrets.redact`): a traceback may quote
     what a server answered.
     """
     import os
@@ -111,7 +111,7 @@ def save_traceback(exc: BaseException) -> str:
     import traceback
     from pathlib import Path
 
-    from mapgen.secrets import redact
+    from mapgen.remote.secrets import redact
 
     text = redact("".join(traceback.format_exception(exc)))
     prefix = f"mapgen-error-{time.strftime('%Y%m%d-%H%M%S')}-"

@@ -96,8 +96,8 @@ def umap_server() -> Iterator[UmapServer]:
 
 @pytest.fixture(autouse=True)
 def _forget_secrets() -> Iterator[None]:
-    """Each test starts with no secret remembered (mapgen.secrets keeps them for the process)."""
-    from mapgen.secrets import forget_all
+    """Each test starts with no secret remembered (mapgen.remote.secrets keeps them for the process)."""
+    from mapgen.remote.secrets import forget_all
 
     forget_all()
     yield

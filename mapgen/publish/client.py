@@ -11,10 +11,10 @@ editor's writes: ``map/<id>/datalayer/create|update/<uuid>/`` (multipart ``name`
 
 The session cookie, the ``csrftoken`` and the password are secrets: they live only in the
 HTTP client and are never put in a message, a log line or a file (what the server answers
-passes through :func:`mapgen.secrets.redact`). They are sent only to the map's own origin:
+passes through :func:`mapgen.remote.secrets.redact`). They are sent only to the map's own origin:
 redirects are followed by hand, on that origin only, and a redirect elsewhere stops
-publishing (:mod:`mapgen.secrets`). Every answer is bounded in size and in total time
-(:mod:`mapgen._bounds`).
+publishing (:mod:`mapgen.remote.secrets`). Every answer is bounded in size and in total time
+(:mod:`mapgen.remote.bounds`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin, urlsplit
 
-from mapgen import _bounds
 from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
 from mapgen.publish.address import MapAddress
-from mapgen.secrets import redact, remember, same_origin
+from mapgen.remote import bounds
+from mapgen.remote.secrets import redact, remember, same_origin
 
 if TYPE_CHECKING:
     import httpx
@@ -160,7 +160,7 @@ class UmapClient:
             The server cannot be reached, took longer than its whole time, answered more than
             the size limit, or sent mapgen to another origin (a redirect).
         """
-        deadline = time.monotonic() + _bounds.TOTAL_TIME
+        deadline = time.monotonic() + bounds.TOTAL_TIME
         for _ in range(_MAX_REDIRECTS + 1):
             answer = self._send(method, url, what, deadline, **kwargs)
             if not answer.location:
@@ -186,21 +186,21 @@ class UmapClient:
         def exchange() -> _Answer:
             response = http.send(http.build_request(method, url, **kwargs), stream=True)
             try:
-                body = _bounds.read_bounded(response.iter_bytes(), limit=_bounds.MAX_ANSWER, deadline=deadline)
+                body = bounds.read_bounded(response.iter_bytes(), limit=bounds.MAX_ANSWER, deadline=deadline)
             finally:
                 response.close()
             return _Answer(response.status_code, response.headers, body, str(response.url))
 
         try:
-            answer = _bounds.within(max(0.0, deadline - time.monotonic()), exchange)
-        except (httpx.TimeoutException, _bounds.DeadlinePassed):
+            answer = bounds.within(max(0.0, deadline - time.monotonic()), exchange)
+        except (httpx.TimeoutException, bounds.DeadlinePassed):
             raise PublishError(
-                f"{what}: {self.address.server} did not answer within {_bounds.TOTAL_TIME:.0f} s "
+                f"{what}: {self.address.server} did not answer within {bounds.TOTAL_TIME:.0f} s "
                 f"(or stopped for {_TIMEOUT:.0f} s); try again later or check the address."
             ) from None
-        except _bounds.AnswerTooLarge:
+        except bounds.AnswerTooLarge:
             raise PublishError(
-                f"{what}: the server's answer is larger than {_bounds.MAX_ANSWER / 2**20:,.0f} MB, "
+                f"{what}: the server's answer is larger than {bounds.MAX_ANSWER / 2**20:,.0f} MB, "
                 f"far more than an uMap map; reading stopped. {self._fallback()}"
             ) from None
         except httpx.CookieConflict:

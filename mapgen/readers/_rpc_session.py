@@ -3,7 +3,7 @@
 Every JSON-RPC call carries a secret (the password, then the session key), so the session
 sends requests only to the endpoint the person named, follows no redirect (requests would
 post the password again to wherever a 307 points), bounds each answer in size and in total
-time (:mod:`mapgen._bounds`), and checks the JSON-RPC envelope before citric reads it, so that
+time (:mod:`mapgen.remote.bounds`), and checks the JSON-RPC envelope before citric reads it, so that
 a hostile answer is one clear line rather than an internal error. Imports ``requests``: only
 imported once the ``limesurvey`` extra is known to be installed.
 """
@@ -17,12 +17,12 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from mapgen import _bounds
-from mapgen.secrets import redact, same_origin
+from mapgen.remote import bounds
+from mapgen.remote.secrets import redact, same_origin
 
 __all__ = ["GuardedSession", "Refused"]
 
-#: Seconds to connect, and to wait for each part of an answer (the whole is _bounds.TOTAL_TIME).
+#: Seconds to connect, and to wait for each part of an answer (the whole is bounds.TOTAL_TIME).
 CONNECT_TIMEOUT: Final = 20.0
 READ_TIMEOUT: Final = 60.0
 
@@ -56,28 +56,28 @@ class GuardedSession(requests.Session):
         if not same_origin(str(url), self.endpoint):  # a bug, not the server: never send it
             raise Refused(f"{self.endpoint}: mapgen refused to send the password to another address.")
         kwargs.update(allow_redirects=False, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
-        deadline = time.monotonic() + _bounds.TOTAL_TIME
+        deadline = time.monotonic() + bounds.TOTAL_TIME
 
         def exchange() -> requests.Response:
             response: requests.Response = super(GuardedSession, self).request(method, url, *args, **kwargs)
             try:
                 chunks = response.iter_content(chunk_size=64 * 1024)
-                body = _bounds.read_bounded(chunks, limit=_bounds.MAX_ANSWER, deadline=deadline)
+                body = bounds.read_bounded(chunks, limit=bounds.MAX_ANSWER, deadline=deadline)
             finally:
                 response.close()
             response._content = body  # what requests itself does once it has read an answer
             return response
 
         try:
-            response = _bounds.within(max(0.0, deadline - time.monotonic()), exchange)
-        except _bounds.DeadlinePassed:
+            response = bounds.within(max(0.0, deadline - time.monotonic()), exchange)
+        except bounds.DeadlinePassed:
             raise self._break(
-                f"{self.endpoint}: LimeSurvey did not answer within {_bounds.TOTAL_TIME:.0f} s; "
+                f"{self.endpoint}: LimeSurvey did not answer within {bounds.TOTAL_TIME:.0f} s; "
                 "try again later, or export the responses by hand (Responses > Export)."
             ) from None
-        except _bounds.AnswerTooLarge:
+        except bounds.AnswerTooLarge:
             raise self._break(
-                f"{self.endpoint}: LimeSurvey's answer is larger than {_bounds.MAX_ANSWER / 2**20:,.0f} MB; "
+                f"{self.endpoint}: LimeSurvey's answer is larger than {bounds.MAX_ANSWER / 2**20:,.0f} MB; "
                 "reading stopped. Export the responses by hand (Responses > Export)."
             ) from None
         if response.is_redirect:

@@ -7,7 +7,7 @@ headings, answer codes, every response (complete and incomplete, so that the
 incomplete ones can be excluded knowingly). Credentials are passed in, used for
 one session and never written anywhere: they go only to the address given, over
 https unless it is this machine, never after a redirect (``_rpc_session``), and
-every text LimeSurvey sends back is shown without them (:func:`mapgen.secrets.redact`).
+every text LimeSurvey sends back is shown without them (:func:`mapgen.remote.secrets.redact`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from mapgen.errors import InputError, MapgenError, OutputError
-from mapgen.secrets import plain_http_off_loopback, redact, remember
+from mapgen.remote.secrets import plain_http_off_loopback, redact, remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable

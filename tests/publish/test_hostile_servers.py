@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mapgen import _bounds
 from mapgen.cli import app
 from mapgen.errors import PublishError, save_traceback
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import UmapClient, connect, parse_map_url
-from mapgen.secrets import plain_http_off_loopback, redact, remember, same_origin
+from mapgen.remote import bounds
+from mapgen.remote.secrets import plain_http_off_loopback, redact, remember, same_origin
 from mapgen.writers.umap import write_umap
 from tests import factories
 from tests.local_server import Handler, Seen, serve
@@ -53,8 +53,8 @@ def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bounds small enough for a test: 1 MB answers, 2 s per request."""
-    monkeypatch.setattr(_bounds, "MAX_ANSWER", 1024 * 1024)
-    monkeypatch.setattr(_bounds, "TOTAL_TIME", 2.0)
+    monkeypatch.setattr(bounds, "MAX_ANSWER", 1024 * 1024)
+    monkeypatch.setattr(bounds, "TOTAL_TIME", 2.0)
 
 
 @pytest.fixture(scope="module")

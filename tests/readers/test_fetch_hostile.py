@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 pytest.importorskip("citric")
 
-from mapgen import _bounds
 from mapgen.cli import app
 from mapgen.readers.remote_control import RemoteControlError, fetch_responses
+from mapgen.remote import bounds
 from tests.local_server import Handler, Seen, serve
 
 PASSWORD = "pw-Segreta-8123"
@@ -46,8 +46,8 @@ def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bounds small enough for a test: 1 MB answers, 2 s per request."""
-    monkeypatch.setattr(_bounds, "MAX_ANSWER", 1024 * 1024)
-    monkeypatch.setattr(_bounds, "TOTAL_TIME", 2.0)
+    monkeypatch.setattr(bounds, "MAX_ANSWER", 1024 * 1024)
+    monkeypatch.setattr(bounds, "TOTAL_TIME", 2.0)
 
 
 def assert_hidden(*texts: str, logs: Path | None = None) -> None:
