@@ -307,3 +307,9 @@ def test_a_session_cookie_set_by_the_server_with_a_non_ascii_letter(logs: Path) 
     with serve(umap) as server, pytest.raises(PublishError) as caught:
         connect(f"{server.url}{MAP}", user="ufficio", password=PASSWORD).read_map()
     assert_hidden(str(caught.value), logs=logs)
+
+
+def test_every_error_message_hides_the_secrets_in_use() -> None:
+    remember(PASSWORD)
+    error = PublishError(f"the server said {PASSWORD!r}; Cookie: sessionid={SESSION}")
+    assert str(error) == "the server said '***'; Cookie: sessionid=***"
