@@ -326,6 +326,8 @@ class UmapClient:
         if not isinstance(features, list):
             raise self._not_umap(what)
         version = response.headers.get("X-Datalayer-Version", "")
+        if not _cookie_safe(version) and version:  # sent back as X-Datalayer-Reference: a header
+            raise self._not_umap(what)
         return LayerData(tuple(f for f in features if isinstance(f, dict)), version)
 
     def download_backup(self) -> bytes:

@@ -313,3 +313,11 @@ def test_every_error_message_hides_the_secrets_in_use() -> None:
     remember(PASSWORD)
     error = PublishError(f"the server said {PASSWORD!r}; Cookie: sessionid={SESSION}")
     assert str(error) == "the server said '***'; Cookie: sessionid=***"
+
+
+def test_a_layer_version_no_header_can_carry() -> None:
+    layer = json.dumps({"type": "FeatureCollection", "features": []}).encode()
+    with serve(lambda h, s: h.reply(200, layer, [("X-Datalayer-Version", "17\u00e9")])) as server:
+        client = UmapClient(parse_map_url(f"{server.url}{MAP}"), session=SESSION)
+        with client, pytest.raises(PublishError, match="did not answer as uMap does"):
+            client.read_layer("0b7c2f7e-1f34-4c55-8d0e-3a2b1c0d9e8f")
