@@ -7,6 +7,11 @@ builtin they resemble, so callers may catch ``ValueError`` or ``OSError``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = [
     "INTERNAL_ERROR_EXIT",
     "ConfigError",
@@ -27,7 +32,16 @@ __all__ = [
 
 
 class MapgenError(Exception):
-    """Base class of every error mapgen raises on purpose."""
+    """Base class of every error mapgen raises on purpose.
+
+    Its text never holds a secret in use (:func:`mapgen.remote.secrets.redact`): messages may quote
+    what a server answered, and a server may echo the password or the session cookie.
+    """
+
+    def __str__(self) -> str:
+        from mapgen.remote.secrets import redact
+
+        return redact(super().__str__())
 
 
 class InputError(MapgenError, ValueError):
@@ -87,6 +101,9 @@ def save_traceback(exc: BaseException) -> str:
 
     Never in the output folder (which may be published), never raising: a bug report
     must not hide behind a second error. Returns a description when nothing could be saved.
+    The log is private (mode 0600, a new file of an unpredictable name, never through a
+    link) and holds no secret in use (:func:`mapgen.remote.secrets.redact`): a traceback may quote
+    what a server answered.
     """
     import os
     import tempfile
@@ -94,17 +111,40 @@ def save_traceback(exc: BaseException) -> str:
     import traceback
     from pathlib import Path
 
-    text = "".join(traceback.format_exception(exc))
-    name = f"mapgen-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mapgen" / "errors"
-    for folder in (cache, Path(tempfile.gettempdir())):
+    from mapgen.remote.secrets import redact
+
+    text = redact("".join(traceback.format_exception(exc)))
+    prefix = f"mapgen-error-{time.strftime('%Y%m%d-%H%M%S')}-"
+    for folder in _log_folders():
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8", errors="backslashreplace")
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # mkstemp: O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, a random name (the temp folder
+            # is shared: a predictable name could be taken first, or be a link to another file).
+            handle, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=folder)
         except (OSError, RuntimeError):  # RuntimeError: no home folder
             continue
-        return str(folder / name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
+                stream.write(text)
+        except OSError:
+            Path(name).unlink(missing_ok=True)
+            continue
+        return name
     return "(no log could be written: the cache and temp folders are not writable)"
+
+
+def _log_folders() -> list[Path]:
+    """Where error logs go: the user's cache folder, else the temp folder."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folders = [Path(tempfile.gettempdir())]
+    try:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mapgen" / "errors"
+    except RuntimeError:  # no home folder
+        return folders
+    return [cache, *folders]
 
 
 def os_error_line(exc: OSError) -> str:

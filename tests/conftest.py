@@ -84,3 +84,13 @@ def umap_server() -> Iterator[UmapServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Each test starts with no secret remembered (mapgen.remote.secrets keeps them for the process)."""
+    from mapgen.remote.secrets import forget_all
+
+    forget_all()
+    yield
+    forget_all()

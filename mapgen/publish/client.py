@@ -9,8 +9,12 @@ editor's writes: ``map/<id>/datalayer/create|update/<uuid>/`` (multipart ``name`
 ``map/<id>/update/settings/``. Every answer is checked before use: uMap answers
 "log in first" with status 200 and ``{"login_required": …}`` (``decorators.py``).
 
-The session cookie is a secret: it lives only in the HTTP client's cookie jar and is
-never put in a message, a log line or a file.
+The session cookie, the ``csrftoken`` and the password are secrets: they live only in the
+HTTP client and are never put in a message, a log line or a file (what the server answers
+passes through :func:`mapgen.remote.secrets.redact`). They are sent only to the map's own origin:
+redirects are followed by hand, on that origin only, and a redirect elsewhere stops
+publishing (:mod:`mapgen.remote.secrets`). Every answer is bounded in size and in total time
+(:mod:`mapgen.remote.bounds`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urljoin, urlsplit
 
 from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
 from mapgen.publish.address import MapAddress
+from mapgen.remote import bounds
+from mapgen.remote.secrets import redact, remember, same_origin
 
 if TYPE_CHECKING:
     import httpx
@@ -36,6 +44,13 @@ log = logging.getLogger(__name__)
 KNOWN_VERSIONS: Final = ("3.8.1",)
 _TIMEOUT: Final = 60.0
 _GUIDE: Final = "docs/aggiornare-la-mappa.md"
+#: Redirects followed on the map's own origin (uMap's ``/m/<id>/``, language prefix, slash).
+_MAX_REDIRECTS: Final = 5
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+#: Cookies whose values are secrets: hidden from every text shown or logged.
+_SECRET_COOKIES: Final = ("sessionid", "csrftoken")
+#: Deepest nesting accepted in an uMap answer (GeoJSON needs about 6 levels).
+_MAX_DEPTH: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +87,22 @@ class LayerData:
     version: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A server's answer, read whole within the size and time bounds."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def location(self) -> str:
+        """Where a redirect points, as an absolute address ("" when it is not a redirect)."""
+        target = self.headers.get("location", "")
+        return urljoin(self.url, target) if self.status_code in _REDIRECTS and target else ""
+
+
 @dataclass
 class UmapClient:
     """Reads and writes one uMap map with the editor's session (``sessionid`` cookie)."""
@@ -93,9 +124,12 @@ class UmapClient:
                     "mapgen publish needs the httpx package: pip install 'mapgen[publish]'."
                 ) from None
 
+            if self.session:
+                _check_session(self.session)
+                remember(self.session)
             self._http = httpx.Client(
                 timeout=_TIMEOUT,
-                follow_redirects=True,
+                follow_redirects=False,  # followed by hand, on the map's origin only (_request)
                 transport=self.transport,
                 headers={"User-Agent": "mapgen-publish"},
             )
@@ -115,31 +149,113 @@ class UmapClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send one request; turn network failures into a one-line PublishError."""
+    def _request(self, method: str, url: str, what: str, **kwargs: Any) -> _Answer:
+        """Send one request, following redirects on the map's origin; every failure is one line.
+
+        A ``POST`` is never sent again after a redirect: its body may hold the password.
+
+        Raises
+        ------
+        PublishError
+            The server cannot be reached, took longer than its whole time, answered more than
+            the size limit, or sent mapgen to another origin (a redirect).
+        """
+        deadline = time.monotonic() + bounds.TOTAL_TIME
+        for _ in range(_MAX_REDIRECTS + 1):
+            answer = self._send(method, url, what, deadline, **kwargs)
+            if not answer.location:
+                return answer
+            if not same_origin(answer.location, self.address.server):
+                raise self._redirected(answer.location, what)
+            if method != "GET":
+                return answer
+            url = answer.location
+        raise PublishError(
+            f"{what}: {self.address.server} redirected mapgen more than {_MAX_REDIRECTS} times; "
+            "check the map address (copy it from the browser once the map is shown)."
+        )
+
+    def _send(self, method: str, url: str, what: str, deadline: float, **kwargs: Any) -> _Answer:
+        """One request, no redirect followed, its answer read within the bounds."""
         import httpx
 
+        if not same_origin(url, self.address.server):  # a bug, not the server: never send it
+            raise PublishError(f"{what}: mapgen refused to send the session outside {self.address.server}.")
+        http = self.http
+
+        def exchange() -> _Answer:
+            response = http.send(http.build_request(method, url, **kwargs), stream=True)
+            try:
+                body = bounds.read_bounded(response.iter_bytes(), limit=bounds.MAX_ANSWER, deadline=deadline)
+            finally:
+                response.close()
+            return _Answer(response.status_code, response.headers, body, str(response.url))
+
         try:
-            return self.http.request(method, url, **kwargs)
-        except httpx.TimeoutException:
+            answer = bounds.within(max(0.0, deadline - time.monotonic()), exchange)
+        except (httpx.TimeoutException, bounds.DeadlinePassed):
             raise PublishError(
-                f"{self.address.server} did not answer within {_TIMEOUT:.0f} s; "
-                "try again later or check the address."
+                f"{what}: {self.address.server} did not answer within {bounds.TOTAL_TIME:.0f} s "
+                f"(or stopped for {_TIMEOUT:.0f} s); try again later or check the address."
             ) from None
-        except httpx.HTTPError as exc:
+        except bounds.AnswerTooLarge:
+            raise PublishError(
+                f"{what}: the server's answer is larger than {bounds.MAX_ANSWER / 2**20:,.0f} MB, "
+                f"far more than an uMap map; reading stopped. {self._fallback()}"
+            ) from None
+        except httpx.CookieConflict:
+            raise self._not_umap(what) from None
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, UnicodeError) as exc:
+            # UnicodeError: a header mapgen sends back (a version, a cookie) is not ASCII.
             raise PublishError(
                 f"cannot reach {self.address.server} ({type(exc).__name__}); "
                 "check the network connection and the map address."
             ) from None
+        self._remember_cookies()
+        return answer
 
-    def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+    def _remember_cookies(self) -> None:
+        """Hide the session and CSRF cookies the server set from every text shown or logged."""
+        remember(*(c.value for c in self.http.cookies.jar if c.name in _SECRET_COOKIES and c.value))
+
+    def _cookie(self, name: str) -> str | None:
+        """The value of one cookie of the session; two different ones are a clear error.
+
+        Raises
+        ------
+        PublishError
+            The server set two different cookies of that name (httpx's ``CookieConflict``),
+            or one no HTTP header can carry back (not printable ASCII).
+        """
+        values = {c.value for c in self.http.cookies.jar if c.name == name and c.value}
+        if len(values) > 1:
+            raise PublishError(
+                f"{self.address.server} set two different {name!r} cookies; mapgen cannot tell "
+                f"which one is the session's. {self._fallback()}"
+            )
+        value = values.pop() if values else None
+        if value is not None and not _cookie_safe(value):
+            raise self._not_umap(f"reading the {name!r} cookie")
+        return value
+
+    def _redirected(self, target: str, what: str) -> PublishError:
+        parts = urlsplit(target)
+        shown = redact(f"{parts.scheme}://{parts.netloc}")[:100]
+        return PublishError(
+            f"{what}: {self.address.server} redirected mapgen to another address ({shown}); "
+            "mapgen sends the session and the password only to the server of the map's address, "
+            "and never over plain http. Give the address the browser shows once the map is open, "
+            f"or update the map by hand ({_GUIDE})."
+        )
+
+    def _json(self, response: _Answer, what: str) -> dict[str, Any]:
         """The JSON object of an answer, after checking the status; else a clear error."""
         self._check_status(response, what)
         try:
-            data = response.json()
-        except (ValueError, UnicodeDecodeError):
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             data = None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not _shallow(data, _MAX_DEPTH):
             raise self._not_umap(what)
         if "login_required" in data:
             raise PublishPermissionError(
@@ -148,7 +264,7 @@ class UmapClient:
             )
         return data
 
-    def _check_status(self, response: httpx.Response, what: str) -> None:
+    def _check_status(self, response: _Answer, what: str) -> None:
         status = response.status_code
         if status == 404:
             raise PublishError(
@@ -184,7 +300,8 @@ class UmapClient:
     def read_map(self) -> RemoteMap:
         """The map's settings and layer list (``map/<id>/geojson/``)."""
         what = f"reading map {self.address.map_id}"
-        data = self._json(self._request("GET", self.address.i18n(f"map/{self.address.map_id}/geojson/")), what)
+        url = self.address.i18n(f"map/{self.address.map_id}/geojson/")
+        data = self._json(self._request("GET", url, what), what)
         properties = data.get("properties")
         if not isinstance(properties, dict) or not isinstance(properties.get("datalayers"), list):
             raise self._not_umap(what)
@@ -203,18 +320,20 @@ class UmapClient:
         """One layer's stored features and its ``X-Datalayer-Version``."""
         what = f"reading layer {uuid}"
         url = self.address.i18n(f"datalayer/{self.address.map_id}/{uuid}/")
-        response = self._request("GET", url)
+        response = self._request("GET", url, what)
         data = self._json(response, what)
         features = data.get("features")
         if not isinstance(features, list):
             raise self._not_umap(what)
         version = response.headers.get("X-Datalayer-Version", "")
+        if not _cookie_safe(version) and version:  # sent back as X-Datalayer-Reference: a header
+            raise self._not_umap(what)
         return LayerData(tuple(f for f in features if isinstance(f, dict)), version)
 
     def download_backup(self) -> bytes:
         """The full ``.umap`` backup, as uMap's "Download" menu gives it."""
         what = f"downloading the backup of map {self.address.map_id}"
-        response = self._request("GET", self.address.plain(f"map/{self.address.map_id}/download/"))
+        response = self._request("GET", self.address.plain(f"map/{self.address.map_id}/download/"), what)
         self._json(response, what)  # checks it is an uMap document
         return response.content
 
@@ -222,12 +341,13 @@ class UmapClient:
 
     def _csrf_headers(self) -> dict[str, str]:
         """Django's CSRF pair: the ``csrftoken`` cookie (set by the map page) and its header."""
-        token = self.http.cookies.get("csrftoken")
+        what = "getting the editor's CSRF token"
+        token = self._cookie("csrftoken")
         if not token:
-            self._request("GET", self.address.url)
-            token = self.http.cookies.get("csrftoken")
+            self._request("GET", self.address.url, what)
+            token = self._cookie("csrftoken")
         if not token:
-            raise self._not_umap("getting the editor's CSRF token")
+            raise self._not_umap(what)
         return {"X-CSRFToken": token, "Referer": self.address.url}
 
     def save_layer(
@@ -269,7 +389,7 @@ class UmapClient:
         url = self.address.i18n(f"map/{self.address.map_id}/datalayer/{action}/{uuid}/")
         upload = _CountingReader(body, progress)
         response = self._request(
-            "POST", url, data=form, files={"geojson": ("geojson", upload, "application/json")},
+            "POST", url, what, data=form, files={"geojson": ("geojson", upload, "application/json")},
             headers=headers,
         )
         if response.status_code == 412:
@@ -306,24 +426,26 @@ class UmapClient:
             "is_template": "true" if is_template else "false",
         }
         url = self.address.i18n(f"map/{self.address.map_id}/update/settings/")
-        data = self._json(self._request("POST", url, data=form, headers=self._csrf_headers()), what)
+        data = self._json(self._request("POST", url, what, data=form, headers=self._csrf_headers()), what)
         if "id" not in data:
             raise PublishError(f"{what}: uMap did not confirm the save ({_short(data)}); {self._fallback()}")
 
     def log_in(self, username: str, password: str) -> None:
         """Log in with a local account (instances with ``ENABLE_ACCOUNT_LOGIN``)."""
         login = self.address.i18n("login/")
-        page = self._request("GET", login)
+        page = self._request("GET", login, "opening the login page")
         self._check_status(page, "opening the login page")
-        token = self.http.cookies.get("csrftoken")
+        token = self._cookie("csrftoken")
         if not token:
             raise PublishError(
                 f"{self.address.server} has no local-account login page; use a session "
                 "cookie instead (MAPGEN_UMAP_SESSION or --session-file)."
             )
+        remember(password)
         form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
-        self._request("POST", login, data=form, headers={"Referer": login})
-        if not self.http.cookies.get("sessionid"):
+        # A redirect after the form is never followed with it (_request): the answer's cookie says.
+        self._request("POST", login, f"logging in to {self.address.server}", data=form, headers={"Referer": login})
+        if not self._cookie("sessionid"):
             raise PublishPermissionError(
                 f"logging in to {self.address.server} as {username!r} failed: wrong user "
                 "name or password."
@@ -369,5 +491,35 @@ def _remote_layers(items: list[Any]) -> list[RemoteLayer]:
 
 
 def _short(data: Mapping[str, Any]) -> str:
-    text = json.dumps(dict(data), ensure_ascii=False)
+    """A server's answer, shortened for a message, without the secrets it may echo."""
+    try:
+        text = redact(json.dumps(dict(data), ensure_ascii=False))
+    except (ValueError, RecursionError):
+        return "an unreadable answer"
     return text if len(text) < 120 else text[:117] + "..."
+
+
+def _shallow(data: Any, limit: int) -> bool:
+    """Whether ``data`` (parsed JSON) nests at most ``limit`` levels; checked without recursion."""
+    level: list[Any] = [data]
+    for _ in range(limit):
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]  # fmt: skip
+        if not level:
+            return True
+    return not any(isinstance(item, (dict, list)) for item in level)
+
+
+def _cookie_safe(value: str) -> bool:
+    """Whether a cookie value can travel in a header: printable ASCII, no separator or space."""
+    return value.isascii() and value.isprintable() and not any(c in value for c in ' ;,"\\')
+
+
+def _check_session(value: str) -> None:
+    """Refuse a session value no Cookie header can carry, without showing it."""
+    if not _cookie_safe(value):
+        raise PublishError(
+            "the session value holds a character a cookie cannot carry (a letter outside "
+            "ASCII, a space or a ';'); copy again the value of the 'sessionid' cookie from the "
+            "browser (see README, 'Publishing')."
+        )

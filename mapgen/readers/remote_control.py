@@ -5,7 +5,9 @@ a LimeSurvey whose JSON-RPC interface an administrator has enabled (it is off by
 default). The export asks for the shape mapgen reads best: question-code
 headings, answer codes, every response (complete and incomplete, so that the
 incomplete ones can be excluded knowingly). Credentials are passed in, used for
-one session and never written anywhere.
+one session and never written anywhere: they go only to the address given, over
+https unless it is this machine, never after a redirect (``_rpc_session``), and
+every text LimeSurvey sends back is shown without them (:func:`mapgen.remote.secrets.redact`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from mapgen.errors import InputError, MapgenError, OutputError
+from mapgen.remote.secrets import plain_http_off_loopback, redact, remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,6 +63,11 @@ def remote_control_url(url: str) -> str:
             f"{url!r} is not a web address. Give LimeSurvey's address, e.g. "
             "https://survey.example.org/ or https://survey.example.org/index.php/admin/remotecontrol"
         )
+    if plain_http_off_loopback(url):
+        raise RemoteControlError(
+            f"--limesurvey {url.strip()!r} uses plain http://: the password would travel unencrypted. "
+            "Use the https:// address (plain http is allowed only on 127.0.0.1/localhost)."
+        )
     if "remotecontrol" in parts.path:
         return url.strip()
     return url.strip().rstrip("/") + "/" + _ENDPOINT
@@ -89,52 +97,93 @@ def fetch_responses(
         from citric import Client
         from citric import exceptions as ls_errors
         from requests import RequestException
+
+        from mapgen.readers._rpc_session import GuardedSession, Refused
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise MapgenError(
             "mapgen fetch needs the LimeSurvey client: pip install 'mapgen[limesurvey]'."
         ) from None
-    factory = client_factory or Client
+    remember(password)
+
+    def guarded_client(endpoint: str, username: str, password: str) -> Any:
+        return Client(endpoint, username, password, requests_session=GuardedSession(endpoint))
+
+    factory = client_factory or guarded_client
     try:
         client = factory(endpoint, username, password)
+    except Refused as exc:
+        raise RemoteControlError(str(exc)) from None
     except ls_errors.LimeSurveyStatusError as exc:
         raise RemoteControlError(
-            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({exc}). "
+            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({redact(str(exc))}). "
             "Check the user name and password (the password is never shown or stored)."
         ) from None
     except (ls_errors.RPCInterfaceNotEnabledError, ls_errors.InvalidJSONResponseError):
         raise RemoteControlError(
             f"{endpoint}: LimeSurvey's RemoteControl API is not enabled there. {_ENABLE}"
         ) from None
+    except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey answered the login with an error: {_server_text(exc)}. "
+            "Check the address and the user (the password is never shown or stored)."
+        ) from None
     except RequestException as exc:
         raise RemoteControlError(
-            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {exc}). Check the "
+            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {redact(str(exc))}). Check the "
             "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
         ) from None
+    remember(getattr(getattr(client, "session", None), "key", None))
     structure_path = out.with_suffix(".lss")
     note = ""
     try:
         with client:
-            data = client.export_responses(
-                survey_id,
-                file_format="csv",
-                completion_status="all",
-                heading_type="code",
-                response_type="short",
-            )
+            data = _export(client, survey_id, endpoint)
             try:
                 structure = _structure_xml(client, survey_id)
-            except (ls_errors.LimeSurveyError, KeyError, TypeError, ValueError) as exc:
-                structure, note = b"", f"the survey structure could not be read through the API ({exc})"
+            except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError, AttributeError, KeyError,
+                    TypeError, ValueError) as exc:  # fmt: skip
+                structure = b""
+                note = f"the survey structure could not be read through the API ({_server_text(exc)})"
+    except Refused as exc:
+        raise RemoteControlError(str(exc)) from None
     except ls_errors.LimeSurveyStatusError as exc:
-        raise RemoteControlError(_status_message(endpoint, survey_id, str(exc))) from None
-    except ls_errors.LimeSurveyError as exc:
-        raise RemoteControlError(f"{endpoint}: LimeSurvey answered with an error: {exc}.") from None
+        raise RemoteControlError(_status_message(endpoint, survey_id, redact(str(exc)))) from None
+    except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
+        raise RemoteControlError(f"{endpoint}: LimeSurvey answered with an error: {_server_text(exc)}.") from None
     except RequestException as exc:
-        raise RemoteControlError(f"{endpoint}: the connection failed during the export ({exc}).") from None
+        raise RemoteControlError(
+            f"{endpoint}: the connection failed during the export ({redact(str(exc))})."
+        ) from None
     _write(out, data)
     if structure:
         _write(structure_path, structure)
     return Fetched(out, len(data), _count_rows(data), structure_path if structure else None, note)
+
+
+def _export(client: Any, survey_id: int, endpoint: str) -> bytes:
+    """The responses as CSV; an answer that is not a file is a clear error, not a bug."""
+    try:
+        data = client.export_responses(
+            survey_id,
+            file_format="csv",
+            completion_status="all",
+            heading_type="code",
+            response_type="short",
+        )
+    except (TypeError, ValueError):  # the result was not base64 text (binascii.Error is a ValueError)
+        data = None
+    if not isinstance(data, bytes):
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey's answer to the export of survey {survey_id} is not a file. "
+            "Export the responses by hand (Responses > Export)."
+        )
+    return data
+
+
+def _server_text(exc: BaseException) -> str:
+    """What a server said in an error, short and without the secrets in use."""
+    text = redact(str(exc)).replace("\n", " ")
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _structure_xml(client: Any, survey_id: int) -> bytes:
