@@ -32,8 +32,9 @@ def fetch(
     """
     import os
 
-    from mapgen.readers.remote_control import fetch_responses
+    from mapgen.readers.remote_control import fetch_responses, remote_control_url
 
+    remote_control_url(limesurvey)  # a refused address stops before anyone types a password
     username = user or os.environ.get("MAPGEN_LIMESURVEY_USER") or typer.prompt("LimeSurvey user")
     password = os.environ.get("MAPGEN_LIMESURVEY_PASSWORD") or typer.prompt(
         "LimeSurvey password", hide_input=True

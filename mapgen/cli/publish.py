@@ -71,9 +71,11 @@ def publish_command(
 
     from mapgen.errors import PublishError
     from mapgen.publish import apply_plan, connect, credentials, make_plan, plan_lines, read_built_layers
+    from mapgen.publish.address import parse_map_url
 
     if not map_url:
         raise PublishError("--map URL is required: the address of the published map.")
+    parse_map_url(map_url)  # a refused address stops before anyone types a password
     built, properties = read_built_layers(folder)
     session, password = credentials(session_file, user, ask=getpass.getpass)
     client = connect(map_url, session=session, user=user, password=password)

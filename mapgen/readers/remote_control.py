@@ -108,30 +108,7 @@ def fetch_responses(
     def guarded_client(endpoint: str, username: str, password: str) -> Any:
         return Client(endpoint, username, password, requests_session=GuardedSession(endpoint))
 
-    factory = client_factory or guarded_client
-    try:
-        client = factory(endpoint, username, password)
-    except Refused as exc:
-        raise RemoteControlError(str(exc)) from None
-    except ls_errors.LimeSurveyStatusError as exc:
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({redact(str(exc))}). "
-            "Check the user name and password (the password is never shown or stored)."
-        ) from None
-    except (ls_errors.RPCInterfaceNotEnabledError, ls_errors.InvalidJSONResponseError):
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey's RemoteControl API is not enabled there. {_ENABLE}"
-        ) from None
-    except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey answered the login with an error: {_server_text(exc)}. "
-            "Check the address and the user (the password is never shown or stored)."
-        ) from None
-    except RequestException as exc:
-        raise RemoteControlError(
-            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {redact(str(exc))}). Check the "
-            "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
-        ) from None
+    client = _log_in(client_factory or guarded_client, endpoint, username, password)
     remember(getattr(getattr(client, "session", None), "key", None))
     structure_path = out.with_suffix(".lss")
     note = ""
@@ -158,6 +135,39 @@ def fetch_responses(
     if structure:
         _write(structure_path, structure)
     return Fetched(out, len(data), _count_rows(data), structure_path if structure else None, note)
+
+
+def _log_in(factory: Callable[[str, str, str], Any], endpoint: str, username: str, password: str) -> Any:
+    """A logged-in client, or one clear line saying why LimeSurvey would not let us in."""
+    from citric import exceptions as ls_errors
+    from requests import RequestException
+
+    from mapgen.readers._rpc_session import Refused
+
+    try:
+        client = factory(endpoint, username, password)
+    except Refused as exc:
+        raise RemoteControlError(str(exc)) from None
+    except ls_errors.LimeSurveyStatusError as exc:
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({redact(str(exc))}). "
+            "Check the user name and password (the password is never shown or stored)."
+        ) from None
+    except (ls_errors.RPCInterfaceNotEnabledError, ls_errors.InvalidJSONResponseError):
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey's RemoteControl API is not enabled there. {_ENABLE}"
+        ) from None
+    except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
+        raise RemoteControlError(
+            f"{endpoint}: LimeSurvey answered the login with an error: {_server_text(exc)}. "
+            "Check the address and the user (the password is never shown or stored)."
+        ) from None
+    except RequestException as exc:
+        raise RemoteControlError(
+            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {redact(str(exc))}). Check the "
+            "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
+        ) from None
+    return client
 
 
 def _export(client: Any, survey_id: int, endpoint: str) -> bytes:

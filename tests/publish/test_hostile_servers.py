@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fixtures import factories
 from mapgen.cli import app
 from mapgen.errors import PublishError, save_traceback
 from mapgen.gazetteer import Gazetteer
@@ -26,7 +27,6 @@ from mapgen.publish import UmapClient, connect, parse_map_url
 from mapgen.remote import bounds
 from mapgen.remote.secrets import plain_http_off_loopback, redact, remember, same_origin
 from mapgen.writers.umap import write_umap
-from tests import factories
 from tests.local_server import Handler, Seen, serve
 
 pytest.importorskip("httpx")
