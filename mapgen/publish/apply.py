@@ -76,7 +76,7 @@ def save_backup(client: UmapClient, backup_dir: Path, *, out_dir: Path) -> Path:
 
 def _write_layer(client: UmapClient, layer: LayerPlan, progress: Progress | None) -> None:
     """Create or update one layer; stop if its version moved since the plan read it."""
-    name = layer.built.name
+    name = layer.name
     if layer.action == "update":
         now = client.read_layer(layer.uuid).version
         if now != layer.reference:
@@ -138,7 +138,7 @@ def apply_plan(
         for layer in plan.layers:
             if layer.writes:
                 _write_layer(client, layer, progress)
-                written.append(layer.built.name)
+                written.append(layer.name)
     except PublishError as exc:
         done = ", ".join(repr(name) for name in written) or "none"
         raise type(exc)(

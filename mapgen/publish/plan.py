@@ -5,6 +5,20 @@ layer file's name without ``.geojson``). uMap keeps unknown layer settings: the 
 merges them into the layer's properties (``data/layer.js`` ``updateProperties``) and
 saves them back, so the key survives edits by hand. Layers without the key were made
 by someone else and are left alone, unless ``--replace-layer NAME`` hands one over.
+
+A built layer finds its layer on the map by that key, never by its name (issue 25):
+
+- a layer mapgen made (regions, editions) is the map's layer holding its key, else the layer
+  ``--replace-layer`` hands over (which then records the name it replaced, ``mapgenReplaced``,
+  so the same command run again knows the work is done), else a new layer;
+- a layer carried from the previous map (its file is ``precedente-…``, as the uMap writer
+  names it) is the map's layer it was read from: the one holding the key it carried, else the
+  layer of the map without a key that had its name before the build renamed it; that layer is
+  kept as it is, never written;
+- a layer mapgen writes whose name another layer of the map keeps gets a name no layer has,
+  ``NAME (mappa attuale)`` (then ``(mappa attuale 2)``…): the map's own "Regioni" stays, and the
+  regions of the build are published beside it as "Regioni (mappa attuale)". The choice
+  depends only on the map's other layers, so the next run picks the same name.
 """
 
 from __future__ import annotations
@@ -20,10 +34,27 @@ from mapgen.errors import PublishError
 from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
 from mapgen.umap.layers import layer_options, previous_layer_name
 
-__all__ = ["KEY", "MAP_KEYS", "BuiltLayer", "LayerPlan", "Plan", "make_plan", "read_built_layers"]
+__all__ = [
+    "CARRIED_KEY_PREFIX",
+    "KEY",
+    "MAP_KEYS",
+    "NEW_NAME_SUFFIX",
+    "REPLACED_KEY",
+    "BuiltLayer",
+    "LayerPlan",
+    "Plan",
+    "make_plan",
+    "read_built_layers",
+]
 
 #: The layer setting that holds mapgen's stable key.
 KEY: Final = "mapgenId"
+#: The layer setting naming the layer mapgen did not create whose place it took (--replace-layer).
+REPLACED_KEY: Final = "mapgenReplaced"
+#: How the uMap writer begins the file name (the key) of a layer carried from the previous map.
+CARRIED_KEY_PREFIX: Final = "precedente-"
+#: Added to the name of a layer mapgen writes when another layer of the map keeps that name.
+NEW_NAME_SUFFIX: Final = " (mappa attuale)"
 #: The map settings mapgen owns; every other map setting (title, tiles…) is left alone.
 MAP_KEYS: Final = ("fields", "filters", "slugKey")
 
@@ -60,6 +91,11 @@ class LayerPlan:
     def writes(self) -> bool:
         return self.action in ("create", "update")
 
+    @property
+    def name(self) -> str:
+        """The layer's name on the map: the built name, or one that no other layer has."""
+        return str(self.settings.get("name") or self.built.name)
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -70,6 +106,7 @@ class Plan:
     map_settings: Mapping[str, Any]
     left_alone: tuple[RemoteLayer, ...]
     warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # e.g. a --replace-layer done by an earlier run
 
     @property
     def writes(self) -> bool:
@@ -154,12 +191,22 @@ def _by_key(remote: RemoteMap) -> tuple[dict[str, RemoteLayer], list[str]]:
     return found, warnings
 
 
-def _replaced(remote: RemoteMap, names: Sequence[str]) -> list[RemoteLayer]:
-    """The layers named by ``--replace-layer``, each found exactly once among the unmanaged."""
+def _replaced(
+    remote: RemoteMap, managed: Mapping[str, RemoteLayer], names: Sequence[str]
+) -> tuple[list[RemoteLayer], list[str]]:
+    """The layers named by ``--replace-layer``, each found exactly once among the unmanaged,
+    and notes for names an earlier run already replaced (their layer records the name)."""
     unmanaged = [layer for layer in remote.layers if KEY not in layer.settings]
-    chosen = []
+    chosen, notes = [], []
     for name in names:
         matches = [layer for layer in unmanaged if layer.name == name]
+        done = [layer for layer in managed.values() if layer.settings.get(REPLACED_KEY) == name]
+        if not matches and done:
+            notes.append(
+                f"--replace-layer {name!r}: done before: layer {done[0].name!r} (mapgen's key "
+                f"{done[0].settings[KEY]!r}) holds mapgen's data in its place; nothing to replace"
+            )
+            continue
         if len(matches) != 1:
             listed = ", ".join(repr(layer.name) for layer in unmanaged) or "none"
             problem = "no layer" if not matches else f"{len(matches)} layers"
@@ -169,7 +216,66 @@ def _replaced(remote: RemoteMap, names: Sequence[str]) -> list[RemoteLayer]:
                 + (", after renaming one of them in the editor." if matches else ".")
             )
         chosen.append(matches[0])
-    return chosen
+    return chosen, notes
+
+
+def is_carried(layer: BuiltLayer) -> bool:
+    """Whether a built layer was carried from the previous map (told by its file, not its name)."""
+    return layer.key.startswith(CARRIED_KEY_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class _Home:
+    """The map's layer a built layer goes to: kept as it is, or replaced (--replace-layer)."""
+
+    layer: RemoteLayer
+    kept: bool = False
+    replaces: bool = False
+
+
+def _homes(
+    built: Sequence[BuiltLayer], remote: RemoteMap, managed: Mapping[str, RemoteLayer], spare: list[RemoteLayer]
+) -> dict[str, _Home]:
+    """Each built layer's layer on the map, by mapgen's key; ``spare`` is consumed top first."""
+    homes = {layer.key: _Home(managed[layer.key]) for layer in built if layer.key in managed}
+    claimed = {home.layer.uuid for home in homes.values()} | {layer.uuid for layer in spare}
+    unmanaged = [layer for layer in remote.layers if KEY not in layer.settings]
+    carried = [layer for layer in built if is_carried(layer) and layer.key not in homes]
+    for layer in carried:  # carried from a map mapgen published: the key it carried
+        own = managed.get(str(layer.settings.get(KEY)))
+        if own is not None and own.uuid not in claimed:
+            homes[layer.key] = _Home(own, kept=True)
+            claimed.add(own.uuid)
+    for layer in carried:  # carried from this very map: its layer without a key, by its name there
+        if layer.key in homes:
+            continue
+        original = previous_layer_name(layer.name)
+        found = next((r for r in unmanaged if r.name == original and r.uuid not in claimed), None)
+        if found is not None:
+            homes[layer.key] = _Home(found, kept=True)
+            claimed.add(found.uuid)
+    for layer in reversed(built):  # top first: the newest edition goes into the replaced layer
+        if spare and layer.key not in homes and not is_carried(layer):
+            homes[layer.key] = _Home(spare.pop(0), replaces=True)
+    return homes
+
+
+def _names(built: Sequence[BuiltLayer], homes: Mapping[str, _Home], remote: RemoteMap) -> dict[str, str]:
+    """The name each written layer gets: its own, unless a layer mapgen does not write keeps it."""
+    written = {home.layer.uuid for home in homes.values() if not home.kept}
+    taken = {layer.name for layer in remote.layers if layer.uuid not in written}
+    names = {}
+    for layer in built:
+        home = homes.get(layer.key)
+        if home is not None and home.kept:
+            continue
+        name, number = layer.name, 1
+        while name in taken:  # "Regioni (mappa attuale)", then "Regioni (mappa attuale 2)"...
+            name = f"{layer.name}{NEW_NAME_SUFFIX}" if number == 1 else f"{layer.name}{NEW_NAME_SUFFIX[:-1]} {number})"
+            number += 1
+        taken.add(name)
+        names[layer.key] = name
+    return names
 
 
 # --- diffing ------------------------------------------------------------------------------
@@ -212,12 +318,12 @@ def diff_features(
 
 
 def _update_plan(
-    built: BuiltLayer, target: RemoteLayer, client: UmapClient, *, replaces: bool
+    built: BuiltLayer, target: RemoteLayer, client: UmapClient, *, replaces: bool, name: str
 ) -> LayerPlan:
     """Plan one layer that exists on the map: counts, settings and the version read."""
     stored = client.read_layer(target.uuid)
-    base = {} if replaces else dict(target.settings)
-    settings = base | dict(built.settings) | {KEY: built.key}
+    base = {REPLACED_KEY: target.name} if replaces else dict(target.settings)
+    settings = base | dict(built.settings) | {KEY: built.key, "name": name}
     added, removed, changed = diff_features(stored.features, built.features)
     settings_changed = _canonical(settings) != _canonical(dict(target.settings))
     same = not (added or removed or changed or settings_changed)
@@ -265,7 +371,8 @@ def make_plan(
         From :func:`read_built_layers`.
     replace_layers
         Names of layers mapgen did not create whose content the build replaces, in
-        order from the top layer of the build down (``--replace-layer``).
+        order from the top layer of the build down (``--replace-layer``). A name that an
+        earlier run replaced (its layer records it) is a note, not an error.
     """
     remote = client.read_map()
     managed, warnings = _by_key(remote)
@@ -276,42 +383,53 @@ def make_plan(
             "(docs/aggiornare-la-mappa.md)."
         ))
     warnings += [] if replace_layers else _first_publish_warning(remote, managed)
-    spare = _replaced(remote, replace_layers)
-    unmanaged_names = {layer.name for layer in remote.layers if KEY not in layer.settings}
-    next_rank = max((layer.rank for layer in remote.layers), default=-1) + 1
-    plans: dict[str, LayerPlan] = {}
-    # Top layer first, so a replaced earlier edition receives the newest edition.
-    for layer in reversed(built):
-        if layer.key in managed:
-            plans[layer.key] = _update_plan(layer, managed[layer.key], client, replaces=False)
-        elif spare and layer.name not in unmanaged_names:
-            plans[layer.key] = _update_plan(layer, spare.pop(0), client, replaces=True)
-    for layer in built:
-        if layer.key in plans:
-            continue
-        if previous_layer_name(layer.name) in unmanaged_names:  # carried from this very map
-            plans[layer.key] = LayerPlan("carried", layer, "", 0, layer.settings)
-            continue
-        settings = dict(layer.settings) | {KEY: layer.key}
-        plans[layer.key] = LayerPlan(
-            "create", layer, str(uuid.uuid4()), next_rank, settings, added=len(layer.features)
-        )
-        next_rank += 1
-    used = {plan.uuid for plan in plans.values()}
+    spare, notes = _replaced(remote, managed, replace_layers)
+    homes = _homes(built, remote, managed, spare)
+    warnings += [
+        f"--replace-layer {layer.name!r}: every layer of this build already has its layer on the "
+        "map, so this one is left alone." for layer in spare
+    ]
+    plans = _layer_plans(built, homes, _names(built, homes, remote), remote, client)
+    used = {plan.uuid for plan in plans}
     built_keys = {layer.key for layer in built}
-    for key, published in managed.items():
-        if key not in built_keys:
-            warnings.append(
-                f"layer {published.name!r} was published by mapgen but is not in this build: left "
-                "alone (delete it in the uMap editor if it is obsolete)."
-            )
+    warnings += [
+        f"layer {published.name!r} was published by mapgen but is not in this build: left "
+        "alone (delete it in the uMap editor if it is obsolete)."
+        for key, published in managed.items() if key not in built_keys and published.uuid not in used
+    ]
     return Plan(
         remote=remote,
-        layers=tuple(plans[layer.key] for layer in built),
+        layers=tuple(plans),
         map_settings=_map_changes(remote, map_properties),
         left_alone=tuple(layer for layer in remote.layers if layer.uuid not in used),
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )
+
+
+def _layer_plans(
+    built: Sequence[BuiltLayer],
+    homes: Mapping[str, _Home],
+    names: Mapping[str, str],
+    remote: RemoteMap,
+    client: UmapClient,
+) -> list[LayerPlan]:
+    """One plan per built layer, bottom first; new layers ranked above the map's layers."""
+    next_rank = max((layer.rank for layer in remote.layers), default=-1) + 1
+    plans = []
+    for layer in built:
+        home = homes.get(layer.key)
+        if home is not None and home.kept:
+            plans.append(LayerPlan("carried", layer, home.layer.uuid, home.layer.rank, home.layer.settings))
+        elif home is not None:
+            plans.append(_update_plan(layer, home.layer, client, replaces=home.replaces, name=names[layer.key]))
+        else:
+            settings = dict(layer.settings) | {KEY: layer.key, "name": names[layer.key]}
+            plans.append(LayerPlan(
+                "create", layer, str(uuid.uuid4()), next_rank, settings, added=len(layer.features)
+            ))
+            next_rank += 1
+    return plans
 
 
 def _map_changes(remote: RemoteMap, built: Mapping[str, Any]) -> dict[str, Any]:
@@ -327,18 +445,20 @@ def _map_changes(remote: RemoteMap, built: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _layer_line(layer: LayerPlan) -> str:
-    name = layer.built.name
-    if layer.action == "create":
-        return f"  create     {name!r}: {layer.added} features"
+    built = layer.built.name
     if layer.action == "carried":
-        return f"  keep       {name!r}: already on the map (carried from the previous map)"
+        return f"  keep       {built!r}: the map's own layer {layer.name!r}, carried from the previous map, left as it is"
+    name = f"{built!r}" if layer.name == built else f"{built!r} as {layer.name!r}"
+    why = "" if layer.name == built else f" ({built!r} is the name of another layer of the map, left as it is)"
+    if layer.action == "create":
+        return f"  create     {name}: {layer.added} features{why}"
     if layer.action == "unchanged":
-        return f"  unchanged  {name!r}"
+        return f"  unchanged  {name}{why}"
     counts = f"+{layer.added} added, -{layer.removed} removed, ~{layer.changed} changed"
     extra = ", settings changed" if layer.settings_changed else ""
     if layer.replaces is not None:
-        return f"  replace    {layer.replaces!r} (not created by mapgen) with {name!r}: {counts}{extra}"
-    return f"  update     {name!r}: {counts}{extra}"
+        return f"  replace    {layer.replaces!r} (not created by mapgen) with {name}: {counts}{extra}{why}"
+    return f"  update     {name}: {counts}{extra}{why}"
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -347,6 +467,7 @@ def plan_lines(plan: Plan) -> list[str]:
     lines = [f"Map {remote.name!r} (id {remote.address.map_id}, uMap {remote.umap_version}):"]
     lines += [_layer_line(layer) for layer in reversed(plan.layers)]
     lines += [f"  left alone {kept.name!r} (not managed by mapgen)" for kept in plan.left_alone]
+    lines += [f"  {note}" for note in plan.notes]
     if plan.map_settings:
         lines.append(f"  map settings: update {', '.join(plan.map_settings)}")
     lines += [f"Warning: {text}" for text in plan.warnings]
