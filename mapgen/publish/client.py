@@ -121,7 +121,8 @@ class UmapClient:
                 import httpx
             except ImportError:
                 raise PublishError(
-                    "mapgen publish needs the httpx package: pip install 'mapgen[publish]'."
+                    "mapgen publish needs the httpx package, part of mapgen's install: install "
+                    "mapgen again (make demo, or pip install mapgen)."
                 ) from None
 
             if self.session:

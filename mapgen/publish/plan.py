@@ -447,7 +447,8 @@ def _map_changes(remote: RemoteMap, built: Mapping[str, Any]) -> dict[str, Any]:
 def _layer_line(layer: LayerPlan) -> str:
     built = layer.built.name
     if layer.action == "carried":
-        return f"  keep       {built!r}: the map's own layer {layer.name!r}, carried from the previous map, left as it is"
+        return (f"  keep       {built!r}: the map's own layer {layer.name!r}, carried from the previous map, "
+                "left as it is")
     name = f"{built!r}" if layer.name == built else f"{built!r} as {layer.name!r}"
     why = "" if layer.name == built else f" ({built!r} is the name of another layer of the map, left as it is)"
     if layer.action == "create":

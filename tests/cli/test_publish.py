@@ -86,3 +86,31 @@ def test_a_server_that_is_not_umap(sample_output: Path) -> None:
     assert result.output.startswith("Error: reading map 12: the server did not answer as uMap does;")
     assert "known to work with uMap 3.8.1" in result.output
     assert "docs/aggiornare-la-mappa.md" in result.output
+
+
+def test_publishing_needs_nothing_beyond_the_default_install() -> None:
+    """`make demo` installs the default dependencies only; the guide's next step is `mapgen publish`.
+
+    Issue 25: after `make demo` the Italian guide's command failed with "ModuleNotFoundError: httpx".
+    Every package that `mapgen publish` imports (its own modules and the server rules it uses) is
+    a default dependency.
+    """
+    import ast
+    import re
+    import sys
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    default = {re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower() for requirement in project["dependencies"]}
+    imported = set()
+    for path in [*(root / "mapgen" / "publish").glob("*.py"), *(root / "mapgen" / "remote").glob("*.py"),
+                 root / "mapgen" / "cli" / "publish.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = {name for name in imported if name not in sys.stdlib_module_names and name != "mapgen"}
+    assert "httpx" in third_party  # the scan sees the import the client makes
+    assert third_party - default == set()
