@@ -62,15 +62,24 @@ def publish_command(
 
     Prints the plan (layers created, updated, unchanged, left alone). With --apply it
     saves a backup of the map, then updates each layer, stopping if someone else saved
-    a layer meanwhile. The session cookie is read from $MAPGEN_UMAP_SESSION or
-    --session-file and never printed.
+    a layer meanwhile, then reads the map back and compares it with map.umap (exit
+    status 1 on a difference). Running it again writes nothing. The session cookie is
+    read from $MAPGEN_UMAP_SESSION or --session-file and never printed.
 
     Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --apply
     """
     import getpass
 
     from mapgen.errors import PublishError
-    from mapgen.publish import apply_plan, connect, credentials, make_plan, plan_lines, read_built_layers
+    from mapgen.publish import (
+        apply_plan,
+        connect,
+        credentials,
+        make_plan,
+        plan_lines,
+        read_built_layers,
+        verify_published,
+    )
     from mapgen.publish.address import parse_map_url
 
     if not map_url:
@@ -83,16 +92,27 @@ def publish_command(
         plan = make_plan(client, built, properties, replace_layers=replace_layer or ())
         for line in plan_lines(plan):
             typer.echo(line)
-        if not apply or not plan.writes:
+        if not apply:
             if plan.writes:
                 typer.echo("Nothing written: run again with --apply to make these changes.")
             return
         with _upload_bars() as progress:
             result = apply_plan(client, plan, backup_dir=backup_dir, out_dir=folder, progress=progress)
+        if result is not None:
+            typer.echo(f"Backup: {result.backup}")
+            settings = ", ".join(result.map_settings) or "unchanged"
+            typer.echo(f"Updated {len(result.written)} layers; map settings: {settings}.")
+        read_back = verify_published(client, plan, backup=result.backup if result else None)
     finally:
         client.close()
+    for line in read_back.lines:
+        typer.echo(line)
+    if not read_back.ok:
+        saved = f" The map as it was before is saved in {result.backup}." if result else ""
+        raise PublishError(
+            f"the map read back from uMap differs from map.umap ({len(read_back.differences)} "
+            f"differences, listed above).{saved} Open {map_url}, then run `mapgen publish` again "
+            "for a new plan."
+        )
     if result is not None:
-        typer.echo(f"Backup: {result.backup}")
-        settings = ", ".join(result.map_settings) or "unchanged"
-        typer.echo(f"Updated {len(result.written)} layers; map settings: {settings}.")
         typer.echo(f"Open {map_url} to check the map.")

@@ -3,7 +3,8 @@
 - :mod:`~mapgen.publish.address`: the map's address (https only, except on loopback);
 - :mod:`~mapgen.publish.client`: the uMap views the editor itself uses;
 - :mod:`~mapgen.publish.plan`: the build compared with the map, layer by layer;
-- :mod:`~mapgen.publish.apply`: backup, then each layer and the owned map settings.
+- :mod:`~mapgen.publish.apply`: backup, then each layer and the owned map settings;
+- :mod:`~mapgen.publish.verify`: the map read back and compared with the build.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from mapgen.publish.address import MapAddress, parse_map_url
 from mapgen.publish.apply import ApplyResult, apply_plan, save_backup
 from mapgen.publish.client import KNOWN_VERSIONS, UmapClient
 from mapgen.publish.plan import Plan, make_plan, plan_lines, read_built_layers
+from mapgen.publish.verify import ReadBack, verify_published
 
 __all__ = [
     "KNOWN_VERSIONS",
     "ApplyResult",
     "MapAddress",
     "Plan",
+    "ReadBack",
     "UmapClient",
     "apply_plan",
     "connect",
@@ -33,6 +36,7 @@ __all__ = [
     "read_built_layers",
     "read_session_file",
     "save_backup",
+    "verify_published",
 ]
 
 

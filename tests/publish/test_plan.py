@@ -18,7 +18,7 @@ from fixtures import factories
 from mapgen.errors import PublishError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import CarriedLayer, OutputOptions
-from mapgen.publish import make_plan, parse_map_url, plan_lines, read_built_layers
+from mapgen.publish import make_plan, parse_map_url, plan_lines, read_built_layers, verify_published
 from mapgen.publish.client import LayerData, RemoteLayer, RemoteMap
 from mapgen.publish.plan import KEY, BuiltLayer
 from mapgen.writers.umap import write_umap
@@ -155,3 +155,43 @@ def test_the_carried_layer_is_told_by_its_file_not_its_name(tmp_path: Path, gaze
     write_umap(factories.sample_build(), tmp_path, gazetteer=gazetteer, options=OutputOptions())
     layers, _ = read_built_layers(tmp_path)
     assert [layer.key for layer in layers if layer.name == "Progetti regionali"] == ["precedente-progetti-regionali"]
+
+
+# --- the map read back ------------------------------------------------------------------------
+
+
+def test_the_read_back_finds_every_layer_once_and_the_kept_layers_as_they_were(built: list[BuiltLayer]) -> None:
+    remote = hand_made_map()
+    plan = make_plan(remote, built, {}, replace_layers=["2019"])  # type: ignore[arg-type]
+    remote.publish(plan)
+    read_back = verify_published(remote, plan)  # type: ignore[arg-type]
+    assert read_back.ok, read_back.lines
+    assert "  ok         'Regioni (mappa attuale)': 20 features (20 MultiPolygon), once on the map" in read_back.lines
+    assert "  ok         'Regioni': kept as it was (settings)" in read_back.lines
+    assert read_back.lines[-1] == (
+        f"The map holds the {len(built) - 1} layers mapgen publishes once each, with the features of "
+        "map.umap; 1 other layers kept as they were."
+    )
+
+
+def test_the_read_back_reports_what_differs(built: list[BuiltLayer]) -> None:
+    remote = hand_made_map()
+    plan = make_plan(remote, built, {}, replace_layers=["2019"])  # type: ignore[arg-type]
+    remote.publish(plan)
+    regions = by_key(plan)["regioni"]
+    # A second copy of the regions (as the editor's "clone" makes), one region lost, and the
+    # hand-made layer renamed meanwhile.
+    settings, features = remote.layers[regions.uuid]
+    remote.layers["uuid-clone"] = (settings, features)
+    remote.layers[regions.uuid] = (settings, features[1:])
+    remote.layers["uuid-regioni"] = ({"name": "Regioni (punti)"}, HAND_MADE_REGIONI)
+    read_back = verify_published(remote, plan)  # type: ignore[arg-type]
+    assert not read_back.ok
+    assert read_back.differences == (
+        "'Regioni': its settings changed",
+        "'Regioni (mappa attuale)': 2 layers carry mapgen's key 'regioni'",
+        "'Regioni (mappa attuale)': 2 layers of the map have this name",
+        "'Regioni (mappa attuale)': features: 1 of map.umap missing, 0 more, 0 different",
+        "'Regioni (mappa attuale)': geometries 19 MultiPolygon instead of 20 MultiPolygon",
+    )
+    assert read_back.lines[-1] == "The map differs from map.umap in 5 points (above)."
