@@ -149,11 +149,12 @@ def verify_published(client: UmapClient, plan: Plan, *, backup: Path | None = No
         lines.append(f"  DIFFERENT  {name!r}: {'; '.join(problems)}" if problems else f"  ok         {name!r}: {text}")
     kept = len(plan.left_alone) + sum(layer.action == "carried" for layer in plan.layers)
     if differences:
-        lines.append(f"The map differs from map.umap in {len(differences)} points (above).")
+        lines.append(f"The map differs from map.umap: {len(differences)} differences (above).")
     else:
         written = len(plan.layers) - sum(layer.action == "carried" for layer in plan.layers)
+        others = "1 other layer kept as it was" if kept == 1 else f"{kept} other layers kept as they were"
         lines.append(
             f"The map holds the {written} layers mapgen publishes once each, with the features of "
-            f"map.umap; {kept} other layers kept as they were."
+            f"map.umap; {others}."
         )
     return ReadBack(tuple(lines), tuple(differences))

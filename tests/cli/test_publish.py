@@ -114,3 +114,35 @@ def test_publishing_needs_nothing_beyond_the_default_install() -> None:
     third_party = {name for name in imported if name not in sys.stdlib_module_names and name != "mapgen"}
     assert "httpx" in third_party  # the scan sees the import the client makes
     assert third_party - default == set()
+
+
+def test_a_map_that_reads_back_different_exits_1(
+    sample_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-back after --apply is printed, and a difference is an error (issue 25)."""
+    import mapgen.publish
+    from mapgen.publish import ApplyResult
+    from tests.publish.test_plan import MapInMemory
+
+    remote = MapInMemory([("uuid-2019", {"name": "2019"}, [])])
+    remote.close = lambda: None  # type: ignore[attr-defined]
+
+    backup = tmp_path / "backup.umap"
+    backup.write_text('{"layers": [{"properties": {"name": "2019"}, "features": []}]}', encoding="utf-8")
+
+    def lossy_apply(client: MapInMemory, plan: Any, **_: object) -> ApplyResult:
+        client.publish(plan)
+        top = plan.layers[-1]
+        settings, features = client.layers[top.uuid]
+        client.layers[top.uuid] = (settings, features[1:])  # the server lost one initiative
+        return ApplyResult(backup, (), ())
+
+    monkeypatch.setattr(mapgen.publish, "connect", lambda *a, **k: remote)
+    monkeypatch.setattr(mapgen.publish, "apply_plan", lossy_apply)
+    args = ["publish", str(sample_output), "--map", "https://umap.example.org/it/map/famiglie_1234", "--apply",
+            "--replace-layer", "2019"]
+    result = runner.invoke(app, args, env={"MAPGEN_UMAP_SESSION": "s"})
+    assert result.exit_code == 1, result.output
+    assert "  DIFFERENT  'Edizione 2020 · 5 iniziative': features: 1 of map.umap missing, 0 more, 0 different; "\
+        "geometries 4 Point instead of 5 Point" in result.output
+    assert "Error: the map read back from uMap differs from map.umap (2 differences, listed above)." in result.output

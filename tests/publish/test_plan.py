@@ -170,7 +170,7 @@ def test_the_read_back_finds_every_layer_once_and_the_kept_layers_as_they_were(b
     assert "  ok         'Regioni': kept as it was (settings)" in read_back.lines
     assert read_back.lines[-1] == (
         f"The map holds the {len(built) - 1} layers mapgen publishes once each, with the features of "
-        "map.umap; 1 other layers kept as they were."
+        "map.umap; 1 other layer kept as it was."
     )
 
 
@@ -194,4 +194,4 @@ def test_the_read_back_reports_what_differs(built: list[BuiltLayer]) -> None:
         "'Regioni (mappa attuale)': features: 1 of map.umap missing, 0 more, 0 different",
         "'Regioni (mappa attuale)': geometries 19 MultiPolygon instead of 20 MultiPolygon",
     )
-    assert read_back.lines[-1] == "The map differs from map.umap in 5 points (above)."
+    assert read_back.lines[-1] == "The map differs from map.umap: 5 differences (above)."

@@ -105,14 +105,14 @@ def test_publishing_twice_over_a_hand_made_regioni_layer(
             "previous map, left as it is") in out
     assert "left alone 'Regioni'" not in out
     assert "DIFFERENT" not in out
-    assert "other layers kept as they were." in out
+    assert "layers mapgen publishes once each, with the features of map.umap; 1 other layer kept as it was." in out
 
     second = mapgen(*command, cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "--replace-layer '2019': done before: layer 'Edizione 2020" in second.stdout
     assert "Nothing to change: the map already shows this build." in second.stdout
     assert "Backup:" not in second.stdout
-    assert "DIFFERENT" not in second.stdout and "other layers kept as they were." in second.stdout
+    assert "DIFFERENT" not in second.stdout and "1 other layer kept as it was." in second.stdout
     assert len(list((tmp_path / "backups").iterdir())) == 1  # the second run saved nothing: it wrote nothing
 
     # Read independently of mapgen: uMap's own download of the map.
