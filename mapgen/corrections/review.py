@@ -103,7 +103,7 @@ def esito(outcome: RowOutcome) -> str:
     if outcome.match is not None and outcome.match.status is MatchStatus.FUZZY:
         return "Comune corretto automaticamente: da verificare"
     if outcome.match is not None and outcome.match.status is MatchStatus.TO_CHECK:
-        return "Comune dedotto da una parte del testo: da verificare"
+        return "Comune scelto da mapgen, non certo: da verificare"
     return _ESITI.get(outcome.outcome, outcome.outcome.value)
 
 

@@ -98,6 +98,8 @@ def labels(comuni: Iterable[Comune]) -> str:
 def alias_hint(name: str, kind: str, target: Comune, *, valid_to: str = "") -> str:
     """Italian explanation of why an alias leads to ``target``."""
     since = f" (soppresso il {valid_to})" if valid_to else ""
+    if kind == "merged_by_dates":
+        return f"{name} non esiste più{since}: dalle date risulta confluito in {target.label}, ma non è certo."
     if kind in ("merged", "retired"):
         return f"{name} non esiste più{since}: è confluito in {target.label}."
     if kind == "historical":

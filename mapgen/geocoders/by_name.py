@@ -28,7 +28,7 @@ from typing import ClassVar, Final
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
-from mapgen.geocoders._index import FORMER_PROVINCE, OFFICIAL_KINDS, Entry, Query, Variant
+from mapgen.geocoders._index import FORMER_PROVINCE, MERGED_BY_DATES, OFFICIAL_KINDS, Entry, Query, Variant
 from mapgen.geocoders._normalize import accent_key, looks_mojibake, squeeze
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
@@ -41,7 +41,7 @@ LEVEL_SCORES: Final = {"fold": 99.0, "canonical": 98.0, "skeleton": 96.0, "compa
 # Penalty when the Comune lies outside the typed province (but in its region).
 _ELSEWHERE_PENALTY: Final = 10.0
 # Names of Comuni that no longer exist: typed without a province, a person checks them.
-_OLD_KINDS: Final = frozenset({"merged", "historical"})
+_OLD_KINDS: Final = frozenset({"merged", "historical", MERGED_BY_DATES})
 _HALVES = re.compile(r"\s*/\s*|\s+[-–—]\s+")
 
 
@@ -138,7 +138,11 @@ class NameMatcher(Matcher):
         if status is MatchStatus.UNRESOLVED:
             return self._retired(comune, entries[0], query)
         notes.insert(0, why)
-        if status is MatchStatus.ALIAS and variant.scope is None and entries[0].kind in _OLD_KINDS:
+        if status is MatchStatus.ALIAS and entries[0].kind == MERGED_BY_DATES:
+            # Only dates tie it to its successor: Cavallasca ended the day Alta Valle Intelvi began.
+            check = True
+            notes.append("Verificare il Comune attuale.")
+        elif status is MatchStatus.ALIAS and variant.scope is None and entries[0].kind in _OLD_KINDS:
             # "Fiumicello" alone: the merged Comune, or a frazione of that name elsewhere?
             check = True
             notes.append("Nome di un Comune che non esiste più, scritto senza provincia: verificare.")

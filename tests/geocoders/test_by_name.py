@@ -257,3 +257,11 @@ def test_a_comune_outside_the_typed_province_goes_to_a_person(gazetteer: Gazette
     # The typed province is set aside: a reinterpretation, so a person checks it.
     match = NameMatcher(gazetteer).geocode(Place("Cantu'", "LC"))
     assert match is not None and (match.status, match.name) == (MatchStatus.TO_CHECK, "Cantù")
+
+
+def test_a_merged_name_linked_by_dates_alone_goes_to_a_person(gazetteer: Gazetteer) -> None:
+    names = NameMatcher(gazetteer)
+    dates = names.geocode(Place("Ramponio Verna", "CO"))  # ended the day Alta Valle Intelvi began
+    assert dates is not None and (dates.status, dates.name) == (MatchStatus.TO_CHECK, "Alta Valle Intelvi")
+    sure = names.geocode(Place("Cavallasca", "CO"))  # ISTAT: incorporated into San Fermo della Battaglia
+    assert sure is not None and (sure.status, sure.name) == (MatchStatus.ALIAS, "San Fermo della Battaglia")
