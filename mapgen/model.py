@@ -201,6 +201,9 @@ class MatchStatus(StrEnum):
     NORMALIZED = "normalized"
     ALIAS = "alias"
     FUZZY = "fuzzy"
+    #: placed by dropping or reinterpreting typed words (a locality, a short form, an old name
+    #: without a province): provisional, a person confirms it ("da verificare")
+    TO_CHECK = "to_check"
     ONLINE = "online"
     SPATIAL = "spatial"  # a previous-map point assigned by point-in-polygon
     AMBIGUOUS = "ambiguous"
@@ -212,6 +215,11 @@ class MatchStatus(StrEnum):
     def resolved(self) -> bool:
         """True when the status names one Comune."""
         return self not in (MatchStatus.AMBIGUOUS, MatchStatus.UNRESOLVED, MatchStatus.NOT_A_COMUNE)
+
+    @property
+    def for_a_person(self) -> bool:
+        """True for a placement the geocoder guessed (a typo corrected, words dropped): a person checks it."""
+        return self in (MatchStatus.FUZZY, MatchStatus.TO_CHECK)
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def _apply_aliases(review: Review, aliases: Sequence[Decision], decided: set[str
 def _place(review: Review, d: Decision, n: int) -> None:
     assert d.comune is not None
     record, match = review.pairs[n]
-    if match.istat_code == d.comune.istat_code and match.status is MatchStatus.FUZZY:
+    if match.istat_code == d.comune.istat_code and match.status.for_a_person:
         review.pairs[n] = (record, corrected_match(d.comune, d, match))
         review.use(d, f"confermato {d.comune.label} ({d.comune.istat_code})", action="conferma")
     elif match.istat_code == d.comune.istat_code and match.status in _CONFIDENT:

@@ -44,13 +44,14 @@ _MISSING_DATA_PREFIX: Final = "Manca "
 def needs_person(outcome: RowOutcome) -> bool:
     """True when only a person can settle the record.
 
-    A place not found, ambiguous or not a Comune; a fuzzy match not yet
-    confirmed; a practice excluded for missing data (no title, no Comune) whose
-    exclusion nobody confirmed.
+    A place not found, ambiguous or not a Comune; a fuzzy match or a placement
+    to check (``to_check``: words dropped or completed) not yet confirmed; a
+    practice excluded for missing data (no title, no Comune) whose exclusion
+    nobody confirmed.
     """
     if outcome.outcome in (Outcome.UNRESOLVED, Outcome.AMBIGUOUS, Outcome.NOT_A_COMUNE):
         return True
-    if outcome.match is not None and outcome.match.status is MatchStatus.FUZZY:
+    if outcome.match is not None and outcome.match.status.for_a_person:
         return outcome.outcome in (Outcome.MAPPED, Outcome.MERGED, Outcome.DUPLICATE)
     return (outcome.outcome is Outcome.EXCLUDED and outcome.source.source is Source.SURVEY
             and outcome.reason.startswith(_MISSING_DATA_PREFIX) and "da una persona" not in outcome.reason)
@@ -92,7 +93,7 @@ def candidates_of(outcome: RowOutcome) -> list[tuple[str, str]]:
     if match is None:
         return []
     found = [(c.istat_code, f"{c.name} ({c.sigla})") for c in match.candidates]
-    if match.status is MatchStatus.FUZZY and match.istat_code:
+    if match.status.for_a_person and match.istat_code:
         found.insert(0, (match.istat_code, f"{match.name} ({match.sigla})"))
     return list(dict.fromkeys(found))
 
@@ -101,6 +102,8 @@ def esito(outcome: RowOutcome) -> str:
     """Why the record needs a person, in Italian."""
     if outcome.match is not None and outcome.match.status is MatchStatus.FUZZY:
         return "Comune corretto automaticamente: da verificare"
+    if outcome.match is not None and outcome.match.status is MatchStatus.TO_CHECK:
+        return "Comune scelto da mapgen, non certo: da verificare"
     return _ESITI.get(outcome.outcome, outcome.outcome.value)
 
 
@@ -128,9 +131,11 @@ def review_lines(build: BuildResult) -> list[str]:
     waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
     lines = [f"Places (offline gazetteer): {len(waiting)} records need a person."]
     for o in waiting:
-        fuzzy = o.match is not None and o.match.status is MatchStatus.FUZZY
-        why = f"fuzzy match to check: {o.match.name} ({o.match.sigla})" if fuzzy and o.match else _WHY[o.outcome]
-        found = "; ".join(f"{code} {label}" for code, label in candidates_of(o) if not fuzzy)
+        fuzzy = o.match is not None and o.match.status.for_a_person
+        kind = "fuzzy match" if o.match is not None and o.match.status is MatchStatus.FUZZY else "placement"
+        why = f"{kind} to check: {o.match.name} ({o.match.sigla})" if fuzzy and o.match else _WHY[o.outcome]
+        found = "; ".join(f"{code} {label}" for code, label in candidates_of(o)[1:] if fuzzy)
+        found = found or "; ".join(f"{code} {label}" for code, label in candidates_of(o) if not fuzzy)
         lines.append(f"  {o.source.label()} ({o.record_id}): {str(o.typed)!r}: {why}"
                      + (f"; candidates: {found}" if found else ""))
     if build.corrections:

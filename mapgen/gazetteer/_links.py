@@ -6,7 +6,13 @@ which records every name with the dates it was valid:
 
 ``registry``
     A predecessor ended on day D and exactly one Comune was created (or renamed)
-    on D or D+1 in the same province.
+    on D or D+1 in the same province, and either it was the only one to end that
+    day there or a word of its name is in the new one's.
+``registry-dates``
+    As ``registry``, but several Comuni ended that day in the province and no word
+    of the predecessor's name is in the new one: only the dates tie them, and an
+    incorporation into an existing Comune on the same day looks the same
+    (Cavallasca). Kept, but uncertain: the geocoder sends its names to a person.
 ``registry+name``
     Several were created; exactly one has a word of the predecessor's name in
     its own ("Bigarello" -> "San Giorgio Bigarello").
@@ -40,10 +46,22 @@ from typing import Any
 
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer._sources import RegistryRecord
+from mapgen.gazetteer.shipped import DATES_ONLY_SOURCE
 from mapgen.text import fold
 
-__all__ = ["LINKS_SINCE", "Ended", "Link", "derive_links", "italian_case", "read_manual_links"]
+__all__ = [
+    "DATES_ONLY",
+    "DATES_ONLY_SOURCE",
+    "LINKS_SINCE",
+    "Ended",
+    "Link",
+    "derive_links",
+    "italian_case",
+    "read_manual_links",
+]
 
+#: Method of a link that rests on dates alone: its names go to a person (``to_check``).
+DATES_ONLY = "registry-dates"
 #: Mergers before this day are not linked (people still type names of the 1990s mergers).
 LINKS_SINCE = "1990-01-01"
 MANUAL_COLUMNS = ("name", "sigla", "valid_to", "successor", "successor_sigla", "evidence")
@@ -203,7 +221,8 @@ def _assign_group(group: list[Ended], ctx: _Context) -> dict[Ended, tuple[Regist
     """Apply the registry rules to the Comuni ended on one day in one province."""
     candidates = _candidates(group, ctx)
     if len(candidates) == 1:
-        return {e: (candidates[0], "registry") for e in group}
+        only = candidates[0]
+        return {e: (only, _one_created(e, only, group)) for e in group}
     chosen: dict[Ended, tuple[RegistryRecord, str]] = {}
     for ended in group:
         hits = [c for c in candidates if _name_matches(ended, c)]
@@ -216,6 +235,19 @@ def _assign_group(group: list[Ended], ctx: _Context) -> dict[Ended, tuple[Regist
     if left and len(needy) == 1 and needy[0][1] == len(left):
         chosen.update({e: (needy[0][0], "registry+elimination") for e in left})
     return chosen
+
+
+def _one_created(ended: Ended, created: RegistryRecord, group: list[Ended]) -> str:
+    """``registry`` when more than the date ties the two, else ``registry-dates`` (uncertain).
+
+    One Comune created that day in the province is no proof: on the day Alta Valle
+    Intelvi was created (CO, 2017) Cavallasca ended too, absorbed by San Fermo della
+    Battaglia, which already existed. The link holds when the ended Comune was the
+    only one to end that day there (a rename) or a word of its name is in the new one.
+    """
+    if len(group) == 1 or _name_matches(ended, created):
+        return "registry"
+    return DATES_ONLY
 
 
 def _needy(

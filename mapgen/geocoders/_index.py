@@ -24,7 +24,17 @@ from mapgen.geocoders import _normalize as norm
 from mapgen.geocoders._normalize import fold
 from mapgen.model import Comune, Place
 
-__all__ = ["FORMER_PROVINCE", "OFFICIAL_KINDS", "Entry", "GazetteerIndex", "Query", "Scope", "Variant", "index_for"]
+__all__ = [
+    "FORMER_PROVINCE",
+    "MERGED_BY_DATES",
+    "OFFICIAL_KINDS",
+    "Entry",
+    "GazetteerIndex",
+    "Query",
+    "Scope",
+    "Variant",
+    "index_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +44,10 @@ OFFICIAL_KINDS: Final = frozenset({"official", "other_language", "bilingual"})
 #: Kind of an entry that is a Comune's own name in a province it belonged to before
 #: (``names.csv`` lists "Andria, BA" as historical: same name, old province).
 FORMER_PROVINCE: Final = "former_province"
+
+#: Kind of a merged name whose successor the gazetteer derived from dates alone
+#: (``successors.csv`` method ``registry-dates``): a person checks where it went.
+MERGED_BY_DATES: Final = "merged_by_dates"
 
 #: A set of province codes a Comune must lie in; ``None`` means anywhere.
 Scope = frozenset[str] | None
@@ -153,6 +167,8 @@ class GazetteerIndex:
         valid_to = str(getattr(name, "valid_to", "") or "")
         own_names = {fold(n) for n in (target.name, *_other_names(target))}
         kind = FORMER_PROVINCE if fold(name.name) in own_names else name.kind
+        if kind == "merged" and name.dates_only:
+            kind = MERGED_BY_DATES
         return Entry(target.istat_code, name.name, kind, name.istat_code, provinces, valid_to)
 
     # --- lookups ------------------------------------------------------------------------

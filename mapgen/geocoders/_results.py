@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from mapgen.model import Candidate, Comune, Match, MatchStatus
 
-__all__ = ["MAX_CANDIDATES", "candidates", "resolved", "unresolved"]
+__all__ = ["MAX_CANDIDATES", "candidates", "resolved", "to_check", "unresolved"]
 
 #: How many candidates an ambiguous or unresolved result lists.
 MAX_CANDIDATES: Final = 3
@@ -36,6 +37,25 @@ def resolved(
         hint=hint,
         raw=dict(raw or {}),
     )
+
+
+def to_check(
+    comune: Comune,
+    *,
+    score: float,
+    method: str,
+    hint: str,
+    others: Iterable[Comune] = (),
+    raw: Mapping[str, Any] | None = None,
+) -> Match:
+    """A provisional placement a person must confirm (``to_check``), with the other Comuni it may be.
+
+    For a reading that dropped or reinterpreted typed words: the Comune is placed so
+    that nothing is lost, and the review list ("Da correggere") shows it with ``others``.
+    """
+    match = resolved(comune, MatchStatus.TO_CHECK, score=score, method=method, hint=hint, raw=raw)
+    alternatives = [(c, score) for c in others if c.istat_code != comune.istat_code]
+    return replace(match, candidates=candidates(alternatives))
 
 
 def candidates(scored: Iterable[tuple[Comune, float]]) -> tuple[Candidate, ...]:
@@ -78,6 +98,8 @@ def labels(comuni: Iterable[Comune]) -> str:
 def alias_hint(name: str, kind: str, target: Comune, *, valid_to: str = "") -> str:
     """Italian explanation of why an alias leads to ``target``."""
     since = f" (soppresso il {valid_to})" if valid_to else ""
+    if kind == "merged_by_dates":
+        return f"{name} non esiste più{since}: dalle date risulta confluito in {target.label}, ma non è certo."
     if kind in ("merged", "retired"):
         return f"{name} non esiste più{since}: è confluito in {target.label}."
     if kind == "historical":

@@ -8,13 +8,14 @@ it. The first key that finds anything decides:
 
 - one Comune: ``exact`` (the official name as typed, up to case and spaces),
   ``normalized`` (found through a looser key) or ``alias`` (an old or merged
-  name, a variant from ``names.csv``);
+  name, a variant from ``names.csv``); an old or merged name typed without a
+  province is ``to_check`` (a frazione elsewhere may carry it: a person checks);
 - several Comuni (homonyms such as Castro BG/LE): ``ambiguous`` with the
   candidates, never a pick.
 
 When the name exists only outside the typed province, a single Comune in the
-same region is accepted with a hint (provinces were reorganised, people type
-the old one); otherwise the result is ``unresolved`` with the Comuni elsewhere
+same region is placed for a person to check (``to_check``: provinces were
+reorganised, people type the old one); otherwise the result is ``unresolved`` with the Comuni elsewhere
 as candidates.
 """
 
@@ -27,7 +28,7 @@ from typing import ClassVar, Final
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
-from mapgen.geocoders._index import FORMER_PROVINCE, OFFICIAL_KINDS, Entry, Query, Variant
+from mapgen.geocoders._index import FORMER_PROVINCE, MERGED_BY_DATES, OFFICIAL_KINDS, Entry, Query, Variant
 from mapgen.geocoders._normalize import accent_key, looks_mojibake, squeeze
 from mapgen.geocoders.base import Matcher
 from mapgen.model import Comune, Match, MatchStatus, Place
@@ -39,6 +40,8 @@ __all__ = ["NameMatcher"]
 LEVEL_SCORES: Final = {"fold": 99.0, "canonical": 98.0, "skeleton": 96.0, "compact": 95.0}
 # Penalty when the Comune lies outside the typed province (but in its region).
 _ELSEWHERE_PENALTY: Final = 10.0
+# Names of Comuni that no longer exist: typed without a province, a person checks them.
+_OLD_KINDS: Final = frozenset({"merged", "historical", MERGED_BY_DATES})
 _HALVES = re.compile(r"\s*/\s*|\s+[-–—]\s+")
 
 
@@ -122,6 +125,7 @@ class NameMatcher(Matcher):
         *,
         penalty: float = 0.0,
         hint: str = "",
+        check: bool = False,
     ) -> Match:
         raw = {
             "level": level,
@@ -134,6 +138,19 @@ class NameMatcher(Matcher):
         if status is MatchStatus.UNRESOLVED:
             return self._retired(comune, entries[0], query)
         notes.insert(0, why)
+        if status is MatchStatus.ALIAS and entries[0].kind == MERGED_BY_DATES:
+            # Only dates tie it to its successor: Cavallasca ended the day Alta Valle Intelvi began.
+            check = True
+            notes.append("Verificare il Comune attuale.")
+        elif status is MatchStatus.ALIAS and variant.scope is None and entries[0].kind in _OLD_KINDS:
+            # "Fiumicello" alone: the merged Comune, or a frazione of that name elsewhere?
+            check = True
+            notes.append("Nome di un Comune che non esiste più, scritto senza provincia: verificare.")
+        if check:
+            others = [self._index.comuni[e.target] for e in entries if e.target in self._index.comuni]
+            return _results.to_check(
+                comune, score=score - penalty, method=self.name, hint=" ".join(n for n in notes if n),
+                others=others, raw=raw)
         return _results.resolved(
             comune,
             status,
@@ -241,6 +258,7 @@ class NameMatcher(Matcher):
                 query,
                 penalty=_ELSEWHERE_PENALTY,
                 hint=hint,
+                check=True,
             )
         hint = (
             f"{query.place.comune.strip()!r} non è in {wanted}; esiste come "

@@ -15,10 +15,11 @@ registry forms
     registries omit "sulla strada del vino"), the other half the start of its
     other-language name; a text without a separator counts only when it is long
     enough to be a cut (:data:`CUT_AT_LEAST` characters) and starts exactly one
-    Comune's name.
+    Comune's name (a completed cut is ``to_check``: a person confirms it).
 short forms
-    With a province or region only: ``Sesto`` (MI) is Sesto San Giovanni, the one
-    Comune of MI whose name starts with that word. It abstains when the short form
+    With a province or region only (a guess: ``to_check``, a person confirms it):
+    ``Sesto`` (MI) is Sesto San Giovanni, the one Comune of MI whose name starts
+    with that word. It abstains when the short form
     fits two Comuni there, is one typo from another Comune's name there (``Carate``
     in MB: Carate Brianza, or Carnate?), or also names a Comune (or a merged one)
     elsewhere in the same region (``Ortona`` typed with AQ: Ortona dei Marsi, or
@@ -148,7 +149,10 @@ class SpellingMatcher(Matcher):
             and _starts(names[0].split(), words, partial=partial)
             and (not other or any(compact(n).startswith(other) for n in names[1:]))
         ]
-        hint = f"{typed!r} letto come nome di registro (abbreviato o troncato): verificare."
+        if partial:  # a cut: the completion is a guess a person confirms
+            hint = f"{typed!r} letto come nome di registro troncato: verificare."
+            return self._one(fits, typed, hint, kind="registry_cut", check=True) if fits else None
+        hint = f"{typed!r} letto come nome di registro (nome bilingue)."
         return self._one(fits, typed, hint, kind="registry") if fits else None
 
     def _short_form(self, variant: Variant, place: Place) -> Match | None:
@@ -160,7 +164,7 @@ class SpellingMatcher(Matcher):
         fits = [self._index.comuni[c] for c in codes]
         fits += self._one_edit_away(variant, codes)
         hint = f"{variant.raw.strip()!r} letto come nome abbreviato: verificare."
-        return self._one(fits, variant.raw, hint, kind="short_form")
+        return self._one(fits, variant.raw, hint, kind="short_form", check=True)
 
     def _one_edit_away(self, variant: Variant, codes: list[str]) -> list[Comune]:
         """Other Comuni in scope one typo from the short form: "Carate" (MB) may be Carnate."""
@@ -176,7 +180,7 @@ class SpellingMatcher(Matcher):
         """Current Comuni in scope with their folded names (official first)."""
         return self._index.names_in(scope)
 
-    def _one(self, fits: list[Comune], typed: str, hint: str, *, kind: str) -> Match:
+    def _one(self, fits: list[Comune], typed: str, hint: str, *, kind: str, check: bool = False) -> Match:
         unique = list({c.istat_code: c for c in fits}.values())
         if len(unique) > 1:
             return _results.unresolved(
@@ -186,6 +190,9 @@ class SpellingMatcher(Matcher):
                 hint=f"{typed.strip()!r} può indicare {_results.labels(unique)}: indicare il nome completo.",
                 raw={"kind": kind},
             )
+        if check:  # words completed by the geocoder: a person confirms them (issue 25)
+            return _results.to_check(unique[0], score=SCORE, method=self.name, hint=hint,
+                                     raw={"kind": kind, "typed": typed.strip()})
         return _results.resolved(
             unique[0],
             MatchStatus.NORMALIZED,

@@ -79,3 +79,20 @@ def test_a_hostile_note_stays_text_in_the_report(corrected: BuildResult, tmp_pat
     assert data is not None and "<" not in data.group(1)
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
     assert page.count("<script") == 2  # the review data and the review code, nothing from the note
+
+
+def test_a_placement_to_check_waits_for_a_person_with_its_candidates() -> None:
+    # Issue 25: "'Sesto' letto come nome abbreviato: verificare" was printed where no person reads it.
+    from mapgen.corrections import candidates_of, esito
+    from mapgen.geocoders import Geocoder
+    from mapgen.model import Outcome, Place, RowOutcome, Source, SourceRef
+
+    geocoder = Geocoder()
+    for place in (Place("Sesto", "MI"), Place("Ospedaletto - Palugana"), Place("Fiumicello")):
+        match = geocoder.geocode(place)
+        row = RowOutcome(source=SourceRef(Source.SURVEY, "s.csv", row=2), record_id="2020-R2-G1", typed=place,
+                         outcome=Outcome.MAPPED, match=match)
+        assert needs_person(row), place
+        assert esito(row).endswith("da verificare")
+        assert candidates_of(row)[0] == (match.istat_code, f"{match.name} ({match.sigla})")
+    assert [label for _, label in candidates_of(row)] == ["Fiumicello Villa Vicentina (UD)"]

@@ -27,6 +27,7 @@ from mapgen.gazetteer._sources import package_data_dir, package_version
 KINDS = {"other_language", "historical", "merged", "variant"}
 METHODS = {
     "registry",
+    "registry-dates",
     "registry+name",
     "registry+elimination",
     "same-cadastral",
@@ -302,3 +303,18 @@ def test_info_lines_count_current_and_retired_comuni(gazetteer: Gazetteer) -> No
     assert lines[3] == f"Provinces: {len(gazetteer.provinces)}   Regions: {len(gazetteer.regions)}"
     assert lines[-1] == f"Attribution: {gazetteer.attribution}"
     assert any(line.startswith("Valid:     ISTAT list with the changes up to ") for line in lines)
+
+
+def test_a_link_that_rests_on_dates_alone_is_marked_and_cavallasca_is_fixed() -> None:
+    # Issue 25: Cavallasca (CO) ended the day Alta Valle Intelvi began, but was absorbed by
+    # San Fermo della Battaglia (ISTAT); Ca' d'Andrea (CR) likewise by Torre de' Picenardi.
+    gazetteer = load_gazetteer()
+    with (gazetteer.path / "successors.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {(r["name"], r["sigla"]): r for r in csv.DictReader(handle)}
+    assert rows[("Cavallasca", "CO")]["successor_name"] == "San Fermo della Battaglia"
+    assert rows[("Ca' d'Andrea", "CR")]["successor_name"] == "Torre de' Picenardi"
+    # several ended that day, no word of the name in the new one: only the dates tie them
+    assert rows[("Ramponio Verna", "CO")]["method"] == "registry-dates"
+    assert rows[("Lanzo d'Intelvi", "CO")]["method"] == "registry"  # "Intelvi" is in the new name
+    names = {(n.name, n.sigla): n for n in gazetteer.names}
+    assert names[("Ramponio Verna", "CO")].dates_only and not names[("Lanzo d'Intelvi", "CO")].dates_only

@@ -240,3 +240,28 @@ def test_old_province_and_region_spellings_from_the_gazetteer(
     alias_names: NameMatcher, place: Place, code: str
 ) -> None:
     assert resolve(alias_names, place.comune, place.provincia, place.regione) == code
+
+
+def test_an_old_name_without_a_province_goes_to_a_person(gazetteer: Gazetteer) -> None:
+    # Issue 25: "Fiumicello" alone was placed as certain in Fiumicello Villa Vicentina (UD);
+    # a frazione of Campodarsego (PD) carries the name too. With its province it is sure.
+    names = NameMatcher(gazetteer)
+    alone = names.geocode(Place("Fiumicello"))
+    assert alone is not None and (alone.status, alone.name) == (MatchStatus.TO_CHECK, "Fiumicello Villa Vicentina")
+    assert "verificare" in alone.hint
+    with_province = names.geocode(Place("Fiumicello", "UD"))
+    assert with_province is not None and with_province.status is MatchStatus.ALIAS
+
+
+def test_a_comune_outside_the_typed_province_goes_to_a_person(gazetteer: Gazetteer) -> None:
+    # The typed province is set aside: a reinterpretation, so a person checks it.
+    match = NameMatcher(gazetteer).geocode(Place("Cantu'", "LC"))
+    assert match is not None and (match.status, match.name) == (MatchStatus.TO_CHECK, "Cantù")
+
+
+def test_a_merged_name_linked_by_dates_alone_goes_to_a_person(gazetteer: Gazetteer) -> None:
+    names = NameMatcher(gazetteer)
+    dates = names.geocode(Place("Ramponio Verna", "CO"))  # ended the day Alta Valle Intelvi began
+    assert dates is not None and (dates.status, dates.name) == (MatchStatus.TO_CHECK, "Alta Valle Intelvi")
+    sure = names.geocode(Place("Cavallasca", "CO"))  # ISTAT: incorporated into San Fermo della Battaglia
+    assert sure is not None and (sure.status, sure.name) == (MatchStatus.ALIAS, "San Fermo della Battaglia")
