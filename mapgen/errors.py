@@ -93,8 +93,8 @@ def output_fix(exc: OSError, *, option: str = "--out") -> str:
         return ("A file there is open in another program (Excel, a browser, an editor): close it and "
                 "try again.")
     if getattr(exc, "winerror", None) == _WINDOWS_ACCESS_DENIED:
-        return (f"Close any of its files open in another program (Excel, a browser), or choose a folder "
-                f"you may write to with {option}.")
+        return (f"If it or a file in it is open in another program (Excel, a browser), close it; else "
+                f"choose a folder you may write to with {option}.")
     return fixes.get(exc.errno or 0, f"Check the path and the disk, or choose another {option}.")
 
 

@@ -116,8 +116,8 @@ def test_the_old_outputs_come_back_when_the_new_folder_cannot_move(
 def test_access_denied_on_windows_names_open_files_too() -> None:
     error = PermissionError(errno.EACCES, "Access is denied", "C:\\Users\\anna\\output")
     error.winerror = 5  # type: ignore[attr-defined]
-    assert output_fix(error) == ("Close any of its files open in another program (Excel, a browser), or "
-                                 "choose a folder you may write to with --out.")
+    assert output_fix(error) == ("If it or a file in it is open in another program (Excel, a browser), close "
+                                 "it; else choose a folder you may write to with --out.")
 
 
 # --- "is the build that left this folder still running?" ----------------------------------------
@@ -131,7 +131,7 @@ class FakeKernel32:
         self.last_error = 0
         self.closed: list[int] = []
 
-    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int:  # noqa: N802 (Windows' name)
+    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int:  # Windows API names
         assert access == 0x1000 and inherit is False
         if pid not in self.processes:
             self.last_error = 87  # ERROR_INVALID_PARAMETER: no such process
@@ -141,14 +141,14 @@ class FakeKernel32:
             return 0
         return pid + 10_000
 
-    def GetLastError(self) -> int:  # noqa: N802
+    def GetLastError(self) -> int:
         return self.last_error
 
-    def GetExitCodeProcess(self, handle: int, code: Any) -> int:  # noqa: N802
+    def GetExitCodeProcess(self, handle: int, code: Any) -> int:
         code._obj.value = self.processes[handle - 10_000]
         return 1
 
-    def CloseHandle(self, handle: int) -> int:  # noqa: N802
+    def CloseHandle(self, handle: int) -> int:
         self.closed.append(handle)
         return 1
 
