@@ -135,12 +135,15 @@ CODED_HEADER = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token"
 
 
 def wrong_file_files() -> dict[str, bytes]:
-    """Right files in the wrong place (issue 27): a map given as the survey, an export without a mapping."""
+    """Right files in the wrong place (issue 27): a map or a mapping given as the survey, an export without
+    a mapping."""
     umap = {"type": "umap", "uri": "https://umap.example.org/it/map/famiglie-2019_2019",
             "properties": {"name": "Famiglie 2019"},
             "layers": [{"type": "FeatureCollection", "features": [feature(1, point(12.4964, 41.9028))],
                         "_umap_options": {"name": "Iniziative 2019"}}]}
     return {
+        "mapping_as_survey.toml": b"# mapgen mapping\n[survey]\nedition = 2020\n\n[survey.columns]\n"
+        b'comune = "G01Q03"\n',
         "map_as_survey.umap": (json.dumps(umap, ensure_ascii=False, indent=1) + "\n").encode(),
         "layer_as_survey.geojson": collection([feature(1, point(12.4964, 41.9028))]),
         "codes_without_mapping.csv": csv_text([CODED_HEADER, ["1", "2020-09-20 10:30:00", "6", "it", "1", "",
