@@ -205,10 +205,14 @@ def _protected_folders() -> list[tuple[str, Path]]:
 _LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>[0-9]+)")
 
 
-def _running(pid: int) -> bool:
+def _running(pid: int, *, windows: bool = os.name == "nt") -> bool:
     """True when process ``pid`` still exists (its leftovers may still be in use)."""
     if pid == os.getpid():
         return False
+    if windows:
+        import ctypes
+
+        return _running_on_windows(pid, ctypes.windll.kernel32)  # type: ignore[attr-defined,unused-ignore]
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -216,6 +220,32 @@ def _running(pid: int) -> bool:
     except OSError:  # it exists but belongs to someone else
         return True
     return True
+
+
+def _running_on_windows(pid: int, kernel32: Any) -> bool:
+    """Ask Windows whether ``pid`` runs: there ``os.kill(pid, 0)`` would terminate the process.
+
+    ``OpenProcess`` fails with ERROR_INVALID_PARAMETER for a pid that does not exist and with
+    ERROR_ACCESS_DENIED for another user's process (which runs); an exited process that someone
+    still holds open reports an exit code other than STILL_ACTIVE.
+    """
+    import ctypes
+
+    handle = kernel32.OpenProcess(_PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return bool(kernel32.GetLastError() == _ERROR_ACCESS_DENIED)
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True  # cannot tell: keep its leftovers
+        return code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+_PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+_ERROR_ACCESS_DENIED = 5
+_STILL_ACTIVE = 259
 
 
 def recover_interrupted(target: Path) -> list[Path]:
@@ -236,7 +266,7 @@ def recover_interrupted(target: Path) -> list[Path]:
         restorable = ".old-" in path.name and path.is_dir() and not path.is_symlink()
         if restorable and not target.exists():
             log.warning("Restoring %s from %s, left by a build that was interrupted.", target, path.name)
-            path.rename(target)
+            _rename(path, target)
         else:
             log.info("Removing %s, left by a build that was interrupted.", path.name)
             _remove(path)
@@ -252,15 +282,44 @@ def _remove(path: Path) -> None:
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames on the same file system."""
+    """Replace ``target`` by ``staging`` with renames on the same file system.
+
+    A folder cannot be renamed over an existing one on Windows (nor, on POSIX, over a
+    folder that is not empty), so the old one is first renamed aside. If the second
+    rename fails, the old outputs are put back at once.
+    """
     if not target.exists():
-        staging.rename(target)
+        _rename(staging, target)
         return
     retired = target.with_name(f".{target.name}.old-{os.getpid()}")
     _remove(retired)
-    target.rename(retired)
-    staging.rename(target)
+    _rename(target, retired)
+    try:
+        _rename(staging, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            _rename(retired, target)
+        raise
     _remove(retired)
+
+
+#: Windows: access denied (5) or sharing violation (32) while a virus scanner or the search
+#: indexer holds a file for a moment; a file open in Excel holds it until it is closed.
+_BUSY_WINERRORS = frozenset({5, 32})
+
+
+def _rename(source: Path, target: Path, *, attempts: int = 5, pause: float = 0.2) -> None:
+    """``source.rename(target)``, tried again briefly while Windows says a file inside is busy."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            source.rename(target)
+            return
+        except PermissionError as exc:
+            if getattr(exc, "winerror", None) not in _BUSY_WINERRORS or attempt == attempts - 1:
+                raise
+            time.sleep(pause * (attempt + 1))
 
 
 def write_outputs(

@@ -279,6 +279,30 @@ class _Where:
         return f"{self.file}, {self.section}" if self.section else self.file
 
 
+#: The fix for tomllib's error, by the start of its message; any other: the usual cause.
+_TOML_FIXES: Final = (
+    ("Expected ']' at the end of a table", "A section name needs its closing bracket, e.g. [survey.columns]."),
+    ("Expected ']]' at the end of an array", "A repeated section needs two closing brackets, "
+     "e.g. [[survey.practices]]."),
+    ("Unclosed array", 'A list needs its closing bracket, e.g. initiative_layers = ["2019", "2020"].'),
+    ("Invalid hex value", "A Windows path needs single quotes or forward slashes, e.g. "
+     "structure = 'C:\\dati\\questionario.lss' or structure = \"C:/dati/questionario.lss\"."),
+    ("Unescaped '\\'", "A Windows path needs single quotes or forward slashes, e.g. "
+     "structure = 'C:\\dati\\questionario.lss' or structure = \"C:/dati/questionario.lss\"."),
+    ("Illegal character '\\n'", 'A text value needs its closing quote on the same line, e.g. comune = "G01Q03".'),
+    ("Cannot overwrite a value", "The same key is written twice: keep one."),
+    ("Cannot declare", "The same section is written twice: keep one, with every key under it."),
+)
+
+
+def _toml_fix(error: str) -> str:
+    """The fix for a TOML syntax error: a missing ``]`` is not a missing quote."""
+    for start, fix in _TOML_FIXES:
+        if error.startswith(start):
+            return fix
+    return 'Text values need quotes, e.g. comune = "G01Q03".'
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise ConfigError(f"{path} is a folder, not a mapping file. Give the .toml file with --config.")
@@ -296,10 +320,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         # Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path.name} is not valid TOML: {exc}. "
-            'Text values need quotes, e.g. comune = "G01Q03".'
-        ) from exc
+        raise ConfigError(f"{path.name} is not valid TOML: {exc}. {_toml_fix(str(exc))}") from exc
     except ValueError as exc:  # not a TOMLDecodeError: an integer of thousands of digits
         raise ConfigError(f"{path.name} holds a value mapgen cannot read ({exc}). Fix that value.") from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables

@@ -89,7 +89,19 @@ def output_fix(exc: OSError, *, option: str = "--out") -> str:
         errno.ENOTDIR: f"A part of the path is a file, not a folder: choose another {option}.",
         errno.EISDIR: f"The path is a folder: give a file name with {option}.",
     }
+    if getattr(exc, "winerror", None) in _WINDOWS_FILE_IN_USE:
+        return ("A file there is open in another program (Excel, a browser, an editor): close it and "
+                "try again.")
+    if getattr(exc, "winerror", None) == _WINDOWS_ACCESS_DENIED:
+        return (f"If it or a file in it is open in another program (Excel, a browser), close it; else "
+                f"choose a folder you may write to with {option}.")
     return fixes.get(exc.errno or 0, f"Check the path and the disk, or choose another {option}.")
+
+
+#: Windows' ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION: another program holds the file open.
+_WINDOWS_FILE_IN_USE = frozenset({32, 33})
+#: Windows' ERROR_ACCESS_DENIED: no permission, or a folder whose file is open cannot be renamed.
+_WINDOWS_ACCESS_DENIED = 5
 
 
 #: Exit status of the CLI for a bug (an exception that is not a MapgenError): BSD EX_SOFTWARE.

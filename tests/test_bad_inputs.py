@@ -1,7 +1,7 @@
 """Broken and odd input files: one clear error line, or a read with its warnings and nothing lost.
 
 Every case is a file in ``tests/data/bad/`` described in ``EXPECTED.toml``; each runs the real
-reader (survey, previous map or mapping file) and the CLI. A file in that folder without an
+reader (survey, previous map, mapping file alone or with its survey) and the CLI. A file in that folder without an
 entry fails ``test_every_file_has_an_expectation``.
 """
 
@@ -100,6 +100,8 @@ def _read(case: dict[str, Any]) -> Any:
         return read_survey(path, sheet=case.get("sheet"))
     if case["reader"] == "previous":
         return read_previous(path, initiative_layers=[case["initiative_layer"]] if "initiative_layer" in case else [])
+    if case["reader"] == "mapping":
+        return read_survey(BAD / case["survey"], config=load_config(path))
     return load_config(path)
 
 
@@ -115,8 +117,8 @@ def test_library(case: dict[str, Any]) -> None:
 
 
 def _check_message(message: str, case: dict[str, Any]) -> None:
-    assert "\n" not in message
-    assert message.startswith(case["file"])
+    assert message.count("\n") == case.get("lines", 1) - 1
+    assert message.startswith(case["file"] if case["reader"] != "mapping" else Path(case["survey"]).name)
     for piece in case["message"]:
         assert piece in message
 
@@ -182,6 +184,8 @@ def _cli_args(case: dict[str, Any], out: Path) -> list[str]:
     if case["reader"] == "previous":
         layers = ["--initiative-layer", case["initiative_layer"]] if "initiative_layer" in case else []
         return ["build", "--previous", path, *layers, "--out", str(out), "--no-preview"]
+    if case["reader"] == "mapping":
+        return ["validate", str(BAD / case["survey"]), "--config", path]
     return ["validate", str(GOOD_SURVEY), "--config", path]
 
 

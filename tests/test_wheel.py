@@ -106,3 +106,43 @@ def test_data_comes_from_the_installed_package(installed: Path) -> None:
     assert info.returncode == 0, info.stderr
     folder = Path(info.stdout.splitlines()[0].removeprefix("Folder:").strip())
     assert folder == installed / "site" / "mapgen" / "_data" / "gazetteer"
+
+
+#: Where each shipped folder of the source tree lives inside the wheel.
+SHIPPED = {"mapgen": "mapgen", "gazetteer": "mapgen/_data/gazetteer", "templates": "mapgen/_data/templates",
+           "examples": "mapgen/_data/examples"}
+
+
+def _tracked_files() -> list[str]:
+    """The files of the shipped folders that git tracks, and any compiled translation (``*.mo``)."""
+    listed = subprocess.run(["git", "ls-files", *SHIPPED], cwd=ROOT, capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    compiled = [str(p.relative_to(ROOT)) for p in (ROOT / "mapgen").rglob("*.mo")]
+    return sorted({*listed.stdout.splitlines(), *compiled})
+
+
+@pytest.mark.slow
+def test_wheel_holds_every_shipped_file(installed: Path) -> None:
+    """The package (vendored scripts, translations), the gazetteer, the templates and the example."""
+    (wheel,) = (installed / "dist").glob("mapgen-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = []
+    for path in _tracked_files():
+        top, _, rest = path.partition("/")
+        if (ROOT / path).is_file() and f"{SHIPPED[top]}/{rest}" not in names:
+            missing.append(path)
+    assert missing == []
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_builds_the_example_from_another_directory(installed: Path) -> None:
+    built = _run(installed, "-m", "mapgen", "build", "--out", "output")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("No input given: building the bundled example.")
+    out = installed / "elsewhere" / "output"
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert {"map.umap", "preview.html", "report.html", "initiatives.csv", "initiatives.gpkg"} <= written
+    assert "Check: inputs = " in built.stdout and "(ok)" in built.stdout
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "survey_2020.csv" in report and "previous_2019.umap" in report  # the example's own inputs

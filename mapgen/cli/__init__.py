@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from mapgen.cli import _common  # noqa: F401  (patches how --help names values, before any command)
+from mapgen.cli import _common  # (patches how --help names values, before any command)
 from mapgen.cli.build import build_command
 from mapgen.cli.fetch import fetch
 from mapgen.cli.gazetteer import gazetteer_app
@@ -21,6 +21,8 @@ from mapgen.cli.publish import publish_command
 from mapgen.cli.validate import validate
 
 __all__ = ["app", "main"]
+
+_common.tolerant_console()
 
 app = typer.Typer(
     name="mapgen",

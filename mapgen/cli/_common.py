@@ -55,6 +55,23 @@ _TyperParameter.display_type = _help_type  # type: ignore[method-assign]
 TyperOption.display_type_rich = _help_type_rich  # type: ignore[method-assign]
 
 
+def tolerant_console() -> None:
+    """Never fail on a character the console cannot show: write ``?`` instead.
+
+    A Windows console redirected or piped (and ``PYTHONIOENCODING=cp1252``) encodes with the
+    ANSI code page, which lacks "č", "→" and many more: a Comune such as "Sovodnje ob Soči"
+    would stop the command with ``UnicodeEncodeError``. UTF-8 streams are left as they are.
+    """
+    import codecs
+    import io
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(encoding).name != "utf-8":
+            stream.reconfigure(errors="replace")
+
+
 @contextmanager
 def progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
     """A Rich progress bar (with ETA) fed by the library's ``progress(step, done, total)`` calls."""

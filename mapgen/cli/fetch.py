@@ -21,7 +21,7 @@ def fetch(
         str | None, typer.Option("--user", help="LimeSurvey user (default: $MAPGEN_LIMESURVEY_USER, else asked).")
     ] = None,
 ) -> None:
-    """Download every response of a survey from LimeSurvey (online, needs mapgen[limesurvey]).
+    """Download every response of a survey from LimeSurvey (online, needs mapgen\\[limesurvey]).
 
     Asks LimeSurvey's RemoteControl 2 API (JSON-RPC, enabled by an administrator) for a CSV with
     question-code headings, answer codes and every response, complete or not, and writes the

@@ -66,7 +66,8 @@ def publish_command(
     status 1 on a difference). Running it again writes nothing. The session cookie is
     read from $MAPGEN_UMAP_SESSION or --session-file and never printed.
 
-    Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --apply
+    Example: mapgen publish output --map https://umap.openstreetmap.fr/it/map/famiglie_1234 --session-file session.txt
+    prints the plan and writes nothing; read it, then run the same command with --apply to publish.
     """
     import getpass
 

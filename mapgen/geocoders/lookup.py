@@ -13,20 +13,22 @@ either answers with a note or turns into the suggestion of the error. Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mapgen.errors import MapgenError
 from mapgen.gazetteer import load_gazetteer
 from mapgen.geocoders.chain import Geocoder
-from mapgen.model import Match, Place
+from mapgen.model import Match, MatchStatus, Place
+from mapgen.text import fold
 
 if TYPE_CHECKING:
     from mapgen.gazetteer import Gazetteer
     from mapgen.gazetteer.shipped import NameEntry
     from mapgen.model import Comune
 
-__all__ = ["LookupAnswer", "check_provincia", "lookup_comune", "suggestion"]
+__all__ = ["LookupAnswer", "check_provincia", "lookup_comune", "starting_with", "suggestion"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +74,35 @@ def check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:
                           "province or metropolitan city, e.g. LE, TO, RM (see ISTAT's list).")
 
 
-def suggestion(match: Match) -> str:
-    """What the geocoder's reading of a missed name suggests: a name to try, candidates, or nothing."""
-    if match.istat_code:
+#: At most this many Comuni in a "Did you mean" list.
+SUGGESTED = 8
+
+
+def suggestion(match: Match, *, starting: Sequence[Comune] = ()) -> str:
+    """What to try for a missed name: the Comuni whose name starts with it, then the geocoder's reading.
+
+    ``starting``: the Comuni whose name begins with the words typed ("Monteleone" for the six
+    "Monteleone ..."), listed before the names the geocoder finds close in spelling.
+    """
+    if match.istat_code and not starting:
         return f" The geocoder reads it as {match.name} ({match.sigla}) [{match.status}]: try that name."
-    if match.candidates:
-        names = ", ".join(f"{c.name} ({c.sigla})" for c in match.candidates)
-        return f" Did you mean: {names}?"
-    return ""
+    names = [c.label for c in starting[:SUGGESTED]]
+    names += [label for c in match.candidates if (label := f"{c.name} ({c.sigla})") not in names]
+    if not names:
+        return ""
+    more = len(starting) - SUGGESTED
+    return f" Did you mean: {', '.join(names[:SUGGESTED])}{f' and {more} more' if more > 0 else ''}?"
+
+
+def starting_with(gazetteer: Gazetteer, name: str, *, provincia: str | None = None) -> list[Comune]:
+    """The current Comuni whose name starts with the words of ``name`` (accents, case aside), by name."""
+    typed = fold(name)
+    if not typed:
+        return []
+    sigla = provincia.strip().upper() if provincia else None
+    found = [c for c in gazetteer.comuni.values()
+             if c.active and (sigla is None or c.sigla == sigla) and fold(c.name).startswith(typed + " ")]
+    return sorted(found, key=lambda c: (fold(c.name), c.sigla))
 
 
 def lookup_comune(name: str, *, provincia: str | None = None, gazetteer: Gazetteer | None = None) -> LookupAnswer:
@@ -108,9 +131,15 @@ def lookup_comune(name: str, *, provincia: str | None = None, gazetteer: Gazette
     # A common spelling the geocoder reads ("Reggio Calabria") is an answer, with a note; asked once.
     match = Geocoder(gazetteer).geocode(Place(comune=name, provincia=provincia or ""), online=False)
     comune = gazetteer.comuni.get(match.istat_code) if match.istat_code else None
+    starting = starting_with(gazetteer, name, provincia=provincia)
+    if comune is not None and match.status is MatchStatus.FUZZY and starting and comune not in starting:
+        # "Reggio" read as Greggio by spelling, while Reggio Emilia and Reggio di Calabria exist: ask
+        starting.append(comune)
+        comune = None
+        match = replace(match, istat_code="")
     if comune is not None:
         note = (f"Note: no Comune is officially called {name!r}; the geocoder reads it as "
                 f"{comune.label} [{match.status}], as it does in a survey.")
         return LookupAnswer(((comune, None),), note)
     where = f" in {provincia}" if provincia else ""
-    raise MapgenError(f"no Comune is called {name!r}{where}.{suggestion(match)}")
+    raise MapgenError(f"no Comune is called {name!r}{where}.{suggestion(match, starting=starting)}")

@@ -294,10 +294,9 @@ class _Missing:
     codes_in_text_file: bool = False
 
     def add(self, field_name: str, where: str, name: str) -> None:
-        close = closest_column(name, self.columns)
-        hint = f"; closest {close!r}" if close else "; nothing close"
+        hint = _hint_for(name, self.columns)
         self.lines.append(f"  {field_name}{where} = {name!r}{hint}")
-        if self.style == "text" and _CODE_LIKE.fullmatch(name) and not close and not self.coded:
+        if self.style == "text" and _CODE_LIKE.fullmatch(name) and hint == "; nothing close" and not self.coded:
             self.codes_in_text_file = True
 
     def raise_if_any(self) -> None:
@@ -309,7 +308,7 @@ class _Missing:
             f"{self.file}: {count} {noun} in {self.config_file} "
             f"{'is' if count == 1 else 'are'} not in the file:\n"
             + "\n".join(self.lines)
-            + f"\nColumns in the file: {_listing(self.columns)}.\n"
+            + f"\nColumns in the file: {_listing(self.columns, self.file)}.\n"
             + (
                 "The file's headings are question texts but the mapping names question codes: "
                 'add structure = "<survey>.lss" (LimeSurvey\'s survey structure export) under '
@@ -322,8 +321,54 @@ class _Missing:
         )
 
 
-def _listing(columns: Sequence[str]) -> str:
-    return ", ".join(repr(c) for c in columns)
+#: How many of a file's columns an error line shows; the file's first row holds them all.
+LISTED_COLUMNS: Final = 10
+
+
+def _listing(columns: Sequence[str], file: str) -> str:
+    """The first columns, and where the others are: an export has 80 or more."""
+    shown = ", ".join(repr(c) for c in columns[:LISTED_COLUMNS])
+    if len(columns) <= LISTED_COLUMNS:
+        return shown
+    return f"{shown} and {len(columns) - LISTED_COLUMNS} more (every column is in the first row of {file})"
+
+
+#: A LimeSurvey question code: the group's code, then the question's (``G01Q03``, ``G2Q10``).
+_QUESTION_CODE: Final = re.compile(r"(?P<group>(?P<letters>[A-Za-z]+)(?P<number>[0-9]+))(?P<question>[A-Za-z]+[0-9]+)")
+_LEADING_CODE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _hint_for(name: str, columns: Sequence[str]) -> str:
+    """``; closest 'X'``; for a question code whose closest column is in another group, the group's questions.
+
+    ``G01Q99`` is nearer in spelling to ``G04Q09`` than to ``G01Q03``: a mistyped code is
+    answered with the closest code of its own group (``G01``), else with that group's codes.
+    """
+    close = closest_column(name, columns)
+    code = _QUESTION_CODE.fullmatch(name)
+    if code is None or (close is not None and _group_of(close) == _group_of(name)):
+        return f"; closest {close!r}" if close else "; nothing close"
+    same_group: dict[str, str] = {}
+    for column in columns:
+        if (code_of := _question_code(column)) is not None and _group_of(code_of) == _group_of(name):
+            same_group.setdefault(code_of.group(), column)
+    if not same_group:
+        return f"; closest {close!r}" if close else "; nothing close"
+    listed = list(same_group.values())
+    more = f" and {len(listed) - LISTED_COLUMNS} more" if len(listed) > LISTED_COLUMNS else ""
+    return f"; group {code['group']} has {', '.join(map(repr, listed[:LISTED_COLUMNS]))}{more}"
+
+
+def _question_code(column: str) -> re.Match[str] | None:
+    """The question code a heading starts with: ``G01Q03``, ``G01Q03. Comune``, ``G01Q05[SQ001]``."""
+    leading = _LEADING_CODE.match(column)
+    return _QUESTION_CODE.fullmatch(leading.group()) if leading else None
+
+
+def _group_of(column: str | re.Match[str]) -> tuple[str, int] | None:
+    """``("g", 1)`` for the group of ``G01Q03`` or ``G1Q3``; None for a name that is not a question code."""
+    code = _question_code(column) if isinstance(column, str) else column
+    return (code["letters"].casefold(), int(code["number"])) if code is not None else None
 
 
 def _resolve_group(
@@ -388,7 +433,7 @@ def layout_from_mapping(
             raise InputError(
                 f"{config_file} maps no column to {required!r}, which every initiative needs. "
                 f'Add {required} = "<column>" to [survey.columns] or [[survey.practices]]. '
-                f"Columns in {file}: {_listing(columns)}."
+                f"Columns in {file}: {_listing(columns, file)}."
             )
     return _finish(headings, shared, practices, survey, repeated)
 
@@ -474,7 +519,7 @@ def _require(found: Mapping[tuple[str, int], object], columns: Sequence[str], fi
         lines.append(f"{FIELD_HEADERS[name]!r} ({hint})")
     raise InputError(
         f"{file} has no column for {' and '.join(lines)}, which every initiative needs. "
-        f"Columns in the file: {_listing(columns)}. Rename the column, or map it in a mapping file "
+        f"Columns in the file: {_listing(columns, file)}. Rename the column, or map it in a mapping file "
         f"(start one with: mapgen init-config {file})."
     )
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mapgen.config import (
     CANONICAL_FIELDS,
@@ -43,6 +43,7 @@ __all__ = [
     "draft_config",
     "draft_from_structure",
     "draft_mapping",
+    "structure_reference",
     "write_draft_config",
 ]
 
@@ -728,10 +729,24 @@ def write_draft_config(
     relative to its own folder, with ``/``, so the two can move together.
     """
     check_config_target(out, survey=survey, force=force)  # before reading a large export
-    relative = os.path.relpath(structure, out.parent or ".") if structure else ""
-    draft = draft_config(survey, sheet=sheet, structure=structure, structure_path=relative.replace(os.sep, "/"))
+    reference = structure_reference(str(structure), str(out.parent or ".")) if structure else ""
+    draft = draft_config(survey, sheet=sheet, structure=structure, structure_path=reference)
     save_config_text(draft.text, out, survey=survey, force=force)
     return draft
+
+
+def structure_reference(structure: str, folder: str, *, paths: Any = os.path) -> str:
+    """How the mapping in ``folder`` names ``structure``: relative, with ``/`` (TOML needs no escape).
+
+    On Windows a file on another drive (``D:\\dati``, the mapping on ``C:``) has no relative
+    path: its absolute one is written, with ``/`` too. ``paths`` is ``os.path`` (``ntpath`` in
+    the tests of the Windows case).
+    """
+    try:
+        found = paths.relpath(structure, folder)
+    except ValueError:  # "path is on mount 'D:', start on mount 'C:'"
+        found = paths.abspath(structure)
+    return str(found).replace(paths.sep, "/")
 
 
 def _place_names(gazetteer: Gazetteer) -> PlaceNames:

@@ -63,6 +63,10 @@ _MAGIC = (
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
 )
+#: A uMap backup (``"type": "umap"``) or a GeoJSON layer, found in the first 64 KB of a JSON file.
+_MAP_TYPE = re.compile(rb'"type"\s*:\s*"(?P<type>umap|FeatureCollection|Feature)"')
+#: A mapping file's first section (``[survey]``, ``[survey.columns]``, ``[output]``...).
+_MAPPING_START = re.compile(rb"(?:#[^\n]*\n\s*)*\[(?:survey|output|previous)[.\]]")
 _EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
 
 
@@ -325,6 +329,17 @@ def _refuse_known_binaries(path: Path, data: bytes) -> None:
             )
             raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"{") and (kind := _MAP_TYPE.search(data[:65536])) is not None:
+        what = "a uMap map" if kind["type"] == b"umap" else "a GeoJSON map"
+        raise UnreadableFileError(
+            f"{path.name} is {what}, not a survey export (CSV or XLSX). A previous edition's map goes "
+            f"after --previous: mapgen build SURVEY.csv --previous {path.name}"
+        )
+    if path.suffix.lower() == ".toml" or _MAPPING_START.match(head) is not None:
+        raise UnreadableFileError(
+            f"{path.name} is a mapping file (TOML), not a survey export (CSV or XLSX). A mapping goes "
+            f"after --config: mapgen build SURVEY.csv --config {path.name}"
+        )
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
         what = "a web page (HTML)" if b"html" in head[:20] else "an XML file"
         raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {_EXPORT_AGAIN}")

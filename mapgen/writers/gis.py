@@ -13,7 +13,9 @@ The GeoPackage (EPSG:4326) holds three layers:
     the members' boundaries, with the lead Comune.
 
 ``initiatives.csv`` (UTF-8 with BOM, ``lat``/``lon``) and ``initiatives.geojson``
-(RFC 7946) carry the ``initiatives`` layer for tools that prefer them.
+(RFC 7946) carry the ``initiatives`` layer for tools that prefer them. Beside the CSV,
+``initiatives.csvt`` gives each column's type in GDAL's convention (QGIS and ``ogr2ogr``
+read it), so that ``istat`` stays the text ``001003`` rather than the number 1003.
 ``initiatives.xlsx`` holds the same table as the CSV for staff who open it in
 Excel or LibreOffice: text cells are stored as text (a cell that starts with
 ``=`` is never a formula), numbers as numbers.
@@ -65,6 +67,7 @@ Row = dict[str, Any]
 
 GPKG_NAME = "initiatives.gpkg"
 CSV_NAME = "initiatives.csv"
+CSVT_NAME = "initiatives.csvt"
 GEOJSON_NAME = "initiatives.geojson"
 XLSX_NAME = "initiatives.xlsx"
 # Excel refuses a cell longer than this; a longer description is cut, with an ellipsis.
@@ -538,6 +541,25 @@ def _write_csv(path: Path, layer: _Layer) -> Path:
     return write_excel_csv(path, header, rows)
 
 
+#: GDAL's CSV driver type names (https://gdal.org/drivers/vector/csv.html), one per kind.
+_CSVT_TYPE: dict[Kind, str] = {
+    "str": "String", "int": "Integer", "bool": "Integer(Boolean)", "float": "Real", "date": "Date",
+}
+
+
+def _write_csvt(path: Path, layer: _Layer) -> Path:
+    """``initiatives.csvt``: the CSV's column types, one quoted name each, in the CSV's order.
+
+    Without it GDAL reads every column as text (good for ``istat``, bad for counts), and
+    pandas or a spreadsheet read ``istat`` as a number (``1003`` for ``001003``).
+    """
+    types = [_CSVT_TYPE[kind] for _, kind in layer.schema]
+    at = [name for name, _ in layer.schema].index("regione") + 1
+    types[at:at] = ["Real", "Real"]  # lat, lon: where _table puts them
+    path.write_text(",".join(f'"{t}"' for t in types) + "\n", encoding="ascii", newline="\n")
+    return path
+
+
 def _numeric_columns(layer: _Layer) -> set[str]:
     return {"lat", "lon", *(name for name, kind in layer.schema if kind in {"int", "float"})}
 
@@ -612,7 +634,7 @@ def _restamp_zip(data: bytes, path: Path, *, stamp: str) -> None:
 def write_gis(
     build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[Path]:
-    """Write ``initiatives.gpkg``, ``.csv``, ``.geojson`` and ``.xlsx`` into ``out_dir``.
+    """Write ``initiatives.gpkg``, ``.csv`` (with its ``.csvt``), ``.geojson`` and ``.xlsx`` into ``out_dir``.
 
     Parameters
     ----------
@@ -645,6 +667,7 @@ def write_gis(
                 stamp=_last_change(build), attribution=gazetteer.attribution,
             ),
             _write_csv(out_dir / CSV_NAME, initiatives),
+            _write_csvt(out_dir / CSVT_NAME, initiatives),
             _write_geojson(out_dir / GEOJSON_NAME, initiatives, prepared[0][1]),
             _write_xlsx(out_dir / XLSX_NAME, initiatives, stamp=_last_change(build)),
         ]

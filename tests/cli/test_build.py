@@ -68,3 +68,11 @@ def test_an_unclosed_quote_stops_the_build_and_publishes_nothing(tmp_path: Path)
     written = [p for p in (tmp_path / "o").rglob("*") if p.is_file()] if (tmp_path / "o").exists() else []
     assert not any("bari@example.org" in p.read_text(errors="replace") for p in written)
     assert not (tmp_path / "o" / "map.umap").exists()
+
+
+def test_the_previous_map_given_as_the_survey_says_to_pass_it_with_previous(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", str(EXAMPLES / "previous_2019.umap"), "--out", str(tmp_path / "out")])
+    assert (result.exit_code, result.stderr) == (1, (
+        "Error: previous_2019.umap is a uMap map, not a survey export (CSV or XLSX). A previous edition's map "
+        "goes after --previous: mapgen build SURVEY.csv --previous previous_2019.umap\n"
+    ))

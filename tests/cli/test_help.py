@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import typer
@@ -62,3 +63,28 @@ def test_values_are_named_as_people_read_them() -> None:
     assert re.search(r"--previous\s+-p\s+PATH\s", text)
     assert re.search(r"--sheet\s+TEXT\s", text)
     assert "[SURVEY]" in text and re.search(r"│\s+SURVEY\s+PATH\s", text)
+
+
+def _texts(command: Any) -> list[str]:
+    """The texts --help renders: the command's docstring and every option's help."""
+    return [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "mapgen")
+def test_help_keeps_every_bracketed_word(command: tuple[str, ...]) -> None:
+    """Rich reads ``[word]`` as markup and drops it ("needs mapgen[limesurvey]" became "needs mapgen")."""
+    found: Any = typer.main.get_command(app)
+    for name in command:
+        found = found.commands[name]
+    shown = " ".join(runner.invoke(app, [*command, "--help"], env={"COLUMNS": "400"}).output.split())
+    shown = shown.replace("│", " ")
+    for text in _texts(found):
+        for bracketed in re.findall(r"\S*\[[^\]\s]*\]\S*", text.replace("\\[", "[")):
+            assert bracketed.strip(".,;:()") in " ".join(shown.split()), f"{' '.join(command)}: {bracketed}"
+
+
+def test_publish_help_shows_the_plan_before_apply() -> None:
+    text = runner.invoke(app, ["publish", "--help"], env={"COLUMNS": "160"}).output
+    example = next(line for line in text.splitlines() if "Example: mapgen publish" in line)
+    assert "--apply" not in example
+    assert "then run the same command with --apply" in " ".join(text.split())

@@ -100,3 +100,32 @@ def test_the_suggestion_follows_the_geocoders_reading() -> None:
 
 def test_an_answer_without_note_has_only_comune_lines() -> None:
     assert LookupAnswer(()).lines() == []
+
+
+def test_names_that_start_with_the_typed_words_come_first(gazetteer: Gazetteer) -> None:
+    """Six Comuni are called "Monteleone ..."; the geocoder's spelling neighbours come after them."""
+    with pytest.raises(MapgenError) as raised:
+        lookup_comune("Monteleone", gazetteer=gazetteer)
+    assert str(raised.value) == (
+        "no Comune is called 'Monteleone'. Did you mean: Monteleone d'Orvieto (TR), Monteleone di Fermo (FM), "
+        "Monteleone di Puglia (FG), Monteleone di Spoleto (PG), Monteleone Rocca Doria (SS), "
+        "Monteleone Sabino (RI), Montelupone (MC), Montepaone (CZ)?"
+    )
+
+
+def test_a_spelling_guess_does_not_hide_the_comuni_that_start_with_the_name(gazetteer: Gazetteer) -> None:
+    """"Reggio" is Greggio by spelling, but two Comuni are called "Reggio ...": the person chooses."""
+    with pytest.raises(MapgenError) as raised:
+        lookup_comune("reggio", gazetteer=gazetteer)
+    assert str(raised.value) == ("no Comune is called 'reggio'. Did you mean: Reggio di Calabria (RC), "
+                                 "Reggio nell'Emilia (RE), Greggio (VC)?")
+
+
+def test_a_long_list_says_how_many_more(gazetteer: Gazetteer) -> None:
+    with pytest.raises(MapgenError, match=r"Did you mean: Monte Argentario \(GR\), .* and 24 more\?$"):
+        lookup_comune("Monte", gazetteer=gazetteer)
+
+
+def test_in_a_province_the_one_comune_that_starts_with_the_name_is_the_answer(gazetteer: Gazetteer) -> None:
+    answer = lookup_comune("Monteleone", provincia="FG", gazetteer=gazetteer)
+    assert [c.label for c, _entry in answer.found] == ["Monteleone di Puglia (FG)"]

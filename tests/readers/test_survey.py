@@ -583,6 +583,7 @@ def test_missing_required_column_lists_the_columns_and_the_closest(tmp_path: Pat
 
 
 def test_mapped_columns_missing_are_reported_together() -> None:
+    """Each name with the closest column of its question group; the file's columns: the first ten."""
     config = config_for(DATA / "codes_x")
     columns = {**config.survey.columns, "comune": "G01Q33"}
     practice = {**config.survey.practices[1], "titolo": "G3Q01"}
@@ -602,8 +603,8 @@ def test_mapped_columns_missing_are_reported_together() -> None:
         "Columns in the file: 'id', 'submitdate', 'lastpage',"
     )
     assert message.endswith(
-        "'G05Q03'.\nFix the names in codes_mapping.toml, or write a new one with: "
-        "mapgen init-config codes_limesurvey.csv"
+        "'G01Q04' and 43 more (every column is in the first row of codes_limesurvey.csv).\n"
+        "Fix the names in codes_mapping.toml, or write a new one with: mapgen init-config codes_limesurvey.csv"
     )
 
 

@@ -47,8 +47,9 @@ def files(tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer) -> di
     return write(sample_build, tmp_path / "out", gazetteer)
 
 
-def test_writes_the_four_files_and_nothing_else(files: dict[str, Path]) -> None:
-    assert list(files) == ["initiatives.gpkg", "initiatives.csv", "initiatives.geojson", "initiatives.xlsx"]
+def test_writes_the_four_files_and_the_csv_types_and_nothing_else(files: dict[str, Path]) -> None:
+    assert list(files) == ["initiatives.gpkg", "initiatives.csv", "initiatives.csvt", "initiatives.geojson",
+                           "initiatives.xlsx"]
     folder = files["initiatives.gpkg"].parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(files)
 
@@ -206,9 +207,26 @@ def test_csv_has_bom_latlon_and_the_same_rows(files: dict[str, Path]) -> None:
     at = expected.index("regione") + 1
     assert list(table.columns) == [*expected[:at], "lat", "lon", *expected[at:]]
     assert list(table["id"]) == list(gpkg["id"])
-    for lat, lon, point in zip(table["lat"], table["lon"], gpkg.geometry, strict=True):
-        assert re.fullmatch(r"-?\d+\.\d{6}", lat) and re.fullmatch(r"-?\d+\.\d{6}", lon)
-        assert (float(lon), float(lat)) == (point.x, point.y)
+    with files["initiatives.csv"].open(encoding="utf-8-sig", newline="") as handle:
+        cells = list(csv.DictReader(handle))
+    for row, point in zip(cells, gpkg.geometry, strict=True):
+        assert re.fullmatch(r"-?\d+\.\d{6}", row["lat"]) and re.fullmatch(r"-?\d+\.\d{6}", row["lon"])
+        assert (float(row["lon"]), float(row["lat"])) == (point.x, point.y)
+
+
+def test_the_csvt_gives_gdal_the_geopackages_types(files: dict[str, Path]) -> None:
+    """GDAL reads initiatives.csvt: istat stays text with its zeros, flags and amounts get their types."""
+    types = files["initiatives.csvt"].read_text(encoding="ascii").strip().split(",")
+    header = files["initiatives.csv"].read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert len(types) == len(header)
+    gpkg = pyogrio.read_dataframe(files["initiatives.gpkg"], layer="initiatives")
+    table = pyogrio.read_dataframe(files["initiatives.csv"])
+    for name in gpkg.columns.drop("geometry"):
+        assert table[name].dtype.kind == gpkg[name].dtype.kind or (
+            gpkg[name].dtype.kind == "O" and str(table[name].dtype) in ("str", "string")
+        ), name
+    assert list(table["istat"]) == list(gpkg["istat"]) and all(len(code) == 6 for code in table["istat"])
+    assert table["lat"].dtype.kind == "f"
 
 
 def test_csv_keeps_text_exact_but_neutralises_formulas(
@@ -249,7 +267,8 @@ def test_contacts_only_when_opted_in(
 ) -> None:
     written = write(sample_build, tmp_path, gazetteer, include_contacts=include_contacts)
     for path in written.values():
-        assert (b"mario.rossi@example.org" in _content(path)) is include_contacts, path.name
+        if path.suffix != ".csvt":  # the column types only: no value of any row
+            assert (b"mario.rossi@example.org" in _content(path)) is include_contacts, path.name
 
 
 def _content(path: Path) -> bytes:
@@ -400,3 +419,13 @@ def test_xlsx_text_is_never_a_formula(
         sheet_xml = book.read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet_xml  # no formula stored anywhere
     assert all(c.data_type in {"s", "n"} for row in sheet.iter_rows() for c in row)
+
+
+def test_pandas_as_documented_keeps_the_istat_codes(files: dict[str, Path]) -> None:
+    """docs/outputs-gis-report.md: ``dtype={"istat": str}``; without it pandas reads 001003 as 1003."""
+    import pandas as pd
+
+    documented = pd.read_csv(files["initiatives.csv"], dtype={"istat": str}, encoding="utf-8-sig")
+    naive = pd.read_csv(files["initiatives.csv"], encoding="utf-8-sig")
+    assert all(len(code) == 6 for code in documented["istat"])
+    assert any(len(str(code)) < 6 for code in naive["istat"])  # the sample holds a code with leading zeros

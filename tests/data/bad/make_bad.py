@@ -124,6 +124,30 @@ def survey_files() -> dict[str, bytes]:
                                   ["9" * 400, *ROWS[1][1:]]]).encode(),
         "huge_amount.csv": csv_text([[*HEADER, "Importo"], [*ROWS[0], "9" * 400], [*ROWS[1], "1.000,50"]]).encode(),
         **hostile_survey_files(),
+        **wrong_file_files(),
+    }
+
+
+#: A LimeSurvey export's 80 headings with question codes, without a column named Comune or Titolo.
+CODED_HEADER = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token"] + [
+    f"G{group:02d}Q{question:02d}" for group in range(1, 9) for question in range(1, 11)
+][:74]
+
+
+def wrong_file_files() -> dict[str, bytes]:
+    """Right files in the wrong place (issue 27): a map or a mapping given as the survey, an export without
+    a mapping."""
+    umap = {"type": "umap", "uri": "https://umap.example.org/it/map/famiglie-2019_2019",
+            "properties": {"name": "Famiglie 2019"},
+            "layers": [{"type": "FeatureCollection", "features": [feature(1, point(12.4964, 41.9028))],
+                        "_umap_options": {"name": "Iniziative 2019"}}]}
+    return {
+        "mapping_as_survey.toml": b"# mapgen mapping\n[survey]\nedition = 2020\n\n[survey.columns]\n"
+        b'comune = "G01Q03"\n',
+        "map_as_survey.umap": (json.dumps(umap, ensure_ascii=False, indent=1) + "\n").encode(),
+        "layer_as_survey.geojson": collection([feature(1, point(12.4964, 41.9028))]),
+        "codes_without_mapping.csv": csv_text([CODED_HEADER, ["1", "2020-09-20 10:30:00", "6", "it", "1", "",
+                                                              *["A1"] * 74]]).encode(),
     }
 
 
@@ -298,6 +322,10 @@ def config_files() -> dict[str, bytes]:
         b'[[survey.practices]]\ntitolo = "Titolo"\ndescrizone = "Descrizione"\n',
         "typo_section.toml": b'[survey]\nediton = 2020\n',
         "deep_nesting.toml": b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+        "missing_bracket.toml": b'[survey\nedition = 2020\n\n[survey.columns]\ncomune = "Comune"\n',
+        "windows_path.toml": b'[survey]\nedition = 2020\nstructure = "C:\\Users\\anna\\Documenti\\questionario.lss"\n',
+        "mistyped_code.toml": b'[survey]\nedition = 2020\n\n[survey.columns]\nregione = "G01Q01"\n'
+        b'provincia = "G01Q02"\ncomune = "G01Q99"\n\n[[survey.practices]]\ntitolo = "G02Q01"\n',
         "contact_on_public_column.toml": b'[survey]\nedition = 2020\n\n[survey.columns]\ncomune = "Comune"\n'
         b'email = "Descrizione"\n\n[[survey.practices]]\ntitolo = "Titolo"\ndescrizione = "Descrizione"\n',
     }
