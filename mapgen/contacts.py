@@ -19,6 +19,7 @@ import html
 import json
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -57,6 +58,43 @@ _MIN_PHONE_DIGITS = 8  # an Italian number with its prefix; shorter values are m
 _DECIMAL = re.compile(r"[+-]?\d{1,3}[.,]\d+")
 
 
+#: Dashes (Unicode category Pd) and the minus sign: "0832 – 123456" is "0832-123456".
+_DASHES: Final = (
+    "\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d"
+    "\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u2212"
+)
+#: Characters that may stand for an ASCII digit, space, dash or letter: the no-break space and
+#: everything past Latin Extended-B (accented Latin letters are left alone: they are letters).
+_ODD_CHAR = re.compile(r"[^\x00-\x9f\xa1-\u024f]")
+
+
+def _plain_char(match: re.Match[str]) -> str:
+    """One character as ASCII when it stands for a digit, a space, a dash or a letter; else as is.
+
+    Always one character, so that positions in the plain text are positions in the original.
+    """
+    char = match.group()
+    if char.isdecimal():  # any script's digits: "٠٨٣٢", "０８３２"
+        return str(unicodedata.decimal(char))
+    if char.isspace():  # no-break, thin, ideographic spaces
+        return " "
+    if char in _DASHES:
+        return "-"
+    compatible = unicodedata.normalize("NFKC", char)  # full-width letters and signs: "＠"
+    return compatible if len(compatible) == 1 and compatible.isascii() else char
+
+
+def plain(text: str) -> str:
+    """``text`` with digits, spaces and dashes of any script written in ASCII (same length).
+
+    Examples
+    --------
+    >>> plain("０８３２\u00a0–\u00a0１２３４５６")
+    '0832 - 123456'
+    """
+    return text if text.isascii() else _ODD_CHAR.sub(_plain_char, text)
+
+
 def is_contact_property(name: str) -> bool:
     """True for a property name such as ``Email``, ``E-mail``, ``telefono`` or ``Referente``."""
     return fold(name).replace("-", " ").replace("_", " ").strip() in CONTACT_PROPERTY_NAMES
@@ -64,7 +102,7 @@ def is_contact_property(name: str) -> bool:
 
 def _phone_key(text: str) -> str:
     """The digits of a telephone number without the Italian prefix (``+39``/``0039``)."""
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"\D", "", plain(text))
     for prefix in ("0039", "39"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS:
             return digits[len(prefix):]
@@ -99,7 +137,7 @@ class ContactGuard:
 
     def add(self, value: str) -> None:
         """Index one contact value (a cell of a contact column)."""
-        text = value.strip()
+        text = plain(value).strip()
         if not text:
             return
         key = _phone_key(text)
@@ -116,6 +154,7 @@ class ContactGuard:
         return bool(self.phrases or self.phones)
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
+        text = plain(text)  # same length: the spans are the original text's
         spans: list[tuple[int, int]] = []
         matches = list(_WORD.finditer(text))
         folded = [m.group().casefold() for m in matches]
@@ -141,6 +180,7 @@ class ContactGuard:
         """
         if not self:
             return False
+        text = plain(text)
         words = _WORD.findall(text.casefold())
         present = set(words)
         candidates = [  # set operations first: most contacts have a word the file lacks

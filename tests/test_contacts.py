@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -160,3 +162,39 @@ def test_a_contact_inside_the_xlsx_refuses_the_build(tmp_path: Path, gazetteer: 
         check_public_files(out, names, result, OutputOptions())
     check_public_files(out, names, result, OutputOptions(include_contacts=True))
     assert written
+
+
+# --- issue 29: telephone numbers in other Unicode spellings ------------------------------
+
+#: One number as people type it: en dash, no-break spaces, full-width digits, Arabic-Indic digits.
+ODD_PHONES = ("0832 \u2013 123456", "0832\u00a0123456", "０８３２１２３４５６", "\u0660\u0668\u0663\u0662 123456",
+              "0832\u2009123\u202f456", "0832\u2012123456")
+
+
+@pytest.mark.parametrize("written", ODD_PHONES)
+def test_a_telephone_number_is_found_however_its_digits_and_spaces_are_written(written: str) -> None:
+    for read in ("+39 0832 123456", written):  # normalised on both sides: what was read, what is written
+        guard = ContactGuard.of([read])
+        for text in (f"Chiamare lo {written} dalle 9", "Chiamare lo 0832-123456 dalle 9"):
+            assert guard.found_in(text), (read, text)
+            scrubbed, count = guard.scrub(text)
+            assert count == 1 and scrubbed == f"Chiamare lo {REMOVED} dalle 9", (read, text)
+
+
+def test_odd_telephone_numbers_are_not_published(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    phones = ("0832 \u2013 123456", "333\u00a0555\u00a08229", "３３３５５５８２２９")
+    path = survey(tmp_path, HEAD
+                  + f'1,2020-09-01,Lecce,Nido,"Tel. 0832-123456 o 333 555 8229",Mario Rossi,,{phones[0]}\n'
+                  + f'2,2020-09-01,Bari,Doposcuola,"Tel. {phones[1]} / {phones[2]}",Anna Bianchi,,{phones[1]}\n'
+                  + f'3,2020-09-01,Bari,Ludoteca,"Tel. {phones[0]}",Anna Bianchi,,{phones[2]}\n')
+    out = tmp_path / "out"
+    build(BuildRequest(survey=path, out_dir=out, preview=True))
+    found = [(name, number) for name, text in public_files(out).items() for number in ("0832123456", "3335558229")
+             if number in plain_digits(text)]
+    assert found == []
+
+
+def plain_digits(text: str) -> str:
+    """``text`` with every digit in ASCII and the spaces, dashes and dots between digits removed."""
+    text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in text)
+    return re.sub(r"(?<=\d)[\s\u2010-\u2015\u2212./()-]+(?=\d)", "", text)
