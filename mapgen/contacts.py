@@ -36,7 +36,10 @@ __all__ = [
     "ContactGuard",
     "check_public_files",
     "contact_values_of",
+    "contacts_in_text",
+    "holds_contact",
     "is_contact_property",
+    "plain",
     "protect_contacts",
 ]
 
@@ -45,11 +48,25 @@ log = logging.getLogger(__name__)
 #: What replaces a contact value found in a public field (Italian: map visitors read it).
 REMOVED: Final = "(contatto rimosso)"
 
-#: Folded property names of a previous map's features that hold contacts.
+#: Folded property names of a previous map's features that hold contacts (whole names).
 CONTACT_PROPERTY_NAMES: Final = frozenset({
     "referente", "email", "e mail", "mail", "posta elettronica", "pec", "telefono", "tel",
     "cellulare", "cell", "phone", "telephone", "contatto", "contatti", "fax",
 })  # fmt: skip
+
+#: Words of a property name that make it a contact wherever they stand: ``email_referente``,
+#: ``Telefono Ufficio``, ``Recapiti``, ``emails``. Stems, matched at the start of a word.
+_CONTACT_NAME_STEMS: Final = (
+    "mail", "email", "telefon", "cellular", "phone", "telephone", "recapit", "referent", "contatt", "whatsapp",
+)  # fmt: skip
+#: Short words that are contacts only as whole words (``tel``, not ``telaio``).
+_CONTACT_NAME_WORDS: Final = frozenset({"tel", "cell", "fax", "pec", "mobile", "posta"})
+_NAME_WORD = re.compile(r"[a-z]+|[0-9]+")
+
+#: An e-mail address anywhere in a text (the address alone, not its sentence).
+_EMAIL = re.compile(r"[^\W_][\w.+-]*@[^\W_][\w-]*(?:\.[\w-]+)+")
+#: A run that may be a telephone number: digits with spaces, dots, slashes, brackets, dashes.
+_PHONE_RUN = re.compile(r"\+?\d[\d ./()-]{6,}\d")
 
 _WORD = re.compile(r"[^\W_]+")
 _DIGITS = re.compile(r"\+?\d[\d ./()-]*\d")
@@ -96,8 +113,66 @@ def plain(text: str) -> str:
 
 
 def is_contact_property(name: str) -> bool:
-    """True for a property name such as ``Email``, ``E-mail``, ``telefono`` or ``Referente``."""
-    return fold(name).replace("-", " ").replace("_", " ").strip() in CONTACT_PROPERTY_NAMES
+    """True for a property name that says it holds a contact.
+
+    ``Email``, ``E-mail``, ``telefono``, ``Referente``, and names that hold such a word:
+    ``email_referente``, ``Telefono Ufficio``, ``Recapito``, ``emails``, ``emailReferente``.
+
+    Examples
+    --------
+    >>> [is_contact_property(n) for n in ("email_referente", "Telefono Ufficio", "Recapito", "Tel.", "telaio")]
+    [True, True, True, True, False]
+    """
+    folded = fold(name)
+    if folded.replace("-", " ").replace("_", " ").strip() in CONTACT_PROPERTY_NAMES:
+        return True
+    words = _NAME_WORD.findall(folded)
+    return any(w in _CONTACT_NAME_WORDS or w.startswith(_CONTACT_NAME_STEMS) for w in words) or any(
+        stem in folded for stem in ("email", "telefon", "posta elettronica", "e mail", "e-mail")
+    )
+
+
+def _is_phone_run(run: str) -> bool:
+    """True when a run of digits reads as an Italian telephone number (or one with a ``+`` prefix).
+
+    Italian numbers: landlines start with 0 (6 to 11 digits; 8 or more are hunted), mobiles with
+    3 (9 or 10 digits). Amounts, dates, years and codes have other shapes: ``2019-09-01``,
+    ``1.234.567``, ``30000000``.
+    """
+    if _DECIMAL.fullmatch(run.strip()):
+        return False
+    digits = re.sub(r"\D", "", run)
+    key = _phone_key(run)
+    if run.startswith("+") or digits.startswith("00"):
+        return len(key) >= _MIN_PHONE_DIGITS
+    return (key[:1] == "0" and _MIN_PHONE_DIGITS <= len(key) <= 11) or (key[:1] == "3" and 9 <= len(key) <= 10)
+
+
+def contacts_in_text(text: str) -> list[str]:
+    """The e-mail addresses and telephone numbers written in ``text``.
+
+    Examples
+    --------
+    >>> contacts_in_text("Scrivere a m.rossi@comune.it o chiamare lo 0832 – 123456 (importo 1.234.567)")
+    ['m.rossi@comune.it', '0832 - 123456']
+    """
+    text = plain(text)
+    found = _EMAIL.findall(text) if "@" in text else []
+    return found + [run for run in _PHONE_RUN.findall(text) if _is_phone_run(run)]
+
+
+def holds_contact(value: object) -> bool:
+    """True when ``value`` (a text, a number, or a list or object of them) holds an e-mail address or a
+    telephone number, or an object inside it has a contact property."""
+    if isinstance(value, str):
+        return bool(contacts_in_text(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _is_phone_run(str(value))
+    if isinstance(value, Mapping):
+        return any(is_contact_property(str(k)) or holds_contact(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_contact(v) for v in value)
+    return False
 
 
 def _phone_key(text: str) -> str:
@@ -233,8 +308,27 @@ def _has_chain(words: list[str], chains: list[tuple[str, ...]]) -> bool:
 
 
 def contact_values_of(properties: Mapping[str, object]) -> list[str]:
-    """The text values of a feature's contact properties (``email``, ``Telefono``, …)."""
-    return [str(v) for k, v in properties.items() if is_contact_property(str(k)) and isinstance(v, str | int)]
+    """The contacts a feature's properties hold, for the write-time guard.
+
+    The whole value of a property named as a contact (``email``, ``Telefono Ufficio``,
+    ``Recapito``...), inside lists and objects too; and, under any name, every e-mail
+    address and telephone number written in a text (``Note: scrivere a x@y.it``).
+    """
+    return list(_contact_values(properties, named=False))
+
+
+def _contact_values(value: object, *, named: bool) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _contact_values(item, named=named or is_contact_property(str(key)))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _contact_values(item, named=named)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        if named:
+            yield text
+        yield from contacts_in_text(text)
 
 
 # --- applied to a build ----------------------------------------------------------------
@@ -257,7 +351,31 @@ def _scrub_record(record: Initiative, guard: ContactGuard) -> tuple[Initiative, 
     members = [guard.scrub(m) for m in record.comuni_associati]
     if any(hits for _, hits in members):
         changes["comuni_associati"] = tuple(text for text, _ in members)
-    return (replace(record, **changes) if changes else record), sorted(changes)
+    fields = sorted(changes)
+    # The raw properties of a previous map's feature fill the {placeholders} of its description
+    # (mapgen.umap.markup): a contact read elsewhere (the survey's referente) must not come back
+    # through them. Contacts by name or by content are refused by the filling itself.
+    properties, changed = _scrubbed_values(record.properties, guard)
+    if changed:
+        changes["properties"] = properties
+        fields += ["descrizione"] * ("{" in record.descrizione and "descrizione" not in fields)
+    return (replace(record, **changes) if changes else record), fields
+
+
+def _scrubbed_values(value: Any, guard: ContactGuard) -> tuple[Any, bool]:
+    """``value`` (a text, or a list or object of them) with the contacts of ``guard`` scrubbed."""
+    if isinstance(value, str):
+        text, count = guard.scrub(value)
+        return text, bool(count)
+    if isinstance(value, Mapping):
+        members = {k: _scrubbed_values(v, guard) for k, v in value.items()}
+        if any(changed for _, changed in members.values()):
+            return {k: new for k, (new, _) in members.items()}, True
+    elif isinstance(value, list):
+        items = [_scrubbed_values(v, guard) for v in value]
+        if any(changed for _, changed in items):
+            return [new for new, _ in items], True
+    return value, False
 
 
 def _scrub_feature(feature: Any, guard: ContactGuard) -> tuple[Any, list[str]]:
@@ -268,14 +386,43 @@ def _scrub_feature(feature: Any, guard: ContactGuard) -> tuple[Any, list[str]]:
     kept: dict[str, Any] = {}
     hit: list[str] = []
     for key, value in props.items():
-        if is_contact_property(str(key)):
+        new, changed = _without_contacts(key, value, guard)
+        if changed:
             hit.append(str(key))
-            continue
-        if isinstance(value, str):
-            value, count = guard.scrub(value)
-            hit += [str(key)] * bool(count)
-        kept[key] = value
+        if new is not _DROPPED:
+            kept[key] = new
     return ({**feature, "properties": kept} if hit else feature), hit
+
+
+_DROPPED: Final = object()
+
+
+def _without_contacts(key: object, value: Any, guard: ContactGuard) -> tuple[Any, bool]:
+    """A property's value without its contacts, and whether it changed; :data:`_DROPPED` to drop it.
+
+    A property named as a contact, or a text holding an e-mail address or a telephone number,
+    is dropped; objects and lists keep their other members; other texts are scrubbed.
+    """
+    if is_contact_property(str(key)):
+        return _DROPPED, True
+    if isinstance(value, str):
+        if contacts_in_text(value):
+            return _DROPPED, True
+        text, count = guard.scrub(value)
+        return text, bool(count)
+    if isinstance(value, Mapping):
+        members = {k: _without_contacts(k, v, guard) for k, v in value.items()}
+        if not any(changed for _, changed in members.values()):
+            return value, False
+        return {k: new for k, (new, _) in members.items() if new is not _DROPPED}, True
+    if isinstance(value, list):
+        items = [_without_contacts("", v, guard) for v in value]
+        if not any(changed for _, changed in items):
+            return value, False
+        return [new for new, _ in items if new is not _DROPPED], True
+    if isinstance(value, int | float) and not isinstance(value, bool) and _is_phone_run(str(value)):
+        return _DROPPED, True
+    return value, False
 
 
 def _scrub_layer(layer: CarriedLayer, guard: ContactGuard) -> tuple[CarriedLayer, dict[str, list[str]]]:

@@ -198,3 +198,83 @@ def plain_digits(text: str) -> str:
     """``text`` with every digit in ASCII and the spaces, dashes and dots between digits removed."""
     text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in text)
     return re.sub(r"(?<=\d)[\s\u2010-\u2015\u2212./()-]+(?=\d)", "", text)
+
+
+# --- issue 29: contacts of the previous map under other names -----------------------------
+
+OTHER_NAMES = {  # property -> value: each one a contact, none under a name the guard knew
+    "email_referente": "laura.verdi@comune.example.it",
+    "Recapito": "0832 654321",
+    "Telefono Ufficio": "080 5556677",
+    "emails": ["ufficio.famiglie@comune.example.it", "segreteria@comune.example.it"],
+    "info": {"email": "sportello.info@comune.example.it", "orari": "lun-ven"},
+    "Note": "Scrivere a giulia.neri@example.org",  # by what it holds: an address in free text
+}
+
+
+def contact_strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in contact_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in contact_strings(v)]
+    if isinstance(value, str) and value.startswith("Scrivere a "):  # the address, not its sentence
+        return [value.removeprefix("Scrivere a ")]
+    return [value] if isinstance(value, str) and value != "lun-ven" else []
+
+
+def previous_with_other_names(tmp_path: Path) -> tuple[Path, Path]:
+    def feature(lon: float, lat: float, **props: object) -> dict[str, object]:
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+
+    initiatives = [feature(18.17, 40.35, name="Nido", comune="Lecce", description="Info: {email_referente}",
+                           **OTHER_NAMES),
+                   feature(16.87, 41.12, name="Ludoteca", comune="Bari",
+                           description="Tel. {Recapito}, {Telefono Ufficio}, {emails}, {info.email} {Note}")]
+    carried = [feature(16.87, 41.12, name="Sportello", description="Orari {info.orari} {email_referente}",
+                       **OTHER_NAMES)]
+    sportelli = {"name": "Sportelli", "popupContentTemplate": "{name}\n{Recapito}\n{description}"}
+    backup = {"type": "umap", "properties": {"name": "2019"}, "geometry": {"type": "Point", "coordinates": [12, 42]},
+              "layers": [{"type": "FeatureCollection", "features": features, "_umap_options": options}
+                         for features, options in ((initiatives, {"name": "Iniziative"}), (carried, sportelli))]}
+    path = tmp_path / "previous.umap"
+    path.write_text(json.dumps(backup), encoding="utf-8")
+    config = tmp_path / "mapping.toml"
+    config.write_text('[previous]\nedition = 2019\ninitiative_layers = ["Iniziative"]\n', encoding="utf-8")
+    return path, config
+
+
+def test_contacts_of_the_previous_map_under_other_names_are_not_published(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    path, config = previous_with_other_names(tmp_path)
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=None, previous=(path,), config=config, out_dir=out, preview=True))
+    values = tuple(contact_strings(OTHER_NAMES))
+    assert set(values) <= summary.result.contacts  # all of them known to the write-time scan
+    assert leaks(out, values) == []
+    carried = json.loads((out / "layers" / "precedente-sportelli.geojson").read_text(encoding="utf-8"))
+    properties = carried["features"][0]["properties"]
+    assert properties["name"] == "Sportello" and properties["info"] == {"orari": "lun-ven"}
+    assert not {"email_referente", "Recapito", "Telefono Ufficio", "emails", "Note"} & set(properties)
+
+
+def test_a_placeholder_is_never_filled_with_a_contact() -> None:
+    from mapgen.umap.template import fill_placeholders
+
+    text = "Info: {email_referente} {Recapito} {emails} {info.email} {Note} {info.orari} {x|Recapito|\"-\"}"
+    assert fill_placeholders(text, OTHER_NAMES) == "Info:      lun-ven -"
+
+
+def test_a_placeholder_does_not_bring_back_a_contact_read_elsewhere(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The survey's referente is also the 'responsabile' of a feature of the previous map."""
+    path, config = previous_with_other_names(tmp_path)
+    backup = json.loads(path.read_text(encoding="utf-8"))
+    properties = backup["layers"][0]["features"][1]["properties"]
+    properties |= {"responsabile": ROSSI[0], "description": "Resp. {responsabile}"}
+    path.write_text(json.dumps(backup), encoding="utf-8")
+    answers = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=answers, previous=(path,), config=config, out_dir=out, preview=True))
+    assert leaks(out, ROSSI) == []
+    assert f"Resp. {REMOVED}" in (out / "map.umap").read_text(encoding="utf-8")
+    assert any("«descrizione»" in o.reason for o in summary.result.outcomes if o.source.source.value == "previous")
