@@ -8,13 +8,20 @@ words, whatever column it came through.
 
 A value is matched by its sequence of words (case-folded letters and digits), so
 ``Mario.Rossi@Comune.it`` is found in ``scrivere a mario.rossi@comune.it``; telephone
-numbers by their digits, so ``+39 0832 123456`` is found as ``0832-123456``. Single
-words that are not an e-mail or a telephone number (a bare surname) are too common to
-tell apart from ordinary text and are not matched.
+numbers by their digits, so ``+39 0832 123456`` is found as ``0832-123456``. A value is
+hunted only when it has two *real words* at least (runs of two or more letters or digits:
+``Mario Rossi``, ``m.rossi@comune.it``) or is a telephone number (eight digits or more
+without the ``+39`` prefix): initials (``M. R.``) and a bare surname are too common to tell
+apart from ordinary text, and from the letters of a page's own code.
+
+The file scan compares contacts with the data written: in an HTML page, its data elements
+(unpacked when compressed) and markup, not its inlined scripts, styles and comments.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 import logging
@@ -73,6 +80,8 @@ _DIGITS = re.compile(r"\+?\d[\d ./()-]*\d")
 _LONG_DIGITS = re.compile(r"\+?\d[\d ./()-]{6,}\d")  # at least 8 characters: could hold a telephone number
 _MIN_PHONE_DIGITS = 8  # an Italian number with its prefix; shorter values are matched as words
 _DECIMAL = re.compile(r"[+-]?\d{1,3}[.,]\d+")
+#: A real word has two letters or digits at least: initials ("M. R.") are in every page's code.
+_REAL_WORD = 2
 
 
 #: Dashes (Unicode category Pd) and the minus sign: "0832 – 123456" is "0832-123456".
@@ -220,7 +229,7 @@ class ContactGuard:
             self.phones.setdefault(key[-_MIN_PHONE_DIGITS:], set()).add(key)
             return
         words = _words(text)
-        if len(words) >= 2 or (len(words) == 1 and "@" in text):
+        if sum(len(word) >= _REAL_WORD for word in words) >= 2:
             chains = self.phrases.setdefault(words[0], [])
             if words not in chains:
                 chains.append(words)
@@ -496,6 +505,31 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+#: A page's own code and comments, and its data elements (``mapgen.writers.preview``).
+_PAGE_PART = re.compile(
+    r"<!--.*?-->|<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+
+
+def _page_part(match: re.Match[str]) -> str:
+    """The data of a page's element; nothing for its code, its styles and its comments.
+
+    The preview writes every text read into JSON data elements, plain or gzip+base64 when large
+    (``application/gzip-base64``), and into the page's markup; its scripts and styles are the
+    inlined libraries and its own code, where no text read is written (a test checks it), and
+    whose letters would match contacts ("M. R.") though no contact is there.
+    """
+    kind = (match.group(2) or "").casefold()
+    if "application/json" in kind:
+        return match.group(3)
+    if "application/gzip-base64" in kind:
+        try:
+            return gzip.decompress(base64.b64decode(match.group(3))).decode("utf-8", errors="replace")
+        except (ValueError, OSError, EOFError):
+            return match.group(3)  # not what the preview writes: scan it as it is
+    return " "
+
+
 def _public_text(path: Path) -> str:
     """The text a reader of ``path`` sees: JSON strings, HTML without entities, XLSX cells."""
     data = path.read_bytes()
@@ -507,7 +541,10 @@ def _public_text(path: Path) -> str:
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as book:
             data = b"\n".join(book.read(name) for name in book.namelist() if name.endswith(".xml"))
-    return html.unescape(data.decode("utf-8", errors="replace"))
+    text = data.decode("utf-8", errors="replace")
+    if path.suffix in {".html", ".htm"}:
+        text = _PAGE_PART.sub(_page_part, text)
+    return html.unescape(text)
 
 
 def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult, options: OutputOptions) -> None:

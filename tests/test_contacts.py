@@ -278,3 +278,60 @@ def test_a_placeholder_does_not_bring_back_a_contact_read_elsewhere(tmp_path: Pa
     assert leaks(out, ROSSI) == []
     assert f"Resp. {REMOVED}" in (out / "map.umap").read_text(encoding="utf-8")
     assert any("«descrizione»" in o.reason for o in summary.result.outcomes if o.source.source.value == "previous")
+
+
+# --- issue 29: the scan refused honest builds ---------------------------------------------
+
+
+@pytest.mark.parametrize("referente", ["M. R.", "Rossi", "Vladimir Agafonkin"])
+def test_contacts_are_compared_with_the_data_not_with_the_pages_own_code(
+    tmp_path: Path, gazetteer: Gazetteer, referente: str
+) -> None:
+    """Initials, a lone surname, a name that the inlined Leaflet's code and licence spell: no refusal.
+
+    "M. R." matched the letters of the page's script, "Vladimir Agafonkin" its licence notice.
+    """
+    path = survey(tmp_path, HEAD + f'1,2020-09-01,Lecce,Nido,"Asilo nido comunale",{referente},,\n')
+    out = tmp_path / "out"
+    build(BuildRequest(survey=path, out_dir=out, preview=True))  # refused before: "preview.html holds a contact"
+    assert (out / "preview.html").is_file()
+
+
+def test_a_contact_counts_from_two_real_words_or_a_telephone_number() -> None:
+    guard = ContactGuard.of(["M. R.", "Rossi", "M. Rossi", "a b c d", "Anna Bianchi", "A. Verdi Neri", "0832 123456"])
+    assert guard.scrub("m r; M. Rossi; a b c d; Anna Bianchi; A. Verdi Neri; 0832123456") == (
+        f"m r; M. Rossi; a b c d; {REMOVED}; {REMOVED}; {REMOVED}", 3
+    )
+
+
+def test_the_preview_keeps_input_text_out_of_its_scripts(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Why the scan may leave the page's code out: no text read is ever written into it."""
+    probe = "Zqxprobe Wvyprobe"
+    path, config = previous_with_other_names(tmp_path)
+    answers = survey(tmp_path, HEAD + f'1,2020-09-01,Lecce,{probe} t,"{probe} d",{probe} r,,\n')
+    out = tmp_path / "out"
+    options = OutputOptions(title=f"{probe} title", include_contacts=True)
+    build(BuildRequest(survey=answers, previous=(path,), config=config, out_dir=out, options=options))
+    page = (out / "preview.html").read_text(encoding="utf-8")
+    code = re.findall(r"<(script|style)(?![^>]*application/(?:json|gzip-base64))[^>]*>(.*?)</\1>", page, re.S)
+    comments = re.findall(r"<!--.*?-->", page, re.S)
+    assert code and comments and probe in page
+    assert not [text for _, text in code if "probe" in text] and not [c for c in comments if "probe" in c]
+    assert not [text for _, text in code if "Sportell" in text or "Nido" in text]
+
+
+def test_the_scan_reads_the_previews_compressed_data(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large builds embed the popup texts gzip-compressed: the scan must unpack them to see a leak."""
+    from mapgen.writers import preview
+
+    monkeypatch.setattr(preview, "COMPRESS_OVER", 0)
+    path = survey(tmp_path, HEAD + '1,2020-09-01,Lecce,Nido,"Rivolgersi a Laura Verdi",,,\n')
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions(preview=True))
+    assert "application/gzip-base64" in (out / "preview.html").read_text(encoding="utf-8")
+    leaked = replace(result, contacts=frozenset({"Laura Verdi"}))  # as if the scrub had missed it
+    with pytest.raises(OutputError, match=r"^the public file preview.html holds a contact"):
+        check_public_files(out, [Path("preview.html")], leaked, OutputOptions())
