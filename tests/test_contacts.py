@@ -335,3 +335,42 @@ def test_the_scan_reads_the_previews_compressed_data(
     leaked = replace(result, contacts=frozenset({"Laura Verdi"}))  # as if the scrub had missed it
     with pytest.raises(OutputError, match=r"^the public file preview.html holds a contact"):
         check_public_files(out, [Path("preview.html")], leaked, OutputOptions())
+
+
+def test_a_contact_inside_the_geopackage_refuses_the_build(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The GeoPackage is read as SQLite: a long text spans overflow pages, which a byte scan would cut."""
+    import sqlite3
+
+    path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    names = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
+    with sqlite3.connect(out / "initiatives.gpkg") as db:
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{trigger}"')  # the R-tree's, which need SpatiaLite's functions
+        db.execute("UPDATE initiatives SET descrizione = ?", ["x " * 20_000 + f"scrivere a {ROSSI[0].upper()}"])
+    with pytest.raises(OutputError, match=r"^the public file initiatives.gpkg holds a contact"):
+        check_public_files(out, names, result, OutputOptions())
+
+
+ODD_TEXT = "Mario rossi.@-_ 0832/()+\n«»’–\u00a0\u2009ÈèàÀß３٣ＭΣσİ\x00\xff\ufeff€🧸"
+
+
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT)), max_size=40))
+@example("Nicolò ROSSI, NICOLÒ Rossi")
+def test_the_fast_and_the_positional_canonical_forms_agree(text: str) -> None:
+    """found_in (bytes, at C speed) and scrub (per character, with positions) see one text."""
+    from mapgen._contact_text import canonical, canonical_with_positions
+
+    words, _, digits, _ = canonical_with_positions(text)
+    assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
+
+
+def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> None:
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    texts = ["Mario", "Rossi", "Mario Rossi", "tel 0832", "123456", "0832 123456", "x", "", "bianchi@example",
+             "example.org"]
+    assert guard.suspects(texts) == {"Mario Rossi", "0832 123456"}
+    scrub = guard.scrubber(texts)
+    assert [scrub(t) for t in texts] == [guard.scrub(t) for t in texts]
