@@ -453,16 +453,16 @@ _DROPPED: Final = object()
 def _without_contacts(key: object, value: Any, guard: Scrub) -> tuple[Any, bool]:
     """A property's value without its contacts, and whether it changed; :data:`_DROPPED` to drop it.
 
-    A property named as a contact, or a text holding an e-mail address or a telephone number,
-    is dropped; objects and lists keep their other members; other texts are scrubbed.
+    A property named as a contact is dropped; texts are scrubbed, and dropped if an e-mail
+    address or a telephone number is still in them; objects and lists keep their other members.
     """
     if is_contact_property(str(key)):
         return _DROPPED, True
     if isinstance(value, str):
-        if contacts_in_text(value):
-            return _DROPPED, True
+        # The contacts in a text are among those read (build._previous_contacts): scrubbed, the rest
+        # of the text stays ("Scrivere a (contatto rimosso)"); one still there drops the property.
         text, count = guard(value)
-        return text, bool(count)
+        return (_DROPPED, True) if contacts_in_text(text) else (text, bool(count))
     if isinstance(value, Mapping):
         members = {k: _without_contacts(k, v, guard) for k, v in value.items()}
         if not any(changed for _, changed in members.values()):

@@ -255,7 +255,8 @@ def test_contacts_of_the_previous_map_under_other_names_are_not_published(
     carried = json.loads((out / "layers" / "precedente-sportelli.geojson").read_text(encoding="utf-8"))
     properties = carried["features"][0]["properties"]
     assert properties["name"] == "Sportello" and properties["info"] == {"orari": "lun-ven"}
-    assert not {"email_referente", "Recapito", "Telefono Ufficio", "emails", "Note"} & set(properties)
+    assert properties["Note"] == f"Scrivere a {REMOVED}"  # the address, not the note
+    assert not {"email_referente", "Recapito", "Telefono Ufficio", "emails"} & set(properties)
 
 
 def test_a_placeholder_is_never_filled_with_a_contact() -> None:
