@@ -554,6 +554,8 @@ def _result(read: _Read, review: Review, merged: MergeResult, corrections: Corre
 def _previous_contacts(edition: PreviousEdition) -> set[str]:
     """The contacts a previous map holds: its records' contact fields, its layers' contact properties."""
     found = {value for r in edition.initiatives for value in (r.referente, r.email, r.telefono) if value}
+    for record in edition.initiatives:  # other names (email_referente, Recapito), lists, objects
+        found |= set(contact_values_of(record.properties))
     for layer in edition.carried:
         for feature in layer.geojson.get("features") or []:
             props = feature.get("properties") if isinstance(feature, Mapping) else None

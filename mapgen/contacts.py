@@ -8,23 +8,33 @@ words, whatever column it came through.
 
 A value is matched by its sequence of words (case-folded letters and digits), so
 ``Mario.Rossi@Comune.it`` is found in ``scrivere a mario.rossi@comune.it``; telephone
-numbers by their digits, so ``+39 0832 123456`` is found as ``0832-123456``. Single
-words that are not an e-mail or a telephone number (a bare surname) are too common to
-tell apart from ordinary text and are not matched.
+numbers by their digits, so ``+39 0832 123456`` is found as ``0832-123456``. A value is
+hunted only when it has two *real words* at least (runs of two or more letters or digits:
+``Mario Rossi``, ``m.rossi@comune.it``) or is a telephone number (eight digits or more
+without the ``+39`` prefix): initials (``M. R.``) and a bare surname are too common to tell
+apart from ordinary text, and from the letters of a page's own code.
+
+The file scan compares contacts with the data written: in an HTML page, its data elements
+(unpacked when compressed) and markup, not its inlined scripts, styles and comments.
 """
 
 from __future__ import annotations
 
+import base64
+import bisect
+import contextlib
+import functools
+import gzip
 import html
-import json
 import logging
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from mapgen._contact_text import MARK, canonical, canonical_with_positions, plain_piece
 from mapgen.errors import OutputError
 from mapgen.model import BuildResult, CarriedLayer, Initiative, OutputOptions, RowOutcome
 from mapgen.text import fold
@@ -35,7 +45,10 @@ __all__ = [
     "ContactGuard",
     "check_public_files",
     "contact_values_of",
+    "contacts_in_text",
+    "holds_contact",
     "is_contact_property",
+    "plain",
     "protect_contacts",
 ]
 
@@ -44,40 +57,132 @@ log = logging.getLogger(__name__)
 #: What replaces a contact value found in a public field (Italian: map visitors read it).
 REMOVED: Final = "(contatto rimosso)"
 
-#: Folded property names of a previous map's features that hold contacts.
+#: Folded property names of a previous map's features that hold contacts (whole names).
 CONTACT_PROPERTY_NAMES: Final = frozenset({
     "referente", "email", "e mail", "mail", "posta elettronica", "pec", "telefono", "tel",
     "cellulare", "cell", "phone", "telephone", "contatto", "contatti", "fax",
 })  # fmt: skip
 
-_WORD = re.compile(r"[^\W_]+")
-_DIGITS = re.compile(r"\+?\d[\d ./()-]*\d")
-_LONG_DIGITS = re.compile(r"\+?\d[\d ./()-]{6,}\d")  # at least 8 characters: could hold a telephone number
+#: Words of a property name that make it a contact wherever they stand: ``email_referente``,
+#: ``Telefono Ufficio``, ``Recapiti``, ``emails``. Stems, matched at the start of a word.
+_CONTACT_NAME_STEMS: Final = (
+    "mail", "email", "telefon", "cellular", "phone", "telephone", "recapit", "referent", "contatt", "whatsapp",
+)  # fmt: skip
+#: Short words that are contacts only as whole words (``tel``, not ``telaio``).
+_CONTACT_NAME_WORDS: Final = frozenset({"tel", "cell", "fax", "pec", "mobile", "posta"})
+_NAME_WORD = re.compile(r"[a-z]+|[0-9]+")
+
+#: An e-mail address anywhere in a text (the address alone, not its sentence).
+_EMAIL = re.compile(r"[^\W_][\w.+-]*@[^\W_][\w-]*(?:\.[\w-]+)+")
+#: A run that may be a telephone number: digits with spaces, dots, slashes, brackets, dashes.
+_PHONE_RUN = re.compile(r"\+?\d[\d ./()-]{6,}\d")
+
+_NOT_DIGIT = re.compile(r"\D+")
 _MIN_PHONE_DIGITS = 8  # an Italian number with its prefix; shorter values are matched as words
 _DECIMAL = re.compile(r"[+-]?\d{1,3}[.,]\d+")
+#: A real word has two letters or digits at least: initials ("M. R.") are in every page's code.
+_REAL_WORD = 2
+
+
+#: The characters :func:`~mapgen._contact_text.plain_piece` looks at (as its byte pattern does).
+_ODD_CHAR = re.compile("[^\x00-\x7f\u00e0-\u00f6\u00f8-\u00ff]")
+
+
+def plain(text: str) -> str:
+    """``text`` with digits, spaces and dashes of any script in ASCII, other symbols as spaces.
+
+    Examples
+    --------
+    >>> plain("０８３２\u00a0–\u00a0１２３４５６ «Nicolò»")
+    '0832 - 123456  Nicolò '
+    """
+    return text if text.isascii() else _ODD_CHAR.sub(lambda m: plain_piece(m.group()), text)
 
 
 def is_contact_property(name: str) -> bool:
-    """True for a property name such as ``Email``, ``E-mail``, ``telefono`` or ``Referente``."""
-    return fold(name).replace("-", " ").replace("_", " ").strip() in CONTACT_PROPERTY_NAMES
+    """True for a property name that says it holds a contact.
+
+    ``Email``, ``E-mail``, ``telefono``, ``Referente``, and names that hold such a word:
+    ``email_referente``, ``Telefono Ufficio``, ``Recapito``, ``emails``, ``emailReferente``.
+
+    Examples
+    --------
+    >>> [is_contact_property(n) for n in ("email_referente", "Telefono Ufficio", "Recapito", "Tel.", "telaio")]
+    [True, True, True, True, False]
+    """
+    folded = fold(name)
+    if folded.replace("-", " ").replace("_", " ").strip() in CONTACT_PROPERTY_NAMES:
+        return True
+    words = _NAME_WORD.findall(folded)
+    return any(w in _CONTACT_NAME_WORDS or w.startswith(_CONTACT_NAME_STEMS) for w in words) or any(
+        stem in folded for stem in ("email", "telefon", "posta elettronica", "e mail", "e-mail")
+    )
+
+
+def _is_phone_run(run: str) -> bool:
+    """True when a run of digits reads as an Italian telephone number (or one with a ``+`` prefix).
+
+    Italian numbers: landlines start with 0 (6 to 11 digits; 8 or more are hunted), mobiles with
+    3 (9 or 10 digits). Amounts, dates, years and codes have other shapes: ``2019-09-01``,
+    ``1.234.567``, ``30000000``.
+    """
+    if _DECIMAL.fullmatch(run.strip()):
+        return False
+    digits = re.sub(r"\D", "", run)
+    key = _phone_key(run)
+    if run.startswith("+") or digits.startswith("00"):
+        return len(key) >= _MIN_PHONE_DIGITS
+    return (key[:1] == "0" and _MIN_PHONE_DIGITS <= len(key) <= 11) or (key[:1] == "3" and 9 <= len(key) <= 10)
+
+
+def contacts_in_text(text: str) -> list[str]:
+    """The e-mail addresses and telephone numbers written in ``text``.
+
+    Examples
+    --------
+    >>> contacts_in_text("Scrivere a m.rossi@comune.it o chiamare lo 0832 – 123456 (importo 1.234.567)")
+    ['m.rossi@comune.it', '0832 - 123456']
+    """
+    text = plain(text)
+    found = _EMAIL.findall(text) if "@" in text else []
+    return found + [run for run in _PHONE_RUN.findall(text) if _is_phone_run(run)]
+
+
+def holds_contact(value: object) -> bool:
+    """True when ``value`` (a text, a number, or a list or object of them) holds an e-mail address or a
+    telephone number, or an object inside it has a contact property."""
+    if isinstance(value, str):
+        return bool(contacts_in_text(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _is_phone_run(str(value))
+    if isinstance(value, Mapping):
+        return any(is_contact_property(str(k)) or holds_contact(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_contact(v) for v in value)
+    return False
 
 
 def _phone_key(text: str) -> str:
     """The digits of a telephone number without the Italian prefix (``+39``/``0039``)."""
-    digits = re.sub(r"\D", "", text)
+    digits = _NOT_DIGIT.sub("", text if text.isascii() else plain(text))
     for prefix in ("0039", "39"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= _MIN_PHONE_DIGITS:
             return digits[len(prefix):]
     return digits
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.casefold() for w in _WORD.findall(text))
+def _real_words(chain: str) -> int:
+    """How many words of a canonical chain (UTF-8 bytes as latin-1) have two characters or more."""
+    return sum(len(word.encode("latin-1").decode("utf-8", errors="replace")) >= _REAL_WORD for word in chain.split())
 
 
 @dataclass
 class ContactGuard:
-    """The contacts read, indexed to be found in any text in linear time.
+    """The contacts read, found in any text in one pass by two Aho-Corasick automata.
+
+    Contact values are indexed in the canonical form of :mod:`mapgen._contact_text`: a
+    telephone number by its digits without the ``+39`` prefix, anything else by its words
+    (two real words at least). The automata are built once, when first searched.
 
     Examples
     --------
@@ -86,12 +191,18 @@ class ContactGuard:
     ('Scrivere a (contatto rimosso) o (contatto rimosso)', 2)
     """
 
-    phrases: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    phones: dict[str, set[str]] = field(default_factory=dict)  # by their last digits
+    phrases: set[str] = field(default_factory=set)  # " mario rossi ": canonical words between spaces
+    phones: set[str] = field(default_factory=set)  # "0832123456": digits without the +39 prefix
+    _automata: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def for_build(cls, contacts: frozenset[str]) -> ContactGuard:
+        """The guard of a build's contacts: built once for the scrub and the file scan."""
+        return _guard_of(contacts)
 
     @classmethod
     def of(cls, values: Iterable[str]) -> ContactGuard:
-        """Index contact values; empty, one-word and too short values are skipped."""
+        """Index contact values; empty values, and values of fewer than two real words, are skipped."""
         guard = cls()
         for value in values:
             guard.add(value)
@@ -99,71 +210,67 @@ class ContactGuard:
 
     def add(self, value: str) -> None:
         """Index one contact value (a cell of a contact column)."""
-        text = value.strip()
+        text = plain(value).strip()
         if not text:
             return
         key = _phone_key(text)
-        if len(key) >= _MIN_PHONE_DIGITS and len(key) * 2 >= len(re.sub(r"\s", "", text)):
-            self.phones.setdefault(key[-_MIN_PHONE_DIGITS:], set()).add(key)
-            return
-        words = _words(text)
-        if len(words) >= 2 or (len(words) == 1 and "@" in text):
-            chains = self.phrases.setdefault(words[0], [])
-            if words not in chains:
-                chains.append(words)
+        if len(key) >= _MIN_PHONE_DIGITS and len(key) * 2 >= len("".join(text.split())):
+            self.phones.add(key)
+        else:
+            chain = canonical(value.encode("utf-8", errors="replace"))[0]
+            if _real_words(chain) >= 2:
+                self.phrases.add(chain)
+        self._automata = None
 
     def __bool__(self) -> bool:
         return bool(self.phrases or self.phones)
 
-    def _spans(self, text: str) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        matches = list(_WORD.finditer(text))
-        folded = [m.group().casefold() for m in matches]
-        for i, word in enumerate(folded):
-            for chain in self.phrases.get(word, ()):
-                if tuple(folded[i : i + len(chain)]) == chain:
-                    spans.append((matches[i].start(), matches[i + len(chain) - 1].end()))
-        for m in _DIGITS.finditer(text):
-            key = _phone_key(m.group())
-            if _DECIMAL.fullmatch(m.group().strip()):
-                continue  # a coordinate or an amount ("12.291800"), never a telephone number
-            same_end = self.phones.get(key[-_MIN_PHONE_DIGITS:], ())
-            # the whole number, or it with a prefix the text added ("0039 0832 123456")
-            if any(key.endswith(p) for p in same_end):
-                spans.append(m.span())
-        return spans
+    def _matchers(self) -> tuple[Any, Any]:
+        if self._automata is None:
+            self._automata = (_automaton(self.phrases), _automaton(self.phones))
+        return self._automata
+
+    def _word_hits(self, words: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of every contact chain in a word stream, end inclusive."""
+        automaton = self._matchers()[0]
+        if automaton is not None:
+            for end, chain in automaton.iter(words):
+                yield end - len(chain) + 1, end
+
+    def _phone_hits(self, digits: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of every telephone number ending a run of digits (a prefix may come before)."""
+        automaton = self._matchers()[1]
+        if automaton is not None:
+            last = len(digits) - 1
+            for end, key in automaton.iter(digits):
+                if end == last or not digits[end + 1].isdigit():
+                    yield end - len(key) + 1, end
+
+    def found_in_canonical(self, words: str, digits: str) -> bool:
+        """True when a contact is in the streams of :func:`~mapgen._contact_text.canonical`."""
+        return next(self._word_hits(words), None) is not None or next(self._phone_hits(digits), None) is not None
 
     def found_in(self, text: str) -> bool:
-        """True when a contact value appears in ``text`` (fast path for whole output files).
+        """True when a contact value appears in ``text``."""
+        return bool(self) and self.found_in_canonical(*canonical(text.encode("utf-8", errors="replace")))
 
-        Words and digit runs are extracted by the regular expression engine in one call each;
-        Python only looks at the words that start a contact and the runs long enough to be a number.
-        """
-        if not self:
-            return False
-        words = _WORD.findall(text.casefold())
-        present = set(words)
-        candidates = [  # set operations first: most contacts have a word the file lacks
-            chain for first in present & self.phrases.keys() for chain in self.phrases[first]
-            if present.issuperset(chain)
-        ]  # fmt: skip
-        if candidates and _has_chain(words, candidates):
-            return True
-        for run in _LONG_DIGITS.findall(text) if self.phones else ():
-            if _DECIMAL.fullmatch(run):
-                continue
-            key = _phone_key(run)
-            if any(key.endswith(p) for p in self.phones.get(key[-_MIN_PHONE_DIGITS:], ())):
-                return True
-        return False
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        words, word_at, digits, digit_at = canonical_with_positions(text)
+        # a chain's hit includes the spaces around it: its text is from the first to the last letter
+        spans = [(word_at[start + 1], word_at[end - 1] + 1) for start, end in self._word_hits(words)]
+        for start, end in self._phone_hits(digits):
+            while start > 0 and digits[start - 1].isdigit():  # the whole number, with its prefix
+                start -= 1
+            first = digit_at[start] - (digit_at[start] > 0 and text[digit_at[start] - 1] == "+")
+            spans.append((first, digit_at[end] + 1))
+        return spans
 
     def scrub(self, text: str) -> tuple[str, int]:
         """Replace every contact value in ``text`` by :data:`REMOVED`; return it and the count."""
-        spans = sorted(self._spans(text)) if self else []
-        if not spans:
+        if not self.found_in(text):  # the fast pass; the positions only for the rare text with a contact
             return text, 0
         merged: list[list[int]] = []
-        for start, end in spans:
+        for start, end in sorted(self._spans(text)):
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
@@ -174,27 +281,84 @@ class ContactGuard:
             last = end
         return "".join([*pieces, text[last:]]), len(merged)
 
+    def suspects(self, texts: Iterable[str]) -> set[str]:
+        """The texts that hold a contact, found in one pass over all of them.
 
-def _has_chain(words: list[str], chains: list[tuple[str, ...]]) -> bool:
-    """True when one of ``chains`` is a run of consecutive ``words``.
+        The texts are joined by :data:`~mapgen._contact_text.MARK`, a byte UTF-8 never holds
+        and a word of its own, so no contact runs from one text into the next; a hit names its
+        text by the marks before it.
+        """
+        unique = list(dict.fromkeys(texts))
+        if not self or not unique:
+            return set()
+        words, digits = canonical(_JOIN.join(t.encode("utf-8", errors="replace") for t in unique))
+        found: set[str] = set()
+        for stream, hits in ((words, self._word_hits(words)), (digits, self._phone_hits(digits))):
+            marks = [m.start() for m in _MARK_CHAR.finditer(stream)]
+            found |= {unique[bisect.bisect(marks, end)] for _, end in hits}
+        return found
 
-    Consecutive words of ``_WORD.findall`` are exactly words separated by ``[\\W_]+``, which is
-    how a contact is matched (``Mario.Rossi@Comune.it`` in ``mario rossi comune it``): one pass
-    over the words instead of a regular-expression search per contact over the whole file
-    (those searches took 70 of the 90 s of a build at 10,000 initiatives).
-    """
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for chain in chains:
-        by_first.setdefault(chain[0], []).append(chain)
-    for i in (i for i, word in enumerate(words) if word in by_first):
-        if any(tuple(words[i : i + len(chain)]) == chain for chain in by_first[words[i]]):
-            return True
-    return False
+    def scrubber(self, texts: Iterable[str]) -> Callable[[str], tuple[str, int]]:
+        """:meth:`scrub` for many texts: one pass over all of them, then each text with a contact alone.
+
+        A text that was not among ``texts`` is scrubbed on its own, so the result is always exact.
+        """
+        texts = set(texts)
+        held = self.suspects(texts)
+
+        def scrub(text: str) -> tuple[str, int]:
+            return (text, 0) if text in texts and text not in held else self.scrub(text)
+
+        return scrub
+
+
+@functools.lru_cache(maxsize=2)
+def _guard_of(contacts: frozenset[str]) -> ContactGuard:
+    guard = ContactGuard.of(contacts)
+    guard._matchers()
+    return guard
+
+
+_JOIN: Final = b" " + MARK + b" "
+_MARK_CHAR: Final = re.compile(MARK.decode("latin-1"))
+
+
+def _automaton(patterns: Iterable[str]) -> Any:
+    """An Aho-Corasick automaton finding ``patterns`` (each its own value), or None for none."""
+    import ahocorasick
+
+    patterns = list(patterns)
+    if not patterns:
+        return None
+    automaton = ahocorasick.Automaton()
+    for pattern in patterns:
+        automaton.add_word(pattern, pattern)
+    automaton.make_automaton()
+    return automaton
 
 
 def contact_values_of(properties: Mapping[str, object]) -> list[str]:
-    """The text values of a feature's contact properties (``email``, ``Telefono``, …)."""
-    return [str(v) for k, v in properties.items() if is_contact_property(str(k)) and isinstance(v, str | int)]
+    """The contacts a feature's properties hold, for the write-time guard.
+
+    The whole value of a property named as a contact (``email``, ``Telefono Ufficio``,
+    ``Recapito``...), inside lists and objects too; and, under any name, every e-mail
+    address and telephone number written in a text (``Note: scrivere a x@y.it``).
+    """
+    return list(_contact_values(properties, named=False))
+
+
+def _contact_values(value: object, *, named: bool) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _contact_values(item, named=named or is_contact_property(str(key)))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _contact_values(item, named=named)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        if named:
+            yield text
+        yield from contacts_in_text(text)
 
 
 # --- applied to a build ----------------------------------------------------------------
@@ -208,19 +372,66 @@ _PUBLIC_FIELDS: Final = (
 _NOTE: Final = "Tolto dalla mappa pubblica un contatto (referente, e-mail o telefono) trovato in: {}."
 
 
-def _scrub_record(record: Initiative, guard: ContactGuard) -> tuple[Initiative, list[str]]:
+#: How a text is scrubbed: :meth:`ContactGuard.scrub`, or its one-pass :meth:`ContactGuard.scrubber`.
+Scrub = Callable[[str], tuple[str, int]]
+
+
+def _record_texts(record: Initiative) -> Iterator[str]:
+    """The texts of a record that :func:`_scrub_record` looks at (its public fields, its properties)."""
+    yield from (getattr(record, name) for name in _PUBLIC_FIELDS)
+    yield from record.comuni_associati
+    yield from _texts(record.properties)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """The texts inside a property value (lists and objects walked); numbers cannot hold a name."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def _scrub_record(record: Initiative, guard: Scrub) -> tuple[Initiative, list[str]]:
     changes: dict[str, Any] = {}
     for name in _PUBLIC_FIELDS:
-        text, hits = guard.scrub(getattr(record, name))
+        text, hits = guard(getattr(record, name))
         if hits:
             changes[name] = text
-    members = [guard.scrub(m) for m in record.comuni_associati]
+    members = [guard(m) for m in record.comuni_associati]
     if any(hits for _, hits in members):
         changes["comuni_associati"] = tuple(text for text, _ in members)
-    return (replace(record, **changes) if changes else record), sorted(changes)
+    fields = sorted(changes)
+    # The raw properties of a previous map's feature fill the {placeholders} of its description
+    # (mapgen.umap.markup): a contact read elsewhere (the survey's referente) must not come back
+    # through them. Contacts by name or by content are refused by the filling itself.
+    properties, changed = _scrubbed_values(record.properties, guard)
+    if changed:
+        changes["properties"] = properties
+        fields += ["descrizione"] * ("{" in record.descrizione and "descrizione" not in fields)
+    return (replace(record, **changes) if changes else record), fields
 
 
-def _scrub_feature(feature: Any, guard: ContactGuard) -> tuple[Any, list[str]]:
+def _scrubbed_values(value: Any, guard: Scrub) -> tuple[Any, bool]:
+    """``value`` (a text, or a list or object of them) with the contacts of ``guard`` scrubbed."""
+    if isinstance(value, str):
+        text, count = guard(value)
+        return text, bool(count)
+    if isinstance(value, Mapping):
+        members = {k: _scrubbed_values(v, guard) for k, v in value.items()}
+        if any(changed for _, changed in members.values()):
+            return {k: new for k, (new, _) in members.items()}, True
+    elif isinstance(value, list):
+        items = [_scrubbed_values(v, guard) for v in value]
+        if any(changed for _, changed in items):
+            return [new for new, _ in items], True
+    return value, False
+
+
+def _scrub_feature(feature: Any, guard: Scrub) -> tuple[Any, list[str]]:
     """A carried feature without its contact properties and with contacts scrubbed from its text."""
     props = feature.get("properties") if isinstance(feature, Mapping) else None
     if not isinstance(props, Mapping):
@@ -228,17 +439,52 @@ def _scrub_feature(feature: Any, guard: ContactGuard) -> tuple[Any, list[str]]:
     kept: dict[str, Any] = {}
     hit: list[str] = []
     for key, value in props.items():
-        if is_contact_property(str(key)):
+        new, changed = _without_contacts(key, value, guard)
+        if changed:
             hit.append(str(key))
-            continue
-        if isinstance(value, str):
-            value, count = guard.scrub(value)
-            hit += [str(key)] * bool(count)
-        kept[key] = value
+        if new is not _DROPPED:
+            kept[key] = new
     return ({**feature, "properties": kept} if hit else feature), hit
 
 
-def _scrub_layer(layer: CarriedLayer, guard: ContactGuard) -> tuple[CarriedLayer, dict[str, list[str]]]:
+_DROPPED: Final = object()
+
+
+def _without_contacts(key: object, value: Any, guard: Scrub) -> tuple[Any, bool]:
+    """A property's value without its contacts, and whether it changed; :data:`_DROPPED` to drop it.
+
+    A property named as a contact is dropped; texts are scrubbed, and dropped if an e-mail
+    address or a telephone number is still in them; objects and lists keep their other members.
+    """
+    if is_contact_property(str(key)):
+        return _DROPPED, True
+    if isinstance(value, str):
+        # The contacts in a text are among those read (build._previous_contacts): scrubbed, the rest
+        # of the text stays ("Scrivere a (contatto rimosso)"); one still there drops the property.
+        text, count = guard(value)
+        return (_DROPPED, True) if contacts_in_text(text) else (text, bool(count))
+    if isinstance(value, Mapping):
+        members = {k: _without_contacts(k, v, guard) for k, v in value.items()}
+        if not any(changed for _, changed in members.values()):
+            return value, False
+        return {k: new for k, (new, _) in members.items() if new is not _DROPPED}, True
+    if isinstance(value, list):
+        items = [_without_contacts("", v, guard) for v in value]
+        if not any(changed for _, changed in items):
+            return value, False
+        return [new for new, _ in items if new is not _DROPPED], True
+    if isinstance(value, int | float) and not isinstance(value, bool) and _is_phone_run(str(value)):
+        return _DROPPED, True
+    return value, False
+
+
+def _feature_texts(layer: CarriedLayer) -> Iterator[str]:
+    for feature in layer.geojson.get("features") or ():
+        if isinstance(feature, Mapping):
+            yield from _texts(feature.get("properties"))
+
+
+def _scrub_layer(layer: CarriedLayer, guard: Scrub) -> tuple[CarriedLayer, dict[str, list[str]]]:
     features = layer.geojson.get("features")
     if not isinstance(features, list):
         return layer, {}
@@ -268,9 +514,15 @@ def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult
     public text; carried layers lose their contact properties (``email``, ``telefono``,
     ...). Each record touched says so in its report line (its outcome's reason).
     """
-    guard = ContactGuard.of(result.contacts)
-    if options.include_contacts or not (guard or result.carried_layers):
+    if options.include_contacts:
         return result
+    contacts = ContactGuard.for_build(result.contacts)
+    if not (contacts or result.carried_layers):
+        return result
+    # One pass of the automata over every text first: most texts hold no contact and are done.
+    texts = [t for i in result.initiatives for r in i.records for t in _record_texts(r)]
+    texts += [t for layer in result.carried_layers for t in _feature_texts(layer)]
+    guard = contacts.scrubber(texts)
     by_record: dict[str, list[str]] = {}
     initiatives = []
     for item in result.initiatives:
@@ -297,30 +549,108 @@ def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult
     return replace(result, initiatives=tuple(initiatives), carried_layers=tuple(layers), outcomes=outcomes)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+#: A page's own code and comments, and its data elements (``mapgen.writers.preview``).
+_PAGE_PART = re.compile(rb"<!--.*?-->|<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+#: A JSON escape: ``\u00e0``, ``\n``, ``\"``...
+_JSON_ESCAPE = re.compile(rb'\\(?:u([0-9a-fA-F]{4})|(.))', re.DOTALL)
+_JSON_CHARS: Final = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
+#: An HTML or XML character reference: ``&amp;``, ``&#123;``, ``&#x7b;``.
+_ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_JSON_FILES: Final = frozenset({".geojson", ".umap", ".json"})
+_PAGES: Final = frozenset({".html", ".htm"})
 
 
-def _public_text(path: Path) -> str:
-    """The text a reader of ``path`` sees: JSON strings, HTML without entities, XLSX cells."""
-    data = path.read_bytes()
-    if path.suffix in {".geojson", ".umap", ".json"}:
+def _page_part(match: re.Match[bytes]) -> bytes:
+    """The data of a page's element; nothing for its code, its styles and its comments.
+
+    The preview writes every text read into JSON data elements, plain or gzip+base64 when large
+    (``application/gzip-base64``), and into the page's markup; its scripts and styles are the
+    inlined libraries and its own code, where no text read is written (a test checks it), and
+    whose letters would match contacts ("M. R.") though no contact is there.
+    """
+    kind = (match.group(2) or b"").lower()
+    if b"application/json" in kind:
+        return match.group(3)
+    if b"application/gzip-base64" in kind:
         try:
-            return html.unescape("\n".join(_strings(json.loads(data))))
-        except ValueError:
-            pass
+            return gzip.decompress(base64.b64decode(match.group(3)))
+        except (ValueError, OSError, EOFError):
+            return match.group(3)  # not what the preview writes: scan it as it is
+    return b" "
+
+
+def _json_char(match: re.Match[bytes]) -> bytes:
+    if match.group(1) is not None:
+        return chr(int(match.group(1), 16)).encode("utf-8", errors="replace")
+    return _JSON_CHARS.get(match.group(2), match.group(2))
+
+
+def _entity(match: re.Match[bytes]) -> bytes:
+    return html.unescape(match.group().decode("ascii")).encode("utf-8", errors="replace")
+
+
+def _geopackage_text(path: Path) -> bytes:
+    """Every text value of every table of a GeoPackage (SQLite): the data written, not its pages.
+
+    SQLite may split a long text across overflow pages, so the file's bytes are not its texts.
+    Each column's texts are joined by SQLite itself (``group_concat``), one row of results a table.
+    """
+    import sqlite3
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    chunks: list[bytes] = []
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)) as db:
+        db.text_factory = bytes
+        tables = [row[0].decode("utf-8", errors="replace")
+                  for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [row[1].decode("utf-8", errors="replace")
+                       for row in db.execute(f"PRAGMA table_info({quoted(table)})")]
+            if not columns:
+                continue
+            joined = ", ".join(
+                f"group_concat(CASE WHEN typeof({quoted(c)}) = 'text' THEN {quoted(c)} END, char(10))" for c in columns
+            )
+            row = db.execute(f"SELECT {joined} FROM {quoted(table)}").fetchone()
+            chunks += [value for value in row or () if isinstance(value, bytes)]
+    return b"\n".join(chunks)
+
+
+def _public_bytes(path: Path) -> bytes:
+    """What a reader of ``path`` sees, as UTF-8: the file as written, its data decoded where encoded.
+
+    JSON escapes and HTML entities decoded; a page without its code (:func:`_page_part`); the
+    cells of an XLSX (its XML parts, unzipped); the texts of a GeoPackage.
+    """
+    if path.suffix == ".gpkg":
+        return _geopackage_text(path)
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as book:
             data = b"\n".join(book.read(name) for name in book.namelist() if name.endswith(".xml"))
-    return html.unescape(data.decode("utf-8", errors="replace"))
+    else:
+        data = path.read_bytes()
+    if path.suffix in _PAGES:
+        data = _PAGE_PART.sub(_page_part, data)
+    if (path.suffix in _JSON_FILES or path.suffix in _PAGES) and b"\\" in data:
+        data = _json_unescaped(data)
+    return _ENTITY.sub(_entity, data) if b"&" in data else data
+
+
+def _json_unescaped(data: bytes) -> bytes:
+    """``data`` with its JSON escapes decoded.
+
+    A regular expression over a whole file runs at 30 MB/s; ``bytes.replace`` at memory speed.
+    So the two-character escapes are replaced (an escaped backslash first set aside, as a byte
+    UTF-8 never holds), and only the ``\\uXXXX`` ones, rare, go through the expression.
+    """
+    if b"\\\\" in data:  # JSON text \\n is a backslash and an n, not a line break
+        return _JSON_ESCAPE.sub(_json_char, data)
+    for escape, char in ((b'\\"', b'"'), (b"\\/", b"/"), *((b"\\" + k, v) for k, v in _JSON_CHARS.items())):
+        if escape in data:
+            data = data.replace(escape, char)
+    return _JSON_ESCAPE.sub(_json_char, data) if b"\\u" in data else data
 
 
 def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult, options: OutputOptions) -> None:
@@ -331,13 +661,15 @@ def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult,
     OutputError
         Naming the file; the previous outputs are left as they were.
     """
-    guard = ContactGuard.of(result.contacts)
-    if options.include_contacts or not guard:
+    if options.include_contacts:
+        return
+    guard = ContactGuard.for_build(result.contacts)
+    if not guard:
         return
     for name in files:
         if name.name.startswith("report") or name.name.startswith("."):
             continue  # the report is for staff: contacts are its business
-        if guard.found_in(_public_text(folder / name)):
+        if guard.found_in_canonical(*canonical(_public_bytes(folder / name))):
             raise OutputError(
                 f"the public file {name} holds a contact (referente, e-mail or telephone) read from the "
                 "inputs, and include_contacts is false: the build is refused and the previous outputs "

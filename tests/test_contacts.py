@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -160,3 +162,216 @@ def test_a_contact_inside_the_xlsx_refuses_the_build(tmp_path: Path, gazetteer: 
         check_public_files(out, names, result, OutputOptions())
     check_public_files(out, names, result, OutputOptions(include_contacts=True))
     assert written
+
+
+# --- issue 29: telephone numbers in other Unicode spellings ------------------------------
+
+#: One number as people type it: en dash, no-break spaces, full-width digits, Arabic-Indic digits.
+ODD_PHONES = ("0832 \u2013 123456", "0832\u00a0123456", "０８３２１２３４５６", "\u0660\u0668\u0663\u0662 123456",
+              "0832\u2009123\u202f456", "0832\u2012123456")
+
+
+@pytest.mark.parametrize("written", ODD_PHONES)
+def test_a_telephone_number_is_found_however_its_digits_and_spaces_are_written(written: str) -> None:
+    for read in ("+39 0832 123456", written):  # normalised on both sides: what was read, what is written
+        guard = ContactGuard.of([read])
+        for text in (f"Chiamare lo {written} dalle 9", "Chiamare lo 0832-123456 dalle 9"):
+            assert guard.found_in(text), (read, text)
+            scrubbed, count = guard.scrub(text)
+            assert count == 1 and scrubbed == f"Chiamare lo {REMOVED} dalle 9", (read, text)
+
+
+def test_odd_telephone_numbers_are_not_published(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    phones = ("0832 \u2013 123456", "333\u00a0555\u00a08229", "３３３５５５８２２９")
+    path = survey(tmp_path, HEAD
+                  + f'1,2020-09-01,Lecce,Nido,"Tel. 0832-123456 o 333 555 8229",Mario Rossi,,{phones[0]}\n'
+                  + f'2,2020-09-01,Bari,Doposcuola,"Tel. {phones[1]} / {phones[2]}",Anna Bianchi,,{phones[1]}\n'
+                  + f'3,2020-09-01,Bari,Ludoteca,"Tel. {phones[0]}",Anna Bianchi,,{phones[2]}\n')
+    out = tmp_path / "out"
+    build(BuildRequest(survey=path, out_dir=out, preview=True))
+    found = [(name, number) for name, text in public_files(out).items() for number in ("0832123456", "3335558229")
+             if number in plain_digits(text)]
+    assert found == []
+
+
+def plain_digits(text: str) -> str:
+    """``text`` with every digit in ASCII and the spaces, dashes and dots between digits removed."""
+    text = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in text)
+    return re.sub(r"(?<=\d)[\s\u2010-\u2015\u2212./()-]+(?=\d)", "", text)
+
+
+# --- issue 29: contacts of the previous map under other names -----------------------------
+
+OTHER_NAMES = {  # property -> value: each one a contact, none under a name the guard knew
+    "email_referente": "laura.verdi@comune.example.it",
+    "Recapito": "0832 654321",
+    "Telefono Ufficio": "080 5556677",
+    "emails": ["ufficio.famiglie@comune.example.it", "segreteria@comune.example.it"],
+    "info": {"email": "sportello.info@comune.example.it", "orari": "lun-ven"},
+    "Note": "Scrivere a giulia.neri@example.org",  # by what it holds: an address in free text
+}
+
+
+def contact_strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in contact_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in contact_strings(v)]
+    if isinstance(value, str) and value.startswith("Scrivere a "):  # the address, not its sentence
+        return [value.removeprefix("Scrivere a ")]
+    return [value] if isinstance(value, str) and value != "lun-ven" else []
+
+
+def previous_with_other_names(tmp_path: Path) -> tuple[Path, Path]:
+    def feature(lon: float, lat: float, **props: object) -> dict[str, object]:
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+
+    initiatives = [feature(18.17, 40.35, name="Nido", comune="Lecce", description="Info: {email_referente}",
+                           **OTHER_NAMES),
+                   feature(16.87, 41.12, name="Ludoteca", comune="Bari",
+                           description="Tel. {Recapito}, {Telefono Ufficio}, {emails}, {info.email} {Note}")]
+    carried = [feature(16.87, 41.12, name="Sportello", description="Orari {info.orari} {email_referente}",
+                       **OTHER_NAMES)]
+    sportelli = {"name": "Sportelli", "popupContentTemplate": "{name}\n{Recapito}\n{description}"}
+    backup = {"type": "umap", "properties": {"name": "2019"}, "geometry": {"type": "Point", "coordinates": [12, 42]},
+              "layers": [{"type": "FeatureCollection", "features": features, "_umap_options": options}
+                         for features, options in ((initiatives, {"name": "Iniziative"}), (carried, sportelli))]}
+    path = tmp_path / "previous.umap"
+    path.write_text(json.dumps(backup), encoding="utf-8")
+    config = tmp_path / "mapping.toml"
+    config.write_text('[previous]\nedition = 2019\ninitiative_layers = ["Iniziative"]\n', encoding="utf-8")
+    return path, config
+
+
+def test_contacts_of_the_previous_map_under_other_names_are_not_published(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    path, config = previous_with_other_names(tmp_path)
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=None, previous=(path,), config=config, out_dir=out, preview=True))
+    values = tuple(contact_strings(OTHER_NAMES))
+    assert set(values) <= summary.result.contacts  # all of them known to the write-time scan
+    assert leaks(out, values) == []
+    carried = json.loads((out / "layers" / "precedente-sportelli.geojson").read_text(encoding="utf-8"))
+    properties = carried["features"][0]["properties"]
+    assert properties["name"] == "Sportello" and properties["info"] == {"orari": "lun-ven"}
+    assert properties["Note"] == f"Scrivere a {REMOVED}"  # the address, not the note
+    assert not {"email_referente", "Recapito", "Telefono Ufficio", "emails"} & set(properties)
+
+
+def test_a_placeholder_is_never_filled_with_a_contact() -> None:
+    from mapgen.umap.template import fill_placeholders
+
+    text = "Info: {email_referente} {Recapito} {emails} {info.email} {Note} {info.orari} {x|Recapito|\"-\"}"
+    assert fill_placeholders(text, OTHER_NAMES) == "Info:      lun-ven -"
+
+
+def test_a_placeholder_does_not_bring_back_a_contact_read_elsewhere(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The survey's referente is also the 'responsabile' of a feature of the previous map."""
+    path, config = previous_with_other_names(tmp_path)
+    backup = json.loads(path.read_text(encoding="utf-8"))
+    properties = backup["layers"][0]["features"][1]["properties"]
+    properties |= {"responsabile": ROSSI[0], "description": "Resp. {responsabile}"}
+    path.write_text(json.dumps(backup), encoding="utf-8")
+    answers = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=answers, previous=(path,), config=config, out_dir=out, preview=True))
+    assert leaks(out, ROSSI) == []
+    assert f"Resp. {REMOVED}" in (out / "map.umap").read_text(encoding="utf-8")
+    assert any("«descrizione»" in o.reason for o in summary.result.outcomes if o.source.source.value == "previous")
+
+
+# --- issue 29: the scan refused honest builds ---------------------------------------------
+
+
+@pytest.mark.parametrize("referente", ["M. R.", "Rossi", "Vladimir Agafonkin"])
+def test_contacts_are_compared_with_the_data_not_with_the_pages_own_code(
+    tmp_path: Path, gazetteer: Gazetteer, referente: str
+) -> None:
+    """Initials, a lone surname, a name that the inlined Leaflet's code and licence spell: no refusal.
+
+    "M. R." matched the letters of the page's script, "Vladimir Agafonkin" its licence notice.
+    """
+    path = survey(tmp_path, HEAD + f'1,2020-09-01,Lecce,Nido,"Asilo nido comunale",{referente},,\n')
+    out = tmp_path / "out"
+    build(BuildRequest(survey=path, out_dir=out, preview=True))  # refused before: "preview.html holds a contact"
+    assert (out / "preview.html").is_file()
+
+
+def test_a_contact_counts_from_two_real_words_or_a_telephone_number() -> None:
+    guard = ContactGuard.of(["M. R.", "Rossi", "M. Rossi", "a b c d", "Anna Bianchi", "A. Verdi Neri", "0832 123456"])
+    assert guard.scrub("m r; M. Rossi; a b c d; Anna Bianchi; A. Verdi Neri; 0832123456") == (
+        f"m r; M. Rossi; a b c d; {REMOVED}; {REMOVED}; {REMOVED}", 3
+    )
+
+
+def test_the_preview_keeps_input_text_out_of_its_scripts(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Why the scan may leave the page's code out: no text read is ever written into it."""
+    probe = "Zqxprobe Wvyprobe"
+    path, config = previous_with_other_names(tmp_path)
+    answers = survey(tmp_path, HEAD + f'1,2020-09-01,Lecce,{probe} t,"{probe} d",{probe} r,,\n')
+    out = tmp_path / "out"
+    options = OutputOptions(title=f"{probe} title", include_contacts=True)
+    build(BuildRequest(survey=answers, previous=(path,), config=config, out_dir=out, options=options))
+    page = (out / "preview.html").read_text(encoding="utf-8")
+    code = re.findall(r"<(script|style)(?![^>]*application/(?:json|gzip-base64))[^>]*>(.*?)</\1>", page, re.S)
+    comments = re.findall(r"<!--.*?-->", page, re.S)
+    assert code and comments and probe in page
+    assert not [text for _, text in code if "probe" in text] and not [c for c in comments if "probe" in c]
+    assert not [text for _, text in code if "Sportell" in text or "Nido" in text]
+
+
+def test_the_scan_reads_the_previews_compressed_data(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large builds embed the popup texts gzip-compressed: the scan must unpack them to see a leak."""
+    from mapgen.writers import preview
+
+    monkeypatch.setattr(preview, "COMPRESS_OVER", 0)
+    path = survey(tmp_path, HEAD + '1,2020-09-01,Lecce,Nido,"Rivolgersi a Laura Verdi",,,\n')
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions(preview=True))
+    assert "application/gzip-base64" in (out / "preview.html").read_text(encoding="utf-8")
+    leaked = replace(result, contacts=frozenset({"Laura Verdi"}))  # as if the scrub had missed it
+    with pytest.raises(OutputError, match=r"^the public file preview.html holds a contact"):
+        check_public_files(out, [Path("preview.html")], leaked, OutputOptions())
+
+
+def test_a_contact_inside_the_geopackage_refuses_the_build(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The GeoPackage is read as SQLite: a long text spans overflow pages, which a byte scan would cut."""
+    import sqlite3
+
+    path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    names = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
+    with sqlite3.connect(out / "initiatives.gpkg") as db:
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{trigger}"')  # the R-tree's, which need SpatiaLite's functions
+        db.execute("UPDATE initiatives SET descrizione = ?", ["x " * 20_000 + f"scrivere a {ROSSI[0].upper()}"])
+    with pytest.raises(OutputError, match=r"^the public file initiatives.gpkg holds a contact"):
+        check_public_files(out, names, result, OutputOptions())
+
+
+ODD_TEXT = "Mario rossi.@-_ 0832/()+\n«»’–\u00a0\u2009ÈèàÀß３٣ＭΣσİ\x00\xff\ufeff€🧸"
+
+
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT)), max_size=40))
+@example("Nicolò ROSSI, NICOLÒ Rossi")
+def test_the_fast_and_the_positional_canonical_forms_agree(text: str) -> None:
+    """found_in (bytes, at C speed) and scrub (per character, with positions) see one text."""
+    from mapgen._contact_text import canonical, canonical_with_positions
+
+    words, _, digits, _ = canonical_with_positions(text)
+    assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
+
+
+def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> None:
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    texts = ["Mario", "Rossi", "Mario Rossi", "tel 0832", "123456", "0832 123456", "x", "", "bianchi@example",
+             "example.org"]
+    assert guard.suspects(texts) == {"Mario Rossi", "0832 123456"}
+    scrub = guard.scrubber(texts)
+    assert [scrub(t) for t in texts] == [guard.scrub(t) for t in texts]

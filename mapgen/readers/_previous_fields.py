@@ -68,9 +68,19 @@ CANONICAL_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "Tipo ente": ("tipo_ente", ("tipo ente", "tipologia ente", "forma")),
     "Denominazione ente": ("denominazione_ente", ("denominazione ente", "ente", "denominazione")),
     "Comuni associati": ("comuni_associati", ("comuni associati", "comuni")),
-    "Referente": ("referente", ("referente", "contatto")),
-    "Email": ("email", ("email", "e mail", "mail", "posta elettronica")),
-    "Telefono": ("telefono", ("telefono", "tel", "phone")),
+    # Contacts: published only with include_contacts. Whatever fills them, every property
+    # that holds a contact (by name or by content) is kept out of public text (mapgen.contacts).
+    "Referente": ("referente", ("referente", "contatto", "nome referente", "referenti")),
+    "Email": (
+        "email",
+        ("email", "e mail", "mail", "posta elettronica", "email referente", "e mail referente",
+         "indirizzo email", "pec"),
+    ),
+    "Telefono": (
+        "telefono",
+        ("telefono", "tel", "phone", "telefono referente", "telefono ufficio", "recapito telefonico",
+         "cellulare", "recapito"),
+    ),
 }
 
 _CANONICAL_BY_FOLD: Final = {fold(name): name for name in CANONICAL_FIELDS}

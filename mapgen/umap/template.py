@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from mapgen.contacts import is_contact_property
+from mapgen.contacts import holds_contact, is_contact_property
 
 __all__ = ["PLACEHOLDER", "fill_placeholders", "markup_within_limits", "normalise_lines"]
 
@@ -35,8 +35,10 @@ def normalise_lines(text: str) -> str:
 def fill_placeholders(text: str, properties: Mapping[str, Any]) -> str:
     """uMap's greedyTemplate, once: ``{key}``, ``{a.b}``, ``{key|other|"fallback"}``.
 
-    A key that is not there, or names a contact property (``email``, ``telefono``...),
-    fills nothing: the text of a public map must not pull a contact back in.
+    A key that is not there, names a contact property (``email``, ``email_referente``,
+    ``Telefono Ufficio``...) or holds a contact (an e-mail address or a telephone number,
+    also inside a list or an object) fills nothing: the text of a public map must not pull
+    a contact back in.
     """
     return PLACEHOLDER.sub(lambda match: _placeholder_value(match, properties), text)
 
@@ -52,7 +54,7 @@ def _placeholder_value(match: re.Match[str], properties: Mapping[str, Any]) -> s
         value: Any = properties
         for part in key.split("."):
             value = value.get(part) if isinstance(value, Mapping) and not is_contact_property(part) else None
-        if value is not None:
+        if value is not None and not holds_contact(value):  # a contact is a key that is not there
             return _js_string(value)
     return ""
 
