@@ -28,6 +28,7 @@ __all__ = [
     "ENTITY_TYPES",
     "FUNDING_SOURCES",
     "AppliedCorrection",
+    "Association",
     "BuildResult",
     "Candidate",
     "CarriedLayer",
@@ -192,6 +193,25 @@ class Comune:
     def label(self) -> str:
         """``Name (SG)``, the usual way to write a Comune unambiguously."""
         return f"{self.name} ({self.sigla})"
+
+
+@dataclass(frozen=True, slots=True)
+class Association:
+    """An association of Comuni (an Unione, later Comunità montane and Ambiti) and its members.
+
+    ``id`` is stable across builds (``UC`` + the Interior Ministry's code for an Unione);
+    ``members`` are current ISTAT codes; ``vintage`` is the year of the register it comes from.
+    """
+
+    id: str
+    kind: str
+    name: str
+    region_code: str
+    sigla: str
+    members: tuple[str, ...]
+    vintage: str
+    constituted: str = ""
+    source: str = ""
 
 
 class MatchStatus(StrEnum):
