@@ -250,7 +250,9 @@ class Match:
 
     Resolved statuses carry the Comune's ``istat_code``, official ``name``,
     ``sigla``, ``region`` and point; the others carry up to three ``candidates``
-    and a ``hint`` (Italian, for staff). ``method`` names the matcher that
+    and a ``hint`` (Italian, for staff). A place naming an association of Comuni
+    carries its id and members (``association``, ``members``): placed at the lead
+    Comune when one is named, else ambiguous with the members as candidates. ``method`` names the matcher that
     decided; ``raw`` keeps whatever that matcher wants the report to show.
     """
 
@@ -266,6 +268,8 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     hint: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    association: str = ""  # the id of the association of Comuni the place names, if any
+    members: tuple[str, ...] = ()  # that association's member Comuni (ISTAT codes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,17 +178,20 @@ class _Resolver:
         return found
 
 
+_SMALL = frozenset({"di", "dei", "del", "della", "delle", "dello", "degli", "e", "ed", "tra", "fra",
+                    "in", "al", "alla", "alle", "sul", "sulla", "d", "l", "dell", "dall", "nel", "a"})
+
+
 def _title(text: str) -> str:
     """``UNIONE DEI COMUNI DELLA BASSA ROMAGNA`` -> ``Unione dei Comuni della Bassa Romagna``."""
-    small = {"di", "dei", "del", "della", "delle", "dello", "degli", "e", "ed", "tra", "fra",
-             "in", "al", "alla", "alle", "sul", "sulla", "d", "l", "dell", "dall", "nel", "a"}
-    words = []
-    for i, word in enumerate(text.lower().split(" ")):
-        parts = word.split("'")
-        parts = [p if (p in small and (i or j)) else p[:1].upper() + p[1:]
-                 for j, p in enumerate(parts)]
-        words.append("'".join(parts))
-    return " ".join(words).replace("Comunita'", "Comunità")
+    import re
+
+    def word(found: re.Match[str]) -> str:
+        w = found.group(0)
+        return w if found.start() and w in _SMALL else w[:1].upper() + w[1:]
+
+    lower = " ".join(text.lower().split())
+    return re.sub(r"[a-z]+", word, lower).replace("Comunita'", "Comunità")
 
 
 def association_rows(
