@@ -393,6 +393,7 @@ def merge_editions(
                 id=published_id, comune=practice.comune, record=newest.record,
                 edizioni=tuple(sorted({g.record.edition for g in practice.records})),
                 match=newest.match, history=_history(practice), members=members,
+                association=gazetteer.association(newest.match.association) if newest.match.association else None,
             ))
             outcomes = _practice_outcomes(practice, published_id)
             if disagreement:  # listed on the record whose text is published

@@ -289,6 +289,7 @@ class MapInitiative:
     match: Match
     history: tuple[Initiative, ...] = ()
     members: tuple[Comune, ...] = ()  # resolved Comuni of the Ambito/Unione, if any
+    association: Association | None = None  # the registered association the place named, if any
 
     @property
     def records(self) -> tuple[Initiative, ...]:

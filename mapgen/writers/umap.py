@@ -509,6 +509,7 @@ def _optional_properties(item: MapInitiative, *, options: OutputOptions) -> dict
         "data_fine": record.data_fine.isoformat() if record.data_fine else None,
         "tipo_ente": plain_text(record.tipo_ente),
         "ente": plain_text(record.denominazione_ente),
+        "associazione": item.association.name if item.association is not None else "",
         "comuni_coinvolti": ", ".join(member.label for member in item.members),
         "sito_web": plain_url(record.sito_web),
     }
@@ -541,6 +542,7 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
         "edizioni": ", ".join(str(year) for year in item.edizioni),
         "aree": ", ".join(a for a in aree if a != "altro" or not record.aree_altro),
         "ente": " – ".join(t for t in (record.tipo_ente, record.denominazione_ente) if t),
+        "associazione": item.association.name if item.association is not None else "",
         "membri": ", ".join(member.label for member in item.members),
         "descrizione": _description(record),
         "destinatari": record.destinatari.strip(),
@@ -656,6 +658,9 @@ def _map_properties(
         "miniMapControl": False,
         "displayPopupFooter": True,
         "slugKey": "codice",
+        # uMap's data browser filters on these (layer.js getFilterKeys): a resident typing a
+        # member Comune finds the practice of its Unione, sited at the lead Comune.
+        "filterKey": "name,comune,associazione,comuni_coinvolti",
         "fields": [{"key": key, "type": kind} for key, kind in MAP_FIELDS],
         "filters": [
             {"fieldKey": key, "widget": widget, "label": label}

@@ -572,3 +572,24 @@ def test_remote_base_url_makes_remote_data_layers(
         assert (remote["format"], remote["proxy"]) == ("geojson", False)
         urls.append(remote["url"])
     assert sorted(urls) == [f"{base}/{name}" for name in layer_files]
+
+
+def test_an_association_practice_names_it_and_lists_its_members(gazetteer: Gazetteer, tmp_path: Path) -> None:
+    # A practice of the Bassa Romagna sited at Lugo (issue 26): one marker, the Unione named,
+    # its nine members listed and searchable in uMap's data browser (filterKey).
+    association = gazetteer.association("UC2080666010")
+    assert association is not None
+    lugo = factories.comune("039012")
+    members = tuple(factories.comune(code) for code in association.members)
+    item = replace(factories.map_initiative("039012-primi-1000-giorni", lugo, factories.initiative(),
+                                            members=members), association=association)
+    build = BuildResult(initiatives=(item,), outcomes=(), diff=factories.sample_build().diff, editions=(2020,))
+    files = write(build, tmp_path, gazetteer)
+    features = [f for data in initiative_layers(files).values() for f in data["features"]]
+    assert len(features) == 1  # one marker, never one per member
+    props = features[0]["properties"]
+    assert props["associazione"] == "Unione dei Comuni della Bassa Romagna"
+    assert "Bagnacavallo (RA)" in props["comuni_coinvolti"]
+    assert "**Associazione:** Unione dei Comuni della Bassa Romagna" in props["description"]
+    keys = files["map.umap"]["properties"]["filterKey"].split(",")
+    assert {"associazione", "comuni_coinvolti"} <= set(keys)
