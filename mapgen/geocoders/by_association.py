@@ -68,13 +68,15 @@ class AssociationMatcher(Matcher):
         """Return the association's lead Comune, the association for a person, or ``None``."""
         if not self._gazetteer.associations:
             return None
+        parts = [p.strip() for p in _SPLIT.split(place.comune) if p and p.strip()]
+        readings = [" ".join(parts[:i] + parts[i + 1 :]) for i in range(len(parts))] if len(parts) >= 2 else []
+        if not any(distinctive_words(text) in self._by_words for text in (place.comune, *readings)):
+            return None  # the common case, decided without parsing the province
         scope = self._index.query(place).scope
         found = self._associations(place.comune, scope)
         if found:
             return self._alone(place, found)
-        parts = [p.strip() for p in _SPLIT.split(place.comune) if p and p.strip()]
-        for i, part in enumerate(parts if len(parts) >= 2 else ()):
-            rest = " ".join(parts[:i] + parts[i + 1 :])
+        for part, rest in zip(parts, readings, strict=False):
             found = self._associations(rest, scope)
             lead = self._comune(part, place) if len(found) == 1 else None
             if lead is not None:
