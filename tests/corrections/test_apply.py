@@ -140,3 +140,14 @@ def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> Non
     # The inputs line counts the line as the two files do: not applied (it once said "1 applied").
     assert result.inputs[-1] == "join_no_change.csv — 1 corrections, 0 applied, 1 not applied"
     assert result.inputs_it[-1] == "join_no_change.csv — 1 correzione, 0 applicate, 1 non applicata"
+
+
+def test_an_alias_teaches_the_lead_of_an_unione_once(tmp_path: Path, gazetteer_: Gazetteer) -> None:
+    """Issue 26: "Unione dei Comuni della Bassa Romagna" -> Lugo, every record and edition, with its members."""
+    alias = {"comune_indicato": "Unione dei Comuni della Bassa Romagna", "codice_istat": "039012"}
+    path = write_corrections(tmp_path / "correzioni.csv", [alias])
+    result = run_pipeline(replace(example_request(), corrections=path), gazetteer=gazetteer_)
+    placed(by_id(result)["2020-R310-G1"], "039012", 2)
+    item = next(i for i in result.initiatives if i.record.record_id == "2020-R310-G1")
+    assert item.association is not None and item.association.id == "UC2080666010"
+    assert len(item.members) == 9
