@@ -192,7 +192,7 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
 def _map_layers(
     build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[_Layer]:
-    """Every layer, bottom first: Regions, carried layers, initiatives (newest edition last).
+    """Every layer, bottom first: Regions, associations' territories, carried layers, initiatives.
 
     uMap draws and lists layers by rank, which the import gives in file order: the
     last layer is drawn on top and listed first (``managers.js``, "About rank").
@@ -202,6 +202,12 @@ def _map_layers(
         from mapgen.writers._umap_regions import regions_layer
 
         layers.append(_Layer("regioni", regions_layer(build, gazetteer=gazetteer)))
+    if any(item.association is not None for item in build.initiatives):
+        from mapgen.writers._umap_territories import territories_layer
+
+        territories = territories_layer(build, gazetteer=gazetteer)
+        if territories is not None:
+            layers.append(_Layer("territori-ambiti-unioni", territories))
     initiatives = [
         layer
         for group in reversed(_groups(build, options=options))
