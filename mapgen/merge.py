@@ -19,7 +19,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from rapidfuzz import fuzz
@@ -133,6 +133,11 @@ def _unplaced_outcome(item: Geocoded) -> RowOutcome:
         Outcome.NOT_A_COMUNE: "Indicare il Comune (per Ambiti e Unioni, il Comune capofila).",
         Outcome.UNRESOLVED: "Correggere il nome del Comune o aggiungere una variante in gazetteer/names.csv.",
     }
+    if outcome is Outcome.AMBIGUOUS and match.association:
+        # An association of Comuni: the hint names it and lists its members (the candidates).
+        reasons[outcome] = f"{item.record.place.comune.strip()!r} non è un solo Comune."
+        fixes[outcome] = ("Scegliere il Comune capofila tra i Comuni dell'associazione (colonna "
+                          "codice_istat): la pratica riceve i Comuni associati.")
     if outcome is Outcome.UNRESOLVED and match.raw.get("elsewhere"):
         # The name is right but the province or region typed with it is not ("Forli", Agrigento).
         fixes[outcome] = f"Correggere la provincia o la regione indicata ({names}), oppure il nome del Comune."
@@ -263,6 +268,30 @@ def _members(
     return tuple(found.values())
 
 
+def _association_members(
+    item: Geocoded, lead: Comune, resolve: Callable[[Place], Match] | None, gazetteer: Gazetteer
+) -> tuple[tuple[Comune, ...], str]:
+    """The members typed by the respondent, else the register's; and where the two disagree.
+
+    A place naming an association (``match.members``, from the register) gives the practice
+    its members; members the respondent typed win, and a difference is said (Italian).
+    """
+    typed = _members(item.record, lead, resolve, gazetteer)
+    register = tuple(c for c in (gazetteer.by_code(code) for code in item.match.members) if c is not None)
+    if not register or not typed:
+        return typed or register, ""
+    said = {c.istat_code for c in typed} | {lead.istat_code}
+    listed = {c.istat_code for c in register}
+    if said == listed:
+        return typed, ""
+    association = gazetteer.association(item.match.association)
+    name = association.name if association is not None else item.match.association
+    parts = [f"{label}: " + ", ".join(sorted(gazetteer.comuni[c].label for c in codes))
+             for label, codes in (("in più", said - listed), ("mancano", listed - said)) if codes]
+    return typed, (f"Comuni associati indicati diversi da quelli del registro per {name} "
+                   f"({'; '.join(parts)}): usati quelli indicati.")
+
+
 def _member_names(names: Sequence[str], lead: Comune, resolve: Callable[[Place], Match]) -> list[str]:
     """The members as typed, with "A, B, Massa e Cozzile" read as one Comune, not Massa + Cozzile.
 
@@ -359,13 +388,17 @@ def merge_editions(
             first = practice.records[-1].record
             published_id = _unique_id(initiative_id(code, first.titolo), taken)
             newest = practice.newest
+            members, disagreement = _association_members(newest, practice.comune, resolve_member, gazetteer)
             published.append(MapInitiative(
                 id=published_id, comune=practice.comune, record=newest.record,
                 edizioni=tuple(sorted({g.record.edition for g in practice.records})),
-                match=newest.match, history=_history(practice),
-                members=_members(newest.record, practice.comune, resolve_member, gazetteer),
+                match=newest.match, history=_history(practice), members=members,
+                association=gazetteer.association(newest.match.association) if newest.match.association else None,
             ))
-            for item, outcome in zip(practice.records, _practice_outcomes(practice, published_id), strict=True):
+            outcomes = _practice_outcomes(practice, published_id)
+            if disagreement:  # listed on the record whose text is published
+                outcomes[0] = replace(outcomes[0], reason=disagreement)
+            for item, outcome in zip(practice.records, outcomes, strict=True):
                 outcome_at[position[id(item)]] = outcome
 
     editions = sorted({item.record.edition for item in items}) or [0]

@@ -28,6 +28,7 @@ __all__ = [
     "ENTITY_TYPES",
     "FUNDING_SOURCES",
     "AppliedCorrection",
+    "Association",
     "BuildResult",
     "Candidate",
     "CarriedLayer",
@@ -194,6 +195,25 @@ class Comune:
         return f"{self.name} ({self.sigla})"
 
 
+@dataclass(frozen=True, slots=True)
+class Association:
+    """An association of Comuni (an Unione, later Comunità montane and Ambiti) and its members.
+
+    ``id`` is stable across builds (``UC`` + the Interior Ministry's code for an Unione);
+    ``members`` are current ISTAT codes; ``vintage`` is the year of the register it comes from.
+    """
+
+    id: str
+    kind: str
+    name: str
+    region_code: str
+    sigla: str
+    members: tuple[str, ...]
+    vintage: str
+    constituted: str = ""
+    source: str = ""
+
+
 class MatchStatus(StrEnum):
     """How a typed place was resolved to a Comune (or why it was not)."""
 
@@ -238,7 +258,9 @@ class Match:
 
     Resolved statuses carry the Comune's ``istat_code``, official ``name``,
     ``sigla``, ``region`` and point; the others carry up to three ``candidates``
-    and a ``hint`` (Italian, for staff). ``method`` names the matcher that
+    and a ``hint`` (Italian, for staff). A place naming an association of Comuni
+    carries its id and members (``association``, ``members``): placed at the lead
+    Comune when one is named, else ambiguous with the members as candidates. ``method`` names the matcher that
     decided; ``raw`` keeps whatever that matcher wants the report to show.
     """
 
@@ -254,6 +276,8 @@ class Match:
     candidates: tuple[Candidate, ...] = ()
     hint: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    association: str = ""  # the id of the association of Comuni the place names, if any
+    members: tuple[str, ...] = ()  # that association's member Comuni (ISTAT codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +297,7 @@ class MapInitiative:
     match: Match
     history: tuple[Initiative, ...] = ()
     members: tuple[Comune, ...] = ()  # resolved Comuni of the Ambito/Unione, if any
+    association: Association | None = None  # the registered association the place named, if any
 
     @property
     def records(self) -> tuple[Initiative, ...]:

@@ -5,7 +5,7 @@
 (function () {
   'use strict';
 
-  var COMUNE = 0, EDITIONS = 1, AREAS = 2, TITLE = 3;
+  var COMUNE = 0, EDITIONS = 1, AREAS = 2, TITLE = 3, MEMBERS = 4;
   var LAT = 0, LON = 1, NAME = 2, SIGLA = 3, REGION = 4, POP = 5, POP_0_17 = 6;
   var COLOUR = /^#[0-9a-fA-F]{6}$/;
   var HTTP = /^https?:\/\//i;
@@ -431,7 +431,10 @@
       var self = this;
       this.folded = {
         comuni: this.data.comuni.map(function (comune) { return fold(comune[NAME]); }),
-        titles: this.data.items.map(function (item, i) { return fold(self.title(i)); })
+        // A practice of an Ambito or Unione is found from its member Comuni too.
+        titles: this.data.items.map(function (item, i) {
+          return fold(item[MEMBERS] ? self.title(i) + ' ' + item[MEMBERS] : self.title(i));
+        })
       };
     }
     return this.folded;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.factories import comune, initiative, match_for
-from mapgen.gazetteer import Gazetteer
+from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.merge import Geocoded, initiative_id, merge_editions
 from mapgen.model import Candidate, Match, MatchStatus, Outcome, Place
 
@@ -230,3 +231,57 @@ def test_the_merge_tells_which_practice_the_titles_alone_give(gazetteer: Gazette
     assert titles["2020-R1-G1"] == titles["2019-l-1"] != titles["2020-R2-G1"]
     assert plain["2020-R1-G1"] == plain["2019-l-1"] != plain["2020-R2-G1"]
     assert merge_editions(items, gazetteer=gazetteer).by_titles == {}  # nothing asked, nothing computed
+
+
+# --- associations of Comuni (issue 26) ---------------------------------------------------------
+
+BASSA_ROMAGNA = "UC2080666010"
+LUGO = "039012"
+
+
+def _at_lead(record_id: str, **fields: object) -> Geocoded:
+    """A practice placed at Lugo as lead of the Bassa Romagna (the association matcher's answer)."""
+    item = geocoded(record_id, LUGO, **fields)
+    association = load_gazetteer().association(BASSA_ROMAGNA)
+    assert association is not None
+    return Geocoded(item.record, replace(item.match, association=BASSA_ROMAGNA, members=association.members))
+
+
+def _resolve_by_name(gazetteer: Gazetteer) -> Callable[[Place], Match]:
+    def resolve(place: Place) -> Match:
+        found = gazetteer.by_name(place.comune)
+        return match_for(found[0]) if len(found) == 1 else Match(status=MatchStatus.AMBIGUOUS)
+
+    return resolve
+
+
+def test_an_association_gives_its_members(gazetteer: Gazetteer) -> None:
+    result = merge_editions([_at_lead("2020-R4-G1")], gazetteer=gazetteer, resolve_member=_resolve_by_name(gazetteer))
+    members = [m.name for m in result.initiatives[0].members]
+    # The nine Comuni of the register (line 494 of the DAIT file), none typed by the respondent.
+    assert members == ["Alfonsine", "Bagnacavallo", "Bagnara di Romagna", "Conselice", "Cotignola",
+                       "Fusignano", "Lugo", "Massa Lombarda", "Sant'Agata sul Santerno"]
+    assert result.outcomes[0].reason == ""
+
+
+def test_typed_members_win_and_a_disagreement_is_listed(gazetteer: Gazetteer) -> None:
+    typed = ("Bagnacavallo", "Cotignola", "Faenza")
+    item = _at_lead("2020-R5-G1", comuni_associati=typed)
+    result = merge_editions([item], gazetteer=gazetteer, resolve_member=_resolve_by_name(gazetteer))
+    assert [m.name for m in result.initiatives[0].members] == list(typed)
+    reason = result.outcomes[0].reason
+    assert reason.startswith("Comuni associati indicati diversi da quelli del registro per "
+                             "Unione dei Comuni della Bassa Romagna (in più: Faenza (RA); mancano: Alfonsine (RA)")
+    assert reason.endswith("usati quelli indicati.")
+
+
+def test_an_association_without_its_lead_asks_for_the_lead(gazetteer: Gazetteer) -> None:
+    association = gazetteer.association(BASSA_ROMAGNA)
+    assert association is not None
+    match = Match(status=MatchStatus.AMBIGUOUS, method="association", association=BASSA_ROMAGNA,
+                  members=association.members, candidates=(Candidate(LUGO, "Lugo", "RA", 100.0),))
+    record = initiative("2020-R6-G1", place=Place("Bassa Romagna", "RA"))
+    result = merge_editions([Geocoded(record, match)], gazetteer=gazetteer)
+    outcome = result.outcomes[0]
+    assert outcome.outcome is Outcome.AMBIGUOUS
+    assert outcome.fix.startswith("Scegliere il Comune capofila tra i Comuni dell'associazione")

@@ -43,6 +43,9 @@ def corrected_match(comune: Comune, decision: Decision, before: Match | None) ->
         status=MatchStatus.CORRECTED, istat_code=comune.istat_code, name=comune.name, sigla=comune.sigla,
         region=comune.region, lat=comune.lat, lon=comune.lon, score=100.0, method=METHOD,
         hint=f"Comune indicato da una persona ({decision.evidence()}).", raw=raw,
+        # A person choosing the lead of an association keeps the association's members.
+        association=before.association if before is not None else "",
+        members=before.members if before is not None else (),
     )
 
 

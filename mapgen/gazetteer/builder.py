@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.gazetteer import _geometry as geo
+from mapgen.gazetteer._associations import AssociationsReport, build_associations
 from mapgen.gazetteer._links import (
     DATES_ONLY,
     DATES_ONLY_SOURCE,
@@ -55,7 +56,7 @@ from mapgen.gazetteer._tables import (
     region_table,
     resolve_aliases,
 )
-from mapgen.gazetteer.shipped import COMUNI_COLUMNS
+from mapgen.gazetteer.shipped import COMUNI_COLUMNS, gazetteer_at
 from mapgen.text import fold
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class BuildReport:
     names: int
     links: dict[str, int]  # method -> number of ended Comuni linked that way
     unresolved: list[str] = field(default_factory=list)
+    associations: list[str] = field(default_factory=list)  # what associations.csv holds
 
     def lines(self, *, unresolved_shown: int = 10) -> list[str]:
         """The files, counts, successor links and the first unresolved links: ``mapgen gazetteer build``."""
@@ -127,6 +129,7 @@ class BuildReport:
             *(f"  {name:<16} {size / 1e3:9,.0f} kB" for name, size in self.files.items()),
             "Successor links: " + ", ".join(f"{m} {n}" for m, n in self.links.items()),
             *(f"  no successor found: {item}" for item in self.unresolved[:unresolved_shown]),
+            *self.associations,
         ]
         if len(self.unresolved) > unresolved_shown:
             lines.append(f"  ... and {len(self.unresolved) - unresolved_shown} more: see successors.csv")
@@ -145,6 +148,7 @@ class _Sources:
     aliases: list[dict[str, str]]
     manual: list[dict[str, str]]
     manual_path: str
+    sources_dir: Path
     versions: dict[str, str]
     repaired: dict[str, list[str]]
 
@@ -235,6 +239,7 @@ def _read_sources(
         aliases=read_aliases(sources_dir / "aliases.csv"),
         manual=read_manual_links(manual_path),
         manual_path=manual_path.name,
+        sources_dir=sources_dir,
         versions=versions,
         repaired=repaired,
     )
@@ -895,9 +900,12 @@ def _write_boundaries(out: Path, sources: _Sources, d: _Derived) -> None:
     )
 
 
-def _report(out: Path, meta: Mapping[str, Any], d: _Derived) -> BuildReport:
+def _report(
+    out: Path, meta: Mapping[str, Any], d: _Derived, associations: AssociationsReport
+) -> BuildReport:
     files = sorted(
         (
+            "associations.csv",
             "comuni.csv",
             "names.csv",
             "provinces.csv",
@@ -923,6 +931,7 @@ def _report(out: Path, meta: Mapping[str, Any], d: _Derived) -> BuildReport:
             for k in d.links
             if not k.successor
         ],
+        associations=associations.lines(),
     )
 
 
@@ -978,7 +987,11 @@ def build_gazetteer(
     (out / "metadata.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
+    # The register's members resolve through the tables just written (merged names included).
+    associations = build_associations(
+        out, sources_dir=sources.sources_dir, gazetteer=gazetteer_at(out)
+    )
     _step(progress, 7)
     _write_boundaries(out, sources, derived)
     _step(progress, len(STEPS))
-    return _report(out, meta, derived)
+    return _report(out, meta, derived, associations)

@@ -27,6 +27,9 @@ Files (in ``gazetteer/``, built by ``mapgen gazetteer build``; see its README):
     how the link was established (``method``, ``check``, ``evidence``).
 ``comuni.fgb``, ``provinces.fgb``, ``regions.fgb``
     Simplified boundaries (EPSG:4326) keyed by code.
+``associations.csv``
+    Associations of Comuni (Unioni, from the Interior Ministry's register) with their
+    member Comuni as current ISTAT codes (:data:`ASSOCIATION_COLUMNS`); read on first use.
 ``metadata.json``
     Sources, validity dates, attribution text, build parameters.
 ``sources/aliases.csv``, ``sources/successors_manual.csv``
@@ -47,12 +50,20 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
-from mapgen.model import Comune
+from mapgen.model import Association, Comune
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Gazetteer", "NameEntry", "Province", "Region", "load_gazetteer"]
+__all__ = [
+    "ASSOCIATION_COLUMNS",
+    "Gazetteer",
+    "NameEntry",
+    "Province",
+    "Region",
+    "gazetteer_at",
+    "load_gazetteer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +84,21 @@ COMUNI_COLUMNS = (
     "active",
     "valid_to",
     "successor",
+)
+ASSOCIATION_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "region_code",
+    "sigla",
+    "province_listed",
+    "constituted",
+    "vintage",
+    "listed",
+    "members",
+    "unresolved",
+    "notes",
+    "source",
 )
 
 
@@ -225,6 +251,34 @@ class Gazetteer:
             current = nxt
         return current if current.active else None
 
+    @cached_property
+    def associations(self) -> tuple[Association, ...]:
+        """The associations of Comuni of ``associations.csv`` (none when the file is absent).
+
+        Read on first use, so a build that meets no association never pays for it.
+        """
+        path = self.path / "associations.csv"
+        if not path.exists():
+            return ()
+        rows = _read_csv(path)
+        if rows and set(ASSOCIATION_COLUMNS) - set(rows[0]):
+            raise GazetteerError(
+                f"{path} lacks columns {sorted(set(ASSOCIATION_COLUMNS) - set(rows[0]))}; "
+                "rebuild it with `mapgen gazetteer build`."
+            )
+        return tuple(
+            Association(
+                id=r["id"], kind=r["kind"], name=r["name"], region_code=r["region_code"],
+                sigla=r["sigla"], members=tuple(c for c in r["members"].split("|") if c),
+                vintage=r["vintage"], constituted=r["constituted"], source=r["source"],
+            )
+            for r in rows
+        )
+
+    def association(self, association_id: str) -> Association | None:
+        """Return the association with this id (``"UC2080666010"``), or None."""
+        return next((a for a in self.associations if a.id == association_id), None)
+
     @property
     def attribution(self) -> str:
         """The attribution text every output must carry."""
@@ -361,6 +415,11 @@ def _load(path: Path) -> Gazetteer:
 
 
 _CACHE: dict[Path, Gazetteer] = {}
+
+
+def gazetteer_at(path: Path) -> Gazetteer:
+    """Read the gazetteer in ``path`` afresh, bypassing the cache (for a folder being built)."""
+    return _load(path.resolve())
 
 
 def load_gazetteer(path: Path | str | None = None) -> Gazetteer:

@@ -5,12 +5,13 @@ One matcher per module, all behind :class:`~mapgen.geocoders.base.Matcher`
 
 ``istat_code``  (:mod:`.by_istat_code`) ISTAT or cadastral code typed as the Comune;
 ``name``        (:mod:`.by_name`) official, other-language, old and merged names;
+``association`` (:mod:`.by_association`) an Unione di Comuni, alone or with its lead Comune;
 ``spelling``    (:mod:`.by_spelling`) mojibake, lost letters, registry forms, short forms;
 ``fuzzy``       (:mod:`.fuzzy`) typos, by edit distance inside the typed province;
 ``locality``    (:mod:`.locality`) a Comune typed with a frazione or locality;
 ``nominatim``   (:mod:`.nominatim`) opt-in online fallback through OpenStreetMap.
 
-:class:`Geocoder` chains them: codes, names, then the not-a-Comune screen, then
+:class:`Geocoder` chains them: codes, names, associations, then the not-a-Comune screen, then
 spellings, fuzzy, localities, then then (when asked) Nominatim for what is still unresolved. Example::
 
     from mapgen.geocoders import Geocoder
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from mapgen.geocoders._table import RESULT_COLUMNS, GeocodedTable, geocode_file, geocode_table
 from mapgen.geocoders.base import Matcher
+from mapgen.geocoders.by_association import AssociationMatcher
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
 from mapgen.geocoders.by_spelling import SpellingMatcher
@@ -38,6 +40,7 @@ __all__ = [
     "DEFAULT_MATCHERS",
     "MATCHERS",
     "RESULT_COLUMNS",
+    "AssociationMatcher",
     "FuzzyMatcher",
     "GeocodedTable",
     "Geocoder",

@@ -15,6 +15,7 @@ from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.geocoders import _screen
 from mapgen.geocoders._index import index_for
 from mapgen.geocoders.base import Matcher
+from mapgen.geocoders.by_association import AssociationMatcher
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
 from mapgen.geocoders.by_spelling import SpellingMatcher
@@ -31,15 +32,18 @@ log = logging.getLogger(__name__)
 MATCHERS: Final[Mapping[str, type[Matcher]]] = {
     "istat_code": IstatCodeMatcher,
     "name": NameMatcher,
+    "association": AssociationMatcher,
     "spelling": SpellingMatcher,
     "fuzzy": FuzzyMatcher,
     "locality": LocalityMatcher,
     "nominatim": NominatimMatcher,
 }
 #: The offline chain a :class:`Geocoder` uses unless told otherwise.
-DEFAULT_MATCHERS: Final = ("istat_code", "name", "spelling", "fuzzy", "locality")
-# Matchers asked before the not-a-Comune screen (they only accept sure answers).
-_BEFORE_SCREEN: Final = frozenset({"istat_code", "name"})
+DEFAULT_MATCHERS: Final = ("istat_code", "name", "association", "spelling", "fuzzy", "locality")
+# Matchers asked before the not-a-Comune screen (they only accept sure answers). An
+# association is asked after the Comuni's own names ("Garda" is a Comune) and before the
+# screen and the looser matchers ("Reno Galliera" is an Unione, not Galliera).
+_BEFORE_SCREEN: Final = frozenset({"istat_code", "name", "association"})
 
 #: Called as ``progress(done, total)`` during the online pass.
 Progress = Callable[[int, int], None]

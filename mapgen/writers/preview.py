@@ -229,6 +229,8 @@ def _members(item: MapInitiative) -> str:
 
 def _ente(item: MapInitiative) -> str:
     record = item.record
+    if item.association is not None and not record.denominazione_ente:
+        return item.association.name
     if not record.tipo_ente or record.tipo_ente == "Comune singolo":
         return record.denominazione_ente
     if record.denominazione_ente:
@@ -336,8 +338,9 @@ def _bounds(points: Sequence[tuple[float, float]]) -> list[list[float]]:
 def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions) -> dict[str, Any]:
     """Return the data the page reads: editions, areas, Comuni, initiatives and their texts.
 
-    ``items`` has one row per initiative, ``[comune index, edition bits, area bits, title]``:
-    all the map, the filters and the search need. ``texts`` has the matching rows of popup
+    ``items`` has one row per initiative, ``[comune index, edition bits, area bits, title]``
+    and, for a practice with member Comuni, their names: all the map, the filters and the
+    search need. ``texts`` has the matching rows of popup
     texts, named by ``fields``; the page decodes them only when a popup needs them (they
     are most of the size). Numbers and dates are already in Italian format.
     """
@@ -357,7 +360,10 @@ def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOpt
             comune_rows.append(_comune_row(item.comune, gazetteer))
         areas_of = item.record.aree or (NO_AREA,)
         title, *popup_texts = _item_fields(item, include_contacts=options.include_contacts)
-        items.append([comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title])
+        row = [comuni[code], _mask(item.edizioni, edition_index), _mask(areas_of, area_index), title]
+        if item.members:  # searchable: a resident typing a member Comune finds the practice (issue 26)
+            row.append(" ".join(member.name for member in item.members))
+        items.append(row)
         texts.append(popup_texts)
     contacts = [f for f, _ in CONTACT_ROWS] if options.include_contacts else []
     fields = list(_ITEM_FIELDS[1:]) + contacts

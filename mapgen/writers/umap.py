@@ -192,7 +192,7 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
 def _map_layers(
     build: BuildResult, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[_Layer]:
-    """Every layer, bottom first: Regions, carried layers, initiatives (newest edition last).
+    """Every layer, bottom first: Regions, associations' territories, carried layers, initiatives.
 
     uMap draws and lists layers by rank, which the import gives in file order: the
     last layer is drawn on top and listed first (``managers.js``, "About rank").
@@ -202,6 +202,12 @@ def _map_layers(
         from mapgen.writers._umap_regions import regions_layer
 
         layers.append(_Layer("regioni", regions_layer(build, gazetteer=gazetteer)))
+    if any(item.association is not None for item in build.initiatives):
+        from mapgen.writers._umap_territories import territories_layer
+
+        territories = territories_layer(build, gazetteer=gazetteer)
+        if territories is not None:
+            layers.append(_Layer("territori-ambiti-unioni", territories))
     initiatives = [
         layer
         for group in reversed(_groups(build, options=options))
@@ -509,6 +515,7 @@ def _optional_properties(item: MapInitiative, *, options: OutputOptions) -> dict
         "data_fine": record.data_fine.isoformat() if record.data_fine else None,
         "tipo_ente": plain_text(record.tipo_ente),
         "ente": plain_text(record.denominazione_ente),
+        "associazione": item.association.name if item.association is not None else "",
         "comuni_coinvolti": ", ".join(member.label for member in item.members),
         "sito_web": plain_url(record.sito_web),
     }
@@ -541,6 +548,7 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
         "edizioni": ", ".join(str(year) for year in item.edizioni),
         "aree": ", ".join(a for a in aree if a != "altro" or not record.aree_altro),
         "ente": " – ".join(t for t in (record.tipo_ente, record.denominazione_ente) if t),
+        "associazione": item.association.name if item.association is not None else "",
         "membri": ", ".join(member.label for member in item.members),
         "descrizione": _description(record),
         "destinatari": record.destinatari.strip(),
@@ -656,6 +664,9 @@ def _map_properties(
         "miniMapControl": False,
         "displayPopupFooter": True,
         "slugKey": "codice",
+        # uMap's data browser filters on these (layer.js getFilterKeys): a resident typing a
+        # member Comune finds the practice of its Unione, sited at the lead Comune.
+        "filterKey": "name,comune,associazione,comuni_coinvolti",
         "fields": [{"key": key, "type": kind} for key, kind in MAP_FIELDS],
         "filters": [
             {"fieldKey": key, "widget": widget, "label": label}

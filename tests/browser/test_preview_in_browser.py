@@ -216,7 +216,8 @@ def test_search_a_comune_inside_a_cluster(sample_page: OfflinePage) -> None:
     page.fill(".mg-search input", "castr")
     hits = page.locator(".mg-hits button")
     hits.first.wait_for()
-    assert hits.all_inner_texts() == ["Castro (LE)\n1 iniziativa"]
+    # Castro's marker first, then the Lecce Ambito's practice that lists Castro among its members.
+    assert hits.all_inner_texts() == ["Castro (LE)\n1 iniziativa", "Scuola per genitori\nLecce (LE)"]
     page.keyboard.press("Enter")
     page.wait_for_function(ONE_POPUP)
     assert castro.count() == 1, "the search zoomed the cluster open"
@@ -289,4 +290,34 @@ def test_packed_data_reads_the_same(
     assert popup.locator(".mg-count").inner_text() == "2 iniziative"
     popup.get_by_role("button", name="Centro per le famiglie").click()
     assert "12.500,50 €" in popup.locator(".mg-item").inner_text()
+    assert view.unexpected_errors() == []
+
+
+def test_search_a_member_comune_finds_the_practice_of_its_unione(
+    gazetteer: Gazetteer, tmp_path: Path, open_offline: Opener
+) -> None:
+    # Issue 26: a resident of Bagnacavallo finds the Bassa Romagna's practice sited at Lugo,
+    # though Bagnacavallo has no marker of its own.
+    from dataclasses import replace
+
+    from fixtures import factories
+
+    association = gazetteer.association("UC2080666010")
+    assert association is not None
+    lugo = factories.comune("039012")
+    members = tuple(factories.comune(code) for code in association.members)
+    record = factories.initiative(titolo="Primi 1000 giorni")
+    item = replace(factories.map_initiative("039012-primi-1000-giorni", lugo, record, members=members),
+                   association=association)
+    build = BuildResult(initiatives=(item,), outcomes=(), diff=factories.sample_build().diff, editions=(2020,))
+    view = open_offline(write(build, tmp_path, gazetteer))
+    page = view.page
+    page.fill(".mg-search input", "bagnacav")
+    hits = page.locator(".mg-hits button")
+    hits.first.wait_for()
+    assert hits.all_inner_texts() == ["Primi 1000 giorni\nLugo (RA)"]
+    hits.first.click()
+    page.wait_for_function(ONE_POPUP)
+    assert page.locator(".leaflet-popup h2").inner_text() == "Primi 1000 giorni"
+    assert "Bagnacavallo (RA)" in page.locator(".leaflet-popup").inner_text()
     assert view.unexpected_errors() == []

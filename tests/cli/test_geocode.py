@@ -60,8 +60,8 @@ def test_geocode_csv(survey: Path, tmp_path: Path) -> None:
         "  exact               1",
         "  normalized          2",
         "  fuzzy               1",
-        "  ambiguous           1",
-        "  not_a_comune        1",
+        # The Grecia Salentina is a registered Unione: ambiguous among its members (issue 26).
+        "  ambiguous           2",
     ]
     rows = read_out(out)
     assert list(rows[0]) == ["Comune", "Provincia", "Titolo", *RESULT_COLUMNS]
@@ -73,7 +73,7 @@ def test_geocode_csv(survey: Path, tmp_path: Path) -> None:
         "exact",
         "ambiguous",
         "normalized",
-        "not_a_comune",
+        "ambiguous",
         "normalized",
         "fuzzy",
     ]
@@ -152,7 +152,8 @@ def test_unknown_geocoder_lists_the_valid_ones(survey: Path, tmp_path: Path) -> 
     )
     assert code == 1
     assert output.splitlines()[-1] == (
-        "Error: unknown geocoder 'google'; valid names: fuzzy, istat_code, locality, name, nominatim, spelling."
+        "Error: unknown geocoder 'google'; valid names: "
+        "association, fuzzy, istat_code, locality, name, nominatim, spelling."
     )
 
 

@@ -20,7 +20,8 @@ from tests.corrections.files import ACTIONS, DATA, EXAMPLES, EXPECTED, by_id, pl
 def test_the_baseline_is_what_the_actions_were_written_for(baseline: BuildResult) -> None:
     got = by_id(baseline)
     assert got["2020-R164-G1"].outcome is Outcome.UNRESOLVED
-    assert got["2020-R131-G1"].outcome is Outcome.NOT_A_COMUNE
+    # "Unione Montana Valle Susa": a registered Unione, the person picks the lead (issue 26).
+    assert got["2020-R131-G1"].outcome is Outcome.AMBIGUOUS
     assert got["2020-R17-G1"].match is not None and got["2020-R17-G1"].match.status is MatchStatus.FUZZY
     assert got["2020-R9-G1"].outcome is Outcome.EXCLUDED
     assert got["2020-R10-G1"].initiative_id != got["2020-R10-G2"].initiative_id
@@ -36,6 +37,14 @@ def test_a_code_or_a_name_places_the_record(corrected: BuildResult) -> None:
     placed(got["2020-R164-G1"], "007003", 2)
     placed(got["2020-R131-G1"], "001270", 3)
     assert got["2020-R164-G1"].initiative_id.startswith("007003-")
+
+
+def test_the_lead_a_person_picks_keeps_the_association_members(corrected: BuildResult) -> None:
+    # Line 3 places "Unione Montana Valle Susa" at Susa: the practice gets the Unione's 22 Comuni.
+    placed(by_id(corrected)["2020-R131-G1"], "001270", 3)
+    item = next(i for i in corrected.initiatives if i.record.record_id == "2020-R131-G1")
+    assert item.match.association == "UC1010816180"
+    assert len(item.members) == 22 and "Susa" in {m.name for m in item.members}
 
 
 def test_a_feature_of_a_previous_map_is_corrected_alike(corrected: BuildResult, baseline: BuildResult) -> None:
@@ -131,3 +140,14 @@ def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> Non
     # The inputs line counts the line as the two files do: not applied (it once said "1 applied").
     assert result.inputs[-1] == "join_no_change.csv — 1 corrections, 0 applied, 1 not applied"
     assert result.inputs_it[-1] == "join_no_change.csv — 1 correzione, 0 applicate, 1 non applicata"
+
+
+def test_an_alias_teaches_the_lead_of_an_unione_once(tmp_path: Path, gazetteer_: Gazetteer) -> None:
+    """Issue 26: "Unione dei Comuni della Bassa Romagna" -> Lugo, every record and edition, with its members."""
+    alias = {"comune_indicato": "Unione dei Comuni della Bassa Romagna", "codice_istat": "039012"}
+    path = write_corrections(tmp_path / "correzioni.csv", [alias])
+    result = run_pipeline(replace(example_request(), corrections=path), gazetteer=gazetteer_)
+    placed(by_id(result)["2020-R310-G1"], "039012", 2)
+    item = next(i for i in result.initiatives if i.record.record_id == "2020-R310-G1")
+    assert item.association is not None and item.association.id == "UC2080666010"
+    assert len(item.members) == 9

@@ -34,6 +34,7 @@ ISTAT = Path(__file__).parents[1] / "data" / "gazetteer" / "istat"
 ELENCO = ISTAT / "Elenco-comuni-italiani.csv"
 SHAPEFILE = ISTAT / "Limiti01012024_g" / "Com01012024_g" / "Com01012024_g_WGS84.shp"
 SHIPPED = (
+    "associations.csv",
     "comuni.csv",
     "names.csv",
     "provinces.csv",

@@ -56,6 +56,6 @@ def test_unknown_name_lists_the_valid_ones() -> None:
     with pytest.raises(
         GeocoderError,
         match=r"unknown geocoder 'google'; valid names: "
-        r"fuzzy, istat_code, locality, name, nominatim, spelling\.",
+        r"association, fuzzy, istat_code, locality, name, nominatim, spelling\.",
     ):
         get_matcher("google")

@@ -66,12 +66,13 @@ def test_official_names_resolve_however_typed(comune, case, hint, shipped_geocod
         ("-", "'-' non è il nome di un Comune: indicare il Comune."),
         ("73030", "'73030' sembra un CAP, non un Comune: indicare il nome del Comune."),
         ("LE", "'LE' sembra la sigla di una provincia, non un Comune: indicare il Comune."),
-        ("Unione dei Comuni della Grecia Salentina", "sembra un'Unione di Comuni"),
-        ("Unione Montana Valle Susa", "sembra un'Unione di Comuni"),
+        # Unioni the register does not hold (those it holds: test below).
+        ("Unione dei Comuni della Valle Immaginaria", "sembra un'Unione di Comuni"),
+        ("Unione Montana Valle Immaginaria", "sembra un'Unione di Comuni"),
         ("Ambito territoriale di Lecce", "sembra un Ambito territoriale"),
         ("Ambito Sociale n. 3", "sembra un Ambito territoriale"),
         ("Distretto socio sanitario 12", "sembra un Ambito/Distretto"),
-        ("Comunità Montana del Frignano", "sembra una Comunità montana"),
+        ("Comunità Montana del Gran Nulla", "sembra una Comunità montana"),
         ("Provincia di Lecce", "è il nome di una provincia"),
         ("Città metropolitana di Roma", "è il nome di una provincia"),
         ("Città metropolitana di Roma Capitale", "è il nome di una provincia"),
@@ -86,6 +87,27 @@ def test_not_a_comune(shipped_geocoder: Geocoder, typed: str, hint: str) -> None
     assert match.status is MatchStatus.NOT_A_COMUNE
     assert match.istat_code is None
     assert hint in match.hint
+
+
+@pytest.mark.parametrize(
+    ("typed", "association"),
+    [
+        ("Unione dei Comuni della Grecia Salentina", "UC4160416050"),
+        ("Unione Montana Valle Susa", "UC1010816180"),
+        # The Unione that took over the Comunità montana in 2014, with the same words.
+        ("Comunità Montana del Frignano", "UC2080506070"),
+    ],
+)
+def test_registered_unioni_go_to_a_person_with_their_members(
+    shipped_geocoder: Geocoder, typed: str, association: str
+) -> None:
+    # Before the register these were "not a Comune" with no members (issue 26).
+    match = shipped_geocoder.geocode(Place(typed))
+    assert match.status is MatchStatus.AMBIGUOUS
+    assert match.istat_code is None
+    assert match.association == association
+    assert "è un'Unione di Comuni" in match.hint
+    assert len(match.candidates) == len(match.members) > 1
 
 
 @pytest.mark.parametrize("typed", ["Lecce", "Aosta", "Bolzano", "None", "Castro (provincia di Lecce)"])

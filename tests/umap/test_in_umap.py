@@ -358,3 +358,23 @@ def test_every_option_key_is_in_umaps_schema(
             assert key in schema, f"{key} is not a uMap option"
             if value is not None and key != "showLabel":
                 assert isinstance(value, python_type[schema[key]]), (key, value)
+
+
+def test_the_text_filter_finds_a_practice_from_a_member_comune(
+    browser: Browser, umap_server: UmapServer, saved_map: SavedMap
+) -> None:
+    # Issue 26: Tricase has no marker; the Lecce Ambito's practice lists it among its members,
+    # and the map's filterKey makes uMap's "Search map features…" look at the members.
+    session = open_saved_map(browser, umap_server, saved_map)
+    page = session.page
+    box = page.get_by_placeholder("Search map features…")
+    box.wait_for()
+    box.fill("Tricase")
+    page.wait_for_function(
+        "() => U.MAP.layers.tree.map(dl => dl.features.visible().length).reduce((a, b) => a + b) === 1"
+    )
+    visible = page.evaluate(
+        "U.MAP.layers.tree.map(dl => dl.features.visible().map(f => f.properties.codice)).flat()"
+    )
+    assert visible == ["075035-ambito-lecce-genitori"]
+    session.assert_no_errors()

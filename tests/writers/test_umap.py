@@ -572,3 +572,61 @@ def test_remote_base_url_makes_remote_data_layers(
         assert (remote["format"], remote["proxy"]) == ("geojson", False)
         urls.append(remote["url"])
     assert sorted(urls) == [f"{base}/{name}" for name in layer_files]
+
+
+def test_an_association_practice_names_it_and_lists_its_members(gazetteer: Gazetteer, tmp_path: Path) -> None:
+    # A practice of the Bassa Romagna sited at Lugo (issue 26): one marker, the Unione named,
+    # its nine members listed and searchable in uMap's data browser (filterKey).
+    association = gazetteer.association("UC2080666010")
+    assert association is not None
+    lugo = factories.comune("039012")
+    members = tuple(factories.comune(code) for code in association.members)
+    item = replace(factories.map_initiative("039012-primi-1000-giorni", lugo, factories.initiative(),
+                                            members=members), association=association)
+    build = BuildResult(initiatives=(item,), outcomes=(), diff=factories.sample_build().diff, editions=(2020,))
+    files = write(build, tmp_path, gazetteer)
+    features = [f for data in initiative_layers(files).values() for f in data["features"]]
+    assert len(features) == 1  # one marker, never one per member
+    props = features[0]["properties"]
+    assert props["associazione"] == "Unione dei Comuni della Bassa Romagna"
+    assert "Bagnacavallo (RA)" in props["comuni_coinvolti"]
+    assert "**Associazione:** Unione dei Comuni della Bassa Romagna" in props["description"]
+    keys = files["map.umap"]["properties"]["filterKey"].split(",")
+    assert {"associazione", "comuni_coinvolti"} <= set(keys)
+
+
+def test_the_territories_layer_draws_each_association_once_off_on_load(
+    gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    association = gazetteer.association("UC2080666010")
+    assert association is not None
+    lugo = factories.comune("039012")
+    members = tuple(factories.comune(code) for code in association.members)
+    items = tuple(
+        replace(factories.map_initiative(f"039012-{n}", lugo, factories.initiative(f"2020-R{n}-G1", titolo=title),
+                                         members=members), association=association)
+        for n, title in ((1, "Primi 1000 giorni"), (2, "Centro per le famiglie"))
+    )
+    build = BuildResult(initiatives=items, outcomes=(), diff=factories.sample_build().diff, editions=(2020,))
+    files = write(build, tmp_path, gazetteer)
+    layer = files["layers/territori-ambiti-unioni.geojson"]
+    options = layer["_umap_options"]
+    assert (options["name"], options["displayOnLoad"]) == ("Territori di Ambiti e Unioni", False)
+    [feature] = layer["features"]  # one territory for the two practices
+    props = feature["properties"]
+    assert (props["name"], props["n_comuni"], props["n_iniziative"]) == (
+        "Unione dei Comuni della Bassa Romagna", 9, 2)
+    assert "- Primi 1000 giorni (Lugo (RA))" in props["description"]
+    # The territory covers every member: each member's point lies inside (or within 500 m of) it.
+    territory = shape(feature["geometry"])
+    for member in members:
+        assert territory.distance(shapely.Point(member.lon, member.lat)) < 0.005, member.name
+    assert (tmp_path / "layers" / "territori-ambiti-unioni.geojson").stat().st_size < umap_writer.LAYER_SIZE_LIMIT
+    # Beneath the initiatives: listed before them in map.umap (uMap draws the last on top).
+    names = [entry["_umap_options"]["name"] for entry in files["map.umap"]["layers"]]
+    assert names.index("Territori di Ambiti e Unioni") < next(i for i, n in enumerate(names) if "2020" in n)
+
+
+def test_no_territories_layer_without_associations(sample_build: BuildResult, gazetteer: Gazetteer,
+                                                   tmp_path: Path) -> None:
+    assert "layers/territori-ambiti-unioni.geojson" not in write(sample_build, tmp_path, gazetteer)

@@ -1,0 +1,91 @@
+"""The "Territori di Ambiti e Unioni" layer: each registered association's territory, off on load.
+
+One feature per association some practice belongs to (issue 26): the union of its member
+Comuni's boundaries, simplified, with a popup naming the association, its members and the
+practices it covers. The practices themselves stay one marker each at their lead Comune;
+this layer only shows where they reach. No layer when no practice names an association.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import Association, BuildResult, MapInitiative
+from mapgen.umap.markup import plain_text, umap_text
+from mapgen.writers._umap_regions import rounded_coordinates
+
+__all__ = ["LAYER_NAME", "territories_layer"]
+
+LAYER_NAME: Final = "Territori di Ambiti e Unioni"
+#: Degrees (about 300 m): a territory is a backdrop, not a boundary to measure.
+SIMPLIFY_TOLERANCE: Final = 0.003
+
+
+def territories_layer(build: BuildResult, *, gazetteer: Gazetteer) -> dict[str, Any] | None:
+    """The layer as a FeatureCollection with its uMap options, or None without associations."""
+    groups: dict[str, tuple[Association, list[MapInitiative]]] = {}
+    for item in build.initiatives:
+        if item.association is not None:
+            groups.setdefault(item.association.id, (item.association, []))[1].append(item)
+    if not groups:
+        return None
+    boundaries = gazetteer.boundaries().set_index("istat_code").geometry
+    features = [
+        _feature(association, items, boundaries, gazetteer)
+        for _id, (association, items) in sorted(groups.items())
+    ]
+    return {"type": "FeatureCollection", "features": features, "_umap_options": _layer_options()}
+
+
+def _feature(
+    association: Association, items: Sequence[MapInitiative], boundaries: Any, gazetteer: Gazetteer
+) -> dict[str, Any]:
+    import shapely
+    from shapely.geometry import mapping
+
+    codes = [c for c in association.members if c in boundaries.index]
+    territory = shapely.union_all(list(boundaries.loc[codes]))
+    territory = shapely.orient_polygons(shapely.simplify(territory, SIMPLIFY_TOLERANCE), exterior_cw=False)
+    members = [gazetteer.comuni[c].label for c in association.members if c in gazetteer.comuni]
+    titles = sorted(f"{item.record.titolo.strip()} ({item.comune.label})" for item in items)
+    lines = [
+        f"**Comuni ({len(members)}):** {umap_text(', '.join(members))}",
+        "**Iniziative:**",
+        *(f"- {umap_text(title)}" for title in titles),
+    ]
+    return {
+        "type": "Feature",
+        "geometry": rounded_coordinates(mapping(territory)),
+        "properties": {
+            "name": plain_text(association.name),
+            "codice": association.id,
+            "comuni": ", ".join(members),
+            "n_comuni": len(members),
+            "n_iniziative": len(items),
+            "description": "\n".join(lines),
+        },
+    }
+
+
+def _layer_options() -> dict[str, Any]:
+    """Beneath the initiatives, off on load, not in the data browser (not initiatives)."""
+    return {
+        "name": LAYER_NAME,
+        "description": "Il territorio dei Comuni di ciascuna Unione a cui fa capo almeno un'iniziativa.",
+        "displayOnLoad": False,
+        "browsable": False,
+        "inCaption": True,
+        "type": "Default",
+        "color": "#7b3294",
+        "weight": 1,
+        "opacity": 0.7,
+        "fill": True,
+        "fillOpacity": 0.15,
+        "popupShape": "Default",
+        "popupTemplate": "Default",
+        "popupContentTemplate": "# {name}\n{description}",
+        "labelKey": "name",
+        "showLabel": False,
+    }
