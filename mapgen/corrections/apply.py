@@ -9,6 +9,7 @@ from typing import Final
 from mapgen.corrections.read import Corrections, Decision, _notice
 from mapgen.corrections.review import needs_person
 from mapgen.errors import CorrectionsError
+from mapgen.i18n import Message, _l, _lp
 from mapgen.model import (
     AppliedCorrection,
     Comune,
@@ -19,7 +20,6 @@ from mapgen.model import (
     Outcome,
     RowOutcome,
 )
-from mapgen.text import counted
 
 __all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "put_back", "settle_pairs"]
 
@@ -64,16 +64,12 @@ class Review:
     file: str = ""  # the corrections file's name
     lines: int = 0  # its usable lines
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """The corrections file among the build's inputs: ``correzioni.csv — 11 corrections, 9 applied, …``."""
-        return (f"{self.file} — {self.lines} corrections, "
-                f"{len(self.applied)} applied, {len(self.notices)} not applied")
-
-    def summary_it(self) -> str:
-        """:meth:`summary` in Italian, for the report: ``correzioni.csv — 11 correzioni, 9 applicate, …``."""
-        return (f"{self.file} — {counted(self.lines, 'correzione', 'correzioni')}, "
-                f"{counted(len(self.applied), 'applicata', 'applicate')}, "
-                f"{counted(len(self.notices), 'non applicata', 'non applicate')}")
+        return _l("{file} — {corrections}, {applied}, {not_applied}", file=self.file,
+                  corrections=_lp("{count} correction", "{count} corrections", self.lines),
+                  applied=_lp("{count} applied", "{count} applied", len(self.applied)),
+                  not_applied=_lp("{count} not applied", "{count} not applied", len(self.notices)))
 
     def pair_records(self) -> set[str]:
         """The records of the ``unisci``/``separa`` lines the merge may already settle by itself."""

@@ -196,7 +196,7 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     placed = [p for group in (shared, *practices) for p in group.values()]
     unplaced = [q for q in questions if q.name not in used]
     text = _render(table, system, shared, practices, unplaced)
-    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message})
+    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message.msgid})
     if repeated:
         text = (
             f"# TODO: the export repeats {len(repeated)} heading(s) ({', '.join(map(repr, repeated[:3]))}"
