@@ -99,16 +99,16 @@ class SourceRef:
     feature: str | None = None
 
     def label(self) -> str:
-        """Human location, e.g. ``survey_2020.csv, row 48`` (English, for error messages)."""
+        """Human location, e.g. ``survey_2020.csv, row 48`` (the person's language, for messages)."""
         parts = [self.file]
         if self.layer is not None:
-            parts.append(f"layer {self.layer!r}")
+            parts.append(_("layer {layer}", layer=repr(self.layer)))
         if self.feature is not None:
-            parts.append(f"feature {self.feature}")
+            parts.append(_("feature {feature}", feature=self.feature))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}", row=self.row))
         if self.group is not None and self.group > 1:
-            parts.append(f"practice {self.group}")
+            parts.append(_("practice {group}", group=self.group))
         return ", ".join(parts)
 
 

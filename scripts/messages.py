@@ -53,8 +53,10 @@ def read_catalogue() -> Catalog:
 
 def updated() -> Catalog:
     """The .po merged with what the code uses now."""
-    catalogue = read_catalogue() if PO.exists() else Catalog(locale="it", domain="mapgen", project="mapgen", creation_date=FIXED_DATE,
-                                                             revision_date=FIXED_DATE)
+    if PO.exists():
+        catalogue = read_catalogue()
+    else:
+        catalogue = Catalog(locale="it", domain="mapgen", creation_date=FIXED_DATE, revision_date=FIXED_DATE)
     catalogue.update(extract(), no_fuzzy_matching=True)
     catalogue.obsolete.clear()
     # gettext's two Italian forms (CLDR's third, for round millions, is not worth a translation).
