@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from mapgen.errors import MapgenError
 from mapgen.gazetteer import load_gazetteer
 from mapgen.geocoders.chain import Geocoder
-from mapgen.i18n import _, _l
+from mapgen.i18n import _, _lc
 from mapgen.model import Match, Place
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ class LookupAnswer:
 
 
 #: The kinds of names of names.csv, as the lookup says them.
-_NAME_KINDS = {"other_language": _l("other-language"), "historical": _l("former"), "merged": _l("merged Comune"),
-               "variant": _l("variant")}
+_NAME_KINDS = {"other_language": _lc("name", "other language"), "historical": _lc("name", "historical"),
+               "merged": _lc("name", "merged"), "variant": _lc("name", "variant")}
 
 
 def check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:

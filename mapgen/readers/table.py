@@ -64,7 +64,7 @@ _MAGIC = (
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
 )
-_EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
+_EXPORT_AGAIN = _l("Export the responses from LimeSurvey again as CSV or Excel (.xlsx).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +201,8 @@ class Table:
         if self.format == "xlsx":
             return _l("XLSX, sheet {sheet}, {rows}", sheet=repr(self.sheet), rows=rows)
         separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
-        return _l("CSV, {encoding}, separator {separator}, {rows}", encoding=self.encoding, separator=separator,
+        encoding = _l("UTF-8 with BOM") if self.encoding == "UTF-8 with BOM" else self.encoding
+        return _l("CSV, {encoding}, separator {separator}, {rows}", encoding=encoding, separator=separator,
                   rows=rows)
 
 
@@ -268,19 +269,20 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         raise UnreadableFileError(_missing(path, exc)) from exc
     if not stat.S_ISREG(info.st_mode):
         kind = _file_kind(info.st_mode)
-        raise UnreadableFileError(f"{path} is {kind}, not a file. Give the survey export file.")
+        raise UnreadableFileError(_("{file} is {kind}, not a file. Give the survey export file.", file=path,
+                                    kind=kind))
     if info.st_size > limits.file_mb * 2**20:
         raise _over_limit(path.name, "the file is too large", _mb(info.st_size), limits, "file_mb")
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.file_mb * 2**20 + 1)  # the file may grow while read
     except OSError as exc:
-        raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
+        raise UnreadableFileError(_("{file} cannot be read ({reason}).", file=path.name, reason=exc.strerror)) from exc
     if len(data) > limits.file_mb * 2**20:
         raise _over_limit(path.name, "the file is too large", _mb(len(data)), limits, "file_mb")
     if not data.strip(b" \t\r\n\x00"):
         raise UnreadableFileError(
-            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+            _("{file} is empty: it has no header row and no responses.", file=path.name) + f" {_EXPORT_AGAIN}"
         )
     return data
 
@@ -288,14 +290,15 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
 def _missing(path: Path, exc: OSError) -> str:
     """Why ``stat`` failed, in the user's terms."""
     if exc.errno == errno.ELOOP:
-        return f"{path} is a symbolic link that leads back to itself (a loop). Give the file itself."
+        return _("{file} is a symbolic link that leads back to itself (a loop). Give the file itself.", file=path)
     if exc.errno == errno.EACCES:
-        return f"{path} cannot be read (permission denied). Check the folder's permissions."
+        return _("{file} cannot be read (permission denied). Check the folder's permissions.", file=path)
     if exc.errno == errno.ENAMETOOLONG:
-        return f"{path.name[:40]}...: the file name is too long for the file system. Rename the file."
+        return _("{name}...: the file name is too long for the file system. Rename the file.", name=path.name[:40])
     if path.is_symlink():
-        return f"{path} is a symbolic link to {os.readlink(path)!r}, which does not exist. Give the file itself."
-    return f"{path} does not exist. Check the file name and folder."
+        return _("{file} is a symbolic link to {target}, which does not exist. Give the file itself.", file=path,
+                 target=repr(os.readlink(path)))
+    return _("{file} does not exist. Check the file name and folder.", file=path)
 
 
 def _file_kind(mode: int) -> str:
@@ -343,7 +346,7 @@ def _read_zip(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Tab
         what = "an OpenDocument spreadsheet (.ods)"
         hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
     elif any(name.startswith("word/") for name in names):
-        what, hint = "a Word document", _EXPORT_AGAIN
+        what, hint = "a Word document", str(_EXPORT_AGAIN)
     else:
         what, hint = "a ZIP archive", "Extract the survey export from it first."
     raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
@@ -1107,7 +1110,7 @@ def _build(
     _check_size(path.name, records, limits or Limits())
     if not records:
         raise UnreadableFileError(
-            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+            _("{file} is empty: it has no header row and no responses.", file=path.name) + f" {_EXPORT_AGAIN}"
         )
     header, *rows = records
     if not any(cell.strip() for cell in header):

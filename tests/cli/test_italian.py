@@ -43,14 +43,14 @@ ENGLISH_WORDS = frozenset({
     "nothing", "check", "published", "places", "line", "unknown", "missing", "read", "write", "fill", "open",
     "rebuild", "map", "settings", "update", "create", "keep", "unchanged", "next", "was", "has",
     "or", "sheet", "separator", "edition", "mapped", "merged", "unresolved", "building", "example",
-    "bundled", "survey", "structure", "questions", "answer", "options", "user", "password",
+    "bundled", "survey", "structure", "questions", "answer", "options", "user",
     "current", "retired", "names", "valid", "folder", "did", "you", "mean", "called", "geocoded", "edit",
-    "then", "run", "fields", "placed", "groups", "left", "done", "internal",
+    "then", "run", "fields", "placed", "groups", "left", "done", "internal", "pop",
 })  # fmt: skip
 
 #: What the person wrote, not mapgen: quoted values, «labels», paths, URLs, options, file names.
 _THEIRS = re.compile(
-    r"'[^']*'|\"[^\"]*\"|«[^»]*»|\S*[/\\]\S*|https?://\S+|--[\w-]+|\S+\.(?:csv|xlsx|toml|umap|lss|html|geojson|log)\b"
+    r"'[^']*'|\"[^\"]*\"|«[^»]*»|\S*[/\\]\S*|https?://\S+|--[\w-]+|[\w.-]+\.[a-z]{2,7}\b|\b[A-Z]{2}\b"
 )
 
 
@@ -80,8 +80,9 @@ def _corrected(folder: Path, name: str) -> list[str]:
 
 
 CASES = [
-    Case("validate", lambda tmp: _corrected(tmp, "unknown_action.csv")),
-    Case("validate-corrections", lambda tmp: _corrected(tmp, "code_not_a_comune.csv")),
+    # the example has two practices without a Comune or title: validate exits with status 1
+    Case("validate", lambda tmp: _corrected(tmp, "unknown_action.csv"), exit_code=1),
+    Case("validate-corrections", lambda tmp: _corrected(tmp, "code_not_a_comune.csv"), exit_code=1),
     Case("contradiction", lambda tmp: _corrected(tmp, "contradiction.csv"), exit_code=1),
     Case("missing-survey", lambda tmp: ["build", str(tmp / "nessuno.csv"), "--out", str(tmp / "out")], exit_code=1),
     Case("header-only", lambda tmp: ["validate", str(ROOT / "tests" / "data" / "bad" / "header_only.csv")],
