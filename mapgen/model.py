@@ -432,7 +432,7 @@ class BuildResult:
     editions: tuple[int, ...]
     carried_layers: tuple[CarriedLayer, ...] = ()
     previous_map: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
-    inputs: tuple[Message, ...] = ()  # one line per input file: name, format detected, records
+    inputs: tuple[str | Message, ...] = ()  # one line per input file: name, format detected, records
     # every contact value read (survey contact columns, previous maps' contact properties):
     # no public output may hold one unless include_contacts (mapgen.contacts)
     contacts: frozenset[str] = field(default=frozenset(), compare=False, hash=False)

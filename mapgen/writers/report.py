@@ -40,7 +40,7 @@ from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
 from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, origin, review_order
 from mapgen.errors import GazetteerError, OutputError
-from mapgen.i18n import Message, _, _l, _lc, language, ngettext
+from mapgen.i18n import Message, _, _l, _lc, language, ngettext, render
 from mapgen.model import (
     AREAS,
     BuildResult,
@@ -246,6 +246,10 @@ def needing_person(build: BuildResult) -> int:
     return sum(needs_person(o) for o in build.outcomes)
 
 
+def _is_warning(line: str | Message) -> bool:
+    return (line.msgid if isinstance(line, Message) else line).startswith("Warning: ")
+
+
 def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]) -> list[str]:
     """What ``mapgen build`` prints when done, in English.
 
@@ -257,7 +261,7 @@ def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]
                       folder=out_dir)]
     lines += [f"  {name}  ({(out_dir / name).stat().st_size / 1024:,.0f} KB)" for name in files]
     lines += report_totals(build).lines()
-    lines += [str(line) for line in build.inputs if line.msgid.startswith("Warning: ")]  # e.g. incomplete responses
+    lines += [str(line) for line in build.inputs if _is_warning(line)]  # e.g. incomplete responses
     if build.corrections:
         lines.append(_("Corrections applied: {count} (see {file})", count=len(build.corrections),
                        file="correzioni_applicate.csv"))
@@ -765,7 +769,7 @@ def _html_context(
     return {
         "title": options.title,
         "editions": build.editions,
-        "inputs": [line.render("it") for line in build.inputs],
+        "inputs": [render(line, "it") for line in build.inputs],
         "totals": totals,
         "buckets": _totals_view(totals),
         "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
