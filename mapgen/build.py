@@ -32,6 +32,7 @@ from mapgen.corrections import (
 )
 from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.i18n import Message, _, _l
 from mapgen.merge import Geocoded, MergeResult, merge_editions
 from mapgen.model import (
     BuildResult,
@@ -46,7 +47,6 @@ from mapgen.model import (
     Source,
     SourceRef,
 )
-from mapgen.readers.survey import ALERTS_IT
 from mapgen.text import slugify
 
 if TYPE_CHECKING:
@@ -365,7 +365,7 @@ def _write_and_swap(
         written: list[Path] = []
         writers = _writers(options)
         for done, (name, writer) in enumerate(writers):
-            progress(f"Scrittura: {name}", done, len(writers))
+            progress(_("Writing: {file}", file=name), done, len(writers))
             written += writer(result, staging, gazetteer=gazetteer, options=options)
         files = _check_inside(written, staging)
         check_public_files(staging, files, result, options)
@@ -395,10 +395,10 @@ def _geocode_places(records: Sequence[Initiative], geocoder: Geocoder, progress:
     total = geocoder.count_online(places)
 
     def online_progress(done: int, of: int) -> None:
-        progress("Geocodifica online (1 richiesta/s)", done, of)
+        progress(_("Online geocoding (1 request/s)"), done, of)
 
     if total:
-        progress("Geocodifica online (1 richiesta/s)", 0, total)
+        progress(_("Online geocoding (1 request/s)"), 0, total)
     return geocoder.geocode_many(places, progress=online_progress)
 
 
@@ -445,8 +445,7 @@ class _Read:
     included: dict[str, str] = field(default_factory=dict)  # put back by a person (includi): id -> kept twin
     duplicate_of: Mapping[str, str] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-    inputs_it: list[str] = field(default_factory=list)  # the same lines in Italian, for the report staff read
+    inputs: list[Message] = field(default_factory=list)  # rendered in Italian in the report
     expected: int = 0  # records read, counted by each reader, to check that nothing was lost
     rows_read: int = 0  # non-blank rows of the survey file, counted from the file, not from outcomes
     contacts: set[str] = field(default_factory=set)
@@ -468,10 +467,8 @@ def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None,
     read.expected += len(survey.initiatives) + len(survey.outcomes)
     read.rows_read = survey.responses
     read.contacts |= survey.contacts
-    read.inputs.append(f"{survey.format} — {survey.summary()}")
-    read.inputs += [f"Warning: {alert}." for alert in survey.alerts]  # CLI summary and report
-    read.inputs_it.append(f"{survey.format_it} — {survey.summary_it()}")
-    read.inputs_it += [f"Attenzione: {ALERTS_IT.get(alert, alert)}." for alert in survey.alerts]
+    read.inputs.append(_l("{format} — {summary}", format=survey.format, summary=survey.summary()))
+    read.inputs += [_l("Warning: {alert}.", alert=alert) for alert in survey.alerts]  # CLI summary and report
 
 
 def _previous_in(read: _Read, edition: PreviousEdition, gazetteer: Gazetteer,
@@ -489,8 +486,7 @@ def _previous_in(read: _Read, edition: PreviousEdition, gazetteer: Gazetteer,
     for note in edition.notes:
         read.notes.setdefault(note.record_id, []).append(note.reason)
     read.previous_map = read.previous_map or edition.map_properties
-    read.inputs += [edition.describe(), *(f"  {layer.describe()}" for layer in edition.layers)]
-    read.inputs_it += [edition.describe_it(), *(f"  {layer.describe()}" for layer in edition.layers)]
+    read.inputs += [edition.describe(), *(_l("  {layer}", layer=layer.describe()) for layer in edition.layers)]
 
 
 def run_pipeline(
@@ -527,7 +523,6 @@ def run_pipeline(
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
     if corrections is not None:  # counted once settled, as correzioni_applicate.csv and the notices are
         read.inputs.append(review.summary())
-        read.inputs_it.append(review.summary_it())
     return _result(read, review, merged, corrections)
 
 
@@ -544,7 +539,6 @@ def _result(read: _Read, review: Review, merged: MergeResult, corrections: Corre
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
         editions=tuple(sorted({e for i in merged.initiatives for e in i.edizioni})),
         carried_layers=tuple(read.carried), previous_map=read.previous_map, inputs=tuple(read.inputs),
-        inputs_it=tuple(read.inputs_it),
         contacts=frozenset(read.contacts),
         notices=(*read.notices, *review.notices), corrections=tuple(review.applied),
         corrections_rows=corrections.rows if corrections is not None else (),

@@ -51,6 +51,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from mapgen.errors import ConfigError, OutputError, output_fix
+from mapgen.i18n import _
 from mapgen.model import AREAS, CONTACT_FIELDS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
 
@@ -225,10 +226,10 @@ def load_config(path: Path | str) -> Config:
 def check_config_target(path: Path, *, survey: Path | None = None, force: bool = False) -> None:
     """Refuse to write a mapping over the survey export, or over a file without ``force``."""
     if survey is not None and path.resolve() == survey.resolve():
-        raise OutputError(f"--out {path} is the survey export itself; write the mapping to another file, "
-                          "such as --out mapping.toml.")
+        raise OutputError(_("--out {file} is the survey export itself; write the mapping to another file, such as "
+                            "--out mapping.toml.", file=path))
     if path.exists() and not force:
-        raise OutputError(f"{path} already exists; choose another --out or add --force.")
+        raise OutputError(_("{file} already exists; choose another --out or add --force.", file=path))
 
 
 def save_config_text(text: str, path: Path, *, survey: Path | None = None, force: bool = False) -> Path:
@@ -305,17 +306,17 @@ def _toml_fix(error: str) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a mapping file. Give the .toml file with --config.")
+        raise ConfigError(_("{file} is a folder, not a mapping file. Give the .toml file with --config.", file=path))
     if not path.is_file():
-        raise ConfigError(
-            f"{path} does not exist. Write one with: mapgen init-config SURVEY --out {path.name}"
-        )
+        raise ConfigError(_("{file} does not exist. Write one with: mapgen init-config SURVEY --out {name}", file=path,
+                            name=path.name))
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {path.name}: {exc.strerror or exc}. Check the file's permissions.") from exc
+        raise ConfigError(_("cannot read {file}: {reason}. Check the file's permissions.", file=path.name,
+                            reason=exc.strerror or exc)) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path.name} is not UTF-8 text. Save it as UTF-8.") from exc
+        raise ConfigError(_("{file} is not UTF-8 text. Save it as UTF-8.", file=path.name)) from exc
     try:
         # Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow
         return tomllib.loads(text.removeprefix("\ufeff"))

@@ -22,6 +22,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from mapgen.i18n import Message, _, render
+
 __all__ = [
     "AREAS",
     "CONTACT_FIELDS",
@@ -98,16 +100,16 @@ class SourceRef:
     feature: str | None = None
 
     def label(self) -> str:
-        """Human location, e.g. ``survey_2020.csv, row 48`` (English, for error messages)."""
+        """Human location, e.g. ``survey_2020.csv, row 48`` (the person's language, for messages)."""
         parts = [self.file]
         if self.layer is not None:
-            parts.append(f"layer {self.layer!r}")
+            parts.append(_("layer {layer}", layer=repr(self.layer)))
         if self.feature is not None:
-            parts.append(f"feature {self.feature}")
+            parts.append(_("feature {feature}", feature=self.feature))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}", row=self.row))
         if self.group is not None and self.group > 1:
-            parts.append(f"practice {self.group}")
+            parts.append(_("practice {group}", group=self.group))
         return ", ".join(parts)
 
 
@@ -385,56 +387,53 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One thing found in an input that a person should read: where, what and how to fix it.
+    r"""One thing found in an input that a person should read: where, what and how to fix it.
 
     The one record for a problem in any input (issue 24): the survey reader's warnings and
     errors (``kind="lettura"``) and the lines of a corrections file that were not applied
     as written (``kind="correzione"``). ``row`` is the spreadsheet row (header = 1) or the
     corrections file's line, ``None`` for the file as a whole; ``column`` is the header as
     written (``""`` for a whole row), ``letter`` its spreadsheet letter when known.
-    ``message`` says what is wrong, ``fix`` what to do; ``message_it``/``fix_it`` are the
-    Italian sentences staff read in the report, when ``message`` is English.
+    ``message`` says what is wrong, ``fix`` what to do: :class:`~mapgen.i18n.Message`\ s, rendered in
+    the person's language at the terminal and in Italian in the report (a plain string is shown as is).
     """
 
     file: str
     row: int | None
     column: str
     value: str
-    message: str
-    fix: str
+    message: str | Message
+    fix: str | Message
     kind: str = "lettura"
     severity: Severity = Severity.WARNING
     record_id: str = ""
     letter: str = ""
-    message_it: str = ""
-    fix_it: str = ""
 
     @property
     def staff_message(self) -> str:
         """What is wrong, in Italian for the report."""
-        return self.message_it or self.message
+        return render(self.message, "it")
 
     @property
     def staff_fix(self) -> str:
         """The fix, in Italian for the report."""
-        return self.fix_it or self.fix
+        return render(self.fix, "it")
 
     def location(self) -> str:
         """``survey_2020.csv, row 48, column "Comune" (F)``."""
         parts = [self.file]
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}", row=self.row))
         if self.column:
-            parts.append(f'column "{self.column}"' + (f" ({self.letter})" if self.letter else ""))
+            parts.append(_('column "{column}"', column=self.column) + (f" ({self.letter})" if self.letter else ""))
         return ", ".join(parts)
 
     def __str__(self) -> str:
         if self.kind == "lettura":
             return f"{self.location()}: {self.message} {self.fix}".rstrip()
-        # A corrections line: its sentences are Italian already (one language per line comes
-        # with the message catalogue, issue 27).
-        where = ", ".join(p for p in (self.file, f"riga {self.row}" if self.row else "",
-                                      f"colonna {self.column!r}" if self.column else "") if p)
+        # A corrections line: its line and column as the corrections file names them.
+        where = ", ".join(p for p in (self.file, _("line {line}", line=self.row) if self.row else "",
+                                      _("column {column}", column=repr(self.column)) if self.column else "") if p)
         return f"{where}: {self.value!r}: {self.message} {self.fix}".rstrip()
 
 
@@ -466,8 +465,7 @@ class BuildResult:
     editions: tuple[int, ...]
     carried_layers: tuple[CarriedLayer, ...] = ()
     previous_map: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
-    inputs: tuple[str, ...] = ()  # one line per input file: name, format detected, records
-    inputs_it: tuple[str, ...] = ()  # the same lines in Italian, for the report
+    inputs: tuple[str | Message, ...] = ()  # one line per input file: name, format detected, records
     # every contact value read (survey contact columns, previous maps' contact properties):
     # no public output may hold one unless include_contacts (mapgen.contacts)
     contacts: frozenset[str] = field(default=frozenset(), compare=False, hash=False)

@@ -30,6 +30,20 @@ settings.register_profile("explore", max_examples=1000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
+@pytest.fixture(autouse=True)
+def english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English whatever the machine's language; a test asks for Italian with LANG or --lingua.
+
+    Each ``mapgen`` invocation chooses its language anew, and the choice is kept between calls in one
+    process: it is set back to English after every test.
+    """
+    from mapgen.i18n import set_language
+
+    monkeypatch.setenv("MAPGEN_LANG", "en")
+    yield
+    set_language("en")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", default=False,

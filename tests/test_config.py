@@ -252,7 +252,7 @@ def test_draft_from_full_question_texts_places_every_field() -> None:
     assert draft.practices == 2
     assert (
         draft.summary()
-        == "18 fields placed, 2 practice group(s), 0 columns not used; nothing left to do"
+        == "18 fields placed, 2 practice groups, 0 columns not used; nothing left to do"
     )
     assert "titolo = \"Titolo della pratica 2\"  # e.g. 'Nidi gratis'" in draft.text
     assert 'id = "ID risposta"' in draft.text and "[survey.choices" not in draft.text

@@ -101,6 +101,16 @@ def test_help_and_lookup_from_another_directory(installed: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_installed_package_speaks_italian(installed: Path) -> None:
+    """The compiled catalogue ships in the wheel: an Italian system gets Italian lines (issue 27)."""
+    (wheel,) = (installed / "dist").glob("mapgen-*.whl")
+    assert "mapgen/locale/it/LC_MESSAGES/mapgen.mo" in zipfile.ZipFile(wheel).namelist()
+    found = _run(installed, "-m", "mapgen", "--lingua", "it", "gazetteer", "lookup", "Castro", "--provincia", "LE")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("075096  Castro (LE)  Puglia") and " ab. " in found.stdout
+
+
+@pytest.mark.slow
 def test_data_comes_from_the_installed_package(installed: Path) -> None:
     info = _run(installed, "-m", "mapgen", "gazetteer", "info")
     assert info.returncode == 0, info.stderr

@@ -8,6 +8,8 @@ imported inside the commands that need them, so ``mapgen --help`` starts fast.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from mapgen.cli import _common  # (patches how --help names values, before any command)
@@ -32,6 +34,24 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
 )
+
+
+@app.callback()
+def language_option(
+    lingua: Annotated[
+        str | None,
+        typer.Option("--lingua", metavar="it|en", help="Language of the messages: it or en (default: "
+                     "MAPGEN_LANG, else the system's language)."),
+    ] = None,
+) -> None:
+    # Every command speaks the person's language; chosen anew at each invocation.
+    from mapgen.i18n import choose_language, set_language
+
+    if lingua is not None and lingua.strip().lower() not in ("it", "en"):
+        raise typer.BadParameter(f"{lingua!r}: use it or en", param_hint="--lingua")
+    set_language(choose_language(lingua))
+
+
 app.add_typer(gazetteer_app, name="gazetteer")
 app.command("build")(build_command)  # issue 5; writers: issues 6-8
 app.command("preview")(preview)  # issue 7

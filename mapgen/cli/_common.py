@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperOption, _TyperParameter
 
 from mapgen.errors import MapgenError
+from mapgen.i18n import _
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -90,7 +91,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int | None], None]]:
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(_("Error: {message}", message=message), err=True)
     return typer.Exit(code=1)
 
 
@@ -136,6 +137,6 @@ def internal_error(exc: Exception) -> typer.Exit:
     from mapgen.errors import INTERNAL_ERROR_EXIT, save_traceback
 
     log_file = save_traceback(exc)
-    typer.echo(f"Errore interno di mapgen ({type(exc).__name__}): this is a bug, please report it with the "
-               f"input files; details in {log_file}", err=True)
+    typer.echo(_("mapgen internal error ({kind}): this is a bug, please report it with the input files; "
+                 "details in {log_file}", kind=type(exc).__name__, log_file=log_file), err=True)
     return typer.Exit(code=INTERNAL_ERROR_EXIT)

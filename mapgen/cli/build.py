@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mapgen.cli._common import progress_bar, reports_errors
+from mapgen.i18n import _
 
 
 @reports_errors
@@ -66,7 +67,7 @@ def build_command(
     if survey is None and not previous:
         request = replace(example_request(out), include_incomplete=include_incomplete, preview=preview,
                           corrections=corrections)
-        typer.echo("No input given: building the bundled example.")
+        typer.echo(_("No input given: building the bundled example."))
     else:
         request = BuildRequest(
             survey=survey, previous=tuple(previous or ()), config=config, out_dir=out,

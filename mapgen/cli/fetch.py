@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mapgen.cli._common import reports_errors
+from mapgen.i18n import _, ngettext
 
 
 @reports_errors
@@ -35,15 +36,19 @@ def fetch(
     from mapgen.readers.remote_control import fetch_responses, remote_control_url
 
     remote_control_url(limesurvey)  # a refused address stops before anyone types a password
-    username = user or os.environ.get("MAPGEN_LIMESURVEY_USER") or typer.prompt("LimeSurvey user")
+    username = user or os.environ.get("MAPGEN_LIMESURVEY_USER") or typer.prompt(_("LimeSurvey user"))
     password = os.environ.get("MAPGEN_LIMESURVEY_PASSWORD") or typer.prompt(
-        "LimeSurvey password", hide_input=True
+        _("LimeSurvey password"), hide_input=True
     )
     fetched = fetch_responses(limesurvey, survey_id, out, username=username, password=password)
-    typer.echo(f"Wrote {fetched.path}: {fetched.responses} responses ({fetched.size / 1024:,.0f} KB).")
+    typer.echo(ngettext("Wrote {file}: {count} response ({size:,.0f} KB).",
+                        "Wrote {file}: {count} responses ({size:,.0f} KB).",
+                        fetched.responses, file=fetched.path, size=fetched.size / 1024))
     if fetched.structure is not None:
-        typer.echo(f"Wrote {fetched.structure}: the survey structure (questions and answer options).")
-        typer.echo(f"Next: mapgen init-config {fetched.path} --structure {fetched.structure}")
+        typer.echo(_("Wrote {file}: the survey structure (questions and answer options).", file=fetched.structure))
+        typer.echo(_("Next: mapgen init-config {file} --structure {structure}", file=fetched.path,
+                     structure=fetched.structure))
     else:
-        typer.echo(f"Note: {fetched.note}; export it by hand if needed (Survey > Export > Survey structure).")
-        typer.echo(f"Next: mapgen init-config {fetched.path}")
+        typer.echo(_("Note: {note}; export it by hand if needed (Survey > Export > Survey structure).",
+                      note=fetched.note))
+        typer.echo(_("Next: mapgen init-config {file}", file=fetched.path))

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from mapgen.cli._common import progress_bar, reports_errors
+from mapgen.i18n import _, ngettext
 
 
 @reports_errors
@@ -73,10 +74,12 @@ def geocode(
             regione_col=regione_col, sheet=sheet, geocoder=geocoder, progress=progress, sep=sep,
         )
     for warning in result.warnings:
-        typer.echo(f"Warning: {warning}", err=True)
+        typer.echo(_("Warning: {warning}", warning=warning), err=True)
     if result.replaced:
-        typer.echo(f"Replaced the result columns of an earlier run: {', '.join(result.replaced)}")
-    typer.echo(f"Geocoded {len(result.rows)} rows of {input_file.name} ({result.detected}): {out}")
+        typer.echo(_("Replaced the result columns of an earlier run: {columns}", columns=', '.join(result.replaced)))
+    typer.echo(ngettext("Geocoded {count} row of {file} ({detected}): {out}",
+                         "Geocoded {count} rows of {file} ({detected}): {out}", len(result.rows),
+                         file=input_file.name, detected=result.detected, out=out))
     for status, count in result.counts().items():
         typer.echo(f"  {status.value:<13} {count:>7}")
 

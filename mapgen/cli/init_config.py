@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mapgen.cli._common import reports_errors
+from mapgen.i18n import _
 
 
 @reports_errors
@@ -36,5 +37,5 @@ def init_config(
     from mapgen.readers.starter_mapping import write_draft_config
 
     draft = write_draft_config(survey, out, sheet=sheet, structure=structure, force=force)
-    typer.echo(f"Wrote {out}: {draft.summary()}.")
-    typer.echo(f"Edit it, then run: mapgen validate {survey} --config {out}")
+    typer.echo(_("Wrote {file}: {summary}.", file=out, summary=draft.summary()))
+    typer.echo(_("Edit it, then run: mapgen validate {survey} --config {file}", survey=survey, file=out))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mapgen.cli._common import reports_errors
+from mapgen.i18n import _
 
 
 @reports_errors
@@ -25,4 +26,4 @@ def preview(
     """
     from mapgen.writers.preview import open_preview
 
-    typer.echo(f"Opened {open_preview(folder)}")
+    typer.echo(_("Opened {file}", file=open_preview(folder)))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapgen.cli._common import reports_errors
+from mapgen.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -84,7 +85,7 @@ def publish_command(
     from mapgen.publish.address import parse_map_url
 
     if not map_url:
-        raise PublishError("--map URL is required: the address of the published map.")
+        raise PublishError(_("--map URL is required: the address of the published map."))
     parse_map_url(map_url)  # a refused address stops before anyone types a password
     built, properties = read_built_layers(folder)
     session, password = credentials(session_file, user, ask=getpass.getpass)
@@ -95,25 +96,28 @@ def publish_command(
             typer.echo(line)
         if not apply:
             if plan.writes:
-                typer.echo("Nothing written: run again with --apply to make these changes.")
+                typer.echo(_("Nothing written: run again with --apply to make these changes."))
             return
         with _upload_bars() as progress:
             result = apply_plan(client, plan, backup_dir=backup_dir, out_dir=folder, progress=progress)
         if result is not None:
-            typer.echo(f"Backup: {result.backup}")
-            settings = ", ".join(result.map_settings) or "unchanged"
-            typer.echo(f"Updated {len(result.written)} layers; map settings: {settings}.")
+            typer.echo(_("Backup: {file}", file=result.backup))
+            settings = ", ".join(result.map_settings) or _("unchanged")
+            typer.echo(ngettext("Updated {count} layer; map settings: {settings}.",
+                                "Updated {count} layers; map settings: {settings}.", len(result.written),
+                                settings=settings))
         read_back = verify_published(client, plan, backup=result.backup if result else None)
     finally:
         client.close()
     for line in read_back.lines:
         typer.echo(line)
     if not read_back.ok:
-        saved = f" The map as it was before is saved in {result.backup}." if result else ""
+        saved = _(" The map as it was before is saved in {file}.", file=result.backup) if result else ""
         raise PublishError(
-            f"the map read back from uMap differs from map.umap ({len(read_back.differences)} "
-            f"differences, listed above).{saved} Open {map_url}, then run `mapgen publish` again "
-            "for a new plan."
+            ngettext("the map read back from uMap differs from map.umap ({count} difference, listed above).",
+                     "the map read back from uMap differs from map.umap ({count} differences, listed above).",
+                     len(read_back.differences))
+            + saved + " " + _("Open {url}, then run `mapgen publish` again for a new plan.", url=map_url)
         )
     if result is not None:
-        typer.echo(f"Open {map_url} to check the map.")
+        typer.echo(_("Open {url} to check the map.", url=map_url))

@@ -9,6 +9,7 @@ from typing import Final
 from mapgen.corrections.read import Corrections, Decision, _notice
 from mapgen.corrections.review import needs_person
 from mapgen.errors import CorrectionsError
+from mapgen.i18n import Message, _, _l, _lp
 from mapgen.model import (
     AppliedCorrection,
     Comune,
@@ -19,7 +20,6 @@ from mapgen.model import (
     Outcome,
     RowOutcome,
 )
-from mapgen.text import counted
 
 __all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "put_back", "settle_pairs"]
 
@@ -67,16 +67,12 @@ class Review:
     file: str = ""  # the corrections file's name
     lines: int = 0  # its usable lines
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """The corrections file among the build's inputs: ``correzioni.csv — 11 corrections, 9 applied, …``."""
-        return (f"{self.file} — {self.lines} corrections, "
-                f"{len(self.applied)} applied, {len(self.notices)} not applied")
-
-    def summary_it(self) -> str:
-        """:meth:`summary` in Italian, for the report: ``correzioni.csv — 11 correzioni, 9 applicate, …``."""
-        return (f"{self.file} — {counted(self.lines, 'correzione', 'correzioni')}, "
-                f"{counted(len(self.applied), 'applicata', 'applicate')}, "
-                f"{counted(len(self.notices), 'non applicata', 'non applicate')}")
+        return _l("{file} — {corrections}, {applied}, {not_applied}", file=self.file,
+                  corrections=_lp("{count} correction", "{count} corrections", self.lines),
+                  applied=_lp("{count} applied", "{count} applied", len(self.applied)),
+                  not_applied=_lp("{count} not applied", "{count} not applied", len(self.notices)))
 
     def pair_records(self) -> set[str]:
         """The records of the ``unisci``/``separa`` lines the merge may already settle by itself."""
@@ -88,10 +84,14 @@ class Review:
             effect=effect, note=d.note,
         ))
 
-    def unused(self, d: Decision, message: str, fix: str, *, column: str = "") -> None:
+    def unused(self, d: Decision, message: Message, fix: Message, *, column: str = "") -> None:
         column = column or ("codice_istat" if d.action in ("comune", "alias") else "azione")
         value = d.record if column == "record" else d.value
         self.notices.append(_notice(d.file, d.line, column, value, message, fix, d.record))
+
+
+#: The fix of a line that no longer changes anything.
+_REMOVE_LINE: Final = _l("Remove the line from the corrections file.")
 
 
 def _matches_alias(record: Initiative, d: Decision) -> bool:
@@ -113,8 +113,8 @@ def _apply_aliases(review: Review, aliases: Sequence[Decision], decided: set[str
             review.pairs[n] = (record, corrected_match(d.comune, d, match))
             changed += 1
         if hits and not changed:
-            review.unused(d, f"la riga non cambia più nulla: mapgen trova già {d.comune.label} per "
-                          f"{d.typed!r} da solo.", "Togliere la riga dal file delle correzioni.")
+            review.unused(d, _l("the line no longer changes anything: mapgen already finds {comune} for {typed} by "
+                                "itself.", comune=d.comune.label, typed=repr(d.typed)), _REMOVE_LINE)
         else:
             review.use(d, f"{changed} record con {d.typed!r} in {d.comune.label} ({d.comune.istat_code})"
                        if hits else f"nessun record con {d.typed!r} in questa costruzione")
@@ -127,8 +127,8 @@ def _place(review: Review, d: Decision, n: int) -> None:
         review.pairs[n] = (record, corrected_match(d.comune, d, match))
         review.use(d, f"confermato {d.comune.label} ({d.comune.istat_code})", action="conferma")
     elif match.istat_code == d.comune.istat_code and match.status in _CONFIDENT:
-        review.unused(d, f"la riga non cambia più nulla: mapgen trova già {d.comune.label} da solo.",
-                      "Togliere la riga dal file delle correzioni.")
+        review.unused(d, _l("the line no longer changes anything: mapgen already finds {comune} by itself.",
+                            comune=d.comune.label), _REMOVE_LINE)
     else:
         review.pairs[n] = (record, corrected_match(d.comune, d, match))
         before = f"{match.name} ({match.sigla})" if match.name else match.status.value
@@ -156,8 +156,7 @@ def _exclude(review: Review, d: Decision, at: Mapping[str, int], read: Mapping[s
             reason=f"{o.reason} Esclusa da una persona ({d.evidence()})." + (f" Nota: {d.note}" if d.note else ""))
         review.use(d, "esclusione confermata")
     else:
-        review.unused(d, "la riga non cambia più nulla: il record è già fuori dalla mappa.",
-                      "Togliere la riga dal file delle correzioni.")
+        review.unused(d, _l("the line no longer changes anything: the record is already off the map."), _REMOVE_LINE)
 
 
 def _include(review: Review, d: Decision, read: Mapping[str, int], included: Mapping[str, str]) -> None:
@@ -170,11 +169,10 @@ def _include(review: Review, d: Decision, read: Mapping[str, int], included: Map
     elif d.record in included:
         review.use(d, "risposta incompleta rimessa sulla mappa")
     elif d.record in read and review.outcomes[read[d.record]].outcome is Outcome.EXCLUDED:
-        review.unused(d, "manca il titolo o il Comune: la pratica non si può mettere sulla mappa.",
-                      "Completare la risposta in LimeSurvey, oppure scrivere escludi.")
+        review.unused(d, _l("the title or the Comune is missing: the practice cannot go on the map."),
+                      _l("Complete the response in LimeSurvey, or write escludi."))
     else:
-        review.unused(d, "la riga non cambia più nulla: il record è già sulla mappa.",
-                      "Togliere la riga dal file delle correzioni.")
+        review.unused(d, _l("the line no longer changes anything: the record is already on the map."), _REMOVE_LINE)
 
 
 class _Groups:
@@ -199,18 +197,20 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
     usable = [d for d in pairs_of if d.other in at and d.record in at]
     for d in pairs_of:
         if d not in usable:
-            review.unused(d, f"il record {d.other!r} non è tra quelli messi sulla mappa in questa costruzione.",
-                          "Copiare l'identificativo dalla colonna record di report.csv.")
+            review.unused(d, _l("record {record} is not among those put on the map in this build.",
+                                record=repr(d.other)),
+                          _l("Copy the id from the record column of report.csv."))
     groups = _Groups()
     for d in usable:
         if d.action == "unisci":
             groups.join(d.record, d.other)
     for d in usable:
         if d.action == "separa" and groups.root(d.record) == groups.root(d.other):
-            raise CorrectionsError(
-                f"{d.where()}: records {d.record} and {d.other} are kept apart here but joined by "
-                "unisci lines (directly or through other records). Keep one of the two decisions and run again."
-            )
+            raise CorrectionsError(_(
+                "{where}: records {record} and {other} are kept apart here but joined by unisci lines (directly or "
+                "through other records). Keep one of the two decisions and run again.", where=d.where(),
+                record=d.record, other=d.other
+            ))
     for d in usable:
         if d.action == "unisci":
             _join(review, d, at, "unisci:" + groups.root(d.record))
@@ -300,8 +300,8 @@ def apply_corrections(
     by_action: dict[str, list[Decision]] = {}
     for d in corrections.decisions:
         if d.action != "alias" and d.record not in at and d.record not in read:
-            review.unused(d, "record sconosciuto: nessun record di questa costruzione ha questo identificativo.",
-                          "Copiare l'identificativo dalla colonna record di da_correggere.csv o di report.csv.",
+            review.unused(d, _l("unknown record: no record of this build has this id."),
+                          _l("Copy the id from the record column of da_correggere.csv or report.csv."),
                           column="record")
             continue
         by_action.setdefault(d.action, []).append(d)
@@ -310,9 +310,9 @@ def apply_corrections(
         if d.record in at:
             _place(review, d, at[d.record])
         else:
-            review.unused(d, "il record non è tra quelli da mettere sulla mappa (escluso, duplicato o altro "
-                          "contenuto): il Comune non si può assegnare.",
-                          "Completare la risposta nel file di origine, oppure scrivere escludi.")
+            review.unused(d, _l("the record is not among those to put on the map (excluded, duplicate or other "
+                                "content): the Comune cannot be given."),
+                          _l("Complete the response in the source file, or write escludi."))
     for d in by_action.get("includi", []):
         _include(review, d, read, included)
     _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)
@@ -339,8 +339,8 @@ def settle_pairs(review: Review, unkeyed: Mapping[str, str]) -> None:
         if joined != (d.action == "unisci"):
             continue
         review.applied = [a for a in review.applied if (a.file, a.line) != (d.file, d.line)]
-        state = "le unisce già" if joined else "le tiene già separate"
-        review.unused(d, f"la riga non cambia più nulla: mapgen {state} da solo.",
-                      "Togliere la riga dal file delle correzioni.")
+        message = (_l("the line no longer changes anything: mapgen already joins them by itself.") if joined
+                   else _l("the line no longer changes anything: mapgen already keeps them apart by itself."))
+        review.unused(d, message, _REMOVE_LINE)
     review.notices.sort(key=lambda n: (n.file, n.row or 0))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from mapgen.errors import CorrectionsError, InputError
+from mapgen.i18n import Message, _, _l
 from mapgen.model import Comune, Notice
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ class Decision:
     note: str = ""
 
     def where(self) -> str:
-        """``correzioni.csv, line 4`` (English, for error messages)."""
-        return f"{self.file}, line {self.line}"
+        """``correzioni.csv, line 4`` (the person's language, for error messages)."""
+        return _("{file}, line {line}", file=self.file, line=self.line)
 
     def evidence(self) -> str:
         """``correzioni.csv, riga 4`` (Italian, for the report and the GIS files)."""
@@ -73,7 +74,7 @@ class Corrections:
         return {d.record for d in self.decisions if d.action == "includi"}
 
 
-def _notice(file: str, line: int, column: str, value: str, message: str, fix: str,
+def _notice(file: str, line: int, column: str, value: str, message: str | Message, fix: str | Message,
             record: str = "") -> Notice:
     return Notice(kind="correzione", file=file, row=line, column=column, value=value,
                   message=message, fix=fix, record_id=record)
@@ -117,7 +118,7 @@ class _Line:
     def get(self, column: str) -> str:
         return _unquoted(self.cells.get(column, "").strip())
 
-    def notice(self, column: str, message: str, fix: str) -> Notice:
+    def notice(self, column: str, message: Message, fix: Message) -> Notice:
         return _notice(self.file, self.number, column, self.get(column), message, fix, self.get("record"))
 
 
@@ -128,20 +129,20 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
     base = Decision(file=line.file, line=line.number, action="", record=record, note=line.get("nota"))
     comune = _comune_of(code_text, gazetteer) if code_text else None
     if code_text and comune is None:
-        return line.notice("codice_istat", "non è un Comune: né un codice ISTAT di 6 cifre esistente, né "
-                           "un «Nome (SIGLA)» del gazetteer.",
-                           "Scrivere il codice ISTAT (es. 001272) o il Comune come «Torino (TO)».")
+        return line.notice("codice_istat", _l("not a Comune: neither an existing 6-digit ISTAT code nor a "
+                                              "«Name (SIGLA)» of the gazetteer."),
+                           _l("Write the ISTAT code (e.g. 001272) or the Comune as «Torino (TO)»."))
     if not record:
         return _alias(line, base, comune)
     if action and action not in _ACTIONS:
-        return line.notice("azione", "azione sconosciuta.",
-                           "Scrivere escludi, includi, unisci <record> o separa <record>, o lasciare vuoto.")
+        return line.notice("azione", _l("unknown action."),
+                           _l("Write escludi, includi, unisci <record> or separa <record>, or leave it empty."))
     if comune is not None and action:
-        return line.notice("azione", f"la riga indica sia un Comune, «{code_text}», sia un'azione.",
-                           "Tenere una sola decisione per riga: il Comune o l'azione.")
+        return line.notice("azione", _l("the line gives both a Comune, «{comune}», and an action.", comune=code_text),
+                           _l("Keep one decision per line: the Comune or the action."))
     if action in ("unisci", "separa") and not other:
-        return line.notice("azione", f"«{action}» senza il record a cui si riferisce.",
-                           f"Scrivere «{action} <record>», con l'identificativo della colonna record.")
+        return line.notice("azione", _l("«{action}» without the record it refers to.", action=action),
+                           _l("Write «{action} <record>», with the id from the record column.", action=action))
     if action:
         return replace(base, action=action, other=other, value=line.get("azione"))
     if comune is not None:
@@ -154,8 +155,9 @@ def _alias(line: _Line, base: Decision, comune: Comune | None) -> Decision | Not
     if not typed and comune is None and not line.get("azione"):
         return None
     if not typed or comune is None:
-        return line.notice("record", "riga senza record: per insegnare un nome servono comune_indicato e "
-                           "codice_istat.", "Indicare il record, oppure il nome scritto e il suo Comune.")
+        return line.notice("record", _l("line without a record: teaching a name needs comune_indicato and "
+                                        "codice_istat."),
+                           _l("Give the record, or the name as written and its Comune."))
     return replace(base, action="alias", comune=comune, typed=typed,
                    provincia=line.get("provincia_indicata"), value=line.get("codice_istat"))
 
@@ -164,10 +166,11 @@ def _columns_of(path: Path, columns: Sequence[str]) -> dict[str, int]:
     found = {name.strip().casefold(): n for n, name in enumerate(columns)}
     missing = [name for name in _REQUIRED if name not in found]
     if missing:
-        raise InputError(
-            f"{path.name}: the corrections file has no column {missing[0]!r} (columns: "
-            f"{', '.join(columns)}). Start from the da_correggere.csv of a build, which has them all."
-        )
+        raise InputError(_(
+            "{file}: the corrections file has no column {column} (columns: {columns}). Start from the "
+            "da_correggere.csv of a build, which has them all.", file=path.name, column=repr(missing[0]),
+            columns=", ".join(columns)
+        ))
     return {name: found[name] for name in COLUMNS if name in found}
 
 
@@ -243,8 +246,8 @@ def _pair_clashes(decisions: Sequence[Decision]) -> list[str]:
     """``unisci A B`` on one line and ``separa B A`` on another."""
     joined = {frozenset((d.record, d.other)): d for d in decisions if d.action == "unisci"}
     return [
-        f"{d.where()} and line {first.line}: records {d.record} and {d.other} are joined on one line "
-        "and kept apart on the other"
+        _("{where} and line {line}: records {record} and {other} are joined on one line and kept apart on the "
+          "other", where=d.where(), line=first.line, record=d.record, other=d.other)
         for d in decisions
         if d.action == "separa" and (first := joined.get(frozenset((d.record, d.other)))) is not None
         and first.record != d.record
@@ -261,19 +264,21 @@ def _check_contradictions(decisions: Sequence[Decision]) -> None:
             key = (d.typed, d.provincia.casefold())
             first = by_alias.setdefault(key, d)
             if first.comune != d.comune:
-                clashes.append(f"{d.where()} and line {first.line}: {d.typed!r} is taught as "
-                               f"{_what(first)} and as {_what(d)}")
+                clashes.append(_("{where} and line {line}: {typed} is taught as {first} and as {second}",
+                                 where=d.where(), line=first.line, typed=repr(d.typed), first=_what(first),
+                                 second=_what(d)))
             continue
         for earlier in by_record.get(d.record, []):
             if _clash(earlier, d):
-                clashes.append(f"{d.where()} and line {earlier.line}: record {d.record} gets "
-                               f"{_what(earlier)!r} and {_what(d)!r}")
+                clashes.append(_("{where} and line {line}: record {record} gets {first} and {second}",
+                                 where=d.where(), line=earlier.line, record=d.record, first=repr(_what(earlier)),
+                                 second=repr(_what(d))))
         by_record.setdefault(d.record, []).append(d)
     clashes += _pair_clashes(decisions)
     if clashes:
-        raise CorrectionsError(
-            "the corrections file contradicts itself, nothing was built: " + "; ".join(clashes)
-            + ". Keep one of the two lines (or make them say the same thing) and run again."
-        )
+        raise CorrectionsError(_(
+            "the corrections file contradicts itself, nothing was built: {clashes}. Keep one of the two lines (or "
+            "make them say the same thing) and run again.", clashes="; ".join(clashes)
+        ))
 
 

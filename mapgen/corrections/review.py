@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from mapgen._csv import write_excel_csv
 from mapgen.corrections.read import COLUMNS
 from mapgen.errors import OutputError
+from mapgen.i18n import Message, _, _l, ngettext
 from mapgen.model import BuildResult, MatchStatus, Outcome, OutputOptions, RowOutcome, Source, SourceRef
 
 if TYPE_CHECKING:
@@ -118,29 +119,34 @@ def review_rows(build: BuildResult) -> list[list[str]]:
     ]
 
 
-_WHY: Final[Mapping[Outcome, str]] = {
-    Outcome.UNRESOLVED: "no Comune found",
-    Outcome.AMBIGUOUS: "ambiguous",
-    Outcome.NOT_A_COMUNE: "not a Comune",
-    Outcome.EXCLUDED: "excluded for missing data",
+_WHY: Final[Mapping[Outcome, Message]] = {
+    Outcome.UNRESOLVED: _l("no Comune found"),
+    Outcome.AMBIGUOUS: _l("ambiguous"),
+    Outcome.NOT_A_COMUNE: _l("not a Comune"),
+    Outcome.EXCLUDED: _l("excluded for missing data"),
 }
 
 
 def review_lines(build: BuildResult) -> list[str]:
-    """English lines for ``mapgen validate``: the records that need a person, the corrections used."""
+    """Lines for ``mapgen validate``: the records that need a person, the corrections used."""
     waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
-    lines = [f"Places (offline gazetteer): {len(waiting)} records need a person."]
+    lines = [ngettext("Places (offline gazetteer): {count} record needs a person.",
+                      "Places (offline gazetteer): {count} records need a person.", len(waiting))]
     for o in waiting:
         fuzzy = o.match is not None and o.match.status.for_a_person
-        kind = "fuzzy match" if o.match is not None and o.match.status is MatchStatus.FUZZY else "placement"
-        why = f"{kind} to check: {o.match.name} ({o.match.sigla})" if fuzzy and o.match else _WHY[o.outcome]
+        if fuzzy and o.match:
+            why = (_("fuzzy match to check: {name} ({sigla})", name=o.match.name, sigla=o.match.sigla)
+                   if o.match.status is MatchStatus.FUZZY
+                   else _("placement to check: {name} ({sigla})", name=o.match.name, sigla=o.match.sigla))
+        else:
+            why = str(_WHY[o.outcome])
         found = "; ".join(f"{code} {label}" for code, label in candidates_of(o)[1:] if fuzzy)
         found = found or "; ".join(f"{code} {label}" for code, label in candidates_of(o) if not fuzzy)
         lines.append(f"  {o.source.label()} ({o.record_id}): {str(o.typed)!r}: {why}"
-                     + (f"; candidates: {found}" if found else ""))
+                     + (_("; candidates: {candidates}", candidates=found) if found else ""))
     if build.corrections:
-        lines.append(f"Corrections applied: {len(build.corrections)}.")
-    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+        lines.append(_("Corrections applied: {count}.", count=len(build.corrections)))
+    lines += [_("Correction not applied: {notice}", notice=n) for n in build.notices if n.kind == "correzione"]
     return lines
 
 

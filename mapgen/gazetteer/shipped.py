@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
+from mapgen.i18n import _
 from mapgen.model import Association, Comune
 
 if TYPE_CHECKING:
@@ -288,16 +289,16 @@ class Gazetteer:
         """Where the gazetteer lives, its counts, validity and attribution: ``mapgen gazetteer info``."""
         active = len(self.active())
         lines = [
-            f"Folder:    {self.path}",
-            f"Comuni:    {active} current, {len(self) - active} retired codes kept",
-            f"Names:     {len(self.names)} other-language, former, merged, variant",
-            f"Provinces: {len(self.provinces)}   Regions: {len(self.regions)}",
+            _("Folder:    {folder}", folder=self.path),
+            _("Comuni:    {active} current, {retired} retired codes kept", active=active, retired=len(self) - active),
+            _("Names:     {count} other-language, former, merged, variant", count=len(self.names)),
+            _("Provinces: {provinces}   Regions: {regions}", provinces=len(self.provinces), regions=len(self.regions)),
         ]
         elenco = self.metadata.get("elenco", {})
         if elenco:
             upto = elenco.get("reflects_changes_up_to", "?")
-            lines.append(f"Valid:     ISTAT list with the changes up to {upto}")
-        lines.append(f"Attribution: {self.attribution}")
+            lines.append(_("Valid:     ISTAT list with the changes up to {date}", date=upto))
+        lines.append(_("Attribution: {attribution}", attribution=self.attribution))
         return lines
 
     # --- boundaries (lazy, geopandas) -------------------------------------------------

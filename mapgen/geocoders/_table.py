@@ -148,7 +148,7 @@ def geocode_table(
     replaced = tuple(c for c in table.columns if c in RESULT_COLUMNS)
     return GeocodedTable(
         table.name,
-        table.describe(),
+        str(table.describe()),
         table.columns,
         table.rows,
         matches,

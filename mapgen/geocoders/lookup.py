@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from mapgen.errors import MapgenError
 from mapgen.gazetteer import load_gazetteer
 from mapgen.geocoders.chain import Geocoder
+from mapgen.i18n import _, _lc
 from mapgen.model import Match, MatchStatus, Place
 from mapgen.text import fold
 
@@ -41,21 +42,27 @@ class LookupAnswer:
 
     def lines(self) -> list[str]:
         """One line per Comune (code, label, region, point, population, retirement, the name that led
-        there), then the note; English, for ``mapgen gazetteer lookup`` to print."""
+        there), then the note; in the person's language, for ``mapgen gazetteer lookup`` to print."""
         lines = []
         for comune, entry in self.found:
             state = ""
             if not comune.active:
-                state = f"  (soppresso {comune.valid_to}, ora {comune.successor or '?'})"
-            kind = entry.kind.replace("_", " ") if entry else ""
-            via = f"  ({kind} name {entry.name} ({entry.sigla}))" if entry else ""
+                state = _("  (retired {date}, now {successor})", date=comune.valid_to,
+                          successor=comune.successor or "?")
+            kind = _NAME_KINDS.get(entry.kind, entry.kind.replace("_", " ")) if entry else ""
+            via = _("  ({kind} name {name} ({sigla}))", kind=kind, name=entry.name, sigla=entry.sigla) if entry else ""
             lines.append(
-                f"{comune.istat_code}  {comune.label}  {comune.region}  "
-                f"{comune.lat:.5f},{comune.lon:.5f}  pop. {comune.population or '?'}{state}{via}"
+                f"{comune.istat_code}  {comune.label}  {comune.region}  {comune.lat:.5f},{comune.lon:.5f}  "
+                + _("pop. {population}", population=comune.population or "?") + f"{state}{via}"
             )
         if self.note:
             lines.append(self.note)
         return lines
+
+
+#: The kinds of names of names.csv, as the lookup says them.
+_NAME_KINDS = {"other_language": _lc("name", "other language"), "historical": _lc("name", "historical"),
+               "merged": _lc("name", "merged"), "variant": _lc("name", "variant")}
 
 
 def check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:
@@ -70,8 +77,8 @@ def check_provincia(gazetteer: Gazetteer, provincia: str | None) -> None:
         return
     siglas = {c.sigla.upper() for c in gazetteer.comuni.values()}
     if provincia.strip().upper() not in siglas:
-        raise MapgenError(f"no province has the code {provincia!r}. Use the two-letter sigla of a "
-                          "province or metropolitan city, e.g. LE, TO, RM (see ISTAT's list).")
+        raise MapgenError(_("no province has the code {code}. Use the two-letter sigla of a province or "
+                            "metropolitan city, e.g. LE, TO, RM (see ISTAT's list).", code=repr(provincia)))
 
 
 #: At most this many Comuni in a "Did you mean" list.
@@ -85,13 +92,17 @@ def suggestion(match: Match, *, starting: Sequence[Comune] = ()) -> str:
     "Monteleone ..."), listed before the names the geocoder finds close in spelling.
     """
     if match.istat_code and not starting:
-        return f" The geocoder reads it as {match.name} ({match.sigla}) [{match.status}]: try that name."
+        return " " + _("The geocoder reads it as {name} ({sigla}) [{status}]: try that name.", name=match.name,
+                       sigla=match.sigla, status=match.status)
     names = [c.label for c in starting[:SUGGESTED]]
     names += [label for c in match.candidates if (label := f"{c.name} ({c.sigla})") not in names]
     if not names:
         return ""
     more = len(starting) - SUGGESTED
-    return f" Did you mean: {', '.join(names[:SUGGESTED])}{f' and {more} more' if more > 0 else ''}?"
+    listed = ", ".join(names[:SUGGESTED])
+    if more > 0:
+        return " " + _("Did you mean: {names} and {count} more?", names=listed, count=more)
+    return " " + _("Did you mean: {names}?", names=listed)
 
 
 def starting_with(gazetteer: Gazetteer, name: str, *, provincia: str | None = None) -> list[Comune]:
@@ -138,8 +149,10 @@ def lookup_comune(name: str, *, provincia: str | None = None, gazetteer: Gazette
         comune = None
         match = replace(match, istat_code="")
     if comune is not None:
-        note = (f"Note: no Comune is officially called {name!r}; the geocoder reads it as "
-                f"{comune.label} [{match.status}], as it does in a survey.")
+        note = _("Note: no Comune is officially called {name}; the geocoder reads it as {comune} [{status}], as "
+                 "it does in a survey.", name=repr(name), comune=comune.label, status=match.status)
         return LookupAnswer(((comune, None),), note)
-    where = f" in {provincia}" if provincia else ""
-    raise MapgenError(f"no Comune is called {name!r}{where}.{suggestion(match, starting=starting)}")
+    if provincia:
+        raise MapgenError(_("no Comune is called {name} in {provincia}.", name=repr(name), provincia=provincia)
+                          + suggestion(match, starting=starting))
+    raise MapgenError(_("no Comune is called {name}.", name=repr(name)) + suggestion(match, starting=starting))

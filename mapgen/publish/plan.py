@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from mapgen.errors import PublishError
+from mapgen.i18n import _, ngettext
 from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
 from mapgen.umap.layers import layer_options, previous_layer_name
 
@@ -182,10 +183,10 @@ def _by_key(remote: RemoteMap) -> tuple[dict[str, RemoteLayer], list[str]]:
         if not isinstance(key, str):
             continue
         if key in found:
-            warnings.append(
-                f"layers {found[key].name!r} and {layer.name!r} both carry mapgen's key {key!r} "
-                f"(a copy made in the editor?): only {found[key].name!r} is updated."
-            )
+            warnings.append(_(
+                "layers {first} and {second} both carry mapgen's key {key} (a copy made in the editor?): only "
+                "{first} is updated.", first=repr(found[key].name), second=repr(layer.name), key=repr(key)
+            ))
             continue
         found[key] = layer
     return found, warnings
@@ -347,11 +348,11 @@ def _first_publish_warning(remote: RemoteMap, managed: Mapping[str, RemoteLayer]
     if managed or not unmanaged:
         return []
     names = ", ".join(repr(name) for name in unmanaged)
-    return [
-        f"the map holds layers mapgen did not create ({names}): they stay next to the new "
-        "ones. If one is an earlier edition now merged into this build (e.g. '2019'), add "
-        "--replace-layer NAME to replace its content."
-    ]
+    return [_(
+        "the map holds layers mapgen did not create ({names}): they stay next to the new ones. If one is an "
+        "earlier edition now merged into this build (e.g. '2019'), add --replace-layer NAME to replace its "
+        "content.", names=names
+    )]
 
 
 def make_plan(
@@ -392,11 +393,12 @@ def make_plan(
     plans = _layer_plans(built, homes, _names(built, homes, remote), remote, client)
     used = {plan.uuid for plan in plans}
     built_keys = {layer.key for layer in built}
-    warnings += [
-        f"layer {published.name!r} was published by mapgen but is not in this build: left "
-        "alone (delete it in the uMap editor if it is obsolete)."
-        for key, published in managed.items() if key not in built_keys and published.uuid not in used
-    ]
+    for key, published in managed.items():
+        if key not in built_keys and published.uuid not in used:
+            warnings.append(_(
+                "layer {name} was published by mapgen but is not in this build: left alone (delete it in the uMap "
+                "editor if it is obsolete).", name=repr(published.name)
+            ))
     return Plan(
         remote=remote,
         layers=tuple(plans),
@@ -447,31 +449,36 @@ def _map_changes(remote: RemoteMap, built: Mapping[str, Any]) -> dict[str, Any]:
 def _layer_line(layer: LayerPlan) -> str:
     built = layer.built.name
     if layer.action == "carried":
-        return (f"  keep       {built!r}: the map's own layer {layer.name!r}, carried from the previous map, "
-                "left as it is")
-    name = f"{built!r}" if layer.name == built else f"{built!r} as {layer.name!r}"
-    why = "" if layer.name == built else f" ({built!r} is the name of another layer of the map, left as it is)"
+        return _("  keep       {built}: the map's own layer {name}, carried from the previous map, left as it is",
+                 built=repr(built), name=repr(layer.name))
+    name = repr(built) if layer.name == built else _("{built} as {name}", built=repr(built), name=repr(layer.name))
+    why = "" if layer.name == built else _(" ({built} is the name of another layer of the map, left as it is)",
+                                            built=repr(built))
     if layer.action == "create":
-        return f"  create     {name}: {layer.added} features{why}"
+        return ngettext("  create     {name}: {count} feature", "  create     {name}: {count} features", layer.added,
+                        name=name) + why
     if layer.action == "unchanged":
-        return f"  unchanged  {name}{why}"
-    counts = f"+{layer.added} added, -{layer.removed} removed, ~{layer.changed} changed"
-    extra = ", settings changed" if layer.settings_changed else ""
+        return _("  unchanged  {name}", name=name) + why
+    counts = _("+{added} added, -{removed} removed, ~{changed} changed", added=layer.added, removed=layer.removed,
+               changed=layer.changed)
+    extra = _(", settings changed") if layer.settings_changed else ""
     if layer.replaces is not None:
-        return f"  replace    {layer.replaces!r} (not created by mapgen) with {name}: {counts}{extra}{why}"
-    return f"  update     {name}: {counts}{extra}{why}"
+        return _("  replace    {old} (not created by mapgen) with {name}: {counts}", old=repr(layer.replaces),
+                 name=name, counts=counts) + extra + why
+    return _("  update     {name}: {counts}", name=name, counts=counts) + extra + why
 
 
 def plan_lines(plan: Plan) -> list[str]:
-    """The plan in plain English, one line per layer, then map settings and warnings."""
+    """The plan in the person's language, one line per layer, then map settings and warnings."""
     remote = plan.remote
-    lines = [f"Map {remote.name!r} (id {remote.address.map_id}, uMap {remote.umap_version}):"]
+    lines = [_("Map {name} (id {id}, uMap {version}):", name=repr(remote.name), id=remote.address.map_id,
+               version=remote.umap_version)]
     lines += [_layer_line(layer) for layer in reversed(plan.layers)]
-    lines += [f"  left alone {kept.name!r} (not managed by mapgen)" for kept in plan.left_alone]
+    lines += [_("  left alone {name} (not managed by mapgen)", name=repr(kept.name)) for kept in plan.left_alone]
     lines += [f"  {note}" for note in plan.notes]
     if plan.map_settings:
-        lines.append(f"  map settings: update {', '.join(plan.map_settings)}")
-    lines += [f"Warning: {text}" for text in plan.warnings]
+        lines.append(_("  map settings: update {settings}", settings=", ".join(plan.map_settings)))
+    lines += [_("Warning: {warning}", warning=text) for text in plan.warnings]
     if not plan.writes:
-        lines.append("Nothing to change: the map already shows this build.")
+        lines.append(_("Nothing to change: the map already shows this build."))
     return lines

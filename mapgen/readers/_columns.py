@@ -32,6 +32,7 @@ from mapgen.config import (
     SurveyConfig,
 )
 from mapgen.errors import InputError
+from mapgen.i18n import Message, _l
 from mapgen.model import CONTACT_FIELDS
 from mapgen.readers._headings import Headings, Style, flatten_text
 from mapgen.readers.table import column_letter
@@ -94,20 +95,11 @@ _LIMESURVEY_ONLY: Final = frozenset({"lastpage", "startlanguage", "seed", "start
 _CODE_LIKE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?")
 #: Said in the CLI summary and the report when a LimeSurvey export cannot tell incomplete
 #: responses from complete ones.
-INCOMPLETE_ALERT: Final = (
+INCOMPLETE_ALERT: Final = _l(
     "the LimeSurvey export has no submit date or no response id column, so incomplete "
     "responses cannot be told apart: export with 'Completion state: all' and the id and "
     "submitdate columns, or pass --all-complete to accept every response as complete"
 )
-#: The same alerts in Italian, for the report staff read.
-ALERTS_IT: Final = {
-    INCOMPLETE_ALERT: (
-        "l'esportazione LimeSurvey non ha la colonna della data di invio (submitdate) o "
-        "dell'identificativo (id), quindi le risposte incomplete non si distinguono: esportare "
-        "con 'Stato di completamento: tutte' e le colonne id e submitdate, oppure rieseguire "
-        "con --all-complete per accettare ogni risposta come completa"
-    ),
-}
 #: Columns that identify a person or a device: never copied into a record's properties.
 PERSONAL_HEADERS: Final = frozenset(
     {
@@ -151,9 +143,9 @@ class Layout:
     id_index: int | None = None
     submit_index: int | None = None
     personal: frozenset[int] = frozenset()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Message, ...] = field(default=())
     style: Style = "text"
-    alerts: tuple[str, ...] = field(default=())
+    alerts: tuple[Message, ...] = field(default=())
     limesurvey: bool = False  # LimeSurvey's own columns (lastpage, seed...) are there
 
     def group_columns(self) -> list[set[int]]:
@@ -539,9 +531,9 @@ def _finish(
     submit_index = _system_column(headings, survey.submitdate, "submitdate", repeated)
     notes = []
     if id_index is None:
-        notes.append("no response id column: records are numbered by spreadsheet row")
+        notes.append(_l("no response id column: records are numbered by spreadsheet row"))
     if submit_index is None:
-        notes.append("no submitdate column: every response counts as complete")
+        notes.append(_l("no submitdate column: every response counts as complete"))
     alerts = []
     limesurvey = bool(headings.system_codes() & _LIMESURVEY_ONLY)
     if (id_index is None or submit_index is None) and limesurvey:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mapgen.errors import InputError, UnreadableFileError
+from mapgen.i18n import Message, _l, _lp
 from mapgen.model import (
     CarriedLayer,
     Initiative,
@@ -115,16 +116,20 @@ class LayerRole(StrEnum):
     CARRIED = "carried"
 
 
-#: The formats read, in Italian, for the report.
-_FORMATS_IT = {
-    "GeoJSON layer": "livello GeoJSON",
-    "GeoJSON feature": "elemento GeoJSON",
-    "uMap backup (.umap)": "copia di una mappa uMap (.umap)",
+#: The formats read, in the reader's language.
+_FORMATS = {
+    "GeoJSON layer": _l("GeoJSON layer"),
+    "GeoJSON feature": _l("GeoJSON feature"),
+    "uMap backup (.umap)": _l("uMap backup (.umap)"),
 }
 
 
-def _elements(n: int) -> str:
-    return "1 elemento" if n == 1 else f"{n} elementi"
+def _elements(n: int) -> Message:
+    return _lp("{count} feature", "{count} features", n)
+
+
+def _unusable(n: int) -> Message:
+    return _lp("{count} unusable", "{count} unusable", n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +145,17 @@ class LayerSummary:
     properties: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     notes: tuple[str, ...] = ()
 
-    def describe(self) -> str:
-        """Italian line for the report: which layer, read as what, how many features."""
+    def describe(self) -> Message:
+        """A line for the report: which layer, read as what, how many features."""
         where = f"«{self.group} / {self.name}»" if self.group else f"«{self.name}»"
         if self.role is LayerRole.CARRIED:
-            return f"{where}: riportato senza modifiche ({_elements(self.features)})."
-        unusable = "non utilizzabile" if self.problems == 1 else "non utilizzabili"
-        problems = f", {self.problems} {unusable}" if self.problems else ""
-        counts = f"{self.initiatives} di {_elements(self.features)}{problems}"
-        return f"{where}: letto come iniziative ({counts})."
+            return _l("{where}: carried over unchanged ({features}).", where=where, features=_elements(self.features))
+        if self.problems:
+            return _l("{where}: read as initiatives ({initiatives} of {features}, {unusable}).", where=where,
+                      initiatives=self.initiatives, features=_elements(self.features),
+                      unusable=_unusable(self.problems))
+        return _l("{where}: read as initiatives ({initiatives} of {features}).", where=where,
+                  initiatives=self.initiatives, features=_elements(self.features))
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,25 +212,15 @@ class PreviousEdition:
             f"{self.file}: {accounted} accounted for, {self.features} read"
         )
 
-    def describe(self) -> str:
-        """One English line for ``BuildResult.inputs``: file, format, counts."""
-        return (
-            f"{self.file}: {self.format}, edition {self.edition} — {len(self.layers)} layer(s), "
-            f"{self.features} features: {len(self.initiatives)} initiatives, "
-            f"{len(self.problems)} unusable, {self.carried_features} carried"
-        )
-
-    def describe_it(self) -> str:
-        """:meth:`describe` in Italian, for the report."""
-        layers = "1 livello" if len(self.layers) == 1 else f"{len(self.layers)} livelli"
-        initiatives = "1 iniziativa" if len(self.initiatives) == 1 else f"{len(self.initiatives)} iniziative"
-        unusable = "non utilizzabile" if len(self.problems) == 1 else "non utilizzabili"
-        carried = "riportato" if self.carried_features == 1 else "riportati"
-        kind = _FORMATS_IT.get(self.format, self.format)
-        return (
-            f"{self.file}: {kind}, edizione {self.edition} — {layers}, "
-            f"{_elements(self.features)}: {initiatives}, "
-            f"{len(self.problems)} {unusable}, {self.carried_features} {carried}"
+    def describe(self) -> Message:
+        """One line for ``BuildResult.inputs``: file, format, counts."""
+        return _l(
+            "{file}: {format}, edition {edition} — {layers}, {features}: {initiatives}, {unusable}, {carried}",
+            file=self.file, format=_FORMATS.get(self.format, self.format), edition=self.edition,
+            layers=_lp("{count} layer", "{count} layers", len(self.layers)), features=_elements(self.features),
+            initiatives=_lp("{count} initiative", "{count} initiatives", len(self.initiatives)),
+            unusable=_unusable(len(self.problems)),
+            carried=_lp("{count} carried", "{count} carried", self.carried_features),
         )
 
 

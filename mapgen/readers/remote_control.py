@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from mapgen.errors import InputError, MapgenError, OutputError
+from mapgen.i18n import _, _l
 from mapgen.remote.secrets import plain_http_off_loopback, redact, remember
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ __all__ = ["Fetched", "RemoteControlError", "fetch_responses", "remote_control_u
 
 #: Where LimeSurvey answers RemoteControl 2 calls, under its base address.
 _ENDPOINT: Final = "index.php/admin/remotecontrol"
-_ENABLE: Final = (
+_ENABLE: Final = _l(
     "An administrator enables it in LimeSurvey: Configuration > Global settings > Interfaces > "
     "RPC interface enabled: JSON-RPC. Otherwise export the responses by hand (Responses > Export, "
     "Headings: question code, Responses: answer codes, Completion state: all)."
@@ -126,11 +127,11 @@ def fetch_responses(
     except ls_errors.LimeSurveyStatusError as exc:
         raise RemoteControlError(_status_message(endpoint, survey_id, redact(str(exc)))) from None
     except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
-        raise RemoteControlError(f"{endpoint}: LimeSurvey answered with an error: {_server_text(exc)}.") from None
+        raise RemoteControlError(_("{endpoint}: LimeSurvey answered with an error: {reason}.", endpoint=endpoint,
+                                   reason=_server_text(exc))) from None
     except RequestException as exc:
-        raise RemoteControlError(
-            f"{endpoint}: the connection failed during the export ({redact(str(exc))})."
-        ) from None
+        raise RemoteControlError(_("{endpoint}: the connection failed during the export ({reason}).",
+                                   endpoint=endpoint, reason=redact(str(exc)))) from None
     _write(out, data)
     if structure:
         _write(structure_path, structure)
@@ -149,24 +150,26 @@ def _log_in(factory: Callable[[str, str, str], Any], endpoint: str, username: st
     except Refused as exc:
         raise RemoteControlError(str(exc)) from None
     except ls_errors.LimeSurveyStatusError as exc:
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey refused the login of user {username!r} ({redact(str(exc))}). "
-            "Check the user name and password (the password is never shown or stored)."
-        ) from None
+        raise RemoteControlError(_(
+            "{endpoint}: LimeSurvey refused the login of user {user} ({reason}). Check the user name and password "
+            "(the password is never shown or stored).", endpoint=endpoint, user=repr(username),
+            reason=redact(str(exc))
+        )) from None
     except (ls_errors.RPCInterfaceNotEnabledError, ls_errors.InvalidJSONResponseError):
         raise RemoteControlError(
-            f"{endpoint}: LimeSurvey's RemoteControl API is not enabled there. {_ENABLE}"
+            _("{endpoint}: LimeSurvey's RemoteControl API is not enabled there.", endpoint=endpoint) + f" {_ENABLE}"
         ) from None
     except (ls_errors.LimeSurveyError, ls_errors.ResponseMismatchError) as exc:
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey answered the login with an error: {_server_text(exc)}. "
-            "Check the address and the user (the password is never shown or stored)."
-        ) from None
+        raise RemoteControlError(_(
+            "{endpoint}: LimeSurvey answered the login with an error: {reason}. Check the address and the user (the "
+            "password is never shown or stored).", endpoint=endpoint, reason=_server_text(exc)
+        )) from None
     except RequestException as exc:
-        raise RemoteControlError(
-            f"{endpoint}: cannot reach LimeSurvey ({type(exc).__name__}: {redact(str(exc))}). Check the "
-            "address and the network; the API lives at <LimeSurvey>/index.php/admin/remotecontrol."
-        ) from None
+        raise RemoteControlError(_(
+            "{endpoint}: cannot reach LimeSurvey ({kind}: {reason}). Check the address and the network; the API "
+            "lives at <LimeSurvey>/index.php/admin/remotecontrol.", endpoint=endpoint, kind=type(exc).__name__,
+            reason=redact(str(exc))
+        )) from None
     return client
 
 
@@ -183,10 +186,10 @@ def _export(client: Any, survey_id: int, endpoint: str) -> bytes:
     except (TypeError, ValueError):  # the result was not base64 text (binascii.Error is a ValueError)
         data = None
     if not isinstance(data, bytes):
-        raise RemoteControlError(
-            f"{endpoint}: LimeSurvey's answer to the export of survey {survey_id} is not a file. "
-            "Export the responses by hand (Responses > Export)."
-        )
+        raise RemoteControlError(_(
+            "{endpoint}: LimeSurvey's answer to the export of survey {survey} is not a file. Export the responses "
+            "by hand (Responses > Export).", endpoint=endpoint, survey=survey_id
+        ))
     return data
 
 
@@ -248,15 +251,17 @@ def _structure_xml(client: Any, survey_id: int) -> bytes:
 def _status_message(endpoint: str, survey_id: int, status: str) -> str:
     folded = status.casefold()
     if "invalid survey" in folded or "survey id" in folded:
-        return (f"{endpoint}: there is no survey {survey_id} ({status}). The id is the number in the "
-                "survey's address in LimeSurvey (surveyid=…) or in its list of surveys.")  # fmt: skip
+        return _("{endpoint}: there is no survey {survey} ({status}). The id is the number in the survey's address "
+                 "in LimeSurvey (surveyid=…) or in its list of surveys.", endpoint=endpoint, survey=survey_id,
+                 status=status)
     if "no data" in folded or "no response" in folded:
-        return (f"{endpoint}: survey {survey_id} has no responses yet, or is not active ({status}). "
-                "Nothing was written.")  # fmt: skip
+        return _("{endpoint}: survey {survey} has no responses yet, or is not active ({status}). Nothing was "
+                 "written.", endpoint=endpoint, survey=survey_id, status=status)
     if "permission" in folded:
-        return (f"{endpoint}: the user may not export survey {survey_id}'s responses ({status}). "
-                "Ask the survey's owner for the 'Responses: export' permission.")  # fmt: skip
-    return f"{endpoint}: LimeSurvey refused the export of survey {survey_id}: {status}."
+        return _("{endpoint}: the user may not export survey {survey}'s responses ({status}). Ask the survey's "
+                 "owner for the 'Responses: export' permission.", endpoint=endpoint, survey=survey_id, status=status)
+    return _("{endpoint}: LimeSurvey refused the export of survey {survey}: {status}.", endpoint=endpoint,
+             survey=survey_id, status=status)
 
 
 def _count_rows(data: bytes) -> int:

@@ -27,6 +27,7 @@ from mapgen.config import (
     check_config_target,
     save_config_text,
 )
+from mapgen.i18n import _, ngettext
 from mapgen.readers import _values
 from mapgen.readers._columns import ID_HEADERS, SUBMIT_HEADERS, split_subcolumn
 from mapgen.readers._headings import SYSTEM_LABELS, Headings
@@ -170,11 +171,12 @@ class DraftConfig:
 
     def summary(self) -> str:
         """One line, e.g. ``17 fields placed, 3 practice groups; TODO: telefono``."""
-        todo = f"; TODO: {', '.join(self.missing)}" if self.missing else "; nothing left to do"
-        return (
-            f"{len(self.placed)} fields placed, {self.practices} practice group(s), "
-            f"{len(self.unplaced_columns)} columns not used{todo}"
-        )
+        todo = _("TODO: {fields}", fields=", ".join(self.missing)) if self.missing else _("nothing left to do")
+        return _("{placed}, {groups}, {unused}; {todo}",
+                 placed=ngettext("{count} field placed", "{count} fields placed", len(self.placed)),
+                 groups=ngettext("{count} practice group", "{count} practice groups", self.practices),
+                 unused=ngettext("{count} column not used", "{count} columns not used", len(self.unplaced_columns)),
+                 todo=todo)
 
 
 def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftConfig:
@@ -197,7 +199,7 @@ def draft_mapping(table: Table, *, places: PlaceNames | None = None) -> DraftCon
     placed = [p for group in (shared, *practices) for p in group.values()]
     unplaced = [q for q in questions if q.name not in used]
     text = _render(table, system, shared, practices, unplaced)
-    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message})
+    repeated = sorted({i.column for i in table.issues if "appears more than once" in i.message.msgid})
     if repeated:
         text = (
             f"# TODO: the export repeats {len(repeated)} heading(s) ({', '.join(map(repr, repeated[:3]))}"

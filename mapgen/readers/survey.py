@@ -36,16 +36,17 @@ from typing import Any, Final
 
 from mapgen.config import PRACTICE_FIELDS, VOCABULARIES, Config, SurveyConfig
 from mapgen.errors import InputError
+from mapgen.i18n import Message, _, _l, _lp
 from mapgen.model import Initiative, Notice, Outcome, Place, RowOutcome, Severity, SourceRef
 from mapgen.model import Source as SourceKind
 from mapgen.readers import _values
-from mapgen.readers._columns import ALERTS_IT, Layout, Source, layout_from_mapping, recognise_layout
+from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
 from mapgen.readers.table import Table, TableIssue, column_letter, read_table
-from mapgen.text import counted, fold
+from mapgen.text import fold
 
-__all__ = ["ALERTS_IT", "SurveyRead", "read_survey", "validation_report"]
+__all__ = ["SurveyRead", "read_survey", "validation_report"]
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +87,18 @@ class SurveyRead:
     """
 
     file: str
-    format: str
+    format: Message
     initiatives: tuple[Initiative, ...]
     outcomes: tuple[RowOutcome, ...]
     problems: tuple[Notice, ...]
     duplicate_of: Mapping[str, str]
     responses: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message, ...] = ()
     incomplete_rows: tuple[int, ...] = ()
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     incomplete: tuple[Initiative, ...] = ()  # incomplete responses' records, as include_incomplete reads them
-    alerts: tuple[str, ...] = ()
-    format_it: str = ""  # ``format`` in Italian, for the report
+    alerts: tuple[Message, ...] = ()
 
     @property
     def errors(self) -> tuple[Notice, ...]:
@@ -114,27 +114,18 @@ class SurveyRead:
         """The listed practices with the given outcome (EXCLUDED or DUPLICATE)."""
         return tuple(o for o in self.outcomes if o.outcome is outcome)
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """One line of counts: ``312 responses: 401 initiatives, 14 excluded, 6 duplicates; …``."""
         excluded = len(self.outcomes_of(Outcome.EXCLUDED))
         duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
-        return (
-            f"{self.responses} responses: {len(self.initiatives)} initiatives, "
-            f"{excluded} excluded, "
-            f"{duplicates} duplicates; {len(self.errors)} errors, {len(self.warnings)} warnings"
-        )
-
-    def summary_it(self) -> str:
-        """:meth:`summary` in Italian, for the report: ``312 risposte: 401 iniziative, …``."""
-        excluded = len(self.outcomes_of(Outcome.EXCLUDED))
-        duplicates = len(self.outcomes_of(Outcome.DUPLICATE))
-        return (
-            f"{counted(self.responses, 'risposta', 'risposte')}: "
-            f"{counted(len(self.initiatives), 'iniziativa', 'iniziative')}, "
-            f"{counted(excluded, 'esclusa', 'escluse')}, "
-            f"{counted(duplicates, 'doppione', 'doppioni')}; "
-            f"{counted(len(self.errors), 'errore', 'errori')}, "
-            f"{counted(len(self.warnings), 'avviso', 'avvisi')}"
+        return _l(
+            "{responses}: {initiatives}, {excluded}, {duplicates}; {errors}, {warnings}",
+            responses=_lp("{count} response", "{count} responses", self.responses),
+            initiatives=_lp("{count} initiative", "{count} initiatives", len(self.initiatives)),
+            excluded=_lp("{count} excluded", "{count} excluded", excluded),
+            duplicates=_lp("{count} duplicate", "{count} duplicates", duplicates),
+            errors=_lp("{count} error", "{count} errors", len(self.errors)),
+            warnings=_lp("{count} warning", "{count} warnings", len(self.warnings)),
         )
 
 
@@ -184,9 +175,8 @@ def read_survey(
     structure = structure or config_structure(config)
     layout = _layout(table, config, structure)
     if table.data_rows == 0:
-        raise InputError(
-            f"{table.name} has a header row but no responses. Export the responses again."
-        )
+        raise InputError(_("{file} has a header row but no responses. Export the responses again.",
+                             file=table.name))
     reader = _Reader(table, layout, config.survey, include_incomplete, structure)
     for index in range(len(table.rows)):
         reader.read_row(index)
@@ -208,7 +198,6 @@ def read_survey(
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         incomplete=_incomplete_kept(reader.initiatives, reader.incomplete),
         alerts=() if all_complete else layout.alerts,
-        format_it=_describe(table, layout, config, lang="it"),
     )
 
 
@@ -237,7 +226,7 @@ def _repeated_headers(table: Table) -> frozenset[str]:
     return frozenset(
         issue.column
         for issue in table.issues
-        if issue.row == 1 and "appears more than once" in issue.message
+        if issue.row == 1 and "appears more than once" in issue.message.msgid
     )
 
 
@@ -260,71 +249,60 @@ def _layout(table: Table, config: Config, structure: SurveyStructure | None) -> 
         hints = _header_hints(table)
         if not hints:
             raise
-        raise InputError(" ".join([str(exc), *(f"Also: {hint}" for hint in hints)])) from None
+        raise InputError(" ".join([str(exc), *(_("Also: {hint}", hint=hint) for hint in hints)])) from None
 
 
 def _header_hints(table: Table) -> list[str]:
     """Why the expected columns may be missing: a wrong separator, merged headers, another sheet."""
-    hints = [issue.message for issue in table.issues if issue.row == 1 and "merged" in issue.message]
+    hints = [str(issue.message) for issue in table.issues if issue.row == 1 and "merged" in issue.message.msgid]
     if table.format == "csv" and len(table.columns) == 1:
-        hints.append(
-            f"the header row is one single cell ({_clip(table.columns[0])}): the columns are not "
-            "separated by a comma, semicolon, tab or |. Save the file again as CSV with ';' or ','."
-        )
+        hints.append(_(
+            "the header row is one single cell ({cell}): the columns are not separated by a comma, semicolon, "
+            "tab or |. Save the file again as CSV with ';' or ','.", cell=_clip(table.columns[0])
+        ))
     others = [name for name in table.sheets if name != table.sheet]
     if others:
         listed = ", ".join(repr(name) for name in others)
-        hints.append(f"sheet {table.sheet!r} was read; the workbook also has {listed}: "
-                     "choose the sheet with the responses with --sheet.")  # fmt: skip
+        hints.append(_("sheet {sheet} was read; the workbook also has {others}: choose the sheet with the responses "
+                       "with --sheet.", sheet=repr(table.sheet), others=listed))
     return hints
 
 
-#: The value parsers' messages (mapgen.readers._values) in Italian, for the report.
-_VALUE_ERRORS_IT = {
-    "is not an amount in euro": "non è un importo in euro",
-    "is a negative amount": "è un importo negativo",
-    "is not a date": "non è una data",
-    "is not a real date (no such day)": "non è una data reale (il giorno non esiste)",
+#: The value parsers' messages (mapgen.readers._values), in the reader's language.
+_VALUE_ERRORS: Final = {
+    "is not an amount in euro": _l("is not an amount in euro"),
+    "is a negative amount": _l("is a negative amount"),
+    "is not a date": _l("is not a date"),
+    "is not a real date (no such day)": _l("is not a real date (no such day)"),
 }
 
 
-def _value_error_it(exc: ValueError) -> str:
-    return _VALUE_ERRORS_IT.get(str(exc), "non è un valore valido")
+def _value_error(exc: ValueError) -> Message:
+    return _VALUE_ERRORS.get(str(exc), _l("is not a valid value"))
 
 
 def _clip(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-#: The words of the file's one-line description, in English (CLI) and Italian (report).
-_DESCRIBE_WORDS: Final = {
-    "en": {
-        "spreadsheet": "spreadsheet", "limesurvey": "LimeSurvey export", "code": "question codes",
-        "codetext": "question codes and texts", "text": "question texts", "mapping": "mapping",
-        "structure": "structure", "by_name": "columns recognised by name",
-    },
-    "it": {
-        "spreadsheet": "foglio di calcolo", "limesurvey": "esportazione LimeSurvey", "code": "codici delle domande",
-        "codetext": "codici e testi delle domande", "text": "testi delle domande", "mapping": "mappatura",
-        "structure": "struttura", "by_name": "colonne riconosciute dal nome",
-    },
-}  # fmt: skip
+#: The headings' styles, in the file's one-line description.
+_STYLE_WORDS: Final = {
+    "code": _l("question codes"), "codetext": _l("question codes and texts"), "text": _l("question texts"),
+}
 
 
-def _describe(table: Table, layout: Layout, config: Config, *, lang: str = "en") -> str:
-    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …`` (``lang`` en or it)."""
-    words = _DESCRIBE_WORDS[lang]
-    kind = words["spreadsheet"]
+def _describe(table: Table, layout: Layout, config: Config) -> Message:
+    """``file: CSV, UTF-8, separator ',', 306 rows; LimeSurvey export, question codes; …``."""
+    kind = _l("spreadsheet")
     if layout.limesurvey or layout.style == "codetext":
-        kind = f"{words['limesurvey']}, {words[layout.style]}"
+        kind = _l("LimeSurvey export, {style}", style=_STYLE_WORDS.get(layout.style, layout.style))
     if config.survey.mapped:
-        source = f"{words['mapping']} {config.path.name}" if config.path else words["mapping"]
+        source = _l("mapping {file}", file=config.path.name) if config.path else _l("mapping")
         if config.survey.structure:
-            source += f" + {words['structure']} {Path(config.survey.structure).name}"
+            source = _l("{mapping} + structure {file}", mapping=source, file=Path(config.survey.structure).name)
     else:
-        source = words["by_name"]
-    read = table.describe_it() if lang == "it" else table.describe()
-    return f"{table.name}: {read}; {kind}; {source}"
+        source = _l("columns recognised by name")
+    return _l("{file}: {read}; {kind}; {source}", file=table.name, read=table.describe(), kind=kind, source=source)
 
 
 def _problem_order(problem: Notice) -> tuple[int, str]:
@@ -387,13 +365,12 @@ class _Reader:
         self,
         row: _Row | None,
         index: int | None,
-        message: str,
-        fix: str,
+        message: Message,
+        fix: Message,
         *,
         value: str = "",
         error: bool = False,
         record_id: str = "",
-        it: tuple[str, str] = ("", ""),
     ) -> None:
         column = self.table.columns[index] if index is not None else ""
         self.problems.append(
@@ -407,8 +384,6 @@ class _Reader:
                 severity=Severity.ERROR if error else Severity.WARNING,
                 record_id=record_id,
                 letter=column_letter(index) if index is not None else "",
-                message_it=it[0],
-                fix_it=it[1],
             )
         )
 
@@ -452,12 +427,9 @@ class _Reader:
             return cells
         row = _Row(index, cells, "", None, True)
         for i in errors:
-            self.problem(row, i, f"the cell holds Excel's error value {cells[i].strip()!r}, not an answer; "
-                         "it is read as empty.", "Fix the formula or type the value in the spreadsheet.",
-                         value=cells[i].strip(),
-                         it=(f"la cella contiene il valore di errore di Excel {cells[i].strip()!r}, non una "
-                             "risposta: è letta come vuota.",
-                             "Correggere la formula o scrivere il valore nel foglio di calcolo."))
+            self.problem(row, i, _l("the cell holds Excel's error value {value}, not an answer; it is read as "
+                                    "empty.", value=repr(cells[i].strip())),
+                         _l("Fix the formula or type the value in the spreadsheet."), value=cells[i].strip())
         return ["" if i in errors else cell for i, cell in enumerate(cells)]
 
     def _start_row(self, index: int, cells: Sequence[str]) -> _Row | None:
@@ -485,25 +457,19 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                "the response id is empty; the row's records are numbered by row.",
-                "Fill the id, or leave the row as it is.",
-                it=("l'identificativo della risposta è vuoto: i record della riga sono numerati per riga.",
-                    "Compilare l'identificativo, oppure lasciare la riga com'è."),
+                _l("the response id is empty; the row's records are numbered by row."),
+                _l("Fill the id, or leave the row as it is."),
             )
             text = f"row{row.number}"
         if text in self._ids:
             self.problem(
                 row,
                 index,
-                f"response id {_clip(text)} is also on row {self._ids[text]}; this row is "
-                "excluded (listed in the report).",
-                "Give each response its own id (LimeSurvey's ids are unique: was a row copied?).",
+                _l("response id {id} is also on row {row}; this row is excluded (listed in the report).",
+                   id=_clip(text), row=self._ids[text]),
+                _l("Give each response its own id (LimeSurvey's ids are unique: was a row copied?)."),
                 value=text,
                 error=True,
-                it=(f"l'identificativo {_clip(text)} è anche nella riga {self._ids[text]}: questa riga è "
-                    "esclusa (elencata nel rapporto).",
-                    "Dare a ogni risposta il proprio identificativo (in LimeSurvey sono unici: è stata "
-                    "copiata una riga?)."),
             )
             return ""
         self._ids[text] = row.number
@@ -516,11 +482,10 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{_clip(text)} {exc}; the response still counts as complete.",
-                "Write the date as dd/mm/yyyy hh:mm.",
+                _l("{value} {problem}; the response still counts as complete.", value=_clip(text),
+                   problem=_value_error(exc)),
+                _l("Write the date as dd/mm/yyyy hh:mm."),
                 value=text,
-                it=(f"{_clip(text)} {_value_error_it(exc)}: la risposta conta comunque come completa.",
-                    "Scrivere la data come gg/mm/aaaa hh:mm."),
             )
             return None
         return None if when == _UNDATED_SUBMIT else when
@@ -619,11 +584,9 @@ class _Reader:
         self.problem(
             row,
             None,
-            "the response describes no practice (every practice column is empty).",
-            "Fill at least the title of one practice, or delete the row.",
+            _l("the response describes no practice (every practice column is empty)."),
+            _l("Fill at least the title of one practice, or delete the row."),
             error=True,
-            it=("la risposta non descrive alcuna pratica (tutte le colonne delle pratiche sono vuote).",
-                "Compilare almeno il titolo di una pratica, oppure eliminare la riga."),
             record_id=self.record_id(row, 1),
         )
         self._exclude(
@@ -636,16 +599,13 @@ class _Reader:
 
     def _no_comune(self, row: _Row, shared: Mapping[str, Any], groups: Sequence[int]) -> None:
         index = self.layout.shared["comune"].columns[0][0]
-        count = f"its {len(groups)} practices" if len(groups) > 1 else "its practice"
-        count_it = (f"le sue {len(groups)} pratiche non possono essere mappate" if len(groups) > 1
-                    else "la sua pratica non può essere mappata")
         self.problem(
             row,
             index,
-            f"the response has no Comune, so {count} cannot be placed on the map.",
-            "Fill the Comune in the spreadsheet.",
+            _lp("the response has no Comune, so its practice cannot be placed on the map.",
+                "the response has no Comune, so its {count} practices cannot be placed on the map.", len(groups)),
+            _l("Fill the Comune in the spreadsheet."),
             error=True,
-            it=(f"la risposta non indica il Comune: {count_it}.", "Indicare il Comune nel foglio di calcolo."),
             record_id=self.record_id(row, groups[0]),
         )
         for group in groups:
@@ -681,18 +641,19 @@ class _Reader:
     def _report_missing(self, row: _Row, group: int, name: str, record_id: str) -> None:
         source = self._source_of(group, name)
         index = source.columns[0][0] if source else None
-        which = f"practice {group}" if len(self.layout.practices) > 1 else "the practice"
-        label = {"comune": "Comune", "titolo": "title"}[name]
-        which_it = f"la pratica {group}" if len(self.layout.practices) > 1 else "la pratica"
-        label_it = {"comune": "il Comune", "titolo": "il titolo"}[name]
+        which = _l("practice {group}", group=group) if len(self.layout.practices) > 1 else _l("the practice")
+        message, fix = {
+            "comune": (_l("{which} has no Comune, so it cannot be placed on the map.", which=which),
+                       _l("Fill the Comune in the spreadsheet.")),
+            "titolo": (_l("{which} has no title, so it cannot be placed on the map.", which=which),
+                       _l("Fill the title in the spreadsheet.")),
+        }[name]
         self.problem(
             row,
             index,
-            f"{which} has no {label}, so it cannot be placed on the map.",
-            f"Fill the {label} in the spreadsheet.",
+            message,
+            fix,
             error=True,
-            it=(f"{which_it} non ha {label_it}: non può essere mappata.",
-                f"Indicare {label_it} nel foglio di calcolo."),
             record_id=record_id,
         )
 
@@ -746,12 +707,10 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"the end date {end.isoformat()} is before the start date {start.isoformat()}.",
-                "Check the two dates (both are kept as written).",
+                _l("the end date {end} is before the start date {start}.", end=end.strftime("%d/%m/%Y"),
+                   start=start.strftime("%d/%m/%Y")),
+                _l("Check the two dates (both are kept as written)."),
                 record_id=record_id,
-                it=(f"la data di fine {end.strftime('%d/%m/%Y')} è precedente alla data di inizio "
-                    f"{start.strftime('%d/%m/%Y')}.",
-                    "Controllare le due date (sono tenute entrambe come scritte)."),
             )
 
     # fields
@@ -777,7 +736,7 @@ class _Reader:
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
         """Plain text; sub-columns are joined (ticked ones by their option's label)."""
         parts = []
-        for _, option, text in self._cells(row, source):
+        for _column, option, text in self._cells(row, source):
             if option and _values.is_yes(text):
                 parts.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
@@ -792,27 +751,22 @@ class _Reader:
             self.problem(
                 row,
                 index,
-                f"{_clip(text)} is not an e-mail address; it is kept as written.",
-                "Write an address such as nome@comune.it.",
+                _l("{value} is not an e-mail address; it is kept as written.", value=_clip(text)),
+                _l("Write an address such as nome@comune.it."),
                 value=text,
-                it=(f"{_clip(text)} non è un indirizzo e-mail: è tenuto come scritto.",
-                    "Scrivere un indirizzo come nome@comune.it."),
             )
         if source.field == "telefono" and _EXCEL_SCIENTIFIC.search(text):
             self.problem(
                 row,
                 index,
-                f"{_clip(text)} is a phone number that Excel turned into a rounded number.",
-                "Take the number from the original export, or format the column as text in Excel.",
+                _l("{value} is a phone number that Excel turned into a rounded number.", value=_clip(text)),
+                _l("Take the number from the original export, or format the column as text in Excel."),
                 value=text,
-                it=(f"{_clip(text)} è un numero di telefono che Excel ha trasformato in un numero arrotondato.",
-                    "Riprendere il numero dall'esportazione originale, oppure formattare la colonna come "
-                    "testo in Excel."),
             )
 
     def _list(self, row: _Row, source: Source) -> list[str]:
         items: list[str] = []
-        for _, option, text in self._cells(row, source):
+        for _column, option, text in self._cells(row, source):
             if option and _values.is_yes(text):
                 items.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
@@ -869,23 +823,19 @@ class _Reader:
             self.problem(
                 None,
                 index,
-                f"option {_clip(label)} is not one of {name}'s values ({listed}); "
-                "ticked cells are kept as 'altro'.",
-                f'Add {label} = "<value>" under [survey.choices.{name}] in the mapping.',
+                _l("option {option} is not one of {field}'s values ({listed}); ticked cells are kept as 'altro'.",
+                   option=_clip(label), field=name, listed=listed),
+                _l('Add {label} = "<value>" under [survey.choices.{field}] in the mapping.', label=label, field=name),
                 value=label,
-                it=(f"l'opzione {_clip(label)} non è tra i valori di {name} ({listed}): le celle "
-                    "spuntate sono tenute come 'altro'.",
-                    f'Aggiungere {label} = "<valore>" sotto [survey.choices.{name}] nella mappatura.'),
             )
             return None
         self.problem(
             row,
             index,
-            f"{_clip(label)} is not one of {name}'s values ({listed}); it is kept as 'altro'.",
-            f"Write one of the values, or add it under [survey.choices.{name}].",
+            _l("{value} is not one of {field}'s values ({listed}); it is kept as 'altro'.", value=_clip(label),
+               field=name, listed=listed),
+            _l("Write one of the values, or add it under [survey.choices.{field}].", field=name),
             value=label,
-            it=(f"{_clip(label)} non è tra i valori di {name} ({listed}): è tenuto come 'altro'.",
-                f"Scrivere uno dei valori, oppure aggiungerlo sotto [survey.choices.{name}]."),
         )
         return None
 
@@ -899,12 +849,9 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{_clip(text)} is not a type of entity ({listed}); kept as written.",
-                "Write one of the types, or map the answer code under [survey.choices.tipo_ente].",
+                _l("{value} is not a type of entity ({listed}); kept as written.", value=_clip(text), listed=listed),
+                _l("Write one of the types, or map the answer code under [survey.choices.tipo_ente]."),
                 value=text,
-                it=(f"{_clip(text)} non è un tipo di ente ({listed}): è tenuto come scritto.",
-                    "Scrivere uno dei tipi, oppure associare il codice della risposta sotto "
-                    "[survey.choices.tipo_ente]."),
             )
         return {"tipo_ente": value or text}
 
@@ -919,12 +866,9 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{_clip(text)} {exc}; the amount is left empty.",
-                "Write a number in euro such as 12.500,00 "
-                "(the text stays in the record's properties).",
+                _l("{value} {problem}; the amount is left empty.", value=_clip(text), problem=_value_error(exc)),
+                _l("Write a number in euro such as 12.500,00 (the text stays in the record's properties)."),
                 value=text,
-                it=(f"{_clip(text)} {_value_error_it(exc)}: l'importo resta vuoto.",
-                    "Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del record)."),
             )
             return {"importo": None}
 
@@ -954,11 +898,9 @@ class _Reader:
             self.problem(
                 row,
                 source.columns[0][0],
-                f"{_clip(text)} {exc}; the date is left empty.",
-                "Write the date as dd/mm/yyyy, e.g. 15/01/2020.",
+                _l("{value} {problem}; the date is left empty.", value=_clip(text), problem=_value_error(exc)),
+                _l("Write the date as dd/mm/yyyy, e.g. 15/01/2020."),
                 value=text,
-                it=(f"{_clip(text)} {_value_error_it(exc)}: la data resta vuota.",
-                    "Scrivere la data come gg/mm/aaaa, per esempio 15/01/2020."),
             )
             return {source.field: None}
 
@@ -1038,7 +980,6 @@ def _table_problem(issue: TableIssue) -> Notice:
         message=issue.message,
         fix="",
         severity=severity,
-        message_it=issue.message_it,
     )
 
 
@@ -1115,21 +1056,20 @@ def _duplicate_outcome(record: Initiative, kept: Initiative) -> RowOutcome:
 
 def validation_report(result: SurveyRead) -> list[str]:
     """The lines ``mapgen validate`` prints: format, problems, exclusions, then the counts."""
-    lines = [result.format]
-    lines += [f"Warning: {alert}." for alert in result.alerts]
-    lines += [f"Note: {note}." for note in result.notes]
-    lines += [f"{p.severity.value}: {p}" for p in result.problems]
+    lines = [str(result.format)]
+    lines += [_("Warning: {alert}.", alert=alert) for alert in result.alerts]
+    lines += [_("Note: {note}.", note=note) for note in result.notes]
+    severity = {Severity.ERROR: _("error"), Severity.WARNING: _("warning")}
+    lines += [f"{severity[p.severity]}: {p}" for p in result.problems]
     if result.incomplete_rows:
         rows = ", ".join(map(str, result.incomplete_rows))
-        lines.append(
-            f"Incomplete responses excluded (rows {rows}); use --include-incomplete to keep them."
-        )
+        lines.append(_("Incomplete responses excluded (rows {rows}); use --include-incomplete to keep them.",
+                       rows=rows))
     row_of = {i.record_id: i.source.row for i in result.initiatives}
     for outcome in result.outcomes_of(Outcome.DUPLICATE):
         kept = result.duplicate_of[outcome.record_id]
-        lines.append(
-            f"Duplicate: row {outcome.source.row} ({outcome.record_id}, {outcome.titolo!r}) "
-            f"was sent again on row {row_of[kept]} ({kept}); the latest is kept."
-        )
-    lines.append(result.summary() + ".")
+        lines.append(_("Duplicate: row {row} ({id}, {title}) was sent again on row {kept_row} ({kept}); the latest "
+                       "is kept.", row=outcome.source.row, id=outcome.record_id, title=repr(outcome.titolo),
+                       kept_row=row_of[kept], kept=kept))
+    lines.append(f"{result.summary()}.")
     return lines

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from mapgen.errors import InputError, UnreadableFileError
+from mapgen.i18n import Message, _, _l, _lp
 from mapgen.text import fold
 
 __all__ = ["Limits", "Table", "TableIssue", "column_letter", "read_table"]
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 #: Separators tried, in order of preference when two fit equally well.
 DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {"\t": "tab"}
+_DELIMITER_NAMES: dict[str, Message] = {"\t": _l("tab")}
 #: How much of a CSV is used to choose the separator.
 _SNIFF_CHARS = 64_000
 _SNIFF_RECORDS = 50
@@ -67,7 +68,7 @@ _MAGIC = (
 _MAP_TYPE = re.compile(rb'"type"\s*:\s*"(?P<type>umap|FeatureCollection|Feature)"')
 #: A mapping file's first section (``[survey]``, ``[survey.columns]``, ``[output]``...).
 _MAPPING_START = re.compile(rb"(?:#[^\n]*\n\s*)*\[(?:survey|output|previous)[.\]]")
-_EXPORT_AGAIN = "Export the responses from LimeSurvey again as CSV or Excel (.xlsx)."
+_EXPORT_AGAIN = _l("Export the responses from LimeSurvey again as CSV or Excel (.xlsx).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,22 +145,21 @@ class TableIssue:
     """Something odd in the file that did not stop the reading (a shifted row, a renamed header).
 
     ``row`` is the spreadsheet row (header = 1), ``None`` for the file as a whole.
-    ``message`` is a full English sentence that ends with the fix.
+    ``message`` is a full sentence that ends with the fix, rendered in the reader's language.
     """
 
     file: str
     row: int | None
     column: str
-    message: str
+    message: Message
     data_lost: bool = False  # True when rows could not be read at all (an unclosed quote)
-    message_it: str = ""  # ``message`` in Italian, for the report staff read
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}", row=self.row))
         if self.column:
-            where.append(f"column {self.column!r}")
+            where.append(_("column {column}", column=repr(self.column)))
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -199,20 +199,15 @@ class Table:
         """How many rows hold at least one non-blank cell."""
         return sum(1 for row in self.rows if any(cell.strip() for cell in row))
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """What was detected, e.g. ``CSV, Windows-1252, separator ';', 120 rows``."""
+        rows = _lp("{count} row", "{count} rows", self.data_rows)
         if self.format == "xlsx":
-            return f"XLSX, sheet {self.sheet!r}, {self.data_rows} rows"
+            return _l("XLSX, sheet {sheet}, {rows}", sheet=repr(self.sheet), rows=rows)
         separator = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
-        return f"CSV, {self.encoding}, separator {separator}, {self.data_rows} rows"
-
-    def describe_it(self) -> str:
-        """Italian :meth:`describe` for the report: ``CSV, UTF-8, separatore ';', 120 righe``."""
-        rows = "1 riga" if self.data_rows == 1 else f"{self.data_rows} righe"
-        if self.format == "xlsx":
-            return f"XLSX, foglio {self.sheet!r}, {rows}"
-        separator = {"\t": "tabulazione"}.get(self.delimiter, repr(self.delimiter))
-        return f"CSV, {self.encoding}, separatore {separator}, {rows}"
+        encoding = _l("UTF-8 with BOM") if self.encoding == "UTF-8 with BOM" else self.encoding
+        return _l("CSV, {encoding}, separator {separator}, {rows}", encoding=encoding, separator=separator,
+                  rows=rows)
 
 
 def column_letter(index: int) -> str:
@@ -278,19 +273,20 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         raise UnreadableFileError(_missing(path, exc)) from exc
     if not stat.S_ISREG(info.st_mode):
         kind = _file_kind(info.st_mode)
-        raise UnreadableFileError(f"{path} is {kind}, not a file. Give the survey export file.")
+        raise UnreadableFileError(_("{file} is {kind}, not a file. Give the survey export file.", file=path,
+                                    kind=kind))
     if info.st_size > limits.file_mb * 2**20:
         raise _over_limit(path.name, "the file is too large", _mb(info.st_size), limits, "file_mb")
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.file_mb * 2**20 + 1)  # the file may grow while read
     except OSError as exc:
-        raise UnreadableFileError(f"{path.name} cannot be read ({exc.strerror}).") from exc
+        raise UnreadableFileError(_("{file} cannot be read ({reason}).", file=path.name, reason=exc.strerror)) from exc
     if len(data) > limits.file_mb * 2**20:
         raise _over_limit(path.name, "the file is too large", _mb(len(data)), limits, "file_mb")
     if not data.strip(b" \t\r\n\x00"):
         raise UnreadableFileError(
-            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+            _("{file} is empty: it has no header row and no responses.", file=path.name) + f" {_EXPORT_AGAIN}"
         )
     return data
 
@@ -298,14 +294,15 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
 def _missing(path: Path, exc: OSError) -> str:
     """Why ``stat`` failed, in the user's terms."""
     if exc.errno == errno.ELOOP:
-        return f"{path} is a symbolic link that leads back to itself (a loop). Give the file itself."
+        return _("{file} is a symbolic link that leads back to itself (a loop). Give the file itself.", file=path)
     if exc.errno == errno.EACCES:
-        return f"{path} cannot be read (permission denied). Check the folder's permissions."
+        return _("{file} cannot be read (permission denied). Check the folder's permissions.", file=path)
     if exc.errno == errno.ENAMETOOLONG:
-        return f"{path.name[:40]}...: the file name is too long for the file system. Rename the file."
+        return _("{name}...: the file name is too long for the file system. Rename the file.", name=path.name[:40])
     if path.is_symlink():
-        return f"{path} is a symbolic link to {os.readlink(path)!r}, which does not exist. Give the file itself."
-    return f"{path} does not exist. Check the file name and folder."
+        return _("{file} is a symbolic link to {target}, which does not exist. Give the file itself.", file=path,
+                 target=repr(os.readlink(path)))
+    return _("{file} does not exist. Check the file name and folder.", file=path)
 
 
 def _file_kind(mode: int) -> str:
@@ -364,7 +361,7 @@ def _read_zip(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Tab
         what = "an OpenDocument spreadsheet (.ods)"
         hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
     elif any(name.startswith("word/") for name in names):
-        what, hint = "a Word document", _EXPORT_AGAIN
+        what, hint = "a Word document", str(_EXPORT_AGAIN)
     else:
         what, hint = "a ZIP archive", "Extract the survey export from it first."
     raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
@@ -439,18 +436,16 @@ def _decode_by_line(data: bytes) -> str:
 
 def _mixed_issue(path: Path, data: bytes) -> TableIssue:
     lines = _mixed_lines(data)
-    shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
-    shown_it = ", ".join(map(str, lines[:10])) + (f" e altre {len(lines) - 10}" if len(lines) > 10 else "")
+    listed = ", ".join(map(str, lines[:10]))
+    shown = _l("{lines} and {more} more", lines=listed, more=len(lines) - 10) if len(lines) > 10 else listed
     return TableIssue(
         path.name, None, "",
-        f"{'line' if len(lines) == 1 else 'lines'} {shown} of the file "
-        f"{'is' if len(lines) == 1 else 'are'} in Windows-1252 while the others are UTF-8 (two exports "
-        "pasted together?); each line was read in its own encoding. Check the accents on those "
-        "lines, then save the file again as CSV UTF-8.",
-        message_it=f"{'la riga' if len(lines) == 1 else 'le righe'} {shown_it} "
-        f"del file {'è' if len(lines) == 1 else 'sono'} in Windows-1252 mentre le altre sono in UTF-8 "
-        "(due esportazioni incollate insieme?); ogni riga è stata letta nella sua codifica. Controllare "
-        "le lettere accentate di quelle righe, poi salvare di nuovo il file come CSV UTF-8.",
+        _lp("line {lines} of the file is in Windows-1252 while the others are UTF-8 (two exports pasted "
+            "together?); each line was read in its own encoding. Check the accents on those lines, then save "
+            "the file again as CSV UTF-8.",
+            "lines {lines} of the file are in Windows-1252 while the others are UTF-8 (two exports pasted "
+            "together?); each line was read in its own encoding. Check the accents on those lines, then save "
+            "the file again as CSV UTF-8.", len(lines), lines=shown),
     )  # fmt: skip
 
 
@@ -493,7 +488,7 @@ def _check_text(text: str, path: Path) -> None:
 
 def _split_sep_line(text: str) -> tuple[str, str | None]:
     """Excel's optional first line ``sep=;`` names the separator (Excel hides that line)."""
-    first, _, rest = text.partition("\n")
+    first, _newline, rest = text.partition("\n")
     match = re.fullmatch(r"sep=(.)\r?", first)
     if match:
         return rest, match.group(1)
@@ -681,11 +676,11 @@ def _strip_controls(records: list[list[str]], file: str) -> list[TableIssue]:
             names = [header[i] if i < len(header) else column_letter(i) for i in hit]
             issues.append(TableIssue(
                 file, number, names[0],
-                f"invisible control characters (such as the NUL bytes of a damaged export) were removed "
-                f"from {len(hit)} cell(s) of this row ({', '.join(map(repr, names))}). Check the row's text.",
-                message_it=f"caratteri di controllo invisibili (come i byte NUL di un'esportazione danneggiata) "
-                f"sono stati tolti da {len(hit)} {'cella' if len(hit) == 1 else 'celle'} di questa riga "
-                f"({', '.join(map(repr, names))}). Controllare il testo della riga.",
+                _lp("invisible control characters (such as the NUL bytes of a damaged export) were removed from "
+                    "{count} cell of this row ({columns}). Check the row's text.",
+                    "invisible control characters (such as the NUL bytes of a damaged export) were removed from "
+                    "{count} cells of this row ({columns}). Check the row's text.",
+                    len(hit), columns=", ".join(map(repr, names))),
             ))  # fmt: skip
     return issues
 
@@ -693,7 +688,7 @@ def _strip_controls(records: list[list[str]], file: str) -> list[TableIssue]:
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
     """True when a quote opened in the file is never closed (the lenient parse hides it)."""
     try:
-        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+        for _record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
             pass
     except csv.Error as exc:
         return "unexpected end of data" in str(exc)
@@ -1002,11 +997,8 @@ def _merged_header(table: Table, merges: list[tuple[bytes, bytes, bytes, bytes]]
         name = table.columns[start] if start < len(table.columns) else ""
         issues.append(TableIssue(
             table.name, 1, name,
-            f"the header cells {span} are merged, so only the first of those {end - start + 1} "
-            "columns has a name. Unmerge them and give every column its own header in row 1.",
-            message_it=f"le celle d'intestazione {span} sono unite, quindi solo la prima delle "
-            f"{end - start + 1} colonne ha un nome. Separarle e dare a ogni colonna la sua intestazione "
-            "nella riga 1.",
+            _l("the header cells {span} are merged, so only the first of those {count} columns has a name. "
+               "Unmerge them and give every column its own header in row 1.", span=span, count=end - start + 1),
         ))  # fmt: skip
     return issues
 
@@ -1024,11 +1016,8 @@ def _formulas_without_result(table: Table, cells: list[tuple[bytes, bytes]]) -> 
         name = table.columns[column] if column < len(table.columns) else column_letter(column)
         issues.append(TableIssue(
             table.name, row, name,
-            f"the cell holds the formula {'=' + text!r} but no saved result, so it is read as "
-            "empty. Open the file in Excel or LibreOffice and save it again to store the results.",
-            message_it=f"la cella contiene la formula {'=' + text!r} ma nessun risultato salvato, quindi è "
-            "letta come vuota. Aprire il file in Excel o LibreOffice e salvarlo di nuovo per memorizzare "
-            "i risultati.",
+            _l("the cell holds the formula {formula} but no saved result, so it is read as empty. Open the file "
+               "in Excel or LibreOffice and save it again to store the results.", formula=repr("=" + text)),
         ))  # fmt: skip
     return issues
 
@@ -1088,10 +1077,8 @@ def _unique(names: list[str], file: str) -> tuple[list[str], list[TableIssue]]:
                 file,
                 1,
                 name,
-                f"the header appears more than once; occurrence {seen[name]} "
-                f"is read as {renamed!r}.",
-                message_it=f"l'intestazione compare più volte; la ripetizione {seen[name]} è letta "
-                f"come {renamed!r}.",
+                _l("the header appears more than once; occurrence {occurrence} is read as {renamed}.",
+                   occurrence=seen[name], renamed=repr(renamed)),
             )
         )
     return unique, issues
@@ -1111,15 +1098,12 @@ def _fit_rows(
                     file,
                     index + 2,
                     "",
-                    f"the row has {len(row)} cells but the header has {width}; "
-                    f"{len(extra)} non-blank "
-                    f"cell(s) past the last column are not read (first: {extra[0][:40]!r}). "
-                    "A separator inside an unquoted cell shifts the columns: check the row.",
-                    message_it=f"la riga ha {len(row)} celle ma l'intestazione {width}; "
-                    f"{len(extra)} {'cella non vuota' if len(extra) == 1 else 'celle non vuote'} oltre "
-                    f"l'ultima colonna non {'è letta' if len(extra) == 1 else 'sono lette'} (la prima: "
-                    f"{extra[0][:40]!r}). Un separatore dentro una cella senza virgolette sposta le "
-                    "colonne: controllare la riga.",
+                    _lp("the row has {cells} cells but the header has {width}; {count} non-blank cell past the "
+                        "last column is not read (first: {first}). A separator inside an unquoted cell shifts the "
+                        "columns: check the row.",
+                        "the row has {cells} cells but the header has {width}; {count} non-blank cells past the "
+                        "last column are not read (first: {first}). A separator inside an unquoted cell shifts the "
+                        "columns: check the row.", len(extra), cells=len(row), width=width, first=repr(extra[0][:40])),
                 )
             )
         fitted.append((row + [""] * width)[:width])
@@ -1141,7 +1125,7 @@ def _build(
     _check_size(path.name, records, limits or Limits())
     if not records:
         raise UnreadableFileError(
-            f"{path.name} is empty: it has no header row and no responses. {_EXPORT_AGAIN}"
+            _("{file} is empty: it has no header row and no responses.", file=path.name) + f" {_EXPORT_AGAIN}"
         )
     header, *rows = records
     if not any(cell.strip() for cell in header):

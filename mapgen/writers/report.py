@@ -40,6 +40,7 @@ from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
 from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, origin, review_order
 from mapgen.errors import GazetteerError, OutputError
+from mapgen.i18n import Message, _, _l, _lc, language, ngettext, render
 from mapgen.model import (
     AREAS,
     BuildResult,
@@ -103,10 +104,19 @@ OUTCOME_LABELS: Final[Mapping[Outcome, str]] = {
     Outcome.CARRIED: "altro contenuto, riportato",
 }
 
-# English words for the CLI lines.
-_OUTCOME_WORDS: Final[Mapping[Outcome, str]] = {
-    Outcome.NOT_A_COMUNE: "not a Comune",
-    Outcome.CARRIED: "carried over",
+# The words of the CLI lines (the person's language; the report uses the labels above).
+_BUCKET_WORDS: Final[Mapping[str, Message]] = {
+    "mapped": _l("mapped"), "merged": _l("merged"), "excluded": _l("excluded"), "unresolved": _l("unresolved"),
+}
+_OUTCOME_WORDS: Final[Mapping[Outcome, Message]] = {
+    Outcome.MAPPED: _lc("outcome", "mapped"),
+    Outcome.MERGED: _lc("outcome", "merged"),
+    Outcome.DUPLICATE: _lc("outcome", "duplicate"),
+    Outcome.EXCLUDED: _lc("outcome", "excluded"),
+    Outcome.UNRESOLVED: _lc("outcome", "unresolved"),
+    Outcome.AMBIGUOUS: _lc("outcome", "ambiguous"),
+    Outcome.NOT_A_COMUNE: _lc("outcome", "not a Comune"),
+    Outcome.CARRIED: _lc("outcome", "carried over"),
 }
 
 _SOURCE_LABELS: Final[Mapping[Source, str]] = {
@@ -185,19 +195,22 @@ class Totals:
         return f"{self.inputs} = " + " + ".join(str(n) for n in parts)
 
     def lines(self) -> list[str]:
-        """The totals as lines of English text, for ``mapgen build`` to print."""
+        """The totals as lines of text in the person's language, for ``mapgen build`` to print."""
         files = ", ".join(f"{name} {n}" for name, n in self.by_file)
-        lines = [f"Records read: {self.inputs}" + (f" ({files})" if files else "")]
+        lines = [_("Records read: {count}", count=self.inputs) + (f" ({files})" if files else "")]
+        words = {name: str(word) for name, word in _BUCKET_WORDS.items()}
+        width = max(11, *(len(word) + 1 for word in words.values()))
         for name in BUCKETS:
             counted = [o for o in BUCKETS[name] if self.count(o)]
-            detail = ", ".join(f"{_OUTCOME_WORDS.get(o, o.value)} {self.count(o)}" for o in counted)
-            line = f"  {name:<11}{self.bucket(name):>6}"
+            detail = ", ".join(f"{_OUTCOME_WORDS[o]} {self.count(o)}" for o in counted)
+            line = f"  {words[name]:<{width}}{self.bucket(name):>6}"
             lines.append(line + (f"  ({detail})" if detail else ""))
-        lines.append(f"Published: {self.initiatives} initiatives in {self.comuni} Comuni")
-        lines.append(f"Check: inputs = mapped + merged + excluded + unresolved: {self.equation()} "
-                     + ("(ok)" if self.adds_up else "(MISMATCH)"))
+        lines.append(_("Published: {initiatives} initiatives in {comuni} Comuni", initiatives=self.initiatives,
+                       comuni=self.comuni))
+        lines.append(_("Check: inputs = mapped + merged + excluded + unresolved: {equation}",
+                       equation=self.equation()) + " " + ("(ok)" if self.adds_up else _("(MISMATCH)")))
         if self.orphans:
-            lines.append(f"Records pointing to no published initiative: {', '.join(self.orphans)}")
+            lines.append(_("Records pointing to no published initiative: {ids}", ids=", ".join(self.orphans)))
         return lines
 
 
@@ -233,6 +246,10 @@ def needing_person(build: BuildResult) -> int:
     return sum(needs_person(o) for o in build.outcomes)
 
 
+def _is_warning(line: str | Message) -> bool:
+    return (line.msgid if isinstance(line, Message) else line).startswith("Warning: ")
+
+
 def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]) -> list[str]:
     """What ``mapgen build`` prints when done, in English.
 
@@ -240,16 +257,20 @@ def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]
     warnings about the inputs, the corrections applied and refused, and where to go for the
     records that need a person.
     """
-    lines = [f"Wrote {len(files)} files to {out_dir}:"]
+    lines = [ngettext("Wrote {count} file to {folder}:", "Wrote {count} files to {folder}:", len(files),
+                      folder=out_dir)]
     lines += [f"  {name}  ({(out_dir / name).stat().st_size / 1024:,.0f} KB)" for name in files]
     lines += report_totals(build).lines()
-    lines += [line for line in build.inputs if line.startswith("Warning: ")]  # e.g. incomplete responses
+    lines += [str(line) for line in build.inputs if _is_warning(line)]  # e.g. incomplete responses
     if build.corrections:
-        lines.append(f"Corrections applied: {len(build.corrections)} (see correzioni_applicate.csv)")
-    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+        lines.append(_("Corrections applied: {count} (see {file})", count=len(build.corrections),
+                       file="correzioni_applicate.csv"))
+    lines += [_("Correction not applied: {notice}", notice=n) for n in build.notices if n.kind == "correzione"]
     if waiting := needing_person(build):
-        lines.append(f"{waiting} records need a person: open {out_dir / HTML_NAME} "
-                     f"or fill {out_dir / REVIEW_NAME}, then rebuild with --corrections.")
+        lines.append(ngettext("{count} record needs a person: open {report} or fill {review}, then rebuild with "
+                              "--corrections.",
+                              "{count} records need a person: open {report} or fill {review}, then rebuild with "
+                              "--corrections.", waiting, report=out_dir / HTML_NAME, review=out_dir / REVIEW_NAME))
     return lines
 
 
@@ -748,7 +769,7 @@ def _html_context(
     return {
         "title": options.title,
         "editions": build.editions,
-        "inputs": build.inputs_it,
+        "inputs": [render(line, "it") for line in build.inputs],
         "totals": totals,
         "buckets": _totals_view(totals),
         "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
@@ -797,10 +818,12 @@ def write_report(
     >>> write_report(build, Path("output"), gazetteer=load_gazetteer(),
     ...              options=OutputOptions())  # doctest: +SKIP
     """
-    html = _environment().get_template(TEMPLATE).render(_html_context(build, gazetteer, options))
+    with language("it"):  # the report is for staff: always Italian
+        html = _environment().get_template(TEMPLATE).render(_html_context(build, gazetteer, options))
+        rows = report_rows(build)
     try:
         # ';' because staff open it in Excel with the Italian locale (list separator ';').
-        csv_path = write_excel_csv(out_dir / CSV_NAME, REPORT_COLUMNS, report_rows(build), delimiter=";")
+        csv_path = write_excel_csv(out_dir / CSV_NAME, REPORT_COLUMNS, rows, delimiter=";")
         html_path = out_dir / HTML_NAME
         html_path.write_text(html, encoding="utf-8", newline="\n")
     except OSError as exc:

@@ -26,7 +26,7 @@ def test_a_bug_is_one_line_exit_70_and_a_log_outside_the_output(
     result = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "out")])
     assert result.exit_code == INTERNAL_ERROR_EXIT == 70
     assert "Traceback" not in result.output
-    found = re.fullmatch(r"Errore interno di mapgen \(ZeroDivisionError\): this is a bug, please report it with "
+    found = re.fullmatch(r"mapgen internal error \(ZeroDivisionError\): this is a bug, please report it with "
                          r"the input files; details in (?P<log>\S+)\n", result.stderr)
     assert found, result.stderr
     log = Path(found["log"])

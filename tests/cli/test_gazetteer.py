@@ -31,7 +31,7 @@ def test_lookup_of_a_merged_comune_shows_where_it_went() -> None:
     lines = result.output.splitlines()
     assert result.exit_code == 0
     assert lines[0].startswith("013199  Ronago (CO)") and lines[0].endswith(
-        "(soppresso 2023-12-31, ora 013256)"
+        "(retired 2023-12-31, now 013256)"
     )
     assert lines[1].startswith("013256  Uggiate con Ronago (CO)")
 

@@ -25,7 +25,7 @@ def test_writes_a_mapping_that_validates(tmp_path: Path) -> None:
     code, stdout, _ = invoke("init-config", DATA / "fulltext_limesurvey.xlsx", "--out", out)
     assert code == 0
     assert stdout.splitlines() == [
-        f"Wrote {out}: 18 fields placed, 2 practice group(s), 0 columns not used; nothing left "
+        f"Wrote {out}: 18 fields placed, 2 practice groups, 0 columns not used; nothing left "
         "to do.",
         f"Edit it, then run: mapgen validate {DATA / 'fulltext_limesurvey.xlsx'} --config {out}",
     ]
@@ -34,7 +34,7 @@ def test_writes_a_mapping_that_validates(tmp_path: Path) -> None:
     assert code == 0
     assert (
         stdout.splitlines()[-1]
-        == "5 responses: 4 initiatives, 1 excluded, 1 duplicates; 0 errors, 0 warnings."
+        == "5 responses: 4 initiatives, 1 excluded, 1 duplicate; 0 errors, 0 warnings."
     )
 
 

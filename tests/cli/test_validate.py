@@ -31,7 +31,7 @@ def test_clean_file_exits_zero() -> None:
         "(2020-R14-G1); "
         "the latest is kept.",
         "Places (offline gazetteer): 0 records need a person.",
-        "5 responses: 4 initiatives, 1 excluded, 1 duplicates; 0 errors, 0 warnings.",
+        "5 responses: 4 initiatives, 1 excluded, 1 duplicate; 0 errors, 0 warnings.",
     ]
 
 
@@ -39,7 +39,7 @@ def test_include_incomplete() -> None:
     code, lines, _ = run(DATA / "tidy_canonical.csv", "--include-incomplete")
     assert code == 0
     assert (
-        lines[-1] == "5 responses: 5 initiatives, 0 excluded, 1 duplicates; 0 errors, 1 warnings."
+        lines[-1] == "5 responses: 5 initiatives, 0 excluded, 1 duplicate; 0 errors, 1 warning."
     )
 
 
@@ -150,6 +150,6 @@ def test_places_that_need_a_person_are_listed_and_corrections_apply(tmp_path: Pa
                       "--corrections", corrections)
     assert "Places (offline gazetteer): 35 records need a person." in lines and aoste not in lines
     assert "Corrections applied: 1." in lines
-    assert ("Correction not applied: correzioni.csv, riga 3, colonna 'record': '2020-R9999-G1': record "
-            "sconosciuto: nessun record di questa costruzione ha questo identificativo. Copiare "
-            "l'identificativo dalla colonna record di da_correggere.csv o di report.csv.") in lines
+    assert ("Correction not applied: correzioni.csv, line 3, column 'record': '2020-R9999-G1': unknown record: no "
+            "record of this build has this id. Copy the id from the record column of da_correggere.csv or "
+            "report.csv.") in lines

@@ -134,12 +134,12 @@ def test_the_alias_of_one_edition_applies_to_the_next(tmp_path: Path, gazetteer_
 def test_the_build_reports_a_join_it_already_makes(gazetteer_: Gazetteer) -> None:
     request = replace(example_request(), corrections=DATA / "join_no_change.csv")
     result = run_pipeline(request, gazetteer=gazetteer_)
-    assert [(n.row, n.message) for n in result.notices if n.kind == "correzione"] == [
+    assert [(n.row, n.staff_message) for n in result.notices if n.kind == "correzione"] == [
         (2, EXPECTED["join_no_change"]["message"])]
     assert result.corrections == ()
     # The inputs line counts the line as the two files do: not applied (it once said "1 applied").
-    assert result.inputs[-1] == "join_no_change.csv — 1 corrections, 0 applied, 1 not applied"
-    assert result.inputs_it[-1] == "join_no_change.csv — 1 correzione, 0 applicate, 1 non applicata"
+    assert result.inputs[-1].render("en") == "join_no_change.csv — 1 correction, 0 applied, 1 not applied"
+    assert result.inputs[-1].render("it") == "join_no_change.csv — 1 correzione, 0 applicate, 1 non applicata"
 
 
 def test_an_alias_teaches_the_lead_of_an_unione_once(tmp_path: Path, gazetteer_: Gazetteer) -> None:

@@ -34,7 +34,7 @@ def test_a_bad_line_is_reported_with_line_value_and_fix(case: str, baseline: Bui
     corrections = read_corrections(DATA / f"{case}.csv", gazetteer=gazetteer_)
     review = apply_corrections(corrections, *_pairs(baseline))
     settle_pairs(review, {o.record_id: o.initiative_id for o in baseline.outcomes})  # as the build does
-    assert [(n.file, n.row, n.column, n.value, n.message) for n in review.notices] == [
+    assert [(n.file, n.row, n.column, n.value, n.staff_message) for n in review.notices] == [
         (f"{case}.csv", expected["line"], expected["column"], expected["value"], expected["message"])]
     assert review.notices[0].fix  # always says what to do
     assert review.applied == []
@@ -58,7 +58,13 @@ def test_the_cli_summary_lists_bad_lines(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["build", "--no-preview", "--out", str(tmp_path / "out"),
                                       "--corrections", str(DATA / "unknown_record.csv")])
     assert result.exit_code == 0, result.output
-    assert ("Correction not applied: unknown_record.csv, riga 2, colonna 'record': '2020-R9999-G1': record "
+    assert ("Correction not applied: unknown_record.csv, line 2, column 'record': '2020-R9999-G1': unknown "
+            "record: no record of this build has this id. Copy the id from the record column of "
+            "da_correggere.csv or report.csv.") in result.output
+    # one language per line (issue 27): the same line for staff whose system speaks Italian
+    result = CliRunner().invoke(app, ["--lingua", "it", "build", "--no-preview", "--out", str(tmp_path / "it"),
+                                      "--corrections", str(DATA / "unknown_record.csv")])
+    assert ("Correzione non applicata: unknown_record.csv, riga 2, colonna 'record': '2020-R9999-G1': record "
             "sconosciuto: nessun record di questa costruzione ha questo identificativo.") in result.output
 
 

@@ -48,7 +48,7 @@ def test_an_other_language_name_says_which_entry_led_there(gazetteer: Gazetteer)
 
 def test_a_retired_comune_says_where_it_went(gazetteer: Gazetteer) -> None:
     lines = lookup_comune("Ronago", gazetteer=gazetteer).lines()
-    assert lines[0].endswith("(soppresso 2023-12-31, ora 013256)")
+    assert lines[0].endswith("(retired 2023-12-31, now 013256)")
 
 
 def test_a_common_spelling_is_the_geocoders_reading_with_a_note_asked_once(

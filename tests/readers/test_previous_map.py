@@ -165,11 +165,11 @@ def test_umap_backup_v37_groups_flattened_and_selected_by_group_name() -> None:
         "2019-sud-pa001",
     ]
     assert (
-        previous.layers[0].describe()
+        previous.layers[0].describe().render("it")
         == "«Edizione 2019 / Nord»: letto come iniziative (2 di 2 elementi)."
     )
     assert (
-        previous.layers[2].describe()
+        previous.layers[2].describe().render("it")
         == "«Progetti regionali»: riportato senza modifiche (1 elemento)."
     )
 

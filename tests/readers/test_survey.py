@@ -16,7 +16,7 @@ import pytest
 
 from mapgen.config import Config, SurveyConfig, load_config
 from mapgen.errors import InputError, UnreadableFileError
-from mapgen.model import Initiative, Notice, Outcome, Severity
+from mapgen.model import Initiative, Outcome, Severity
 from mapgen.readers import _values
 from mapgen.readers.survey import read_survey, validation_report
 
@@ -167,17 +167,17 @@ def test_sources_point_at_spreadsheet_rows(path: Path) -> None:
 
 def test_format_line_says_what_was_detected() -> None:
     codes = read_survey(DATA / "codes_excel_cp1252.csv", config=config_for(DATA / "codes_x"))
-    assert codes.format == (
+    assert str(codes.format) == (
         "codes_excel_cp1252.csv: CSV, Windows-1252, separator ';', 5 rows; "
         "LimeSurvey export, question codes; mapping codes_mapping.toml"
     )
     full = read_survey(DATA / "fulltext_limesurvey.xlsx", config=config_for(DATA / "fulltext_x"))
-    assert full.format == (
+    assert str(full.format) == (
         "fulltext_limesurvey.xlsx: XLSX, sheet 'Risposte', 5 rows; "
         "LimeSurvey export, question texts; mapping fulltext_mapping.toml"
     )
     tidy = read_survey(DATA / "tidy_canonical.csv")
-    assert tidy.format == (
+    assert str(tidy.format) == (
         "tidy_canonical.csv: CSV, Windows-1252, separator ';', 5 rows; spreadsheet; columns "
         "recognised by name"
     )
@@ -362,8 +362,8 @@ def test_every_row_problem_is_collected(tmp_path: Path) -> None:
         ),
         (
             "warning",
-            'risposte.csv, row 5, column "Data fine" (H): the end date 2020-06-30 is before the '
-            "start date 2020-07-01. Check the two dates (both are kept as written).",
+            'risposte.csv, row 5, column "Data fine" (H): the end date 30/06/2020 is before the '
+            "start date 01/07/2020. Check the two dates (both are kept as written).",
         ),
     ]
     first = result.initiatives[0]
@@ -383,19 +383,15 @@ def test_every_row_problem_is_collected(tmp_path: Path) -> None:
 def test_problem_fields_are_structured(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + "7,2020-09-01,Lecce,Nidi,,da definire,,,,\n")
     (problem,) = read_survey(path).problems
-    assert problem == Notice(
-        file="risposte.csv",
-        row=2,
-        column="Importo",
-        value="da definire",
-        message="'da definire' is not an amount in euro; the amount is left empty.",
-        fix="Write a number in euro such as 12.500,00 (the text stays in the record's properties).",
-        severity=Severity.WARNING,
-        record_id="",
-        letter="F",
-        message_it="'da definire' non è un importo in euro: l'importo resta vuoto.",
-        fix_it="Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del record).",
-    )
+    assert (problem.file, problem.row, problem.column, problem.value, problem.severity, problem.record_id,
+            problem.letter) == ("risposte.csv", 2, "Importo", "da definire", Severity.WARNING, "", "F")
+    assert str(problem.message) == "'da definire' is not an amount in euro; the amount is left empty."
+    assert str(problem.fix) == ("Write a number in euro such as 12.500,00 (the text stays in the record's "
+                                "properties).")
+    # one message, two translations: the report's Italian
+    assert problem.staff_message == "'da definire' non è un importo in euro: l'importo resta vuoto."
+    assert problem.staff_fix == ("Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del "
+                                 "record).")
 
 
 def test_response_without_practice_and_repeated_id(tmp_path: Path) -> None:
@@ -481,7 +477,7 @@ def test_sheet_without_limesurvey_columns(tmp_path: Path) -> None:
         ("natalità",),
         ("comunitaria",),
     )
-    assert result.notes == (
+    assert tuple(map(str, result.notes)) == (
         "no response id column: records are numbered by spreadsheet row",
         "no submitdate column: every response counts as complete",
     )
@@ -637,11 +633,11 @@ def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
 def test_validation_report_lines(tmp_path: Path) -> None:
     result = read_survey(DATA / "codes_limesurvey.csv", config=config_for(DATA / "codes_x"))
     assert validation_report(result) == [
-        result.format,
+        str(result.format),
         "Incomplete responses excluded (rows 4); use --include-incomplete to keep them.",
         "Duplicate: row 2 (2020-R11-G1, 'Centro per le famiglie') was sent again on row 5 "
         "(2020-R14-G1); the latest is kept.",
-        "5 responses: 4 initiatives, 1 excluded, 1 duplicates; 0 errors, 0 warnings.",
+        "5 responses: 4 initiatives, 1 excluded, 1 duplicate; 0 errors, 0 warnings.",
     ]
 
 

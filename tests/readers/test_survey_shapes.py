@@ -75,7 +75,7 @@ def test_code_and_text_headings_find_the_id_and_the_submit_date() -> None:
     result = read_survey(DATA / "shape_codetext_short.csv", config=load_config(MAPPING))
     assert result.notes == ()
     assert "2020-R13-G1" not in [r.record_id for r in result.initiatives]
-    assert result.format.endswith(
+    assert str(result.format).endswith(
         "LimeSurvey export, question codes and texts; mapping shape_mapping.toml + structure shape_survey.lss"
     )
 
@@ -137,7 +137,7 @@ def test_limesurvey_export_without_submit_date_is_said_loudly(tmp_path: Path) ->
     survey = SurveyConfig(columns={"comune": "G01Q03", "titolo": "G02Q01"})
     result = read_survey(path, config=Config(survey=survey))
     assert result.alerts == (INCOMPLETE_ALERT,)
-    assert "--all-complete" in INCOMPLETE_ALERT and "Completion state: all" in INCOMPLETE_ALERT
+    assert "--all-complete" in str(INCOMPLETE_ALERT) and "Completion state: all" in str(INCOMPLETE_ALERT)
     assert read_survey(path, config=Config(survey=survey), all_complete=True).alerts == ()
     runner = CliRunner()
     mapping = tmp_path / "m.toml"
@@ -155,7 +155,7 @@ def test_a_tidy_sheet_without_submit_date_raises_no_alert(tmp_path: Path) -> Non
 
 def test_format_line_knows_limesurvey_in_any_language() -> None:
     result = read_survey(DATA / "shape_full_long_de.csv", config=load_config(MAPPING))
-    assert "; LimeSurvey export, question texts; mapping shape_mapping.toml" in result.format
+    assert "; LimeSurvey export, question texts; mapping shape_mapping.toml" in str(result.format)
 
 
 def test_system_columns_in_five_languages() -> None:

@@ -76,10 +76,11 @@ def test_report_html_has_no_english_words(
 
 
 def test_file_letti_is_italian_with_right_plurals(example_build: BuildResult) -> None:
-    survey, *_ = example_build.inputs_it
+    inputs = [line.render("it") for line in example_build.inputs]
+    survey, *_ = inputs
     assert survey.startswith("survey_2020.csv: CSV, UTF-8, separatore ',', 306 righe; ")
     assert "306 risposte: " in survey and " iniziative, " in survey
-    previous = next(line for line in example_build.inputs_it if line.startswith("previous_2019.umap"))
+    previous = next(line for line in inputs if line.startswith("previous_2019.umap"))
     assert previous.startswith("previous_2019.umap: copia di una mappa uMap (.umap), edizione 2019 — ")
     assert " elementi: " in previous
 
@@ -90,7 +91,8 @@ def test_layer_line_pluralises_unusable(problems: int, said: str) -> None:
 
     layer = LayerSummary(name="Iniziative", role=LayerRole.INITIATIVES, features=5, initiatives=5 - problems,
                          problems=problems)
-    assert layer.describe() == f"«Iniziative»: letto come iniziative ({5 - problems} di 5 elementi, {said}."
+    said_in_full = f"«Iniziative»: letto come iniziative ({5 - problems} di 5 elementi, {said}."
+    assert layer.describe().render("it") == said_in_full
 
 
 
