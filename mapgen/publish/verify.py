@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mapgen.i18n import _, ngettext
 from mapgen.publish.client import RemoteLayer, UmapClient
 from mapgen.publish.plan import KEY, LayerPlan, Plan, diff_features
 
@@ -45,7 +46,7 @@ def _types(features: Sequence[Mapping[str, Any]]) -> Counter[str]:
 
 
 def _shown(types: Counter[str]) -> str:
-    return ", ".join(f"{count} {kind}" for kind, count in sorted(types.items())) or "no features"
+    return ", ".join(f"{count} {kind}" for kind, count in sorted(types.items())) or _("no features")
 
 
 def _settings(settings: Mapping[str, Any]) -> str:
@@ -81,22 +82,25 @@ def _written(client: UmapClient, layer: LayerPlan, now: _Now) -> tuple[str, list
     """A layer mapgen created, updated or found unchanged: once, its name, its features."""
     live = now.by_uuid.get(layer.uuid)
     if live is None:
-        return "", [f"not on the map (uMap id {layer.uuid})"]
+        return "", [_("not on the map (uMap id {id})", id=layer.uuid)]
     problems = []
     if now.keys[layer.built.key] != 1:
-        problems.append(f"{now.keys[layer.built.key]} layers carry mapgen's key {layer.built.key!r}")
+        problems.append(_("{count} layers carry mapgen's key {key}", count=now.keys[layer.built.key],
+                          key=repr(layer.built.key)))
     if live.name != layer.name:
-        problems.append(f"named {live.name!r} on the map")
+        problems.append(_("named {name} on the map", name=repr(live.name)))
     if now.names[layer.name] != 1:
-        problems.append(f"{now.names[layer.name]} layers of the map have this name")
+        problems.append(_("{count} layers of the map have this name", count=now.names[layer.name]))
     features = client.read_layer(layer.uuid).features
     missing, extra, changed = diff_features(features, layer.built.features)
     if missing or extra or changed:
-        problems.append(f"features: {missing} of map.umap missing, {extra} more, {changed} different")
+        problems.append(_("features: {missing} of map.umap missing, {extra} more, {changed} different",
+                          missing=missing, extra=extra, changed=changed))
     built_types, live_types = _types(layer.built.features), _types(features)
     if built_types != live_types:
-        problems.append(f"geometries {_shown(live_types)} instead of {_shown(built_types)}")
-    return f"{len(features)} features ({_shown(live_types)}), once on the map", problems
+        problems.append(_("geometries {live} instead of {built}", live=_shown(live_types), built=_shown(built_types)))
+    return ngettext("{count} feature ({types}), once on the map", "{count} features ({types}), once on the map",
+                    len(features), types=_shown(live_types)), problems
 
 
 def _kept(
@@ -105,15 +109,16 @@ def _kept(
     """A layer the plan kept: still there, same settings, and the features the backup holds."""
     live = now.by_uuid.get(before.uuid)
     if live is None:
-        return "", ["gone from the map"]
-    problems = [] if _settings(live.settings) == _settings(before.settings) else ["its settings changed"]
+        return "", [_("gone from the map")]
+    problems = [] if _settings(live.settings) == _settings(before.settings) else [_("its settings changed")]
     reference = backup.get(_settings(before.settings))
     if reference is None:
-        return "kept as it was (settings)", problems
+        return _("kept as it was (settings)"), problems
     features = client.read_layer(before.uuid).features
     if diff_features(reference, features) != (0, 0, 0):
-        problems.append("its features are not those of the backup taken before publishing")
-    return f"kept as it was ({len(features)} features, as in the backup)", problems
+        problems.append(_("its features are not those of the backup taken before publishing"))
+    return ngettext("kept as it was ({count} feature, as in the backup)",
+                    "kept as it was ({count} features, as in the backup)", len(features)), problems
 
 
 def verify_published(client: UmapClient, plan: Plan, *, backup: Path | None = None) -> ReadBack:
@@ -137,7 +142,7 @@ def verify_published(client: UmapClient, plan: Plan, *, backup: Path | None = No
     )
     before = {layer.uuid: layer for layer in plan.remote.layers}
     saved = _backup_layers(backup)
-    lines, differences = ["Read back from uMap:"], []
+    lines, differences = [_("Read back from uMap:")], []
     checks: list[tuple[str, LayerPlan | RemoteLayer]] = [(layer.name, layer) for layer in reversed(plan.layers)]
     checks += [(layer.name, layer) for layer in plan.left_alone]
     for name, item in checks:
@@ -146,15 +151,18 @@ def verify_published(client: UmapClient, plan: Plan, *, backup: Path | None = No
         else:
             text, problems = _kept(client, before[item.uuid], now, saved)
         differences += [f"{name!r}: {problem}" for problem in problems]
-        lines.append(f"  DIFFERENT  {name!r}: {'; '.join(problems)}" if problems else f"  ok         {name!r}: {text}")
+        lines.append(_("  DIFFERENT  {name}: {problems}", name=repr(name), problems="; ".join(problems)) if problems
+                     else _("  ok         {name}: {text}", name=repr(name), text=text))
     kept = len(plan.left_alone) + sum(layer.action == "carried" for layer in plan.layers)
     if differences:
-        lines.append(f"The map differs from map.umap: {len(differences)} differences (above).")
+        lines.append(ngettext("The map differs from map.umap: {count} difference (above).",
+                              "The map differs from map.umap: {count} differences (above).", len(differences)))
     else:
         written = len(plan.layers) - sum(layer.action == "carried" for layer in plan.layers)
-        others = "1 other layer kept as it was" if kept == 1 else f"{kept} other layers kept as they were"
-        lines.append(
-            f"The map holds the {written} layers mapgen publishes once each, with the features of "
-            f"map.umap; {others}."
-        )
+        others = ngettext("{count} other layer kept as it was", "{count} other layers kept as they were", kept)
+        lines.append(ngettext(
+            "The map holds the {count} layer mapgen publishes once, with the features of map.umap; {others}.",
+            "The map holds the {count} layers mapgen publishes once each, with the features of map.umap; {others}.",
+            written, others=others,
+        ))
     return ReadBack(tuple(lines), tuple(differences))
