@@ -6,7 +6,8 @@ prints to stdout goes into RESULTS.md (Markdown as it is, plain text in a code b
 goes to stderr. Options:
 
 - ``--quick``: a short run (fewer sizes and runs; RESULTS.md is not written unless ``--out``);
-- ``--only NAME ...``: only these benchmarks;
+- ``--only NAME ...``: only these benchmarks; RESULTS.md keeps the other benchmarks' sections as
+  the last run wrote them (each says when it ran);
 - ``--out PATH``: where to write the results (default ``benchmarks/RESULTS.md``).
 
 One benchmark alone: ``python -m benchmarks.geocoding`` (each takes its own options).
@@ -87,6 +88,23 @@ def section(name: str, argv: list[str], output: str, seconds: float) -> str:
     return f"{title}\n\n{body}\n\n_Ran in {seconds / 60:.1f} min._"
 
 
+def _sections(text: str) -> dict[str, str]:
+    """The ``## benchmarks.NAME`` sections of a RESULTS.md, by NAME."""
+    found = {}
+    for part in text.split("\n## benchmarks.")[1:]:
+        name = part.split(None, 1)[0]
+        found[name] = ("## benchmarks." + part).strip()
+    return found
+
+
+def _merged(sections: list[str], out: Path) -> list[str]:
+    """This run's sections in place of the same benchmarks' in ``out``; the others kept as they were."""
+    new = _sections("\n" + "\n\n".join(sections))
+    old = _sections(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    order = benchmarks([])
+    return [new.get(name) or old[name] for name in order if name in new or name in old]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -110,6 +128,10 @@ def main() -> None:
         f"{_machine.load()} at the end: the machine is shared, absolute times are inflated when it is "
         "busy; ratios and CPU seconds are the figures to compare.",
     ]
+    if args.only:
+        machine.append(f"- This run: {', '.join(args.only)} only; the other sections are the previous "
+                       "RESULTS.md's, from earlier runs.")
+        sections = _merged(sections, out)
     text = "\n\n".join([INTRO.strip(), "## Machine\n\n" + "\n".join(machine), *sections]) + "\n"
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)

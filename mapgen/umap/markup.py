@@ -64,6 +64,9 @@ _TABLE = str.maketrans(_ENTITIES)
 # toHTML's line-start rules use JavaScript's /m flag, where \r, \u2028 and \u2029 also end
 # a line; newlines are normalised to \n first, so only \n matters here.
 _LINE_START_DASH = re.compile(r"(?m)^-")
+#: What umap_text changes: a character of _ENTITIES, a line-start dash, a line break other than \n
+#: or a control character (normalise_lines); most values hold none and are returned as they are.
+_TRIGGERS = re.compile(r'[&<>"*{}\[\]|_#\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]|(?m:^-)')
 
 # Plain text (titles, flat properties): < > would be parsed as tags by DOMPurify and
 # innerHTML; * [[ ]] {{ }} would turn into uMap markup in `# {name}`.
@@ -80,6 +83,8 @@ def umap_text(text: str) -> str:
     >>> umap_text("5 * 3 {campo} <b>")
     '5 &#42; 3 &#123;campo&#125; &lt;b&gt;'
     """
+    if not _TRIGGERS.search(text):
+        return text
     text = normalise_lines(text)
     return _LINE_START_DASH.sub("&#45;", text.translate(_TABLE))
 

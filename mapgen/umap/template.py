@@ -25,10 +25,13 @@ MARKUP_MAX_OPENINGS: Final = 500
 PLACEHOLDER: Final = re.compile(r'\{ *([^{}/-]+)(?:\|("[^"]*"))? *\}')
 _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CHANGED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")  # what the two above touch
 
 
 def normalise_lines(text: str) -> str:
     """Line breaks as ``\\n`` only, control characters removed."""
+    if not _CHANGED.search(text):
+        return text
     return _CONTROL.sub("", _NEWLINES.sub("\n", text))
 
 

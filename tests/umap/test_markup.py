@@ -11,6 +11,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mapgen.umap.html import IMAGE_ALT, umap_markup_to_html
 from mapgen.umap.markup import carried_text
@@ -147,3 +149,32 @@ def test_a_description_too_costly_to_format_is_shown_as_typed() -> None:
         assert isinstance(umap._description(record), Markup) is formatted  # plain str: escaped by the template
         shown, html = preview._description(record)
         assert (shown, bool(html)) == (("", True) if formatted else (text, False))
+
+
+# --- the fast paths of issue 28: a text with nothing to change is returned as it is ----------------
+
+_ALPHABET = st.sampled_from(list("ab -\n\r\t&<>\"*{}[]|_#\x00\x07\x0b\x0c\x1f\x7f\x85\u2028\u2029é€"))
+
+
+def _umap_text_every_step(text: str) -> str:
+    """umap_text before issue 28: every step on every text."""
+    import re as _re
+
+    from mapgen.umap.markup import _TABLE
+
+    lines = _re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", _re.sub(r"\r\n|[\r\u2028\u2029\x85]", "\n", text))
+    return _re.sub(r"(?m)^-", "&#45;", lines.translate(_TABLE))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(_ALPHABET, max_size=12), st.text(max_size=12)))
+def test_umap_text_skips_only_texts_it_would_not_change(text: str) -> None:
+    from mapgen.umap.markup import umap_text
+    from mapgen.umap.template import normalise_lines
+
+    assert umap_text(text) == _umap_text_every_step(text)
+    assert normalise_lines(text) == _re_normalised(text)
+
+
+def _re_normalised(text: str) -> str:
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", re.sub(r"\r\n|[\r\u2028\u2029\x85]", "\n", text))
