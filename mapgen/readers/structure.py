@@ -302,7 +302,7 @@ def read_structure(path: Path | str) -> SurveyStructure:
     version = (root.findtext("DBVersion") or "0").strip()
     structure = SurveyStructure(
         file=name,
-        db_version=int(version) if version.isdigit() else 0,
+        db_version=int(version) if version.isdecimal() else 0,  # "²".isdigit(), yet int() fails
         languages=languages,
         titles={r.get("surveyls_language", ""): flatten_text(r.get("surveyls_title", ""))
                 for r in tables.get("surveys_languagesettings", [])},

@@ -253,6 +253,15 @@ def test_a_structure_file_with_a_dtd_or_an_unknown_encoding_is_refused(
     assert "\n" not in str(raised.value)
 
 
+def test_a_db_version_of_superscript_digits_is_no_internal_error(tmp_path: Path) -> None:
+    """'²'.isdigit() is True but int('²') fails: this was a ValueError."""
+    path = tmp_path / "survey.lss"
+    path.write_text("<document><LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>²</DBVersion></document>",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"^survey\.lss: the survey structure holds no question\. Export it again\.$"):
+        read_structure(path)
+
+
 def test_a_structure_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
     """/dev/zero was read without bound and a named pipe hung, as they no longer do for tables."""
     import os
