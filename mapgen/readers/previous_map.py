@@ -56,6 +56,7 @@ from mapgen.readers._previous_geometry import CheckedGeometry, Transform, check_
 from mapgen.text import fold, slugify
 from mapgen.umap.files import FIX_EXPORT, FileLayer, MapFile, read_json_map
 from mapgen.umap.layers import layer_options
+from mapgen.umap.markup import shown_as_typed
 
 if TYPE_CHECKING:
     pass
@@ -508,11 +509,20 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
         )
         return
     _note_feature(out, ref, record_id, checked, f.place(), titolo)
-    out.initiatives.append(
-        _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id)
-    )
+    record = _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id)
+    out.initiatives.append(record)
+    if shown_as_typed(record):
+        out.notes.append(FeatureNote(ref, record_id, _TYPED_REASON, _TYPED_FIX))
     if checked.point is not None and checked.kind != "Point":
         out.geometries[record_id] = feature["geometry"]
+
+
+#: A description whose uMap markup would cost too much to format (mapgen.umap.markup.carried_markup).
+_TYPED_REASON = (
+    "Descrizione mostrata come scritta, senza la formattazione di uMap: una volta riempiti i "
+    "segnaposto {campo} sarebbe troppo lunga o troppo complessa da formattare."
+)
+_TYPED_FIX = "Accorciare la descrizione o i campi che i suoi segnaposto {campo} richiamano."
 
 
 def _note_feature(

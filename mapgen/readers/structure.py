@@ -18,6 +18,7 @@ so that a text-headed export can be read with a mapping written in codes.
 from __future__ import annotations
 
 import re
+import stat
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from typing import Final
 
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.readers._headings import ELLIPSIS, Headings, flatten_text
+from mapgen.readers.table import _file_kind
 from mapgen.text import fold
 
 __all__ = ["Answer", "ExportColumn", "Question", "SurveyStructure", "read_structure"]
@@ -219,6 +221,61 @@ def _assign_in_order(found: Mapping[int, list[str]]) -> dict[int, str]:
 Rows = list[dict[str, str]]
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, at most :data:`MAX_BYTES`; anything but a regular file is refused unopened.
+
+    Opening a named pipe would block until something writes to it, and ``/dev/zero`` never
+    ends (the table reader refuses both the same way).
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFileError(f"{path} is {_file_kind(info.st_mode)}, not a file. Give the survey "
+                                      "structure file (.lss) as structure in the config or with --structure.")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # the file may grow while read
+    except OSError as exc:
+        raise UnreadableFileError(
+            f"{path}: cannot read the survey structure file ({exc.strerror}). "
+            "Check the path given as structure in the config or with --structure."
+        ) from None
+    if len(data) > MAX_BYTES:
+        raise UnreadableFileError(
+            f"{path.name}: over {MAX_BYTES // 1_000_000} MB, too large for a survey structure file. "
+            "Export it again from LimeSurvey: Survey > Export > Survey structure (.lss)."
+        )
+    return data
+
+
+def _parse(data: bytes, name: str) -> ET.Element:
+    """The XML's root, parsed by expat with DTDs, entities and external references refused.
+
+    defusedxml refuses them in the parser itself, after decoding, so a DOCTYPE is found in
+    any encoding (UTF-16 hid it from a byte search) and anywhere in the file.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root: ET.Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise UnreadableFileError(
+            f"{name}: declares a DOCTYPE or entities, which LimeSurvey never writes; not read. "
+            "Export the survey structure (.lss) from LimeSurvey again."
+        ) from None
+    except ET.ParseError as exc:
+        raise UnreadableFileError(
+            f"{name}: not a readable XML file ({exc}). Export the survey structure "
+            "(.lss) from LimeSurvey again; a response export (.csv) is not a structure file."
+        ) from None
+    except (ValueError, LookupError) as exc:  # an encoding expat cannot read: "multi-byte encodings..."
+        raise UnreadableFileError(
+            f"{name}: written in an encoding that cannot be read ({exc}). LimeSurvey writes UTF-8: "
+            "export the survey structure (.lss) again."
+        ) from None
+    return root
+
+
 def read_structure(path: Path | str) -> SurveyStructure:
     """Read a LimeSurvey survey structure file (``.lss``), either layout.
 
@@ -229,30 +286,7 @@ def read_structure(path: Path | str) -> SurveyStructure:
     """
     path = Path(path)
     name = path.name
-    try:
-        data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else None
-    except OSError as exc:
-        raise UnreadableFileError(
-            f"{path}: cannot read the survey structure file ({exc.strerror}). "
-            "Check the path given as structure in the config or with --structure."
-        ) from None
-    if data is None:
-        raise UnreadableFileError(
-            f"{name}: over {MAX_BYTES // 1_000_000} MB, too large for a survey structure file. "
-            "Export it again from LimeSurvey: Survey > Export > Survey structure (.lss)."
-        )
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-        raise UnreadableFileError(
-            f"{name}: declares a DOCTYPE or entities, which LimeSurvey never writes; not read. "
-            "Export the survey structure (.lss) from LimeSurvey again."
-        )
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise UnreadableFileError(
-            f"{name}: not a readable XML file ({exc}). Export the survey structure "
-            "(.lss) from LimeSurvey again; a response export (.csv) is not a structure file."
-        ) from None
+    root = _parse(_read_bytes(path), name)
     if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "").strip() != "Survey":
         raise UnreadableFileError(
             f"{name}: not a LimeSurvey survey structure (.lss): no <LimeSurveyDocType>Survey. "
@@ -268,7 +302,7 @@ def read_structure(path: Path | str) -> SurveyStructure:
     version = (root.findtext("DBVersion") or "0").strip()
     structure = SurveyStructure(
         file=name,
-        db_version=int(version) if version.isdigit() else 0,
+        db_version=int(version) if version.isdecimal() else 0,  # "²".isdigit(), yet int() fails
         languages=languages,
         titles={r.get("surveyls_language", ""): flatten_text(r.get("surveyls_title", ""))
                 for r in tables.get("surveys_languagesettings", [])},

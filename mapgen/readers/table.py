@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.i18n import Message, _, _l, _lp
@@ -88,6 +88,7 @@ class Limits:
     cell_chars: int = 10_000_000  # the text of one cell
     unzipped_mb: int = 200  # an XLSX part read whole: shared strings, styles, workbook
     sheet_mb: int = 2_048  # the XLSX sheet itself, read as a stream
+    sheet_ratio: int = 100  # unpacked / packed size of a sheet over SHEET_RATIO_FROM_MB (real ones: 5-20)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -115,7 +116,11 @@ ENVIRONMENT = {
     "cell_chars": "MAPGEN_MAX_CELL_CHARS",
     "unzipped_mb": "MAPGEN_MAX_UNZIPPED_MB",
     "sheet_mb": "MAPGEN_MAX_SHEET_MB",
+    "sheet_ratio": "MAPGEN_MAX_SHEET_RATIO",
 }
+
+#: Below this unpacked size a sheet is read whatever its compression ratio (it is cheap anyway).
+SHEET_RATIO_FROM_MB: Final = 64
 
 
 def _mb(size: int) -> int:
@@ -123,7 +128,8 @@ def _mb(size: int) -> int:
     return -(-size // 2**20)
 
 
-_UNITS = {"cells": " cells", "columns": " columns", "cell_chars": " characters"}
+_UNITS = {"cells": " cells", "columns": " columns", "cell_chars": " characters",
+          "sheet_ratio": " times its packed size"}
 
 
 def _over_limit(file: str, what: str, found: int | None, limits: Limits, name: str) -> InputError:
@@ -841,10 +847,17 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Ta
 def _stream_sheet(ws: Any, book: Any, scan: _SheetScan, limits: Limits) -> None:
     """Make openpyxl read the sheet through :class:`_SheetStream` (checked, filtered, scanned)."""
     member = ws._worksheet_path.lstrip("/")
-    size = book._archive.getinfo(member).file_size
+    info = book._archive.getinfo(member)
+    size = info.file_size
     if size > limits.sheet_mb * 2**20:
         what = f"sheet {ws.title!r} unpacks too large"
         raise _over_limit(scan.file, what, _mb(size), limits, "sheet_mb")
+    # A sheet packed hundreds of times over is filler, not responses (a 4.7 MB file held a
+    # 1.5 GB sheet): refused before minutes of unpacking; real sheets pack 5-20 times.
+    ratio = size // max(info.compress_size, 1)
+    if size > SHEET_RATIO_FROM_MB * 2**20 and ratio > limits.sheet_ratio:
+        what = f"sheet {ws.title!r} unpacks to {_mb(size):,} MB from {_mb(info.compress_size):,} MB"
+        raise _over_limit(scan.file, what, ratio, limits, "sheet_ratio")
     ws.reset_dimensions()  # some writers store wrong dimensions; read every row
     ws._get_source = lambda: _SheetStream(book._archive.open(member), scan)
 
@@ -927,6 +940,8 @@ class _SheetStream(io.RawIOBase):
         self.given = 0
         self.done = False
         self.longest_text = max(scan.limits.cell_chars * 4, self.CHUNK)  # UTF-8: <= 4 bytes a char
+        self.in_comment = False
+        self.carry = b""  # the end of a chunk that may begin "<!--" or "-->"
 
     def readable(self) -> bool:
         return True
@@ -941,7 +956,7 @@ class _SheetStream(io.RawIOBase):
 
     def _fill(self) -> None:
         chunk = self.source.read(self.CHUNK)
-        self.pending += chunk
+        self.pending += self._uncommented(chunk)
         if not chunk:
             self.done, cut = True, len(self.pending)
         else:
@@ -952,6 +967,33 @@ class _SheetStream(io.RawIOBase):
             self.scan.read(piece)
             self.ready = self.ready[self.given :] + piece
             self.given = 0
+
+    def _uncommented(self, chunk: bytes) -> bytes:
+        """``chunk`` without XML comments, which hold no value.
+
+        expat reads a comment as one token and rescans it whenever more arrives: 20 MB of
+        comment took 32 s. A comment may begin in one chunk and end chunks later, so a few
+        bytes that may start ``<!--`` or end ``-->`` wait for the next chunk (all at the end).
+        """
+        data, self.carry = self.carry + chunk, b""
+        keep = 3 if chunk else 0
+        parts: list[bytes] = []
+        at = 0
+        while True:
+            if self.in_comment:
+                end = data.find(b"-->", at)
+                if end < 0:
+                    self.carry = data[max(at, len(data) - keep) :]
+                    return b"".join(parts)
+                at, self.in_comment = end + 3, False
+            start = data.find(b"<!--", at)
+            if start < 0:
+                tail = max(at, len(data) - keep)
+                parts.append(data[at:tail])
+                self.carry = data[tail:]
+                return b"".join(parts)
+            parts.append(data[at:start])
+            at, self.in_comment = start + 4, True
 
     def _cut(self) -> int:
         """Where the unread bytes can be cut: after the last row end, or a tag in a long row."""

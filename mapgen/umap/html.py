@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-from mapgen.umap.template import fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.template import fill_within, markup_within_limits, normalise_lines
 
 if TYPE_CHECKING:
     import nh3
@@ -165,7 +165,10 @@ def display_name(properties: Mapping[str, Any], label_key: str, layer_name: str)
     """uMap 3.8.1's ``getDisplayName``: the layer's label key (a template or a property),
     then ``name``, then ``title`` (uMap's default label keys), else the layer's name."""
     if "{" in label_key:
-        return fill_placeholders(label_key, properties).strip()
+        filled = fill_within(label_key, properties)
+        if filled is not None:
+            return filled.strip()
+        label_key = ""  # too large to fill: the default label keys, as for a layer without one
     for key in (label_key, "name", "title"):
         value = properties.get(key) if key else None
         if value:
@@ -179,11 +182,16 @@ def popup_html(properties: Mapping[str, Any], template: str, *, name: str = "") 
     ``rendering/template.js`` ``PopupTemplate.toHTML``: the description's placeholders are
     filled from the feature's properties, then the layer's template's, then the markup is
     formatted; ``name`` stands in for a missing ``name`` (:func:`display_name`). Contact
-    properties fill nothing (:func:`~mapgen.umap.template.fill_placeholders`).
+    properties fill nothing (:func:`~mapgen.umap.template.fill_placeholders`). Content that
+    filling would make larger than :data:`~mapgen.umap.template.MARKUP_MAX_CHARS` shows the
+    description as typed (a template of 20,000 ``{description}`` took 4 GB).
     """
     values = dict(properties)
     if values.get("name") is None:  # properties.name ?? feature.getDisplayName()
         values["name"] = name
-    values["description"] = fill_placeholders(normalise_lines(str(properties.get("description") or "")), values)
-    content = fill_placeholders(normalise_lines(template), values)
+    typed = normalise_lines(str(properties.get("description") or ""))
+    values["description"] = fill_within(typed, values)
+    content = fill_within(normalise_lines(template), values) if values["description"] is not None else None
+    if content is None:
+        return html.escape(typed)
     return umap_markup_to_html(content) if markup_within_limits(content) else html.escape(content)

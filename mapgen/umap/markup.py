@@ -26,20 +26,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 from mapgen.model import Initiative, Source
 from mapgen.umap.html import sanitise
-from mapgen.umap.template import PLACEHOLDER, fill_placeholders, markup_within_limits, normalise_lines
+from mapgen.umap.template import PLACEHOLDER, fill_within, markup_within_limits, normalise_lines
 
 __all__ = [
     "carried_description",
+    "carried_markup",
     "carried_text",
     "plain_text",
     "plain_url",
     "render_template",
     "safe_url",
+    "shown_as_typed",
     "umap_text",
 ]
 
@@ -89,6 +91,10 @@ def umap_text(text: str) -> str:
     return _LINE_START_DASH.sub("&#45;", text.translate(_TABLE))
 
 
+#: Nested braces (``{{{a}}}``) are made inert one level per pass: past this depth a text is
+#: shown as typed (24,000 levels took 66 s).
+MAX_BRACE_DEPTH: Final = 20
+
 _OPEN_LINK = re.compile(r"\[\[(?!.*?\]\])", re.S)
 _OPEN_IMAGE = re.compile(r"\{\{(?!.*?\}\})", re.S)
 
@@ -101,43 +107,74 @@ def carried_text(text: str, properties: Mapping[str, Any]) -> str:
     as it did on the old map, wherever the new popup template places it:
 
     1. line breaks become ``\\n`` and control characters go (as in :func:`umap_text`);
-       HTML in the text is sanitised as the preview sanitises it (no script, no iframe,
-       web addresses only, tags balanced so that none runs on into the lines after);
     2. ``{key}`` placeholders are filled from the feature's own ``properties``, once, as
        the old map did; a contact property (``email``, ``telefono``...) fills nothing;
-    3. what would still read as a placeholder has its braces written as entities, so the
+    3. HTML in the filled text is sanitised as the preview sanitises it (no script, no
+       iframe, web addresses only, tags balanced so that none runs on into the lines
+       after): after filling, so that a value cannot bring in what the text may not hold;
+    4. what would still read as a placeholder has its braces written as entities, so the
        new map's greedyTemplate leaves it alone (repeated: ``{{a}}`` holds two);
-    4. a ``[[`` or ``{{`` that is never closed is written as entities too: in the new
+    5. a ``[[`` or ``{{`` that is never closed is written as entities too: in the new
        popup more lines follow the description and the link must not swallow them.
 
-    The preview formats exactly this string (:mod:`mapgen.umap.html`).
+    A text too costly to format (:func:`carried_markup` gives None) is escaped as a survey
+    answer is, and shows as typed. The preview formats exactly this string
+    (:mod:`mapgen.umap.html`).
 
     Examples
     --------
     >>> carried_text("**Nido** {comune}: [[https://x.it|sito]] {{a", {"comune": "Bari"})
     '**Nido** Bari: [[https://x.it|sito]] &#123;&#123;a'
     """
-    text = normalise_lines(text)
-    if "<" in text:
-        text = sanitise(text)
-    text = fill_placeholders(text, properties)
-    while (escaped := PLACEHOLDER.sub(_inert_placeholder, text)) != text:
-        text = escaped
-    text = _OPEN_LINK.sub("&#91;&#91;", text)
-    return _OPEN_IMAGE.sub("&#123;&#123;", text)
+    formatted = carried_markup(text, properties)
+    return formatted if formatted is not None else umap_text(text)
+
+
+def carried_markup(text: str, properties: Mapping[str, Any]) -> str | None:
+    """:func:`carried_text` when the text can be formatted in bounded time and size, else None.
+
+    None when the filled text passes :data:`~mapgen.umap.template.MARKUP_MAX_CHARS` or
+    :func:`~mapgen.umap.template.markup_within_limits` (checked on the filled text: a value
+    can bring ``[[`` in), or when braces nest deeper than :data:`MAX_BRACE_DEPTH`.
+    """
+    filled = fill_within(normalise_lines(text), properties)
+    if filled is None:
+        return None
+    if "<" in filled:
+        filled = sanitise(filled)
+    if not markup_within_limits(filled):
+        return None
+    for _ in range(MAX_BRACE_DEPTH + 1):  # each pass makes one level of nested braces inert
+        escaped = PLACEHOLDER.sub(_inert_placeholder, filled)
+        if escaped == filled:
+            break
+        filled = escaped
+    else:
+        return None
+    filled = _OPEN_LINK.sub("&#91;&#91;", filled)
+    return _OPEN_IMAGE.sub("&#123;&#123;", filled)
 
 
 def carried_description(record: Initiative) -> str | None:
     """The description of a record read from a uMap map, as :func:`carried_text` publishes it.
 
     None for survey text (shown as typed), for an empty description and for one too costly to
-    format (:func:`~mapgen.umap.template.markup_within_limits`): both writers ask here,
-    so the map and the preview always agree on which texts are formatted.
+    format (:func:`carried_markup`): both writers ask here, so the map and the preview always
+    agree on which texts are formatted.
     """
     text = record.descrizione.strip()
-    if record.source.source is not Source.PREVIOUS or not text or not markup_within_limits(text):
+    if record.source.source is not Source.PREVIOUS or not text:
         return None
-    return carried_text(text, record.properties)
+    return carried_markup(text, record.properties)
+
+
+def shown_as_typed(record: Initiative) -> bool:
+    """True for a description read from a uMap map that is too costly to format (for the report)."""
+    return (
+        record.source.source is Source.PREVIOUS
+        and bool(record.descrizione.strip())
+        and carried_description(record) is None
+    )
 
 
 def _inert_placeholder(match: re.Match[str]) -> str:

@@ -477,6 +477,24 @@ def test_untitled_feature_takes_the_description_first_line(tmp_path: Path) -> No
     assert len([n for n in previous.notes if n.reason.startswith("Titolo mancante")]) == 2
 
 
+def test_a_description_too_costly_to_format_is_named_in_the_notes(tmp_path: Path) -> None:
+    """Issue 29: the report says which descriptions of the old map are shown as typed."""
+    path = write_json(
+        tmp_path / "t.geojson",
+        {
+            "type": "FeatureCollection",
+            "features": [
+                feature(point(12.47, 41.88), name="Nido", comune="Roma", description="{a}" * 2_000, a="x" * 1_000),
+                feature(point(12.47, 41.88), name="Ludoteca", comune="Roma", description="**Aperta** {a}", a="9-13"),
+            ],
+        },
+    )
+    previous = read_previous(path)
+    first, second = (i.record_id for i in previous.initiatives)
+    assert note_for(previous, first).startswith("Descrizione mostrata come scritta")
+    assert note_for(previous, second) == ""
+
+
 # --- property mapping ----------------------------------------------------------------
 
 

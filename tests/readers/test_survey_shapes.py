@@ -225,6 +225,57 @@ def test_structure_file_errors_are_one_clear_line(
         read_structure(path)
 
 
+_LSS_HEAD = '<document><LimeSurveyDocType>Survey</LimeSurveyDocType><title>&a;</title>'
+_BOMB = '<!DOCTYPE document [<!ENTITY a "aaaaaaaaaa">]>'
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # The byte search missed these (issue 29): the entity was expanded or the file read.
+        (("<?xml version='1.0' encoding='UTF-16'?>" + _BOMB + _LSS_HEAD + "</document>").encode("utf-16"),
+         "DOCTYPE"),
+        (b"<?xml version='1.0'?><!--" + b" " * 5_000 + b"-->" + _BOMB.encode() + (_LSS_HEAD + "</document>").encode(),
+         "DOCTYPE"),
+        (b"<?xml version='1.0'?><!--" + b" " * 5_000 + b'--><!DOCTYPE document SYSTEM "file:///etc/passwd">'
+         + b"<document/>", "DOCTYPE"),
+        # expat knows no UTF-7: this was an internal error.
+        (b"<?xml version='1.0' encoding='UTF-7'?><document/>", "encoding"),
+    ],
+)
+def test_a_structure_file_with_a_dtd_or_an_unknown_encoding_is_refused(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "survey.lss"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFileError, match=message) as raised:
+        read_structure(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_db_version_of_superscript_digits_is_no_internal_error(tmp_path: Path) -> None:
+    """'²'.isdigit() is True but int('²') fails: this was a ValueError."""
+    path = tmp_path / "survey.lss"
+    path.write_text("<document><LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>²</DBVersion></document>",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"^survey\.lss: the survey structure holds no question\. Export it again\.$"):
+        read_structure(path)
+
+
+def test_a_structure_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    """/dev/zero was read without bound and a named pipe hung, as they no longer do for tables."""
+    import os
+    import time
+
+    fifo = tmp_path / "survey.lss"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "named pipe"), (Path("/dev/zero"), "device")):
+        started = time.perf_counter()
+        with pytest.raises(UnreadableFileError, match=f"is a {kind}.*not a file") as raised:
+            read_structure(path)
+        assert "\n" not in str(raised.value) and time.perf_counter() - started < 2
+
+
 def test_a_code_mapping_on_text_headings_says_to_add_the_structure(tmp_path: Path) -> None:
     mapping = tmp_path / "m.toml"
     mapping.write_text(MAPPING.read_text(encoding="utf-8").replace(

@@ -178,3 +178,67 @@ def test_umap_text_skips_only_texts_it_would_not_change(text: str) -> None:
 
 def _re_normalised(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", re.sub(r"\r\n|[\r\u2028\u2029\x85]", "\n", text))
+
+
+# --- issue 29: what a placeholder brings, and what filling costs ---------------------------
+
+# What a previous map's editor could have put in a property: a page embedded from another
+# host and a transparent layer over the whole map, never closed.
+_HOSTILE_ORARI = (
+    '<iframe src="https://tracker.example/pixel"></iframe>'
+    '<div style="position:fixed;top:0;left:0;width:100%;height:100%">9-13'
+)
+
+
+def _previous(descrizione: str, **properties: object) -> object:
+    from fixtures import factories
+
+    return factories.initiative("2019-x-1", edition=2019, descrizione=descrizione, properties=properties)
+
+
+def test_html_a_placeholder_brings_is_sanitised_and_shown_alike() -> None:
+    """`Orari: {orari}` used to publish the iframe and the overlay that the preview hid."""
+    from mapgen.writers import preview, umap
+
+    published = carried_text("Orari: {orari}\n**chiuso** il lunedì", {"orari": _HOSTILE_ORARI})
+    assert published == "Orari: <div>9-13\n**chiuso** il lunedì</div>"  # worked out by hand: nh3 closes the div
+    record = _previous("Orari: {orari}\n**chiuso** il lunedì", orari=_HOSTILE_ORARI)
+    assert str(umap._description(record)) == published  # the map
+    assert preview._description(record) == ("", umap_markup_to_html(published))  # the preview, from the same text
+    for shown in (published, preview._description(record)[1]):
+        assert "iframe" not in shown and "tracker" not in shown and "position" not in shown
+
+
+def test_filling_is_bounded_and_a_costly_description_is_shown_as_typed() -> None:
+    from markupsafe import Markup
+
+    from mapgen.umap.markup import carried_description
+    from mapgen.umap.template import MARKUP_MAX_CHARS, MARKUP_MAX_OPENINGS
+    from mapgen.writers import preview, umap
+
+    cases = {
+        # 2,000 placeholders of a 1 KB value: 2 MB once filled (20,000 of 25 KB grew a layer past 500 MB).
+        "grande": ("{a}" * 2_000, {"a": "x" * 1_000}),
+        # The limit on [[ is for the text uMap formats, after filling.
+        "aperture": ("{a}", {"a": "[[a " * (MARKUP_MAX_OPENINGS + 1)}),
+        # One level of braces peeled per pass: 24,000 levels took 66 s.
+        "annidate": ("{" * 24_000 + "a" + "}" * 24_000, {}),
+    }
+    for name, (text, properties) in cases.items():
+        record = _previous(text, **properties)
+        assert carried_description(record) is None, name
+        assert not isinstance(umap._description(record), Markup), name  # plain: the template escapes it
+        assert preview._description(record) == (text, ""), name
+        assert len(carried_text(text, properties)) <= 6 * max(len(text), MARKUP_MAX_CHARS), name
+
+
+def test_a_kept_layers_template_is_filled_within_bounds() -> None:
+    """A kept layer's template of 20,000 {description} killed the preview at 4 GB."""
+    from mapgen.umap.html import display_name, popup_html
+    from mapgen.umap.template import MARKUP_MAX_CHARS
+
+    properties = {"name": "Sede", "description": "Aperto <b>lunedì</b> " * 50}
+    html = popup_html(properties, "{description}" * 20_000, name="Sede")
+    assert len(html) <= 6 * MARKUP_MAX_CHARS
+    assert html == "Aperto &lt;b&gt;lunedì&lt;/b&gt; " * 50  # the description as typed
+    assert display_name(properties, "{description}" * 20_000, "Livello") == "Sede"
