@@ -82,7 +82,7 @@ class Review:
     def use(self, d: Decision, effect: str, *, action: str = "") -> None:
         self.applied.append(AppliedCorrection(
             file=d.file, line=d.line, record=d.record, action=action or d.action, value=d.value,
-            effect=effect, note=d.note,
+            effect=effect, note=d.note, typed=d.typed, provincia=d.provincia,
         ))
 
     def unused(self, d: Decision, message: str, fix: str, *, column: str = "") -> None:

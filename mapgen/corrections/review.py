@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from mapgen._csv import write_excel_csv
-from mapgen.corrections.read import COLUMNS
-from mapgen.errors import OutputError
-from mapgen.model import BuildResult, MatchStatus, Outcome, OutputOptions, RowOutcome, Source, SourceRef
+from mapgen.corrections.read import COLUMNS, Corrections, _unquoted
+from mapgen.errors import MapgenError, OutputError
+from mapgen.model import (
+    BuildResult,
+    MatchStatus,
+    Notice,
+    Outcome,
+    OutputOptions,
+    RowOutcome,
+    Source,
+    SourceRef,
+)
 
 if TYPE_CHECKING:
     from mapgen.gazetteer import Gazetteer
@@ -19,21 +29,28 @@ __all__ = [
     "APPLIED_NAME",
     "REVIEW_NAME",
     "candidates_of",
+    "decisions_in_use",
     "esito",
+    "lost_decisions",
     "needs_person",
     "origin",
     "review_lines",
     "review_order",
+    "review_file_rows",
     "review_rows",
     "write_review",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The file of records that need a person, written into the output folder.
 REVIEW_NAME: Final = "da_correggere.csv"
 #: Every correction used by the build, with its line and what it changed.
 APPLIED_NAME: Final = "correzioni_applicate.csv"
 #: Columns of ``correzioni_applicate.csv``.
-APPLIED_COLUMNS: Final = ("file", "riga", "record", "azione", "valore", "effetto", "nota")
+APPLIED_COLUMNS: Final = ("file", "riga", "record", "azione", "valore", "effetto", "nota",
+                          "comune_indicato", "provincia_indicata")
+_AT: Final = {name: n for n, name in enumerate(COLUMNS)}
 
 
 # --- who needs a person --------------------------------------------------------------------
@@ -140,7 +157,125 @@ def review_lines(build: BuildResult) -> list[str]:
 
 
 def _applied_rows(build: BuildResult) -> list[list[str]]:
-    return [[a.file, str(a.line), a.record, a.action, a.value, a.effect, a.note] for a in build.corrections]
+    return [[a.file, str(a.line), a.record, a.action, a.value, a.effect, a.note, a.typed, a.provincia]
+            for a in build.corrections]
+
+
+# --- across rounds: the file to fill keeps every decision -----------------------------------
+
+
+def _decides(row: Sequence[str]) -> bool:
+    """True when a corrections line (in :data:`COLUMNS` order) decides something."""
+    return bool(row[_AT["codice_istat"]].strip() or row[_AT["azione"]].strip())
+
+
+def decisions_in_use(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The lines of the corrections file in use that decide something, as written.
+
+    Lines left blank are pending again, and :func:`review_rows` gives them afresh.
+    """
+    return [list(row) for row in rows if _decides(row)]
+
+
+def review_file_rows(build: BuildResult) -> list[list[str]]:
+    """``da_correggere.csv``: the decisions in use, then every record still waiting for one.
+
+    Whichever file a person fills and passes back, the build's or the report page's
+    download (which merges the same way), no earlier decision is lost. A record named by
+    a decision in use is not offered again (its line is there to change); a note written
+    on a line left blank stays with the record's new line.
+    """
+    kept = decisions_in_use(build.corrections_rows)
+    named = {row[_AT["record"]] for row in kept if row[_AT["record"]]}
+    notes = {row[_AT["record"]]: row[_AT["nota"]] for row in build.corrections_rows
+             if not _decides(row) and row[_AT["record"]] and row[_AT["nota"]]}
+    pending = []
+    for row in review_rows(build):
+        if row[_AT["record"]] not in named:
+            row[_AT["nota"]] = notes.get(row[_AT["record"]], "")
+            pending.append(row)
+    return kept + pending
+
+
+def _key(action: str, record: str, other: str, typed: str, provincia: str) -> tuple[str, ...]:
+    """What a decision is about: two lines with one key cannot both hold (a person changed their mind)."""
+    if action == "alias":
+        return ("alias", typed.strip(), provincia.strip().casefold())
+    if action in ("unisci", "separa"):
+        return (action, *sorted((record, other)))
+    return ("includi", record) if action == "includi" else ("posto", record)  # comune, conferma, escludi
+
+
+def _previous_applied(path: Path) -> list[dict[str, str]]:
+    """The rows of the previous build's ``correzioni_applicate.csv``; none when it is missing or unreadable."""
+    from mapgen.readers.table import read_table
+
+    if not path.is_file():
+        return []
+    try:
+        table = read_table(path)
+    except (MapgenError, OSError) as exc:
+        log.warning("%s not read, the decisions of the previous build are not compared: %s", path, exc)
+        return []
+    columns = [c.strip() for c in table.columns]
+    return [{c: _unquoted(cells[n].strip()) for n, c in enumerate(columns) if n < len(cells)}
+            for cells in table.rows]
+
+
+def _as_line(row: Mapping[str, str]) -> list[str]:
+    """A decision the previous build applied, as a line of the corrections file."""
+    action, value = row.get("azione", ""), row.get("valore", "")
+    placed = action in ("comune", "conferma", "alias")
+    cells = dict.fromkeys(COLUMNS, "")
+    cells.update(record=row.get("record", ""), comune_indicato=row.get("comune_indicato", ""),
+                 provincia_indicata=row.get("provincia_indicata", ""), esito="decisione precedente",
+                 motivo=f"applicata dalla costruzione precedente ({row.get('file', '')}, riga "
+                 f"{row.get('riga', '')}) e assente dal file delle correzioni",
+                 codice_istat=value if placed else "", azione="" if placed else value, nota=row.get("nota", ""))
+    return [cells[c] for c in COLUMNS]
+
+
+def lost_decisions(
+    previous: Path, corrections: Corrections | None
+) -> tuple[list[Notice], list[list[str]]]:
+    """The decisions the previous build of this output applied that the corrections file lacks.
+
+    Parameters
+    ----------
+    previous
+        The previous build's ``correzioni_applicate.csv`` (in the output folder, before it is replaced).
+    corrections
+        The corrections file of this build, if any.
+
+    Returns
+    -------
+    tuple[list[Notice], list[list[str]]]
+        One notice per lost decision, by name (record, or the alias's text), and the
+        decisions as lines of the corrections file, for ``da_correggere.csv`` to bring back.
+    """
+    decisions = corrections.decisions if corrections is not None else ()
+    held = {_key(d.action, d.record, d.other, d.typed, d.provincia) for d in decisions}
+    file = corrections.file if corrections is not None else "(nessun file delle correzioni)"
+    notices: list[Notice] = []
+    lines: list[list[str]] = []
+    for number, row in enumerate(_previous_applied(previous), start=2):
+        action, record = row.get("azione", ""), row.get("record", "")
+        other = " ".join(row.get("valore", "").split()[1:])
+        if not action or _key(action, record, other, row.get("comune_indicato", ""),
+                              row.get("provincia_indicata", "")) in held:
+            continue
+        name = record or row.get("comune_indicato", "")
+        notices.append(Notice(
+            kind="correzione", file=previous.name, row=number, column="record" if record else "comune_indicato",
+            value=name, record_id=record,
+            message=f"decisione applicata dalla costruzione precedente ({row.get('file', '')}, riga "
+            f"{row.get('riga', '')}: {action} {row.get('valore', '')}) e assente da {file}: questa "
+            "costruzione non la applica.",
+            fix=f"Se vale ancora, è di nuovo in {REVIEW_NAME}: usare quel file come file delle correzioni; "
+            f"se non vale più, togliere la riga da {REVIEW_NAME}.",
+        ))
+        lines.append(_as_line(row))
+    return notices, lines
 
 
 def write_review(
@@ -164,7 +299,7 @@ def write_review(
     """
     try:
         return [
-            write_excel_csv(out_dir / REVIEW_NAME, COLUMNS, review_rows(build), delimiter=";"),
+            write_excel_csv(out_dir / REVIEW_NAME, COLUMNS, review_file_rows(build), delimiter=";"),
             write_excel_csv(out_dir / APPLIED_NAME, APPLIED_COLUMNS, _applied_rows(build), delimiter=";"),
         ]
     except OSError as exc:

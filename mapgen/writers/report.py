@@ -721,11 +721,13 @@ def _comuni_names(gazetteer: Gazetteer) -> dict[str, str]:
 
 def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
     """What the review controls need: the waiting records (as da_correggere.csv), the corrections in use."""
-    from mapgen.corrections import COLUMNS, review_rows
+    from mapgen.corrections import COLUMNS, decisions_in_use, review_rows
 
     keys = ("r", "o", "c", "p", "g", "t", "e", "m", "k")
     rows = [dict(zip(keys, row, strict=False)) for row in review_rows(build)[:HTML_ROW_LIMIT]]
-    return {"columns": list(COLUMNS), "rows": rows, "existing": [list(r) for r in build.corrections_rows],
+    # The same decisions in use as da_correggere.csv (review_file_rows): the download merges them.
+    existing = decisions_in_use(build.corrections_rows)
+    return {"columns": list(COLUMNS), "rows": rows, "existing": existing,
             "comuni": _comuni_names(gazetteer), "file": "correzioni.csv"}
 
 
