@@ -192,25 +192,27 @@ class _Groups:
 
 
 def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[str, int]) -> None:
-    """``unisci``: one practice (in the second record's Comune); ``separa``: never joined."""
+    """``unisci``: one practice per group of joined records, placed once; ``separa``: never joined."""
     usable = [d for d in pairs_of if d.other in at and d.record in at]
     for d in pairs_of:
         if d not in usable:
             review.unused(d, f"il record {d.other!r} non è tra quelli messi sulla mappa in questa costruzione.",
                           "Copiare l'identificativo dalla colonna record di report.csv.")
     groups = _Groups()
-    for d in usable:
-        if d.action == "unisci":
-            groups.join(d.record, d.other)
+    joins = [d for d in usable if d.action == "unisci"]
+    for d in joins:
+        groups.join(d.record, d.other)
     for d in usable:
         if d.action == "separa" and groups.root(d.record) == groups.root(d.other):
             raise CorrectionsError(
                 f"{d.where()}: records {d.record} and {d.other} are kept apart here but joined by "
                 "unisci lines (directly or through other records). Keep one of the two decisions and run again."
             )
-    for d in usable:
-        if d.action == "unisci":
-            _join(review, d, at, "unisci:" + groups.root(d.record))
+    by_group: dict[str, list[Decision]] = {}
+    for d in joins:
+        by_group.setdefault(groups.root(d.record), []).append(d)
+    for root, lines in by_group.items():
+        _join_group(review, lines, at, "unisci:" + root)
     for d in usable:
         if d.action == "separa":
             for rid in (d.record, d.other):
@@ -219,19 +221,67 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
             review.use(d, f"pratica diversa da {d.other}")
 
 
-def _join(review: Review, d: Decision, at: Mapping[str, int], key: str) -> None:
-    """One practice: the record moves to the other's Comune if needed (method ``correzione``)."""
-    record, match = review.pairs[at[d.record]]
-    _, target = review.pairs[at[d.other]]
-    if target.status.resolved and target.istat_code != match.istat_code:
-        moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
-                        hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
-                        raw={"file": d.file, "line": d.line, "before": match.status.value})
-        review.pairs[at[d.record]] = (record, moved)
-    else:
-        review.pairs_decided.append(d)  # same Comune: the merge may join them by itself
-    review.keys[d.record] = review.keys[d.other] = key
-    review.use(d, f"stessa pratica di {d.other}")
+def _members(lines: Sequence[Decision]) -> list[str]:
+    """The records of a group of ``unisci`` lines, in the order the lines name them."""
+    return list(dict.fromkeys(rid for d in lines for rid in (d.record, d.other)))
+
+
+def _group_target(review: Review, lines: Sequence[Decision], at: Mapping[str, int]) -> str | None:
+    """The record whose Comune the group takes; None when the group has no Comune yet.
+
+    A member a person placed (a record line or an alias) wins; two placed in different
+    Comuni stop the build. Otherwise the end of the chains (named only as the second
+    record), as one ``unisci`` line means "in the other's Comune"; a cycle or several
+    ends take the one Comune the members share, and stop when they are in several.
+    """
+    members = _members(lines)
+    matches = {rid: review.pairs[at[rid]][1] for rid in members}
+    placed = [rid for rid in members if matches[rid].method == METHOD]
+    if len({matches[rid].istat_code for rid in placed}) > 1:
+        where = ", ".join(f"{rid} in {matches[rid].name} ({matches[rid].sigla})" for rid in placed)
+        raise CorrectionsError(
+            f"{lines[0].where()}: records {', '.join(members)} are one practice (unisci lines) but a person "
+            f"placed them in different Comuni: {where}. Keep one Comune for the group and run again."
+        )
+    if placed:
+        return placed[0]
+    ends = [rid for rid in members if rid not in {d.record for d in lines}]
+    if len(ends) == 1 and matches[ends[0]].status.resolved:
+        return ends[0]
+    resolved = [rid for rid in members if matches[rid].status.resolved]
+    if len({matches[rid].istat_code for rid in resolved}) > 1:
+        where = ", ".join(f"{rid} in {matches[rid].name} ({matches[rid].sigla})" for rid in resolved)
+        raise CorrectionsError(
+            f"{lines[0].where()}: records {', '.join(members)} are one practice (unisci lines that form a cycle "
+            f"or a fork) in different Comuni: {where}. Write the Comune (codice_istat) on one of them, "
+            "or join them in a chain that ends in the right one, and run again."
+        )
+    return resolved[0] if resolved else None
+
+
+def _join_group(review: Review, lines: Sequence[Decision], at: Mapping[str, int], key: str) -> None:
+    """One practice in one Comune: each member elsewhere moves there (method ``correzione``)."""
+    target_id = _group_target(review, lines, at)
+    target = review.pairs[at[target_id]][1] if target_id is not None else None
+    moved_by: dict[str, Decision] = {}
+    for d in lines:
+        for rid in (d.record, d.other):
+            moved_by.setdefault(rid, d)
+    moved = set()
+    for rid, d in moved_by.items():
+        record, match = review.pairs[at[rid]]
+        review.keys[rid] = key
+        if target is None or rid == target_id or target.istat_code == match.istat_code:
+            continue
+        moved.add(rid)
+        review.pairs[at[rid]] = (record, replace(
+            target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
+            hint=f"Stessa pratica di {target_id}, indicata da una persona ({d.evidence()}).",
+            raw={"file": d.file, "line": d.line, "before": match.status.value}))
+    for d in lines:
+        if not {d.record, d.other} & moved:
+            review.pairs_decided.append(d)  # same Comune already: the merge may join them by itself
+        review.use(d, f"stessa pratica di {d.other}")
 
 
 def put_back(

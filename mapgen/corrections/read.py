@@ -142,6 +142,10 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
     if action in ("unisci", "separa") and not other:
         return line.notice("azione", f"«{action}» senza il record a cui si riferisce.",
                            f"Scrivere «{action} <record>», con l'identificativo della colonna record.")
+    if action in ("unisci", "separa") and other == record:
+        return line.notice("azione", f"«{action}» nomina lo stesso record della colonna record: una pratica "
+                           "non si unisce né si separa da se stessa.",
+                           f"Scrivere dopo «{action}» l'identificativo dell'altro record, oppure togliere la riga.")
     if action:
         return replace(base, action=action, other=other, value=line.get("azione"))
     if comune is not None:
