@@ -401,7 +401,8 @@ class _Read:
 def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None, geocoder: Geocoder,
                progress: Progress) -> None:
     """Geocode the survey's records, with those a person put back (``includi``) among them."""
-    back, read.included = put_back(corrections, [*survey.incomplete, *survey.dropped], survey.duplicate_of)
+    back, read.included = put_back(corrections, [*survey.incomplete, *survey.dropped], survey.duplicate_of,
+                                   placeable=survey.no_comune)
     records = [*survey.initiatives, *back]
     matches = _geocode_places(records, geocoder, progress)
     read.geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]

@@ -22,7 +22,8 @@
 
   function decisionOf(n) {
     var choice = byRow("dec", n).value;
-    var searched = byRow("cerca", n).value.trim();
+    var box = byRow("cerca", n);  // absent where no Comune can be given (a practice without title)
+    var searched = box ? box.value.trim() : "";
     if (choice === "") { return null; }
     if (choice === "escludi") { return { codice: "", azione: "escludi" }; }
     if (choice === "cerca") { return names.has(searched) ? { codice: searched, azione: "" } : null; }

@@ -285,7 +285,8 @@ def _join_group(review: Review, lines: Sequence[Decision], at: Mapping[str, int]
 
 
 def put_back(
-    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str]
+    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str],
+    *, placeable: Sequence[Initiative] = (),
 ) -> tuple[list[Initiative], dict[str, str]]:
     """The held-back records a person puts back on the map (``includi``), to geocode with the rest.
 
@@ -298,6 +299,9 @@ def put_back(
         and duplicates (``SurveyRead.incomplete``, ``SurveyRead.dropped``).
     duplicate_of
         Each duplicate's record id to the id of the record that was kept.
+    placeable
+        Records a reader excluded for want of a Comune only (``SurveyRead.no_comune``):
+        put back when a person gives their Comune (a ``codice_istat`` line).
 
     Returns
     -------
@@ -306,7 +310,8 @@ def put_back(
         incomplete response): the ``included`` of :func:`apply_corrections`.
     """
     wanted = corrections.includes() if corrections is not None else set()
-    found = [r for r in held if r.record_id in wanted]
+    placed = {d.record for d in corrections.decisions if d.action == "comune"} if corrections is not None else set()
+    found = [r for r in held if r.record_id in wanted] + [r for r in placeable if r.record_id in placed]
     return found, {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
 
 
@@ -359,7 +364,9 @@ def apply_corrections(
         else:
             review.unused(d, "il record non è tra quelli da mettere sulla mappa (escluso, duplicato o altro "
                           "contenuto): il Comune non si può assegnare.",
-                          "Completare la risposta nel file di origine, oppure scrivere escludi.")
+                          "Una risposta incompleta o un duplicato si rimette prima sulla mappa con includi "
+                          "(su una riga a parte); a una pratica senza titolo lo si aggiunge in LimeSurvey; "
+                          "altrimenti scrivere escludi.")
     for d in by_action.get("includi", []):
         _include(review, d, read, included)
     _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)

@@ -31,6 +31,7 @@ __all__ = [
     "candidates_of",
     "decisions_in_use",
     "esito",
+    "how_to_decide",
     "lost_decisions",
     "needs_person",
     "origin",
@@ -119,6 +120,39 @@ def esito(outcome: RowOutcome) -> str:
     if outcome.match is not None and outcome.match.status is MatchStatus.FUZZY:
         return "Comune corretto automaticamente: da verificare"
     return _ESITI.get(outcome.outcome, outcome.outcome.value)
+
+
+_DECIDE_WHERE: Final = ("in «Da correggere» (report.html) o nella colonna codice_istat di da_correggere.csv "
+                        "(codice ISTAT o «Nome (SIGLA)»)")
+_REBUILD: Final = ", poi ricostruire passando il file delle correzioni."
+_HOW: Final[Mapping[Outcome, str]] = {
+    Outcome.UNRESOLVED: f"Indicare il Comune {_DECIDE_WHERE}, oppure escludi" + _REBUILD,
+    Outcome.AMBIGUOUS: f"Scegliere il Comune giusto tra i candidati {_DECIDE_WHERE}, oppure escludi" + _REBUILD,
+    Outcome.NOT_A_COMUNE: f"Indicare il Comune (per un Ambito o un'Unione, il Comune capofila) {_DECIDE_WHERE}, "
+    "oppure escludi" + _REBUILD,
+}
+
+
+def placeable(outcome: RowOutcome) -> bool:
+    """True when a Comune a person gives puts the record on the map (a practice without title cannot go)."""
+    return not (outcome.outcome is Outcome.EXCLUDED and not outcome.titolo)
+
+
+def how_to_decide(outcome: RowOutcome) -> str:
+    """What a person does about a record that needs one, in the words of docs/correzioni.md.
+
+    The export and the previous map are never corrected by hand: a decision goes in the
+    report's "Da correggere" or in ``da_correggere.csv``, passed back with ``--corrections``.
+    """
+    if outcome.match is not None and outcome.match.status is MatchStatus.FUZZY:
+        return (f"Confermare il Comune proposto, o indicarne un altro, {_DECIDE_WHERE}" + _REBUILD)
+    if outcome.outcome is Outcome.EXCLUDED and not placeable(outcome):
+        return ("Manca il titolo: completarlo in LimeSurvey (arriverà con la prossima esportazione), oppure "
+                "scrivere escludi in «Da correggere» (report.html) o nella colonna azione di "
+                "da_correggere.csv" + _REBUILD)
+    if outcome.outcome is Outcome.EXCLUDED:
+        return f"Indicare il Comune {_DECIDE_WHERE}, oppure escludi" + _REBUILD
+    return _HOW.get(outcome.outcome, f"Decidere {_DECIDE_WHERE}" + _REBUILD)
 
 
 def review_rows(build: BuildResult) -> list[list[str]]:

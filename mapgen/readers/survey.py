@@ -82,7 +82,9 @@ class SurveyRead:
     an initiative (excluded or duplicate), in file order; ``duplicate_of`` maps
     each duplicate's record id to the record id that was kept. ``dropped`` and
     ``incomplete`` keep the records held back (duplicates, incomplete responses),
-    read once with the rest, for a person who puts them back (``includi``).
+    read once with the rest, for a person who puts them back (``includi``);
+    ``no_comune`` the practices excluded for want of a Comune only, for a person who
+    places them (a Comune in the corrections file).
     """
 
     file: str
@@ -97,6 +99,7 @@ class SurveyRead:
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     incomplete: tuple[Initiative, ...] = ()  # incomplete responses' records, as include_incomplete reads them
+    no_comune: tuple[Initiative, ...] = ()  # practices with a title and no Comune, for a person who places them
     alerts: tuple[str, ...] = ()
     format_it: str = ""  # ``format`` in Italian, for the report
 
@@ -207,6 +210,7 @@ def read_survey(
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         incomplete=_incomplete_kept(reader.initiatives, reader.incomplete),
+        no_comune=tuple(reader.no_comune),
         alerts=() if all_complete else layout.alerts,
         format_it=_describe(table, layout, config, lang="it"),
     )
@@ -369,6 +373,7 @@ class _Reader:
         self.problems: list[Notice] = [_table_problem(issue) for issue in table.issues]
         self.incomplete_rows: list[int] = []
         self.incomplete: list[Initiative] = []  # what include_incomplete would have kept of them
+        self.no_comune: list[Initiative] = []  # practices with a title but no Comune: a person may place them
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
@@ -650,6 +655,8 @@ class _Reader:
         )
         for group in groups:
             values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            if values.get("titolo"):
+                self.no_comune.append(self._quiet_initiative(row, group, values))
             self._exclude(
                 row,
                 group,
@@ -663,6 +670,8 @@ class _Reader:
         missing = [name for name in ("comune", "titolo") if not values.get(name)]
         for name in missing:
             self._report_missing(row, group, name, record_id)
+        if missing == ["comune"]:
+            self.no_comune.append(self._quiet_initiative(row, group, values))
         if missing:
             what = " e ".join({"comune": "Comune", "titolo": "titolo"}[m] for m in missing)
             self._exclude(
@@ -674,6 +683,13 @@ class _Reader:
             )
             return
         self.initiatives.append(self._initiative(row, group, values, record_id))
+
+    def _quiet_initiative(self, row: _Row, group: int, values: Mapping[str, Any]) -> Initiative:
+        """The record of a practice held back, without problems reported twice (as :meth:`_keep_incomplete`)."""
+        kept = len(self.problems)
+        found = self._initiative(row, group, values, self.record_id(row, group))
+        del self.problems[kept:]
+        return found
 
     def _source_of(self, group: int, name: str) -> Source | None:
         return self.layout.practices[group - 1].get(name) or self.layout.shared.get(name)

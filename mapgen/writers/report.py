@@ -38,7 +38,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
-from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, origin, review_order
+from mapgen.corrections import (
+    METHOD,
+    REVIEW_NAME,
+    candidates_of,
+    how_to_decide,
+    needs_person,
+    origin,
+    placeable,
+    review_order,
+)
 from mapgen.errors import GazetteerError, OutputError
 from mapgen.model import (
     AREAS,
@@ -113,17 +122,6 @@ _SOURCE_LABELS: Final[Mapping[Source, str]] = {
     Source.SURVEY: "questionario",
     Source.PREVIOUS: "mappa precedente",
 }
-
-# Default fixes, used when the pipeline left ``fix`` empty.
-_DEFAULT_FIXES: Final[Mapping[Outcome, str]] = {
-    Outcome.UNRESOLVED: "Scegliere il Comune in «Da correggere» (in questo rapporto) o nel file "
-    "delle correzioni (da_correggere.csv), poi ricostruire.",
-    Outcome.AMBIGUOUS: "Scegliere il Comune giusto in «Da correggere» (in questo rapporto) o nel "
-    "file delle correzioni (da_correggere.csv), poi ricostruire.",
-    Outcome.NOT_A_COMUNE: "Indicare il Comune (per un Ambito o un'Unione, il Comune capofila) in "
-    "«Da correggere» o nel file delle correzioni (da_correggere.csv).",
-}
-
 
 # --- totals -------------------------------------------------------------------------------
 
@@ -281,8 +279,10 @@ def reason_of(outcome: RowOutcome) -> str:
 
 
 def fix_of(outcome: RowOutcome) -> str:
-    """The exact fix for staff: the pipeline's, or a default for the outcomes that need one."""
-    return outcome.fix or _DEFAULT_FIXES.get(outcome.outcome, "")
+    """The exact fix for staff: a decision for a record that needs a person, else the pipeline's."""
+    if needs_person(outcome):
+        return how_to_decide(outcome)
+    return outcome.fix
 
 
 def _source_cells(ref: SourceRef) -> list[str]:
@@ -733,8 +733,12 @@ def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
 
 def _review_choices(build: BuildResult) -> list[list[tuple[str, str]]]:
     """The candidates of each waiting record, in the order of the "Da correggere" table."""
-    waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
-    return [candidates_of(o) for o in waiting[:HTML_ROW_LIMIT]]
+    return [candidates_of(o) for o in _waiting(build)]
+
+
+def _waiting(build: BuildResult) -> list[RowOutcome]:
+    """The records that need a person, as the "Da correggere" table lists them (at most HTML_ROW_LIMIT)."""
+    return sorted((o for o in build.outcomes if needs_person(o)), key=review_order)[:HTML_ROW_LIMIT]
 
 
 def _notices_view(build: BuildResult) -> list[Any]:
@@ -765,6 +769,7 @@ def _html_context(
         "csv_name": CSV_NAME,
         "review": _review_view(build, gazetteer),
         "choices": _review_choices(build),
+        "placeable": [placeable(o) for o in _waiting(build)],  # a Comune can be given (a title exists)
         "review_js": script,
         "script_hash": script_hash,
         "review_name": REVIEW_NAME,

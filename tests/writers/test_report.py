@@ -282,7 +282,7 @@ def test_html_lists_rows_to_fix_first_unresolved_then_ambiguous(
         "2020-R6-G1",
     ]
     assert "Samone (TN) 022165, punteggio 100" in section
-    assert "Indicare la provincia (TO o TN) nella colonna Provincia." in section
+    assert "Scegliere il Comune giusto tra i candidati in «Da correggere»" in section  # issue 25: not the province
 
 
 def test_html_shows_diff_regions_areas_and_attribution(
