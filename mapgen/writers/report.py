@@ -736,6 +736,19 @@ def _review_choices(build: BuildResult) -> list[list[tuple[str, str]]]:
     return [candidates_of(o) for o in _waiting(build)]
 
 
+def _same_text(waiting: Sequence[RowOutcome]) -> list[int]:
+    """For each waiting record, how many waiting records typed the same Comune and province.
+
+    Above one, the page offers to teach the text as a name (an alias line): one decision for
+    every record that typed it, in this build and the next ones.
+    """
+    def key(o: RowOutcome) -> tuple[str, str]:
+        return (o.typed.comune.strip(), o.typed.provincia.strip().casefold())
+
+    counts = Counter(key(o) for o in waiting if o.typed.comune.strip() and placeable(o))
+    return [counts[key(o)] if o.typed.comune.strip() and placeable(o) else 0 for o in waiting]
+
+
 def _waiting(build: BuildResult) -> list[RowOutcome]:
     """The records that need a person, as the "Da correggere" table lists them (at most HTML_ROW_LIMIT)."""
     return sorted((o for o in build.outcomes if needs_person(o)), key=review_order)[:HTML_ROW_LIMIT]
@@ -770,6 +783,7 @@ def _html_context(
         "review": _review_view(build, gazetteer),
         "choices": _review_choices(build),
         "placeable": [placeable(o) for o in _waiting(build)],  # a Comune can be given (a title exists)
+        "same_text": _same_text(_waiting(build)),
         "review_js": script,
         "script_hash": script_hash,
         "review_name": REVIEW_NAME,
