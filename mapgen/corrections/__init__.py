@@ -56,6 +56,7 @@ from mapgen.corrections.review import (
     review_lines,
     review_order,
     review_rows,
+    waiting_parts,
     write_review,
 )
 
@@ -85,5 +86,6 @@ __all__ = [
     "review_order",
     "review_rows",
     "settle_pairs",
+    "waiting_parts",
     "write_review",
 ]

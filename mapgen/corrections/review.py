@@ -39,6 +39,7 @@ __all__ = [
     "review_order",
     "review_file_rows",
     "review_rows",
+    "waiting_parts",
     "write_review",
 ]
 
@@ -72,6 +73,25 @@ def needs_person(outcome: RowOutcome) -> bool:
         return outcome.outcome in (Outcome.MAPPED, Outcome.MERGED, Outcome.DUPLICATE)
     return (outcome.outcome is Outcome.EXCLUDED and outcome.source.source is Source.SURVEY
             and outcome.reason.startswith(_MISSING_DATA_PREFIX) and "da una persona" not in outcome.reason)
+
+
+def waiting_parts(outcomes: Sequence[RowOutcome]) -> tuple[int, int, int]:
+    """The records that need a person, by why: place unresolved, automatic correction to check, data missing.
+
+    The first is the totals' ``unresolved`` bucket (unresolved, ambiguous, not a Comune):
+    every record in it needs a person. The three add up to :func:`needs_person`'s count.
+    """
+    unresolved = fuzzy = missing = 0
+    for o in outcomes:
+        if not needs_person(o):
+            continue
+        if o.outcome in _ORDER:
+            unresolved += 1
+        elif o.outcome is Outcome.EXCLUDED:
+            missing += 1
+        else:
+            fuzzy += 1
+    return unresolved, fuzzy, missing
 
 
 _ESITI: Final[Mapping[Outcome, str]] = {

@@ -47,6 +47,7 @@ from mapgen.corrections import (
     origin,
     placeable,
     review_order,
+    waiting_parts,
 )
 from mapgen.errors import GazetteerError, OutputError
 from mapgen.model import (
@@ -246,7 +247,9 @@ def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]
         lines.append(f"Corrections applied: {len(build.corrections)} (see correzioni_applicate.csv)")
     lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
     if waiting := needing_person(build):
-        lines.append(f"{waiting} records need a person: open {out_dir / HTML_NAME} "
+        unresolved, fuzzy, missing = waiting_parts(build.outcomes)
+        lines.append(f"{waiting} records need a person ({unresolved} unresolved, {fuzzy} fuzzy matches to check, "
+                     f"{missing} excluded for missing data): open {out_dir / HTML_NAME} "
                      f"or fill {out_dir / REVIEW_NAME}, then rebuild with --corrections.")
     return lines
 
@@ -772,6 +775,7 @@ def _html_context(
         "buckets": _totals_view(totals),
         "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
         "rows_total": {k: len(v) for k, v in sections.items()},
+        "waiting_parts": waiting_parts(build.outcomes),
         "row_limit": HTML_ROW_LIMIT,
         "regions": _per_region(build),
         "areas": _per_area(build),

@@ -132,7 +132,8 @@ def test_build_summary_lists_files_totals_and_who_needs_a_person(sample_build: B
     assert lines[3:10] == report_totals(sample_build).lines()
     assert lines[10:] == [
         "Warning: 2 responses may be incomplete",
-        f"3 records need a person: open {tmp_path / 'report.html'} or fill {tmp_path / 'da_correggere.csv'}, "
+        f"3 records need a person (3 unresolved, 0 fuzzy matches to check, 0 excluded for missing data): "
+        f"open {tmp_path / 'report.html'} or fill {tmp_path / 'da_correggere.csv'}, "
         "then rebuild with --corrections.",
     ]
     assert needing_person(build) == 3
