@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "APPLIED_COLUMNS",
     "APPLIED_NAME",
+    "NOTICES_NAME",
+    "NOTICE_COLUMNS",
+    "NOTICE_LIMIT",
     "REVIEW_NAME",
     "candidates_of",
     "decisions_in_use",
@@ -34,6 +37,8 @@ __all__ = [
     "how_to_decide",
     "lost_decisions",
     "needs_person",
+    "notice_rows",
+    "notices_in_order",
     "origin",
     "review_lines",
     "review_order",
@@ -49,6 +54,13 @@ log = logging.getLogger(__name__)
 REVIEW_NAME: Final = "da_correggere.csv"
 #: Every correction used by the build, with its line and what it changed.
 APPLIED_NAME: Final = "correzioni_applicate.csv"
+#: Notices printed or shown in the page at most; beyond, a line says how many more (issue 29).
+NOTICE_LIMIT: Final = 300
+#: Every notice (reader warnings, corrections not applied), whole: the terminal and the page show
+#: the first NOTICE_LIMIT (a file of 1,000,000 unknown records once printed 1,000,000 lines).
+#: ``report*``: for staff, as report.csv (the contact guard leaves it alone).
+NOTICES_NAME: Final = "report_avvisi.csv"
+NOTICE_COLUMNS: Final = ("tipo", "file", "riga", "colonna", "valore", "problema", "come_correggere", "record")
 #: Columns of ``correzioni_applicate.csv``.
 APPLIED_COLUMNS: Final = ("file", "riga", "record", "azione", "valore", "effetto", "nota",
                           "comune_indicato", "provincia_indicata")
@@ -206,7 +218,11 @@ def review_lines(build: BuildResult) -> list[str]:
                      + (f"; candidates: {found}" if found else ""))
     if build.corrections:
         lines.append(f"Corrections applied: {len(build.corrections)}.")
-    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+    refused = [n for n in build.notices if n.kind == "correzione"]
+    lines += [f"Correction not applied: {n}" for n in refused[:NOTICE_LIMIT]]
+    if len(refused) > NOTICE_LIMIT:
+        lines.append(f"... and {len(refused) - NOTICE_LIMIT:,} more corrections not applied "
+                     "(a build lists them all in report_avvisi.csv).")
     return lines
 
 
@@ -332,10 +348,24 @@ def lost_decisions(
     return notices, lines
 
 
+def notices_in_order(build: BuildResult) -> list[Notice]:
+    """Every notice, the corrections not applied first, by file and line (as the report lists them)."""
+    return sorted(build.notices, key=lambda n: (n.kind != "correzione", n.file, n.row or 0))
+
+
+def notice_rows(build: BuildResult) -> list[list[str]]:
+    """One row of :data:`NOTICE_COLUMNS` per notice, in :func:`notices_in_order`."""
+    return [
+        ["correzione non applicata" if n.kind == "correzione" else "lettura", n.file,
+         "" if n.row is None else str(n.row), n.column, n.value, n.staff_message, n.staff_fix, n.record_id]
+        for n in notices_in_order(build)
+    ]
+
+
 def write_review(
     build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[Path]:
-    """Write ``da_correggere.csv`` and ``correzioni_applicate.csv`` (``;``, UTF-8 with BOM).
+    """Write ``da_correggere.csv``, ``correzioni_applicate.csv`` and ``report_avvisi.csv`` (``;``, UTF-8 BOM).
 
     Parameters
     ----------
@@ -349,12 +379,13 @@ def write_review(
     Returns
     -------
     list[Path]
-        The two files.
+        The three files.
     """
     try:
         return [
             write_excel_csv(out_dir / REVIEW_NAME, COLUMNS, review_file_rows(build), delimiter=";"),
             write_excel_csv(out_dir / APPLIED_NAME, APPLIED_COLUMNS, _applied_rows(build), delimiter=";"),
+            write_excel_csv(out_dir / NOTICES_NAME, NOTICE_COLUMNS, notice_rows(build), delimiter=";"),
         ]
     except OSError as exc:
         raise OutputError(f"could not write {REVIEW_NAME} in {out_dir}: {exc}. "

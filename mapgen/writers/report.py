@@ -40,10 +40,13 @@ from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
 from mapgen.corrections import (
     METHOD,
+    NOTICE_LIMIT,
+    NOTICES_NAME,
     REVIEW_NAME,
     candidates_of,
     how_to_decide,
     needs_person,
+    notices_in_order,
     origin,
     placeable,
     review_order,
@@ -245,7 +248,11 @@ def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]
     lines += [line for line in build.inputs if line.startswith("Warning: ")]  # e.g. incomplete responses
     if build.corrections:
         lines.append(f"Corrections applied: {len(build.corrections)} (see correzioni_applicate.csv)")
-    lines += [f"Correction not applied: {n}" for n in build.notices if n.kind == "correzione"]
+    refused = [n for n in build.notices if n.kind == "correzione"]
+    lines += [f"Correction not applied: {n}" for n in refused[:NOTICE_LIMIT]]
+    if len(refused) > NOTICE_LIMIT:
+        lines.append(f"... and {len(refused) - NOTICE_LIMIT:,} more corrections not applied: "
+                     f"see {out_dir / NOTICES_NAME}")
     if waiting := needing_person(build):
         unresolved, fuzzy, missing = waiting_parts(build.outcomes)
         lines.append(f"{waiting} records need a person ({unresolved} unresolved, {fuzzy} fuzzy matches to check, "
@@ -730,7 +737,8 @@ def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
     rows = [dict(zip(keys, row, strict=False)) for row in review_rows(build)[:HTML_ROW_LIMIT]]
     # The same decisions in use as da_correggere.csv (review_file_rows): the download merges them.
     existing = decisions_in_use(build.corrections_rows)
-    return {"columns": list(COLUMNS), "rows": rows, "existing": existing,
+    cut = len(existing) if len(existing) > HTML_ROW_LIMIT else 0  # too many to carry in the page
+    return {"columns": list(COLUMNS), "rows": rows, "existing": [] if cut else existing, "cut": cut,
             "comuni": _comuni_names(gazetteer), "file": "correzioni.csv"}
 
 
@@ -758,7 +766,7 @@ def _waiting(build: BuildResult) -> list[RowOutcome]:
 
 
 def _notices_view(build: BuildResult) -> list[Any]:
-    return sorted(build.notices, key=lambda n: (n.kind != "correzione", n.file, n.row or 0))
+    return notices_in_order(build)
 
 
 def _html_context(
@@ -791,15 +799,19 @@ def _html_context(
         "review_js": script,
         "script_hash": script_hash,
         "review_name": REVIEW_NAME,
-        "notices": _notices_view(build),
-        "applied": build.corrections,
+        "notices": _notices_view(build)[:NOTICE_LIMIT],
+        "notices_total": len(build.notices),
+        "applied": build.corrections[:NOTICE_LIMIT],
+        "applied_total": len(build.corrections),
+        "notice_limit": NOTICE_LIMIT,
+        "notices_name": NOTICES_NAME,
     }
 
 
 def write_report(
     build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[Path]:
-    """Write ``report.csv`` and ``report.html`` into ``out_dir``.
+    """Write ``report.csv`` and ``report.html`` into ``out_dir`` (the whole list of notices: ``write_review``).
 
     Parameters
     ----------
