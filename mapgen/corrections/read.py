@@ -133,24 +133,31 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
                            "Scrivere il codice ISTAT (es. 001272) o il Comune come «Torino (TO)».")
     if not record:
         return _alias(line, base, comune)
-    if action and action not in _ACTIONS:
-        return line.notice("azione", "azione sconosciuta.",
-                           "Scrivere escludi, includi, unisci <record> o separa <record>, o lasciare vuoto.")
-    if comune is not None and action:
-        return line.notice("azione", f"la riga indica sia un Comune, «{code_text}», sia un'azione.",
-                           "Tenere una sola decisione per riga: il Comune o l'azione.")
-    if action in ("unisci", "separa") and not other:
-        return line.notice("azione", f"«{action}» senza il record a cui si riferisce.",
-                           f"Scrivere «{action} <record>», con l'identificativo della colonna record.")
-    if action in ("unisci", "separa") and other == record:
-        return line.notice("azione", f"«{action}» nomina lo stesso record della colonna record: una pratica "
-                           "non si unisce né si separa da se stessa.",
-                           f"Scrivere dopo «{action}» l'identificativo dell'altro record, oppure togliere la riga.")
+    if action and (problem := _action_problem(line, action, other, code_text if comune else "")):
+        return problem
     if action:
         return replace(base, action=action, other=other, value=line.get("azione"))
     if comune is not None:
         return replace(base, action="comune", comune=comune, value=code_text)
     return None  # a line left for later: nothing decided yet
+
+
+def _action_problem(line: _Line, action: str, other: str, comune_text: str) -> Notice | None:
+    """Why the line's ``azione`` cannot be used, if it cannot."""
+    if action not in _ACTIONS:
+        return line.notice("azione", "azione sconosciuta.",
+                           "Scrivere escludi, includi, unisci <record> o separa <record>, o lasciare vuoto.")
+    if comune_text:
+        return line.notice("azione", f"la riga indica sia un Comune, «{comune_text}», sia un'azione.",
+                           "Tenere una sola decisione per riga: il Comune o l'azione.")
+    if action in ("unisci", "separa") and not other:
+        return line.notice("azione", f"«{action}» senza il record a cui si riferisce.",
+                           f"Scrivere «{action} <record>», con l'identificativo della colonna record.")
+    if action in ("unisci", "separa") and other == line.get("record"):
+        return line.notice("azione", f"«{action}» nomina lo stesso record della colonna record: una pratica "
+                           "non si unisce né si separa da se stessa.",
+                           f"Scrivere dopo «{action}» l'identificativo dell'altro record, oppure togliere la riga.")
+    return None
 
 
 def _alias(line: _Line, base: Decision, comune: Comune | None) -> Decision | Notice | None:

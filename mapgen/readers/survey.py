@@ -42,7 +42,7 @@ from mapgen.readers import _values
 from mapgen.readers._columns import ALERTS_IT, Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
-from mapgen.readers.table import Table, TableIssue, column_letter, read_table
+from mapgen.readers.table import ExcelNumber, Table, TableIssue, column_letter, read_table
 from mapgen.text import counted, fold
 
 __all__ = ["ALERTS_IT", "SurveyRead", "read_survey", "validation_report"]
@@ -67,7 +67,6 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
-_PLAIN_AMOUNT = re.compile(r"(?:[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -378,7 +377,6 @@ class _Reader:
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
-        self._text_columns: dict[int, bool] = {}
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
@@ -531,13 +529,27 @@ class _Reader:
         return None if when == _UNDATED_SUBMIT else when
 
     def _filled(self, row: _Row, group: Mapping[str, Source]) -> bool:
-        """A practice group is filled when any of its own cells holds something."""
+        """A practice group is filled when any of its own cells holds something.
+
+        A group LimeSurvey did not show holds N/A in every cell (full answers): not filled.
+        """
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
-            _not_shown(row.cells[i].strip()) and not (option and _values.is_no(row.cells[i]))
+            row.cells[i].strip() not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
             for source in own.values()
             for i, option in source.columns
         )
+
+    def _answer(self, source: Source, option: str, text: str) -> str:
+        """The cell's text; empty for LimeSurvey's N/A in an answer LimeSurvey fills.
+
+        A choice, a number or a date cannot be typed as "N/A": there it is a question not
+        shown. In a field people type (a title, a Comune) it is what they typed.
+        """
+        if text == _NOT_SHOWN and (option or source.field in _LIMESURVEY_ANSWERS
+                                   or self._choices.get(source.field)):
+            return ""
+        return text
 
     # outcomes
 
@@ -780,8 +792,29 @@ class _Reader:
         return values
 
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
-        # LimeSurvey's full answers write N/A for a question that was not shown: no answer
-        return [(i, option, _not_shown(row.cells[i].strip())) for i, option in source.columns]
+        # LimeSurvey's full answers write N/A for a question that was not shown: no answer where
+        # LimeSurvey fills the answer; in a field people type (a title) it is what they typed (issue 25).
+        found = []
+        for i, option in source.columns:
+            text = self._answer(source, option, row.cells[i].strip())
+            if text == _NOT_SHOWN:
+                self._typed_na(row, i)
+            found.append((i, option, text))
+        return found
+
+    def _typed_na(self, row: _Row, index: int) -> None:
+        self.problem(
+            row, index,
+            "the cell holds 'N/A', kept as written: LimeSurvey writes N/A only for a choice question "
+            "that was not shown, and this field is typed by people.",
+            "If it means no answer, leave the cell empty in LimeSurvey, or exclude the practice in the "
+            "corrections file (escludi).",
+            value=_NOT_SHOWN,
+            it=("la cella contiene 'N/A', tenuto come scritto: LimeSurvey scrive N/A solo per una domanda a "
+                "scelta non mostrata, e questo campo lo scrivono le persone.",
+                "Se significa nessuna risposta, lasciare la cella vuota in LimeSurvey, oppure escludere la "
+                "pratica nel file delle correzioni (escludi)."),
+        )
 
     def _choice(self, name: str, key: str) -> str | None:
         """The value the mapping's ``[survey.choices.<name>]`` gives a code or label, if any."""
@@ -929,7 +962,8 @@ class _Reader:
         if not text:
             return {"importo": None}
         try:
-            plain_first = self.table.format == "xlsx" and not self._text_column(source)
+            # A number Excel stores is that number; text follows the Italian convention (issue 25).
+            plain_first = isinstance(row.cells[source.columns[0][0]], ExcelNumber)
             return {"importo": _values.parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
@@ -943,20 +977,6 @@ class _Reader:
                     "Scrivere un numero in euro come 12.500,00 (il testo resta tra le proprietà del record)."),
             )
             return {"importo": None}
-
-    def _text_column(self, source: Source) -> bool:
-        """True when a workbook column holds amounts typed as text (``12.500,50``, ``€ 3.000``).
-
-        LimeSurvey's own XLSX stores every cell as text: there ``1.234`` is what the
-        respondent typed (one thousand two hundred...), not a number Excel stored.
-        """
-        index = source.columns[0][0]
-        if index not in self._text_columns:
-            cells = (row[index].strip() for row in self.table.rows)
-            self._text_columns[index] = any(
-                cell and not _PLAIN_AMOUNT.fullmatch(_not_shown(cell)) for cell in cells
-            )
-        return self._text_columns[index]
 
     def _date(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)[source.field]
@@ -1010,8 +1030,11 @@ _INITIATIVE_FIELDS = (
 )
 
 
-def _not_shown(text: str) -> str:
-    return "" if text == "N/A" else text
+#: LimeSurvey's full answer for a question that was not shown.
+_NOT_SHOWN: Final = "N/A"
+#: Answers LimeSurvey fills (options, a number, a date): nobody types N/A there, so it means not shown.
+_LIMESURVEY_ANSWERS: Final = frozenset({"aree", "fonti", "tipo_ente", "destinatari", "importo",
+                                        "data_inizio", "data_fine"})
 
 
 def _labelled_choices(

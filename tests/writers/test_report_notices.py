@@ -11,8 +11,8 @@ import csv
 from dataclasses import replace
 from pathlib import Path
 
-from mapgen.model import BuildResult, Notice, OutputOptions
 from mapgen.corrections import NOTICE_LIMIT, NOTICES_NAME, write_review
+from mapgen.model import BuildResult, Notice, OutputOptions
 from mapgen.writers.report import build_summary_lines, write_report
 
 
