@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from mapgen._resources import data_dir
 from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
 from mapgen.corrections import (
+    APPLIED_NAME,
     Corrections,
     Review,
     apply_corrections,
+    lost_decisions,
     put_back,
     read_corrections,
     settle_pairs,
@@ -457,7 +459,8 @@ class _Read:
 def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None, geocoder: Geocoder,
                progress: Progress) -> None:
     """Geocode the survey's records, with those a person put back (``includi``) among them."""
-    back, read.included = put_back(corrections, [*survey.incomplete, *survey.dropped], survey.duplicate_of)
+    back, read.included = put_back(corrections, [*survey.incomplete, *survey.dropped], survey.duplicate_of,
+                                   placeable=survey.no_comune)
     records = [*survey.initiatives, *back]
     matches = _geocode_places(records, geocoder, progress)
     read.geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
@@ -495,8 +498,13 @@ def run_pipeline(
     gazetteer: Gazetteer | None = None,
     config: Config | None = None,
     progress: Progress = _no_progress,
+    compare_previous: bool = True,
 ) -> BuildResult:
     """Read every input, geocode, apply a person's corrections, merge the editions; nothing is written.
+
+    With ``compare_previous``, the decisions the previous build of ``request.out_dir`` applied
+    (its ``correzioni_applicate.csv``) and the corrections file lacks are named as notices and
+    come back in ``da_correggere.csv``.
 
     Each input is read once and the merge runs once: the records a person puts back
     (``includi``) were kept by the reader, and the merge answers for the ``unisci``/
@@ -521,12 +529,22 @@ def run_pipeline(
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
                             practice_keys=review.keys, title_rules_for=review.pair_records())
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
+    lost, back = _lost_decisions(request.out_dir, corrections) if compare_previous else ([], [])
+    review.notices += lost
     if corrections is not None:  # counted once settled, as correzioni_applicate.csv and the notices are
         read.inputs.append(review.summary())
-    return _result(read, review, merged, corrections)
+    rows = (*(corrections.rows if corrections is not None else ()), *map(tuple, back))
+    return _result(read, review, merged, rows)
 
 
-def _result(read: _Read, review: Review, merged: MergeResult, corrections: Corrections | None) -> BuildResult:
+def _lost_decisions(out_dir: Path, corrections: Corrections | None) -> tuple[list[Notice], list[list[str]]]:
+    """The previous build's decisions the corrections file lacks; only in a folder mapgen wrote."""
+    if not (out_dir / OUTPUT_MARKER).is_file():
+        return [], []
+    return lost_decisions(out_dir / APPLIED_NAME, corrections)
+
+
+def _result(read: _Read, review: Review, merged: MergeResult, rows: tuple[tuple[str, ...], ...]) -> BuildResult:
     """Every outcome in input order, checked against the records read; nothing may be lost."""
     published = {o.record_id: o.initiative_id for o in merged.outcomes if o.initiative_id}
     others = _point_duplicates(review.outcomes, read.duplicate_of, published)
@@ -541,7 +559,7 @@ def _result(read: _Read, review: Review, merged: MergeResult, corrections: Corre
         carried_layers=tuple(read.carried), previous_map=read.previous_map, inputs=tuple(read.inputs),
         contacts=frozenset(read.contacts),
         notices=(*read.notices, *review.notices), corrections=tuple(review.applied),
-        corrections_rows=corrections.rows if corrections is not None else (),
+        corrections_rows=rows,
     )
 
 
@@ -603,7 +621,7 @@ def review_places(request: BuildRequest, *, gazetteer: Gazetteer | None = None) 
     The previous maps are left out and nothing is written: this only says which
     records would need a person (:func:`mapgen.corrections.review_lines`).
     """
-    return run_pipeline(replace(request, previous=(), online=False), gazetteer=gazetteer)
+    return run_pipeline(replace(request, previous=(), online=False), gazetteer=gazetteer, compare_previous=False)
 
 
 def _with_notes(outcome: RowOutcome, notes: Mapping[str, list[str]]) -> RowOutcome:

@@ -448,6 +448,8 @@ class AppliedCorrection:
     value: str
     effect: str  # Italian: what changed
     note: str = ""
+    typed: str = ""  # an alias's text as written (comune_indicato), the key of the decision
+    provincia: str = ""  # an alias's provincia_indicata
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,4 +473,5 @@ class BuildResult:
     contacts: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
     notices: tuple[Notice, ...] = ()  # reader warnings and bad corrections, for the report
     corrections: tuple[AppliedCorrection, ...] = ()  # every correction used, in file order
-    corrections_rows: tuple[tuple[str, ...], ...] = ()  # the corrections file's lines, to download again
+    # The corrections file's lines, plus the previous build's decisions it lacks: to fill again.
+    corrections_rows: tuple[tuple[str, ...], ...] = ()

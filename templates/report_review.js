@@ -22,18 +22,38 @@
 
   function decisionOf(n) {
     var choice = byRow("dec", n).value;
-    var searched = byRow("cerca", n).value.trim();
+    var box = byRow("cerca", n);  // absent where no Comune can be given (a practice without title)
+    var searched = box ? box.value.trim() : "";
     if (choice === "") { return null; }
     if (choice === "escludi") { return { codice: "", azione: "escludi" }; }
     if (choice === "cerca") { return names.has(searched) ? { codice: searched, azione: "" } : null; }
     return { codice: choice, azione: "" };
   }
 
-  function decided() {
-    var found = [];
+  // The same typed text (Comune and province) in several rows: one decision teaches it as a name,
+  // an alias line (empty record), which places every record that typed it, now and in later builds.
+  function textOf(row) { return row.c.trim() + "\u0000" + row.p.trim().toLowerCase(); }
+
+  function taught() {
+    var aliases = {};
     data.rows.forEach(function (row, n) {
       var d = decisionOf(n);
-      if (d) {
+      var all = byRow("tutte", n);
+      if (d && d.codice && all && all.checked && !aliases[textOf(row)]) {
+        aliases[textOf(row)] = ["", "", row.c.trim(), row.p.trim(), "", "", "", "", "",
+                                d.codice, "", byRow("nota", n).value.trim()];
+      }
+    });
+    return aliases;
+  }
+
+  function decided() {
+    var aliases = taught();
+    var found = Object.keys(aliases).map(function (key) { return aliases[key]; });
+    data.rows.forEach(function (row, n) {
+      var d = decisionOf(n);
+      var all = byRow("tutte", n);
+      if (d && !(all && all.checked && d.codice)) {  // a row of its own (a record line wins over a name)
         found.push([row.r, row.o, row.c, row.p, row.g, row.t, row.e, row.m, row.k,
                     d.codice, d.azione, byRow("nota", n).value.trim()]);
       }
@@ -65,7 +85,7 @@
       count();
     });
   });
-  document.querySelectorAll("select.decision, input.note").forEach(function (control) {
+  document.querySelectorAll("select.decision, input.note, input.same-text").forEach(function (control) {
     control.addEventListener("change", count);
   });
 

@@ -81,7 +81,7 @@ class Review:
     def use(self, d: Decision, effect: str, *, action: str = "") -> None:
         self.applied.append(AppliedCorrection(
             file=d.file, line=d.line, record=d.record, action=action or d.action, value=d.value,
-            effect=effect, note=d.note,
+            effect=effect, note=d.note, typed=d.typed, provincia=d.provincia,
         ))
 
     def unused(self, d: Decision, message: Message, fix: Message, *, column: str = "") -> None:
@@ -193,7 +193,7 @@ class _Groups:
 
 
 def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[str, int]) -> None:
-    """``unisci``: one practice (in the second record's Comune); ``separa``: never joined."""
+    """``unisci``: one practice per group of joined records, placed once; ``separa``: never joined."""
     usable = [d for d in pairs_of if d.other in at and d.record in at]
     for d in pairs_of:
         if d not in usable:
@@ -201,9 +201,9 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
                                 record=repr(d.other)),
                           _l("Copy the id from the record column of report.csv."))
     groups = _Groups()
-    for d in usable:
-        if d.action == "unisci":
-            groups.join(d.record, d.other)
+    joins = [d for d in usable if d.action == "unisci"]
+    for d in joins:
+        groups.join(d.record, d.other)
     for d in usable:
         if d.action == "separa" and groups.root(d.record) == groups.root(d.other):
             raise CorrectionsError(_(
@@ -211,9 +211,11 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
                 "through other records). Keep one of the two decisions and run again.", where=d.where(),
                 record=d.record, other=d.other
             ))
-    for d in usable:
-        if d.action == "unisci":
-            _join(review, d, at, "unisci:" + groups.root(d.record))
+    by_group: dict[str, list[Decision]] = {}
+    for d in joins:
+        by_group.setdefault(groups.root(d.record), []).append(d)
+    for root, lines in by_group.items():
+        _join_group(review, lines, at, "unisci:" + root)
     for d in usable:
         if d.action == "separa":
             for rid in (d.record, d.other):
@@ -222,23 +224,75 @@ def _join_and_split(review: Review, pairs_of: Sequence[Decision], at: Mapping[st
             review.use(d, f"pratica diversa da {d.other}")
 
 
-def _join(review: Review, d: Decision, at: Mapping[str, int], key: str) -> None:
-    """One practice: the record moves to the other's Comune if needed (method ``correzione``)."""
-    record, match = review.pairs[at[d.record]]
-    _, target = review.pairs[at[d.other]]
-    if target.status.resolved and target.istat_code != match.istat_code:
-        moved = replace(target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
-                        hint=f"Stessa pratica di {d.other}, indicata da una persona ({d.evidence()}).",
-                        raw={"file": d.file, "line": d.line, "before": match.status.value})
-        review.pairs[at[d.record]] = (record, moved)
-    else:
-        review.pairs_decided.append(d)  # same Comune: the merge may join them by itself
-    review.keys[d.record] = review.keys[d.other] = key
-    review.use(d, f"stessa pratica di {d.other}")
+def _members(lines: Sequence[Decision]) -> list[str]:
+    """The records of a group of ``unisci`` lines, in the order the lines name them."""
+    return list(dict.fromkeys(rid for d in lines for rid in (d.record, d.other)))
+
+
+def _group_target(review: Review, lines: Sequence[Decision], at: Mapping[str, int]) -> str | None:
+    """The record whose Comune the group takes; None when the group has no Comune yet.
+
+    A member a person placed (a record line or an alias) wins; two placed in different
+    Comuni stop the build. Otherwise the end of the chains (named only as the second
+    record), as one ``unisci`` line means "in the other's Comune"; a cycle or several
+    ends take the one Comune the members share, and stop when they are in several.
+    """
+    members = _members(lines)
+    matches = {rid: review.pairs[at[rid]][1] for rid in members}
+    placed = [rid for rid in members if matches[rid].method == METHOD]
+    if len({matches[rid].istat_code for rid in placed}) > 1:
+        where = ", ".join(_("{record} in {name} ({sigla})", record=rid, name=matches[rid].name,
+                              sigla=matches[rid].sigla) for rid in placed)
+        raise CorrectionsError(_(
+            "{where}: records {records} are one practice (unisci lines) but a person placed them in different "
+            "Comuni: {places}. Keep one Comune for the group and run again.", where=lines[0].where(),
+            records=", ".join(members), places=where,
+        ))
+    if placed:
+        return placed[0]
+    ends = [rid for rid in members if rid not in {d.record for d in lines}]
+    if len(ends) == 1 and matches[ends[0]].status.resolved:
+        return ends[0]
+    resolved = [rid for rid in members if matches[rid].status.resolved]
+    if len({matches[rid].istat_code for rid in resolved}) > 1:
+        where = ", ".join(_("{record} in {name} ({sigla})", record=rid, name=matches[rid].name,
+                              sigla=matches[rid].sigla) for rid in resolved)
+        raise CorrectionsError(_(
+            "{where}: records {records} are one practice (unisci lines that form a cycle or a fork) in different "
+            "Comuni: {places}. Write the Comune (codice_istat) on one of them, or join them in a chain that ends "
+            "in the right one, and run again.", where=lines[0].where(), records=", ".join(members), places=where,
+        ))
+    return resolved[0] if resolved else None
+
+
+def _join_group(review: Review, lines: Sequence[Decision], at: Mapping[str, int], key: str) -> None:
+    """One practice in one Comune: each member elsewhere moves there (method ``correzione``)."""
+    target_id = _group_target(review, lines, at)
+    target = review.pairs[at[target_id]][1] if target_id is not None else None
+    moved_by: dict[str, Decision] = {}
+    for d in lines:
+        for rid in (d.record, d.other):
+            moved_by.setdefault(rid, d)
+    moved = set()
+    for rid, d in moved_by.items():
+        record, match = review.pairs[at[rid]]
+        review.keys[rid] = key
+        if target is None or rid == target_id or target.istat_code == match.istat_code:
+            continue
+        moved.add(rid)
+        review.pairs[at[rid]] = (record, replace(
+            target, status=MatchStatus.CORRECTED, method=METHOD, score=100.0, candidates=(),
+            hint=f"Stessa pratica di {target_id}, indicata da una persona ({d.evidence()}).",
+            raw={"file": d.file, "line": d.line, "before": match.status.value}))
+    for d in lines:
+        if not {d.record, d.other} & moved:
+            review.pairs_decided.append(d)  # same Comune already: the merge may join them by itself
+        review.use(d, f"stessa pratica di {d.other}")
 
 
 def put_back(
-    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str]
+    corrections: Corrections | None, held: Sequence[Initiative], duplicate_of: Mapping[str, str],
+    *, placeable: Sequence[Initiative] = (),
 ) -> tuple[list[Initiative], dict[str, str]]:
     """The held-back records a person puts back on the map (``includi``), to geocode with the rest.
 
@@ -251,6 +305,9 @@ def put_back(
         and duplicates (``SurveyRead.incomplete``, ``SurveyRead.dropped``).
     duplicate_of
         Each duplicate's record id to the id of the record that was kept.
+    placeable
+        Records a reader excluded for want of a Comune only (``SurveyRead.no_comune``):
+        put back when a person gives their Comune (a ``codice_istat`` line).
 
     Returns
     -------
@@ -259,7 +316,8 @@ def put_back(
         incomplete response): the ``included`` of :func:`apply_corrections`.
     """
     wanted = corrections.includes() if corrections is not None else set()
-    found = [r for r in held if r.record_id in wanted]
+    placed = {d.record for d in corrections.decisions if d.action == "comune"} if corrections is not None else set()
+    found = [r for r in held if r.record_id in wanted] + [r for r in placeable if r.record_id in placed]
     return found, {r.record_id: duplicate_of.get(r.record_id, "") for r in found}
 
 
@@ -312,7 +370,9 @@ def apply_corrections(
         else:
             review.unused(d, _l("the record is not among those to put on the map (excluded, duplicate or other "
                                 "content): the Comune cannot be given."),
-                          _l("Complete the response in the source file, or write escludi."))
+                          _l("An incomplete response or a duplicate goes back on the map first with includi (on a "
+                             "line of its own); a practice without a title gets one in LimeSurvey; otherwise "
+                             "write escludi."))
     for d in by_action.get("includi", []):
         _include(review, d, read, included)
     _join_and_split(review, [*by_action.get("unisci", []), *by_action.get("separa", [])], at)

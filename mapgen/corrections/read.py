@@ -134,20 +134,32 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
                            _l("Write the ISTAT code (e.g. 001272) or the Comune as «Torino (TO)»."))
     if not record:
         return _alias(line, base, comune)
-    if action and action not in _ACTIONS:
-        return line.notice("azione", _l("unknown action."),
-                           _l("Write escludi, includi, unisci <record> or separa <record>, or leave it empty."))
-    if comune is not None and action:
-        return line.notice("azione", _l("the line gives both a Comune, «{comune}», and an action.", comune=code_text),
-                           _l("Keep one decision per line: the Comune or the action."))
-    if action in ("unisci", "separa") and not other:
-        return line.notice("azione", _l("«{action}» without the record it refers to.", action=action),
-                           _l("Write «{action} <record>», with the id from the record column.", action=action))
+    if action and (problem := _action_problem(line, action, other, code_text if comune else "")):
+        return problem
     if action:
         return replace(base, action=action, other=other, value=line.get("azione"))
     if comune is not None:
         return replace(base, action="comune", comune=comune, value=code_text)
     return None  # a line left for later: nothing decided yet
+
+
+def _action_problem(line: _Line, action: str, other: str, comune_text: str) -> Notice | None:
+    """Why the line's ``azione`` cannot be used, if it cannot."""
+    if action not in _ACTIONS:
+        return line.notice("azione", _l("unknown action."),
+                           _l("Write escludi, includi, unisci <record> or separa <record>, or leave it empty."))
+    if comune_text:
+        return line.notice("azione", _l("the line gives both a Comune, «{comune}», and an action.",
+                                        comune=comune_text),
+                           _l("Keep one decision per line: the Comune or the action."))
+    if action in ("unisci", "separa") and not other:
+        return line.notice("azione", _l("«{action}» without the record it refers to.", action=action),
+                           _l("Write «{action} <record>», with the id from the record column.", action=action))
+    if action in ("unisci", "separa") and other == line.get("record"):
+        return line.notice("azione", _l("«{action}» names the record of the record column itself: a practice is "
+                                        "neither joined to nor split from itself.", action=action),
+                           _l("After «{action}» write the other record's id, or remove the line.", action=action))
+    return None
 
 
 def _alias(line: _Line, base: Decision, comune: Comune | None) -> Decision | Notice | None:

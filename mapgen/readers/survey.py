@@ -43,7 +43,7 @@ from mapgen.readers import _values
 from mapgen.readers._columns import Layout, Source, layout_from_mapping, recognise_layout
 from mapgen.readers._contacts import survey_contacts
 from mapgen.readers.structure import SurveyStructure, read_structure
-from mapgen.readers.table import Table, TableIssue, column_letter, read_table
+from mapgen.readers.table import ExcelNumber, Table, TableIssue, column_letter, read_table
 from mapgen.text import fold
 
 __all__ = ["SurveyRead", "read_survey", "validation_report"]
@@ -68,7 +68,6 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
-_PLAIN_AMOUNT = re.compile(r"(?:[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -83,7 +82,9 @@ class SurveyRead:
     an initiative (excluded or duplicate), in file order; ``duplicate_of`` maps
     each duplicate's record id to the record id that was kept. ``dropped`` and
     ``incomplete`` keep the records held back (duplicates, incomplete responses),
-    read once with the rest, for a person who puts them back (``includi``).
+    read once with the rest, for a person who puts them back (``includi``);
+    ``no_comune`` the practices excluded for want of a Comune only, for a person who
+    places them (a Comune in the corrections file).
     """
 
     file: str
@@ -98,6 +99,7 @@ class SurveyRead:
     contacts: frozenset[str] = frozenset()  # every contact cell, for the write-time guard
     dropped: tuple[Initiative, ...] = ()  # the duplicates' records, for a person who says they are not
     incomplete: tuple[Initiative, ...] = ()  # incomplete responses' records, as include_incomplete reads them
+    no_comune: tuple[Initiative, ...] = ()  # practices with a title and no Comune, for a person who places them
     alerts: tuple[Message, ...] = ()
 
     @property
@@ -197,6 +199,7 @@ def read_survey(
         contacts=survey_contacts(path, table, layout),
         dropped=tuple(r for r in reader.initiatives if r.record_id in duplicate_of),
         incomplete=_incomplete_kept(reader.initiatives, reader.incomplete),
+        no_comune=tuple(reader.no_comune),
         alerts=() if all_complete else layout.alerts,
     )
 
@@ -347,11 +350,11 @@ class _Reader:
         self.problems: list[Notice] = [_table_problem(issue) for issue in table.issues]
         self.incomplete_rows: list[int] = []
         self.incomplete: list[Initiative] = []  # what include_incomplete would have kept of them
+        self.no_comune: list[Initiative] = []  # practices with a title but no Comune: a person may place them
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
-        self._text_columns: dict[int, bool] = {}
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
@@ -491,13 +494,27 @@ class _Reader:
         return None if when == _UNDATED_SUBMIT else when
 
     def _filled(self, row: _Row, group: Mapping[str, Source]) -> bool:
-        """A practice group is filled when any of its own cells holds something."""
+        """A practice group is filled when any of its own cells holds something.
+
+        A group LimeSurvey did not show holds N/A in every cell (full answers): not filled.
+        """
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
-            _not_shown(row.cells[i].strip()) and not (option and _values.is_no(row.cells[i]))
+            row.cells[i].strip() not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
             for source in own.values()
             for i, option in source.columns
         )
+
+    def _answer(self, source: Source, option: str, text: str) -> str:
+        """The cell's text; empty for LimeSurvey's N/A in an answer LimeSurvey fills.
+
+        A choice, a number or a date cannot be typed as "N/A": there it is a question not
+        shown. In a field people type (a title, a Comune) it is what they typed.
+        """
+        if text == _NOT_SHOWN and (option or source.field in _LIMESURVEY_ANSWERS
+                                   or self._choices.get(source.field)):
+            return ""
+        return text
 
     # outcomes
 
@@ -610,6 +627,8 @@ class _Reader:
         )
         for group in groups:
             values = {**shared, **self._parse_quietly(row, self.layout.practices[group - 1])}
+            if values.get("titolo"):
+                self.no_comune.append(self._quiet_initiative(row, group, values))
             self._exclude(
                 row,
                 group,
@@ -623,6 +642,8 @@ class _Reader:
         missing = [name for name in ("comune", "titolo") if not values.get(name)]
         for name in missing:
             self._report_missing(row, group, name, record_id)
+        if missing == ["comune"]:
+            self.no_comune.append(self._quiet_initiative(row, group, values))
         if missing:
             what = " e ".join({"comune": "Comune", "titolo": "titolo"}[m] for m in missing)
             self._exclude(
@@ -634,6 +655,13 @@ class _Reader:
             )
             return
         self.initiatives.append(self._initiative(row, group, values, record_id))
+
+    def _quiet_initiative(self, row: _Row, group: int, values: Mapping[str, Any]) -> Initiative:
+        """The record of a practice held back, without problems reported twice (as :meth:`_keep_incomplete`)."""
+        kept = len(self.problems)
+        found = self._initiative(row, group, values, self.record_id(row, group))
+        del self.problems[kept:]
+        return found
 
     def _source_of(self, group: int, name: str) -> Source | None:
         return self.layout.practices[group - 1].get(name) or self.layout.shared.get(name)
@@ -723,8 +751,25 @@ class _Reader:
         return values
 
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
-        # LimeSurvey's full answers write N/A for a question that was not shown: no answer
-        return [(i, option, _not_shown(row.cells[i].strip())) for i, option in source.columns]
+        # LimeSurvey's full answers write N/A for a question that was not shown: no answer where
+        # LimeSurvey fills the answer; in a field people type (a title) it is what they typed (issue 25).
+        found = []
+        for i, option in source.columns:
+            text = self._answer(source, option, row.cells[i].strip())
+            if text == _NOT_SHOWN:
+                self._typed_na(row, i)
+            found.append((i, option, text))
+        return found
+
+    def _typed_na(self, row: _Row, index: int) -> None:
+        self.problem(
+            row, index,
+            _l("the cell holds 'N/A', kept as written: LimeSurvey writes N/A only for a choice question "
+               "that was not shown, and this field is typed by people."),
+            _l("If it means no answer, leave the cell empty in LimeSurvey, or exclude the practice in the "
+               "corrections file (escludi)."),
+            value=_NOT_SHOWN,
+        )
 
     def _choice(self, name: str, key: str) -> str | None:
         """The value the mapping's ``[survey.choices.<name>]`` gives a code or label, if any."""
@@ -860,7 +905,8 @@ class _Reader:
         if not text:
             return {"importo": None}
         try:
-            plain_first = self.table.format == "xlsx" and not self._text_column(source)
+            # A number Excel stores is that number; text follows the Italian convention (issue 25).
+            plain_first = isinstance(row.cells[source.columns[0][0]], ExcelNumber)
             return {"importo": _values.parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
@@ -871,20 +917,6 @@ class _Reader:
                 value=text,
             )
             return {"importo": None}
-
-    def _text_column(self, source: Source) -> bool:
-        """True when a workbook column holds amounts typed as text (``12.500,50``, ``€ 3.000``).
-
-        LimeSurvey's own XLSX stores every cell as text: there ``1.234`` is what the
-        respondent typed (one thousand two hundred...), not a number Excel stored.
-        """
-        index = source.columns[0][0]
-        if index not in self._text_columns:
-            cells = (row[index].strip() for row in self.table.rows)
-            self._text_columns[index] = any(
-                cell and not _PLAIN_AMOUNT.fullmatch(_not_shown(cell)) for cell in cells
-            )
-        return self._text_columns[index]
 
     def _date(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)[source.field]
@@ -936,8 +968,11 @@ _INITIATIVE_FIELDS = (
 )
 
 
-def _not_shown(text: str) -> str:
-    return "" if text == "N/A" else text
+#: LimeSurvey's full answer for a question that was not shown.
+_NOT_SHOWN: Final = "N/A"
+#: Answers LimeSurvey fills (options, a number, a date): nobody types N/A there, so it means not shown.
+_LIMESURVEY_ANSWERS: Final = frozenset({"aree", "fonti", "tipo_ente", "destinatari", "importo",
+                                        "data_inizio", "data_fine"})
 
 
 def _labelled_choices(

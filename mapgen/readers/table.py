@@ -41,7 +41,7 @@ from mapgen.errors import InputError, UnreadableFileError
 from mapgen.i18n import Message, _, _l, _lp
 from mapgen.text import fold
 
-__all__ = ["Limits", "Table", "TableIssue", "column_letter", "read_table"]
+__all__ = ["ExcelNumber", "Limits", "Table", "TableIssue", "column_letter", "read_table"]
 
 log = logging.getLogger(__name__)
 
@@ -704,6 +704,16 @@ def _ends_inside_quotes(text: str, delimiter: str) -> bool:
 # --- XLSX ---------------------------------------------------------------------------------
 
 
+class ExcelNumber(str):
+    """The text of a workbook cell Excel stores as a number (``2.125`` is 2.125, never 2125).
+
+    A ``str`` like every cell, so that nothing else changes; the survey reader reads it as
+    the number it is, and a cell typed as text by the Italian convention.
+    """
+
+    __slots__ = ()
+
+
 def _cell_text(value: Any) -> str:
     """A cell value as text, the way a person would read it in Excel (ISO dates)."""
     if value is None:
@@ -716,12 +726,16 @@ def _cell_text(value: Any) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date | time):
         return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format(value, ".15g")  # Excel keeps 15 significant digits
+    if isinstance(value, int | float):  # bool was handled above
+        return ExcelNumber(_number_text(value))
     text = str(value)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
+        return format(value, ".15g")  # Excel keeps 15 significant digits
+    return str(int(value))
 
 
 def _pick_sheet(book: Any, path: Path, sheet: str | None) -> Any:

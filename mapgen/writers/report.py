@@ -38,7 +38,20 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
-from mapgen.corrections import METHOD, REVIEW_NAME, candidates_of, needs_person, origin, review_order
+from mapgen.corrections import (
+    METHOD,
+    NOTICE_LIMIT,
+    NOTICES_NAME,
+    REVIEW_NAME,
+    candidates_of,
+    how_to_decide,
+    needs_person,
+    notices_in_order,
+    origin,
+    placeable,
+    review_order,
+    waiting_parts,
+)
 from mapgen.errors import GazetteerError, OutputError
 from mapgen.i18n import Message, _, _l, _lc, language, ngettext, render
 from mapgen.model import (
@@ -123,17 +136,6 @@ _SOURCE_LABELS: Final[Mapping[Source, str]] = {
     Source.SURVEY: "questionario",
     Source.PREVIOUS: "mappa precedente",
 }
-
-# Default fixes, used when the pipeline left ``fix`` empty.
-_DEFAULT_FIXES: Final[Mapping[Outcome, str]] = {
-    Outcome.UNRESOLVED: "Scegliere il Comune in «Da correggere» (in questo rapporto) o nel file "
-    "delle correzioni (da_correggere.csv), poi ricostruire.",
-    Outcome.AMBIGUOUS: "Scegliere il Comune giusto in «Da correggere» (in questo rapporto) o nel "
-    "file delle correzioni (da_correggere.csv), poi ricostruire.",
-    Outcome.NOT_A_COMUNE: "Indicare il Comune (per un Ambito o un'Unione, il Comune capofila) in "
-    "«Da correggere» o nel file delle correzioni (da_correggere.csv).",
-}
-
 
 # --- totals -------------------------------------------------------------------------------
 
@@ -265,12 +267,22 @@ def build_summary_lines(build: BuildResult, out_dir: Path, files: Sequence[Path]
     if build.corrections:
         lines.append(_("Corrections applied: {count} (see {file})", count=len(build.corrections),
                        file="correzioni_applicate.csv"))
-    lines += [_("Correction not applied: {notice}", notice=n) for n in build.notices if n.kind == "correzione"]
+    refused = [n for n in build.notices if n.kind == "correzione"]
+    lines += [_("Correction not applied: {notice}", notice=n) for n in refused[:NOTICE_LIMIT]]
+    if len(refused) > NOTICE_LIMIT:
+        lines.append(ngettext("... and {count} more correction not applied: see {file}",
+                              "... and {count} more corrections not applied: see {file}",
+                              len(refused) - NOTICE_LIMIT, file=out_dir / NOTICES_NAME))
     if waiting := needing_person(build):
-        lines.append(ngettext("{count} record needs a person: open {report} or fill {review}, then rebuild with "
-                              "--corrections.",
-                              "{count} records need a person: open {report} or fill {review}, then rebuild with "
-                              "--corrections.", waiting, report=out_dir / HTML_NAME, review=out_dir / REVIEW_NAME))
+        unresolved, fuzzy, missing = waiting_parts(build.outcomes)
+        lines.append(ngettext(
+            "{count} record needs a person ({unresolved} unresolved, {fuzzy} placements to check, {missing} "
+            "excluded for missing data): open {report} or fill {review}, then rebuild with --corrections.",
+            "{count} records need a person ({unresolved} unresolved, {fuzzy} placements to check, {missing} "
+            "excluded for missing data): open {report} or fill {review}, then rebuild with --corrections.",
+            waiting, unresolved=unresolved, fuzzy=fuzzy, missing=missing, report=out_dir / HTML_NAME,
+            review=out_dir / REVIEW_NAME,
+        ))
     return lines
 
 
@@ -302,8 +314,10 @@ def reason_of(outcome: RowOutcome) -> str:
 
 
 def fix_of(outcome: RowOutcome) -> str:
-    """The exact fix for staff: the pipeline's, or a default for the outcomes that need one."""
-    return outcome.fix or _DEFAULT_FIXES.get(outcome.outcome, "")
+    """The exact fix for staff: a decision for a record that needs a person, else the pipeline's."""
+    if needs_person(outcome):
+        return how_to_decide(outcome)
+    return outcome.fix
 
 
 def _source_cells(ref: SourceRef) -> list[str]:
@@ -742,22 +756,42 @@ def _comuni_names(gazetteer: Gazetteer) -> dict[str, str]:
 
 def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
     """What the review controls need: the waiting records (as da_correggere.csv), the corrections in use."""
-    from mapgen.corrections import COLUMNS, review_rows
+    from mapgen.corrections import COLUMNS, decisions_in_use, review_rows
 
     keys = ("r", "o", "c", "p", "g", "t", "e", "m", "k")
     rows = [dict(zip(keys, row, strict=False)) for row in review_rows(build)[:HTML_ROW_LIMIT]]
-    return {"columns": list(COLUMNS), "rows": rows, "existing": [list(r) for r in build.corrections_rows],
+    # The same decisions in use as da_correggere.csv (review_file_rows): the download merges them.
+    existing = decisions_in_use(build.corrections_rows)
+    cut = len(existing) if len(existing) > HTML_ROW_LIMIT else 0  # too many to carry in the page
+    return {"columns": list(COLUMNS), "rows": rows, "existing": [] if cut else existing, "cut": cut,
             "comuni": _comuni_names(gazetteer), "file": "correzioni.csv"}
 
 
 def _review_choices(build: BuildResult) -> list[list[tuple[str, str]]]:
     """The candidates of each waiting record, in the order of the "Da correggere" table."""
-    waiting = sorted((o for o in build.outcomes if needs_person(o)), key=review_order)
-    return [candidates_of(o) for o in waiting[:HTML_ROW_LIMIT]]
+    return [candidates_of(o) for o in _waiting(build)]
+
+
+def _same_text(waiting: Sequence[RowOutcome]) -> list[int]:
+    """For each waiting record, how many waiting records typed the same Comune and province.
+
+    Above one, the page offers to teach the text as a name (an alias line): one decision for
+    every record that typed it, in this build and the next ones.
+    """
+    def key(o: RowOutcome) -> tuple[str, str]:
+        return (o.typed.comune.strip(), o.typed.provincia.strip().casefold())
+
+    counts = Counter(key(o) for o in waiting if o.typed.comune.strip() and placeable(o))
+    return [counts[key(o)] if o.typed.comune.strip() and placeable(o) else 0 for o in waiting]
+
+
+def _waiting(build: BuildResult) -> list[RowOutcome]:
+    """The records that need a person, as the "Da correggere" table lists them (at most HTML_ROW_LIMIT)."""
+    return sorted((o for o in build.outcomes if needs_person(o)), key=review_order)[:HTML_ROW_LIMIT]
 
 
 def _notices_view(build: BuildResult) -> list[Any]:
-    return sorted(build.notices, key=lambda n: (n.kind != "correzione", n.file, n.row or 0))
+    return notices_in_order(build)
 
 
 def _html_context(
@@ -774,6 +808,7 @@ def _html_context(
         "buckets": _totals_view(totals),
         "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
         "rows_total": {k: len(v) for k, v in sections.items()},
+        "waiting_parts": waiting_parts(build.outcomes),
         "row_limit": HTML_ROW_LIMIT,
         "regions": _per_region(build),
         "areas": _per_area(build),
@@ -784,18 +819,24 @@ def _html_context(
         "csv_name": CSV_NAME,
         "review": _review_view(build, gazetteer),
         "choices": _review_choices(build),
+        "placeable": [placeable(o) for o in _waiting(build)],  # a Comune can be given (a title exists)
+        "same_text": _same_text(_waiting(build)),
         "review_js": script,
         "script_hash": script_hash,
         "review_name": REVIEW_NAME,
-        "notices": _notices_view(build),
-        "applied": build.corrections,
+        "notices": _notices_view(build)[:NOTICE_LIMIT],
+        "notices_total": len(build.notices),
+        "applied": build.corrections[:NOTICE_LIMIT],
+        "applied_total": len(build.corrections),
+        "notice_limit": NOTICE_LIMIT,
+        "notices_name": NOTICES_NAME,
     }
 
 
 def write_report(
     build: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions
 ) -> list[Path]:
-    """Write ``report.csv`` and ``report.html`` into ``out_dir``.
+    """Write ``report.csv`` and ``report.html`` into ``out_dir`` (the whole list of notices: ``write_review``).
 
     Parameters
     ----------

@@ -83,7 +83,10 @@ def test_decide_download_and_rebuild(chromium: Browser, tmp_path: Path) -> None:
 
     second = build(replace(example_request(tmp_path / "out2"), preview=False, corrections=saved))
     out = second.out_dir
-    assert len(_read(out / "da_correggere.csv")) == waiting - 3
+    # The file to fill again: the 3 decisions in use, then the lines still pending (issue 25).
+    again = _read(out / "da_correggere.csv")
+    assert [r["record"] for r in again[:3]] == [CANDIDATE, SEARCHED, EXCLUDED]
+    assert len([r for r in again if not (r["codice_istat"] or r["azione"])]) == waiting - 3
     report = {row["record_id"]: row for row in _read(out / "report.csv")}
     assert report[CANDIDATE]["istat"] == "007003" and report[CANDIDATE]["metodo"] == "correzione"
     assert report[CANDIDATE]["decisione"] == "correzioni.csv, riga 2: comune"
@@ -109,3 +112,37 @@ def test_decide_download_and_rebuild(chromium: Browser, tmp_path: Path) -> None:
     assert CANDIDATE not in review_table and SEARCHED not in review_table and EXCLUDED not in review_table
     applied = html.split('<table class="rows applied">')[1].split("</table>")[0]
     assert all(f'data-record="{r}"' in applied for r in (CANDIDATE, SEARCHED, EXCLUDED))
+
+
+FORLI = ("2020-R230-G1", "2020-R230-G2")  # "Forli" (Agrigento) typed in two practices of one response
+
+
+def test_one_decision_teaches_a_text_typed_in_several_rows(chromium: Browser, tmp_path: Path) -> None:
+    """Issue 25: the same typed text in several rows takes one decision, written as a name (alias line)."""
+    first = build(replace(example_request(tmp_path / "out1"), preview=False))
+    context = chromium.new_context(accept_downloads=True, locale="it-IT")
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "blob:"))
+                  else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((first.out_dir / "report.html").resolve().as_uri())
+    n = _row_index(page, FORLI[0])
+    assert "2 righe con «Forli (Agrigento)»" in str(page.locator(f'label[for="tutte-{n}"]').text_content())
+    page.locator(f"#cerca-{n}").fill("Forlì (FC)")
+    page.locator(f"#cerca-{n}").dispatch_event("input")
+    page.locator(f"#tutte-{n}").check()
+    assert page.locator("#review-status").text_content() == "1 decisione pronta."
+    with page.expect_download() as download:
+        page.locator("#scarica-correzioni").click()
+    saved = tmp_path / "correzioni.csv"
+    download.value.save_as(saved)
+    context.close()
+    assert errors == []
+    lines = _read(saved)
+    assert [(r["record"], r["comune_indicato"], r["provincia_indicata"], r["codice_istat"]) for r in lines] == [
+        ("", "Forli", "Agrigento", "Forlì (FC)")]
+    second = build(replace(example_request(tmp_path / "out2"), preview=False, corrections=saved))
+    report = {row["record_id"]: row for row in _read(second.out_dir / "report.csv")}
+    assert [report[r]["istat"] for r in FORLI] == ["040012", "040012"]
+    assert [report[r]["metodo"] for r in FORLI] == ["correzione", "correzione"]

@@ -132,7 +132,8 @@ def test_build_summary_lists_files_totals_and_who_needs_a_person(sample_build: B
     assert lines[3:10] == report_totals(sample_build).lines()
     assert lines[10:] == [
         "Warning: 2 responses may be incomplete",
-        f"3 records need a person: open {tmp_path / 'report.html'} or fill {tmp_path / 'da_correggere.csv'}, "
+        f"3 records need a person (3 unresolved, 0 placements to check, 0 excluded for missing data): "
+        f"open {tmp_path / 'report.html'} or fill {tmp_path / 'da_correggere.csv'}, "
         "then rebuild with --corrections.",
     ]
     assert needing_person(build) == 3
@@ -282,7 +283,7 @@ def test_html_lists_rows_to_fix_first_unresolved_then_ambiguous(
         "2020-R6-G1",
     ]
     assert "Samone (TN) 022165, punteggio 100" in section
-    assert "Indicare la provincia (TO o TN) nella colonna Provincia." in section
+    assert "Scegliere il Comune giusto tra i candidati in «Da correggere»" in section  # issue 25: not the province
 
 
 def test_html_shows_diff_regions_areas_and_attribution(
