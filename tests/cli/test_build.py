@@ -22,7 +22,7 @@ def test_build_without_arguments_builds_the_example(tmp_path: Path) -> None:
     assert any(line.strip().startswith("map.umap") for line in lines)
     check = next(line for line in lines if line.startswith("Check: inputs = "))
     assert check.endswith("(ok)")
-    assert "records need a person (9 unresolved, 25 placements to check, 3 excluded for missing data): open" \
+    assert "records need a person (9 unresolved, 28 placements to check, 3 excluded for missing data): open" \
         in result.output
 
 

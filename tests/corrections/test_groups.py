@@ -78,4 +78,4 @@ def test_separa_a_record_from_itself_says_so() -> None:
     line = _Line("correzioni.csv", 5, {"record": "R3", "azione": "separa R3"})
     found = _decide(line, load_gazetteer())
     assert not isinstance(found, Decision) and found is not None
-    assert "stesso record" in found.message and "unisci" not in found.message
+    assert "stesso record" in found.staff_message and "unisci" not in found.staff_message

@@ -87,7 +87,7 @@ def test_a_file_without_the_previous_decisions_says_which_by_name(tmp_path: Path
     third = build(replace(example_request(out), preview=False, corrections=old))
     lost = [n for n in third.result.notices if n.kind == "correzione"]
     assert sorted(n.record_id for n in lost) == sorted(ROUND_1)
-    assert all("costruzione precedente" in n.message for n in lost)
+    assert all("costruzione precedente" in n.staff_message for n in lost)
     from mapgen.writers.report import build_summary_lines
 
     summary = "\n".join(build_summary_lines(third.result, out, third.files))

@@ -163,7 +163,13 @@ def test_every_short_form_unique_in_its_province(shipped_geocoder: Geocoder) -> 
         if not whole:
             cases[Place(first, c.sigla)] = c.istat_code if len(fits) == 1 else ""
     assert len(cases) > 1000
-    assert misses(shipped_geocoder, cases) == {}
+    # A short form that is also the name of an Unione of the province ("Comelico" BL: the Unione
+    # Montana Comelico and Comelico Superiore) goes to a person with the members (issue 26): no guess.
+    unioni = {str(place) for place in cases
+              if (m := shipped_geocoder.geocode(place, online=False)).method == "association"
+              and m.status is MatchStatus.AMBIGUOUS}
+    assert {k: v for k, v in misses(shipped_geocoder, cases).items() if k not in unioni} == {}
+    assert len(unioni) <= 5  # the register's names, not a rule that swallows short forms
 
 
 def successors() -> list[dict[str, str]]:
