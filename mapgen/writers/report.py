@@ -75,9 +75,11 @@ __all__ = [
     "BUCKET_LABELS",
     "OUTCOME_LABELS",
     "REPORT_COLUMNS",
+    "Reach",
     "Totals",
     "build_summary_lines",
     "needing_person",
+    "reach_by_region",
     "report_rows",
     "report_totals",
     "write_report",
@@ -485,6 +487,65 @@ def _per_region(build: BuildResult) -> list[dict[str, Any]]:
     return [{**bar, "comuni": len(comuni[bar["label"]])} for bar in _bars(items)]
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Where a region's practices reach: Comuni and residents aged 0-17.
+
+    ``direct`` counts the Comuni a practice is placed in; ``through_association`` the other
+    Comuni that belong to an association (Unione, Ambito) with a practice on the map.
+    ``minors_reached`` are the residents aged 0-17 of either, ``minors`` those of every
+    current Comune of the region (ISTAT; a Comune without the figure counts 0).
+    """
+
+    region: str
+    direct: int
+    through_association: int
+    minors_reached: int
+    minors: int
+
+    @property
+    def share(self) -> float:
+        """Residents aged 0-17 in a reached Comune, in percent (0 when the gazetteer has no figures)."""
+        return 100 * self.minors_reached / self.minors if self.minors else 0.0
+
+
+def _members_of(item: MapInitiative) -> tuple[str, ...]:
+    """The ISTAT codes of the Comuni an initiative reaches through its association, if any."""
+    if item.members:
+        return tuple(c.istat_code for c in item.members)
+    return item.association.members if item.association is not None else ()
+
+
+def reach_by_region(build: BuildResult, gazetteer: Gazetteer) -> tuple[list[Reach], Reach]:
+    """Comuni reached directly and only through an association, and the 0-17 share, per region.
+
+    Returns the regions with at least one Comune reached, by name, and the total for Italy.
+    """
+    direct = {i.comune.istat_code for i in build.initiatives}
+    through = {code for i in build.initiatives for code in _members_of(i)} - direct
+    minors: Counter[str] = Counter()
+    for current in gazetteer.active():
+        minors[current.region_code] += current.population_0_17 or 0
+    regions: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for codes, column in ((direct, 0), (through, 1)):
+        for code in codes:
+            comune = gazetteer.by_code(code)
+            if comune is None:
+                continue
+            names[comune.region_code] = comune.region
+            counts = regions.setdefault(comune.region_code, [0, 0, 0])
+            counts[column] += 1
+            counts[2] += comune.population_0_17 or 0
+    rows = sorted(
+        (Reach(names[code], d, t, m, minors[code]) for code, (d, t, m) in regions.items()),
+        key=lambda r: r.region,
+    )
+    total = Reach("Italia", sum(r.direct for r in rows), sum(r.through_association for r in rows),
+                  sum(r.minors_reached for r in rows), sum(minors.values()))
+    return rows, total
+
+
 def _per_area(build: BuildResult) -> list[dict[str, Any]]:
     """Initiatives per thematic area, in questionnaire order (an initiative may have several)."""
     counts = {area: sum(area in i.record.aree for i in build.initiatives) for area in AREAS}
@@ -811,6 +872,7 @@ def _html_context(
         "waiting_parts": waiting_parts(build.outcomes),
         "row_limit": HTML_ROW_LIMIT,
         "regions": _per_region(build),
+        "reach": reach_by_region(build, gazetteer),
         "areas": _per_area(build),
         "per_edition": _per_edition(build),
         "diff": _diff_view(build, gazetteer),
