@@ -1,6 +1,6 @@
 """GIS files for analysts: ``initiatives.gpkg``, ``.csv``, ``.geojson``; ``.xlsx`` for staff.
 
-The GeoPackage (EPSG:4326) holds three layers:
+The GeoPackage (EPSG:4326) holds four layers:
 
 ``initiatives``
     One point per initiative, at its Comune's representative point, with flat
@@ -11,6 +11,10 @@ The GeoPackage (EPSG:4326) holds three layers:
 ``ambiti``
     One feature per Ambito/Unione whose member Comuni are known: the union of
     the members' boundaries, with the lead Comune.
+``associazioni``
+    One feature per registered association of Comuni (``gazetteer/associations.csv``)
+    with a practice on the map: its id, name, kind, region, the register's members,
+    the practices and their lead Comuni; the union of the members' boundaries.
 
 ``initiatives.csv`` (UTF-8 with BOM, ``lat``/``lon``) and ``initiatives.geojson``
 (RFC 7946) carry the ``initiatives`` layer for tools that prefer them. Beside the CSV,
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMBITI_COLUMNS",
+    "ASSOCIAZIONI_COLUMNS",
     "COMUNI_PLACE_COLUMNS",
     "Column",
     "http_link",
@@ -203,6 +208,14 @@ AMBITI_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("sigla", "str"), ("regione", "str"), ("n_comuni", "int"), ("comuni", "str"),
     ("istat_comuni", "str"), ("popolazione", "int"), ("popolazione_0_17", "int"),
     ("iniziative", "int"), ("id_iniziative", "str"),
+)
+
+
+#: Columns of the ``associazioni`` layer, in file order.
+ASSOCIAZIONI_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("id", "str"), ("nome", "str"), ("tipo", "str"), ("regione", "str"),
+    ("n_comuni", "int"), ("istat_comuni", "str"), ("comuni", "str"),
+    ("iniziative", "int"), ("id_iniziative", "str"), ("istat_capofila", "str"), ("capofila", "str"),
 )
 
 
@@ -451,10 +464,47 @@ def _ambiti_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
     return _Layer("ambiti", AMBITI_COLUMNS, rows, geometries, "MultiPolygon")
 
 
+def _by_association(build: BuildResult) -> dict[str, list[MapInitiative]]:
+    """Initiatives naming a registered association, grouped by its id (ids sorted)."""
+    groups: dict[str, list[MapInitiative]] = defaultdict(list)
+    for item in sorted(build.initiatives, key=lambda i: i.id):
+        if item.association is not None:
+            groups[item.association.id].append(item)
+    return dict(sorted(groups.items()))
+
+
+def _association_row(items: Sequence[MapInitiative], gazetteer: Gazetteer) -> Row:
+    association = items[0].association
+    assert association is not None  # grouped by it
+    regions = {r.code: r.name for r in gazetteer.regions}
+    members = [c for c in (gazetteer.by_code(code) for code in association.members) if c is not None]
+    leads = sorted({i.comune.istat_code: i.comune for i in items}.items())
+    return {
+        "id": association.id, "nome": association.name, "tipo": association.kind,
+        "regione": regions.get(association.region_code, association.region_code),
+        "n_comuni": len(association.members),
+        "istat_comuni": _joined(association.members), "comuni": _joined([m.name for m in members]),
+        "iniziative": len(items), "id_iniziative": _joined([i.id for i in items]),
+        "istat_capofila": _joined([code for code, _ in leads]),
+        "capofila": _joined([c.name for _, c in leads]),
+    }
+
+
+def _associazioni_layer(build: BuildResult, gazetteer: Gazetteer) -> _Layer:
+    groups = _by_association(build)
+    codes = [items[0].association.members if items[0].association else () for items in groups.values()]
+    shapes = _boundaries(gazetteer, {code for members in codes for code in members})
+    rows = [_association_row(items, gazetteer) for items in groups.values()]
+    geometries = _multipolygons([[shapes[c] for c in members if c in shapes] for members in codes])
+    return _Layer("associazioni", ASSOCIAZIONI_COLUMNS, rows, geometries, "MultiPolygon")
+
+
 _LAYER_DESCRIPTIONS = {
     "initiatives": "Iniziative: un punto per iniziativa, nel Comune che la promuove",
     "comuni": "Comuni con almeno un'iniziativa: conteggi per area ed edizione, tassi per abitanti",
     "ambiti": "Ambiti e Unioni di Comuni: unione dei confini dei Comuni membri, con il capofila",
+    "associazioni": "Associazioni di Comuni del registro con almeno un'iniziativa: unione dei confini dei "
+                    "Comuni membri, con le iniziative e i Comuni capofila",
 }
 
 
@@ -631,7 +681,8 @@ def write_gis(
     out_dir
         The (staging) output folder; it must exist.
     gazetteer
-        Supplies the Comuni boundaries for the ``comuni`` and ``ambiti`` layers.
+        Supplies the Comuni boundaries for the ``comuni``, ``ambiti`` and ``associazioni`` layers,
+        and the regions' names.
     options
         ``include_contacts`` adds the contact columns to the initiatives (all four files).
 
@@ -646,7 +697,8 @@ def write_gis(
     ...           options=OutputOptions())  # doctest: +SKIP
     """
     initiatives = _initiatives_layer(build, options)
-    layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer)]
+    layers = [initiatives, _comuni_layer(build, gazetteer), _ambiti_layer(build, gazetteer),
+              _associazioni_layer(build, gazetteer)]
     prepared = [(layer, _arrays(layer)) for layer in layers]
     table = _table(initiatives)  # the CSV's rows, the workbook's too
     try:
@@ -665,5 +717,5 @@ def write_gis(
             f"could not write the GIS files in {out_dir}: {exc}. "
             "Check that the folder exists, is writable and has free space."
         ) from exc
-    log.info("GIS files: %d initiatives, %d Comuni, %d Ambiti", *(len(x.rows) for x in layers))
+    log.info("GIS files: %d initiatives, %d Comuni, %d Ambiti, %d associations", *(len(x.rows) for x in layers))
     return written

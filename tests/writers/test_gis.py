@@ -16,13 +16,15 @@ import pyogrio
 import pytest
 import shapely
 
+from fixtures import factories
 from fixtures.factories import HOSTILE_TEXT
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, EditionDiff, OutputOptions
 from mapgen.writers.gis import http_link, initiative_columns, write_gis
 
-LAYERS = [("initiatives", "Point"), ("comuni", "MultiPolygon"), ("ambiti", "MultiPolygon")]
+LAYERS = [("initiatives", "Point"), ("comuni", "MultiPolygon"), ("ambiti", "MultiPolygon"),
+          ("associazioni", "MultiPolygon")]
 # What pyogrio reports for each kind of column (GDAL field type, subtype).
 OGR_TYPES = {
     "str": ("OFTString", "OFSTNone"),
@@ -54,7 +56,7 @@ def test_writes_the_four_files_and_the_csv_types_and_nothing_else(files: dict[st
     assert sorted(p.name for p in folder.iterdir()) == sorted(files)
 
 
-def test_geopackage_has_three_layers_in_wgs84(files: dict[str, Path]) -> None:
+def test_geopackage_has_four_layers_in_wgs84(files: dict[str, Path]) -> None:
     gpkg = files["initiatives.gpkg"]
     assert [tuple(x) for x in pyogrio.list_layers(gpkg)] == LAYERS
     for layer, _ in LAYERS:
@@ -198,6 +200,48 @@ def test_ambiti_layer_is_the_union_of_members(files: dict[str, Path], gazetteer:
         assert m is not None and ambito.geometry.covers(shapely.Point(m.lon, m.lat))
 
 
+def test_associazioni_layer_one_row_per_association_with_its_members(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Two practices of the Unione Valdigne-Mont-Blanc (at Courmayeur and Morgex) make one row."""
+    unione = gazetteer.association("UC1020046010")
+    assert unione is not None
+    members = tuple(factories.comune(c) for c in unione.members)
+    courmayeur, morgex, roma = (factories.comune(c) for c in ("007022", "007044", "058091"))
+    items = (
+        replace(factories.map_initiative("007022-a", courmayeur, factories.initiative("2020-R1-G1"),
+                                         members=members), association=unione),
+        replace(factories.map_initiative("007044-b", morgex, factories.initiative("2020-R2-G1"),
+                                         members=members), association=unione),
+        factories.map_initiative("058091-c", roma, factories.initiative("2020-R3-G1")),
+    )
+    build = replace(factories.sample_build(), initiatives=items)
+    gpkg = write(build, tmp_path / "out", gazetteer)["initiatives.gpkg"]
+    frame = pyogrio.read_dataframe(gpkg, layer="associazioni")
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert (row["id"], row["nome"], row["tipo"], row["regione"]) == (
+        "UC1020046010", "Unite' Des Communes Valdotaines Valdigne-Mont-Blanc", "unione",
+        "Valle d'Aosta/Vallée d'Aoste",
+    )
+    assert row["istat_comuni"] == "007022; 007040; 007041; 007044; 007053"
+    assert row["comuni"] == "Courmayeur; La Salle; La Thuile; Morgex; Pré-Saint-Didier"
+    assert (row["n_comuni"], row["iniziative"], row["id_iniziative"]) == (5, 2, "007022-a; 007044-b")
+    assert (row["istat_capofila"], row["capofila"]) == ("007022; 007044", "Courmayeur; Morgex")
+    boundaries = gazetteer.boundaries().set_index("istat_code").geometry
+    assert row.geometry.is_valid
+    # The union of the five boundaries (a little less than the sum of their areas: they share edges).
+    territory = shapely.union_all([boundaries[c] for c in unione.members])
+    assert row.geometry.area == pytest.approx(territory.area, rel=1e-4)
+    assert row.geometry.symmetric_difference(territory).area < 1e-4 * territory.area
+    for m in members:
+        assert row.geometry.covers(shapely.Point(m.lon, m.lat))
+
+
+def test_associazioni_layer_is_empty_without_associations(files: dict[str, Path]) -> None:
+    frame = pyogrio.read_dataframe(files["initiatives.gpkg"], layer="associazioni")
+    assert len(frame) == 0
+    assert list(frame.columns)[:3] == ["id", "nome", "tipo"]
+
+
 def test_csv_has_bom_latlon_and_the_same_rows(files: dict[str, Path]) -> None:
     raw = files["initiatives.csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -294,7 +338,7 @@ def test_geopackage_timestamp_is_the_latest_submission(files: dict[str, Path]) -
             "SELECT table_name, last_change FROM gpkg_contents ORDER BY 1"
         ).fetchall()
     assert stamps == [
-        (name, "2020-09-20T10:30:00.000Z") for name in ("ambiti", "comuni", "initiatives")
+        (name, "2020-09-20T10:30:00.000Z") for name in ("ambiti", "associazioni", "comuni", "initiatives")
     ]
 
 
@@ -312,9 +356,10 @@ def test_ogrinfo_reads_the_geopackage(files: dict[str, Path], gazetteer: Gazette
         ("initiatives", "Point", "6"),
         ("comuni", "Multi Polygon", "5"),
         ("ambiti", "Multi Polygon", "1"),
+        ("associazioni", "Multi Polygon", "0"),
     ]
     assert "DESCRIPTION=Iniziative: un punto per iniziativa" in done.stdout
-    assert done.stdout.count(gazetteer.attribution) == 3  # on every layer (CC-BY)
+    assert done.stdout.count(gazetteer.attribution) == 4  # on every layer (CC-BY)
     assert "data_inizio: Date" in done.stdout
     assert 'ID["EPSG",4326]' in done.stdout
 
