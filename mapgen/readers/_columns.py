@@ -32,7 +32,7 @@ from mapgen.config import (
     SurveyConfig,
 )
 from mapgen.errors import InputError
-from mapgen.i18n import Message, _l
+from mapgen.i18n import Message, _, _l
 from mapgen.model import CONTACT_FIELDS
 from mapgen.readers._headings import Headings, Style, flatten_text
 from mapgen.readers.table import column_letter
@@ -423,9 +423,11 @@ def layout_from_mapping(
     for required in REQUIRED_FIELDS:
         if not (survey.columns.get(required) or any(g.get(required) for g in survey.practices)):
             raise InputError(
-                f"{config_file} maps no column to {required!r}, which every initiative needs. "
-                f'Add {required} = "<column>" to [survey.columns] or [[survey.practices]]. '
-                f"Columns in {file}: {_listing(columns, file)}."
+                _("{config_file} maps no column to {required}, which every initiative needs. Add "
+                  '{field} = "<column>" to [survey.columns] or [[survey.practices]]. Columns in '
+                  "{file}: {listing}.",
+                  config_file=config_file, required=repr(required), field=required, file=file,
+                  listing=_listing(columns, file))
             )
     return _finish(headings, shared, practices, survey, repeated)
 
@@ -510,9 +512,9 @@ def _require(found: Mapping[tuple[str, int], object], columns: Sequence[str], fi
         hint = f"closest {close!r}" if close else "nothing close"
         lines.append(f"{FIELD_HEADERS[name]!r} ({hint})")
     raise InputError(
-        f"{file} has no column for {' and '.join(lines)}, which every initiative needs. "
-        f"Columns in the file: {_listing(columns, file)}. Rename the column, or map it in a mapping file "
-        f"(start one with: mapgen init-config {file})."
+        _("{file} has no column for {fields}, which every initiative needs. Columns in the file: "
+          "{listing}. Rename the column, or map it in a mapping file (start one with: mapgen "
+          "init-config {file}).", file=file, fields=_(" and ").join(lines), listing=_listing(columns, file))
     )
 
 
