@@ -312,7 +312,7 @@ def _toml_error(error: str) -> str:
         return error
     at = re.search(r"\(at line (\d+), column (\d+)\)", error)
     if at is None:
-        return _("at the end of the file") if "end of document" in error else _("see the line shown in the file")
+        return _("at the end of the file") if "end of document" in error else _("position not given")
     return _("at line {line}, column {column}", line=int(at[1]), column=int(at[2]))
 
 
