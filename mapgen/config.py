@@ -409,7 +409,7 @@ def _practices(value: Any, where: _Where) -> tuple[Mapping[str, str], ...]:
     if not isinstance(value, list):
         raise ConfigError(_("{where}: practices must be [[survey.practices]] tables.", where=where))
     return tuple(
-        MappingProxyType(_field_map(group, where.sub(f"[[survey.practices]] number {n}")))
+        MappingProxyType(_field_map(group, where.sub(_("[[survey.practices]] number {n}", n=n))))
         for n, group in enumerate(value, start=1)
     )
 
