@@ -235,19 +235,21 @@ class _Ambiguous:
 
     def add(self, field_name: str, where: str, name: str, indexes: Sequence[int]) -> None:
         listed = ", ".join(describe_column(self.headings.columns, i) for i in indexes)
-        self.lines.append(f"  {field_name}{where} = {name!r} matches {listed}")
+        self.lines.append("  " + _("{field}{where} = {name} matches {listed}", field=field_name, where=where,
+                                     name=repr(name), listed=listed))
 
     def raise_if_any(self) -> None:
         if not self.lines:
             return
         letter = column_letter(0)
         raise InputError(
-            f"{self.file}: {len(self.lines)} mapped name(s) in {self.config_file} match more than "
-            "one column, and mapgen never guesses which one:\n" + "\n".join(self.lines)
-            + "\nThe file repeats these headings (full question texts often repeat). Export the "
-            "responses with question codes as headings (Headings: 'Question code' or 'Question "
-            f"code & question text'), or name the column by its letter in {self.config_file} "
-            f'(e.g. comune = "@{letter}" for column {letter}).'
+            _("{file}: {count} mapped name(s) in {config_file} match more than one column, and mapgen "
+              "never guesses which one:", file=self.file, count=len(self.lines), config_file=self.config_file)
+            + "\n" + "\n".join(self.lines) + "\n"
+            + _("The file repeats these headings (full question texts often repeat). Export the responses "
+                "with question codes as headings (Headings: 'Question code' or 'Question code & question "
+                "text'), or name the column by its letter in {config_file} "
+                '(e.g. comune = "@{letter}" for column {letter}).', config_file=self.config_file, letter=letter)
         )
 
 
