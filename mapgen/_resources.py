@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from mapgen.errors import MapgenError
+from mapgen.i18n import _
 
 __all__ = ["data_dir", "gazetteer_dir", "templates_dir"]
 
@@ -26,8 +27,8 @@ def data_dir(name: str) -> Path:
     if checkout.is_dir():
         return checkout
     raise MapgenError(
-        f"mapgen's {name!r} data folder is missing (looked in {packaged} and {checkout}); "
-        "reinstall mapgen."
+        _("mapgen's {name} data folder is missing (looked in {packaged} and {checkout}); reinstall "
+          "mapgen.", name=repr(name), packaged=packaged, checkout=checkout)
     )
 
 

@@ -152,7 +152,8 @@ def _check_inside(paths: Iterable[Path], folder: Path) -> list[Path]:
     for path in paths:
         resolved = path.resolve()
         if not resolved.is_relative_to(root):
-            raise OutputError(f"a writer tried to write {path} outside the output folder {folder}.")
+            raise OutputError(_("a writer tried to write {path} outside the output folder {folder}.",
+                                path=path, folder=folder))
         relative.append(resolved.relative_to(root))
     return sorted(set(relative))
 
@@ -160,11 +161,11 @@ def _check_inside(paths: Iterable[Path], folder: Path) -> list[Path]:
 def _check_replaceable(target: Path) -> None:
     """Only an empty folder or one written by mapgen may be replaced."""
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} is a file, not a folder; choose another --out.")
+        raise OutputError(_("{target} is a file, not a folder; choose another --out.", target=target))
     if target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
         raise OutputError(
-            f"{target} already holds files that mapgen did not write; "
-            "choose an empty or new folder with --out (mapgen replaces its output folder as a whole)."
+            _("{target} already holds files that mapgen did not write; choose an empty or new folder "
+              "with --out (mapgen replaces its output folder as a whole).", target=target)
         )
 
 
@@ -184,14 +185,14 @@ def check_output_folder(out_dir: Path, *, inputs: Iterable[Path] = ()) -> Path:
     for name, folder in _protected_folders():
         if folder.resolve().is_relative_to(target):
             raise OutputError(
-                f"--out {out_dir} is {name} or holds it; mapgen replaces its output folder as a whole. "
-                "Give a folder of its own, such as --out output."
+                _("--out {out_dir} is {name} or holds it; mapgen replaces its output folder as a "
+                  "whole. Give a folder of its own, such as --out output.", out_dir=out_dir, name=name)
             )
     for path in inputs:
         if path.expanduser().resolve().is_relative_to(target):
             raise OutputError(
-                f"the input {path} is inside the output folder {out_dir}, which the build replaces as "
-                "a whole. Move the input elsewhere or choose another --out."
+                _("the input {path} is inside the output folder {out_dir}, which the build replaces as "
+                  "a whole. Move the input elsewhere or choose another --out.", path=path, out_dir=out_dir)
             )
     _check_replaceable(target)
     return target
@@ -350,8 +351,9 @@ def write_outputs(
     except OSError as exc:
         where = exc.filename or target
         raise OutputError(
-            f"cannot write the outputs into {out_dir} ({exc.strerror or exc}: {where}); the previous "
-            f"outputs are unchanged. {output_fix(exc)}"
+            _("cannot write the outputs into {out_dir} ({reason}: {where}); the previous "
+              "outputs are unchanged. {output_fix}",
+              out_dir=out_dir, reason=exc.strerror or exc, where=where, output_fix=output_fix(exc))
         ) from exc
 
 
@@ -512,7 +514,7 @@ def run_pipeline(
     in exactly one :class:`~mapgen.model.RowOutcome` of the result.
     """
     if request.survey is None and not request.previous:
-        raise InputError("nothing to build: give a survey export and/or --previous files.")
+        raise InputError(_("nothing to build: give a survey export and/or --previous files."))
     gazetteer = gazetteer or load_gazetteer()
     config = config or _load_config(request)
     corrections = _read_corrections(request, config, gazetteer)  # first: a contradiction stops all work
@@ -550,8 +552,9 @@ def _result(read: _Read, review: Review, merged: MergeResult, rows: tuple[tuple[
     others = _point_duplicates(review.outcomes, read.duplicate_of, published)
     outcomes = _in_input_order([*(_with_notes(o, read.notes) for o in merged.outcomes), *others])
     if len(outcomes) != read.expected:  # a bug, never the user's fault: refuse to publish a lossy map
-        raise MapgenError(f"internal error: {read.expected} records read but {len(outcomes)} accounted for; "
-                          "please report this with the input files.")
+        raise MapgenError(_("internal error: {expected} records read but {outcomes} accounted for; "
+                            "please report this with the input files.",
+                            expected=read.expected, outcomes=len(outcomes)))
     check_rows_accounted(read.rows_read, outcomes)
     return BuildResult(
         initiatives=merged.initiatives, outcomes=tuple(outcomes), diff=merged.diff,
@@ -590,8 +593,9 @@ def check_rows_accounted(rows_read: int, outcomes: Sequence[RowOutcome]) -> None
     accounted = {o.source.row for o in outcomes if o.source.source == Source.SURVEY}
     if len(accounted) != rows_read:
         raise MapgenError(
-            f"internal error: the survey has {rows_read} rows with data but {len(accounted)} of them "
-            "have an outcome in the report; please report this with the input files."
+            _("internal error: the survey has {rows_read} rows with data but {accounted} of them have "
+              "an outcome in the report; please report this with the input files.",
+              rows_read=rows_read, accounted=len(accounted))
         )
 
 

@@ -42,6 +42,7 @@ names the closest valid one.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from mapgen.errors import ConfigError, OutputError, output_fix
-from mapgen.i18n import _
+from mapgen.i18n import _, _l, get_language
 from mapgen.model import AREAS, CONTACT_FIELDS, ENTITY_TYPES, FUNDING_SOURCES, OutputOptions
 from mapgen.text import fold
 
@@ -213,7 +214,7 @@ def load_config(path: Path | str) -> Config:
     data = _read_toml(path)
     where = _Where(path.name)
     # ``corrections = "FILE"`` is the one top-level key that is not a section.
-    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind="section")
+    _check_keys({k: v for k, v in data.items() if k != "corrections"}, _SECTIONS, where, kind=_("section"))
     return Config(
         survey=_survey(_table(data, "survey", where), where.sub("[survey]")),
         previous=_previous(_table(data, "previous", where), where.sub("[previous]")),
@@ -250,7 +251,8 @@ def save_config_text(text: str, path: Path, *, survey: Path | None = None, force
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
+        raise OutputError(_("cannot write {path}: {reason}. {output_fix}",
+                            path=path, reason=exc.strerror or exc, output_fix=output_fix(exc))) from exc
     return path
 
 
@@ -280,19 +282,19 @@ class _Where:
         return f"{self.file}, {self.section}" if self.section else self.file
 
 
+_WINDOWS_PATH_FIX: Final = _l("A Windows path needs single quotes or forward slashes, e.g. "
+                               "structure = 'C:\\dati\\questionario.lss' or structure = \"C:/dati/questionario.lss\".")
 #: The fix for tomllib's error, by the start of its message; any other: the usual cause.
 _TOML_FIXES: Final = (
-    ("Expected ']' at the end of a table", "A section name needs its closing bracket, e.g. [survey.columns]."),
-    ("Expected ']]' at the end of an array", "A repeated section needs two closing brackets, "
-     "e.g. [[survey.practices]]."),
-    ("Unclosed array", 'A list needs its closing bracket, e.g. initiative_layers = ["2019", "2020"].'),
-    ("Invalid hex value", "A Windows path needs single quotes or forward slashes, e.g. "
-     "structure = 'C:\\dati\\questionario.lss' or structure = \"C:/dati/questionario.lss\"."),
-    ("Unescaped '\\'", "A Windows path needs single quotes or forward slashes, e.g. "
-     "structure = 'C:\\dati\\questionario.lss' or structure = \"C:/dati/questionario.lss\"."),
-    ("Illegal character '\\n'", 'A text value needs its closing quote on the same line, e.g. comune = "G01Q03".'),
-    ("Cannot overwrite a value", "The same key is written twice: keep one."),
-    ("Cannot declare", "The same section is written twice: keep one, with every key under it."),
+    ("Expected ']' at the end of a table", _l("A section name needs its closing bracket, e.g. [survey.columns].")),
+    ("Expected ']]' at the end of an array", _l("A repeated section needs two closing brackets, "
+                                                "e.g. [[survey.practices]].")),
+    ("Unclosed array", _l('A list needs its closing bracket, e.g. initiative_layers = ["2019", "2020"].')),
+    ("Invalid hex value", _WINDOWS_PATH_FIX),
+    ("Unescaped '\\'", _WINDOWS_PATH_FIX),
+    ("Illegal character '\\n'", _l('A text value needs its closing quote on the same line, e.g. comune = "G01Q03".')),
+    ("Cannot overwrite a value", _l("The same key is written twice: keep one.")),
+    ("Cannot declare", _l("The same section is written twice: keep one, with every key under it.")),
 )
 
 
@@ -300,8 +302,18 @@ def _toml_fix(error: str) -> str:
     """The fix for a TOML syntax error: a missing ``]`` is not a missing quote."""
     for start, fix in _TOML_FIXES:
         if error.startswith(start):
-            return fix
-    return 'Text values need quotes, e.g. comune = "G01Q03".'
+            return str(fix)
+    return _('Text values need quotes, e.g. comune = "G01Q03".')
+
+
+def _toml_error(error: str) -> str:
+    """tomllib's message as it is in English; elsewhere only where it is (tomllib speaks English only)."""
+    if get_language() == "en":
+        return error
+    at = re.search(r"\(at line (\d+), column (\d+)\)", error)
+    if at is None:
+        return _("at the end of the file") if "end of document" in error else _("position not given")
+    return _("at line {line}, column {column}", line=int(at[1]), column=int(at[2]))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -321,13 +333,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         # Notepad starts a UTF-8 file with a byte order mark, which TOML does not allow
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name} is not valid TOML: {exc}. {_toml_fix(str(exc))}") from exc
+        raise ConfigError(_("{file} is not valid TOML: {error}. {toml_fix}",
+                            file=path.name, error=_toml_error(str(exc)), toml_fix=_toml_fix(str(exc)))) from exc
     except ValueError as exc:  # not a TOMLDecodeError: an integer of thousands of digits
-        raise ConfigError(f"{path.name} holds a value mapgen cannot read ({exc}). Fix that value.") from exc
+        raise ConfigError(_("{file} holds a value mapgen cannot read ({error}). Fix that value.",
+                            file=path.name, error=exc)) from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays/tables
         raise ConfigError(
-            f"{path.name} nests arrays or tables hundreds of levels deep; a mapping file needs at most "
-            "three. Write it again with: mapgen init-config SURVEY"
+            _("{file} nests arrays or tables hundreds of levels deep; a mapping file needs at most "
+              "three. Write it again with: mapgen init-config SURVEY", file=path.name)
         ) from exc
 
 
@@ -335,7 +349,7 @@ def _closest(wanted: str, valid: Sequence[str]) -> str:
     """`` did you mean 'x'?`` for the valid name nearest ``wanted``, or ``""``."""
     folded = {fold(v): v for v in valid}
     found = get_close_matches(fold(wanted), list(folded), n=1, cutoff=0.6)
-    return f"; did you mean {folded[found[0]]!r}?" if found else "."
+    return _("; did you mean {name}?", name=repr(folded[found[0]])) if found else "."
 
 
 def _check_keys(
@@ -345,32 +359,37 @@ def _check_keys(
         if key not in valid:
             listed = ", ".join(valid)
             raise ConfigError(
-                f"{where}: unknown {kind} {key!r}{_closest(key, valid)} Valid: {listed}."
+                _("{where}: unknown {kind} {key}{closest} Valid: {listed}.",
+                  where=where, kind=kind, key=repr(key), closest=_closest(key, valid), listed=listed)
             )
 
 
 def _table(data: Mapping[str, Any], key: str, where: _Where) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key} must be a table ([{key}]), not {type(value).__name__}.")
+        raise ConfigError(_("{where}: {key} must be a table ([{key}]), not {type}.",
+                            where=where, key=key, type=type(value).__name__))
     return value
 
 
 def _text(value: Any, key: str, where: _Where) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be text in quotes, got {value!r}.")
+        raise ConfigError(_("{where}: {key} must be text in quotes, got {value}.",
+                            where=where, key=key, value=repr(value)))
     return value.strip()
 
 
 def _year(value: Any, key: str, where: _Where) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
-        raise ConfigError(f"{where}: {key} must be a year such as 2020 (no quotes), got {value!r}.")
+        raise ConfigError(_("{where}: {key} must be a year such as 2020 (no quotes), got {value}.",
+                            where=where, key=key, value=repr(value)))
     return value
 
 
 def _flag(value: Any, key: str, where: _Where) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be true or false (no quotes), got {value!r}.")
+        raise ConfigError(_("{where}: {key} must be true or false (no quotes), got {value}.",
+                            where=where, key=key, value=repr(value)))
     return value
 
 
@@ -379,8 +398,8 @@ def _field_map(
 ) -> dict[str, str]:
     """A ``field = "column"`` table, with field names checked."""
     if not isinstance(table, dict):
-        raise ConfigError(f'{where} must be a table of field = "column" lines.')
-    _check_keys(table, valid, where, kind="field")
+        raise ConfigError(_('{where} must be a table of field = "column" lines.', where=where))
+    _check_keys(table, valid, where, kind=_("field"))
     return {key: _text(value, key, where) for key, value in table.items()}
 
 
@@ -388,9 +407,9 @@ def _practices(value: Any, where: _Where) -> tuple[Mapping[str, str], ...]:
     if isinstance(value, dict):  # [survey.practices] written instead of [[survey.practices]]
         value = [value]
     if not isinstance(value, list):
-        raise ConfigError(f"{where}: practices must be [[survey.practices]] tables.")
+        raise ConfigError(_("{where}: practices must be [[survey.practices]] tables.", where=where))
     return tuple(
-        MappingProxyType(_field_map(group, where.sub(f"[[survey.practices]] number {n}")))
+        MappingProxyType(_field_map(group, where.sub(_("[[survey.practices]] number {n}", n=n))))
         for n, group in enumerate(value, start=1)
     )
 
@@ -405,20 +424,21 @@ def _vocabulary_value(value: str, field_name: str, key: str, where: _Where) -> s
             return canonical
     listed = ", ".join(repr(v) for v in vocabulary)
     raise ConfigError(
-        f"{where}: {key} = {value!r} is not a value of {field_name}{_closest(value, vocabulary)} "
-        f"Values: {listed}."
+        _("{where}: {key} = {value} is not a value of {field_name}{closest} Values: {listed}.",
+          where=where, key=key, value=repr(value), field_name=field_name, closest=_closest(value, vocabulary),
+          listed=listed)
     )
 
 
 def _choices(value: Any, where: _Where) -> dict[str, Mapping[str, str]]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: choices must be [survey.choices.<field>] tables.")
-    _check_keys(value, CANONICAL_FIELDS, where, kind="field")
+        raise ConfigError(_("{where}: choices must be [survey.choices.<field>] tables.", where=where))
+    _check_keys(value, CANONICAL_FIELDS, where, kind=_("field"))
     choices: dict[str, Mapping[str, str]] = {}
     for field_name, table in value.items():
         here = where.sub(f"[survey.choices.{field_name}]")
         if not isinstance(table, dict):
-            raise ConfigError(f'{here} must be a table of code = "value" lines.')
+            raise ConfigError(_('{here} must be a table of code = "value" lines.', here=here))
         choices[field_name] = MappingProxyType(
             {
                 str(code): _vocabulary_value(
@@ -437,8 +457,8 @@ def _check_no_overlap(
     both = sorted(set(columns) & in_practices)
     if both:
         raise ConfigError(
-            f"{where}: {', '.join(both)} is both in [survey.columns] and in [[survey.practices]]; "
-            "keep each field in one place."
+            _("{where}: {fields} is both in [survey.columns] and in [[survey.practices]]; keep each "
+              "field in one place.", where=where, fields=", ".join(both))
         )
 
 
@@ -457,12 +477,13 @@ def _check_contacts_apart(
         listed = "; ".join(f"{column!r} is both {contact} (private) and {other} (published)"
                            for contact, column, other in clashes)
         raise ConfigError(
-            f"{where}: {listed}. The map would publish a contact: map each field to its own column."
+            _("{where}: {listed}. The map would publish a contact: map each field to its own column.",
+              where=where, listed=listed)
         )
 
 
 def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
-    _check_keys(table, _SURVEY_KEYS, where, kind="key")
+    _check_keys(table, _SURVEY_KEYS, where, kind=_("key"))
     default = SurveyConfig()
     columns = _field_map(table.get("columns", {}), where.sub("[survey.columns]"))
     practices = _practices(table.get("practices", []), where)
@@ -482,13 +503,14 @@ def _survey(table: Mapping[str, Any], where: _Where) -> SurveyConfig:
 
 
 def _previous(table: Mapping[str, Any], where: _Where) -> PreviousConfig:
-    _check_keys(table, _PREVIOUS_KEYS, where, kind="key")
+    _check_keys(table, _PREVIOUS_KEYS, where, kind=_("key"))
     layers = table.get("initiative_layers", [])
     if isinstance(layers, str):
         layers = [layers]
     if not isinstance(layers, list):
         raise ConfigError(
-            f'{where}: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].'
+            _('{where}: initiative_layers must be a list of layer names, e.g. ["Iniziative 2019"].',
+              where=where)
         )
     properties = _previous_properties(
         table.get("properties", {}), where.sub("[previous.properties]")
@@ -503,7 +525,7 @@ def _previous(table: Mapping[str, Any], where: _Where) -> PreviousConfig:
 def _previous_properties(table: Any, where: _Where) -> dict[str, str]:
     """``field = "property"`` lines; fields as snake_case or Italian header, keyed by the header."""
     if not isinstance(table, dict):
-        raise ConfigError(f'{where} must be a table of field = "property" lines.')
+        raise ConfigError(_('{where} must be a table of field = "property" lines.', where=where))
     by_fold = {fold(h): h for h in PREVIOUS_FIELDS}
     by_fold.update(
         {fold(n): FIELD_HEADERS[n] for n in FIELD_HEADERS if FIELD_HEADERS[n] in PREVIOUS_FIELDS}
@@ -512,13 +534,13 @@ def _previous_properties(table: Any, where: _Where) -> dict[str, str]:
     properties: dict[str, str] = {}
     for key, value in table.items():
         if fold(key) not in by_fold:
-            _check_keys({key: value}, names, where, kind="field")
+            _check_keys({key: value}, names, where, kind=_("field"))
         properties[by_fold[fold(key)]] = _text(value, key, where)
     return properties
 
 
 def _output(table: Mapping[str, Any], where: _Where) -> OutputOptions:
-    _check_keys(table, _OUTPUT_KEYS, where, kind="key")
+    _check_keys(table, _OUTPUT_KEYS, where, kind=_("key"))
     default = OutputOptions()
     return OutputOptions(
         title=_text(table.get("title", default.title), "title", where) or default.title,
@@ -544,7 +566,7 @@ def _base_url(value: Any, where: _Where) -> str:
     loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
     if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment:
         raise ConfigError(
-            f"{where}: remote_base_url must be an https:// address without ? or #, such as "
-            f'"https://www.example.it/mappa-famiglie", got {value!r}.'
+            _("{where}: remote_base_url must be an https:// address without ? or #, such as "
+              '"https://www.example.it/mappa-famiglie", got {value}.', where=where, value=repr(value))
         )
     return text

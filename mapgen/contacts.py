@@ -36,6 +36,7 @@ from typing import Any, Final
 
 from mapgen._contact_text import MARK, canonical, canonical_with_positions, plain_piece
 from mapgen.errors import OutputError
+from mapgen.i18n import _
 from mapgen.model import BuildResult, CarriedLayer, Initiative, OutputOptions, RowOutcome
 from mapgen.text import fold
 
@@ -671,8 +672,8 @@ def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult,
             continue  # the report is for staff: contacts are its business
         if guard.found_in_canonical(*canonical(_public_bytes(folder / name))):
             raise OutputError(
-                f"the public file {name} holds a contact (referente, e-mail or telephone) read from the "
-                "inputs, and include_contacts is false: the build is refused and the previous outputs "
-                "are unchanged. Please report this with the input files; set include_contacts = true "
-                "in [output] only if the contacts may be published."
+                _("the public file {name} holds a contact (referente, e-mail or telephone) read from "
+                  "the inputs, and include_contacts is false: the build is refused and the previous "
+                  "outputs are unchanged. Please report this with the input files; set "
+                  "include_contacts = true in [output] only if the contacts may be published.", name=name)
             )

@@ -81,7 +81,11 @@ def _notice(file: str, line: int, column: str, value: str, message: str | Messag
 
 
 def _comune_of(text: str, gazetteer: Gazetteer) -> Comune | None:
-    """The Comune named by a 6-digit code or ``Nome (SIGLA)``; a retired code follows its successor."""
+    """The Comune named by a 6-digit code, ``Nome (SIGLA)`` or the bare name of one current Comune.
+
+    A retired code follows its successor. A bare name shared by several current Comuni names none
+    (:func:`_namesakes` lists them for the notice).
+    """
     text = text.strip()
     found: Comune | None = None
     if _CODE.fullmatch(text):
@@ -89,9 +93,24 @@ def _comune_of(text: str, gazetteer: Gazetteer) -> Comune | None:
     elif (label := _LABEL.fullmatch(text)) is not None:
         named = gazetteer.by_name(label["name"], sigla=label["sigla"])
         found = named[0] if named else None
+    elif len(named := gazetteer.current_named(text)) == 1:
+        found = named[0]
     if found is not None and not found.active:
         found = gazetteer.successor_of(found) or found
     return found
+
+
+def _namesakes(text: str, gazetteer: Gazetteer) -> list[Comune]:
+    """The current Comuni a bare name (no code, no province) could mean."""
+    text = text.strip()
+    if _CODE.fullmatch(text) or _LABEL.fullmatch(text):
+        return []
+    return gazetteer.current_named(text)
+
+
+def _label(comune: Comune) -> str:
+    """``Livo (CO)``: how a Comune is written in the codice_istat column."""
+    return f"{comune.name} ({comune.sigla})"
 
 
 def _action_of(text: str) -> tuple[str, str]:
@@ -128,6 +147,11 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
     action, other = _action_of(line.get("azione"))
     base = Decision(file=line.file, line=line.number, action="", record=record, note=line.get("nota"))
     comune = _comune_of(code_text, gazetteer) if code_text else None
+    if code_text and comune is None and len(namesakes := _namesakes(code_text, gazetteer)) > 1:
+        labels = [_label(c) for c in namesakes]
+        return line.notice("codice_istat", _l("several Comuni are called «{name}»: {comuni}.", name=code_text,
+                                              comuni=", ".join(labels)),
+                           _l("Add the province, as «{example}», or write the ISTAT code.", example=labels[0]))
     if code_text and comune is None:
         return line.notice("codice_istat", _l("not a Comune: neither an existing 6-digit ISTAT code nor a "
                                               "«Name (SIGLA)» of the gazetteer."),

@@ -401,5 +401,6 @@ def write_review(
             write_excel_csv(out_dir / NOTICES_NAME, NOTICE_COLUMNS, notice_rows(build), delimiter=";"),
         ]
     except OSError as exc:
-        raise OutputError(f"could not write {REVIEW_NAME} in {out_dir}: {exc}. "
-                          "Check that the folder is writable and has free space.") from exc
+        raise OutputError(_("could not write {review_name} in {out_dir}: {error}. Check that the "
+                            "folder is writable and has free space.",
+                            review_name=REVIEW_NAME, out_dir=out_dir, error=exc)) from exc

@@ -52,6 +52,7 @@ from mapgen._resources import gazetteer_dir
 from mapgen.errors import GazetteerError
 from mapgen.i18n import _
 from mapgen.model import Association, Comune
+from mapgen.text import fold, strip_accents
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -201,6 +202,25 @@ class Gazetteer:
         if sigla:
             found = [c for c in found if c.sigla == sigla.strip().upper()]
         return sorted(found, key=lambda c: (not c.active, c.istat_code))
+
+    @cached_property
+    def _current_by_fold(self) -> dict[str, list[Comune]]:
+        index: dict[str, list[Comune]] = defaultdict(list)
+        for comune in self.active():
+            index[fold(comune.name)].append(comune)
+        return dict(index)
+
+    def current_named(self, name: str) -> list[Comune]:
+        """The current Comuni whose official name is ``name``, accents and case aside, in code order.
+
+        ``"Cantu'"`` finds Cantù; ``"Livo"`` finds two (CO and TN); ``"Paterno"`` finds Paterno (PZ)
+        and Paternò (CT), while ``"Paternò"``, written with its accent, finds Paternò only.
+        """
+        found = self._current_by_fold.get(fold(name), [])
+        if len(found) > 1 and name.strip() != strip_accents(name.strip()):
+            written = [c for c in found if c.name.casefold() == name.strip().casefold()]
+            found = written or found
+        return sorted(found, key=lambda c: c.istat_code)
 
     @cached_property
     def _names_by_fold(self) -> dict[str, list[NameEntry]]:

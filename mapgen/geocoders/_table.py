@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from mapgen._csv import write_excel_csv
 from mapgen.errors import InputError, OutputError, output_fix
+from mapgen.i18n import _
 from mapgen.model import Match, MatchStatus, Place
 from mapgen.readers.table import Table, read_table
 from mapgen.text import fold
@@ -82,7 +83,8 @@ class GeocodedTable:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_excel_csv(path, header, rows, delimiter=delimiter)
         except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}. {output_fix(exc)}") from exc
+            raise OutputError(_("cannot write {path}: {reason}. {output_fix}",
+                                path=path, reason=exc.strerror or exc, output_fix=output_fix(exc))) from exc
         return path
 
 
@@ -175,9 +177,10 @@ def geocode_file(
     an Italian Excel opens it in columns), ``,`` for an XLSX input.
     """
     if out.resolve() == path.resolve():
-        raise OutputError(f"--out {out} is the input file; write the result to another file.")
+        raise OutputError(_("--out {out} is the input file; write the result to another file.", out=out))
     if sep is not None and len(sep) != 1:
-        raise OutputError(f"--sep {sep!r} is not one character; use for example --sep ';' or --sep ','.")
+        raise OutputError(_("--sep {sep} is not one character; use for example --sep ';' or --sep ','.",
+                            sep=repr(sep)))
     table = read_table(path, sheet=sheet)
     result = geocode_table(
         table,

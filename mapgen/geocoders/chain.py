@@ -22,6 +22,7 @@ from mapgen.geocoders.by_spelling import SpellingMatcher
 from mapgen.geocoders.fuzzy import FuzzyMatcher
 from mapgen.geocoders.locality import LocalityMatcher
 from mapgen.geocoders.nominatim import DEFAULT_DOMAIN, NominatimMatcher
+from mapgen.i18n import _
 from mapgen.model import Match, MatchStatus, Place
 
 __all__ = ["DEFAULT_MATCHERS", "MATCHERS", "Geocoder", "get_matcher"]
@@ -61,7 +62,7 @@ def get_matcher(name: str) -> type[Matcher]:
         return MATCHERS[name]
     except KeyError:
         valid = ", ".join(sorted(MATCHERS))
-        raise GeocoderError(f"unknown geocoder {name!r}; valid names: {valid}.") from None
+        raise GeocoderError(_("unknown geocoder {name}; valid names: {valid}.", name=repr(name), valid=valid)) from None
 
 
 class Geocoder:

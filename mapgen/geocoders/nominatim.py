@@ -24,6 +24,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.geocoders import _results
 from mapgen.geocoders._index import Query
 from mapgen.geocoders.base import Matcher
+from mapgen.i18n import _
 from mapgen.model import Comune, Match, MatchStatus, Place
 
 if TYPE_CHECKING:
@@ -83,8 +84,8 @@ class NominatimMatcher(Matcher):
         super().__init__(gazetteer)
         if not user_agent or not user_agent.strip():
             raise GeocoderError(
-                "online geocoding needs a user agent that identifies you to Nominatim, e.g. "
-                "--user-agent 'mapgen-famiglie (ufficio@example.org)'."
+                _("online geocoding needs a user agent that identifies you to Nominatim, e.g. "
+                  "--user-agent 'mapgen-famiglie (ufficio@example.org)'.")
             )
         self._user_agent = user_agent.strip()
         self._domain, self._scheme, self._timeout = domain, scheme, timeout

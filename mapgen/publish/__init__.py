@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mapgen.errors import PublishError
+from mapgen.i18n import _
 from mapgen.publish.address import MapAddress, parse_map_url
 from mapgen.publish.apply import ApplyResult, apply_plan, save_backup
 from mapgen.publish.client import KNOWN_VERSIONS, UmapClient
@@ -46,13 +47,14 @@ def read_session_file(path: Path) -> str:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise PublishError(
-            f"--session-file {path}: cannot read it ({exc.strerror or exc})."
+            _("--session-file {path}: cannot read it ({reason}).",
+              path=path, reason=exc.strerror or exc)
         ) from None
     value = text.split("=", 1)[1].strip() if text.startswith("sessionid=") else text
     if not value or any(c.isspace() or c == ";" for c in value):
         raise PublishError(
-            f"--session-file {path}: expected only the value of the 'sessionid' cookie "
-            "(one line, copied from the browser; see README, 'Publishing')."
+            _("--session-file {path}: expected only the value of the 'sessionid' cookie (one line, "
+              "copied from the browser; see README, 'Publishing').", path=path)
         )
     return value
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mapgen.errors import PublishError
+from mapgen.i18n import _
 
 __all__ = ["MapAddress", "parse_map_url"]
 
@@ -50,19 +51,19 @@ def parse_map_url(url: str) -> MapAddress:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise PublishError(
-            f"--map {url!r} is not a web address; give the map's address as shown by the "
-            "browser, e.g. https://umap.openstreetmap.fr/it/map/famiglie_1234."
+            _("--map {url} is not a web address; give the map's address as shown by the browser, e.g. "
+              "https://umap.openstreetmap.fr/it/map/famiglie_1234.", url=repr(url))
         )
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         raise PublishError(
-            f"--map {url!r} uses plain http://: the session would travel unencrypted. "
-            "Use the https:// address (plain http is allowed only on 127.0.0.1/localhost)."
+            _("--map {url} uses plain http://: the session would travel unencrypted. Use the https:// "
+              "address (plain http is allowed only on 127.0.0.1/localhost).", url=repr(url))
         )
     found = _MAP_PATH.match(parts.path) or _SHORT_PATH.match(parts.path)
     if found is None:
         raise PublishError(
-            f"--map {url!r} is not the address of an uMap map (expected …/map/<name>_<number>); "
-            "open the map in the browser and copy its address."
+            _("--map {url} is not the address of an uMap map (expected …/map/<name>_<number>); open "
+              "the map in the browser and copy its address.", url=repr(url))
         )
     server = f"{parts.scheme}://{parts.netloc}{found['prefix']}"
     lang = found.groupdict().get("lang") or "en"

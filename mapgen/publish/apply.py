@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
+from mapgen.i18n import _
 from mapgen.publish.client import UmapClient
 from mapgen.publish.plan import LayerPlan, Plan
 
@@ -40,15 +41,14 @@ def check_can_write(plan: Plan) -> None:
     remote = plan.remote
     if not remote.logged_in:
         raise PublishPermissionError(
-            f"not logged in to {remote.address.server} (no session, or the session expired): "
-            "copy a fresh session cookie from the browser into MAPGEN_UMAP_SESSION or "
-            "--session-file (see README, 'Publishing'), or use --user on instances with "
-            "local accounts."
+            _("not logged in to {server} (no session, or the session expired): copy a fresh session "
+              "cookie from the browser into MAPGEN_UMAP_SESSION or --session-file (see README, "
+              "'Publishing'), or use --user on instances with local accounts.", server=remote.address.server)
         )
     if not remote.can_edit:
         raise PublishPermissionError(
-            f"the logged-in user may not edit map {remote.address.map_id} ({remote.name!r}): "
-            "ask the map's owner to add you as an editor, then run again."
+            _("the logged-in user may not edit map {map_id} ({remote_name}): ask the map's owner to "
+              "add you as an editor, then run again.", map_id=remote.address.map_id, remote_name=repr(remote.name))
         )
 
 
@@ -57,8 +57,8 @@ def save_backup(client: UmapClient, backup_dir: Path, *, out_dir: Path) -> Path:
     backup_dir = backup_dir.resolve()
     if backup_dir.is_relative_to(out_dir.resolve()):
         raise PublishError(
-            f"--backup-dir {backup_dir} is inside the output folder {out_dir}, which each "
-            "build replaces; choose a folder outside it (default: backups/)."
+            _("--backup-dir {backup_dir} is inside the output folder {out_dir}, which each build "
+              "replaces; choose a folder outside it (default: backups/).", backup_dir=backup_dir, out_dir=out_dir)
         )
     data = client.download_backup()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -68,7 +68,8 @@ def save_backup(client: UmapClient, backup_dir: Path, *, out_dir: Path) -> Path:
         path.write_bytes(data)
     except OSError as exc:
         raise PublishError(
-            f"cannot write the backup {path}: {exc.strerror or exc}; choose another --backup-dir."
+            _("cannot write the backup {path}: {reason}; choose another --backup-dir.",
+              path=path, reason=exc.strerror or exc)
         ) from None
     log.info("backup of map %s: %s (%d bytes)", client.address.map_id, path, len(data))
     return path
@@ -81,8 +82,8 @@ def _write_layer(client: UmapClient, layer: LayerPlan, progress: Progress | None
         now = client.read_layer(layer.uuid).version
         if now != layer.reference:
             raise PublishConflictError(
-                f"layer {layer.replaces or name!r} was saved by someone else after mapgen "
-                "read it (version changed); mapgen did not overwrite it."
+                _("layer {replaces} was saved by someone else after mapgen read it (version changed); "
+                  "mapgen did not overwrite it.", replaces=repr(layer.replaces or name))
             )
     client.save_layer(
         layer.uuid,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin, urlsplit
 
 from mapgen.errors import PublishConflictError, PublishError, PublishPermissionError
+from mapgen.i18n import _
 from mapgen.publish.address import MapAddress
 from mapgen.remote import bounds
 from mapgen.remote.secrets import redact, remember, same_origin
@@ -95,6 +96,7 @@ class _Answer:
     headers: Mapping[str, str]
     content: bytes
     url: str
+    method: str = "GET"
 
     @property
     def location(self) -> str:
@@ -121,8 +123,8 @@ class UmapClient:
                 import httpx
             except ImportError:
                 raise PublishError(
-                    "mapgen publish needs the httpx package, part of mapgen's install: install "
-                    "mapgen again (make demo, or pip install mapgen)."
+                    _("mapgen publish needs the httpx package, part of mapgen's install: install "
+                      "mapgen again (make demo, or pip install mapgen).")
                 ) from None
 
             if self.session:
@@ -162,7 +164,7 @@ class UmapClient:
             the size limit, or sent mapgen to another origin (a redirect).
         """
         deadline = time.monotonic() + bounds.TOTAL_TIME
-        for _ in range(_MAX_REDIRECTS + 1):
+        for _attempt in range(_MAX_REDIRECTS + 1):
             answer = self._send(method, url, what, deadline, **kwargs)
             if not answer.location:
                 return answer
@@ -172,8 +174,9 @@ class UmapClient:
                 return answer
             url = answer.location
         raise PublishError(
-            f"{what}: {self.address.server} redirected mapgen more than {_MAX_REDIRECTS} times; "
-            "check the map address (copy it from the browser once the map is shown)."
+            _("{what}: {server} redirected mapgen more than {max_redirects} times; check the map "
+              "address (copy it from the browser once the map is shown).",
+              what=what, server=self.address.server, max_redirects=_MAX_REDIRECTS)
         )
 
     def _send(self, method: str, url: str, what: str, deadline: float, **kwargs: Any) -> _Answer:
@@ -181,7 +184,8 @@ class UmapClient:
         import httpx
 
         if not same_origin(url, self.address.server):  # a bug, not the server: never send it
-            raise PublishError(f"{what}: mapgen refused to send the session outside {self.address.server}.")
+            raise PublishError(_("{what}: mapgen refused to send the session outside {server}.",
+                                 what=what, server=self.address.server))
         http = self.http
 
         def exchange() -> _Answer:
@@ -190,27 +194,29 @@ class UmapClient:
                 body = bounds.read_bounded(response.iter_bytes(), limit=bounds.MAX_ANSWER, deadline=deadline)
             finally:
                 response.close()
-            return _Answer(response.status_code, response.headers, body, str(response.url))
+            return _Answer(response.status_code, response.headers, body, str(response.url), method)
 
         try:
             answer = bounds.within(max(0.0, deadline - time.monotonic()), exchange)
         except (httpx.TimeoutException, bounds.DeadlinePassed):
             raise PublishError(
-                f"{what}: {self.address.server} did not answer within {bounds.TOTAL_TIME:.0f} s "
-                f"(or stopped for {_TIMEOUT:.0f} s); try again later or check the address."
+                _("{what}: {server} did not answer within {total_time:.0f} s (or stopped for "
+                  "{timeout:.0f} s); try again later or check the address.",
+                  what=what, server=self.address.server, total_time=bounds.TOTAL_TIME, timeout=_TIMEOUT)
             ) from None
         except bounds.AnswerTooLarge:
             raise PublishError(
-                f"{what}: the server's answer is larger than {bounds.MAX_ANSWER / 2**20:,.0f} MB, "
-                f"far more than an uMap map; reading stopped. {self._fallback()}"
+                _("{what}: the server's answer is larger than {value:,.0f} MB, far more than an uMap "
+                  "map; reading stopped. {fallback}",
+                  what=what, value=bounds.MAX_ANSWER / 2 ** 20, fallback=self._fallback())
             ) from None
         except httpx.CookieConflict:
             raise self._not_umap(what) from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, UnicodeError) as exc:
             # UnicodeError: a header mapgen sends back (a version, a cookie) is not ASCII.
             raise PublishError(
-                f"cannot reach {self.address.server} ({type(exc).__name__}); "
-                "check the network connection and the map address."
+                _("cannot reach {server} ({type}); check the network connection and the map address.",
+                  server=self.address.server, type=type(exc).__name__)
             ) from None
         self._remember_cookies()
         return answer
@@ -231,22 +237,22 @@ class UmapClient:
         values = {c.value for c in self.http.cookies.jar if c.name == name and c.value}
         if len(values) > 1:
             raise PublishError(
-                f"{self.address.server} set two different {name!r} cookies; mapgen cannot tell "
-                f"which one is the session's. {self._fallback()}"
+                _("{server} set two different {name} cookies; mapgen cannot tell which one is the "
+                  "session's. {fallback}", server=self.address.server, name=repr(name), fallback=self._fallback())
             )
         value = values.pop() if values else None
         if value is not None and not _cookie_safe(value):
-            raise self._not_umap(f"reading the {name!r} cookie")
+            raise self._not_umap(_("reading the {name} cookie", name=repr(name)))
         return value
 
     def _redirected(self, target: str, what: str) -> PublishError:
         parts = urlsplit(target)
         shown = redact(f"{parts.scheme}://{parts.netloc}")[:100]
         return PublishError(
-            f"{what}: {self.address.server} redirected mapgen to another address ({shown}); "
-            "mapgen sends the session and the password only to the server of the map's address, "
-            "and never over plain http. Give the address the browser shows once the map is open, "
-            f"or update the map by hand ({_GUIDE})."
+            _("{what}: {server} redirected mapgen to another address ({shown}); mapgen sends the "
+              "session and the password only to the server of the map's address, and never over plain "
+              "http. Give the address the browser shows once the map is open, or update the map by "
+              "hand ({guide}).", what=what, server=self.address.server, shown=shown, guide=_GUIDE)
         )
 
     def _json(self, response: _Answer, what: str) -> dict[str, Any]:
@@ -260,8 +266,8 @@ class UmapClient:
             raise self._not_umap(what)
         if "login_required" in data:
             raise PublishPermissionError(
-                f"{what}: uMap asks to log in (session missing or expired). "
-                "Copy a fresh session cookie from the browser (see README, 'Publishing')."
+                _("{what}: uMap asks to log in (session missing or expired). Copy a fresh session "
+                  "cookie from the browser (see README, 'Publishing').", what=what)
             )
         return data
 
@@ -269,38 +275,39 @@ class UmapClient:
         status = response.status_code
         if status == 404:
             raise PublishError(
-                f"{what}: map {self.address.map_id} not found on {self.address.server} (404); "
-                "check the address, or whether the map was deleted."
+                _("{what}: map {map_id} not found on {server} (404); check the address, or whether the "
+                  "map was deleted.", what=what, map_id=self.address.map_id, server=self.address.server)
             )
         if status in (401, 403):
             raise PublishPermissionError(
-                f"{what}: uMap refused access ({status}): the session's user may not "
-                f"{'view' if what.startswith('reading') else 'edit'} map {self.address.map_id}. "
-                "Ask the map's owner to add you as an editor."
+                _("{what}: uMap refused access ({status}): the session's user may not {right} map "
+                  "{map_id}. Ask the map's owner to add you as an editor.",
+                  what=what, status=status, right=_("view") if response.method == "GET" else _("edit"),
+                  map_id=self.address.map_id)
             )
         if status == 413:
             raise PublishError(
-                f"{what}: the server refused the upload as too large (413). mapgen splits "
-                "layers at 900 KB, under the usual 1 MB limit of uMap servers; ask the "
-                "server's administrator for the limit, or publish by hand in smaller layers."
+                _("{what}: the server refused the upload as too large (413). mapgen splits layers at "
+                  "900 KB, under the usual 1 MB limit of uMap servers; ask the server's administrator "
+                  "for the limit, or publish by hand in smaller layers.", what=what)
             )
         if status >= 400:
-            raise PublishError(f"{what}: the server answered {status}; {self._fallback()}")
+            raise PublishError(_("{what}: the server answered {status}; {fallback}",
+                                 what=what, status=status, fallback=self._fallback()))
 
     def _not_umap(self, what: str) -> PublishError:
-        return PublishError(f"{what}: the server did not answer as uMap does; {self._fallback()}")
+        return PublishError(_("{what}: the server did not answer as uMap does; {fallback}",
+                              what=what, fallback=self._fallback()))
 
     def _fallback(self) -> str:
-        return (
-            f"mapgen publish is known to work with uMap {', '.join(KNOWN_VERSIONS)}; "
-            f"update the map by hand instead ({_GUIDE})."
-        )
+        return _("mapgen publish is known to work with uMap {versions}; update the map by hand instead "
+                 "({guide}).", versions=", ".join(KNOWN_VERSIONS), guide=_GUIDE)
 
     # --- reading --------------------------------------------------------------------------
 
     def read_map(self) -> RemoteMap:
         """The map's settings and layer list (``map/<id>/geojson/``)."""
-        what = f"reading map {self.address.map_id}"
+        what = _("reading map {map_id}", map_id=self.address.map_id)
         url = self.address.i18n(f"map/{self.address.map_id}/geojson/")
         data = self._json(self._request("GET", url, what), what)
         properties = data.get("properties")
@@ -319,7 +326,7 @@ class UmapClient:
 
     def read_layer(self, uuid: str) -> LayerData:
         """One layer's stored features and its ``X-Datalayer-Version``."""
-        what = f"reading layer {uuid}"
+        what = _("reading layer {uuid}", uuid=uuid)
         url = self.address.i18n(f"datalayer/{self.address.map_id}/{uuid}/")
         response = self._request("GET", url, what)
         data = self._json(response, what)
@@ -333,7 +340,7 @@ class UmapClient:
 
     def download_backup(self) -> bytes:
         """The full ``.umap`` backup, as uMap's "Download" menu gives it."""
-        what = f"downloading the backup of map {self.address.map_id}"
+        what = _("downloading the backup of map {map_id}", map_id=self.address.map_id)
         response = self._request("GET", self.address.plain(f"map/{self.address.map_id}/download/"), what)
         self._json(response, what)  # checks it is an uMap document
         return response.content
@@ -342,7 +349,7 @@ class UmapClient:
 
     def _csrf_headers(self) -> dict[str, str]:
         """Django's CSRF pair: the ``csrftoken`` cookie (set by the map page) and its header."""
-        what = "getting the editor's CSRF token"
+        what = _("getting the editor's CSRF token")
         token = self._cookie("csrftoken")
         if not token:
             self._request("GET", self.address.url, what)
@@ -376,7 +383,7 @@ class UmapClient:
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8")
-        what = f"saving layer {name!r} ({len(body) / 1024:,.0f} KB)"
+        what = _("saving layer {name} ({size:,.0f} KB)", name=repr(name), size=len(body) / 1024)
         form = {
             "name": name,
             "display_on_load": "true" if settings.get("displayOnLoad", True) else "false",
@@ -395,17 +402,18 @@ class UmapClient:
         )
         if response.status_code == 412:
             raise PublishConflictError(
-                f"layer {name!r} was saved by someone else after mapgen read it, and uMap "
-                "refused to overwrite it (412)."
+                _("layer {name} was saved by someone else after mapgen read it, and uMap refused to "
+                  "overwrite it (412).", name=repr(name))
             )
         data = self._json(response, what)
         if "geojson" in data:
             raise PublishConflictError(
-                f"layer {name!r} was saved by someone else after mapgen read it; uMap merged "
-                "both saves, so the layer now mixes their change with mapgen's."
+                _("layer {name} was saved by someone else after mapgen read it; uMap merged both "
+                  "saves, so the layer now mixes their change with mapgen's.", name=repr(name))
             )
         if "id" not in data:
-            raise PublishError(f"{what}: uMap did not confirm the save ({_short(data)}); {self._fallback()}")
+            raise PublishError(_("{what}: uMap did not confirm the save ({short}); {fallback}",
+                                 what=what, short=_short(data), fallback=self._fallback()))
         return str(response.headers.get("X-Datalayer-Version", ""))
 
     def save_map_settings(
@@ -418,7 +426,7 @@ class UmapClient:
         is_template: bool,
     ) -> None:
         """Save the map's settings as the editor does (``map/<id>/update/settings/``)."""
-        what = f"saving the settings of map {self.address.map_id}"
+        what = _("saving the settings of map {map_id}", map_id=self.address.map_id)
         form = {
             "name": name,
             "center": json.dumps(dict(center)),
@@ -429,27 +437,29 @@ class UmapClient:
         url = self.address.i18n(f"map/{self.address.map_id}/update/settings/")
         data = self._json(self._request("POST", url, what, data=form, headers=self._csrf_headers()), what)
         if "id" not in data:
-            raise PublishError(f"{what}: uMap did not confirm the save ({_short(data)}); {self._fallback()}")
+            raise PublishError(_("{what}: uMap did not confirm the save ({short}); {fallback}",
+                                 what=what, short=_short(data), fallback=self._fallback()))
 
     def log_in(self, username: str, password: str) -> None:
         """Log in with a local account (instances with ``ENABLE_ACCOUNT_LOGIN``)."""
         login = self.address.i18n("login/")
-        page = self._request("GET", login, "opening the login page")
-        self._check_status(page, "opening the login page")
+        page = self._request("GET", login, _("opening the login page"))
+        self._check_status(page, _("opening the login page"))
         token = self._cookie("csrftoken")
         if not token:
             raise PublishError(
-                f"{self.address.server} has no local-account login page; use a session "
-                "cookie instead (MAPGEN_UMAP_SESSION or --session-file)."
+                _("{server} has no local-account login page; use a session cookie instead "
+                  "(MAPGEN_UMAP_SESSION or --session-file).", server=self.address.server)
             )
         remember(password)
         form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
         # A redirect after the form is never followed with it (_request): the answer's cookie says.
-        self._request("POST", login, f"logging in to {self.address.server}", data=form, headers={"Referer": login})
+        self._request("POST", login, _("logging in to {server}", server=self.address.server), data=form,
+                      headers={"Referer": login})
         if not self._cookie("sessionid"):
             raise PublishPermissionError(
-                f"logging in to {self.address.server} as {username!r} failed: wrong user "
-                "name or password."
+                _("logging in to {server} as {username} failed: wrong user name or password.",
+                  server=self.address.server, username=repr(username))
             )
 
 
@@ -503,7 +513,7 @@ def _short(data: Mapping[str, Any]) -> str:
 def _shallow(data: Any, limit: int) -> bool:
     """Whether ``data`` (parsed JSON) nests at most ``limit`` levels; checked without recursion."""
     level: list[Any] = [data]
-    for _ in range(limit):
+    for _depth in range(limit):
         level = [child for item in level if isinstance(item, (dict, list))
                  for child in (item.values() if isinstance(item, dict) else item)]  # fmt: skip
         if not level:
@@ -520,7 +530,7 @@ def _check_session(value: str) -> None:
     """Refuse a session value no Cookie header can carry, without showing it."""
     if not _cookie_safe(value):
         raise PublishError(
-            "the session value holds a character a cookie cannot carry (a letter outside "
-            "ASCII, a space or a ';'); copy again the value of the 'sessionid' cookie from the "
-            "browser (see README, 'Publishing')."
+            _("the session value holds a character a cookie cannot carry (a letter outside ASCII, a "
+              "space or a ';'); copy again the value of the 'sessionid' cookie from the browser (see "
+              "README, 'Publishing').")
         )

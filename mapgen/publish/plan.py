@@ -127,10 +127,11 @@ def _load_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PublishError(
-            f"{path} not found: run `mapgen build` first, or give its output folder."
+            _("{path} not found: run `mapgen build` first, or give its output folder.", path=path)
         ) from None
     except (OSError, ValueError) as exc:
-        raise PublishError(f"cannot read {path} ({exc}); run `mapgen build` again.") from None
+        raise PublishError(_("cannot read {path} ({error}); run `mapgen build` again.", path=path,
+                             error=exc)) from None
 
 
 def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
@@ -145,7 +146,7 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
     document = _load_json(out_dir / "map.umap")
     layers = document.get("layers") if isinstance(document, dict) else None
     if not isinstance(layers, list) or not isinstance(document.get("properties"), dict):
-        raise PublishError(f"{out_dir / 'map.umap'} is not a map written by mapgen; rebuild it.")
+        raise PublishError(_("{file} is not a map written by mapgen; rebuild it.", file=out_dir / "map.umap"))
     # map.umap holds the layer files verbatim: match them by content, whatever the names.
     files = {_canonical(_load_json(p)): p.stem for p in sorted((out_dir / "layers").glob("*.geojson"))}
     built = []
@@ -153,8 +154,8 @@ def read_built_layers(out_dir: Path) -> tuple[list[BuiltLayer], dict[str, Any]]:
         key = _remote_key(layer) or files.get(_canonical(layer))
         if key is None:
             raise PublishError(
-                f"{out_dir / 'map.umap'} and {out_dir / 'layers'} do not match (a file was "
-                "edited or removed); run `mapgen build` again."
+                _("{file} and {folder} do not match (a file was edited or removed); run `mapgen "
+                  "build` again.", file=out_dir / "map.umap", folder=out_dir / "layers")
             )
         options = layer_options(layer)
         features = tuple(f for f in layer.get("features", []) if isinstance(f, dict))
@@ -204,17 +205,18 @@ def _replaced(
         done = [layer for layer in managed.values() if layer.settings.get(REPLACED_KEY) == name]
         if not matches and done:
             notes.append(
-                f"--replace-layer {name!r}: done before: layer {done[0].name!r} (mapgen's key "
-                f"{done[0].settings[KEY]!r}) holds mapgen's data in its place; nothing to replace"
+                _("--replace-layer {name}: done before: layer {layer} (mapgen's key {key}) holds mapgen's data "
+                  "in its place; nothing to replace", name=repr(name), layer=repr(done[0].name),
+                  key=repr(done[0].settings[KEY]))
             )
             continue
         if len(matches) != 1:
-            listed = ", ".join(repr(layer.name) for layer in unmanaged) or "none"
-            problem = "no layer" if not matches else f"{len(matches)} layers"
+            listed = ", ".join(repr(layer.name) for layer in unmanaged) or _("none")
+            problem = _("no layer") if not matches else _("{count} layers", count=len(matches))
             raise PublishError(
-                f"--replace-layer {name!r}: {problem} of that name among the layers mapgen did "
-                f"not create ({listed}); give the exact name shown in uMap"
-                + (", after renaming one of them in the editor." if matches else ".")
+                _("--replace-layer {name}: {problem} of that name among the layers mapgen did not create "
+                  "({listed}); give the exact name shown in uMap", name=repr(name), problem=problem, listed=listed)
+                + (_(", after renaming one of them in the editor.") if matches else ".")
             )
         chosen.append(matches[0])
     return chosen, notes

@@ -32,7 +32,7 @@ from mapgen.config import (
     SurveyConfig,
 )
 from mapgen.errors import InputError
-from mapgen.i18n import Message, _l
+from mapgen.i18n import Message, _, _l, ngettext
 from mapgen.model import CONTACT_FIELDS
 from mapgen.readers._headings import Headings, Style, flatten_text
 from mapgen.readers.table import column_letter
@@ -235,19 +235,21 @@ class _Ambiguous:
 
     def add(self, field_name: str, where: str, name: str, indexes: Sequence[int]) -> None:
         listed = ", ".join(describe_column(self.headings.columns, i) for i in indexes)
-        self.lines.append(f"  {field_name}{where} = {name!r} matches {listed}")
+        self.lines.append("  " + _("{field}{where} = {name} matches {listed}", field=field_name, where=where,
+                                     name=repr(name), listed=listed))
 
     def raise_if_any(self) -> None:
         if not self.lines:
             return
         letter = column_letter(0)
         raise InputError(
-            f"{self.file}: {len(self.lines)} mapped name(s) in {self.config_file} match more than "
-            "one column, and mapgen never guesses which one:\n" + "\n".join(self.lines)
-            + "\nThe file repeats these headings (full question texts often repeat). Export the "
-            "responses with question codes as headings (Headings: 'Question code' or 'Question "
-            f"code & question text'), or name the column by its letter in {self.config_file} "
-            f'(e.g. comune = "@{letter}" for column {letter}).'
+            _("{file}: {count} mapped name(s) in {config_file} match more than one column, and mapgen "
+              "never guesses which one:", file=self.file, count=len(self.lines), config_file=self.config_file)
+            + "\n" + "\n".join(self.lines) + "\n"
+            + _("The file repeats these headings (full question texts often repeat). Export the responses "
+                "with question codes as headings (Headings: 'Question code' or 'Question code & question "
+                "text'), or name the column by its letter in {config_file} "
+                '(e.g. comune = "@{letter}" for column {letter}).', config_file=self.config_file, letter=letter)
         )
 
 
@@ -288,28 +290,28 @@ class _Missing:
     def add(self, field_name: str, where: str, name: str) -> None:
         hint = _hint_for(name, self.columns)
         self.lines.append(f"  {field_name}{where} = {name!r}{hint}")
-        if self.style == "text" and _CODE_LIKE.fullmatch(name) and hint == "; nothing close" and not self.coded:
+        if self.style == "text" and _CODE_LIKE.fullmatch(name) and hint == _("; nothing close") and not self.coded:
             self.codes_in_text_file = True
 
     def raise_if_any(self) -> None:
         if not self.lines:
             return
         count = len(self.lines)
-        noun = "column named" if count == 1 else "columns named"
         raise InputError(
-            f"{self.file}: {count} {noun} in {self.config_file} "
-            f"{'is' if count == 1 else 'are'} not in the file:\n"
+            ngettext("{file}: {count} column named in {config_file} is not in the file:",
+                     "{file}: {count} columns named in {config_file} are not in the file:", count,
+                     file=self.file, config_file=self.config_file) + "\n"
             + "\n".join(self.lines)
-            + f"\nColumns in the file: {_listing(self.columns, self.file)}.\n"
+            + "\n" + _("Columns in the file: {listing}.", listing=_listing(self.columns, self.file)) + "\n"
             + (
-                "The file's headings are question texts but the mapping names question codes: "
-                'add structure = "<survey>.lss" (LimeSurvey\'s survey structure export) under '
-                "[survey], or export the responses with question codes as headings.\n"
+                _("The file's headings are question texts but the mapping names question codes: "
+                  'add structure = "<survey>.lss" (LimeSurvey\'s survey structure export) under '
+                  "[survey], or export the responses with question codes as headings.") + "\n"
                 if self.codes_in_text_file
                 else ""
             )
-            + f"Fix the names in {self.config_file}, "
-            f"or write a new one with: mapgen init-config {self.file}"
+            + _("Fix the names in {config_file}, or write a new one with: mapgen init-config {file}",
+                config_file=self.config_file, file=self.file)
         )
 
 
@@ -322,7 +324,8 @@ def _listing(columns: Sequence[str], file: str) -> str:
     shown = ", ".join(repr(c) for c in columns[:LISTED_COLUMNS])
     if len(columns) <= LISTED_COLUMNS:
         return shown
-    return f"{shown} and {len(columns) - LISTED_COLUMNS} more (every column is in the first row of {file})"
+    return _("{shown} and {count} more (every column is in the first row of {file})", shown=shown,
+             count=len(columns) - LISTED_COLUMNS, file=file)
 
 
 #: A LimeSurvey question code: the group's code, then the question's (``G01Q03``, ``G2Q10``).
@@ -339,16 +342,17 @@ def _hint_for(name: str, columns: Sequence[str]) -> str:
     close = closest_column(name, columns)
     code = _QUESTION_CODE.fullmatch(name)
     if code is None or (close is not None and _group_of(close) == _group_of(name)):
-        return f"; closest {close!r}" if close else "; nothing close"
+        return _("; closest {name}", name=repr(close)) if close else _("; nothing close")
     same_group: dict[str, str] = {}
     for column in columns:
         if (code_of := _question_code(column)) is not None and _group_of(code_of) == _group_of(name):
             same_group.setdefault(code_of.group(), column)
     if not same_group:
-        return f"; closest {close!r}" if close else "; nothing close"
+        return _("; closest {name}", name=repr(close)) if close else _("; nothing close")
     listed = list(same_group.values())
-    more = f" and {len(listed) - LISTED_COLUMNS} more" if len(listed) > LISTED_COLUMNS else ""
-    return f"; group {code['group']} has {', '.join(map(repr, listed[:LISTED_COLUMNS]))}{more}"
+    more = _(" and {count} more", count=len(listed) - LISTED_COLUMNS) if len(listed) > LISTED_COLUMNS else ""
+    return _("; group {group} has {listed}{more}", group=code["group"],
+             listed=", ".join(map(repr, listed[:LISTED_COLUMNS])), more=more)
 
 
 def _question_code(column: str) -> re.Match[str] | None:
@@ -423,9 +427,11 @@ def layout_from_mapping(
     for required in REQUIRED_FIELDS:
         if not (survey.columns.get(required) or any(g.get(required) for g in survey.practices)):
             raise InputError(
-                f"{config_file} maps no column to {required!r}, which every initiative needs. "
-                f'Add {required} = "<column>" to [survey.columns] or [[survey.practices]]. '
-                f"Columns in {file}: {_listing(columns, file)}."
+                _("{config_file} maps no column to {required}, which every initiative needs. Add "
+                  '{field} = "<column>" to [survey.columns] or [[survey.practices]]. Columns in '
+                  "{file}: {listing}.",
+                  config_file=config_file, required=repr(required), field=required, file=file,
+                  listing=_listing(columns, file))
             )
     return _finish(headings, shared, practices, survey, repeated)
 
@@ -507,12 +513,12 @@ def _require(found: Mapping[tuple[str, int], object], columns: Sequence[str], fi
     lines = []
     for name in absent:
         close = closest_column(FIELD_HEADERS[name], columns)
-        hint = f"closest {close!r}" if close else "nothing close"
+        hint = _("closest {name}", name=repr(close)) if close else _("nothing close")
         lines.append(f"{FIELD_HEADERS[name]!r} ({hint})")
     raise InputError(
-        f"{file} has no column for {' and '.join(lines)}, which every initiative needs. "
-        f"Columns in the file: {_listing(columns, file)}. Rename the column, or map it in a mapping file "
-        f"(start one with: mapgen init-config {file})."
+        _("{file} has no column for {fields}, which every initiative needs. Columns in the file: "
+          "{listing}. Rename the column, or map it in a mapping file (start one with: mapgen "
+          "init-config {file}).", file=file, fields=_(" and ").join(lines), listing=_listing(columns, file))
     )
 
 

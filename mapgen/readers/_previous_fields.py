@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from mapgen.errors import ConfigError
+from mapgen.i18n import _
 from mapgen.model import AREAS, FUNDING_SOURCES
 from mapgen.text import fold
 
@@ -111,7 +112,7 @@ def canonical_name(key: str) -> str:
     if found is None:
         valid = ", ".join(CANONICAL_FIELDS)
         raise ConfigError(
-            f"[previous] properties: unknown field {key!r}; valid fields are {valid}."
+            _("[previous] properties: unknown field {key}; valid fields are {valid}.", key=repr(key), valid=valid)
         )
     return found
 
@@ -146,7 +147,7 @@ def resolve_properties(mapped: Mapping[str, str], present: Iterable[str]) -> dic
         if found is not None:
             chosen[canonical] = found
     taken = set(chosen.values())
-    for canonical, (_, guesses) in CANONICAL_FIELDS.items():
+    for canonical, (_label, guesses) in CANONICAL_FIELDS.items():
         if canonical in explicit:
             continue
         free = (by_fold[g] for g in guesses if g in by_fold and by_fold[g] not in taken)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mapgen.errors import InputError, UnreadableFileError
-from mapgen.i18n import Message, _l, _lp
+from mapgen.i18n import Message, _, _l, _lp
 from mapgen.model import (
     CarriedLayer,
     Initiative,
@@ -231,18 +231,18 @@ class PreviousEdition:
 def _load(path: Path) -> MapFile:
     """Read the file and split it into layers, whatever the format."""
     if path.is_dir():
-        raise UnreadableFileError(f"{path.name}: a folder, not a map file ({path}). Give the .umap, GeoJSON "
-                                  "or GeoPackage file with --previous.")
+        raise UnreadableFileError(_("{file}: a folder, not a map file ({path}). Give the .umap, "
+                                    "GeoJSON or GeoPackage file with --previous.", file=path.name, path=path))
     if not path.is_file():
         raise UnreadableFileError(
-            f"{path.name}: file not found ({path}). Check the --previous path."
+            _("{file}: file not found ({path}). Check the --previous path.", file=path.name, path=path)
         )
     with path.open("rb") as handle:
         head = handle.read(16)
     if head.startswith(b"SQLite format 3"):
         return _load_geopackage(path)
     if not head.strip():
-        raise UnreadableFileError(f"{path.name}: the file is empty. {FIX_EXPORT}")
+        raise UnreadableFileError(_("{file}: the file is empty. {fix}", file=path.name, fix=FIX_EXPORT))
     return read_json_map(path)
 
 
@@ -254,7 +254,7 @@ def _load_geopackage(path: Path) -> MapFile:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises several DataSourceError kinds; all mean "unreadable"
         raise UnreadableFileError(
-            f"{path.name}: cannot read the GeoPackage ({exc}). {FIX_EXPORT}"
+            _("{file}: cannot read the GeoPackage ({error}). {fix}", file=path.name, error=exc, fix=FIX_EXPORT)
         ) from None
     layers = []
     for layer_name, _geometry_type in listed:
@@ -281,8 +281,8 @@ def _read_gpkg_layer(path: Path, layer: str) -> Any:
         return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, encoding="cp1252")
     except (UnicodeDecodeError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise UnreadableFileError(
-            f"{path.name}, layer {layer!r}: its text is neither UTF-8 nor Windows-1252 ({exc}). "
-            "Open it in QGIS and save it again as a GeoPackage (UTF-8)."
+            _("{file}, layer {layer}: its text is neither UTF-8 nor Windows-1252 ({error}). Open it in "
+              "QGIS and save it again as a GeoPackage (UTF-8).", file=path.name, layer=repr(layer), error=exc)
         ) from None
 
 
@@ -296,9 +296,9 @@ def _check_gpkg_crs(crs: Any, where: str) -> None:
         pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
     except pyproj.exceptions.ProjError:
         raise InputError(
-            f"{where}: its coordinate reference system {crs.name!r} is a local (engineering) grid that "
-            "cannot be converted to longitude/latitude. Reproject the layer in QGIS to EPSG:4326 or a "
-            "UTM zone (EPSG:32632/32633) and export it again."
+            _("{where}: its coordinate reference system {crs_name} is a local (engineering) grid that "
+              "cannot be converted to longitude/latitude. Reproject the layer in QGIS to EPSG:4326 or "
+              "a UTM zone (EPSG:32632/32633) and export it again.", where=where, crs_name=repr(crs.name))
         ) from None
 
 
@@ -329,8 +329,9 @@ def _select(container: MapFile, wanted: Sequence[str], file: str) -> list[bool]:
     if not any(chosen):
         names = ", ".join(repr(layer.name) for layer in layers)
         raise InputError(
-            f"{file}: no layer is called {', '.join(map(repr, wanted))} (--initiative-layer / "
-            f"[previous] initiative_layers); its layers are {names}. Use one of these names."
+            _("{file}: no layer is called {wanted} (--initiative-layer / [previous] initiative_layers); "
+              "its layers are {names}. Use one of these names.",
+              file=file, wanted=", ".join(map(repr, wanted)), names=names)
         )
     return [bool(c) for c in chosen]
 
@@ -571,8 +572,8 @@ def _transform_from(crs: Any, where: str) -> Transform | None:
         source = pyproj.CRS.from_user_input(spec)
     except (pyproj.exceptions.CRSError, TypeError):
         raise InputError(
-            f"{where}: unknown coordinate reference system {crs!r}. Use an EPSG code such as "
-            "'EPSG:32632', or export the layer in WGS84 (EPSG:4326)."
+            _("{where}: unknown coordinate reference system {crs}. Use an EPSG code such as "
+              "'EPSG:32632', or export the layer in WGS84 (EPSG:4326).", where=where, crs=repr(crs))
         ) from None
     if source.is_geographic:
         return None  # GeoJSON files write lon/lat whatever the CRS's axis order says
@@ -580,8 +581,8 @@ def _transform_from(crs: Any, where: str) -> Transform | None:
         transformer = pyproj.Transformer.from_crs(source, 4326, always_xy=True)
     except pyproj.exceptions.ProjError:  # a local/engineering grid has no way to lon/lat
         raise InputError(
-            f"{where}: the coordinate reference system {crs!r} is a local grid that cannot be converted "
-            "to longitude/latitude. Export the layer in WGS84 (EPSG:4326)."
+            _("{where}: the coordinate reference system {crs} is a local grid that cannot be converted "
+              "to longitude/latitude. Export the layer in WGS84 (EPSG:4326).", where=where, crs=repr(crs))
         ) from None
     return transformer.transform
 
@@ -744,9 +745,9 @@ def _check_mapped_present(
     if missing:
         found = ", ".join(sorted(p for p in present if not p.startswith("_"))) or "none"
         raise InputError(
-            f"{file}: [previous] properties names {', '.join(map(repr, missing))}, but no "
-            f"feature of the initiative layers has such a property (properties found: {found}). "
-            "Fix the name in the config file, or remove it to let mapgen guess."
+            _("{file}: [previous] properties names {missing}, but no feature of the initiative layers has "
+              "such a property (properties found: {found}). Fix the name in the config file, or remove "
+              "it to let mapgen guess.", file=file, missing=", ".join(map(repr, missing)), found=found)
         )
 
 

@@ -61,13 +61,13 @@ def remote_control_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
-            f"{url!r} is not a web address. Give LimeSurvey's address, e.g. "
-            "https://survey.example.org/ or https://survey.example.org/index.php/admin/remotecontrol"
+            _("{url} is not a web address. Give LimeSurvey's address, e.g. https://survey.example.org/ "
+              "or https://survey.example.org/index.php/admin/remotecontrol", url=repr(url))
         )
     if plain_http_off_loopback(url):
         raise RemoteControlError(
-            f"--limesurvey {url.strip()!r} uses plain http://: the password would travel unencrypted. "
-            "Use the https:// address (plain http is allowed only on 127.0.0.1/localhost)."
+            _("--limesurvey {url} uses plain http://: the password would travel unencrypted. Use the "
+              "https:// address (plain http is allowed only on 127.0.0.1/localhost).", url=repr(url.strip()))
         )
     if "remotecontrol" in parts.path:
         return url.strip()
@@ -102,7 +102,7 @@ def fetch_responses(
         from mapgen.readers._rpc_session import GuardedSession, Refused
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise MapgenError(
-            "mapgen fetch needs the LimeSurvey client: pip install 'mapgen[limesurvey]'."
+            _("mapgen fetch needs the LimeSurvey client: pip install 'mapgen[limesurvey]'.")
         ) from None
     remember(password)
 
@@ -290,5 +290,5 @@ def _write(out: Path, data: bytes) -> None:
     except OSError as exc:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{out}: cannot write the responses ({exc.strerror}). "
-                          "Choose another --out or check the folder's permissions.") from None  # fmt: skip
+        raise OutputError(_("{out}: cannot write the responses ({reason}). Choose another "
+                            "--out or check the folder's permissions.", out=out, reason=exc.strerror)) from None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from mapgen.errors import InputError, UnreadableFileError
+from mapgen.i18n import _
 from mapgen.readers._headings import ELLIPSIS, Headings, flatten_text
 from mapgen.readers.table import _file_kind
 from mapgen.text import fold
@@ -230,19 +231,20 @@ def _read_bytes(path: Path) -> bytes:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFileError(f"{path} is {_file_kind(info.st_mode)}, not a file. Give the survey "
-                                      "structure file (.lss) as structure in the config or with --structure.")
+            raise UnreadableFileError(_("{path} is {kind}, not a file. Give the survey structure "
+                                        "file (.lss) as structure in the config or with --structure.",
+                                        path=path, kind=_file_kind(info.st_mode)))
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # the file may grow while read
     except OSError as exc:
         raise UnreadableFileError(
-            f"{path}: cannot read the survey structure file ({exc.strerror}). "
-            "Check the path given as structure in the config or with --structure."
+            _("{path}: cannot read the survey structure file ({reason}). Check the path given "
+              "as structure in the config or with --structure.", path=path, reason=exc.strerror)
         ) from None
     if len(data) > MAX_BYTES:
         raise UnreadableFileError(
-            f"{path.name}: over {MAX_BYTES // 1_000_000} MB, too large for a survey structure file. "
-            "Export it again from LimeSurvey: Survey > Export > Survey structure (.lss)."
+            _("{file}: over {mb} MB, too large for a survey structure file. Export it again from "
+              "LimeSurvey: Survey > Export > Survey structure (.lss).", file=path.name, mb=MAX_BYTES // 1000000)
         )
     return data
 
@@ -260,18 +262,18 @@ def _parse(data: bytes, name: str) -> ET.Element:
         root: ET.Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise UnreadableFileError(
-            f"{name}: declares a DOCTYPE or entities, which LimeSurvey never writes; not read. "
-            "Export the survey structure (.lss) from LimeSurvey again."
+            _("{name}: declares a DOCTYPE or entities, which LimeSurvey never writes; not read. Export "
+              "the survey structure (.lss) from LimeSurvey again.", name=name)
         ) from None
     except ET.ParseError as exc:
         raise UnreadableFileError(
-            f"{name}: not a readable XML file ({exc}). Export the survey structure "
-            "(.lss) from LimeSurvey again; a response export (.csv) is not a structure file."
+            _("{name}: not a readable XML file ({error}). Export the survey structure (.lss) from "
+              "LimeSurvey again; a response export (.csv) is not a structure file.", name=name, error=exc)
         ) from None
     except (ValueError, LookupError) as exc:  # an encoding expat cannot read: "multi-byte encodings..."
         raise UnreadableFileError(
-            f"{name}: written in an encoding that cannot be read ({exc}). LimeSurvey writes UTF-8: "
-            "export the survey structure (.lss) again."
+            _("{name}: written in an encoding that cannot be read ({error}). LimeSurvey writes UTF-8: "
+              "export the survey structure (.lss) again.", name=name, error=exc)
         ) from None
     return root
 
@@ -289,8 +291,8 @@ def read_structure(path: Path | str) -> SurveyStructure:
     root = _parse(_read_bytes(path), name)
     if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "").strip() != "Survey":
         raise UnreadableFileError(
-            f"{name}: not a LimeSurvey survey structure (.lss): no <LimeSurveyDocType>Survey. "
-            "In LimeSurvey: Survey > Export > Survey structure (.lss)."
+            _("{name}: not a LimeSurvey survey structure (.lss): no <LimeSurveyDocType>Survey. In "
+              "LimeSurvey: Survey > Export > Survey structure (.lss).", name=name)
         )
     tables = {child.tag: _rows(child) for child in root if child.find("rows") is not None}
     languages = tuple(
@@ -310,7 +312,7 @@ def read_structure(path: Path | str) -> SurveyStructure:
         questions=_questions(tables),
     )
     if not structure.questions:
-        raise InputError(f"{name}: the survey structure holds no question. Export it again.")
+        raise InputError(_("{name}: the survey structure holds no question. Export it again.", name=name))
     return structure
 
 

@@ -55,14 +55,15 @@ _SNIFF_RECORDS = 50
 _FIELD_LIMIT = 2**31 - 1
 
 #: First bytes of files that are certainly not a spreadsheet we read, and what they are.
+_OLD_OFFICE: Final = b"\xd0\xcf\x11\xe0"
 _MAGIC = (
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (or another Office 97 file)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"%PDF", _l("a PDF document")),
+    (b"\xd0\xcf\x11\xe0", _l("an old Excel .xls workbook (or another Office 97 file)")),
+    (b"\x1f\x8b", _l("a gzip archive")),
+    (b"\x89PNG", _l("a PNG image")),
+    (b"\xff\xd8\xff", _l("a JPEG image")),
+    (b"Rar!", _l("a RAR archive")),
+    (b"7z\xbc\xaf", _l("a 7-Zip archive")),
 )
 #: A uMap backup (``"type": "umap"``) or a GeoJSON layer, found in the first 64 KB of a JSON file.
 _MAP_TYPE = re.compile(rb'"type"\s*:\s*"(?P<type>umap|FeatureCollection|Feature)"')
@@ -101,8 +102,9 @@ class Limits:
                 continue
             if not text.isdigit() or int(text) < 1:
                 raise InputError(
-                    f"{variable}={environ[variable]!r} is not a positive whole number. "
-                    f"Set it to a number such as {getattr(cls(), name) * 2}, or unset it."
+                    _("{variable}={environ} is not a positive whole number. Set it to a number such as "
+                      "{value}, or unset it.",
+                      variable=variable, environ=repr(environ[variable]), value=getattr(cls(), name) * 2)
                 )
             values[name] = int(text)
         return cls(**values)
@@ -128,21 +130,23 @@ def _mb(size: int) -> int:
     return -(-size // 2**20)
 
 
-_UNITS = {"cells": " cells", "columns": " columns", "cell_chars": " characters",
-          "sheet_ratio": " times its packed size"}
+_UNITS = {"cells": _l(" cells"), "columns": _l(" columns"), "cell_chars": _l(" characters"),
+          "sheet_ratio": _l(" times its packed size")}
 
 
 def _over_limit(file: str, what: str, found: int | None, limits: Limits, name: str) -> InputError:
     """One line: what is too large, the limit, and the variable that raises it."""
     limit: int = getattr(limits, name)
     unit = _UNITS.get(name, " MB")
-    amount = f"{found:,}{unit}" if found is not None else "more"
+    amount = f"{found:,}{unit}" if found is not None else _("more")
     raise_to = max(found or 0, limit) * 2
     return InputError(
-        f"{file}: {what}: {amount}, over the limit of {limit:,}{unit} (it keeps a broken or "
-        f"hostile file from exhausting memory or time). If the file is genuine, set the "
-        f"environment variable {ENVIRONMENT[name]} higher, e.g. {ENVIRONMENT[name]}={raise_to}, "
-        "and run again; otherwise export the responses again."
+        _("{file}: {what}: {amount}, over the limit of {limit:,}{unit} (it keeps a broken or hostile "
+          "file from exhausting memory or time). If the file is genuine, set the environment variable "
+          "{environment} higher, e.g. {environment}={raise_to}, and run again; otherwise export the "
+          "responses again.",
+          file=file, what=what, amount=amount, limit=limit, unit=unit, environment=ENVIRONMENT[name],
+          raise_to=raise_to)
     )
 
 
@@ -282,14 +286,14 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         raise UnreadableFileError(_("{file} is {kind}, not a file. Give the survey export file.", file=path,
                                     kind=kind))
     if info.st_size > limits.file_mb * 2**20:
-        raise _over_limit(path.name, "the file is too large", _mb(info.st_size), limits, "file_mb")
+        raise _over_limit(path.name, _("the file is too large"), _mb(info.st_size), limits, "file_mb")
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.file_mb * 2**20 + 1)  # the file may grow while read
     except OSError as exc:
         raise UnreadableFileError(_("{file} cannot be read ({reason}).", file=path.name, reason=exc.strerror)) from exc
     if len(data) > limits.file_mb * 2**20:
-        raise _over_limit(path.name, "the file is too large", _mb(len(data)), limits, "file_mb")
+        raise _over_limit(path.name, _("the file is too large"), _mb(len(data)), limits, "file_mb")
     if not data.strip(b" \t\r\n\x00"):
         raise UnreadableFileError(
             _("{file} is empty: it has no header row and no responses.", file=path.name) + f" {_EXPORT_AGAIN}"
@@ -313,39 +317,39 @@ def _missing(path: Path, exc: OSError) -> str:
 
 def _file_kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return _("a named pipe (FIFO)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device (such as /dev/zero)"
+        return _("a device (such as /dev/zero)")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"  # pragma: no cover - every kind of Unix file is above
+        return _("a socket")
+    return _("not a regular file")  # pragma: no cover - every kind of Unix file is above
 
 
 def _refuse_known_binaries(path: Path, data: bytes) -> None:
     """Stop early, and say what the file is, for the usual wrong files."""
-    for magic, what in _MAGIC:
+    for magic, kind_of in _MAGIC:
         if data.startswith(magic):
-            hint = (
-                "Open it in Excel and save it as .xlsx or CSV." if "xls" in what else _EXPORT_AGAIN
-            )
-            raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
+            hint = _("Open it in Excel and save it as .xlsx or CSV.") if magic == _OLD_OFFICE else _EXPORT_AGAIN
+            raise UnreadableFileError(_("{file} is {what}, not a CSV or XLSX file. {hint}",
+                                        file=path.name, what=kind_of, hint=hint))
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{") and (kind := _MAP_TYPE.search(data[:65536])) is not None:
-        what = "a uMap map" if kind["type"] == b"umap" else "a GeoJSON map"
+        what = _("a uMap map") if kind["type"] == b"umap" else _("a GeoJSON map")
         raise UnreadableFileError(
-            f"{path.name} is {what}, not a survey export (CSV or XLSX). A previous edition's map goes "
-            f"after --previous: mapgen build SURVEY.csv --previous {path.name}"
+            _("{file} is {what}, not a survey export (CSV or XLSX). A previous edition's map goes "
+              "after --previous: mapgen build SURVEY.csv --previous {file}", file=path.name, what=what)
         )
     if path.suffix.lower() == ".toml" or _MAPPING_START.match(head) is not None:
         raise UnreadableFileError(
-            f"{path.name} is a mapping file (TOML), not a survey export (CSV or XLSX). A mapping goes "
-            f"after --config: mapgen build SURVEY.csv --config {path.name}"
+            _("{file} is a mapping file (TOML), not a survey export (CSV or XLSX). A mapping goes "
+              "after --config: mapgen build SURVEY.csv --config {file}", file=path.name)
         )
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
-        what = "a web page (HTML)" if b"html" in head[:20] else "an XML file"
-        raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {_EXPORT_AGAIN}")
+        what = _("a web page (HTML)") if b"html" in head[:20] else _("an XML file")
+        raise UnreadableFileError(_("{file} is {what}, not a CSV or XLSX file. {export_again}",
+                                    file=path.name, what=what, export_again=_EXPORT_AGAIN))
 
 
 def _read_zip(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Table:
@@ -357,20 +361,21 @@ def _read_zip(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Tab
     # A damaged central directory may also claim a ZIP version zipfile does not implement.
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableFileError(
-            f"{path.name} is a damaged XLSX workbook (truncated or not fully downloaded). "
-            "Download it again, or open it in Excel and save it again."
+            _("{file} is a damaged XLSX workbook (truncated or not fully downloaded). Download it "
+              "again, or open it in Excel and save it again.", file=path.name)
         ) from exc
     if "xl/workbook.xml" in names:
         _check_unzipped_sizes(path.name, sizes, limits)
         return _read_xlsx(path, data, sheet, limits)
     if "content.xml" in names:
-        what = "an OpenDocument spreadsheet (.ods)"
-        hint = "Open it in LibreOffice or Excel and save it as .xlsx or CSV."
+        what = _("an OpenDocument spreadsheet (.ods)")
+        hint = _("Open it in LibreOffice or Excel and save it as .xlsx or CSV.")
     elif any(name.startswith("word/") for name in names):
-        what, hint = "a Word document", str(_EXPORT_AGAIN)
+        what, hint = _("a Word document"), str(_EXPORT_AGAIN)
     else:
-        what, hint = "a ZIP archive", "Extract the survey export from it first."
-    raise UnreadableFileError(f"{path.name} is {what}, not a CSV or XLSX file. {hint}")
+        what, hint = _("a ZIP archive"), _("Extract the survey export from it first.")
+    raise UnreadableFileError(_("{file} is {what}, not a CSV or XLSX file. {hint}",
+                                file=path.name, what=what, hint=hint))
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -473,8 +478,8 @@ def _decode_strict(data: bytes, codec: str, name: str, path: Path) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
-            f"{path.name} starts as {name} but byte {exc.start} is not valid {name} "
-            "(the file is damaged or was cut). Save or export it again."
+            _("{file} starts as {name} but byte {start} is not valid {name} (the file is damaged or "
+              "was cut). Save or export it again.", file=path.name, name=name, start=exc.start)
         ) from exc
 
 
@@ -488,7 +493,8 @@ def _check_text(text: str, path: Path) -> None:
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > max(8, len(sample) // 20):  # random bytes have ~11%
         raise UnreadableFileError(
-            f"{path.name} holds binary data, not a CSV or XLSX file. {_EXPORT_AGAIN}"
+            _("{file} holds binary data, not a CSV or XLSX file. {export_again}",
+              file=path.name, export_again=_EXPORT_AGAIN)
         )
 
 
@@ -594,8 +600,9 @@ def _parse_records(
             line = reader.line_num + 1
     except csv.Error as exc:
         if "field limit" not in str(exc):  # pragma: no cover - strict=False raises nothing else
-            raise UnreadableFileError(f"{file} is not a readable CSV file ({exc}).") from exc
-        what = f"a cell of row {len(records) + 1:,} (line {line:,} of the file) is too long"
+            raise UnreadableFileError(_("{file} is not a readable CSV file ({error}).", file=file,
+                                        error=exc)) from exc
+        what = _("a cell of row {row:,} (line {line:,} of the file) is too long", row=len(records) + 1, line=line)
         raise _over_limit(file, what, None, limits, "cell_chars") from exc
     finally:
         csv.field_size_limit(_FIELD_LIMIT)
@@ -649,20 +656,20 @@ class _QuoteSite:
         column = max(len(record) - 1, 0)
         lines = _line_breaks(record[column]).rstrip().count("\n") if record else 0
         return InputError(
-            f"{self._where(index, column)}: a quote (\") opens in this cell and is never closed, "
-            f"so the {lines} line(s) after it, to the end of the file, would be read into this one "
-            "cell and the responses on them lost or published as its text. Close the quote where "
-            "the cell's text ends (or delete it), or export the responses again."
+            _('{where}: a quote (") opens in this cell and is never closed, so the {lines} line(s) '
+              "after it, to the end of the file, would be read into this one cell and the responses on "
+              "them lost or published as its text. Close the quote where the cell's text ends (or "
+              "delete it), or export the responses again.", where=self._where(index, column), lines=lines)
         )
 
     def swallowed(self, index: int, column: int, inner: int, separators: int) -> InputError:
         line = self.starts[index] + inner
         return InputError(
-            f"{self._where(index, column)}: the quoted cell that opens here runs over several "
-            f"lines, and line {line} of the file inside it has {separators} separators, as a whole "
-            "response has: a closing quote (\") is missing, so the responses on those lines would "
-            "be read into this one cell. Close the quote where the cell's text ends, or export "
-            "the responses again."
+            _("{where}: the quoted cell that opens here runs over several lines, and line {line} of "
+              "the file inside it has {separators} separators, as a whole response has: a closing "
+              'quote (") is missing, so the responses on those lines would be read into this one cell. '
+              "Close the quote where the cell's text ends, or export the responses again.",
+              where=self._where(index, column), line=line, separators=separators)
         )
 
 
@@ -763,8 +770,8 @@ def _find_sheet(sheet: str, names: Sequence[str]) -> str | None:
 def _no_such_sheet(path: Path, sheet: str, names: Sequence[str]) -> InputError:
     listed = ", ".join(repr(n) for n in names)
     return InputError(
-        f"{path.name} has no sheet {sheet!r}{_closest_hint(sheet, names)}. "
-        f"Sheets: {listed}. Give one of them with --sheet."
+        _("{file} has no sheet {sheet}{closest_hint}. Sheets: {listed}. Give one of them with --sheet.",
+          file=path.name, sheet=repr(sheet), closest_hint=_closest_hint(sheet, names), listed=listed)
     )
 
 
@@ -786,7 +793,7 @@ def _closest_hint(wanted: str, names: Sequence[str]) -> str:
     if not found:
         return ""
     original = next(n for n in names if fold(n) == found[0])
-    return f"; closest {original!r}"
+    return _("; closest {name}", name=repr(original))
 
 
 #: Parts of a workbook that openpyxl's read-only mode never opens (the sheets are streamed).
@@ -803,7 +810,7 @@ def _check_unzipped_sizes(file: str, sizes: Mapping[str, int], limits: Limits) -
         if name.startswith(_NOT_LOADED):
             continue
         if size > limits.unzipped_mb * 2**20:
-            what = f"the workbook part {name!r} unpacks too large"
+            what = _("the workbook part {name} unpacks too large", name=repr(name))
             raise _over_limit(file, what, _mb(size), limits, "unzipped_mb")
 
 
@@ -847,8 +854,8 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, limits: Limits) -> Ta
         if sheet and listed and not _find_sheet(sheet, listed):  # a wrong name first: it is the user's fix
             raise _no_such_sheet(path, sheet, listed) from exc
         raise UnreadableFileError(
-            f"{path.name} is a damaged XLSX workbook ({type(exc).__name__}). "
-            "Open it in Excel and save it again, or export the responses again."
+            _("{file} is a damaged XLSX workbook ({type}). Open it in Excel and save it again, or "
+              "export the responses again.", file=path.name, type=type(exc).__name__)
         ) from exc
     if not values:
         raise _empty_sheet(path, title, names)
@@ -864,13 +871,14 @@ def _stream_sheet(ws: Any, book: Any, scan: _SheetScan, limits: Limits) -> None:
     info = book._archive.getinfo(member)
     size = info.file_size
     if size > limits.sheet_mb * 2**20:
-        what = f"sheet {ws.title!r} unpacks too large"
+        what = _("sheet {title} unpacks too large", title=repr(ws.title))
         raise _over_limit(scan.file, what, _mb(size), limits, "sheet_mb")
     # A sheet packed hundreds of times over is filler, not responses (a 4.7 MB file held a
     # 1.5 GB sheet): refused before minutes of unpacking; real sheets pack 5-20 times.
     ratio = size // max(info.compress_size, 1)
     if size > SHEET_RATIO_FROM_MB * 2**20 and ratio > limits.sheet_ratio:
-        what = f"sheet {ws.title!r} unpacks to {_mb(size):,} MB from {_mb(info.compress_size):,} MB"
+        what = _("sheet {title} unpacks to {size:,} MB from {packed:,} MB", title=repr(ws.title), size=_mb(size),
+                 packed=_mb(info.compress_size))
         raise _over_limit(scan.file, what, ratio, limits, "sheet_ratio")
     ws.reset_dimensions()  # some writers store wrong dimensions; read every row
     ws._get_source = lambda: _SheetStream(book._archive.open(member), scan)
@@ -895,13 +903,14 @@ def _sheet_values(ws: Any, file: str, limits: Limits) -> list[list[str]]:
         width = max(width, len(cells))
         number = len(values) + pending + 1
         if width > limits.columns:
-            raise _over_limit(file, f"row {number} of the sheet is too wide", width, limits, "columns")
+            raise _over_limit(file, _("row {number} of the sheet is too wide", number=number), width, limits, "columns")
         if number * width > limits.cells:
-            what = f"the sheet up to row {number:,} ({number:,} rows x {width:,} columns)"
+            what = _("the sheet up to row {number:,} ({number:,} rows x {width:,} columns)", number=number, width=width)
             raise _over_limit(file, what, number * width, limits, "cells")
         longest = max(len(cell) for cell in cells)
         if longest > limits.cell_chars:
-            raise _over_limit(file, f"a cell of row {number:,} is too long", longest, limits, "cell_chars")
+            what = _("a cell of row {number:,} is too long", number=number)
+            raise _over_limit(file, what, longest, limits, "cell_chars")
         values.extend([blank] * pending)
         values.append(cells)
         pending = 0
@@ -1018,7 +1027,7 @@ class _SheetStream(io.RawIOBase):
             return 0
         tag = self.pending.rfind(b"<")
         if tag <= 0 and len(self.pending) > self.longest_text:
-            what = "a text in the sheet is too long"
+            what = _("a text in the sheet is too long")
             raise _over_limit(self.scan.file, what, None, self.scan.limits, "cell_chars")
         return max(tag, 0)
 
@@ -1080,8 +1089,9 @@ def _formulas_without_result(table: Table, cells: list[tuple[bytes, bytes]]) -> 
 
 def _empty_sheet(path: Path, title: str, names: Sequence[str]) -> UnreadableFileError:
     others = ", ".join(repr(n) for n in names if n != title)
-    hint = f" Choose the sheet with the responses with --sheet ({others})." if others else ""
-    return UnreadableFileError(f"{path.name}: sheet {title!r} is empty.{hint}")
+    hint = _(" Choose the sheet with the responses with --sheet ({others}).", others=others) if others else ""
+    return UnreadableFileError(_("{file}: sheet {title} is empty.{hint}",
+                                 file=path.name, title=repr(title), hint=hint))
 
 
 # --- common shaping -----------------------------------------------------------------------
@@ -1102,9 +1112,9 @@ def _check_size(file: str, records: list[list[str]], limits: Limits) -> None:
     width = max((len(r) for r in records), default=0)
     if width > limits.columns:
         where = next(n for n, r in enumerate(records, start=1) if len(r) == width)
-        raise _over_limit(file, f"row {where:,} is too wide", width, limits, "columns")
+        raise _over_limit(file, _("row {row:,} is too wide", row=where), width, limits, "columns")
     if len(records) * width > limits.cells:
-        what = f"the table ({len(records):,} rows, blank ones included, x {width:,} columns)"
+        what = _("the table ({rows:,} rows, blank ones included, x {width:,} columns)", rows=len(records), width=width)
         raise _over_limit(file, what, len(records) * width, limits, "cells")
 
 
@@ -1186,8 +1196,8 @@ def _build(
     header, *rows = records
     if not any(cell.strip() for cell in header):
         raise UnreadableFileError(
-            f"{path.name}: row 1 is blank, but the column headers must be in row 1. "
-            "Delete the blank rows above the headers, or export the responses again."
+            _("{file}: row 1 is blank, but the column headers must be in row 1. Delete the blank rows "
+              "above the headers, or export the responses again.", file=path.name)
         )
     columns, issues = _unique(_clean_header(header), path.name)
     rows, row_issues = _fit_rows(rows, len(columns), path.name)

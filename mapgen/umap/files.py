@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from mapgen.errors import InputError, UnreadableFileError
+from mapgen.i18n import _, _l
 from mapgen.umap.layers import layer_options
 
 __all__ = ["FIX_EXPORT", "MAX_JSON_DEPTH", "FileLayer", "MapFile", "parse_json", "read_json_map", "split_layers"]
@@ -48,7 +49,7 @@ class MapFile:
 
 
 #: How to get a readable map file, appended to every message about one.
-FIX_EXPORT: Final = (
+FIX_EXPORT: Final = _l(
     "Export it again from uMap (Share → download the full backup .umap, or a layer as GeoJSON) "
     "or from QGIS as GeoJSON or GeoPackage."
 )
@@ -79,9 +80,8 @@ def parse_json(path: Path) -> Any:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
-            f"{path.name}: not UTF-8 text (byte {exc.start}); "
-            "GeoJSON and .umap files are UTF-8: save it again as UTF-8. "
-            f"{FIX_EXPORT}"
+            _("{file}: not UTF-8 text (byte {start}); GeoJSON and .umap files are UTF-8: save it again "
+              "as UTF-8. {fix}", file=path.name, start=exc.start, fix=FIX_EXPORT)
         ) from None
     text, replaced = _LONE_SURROGATE.subn(r"\\ufffd", text)
     if replaced:  # "\ud800" alone is valid JSON but no UTF-8 file can hold it: the writers would crash
@@ -90,13 +90,15 @@ def parse_json(path: Path) -> Any:
         data = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise UnreadableFileError(
-            f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-            f"the file may be truncated. {FIX_EXPORT}"
+            _("{file}: invalid JSON at line {lineno}, column {colno} ({msg}); the file may be "
+              "truncated. {fix}", file=path.name, lineno=exc.lineno, colno=exc.colno, msg=exc.msg,
+              fix=FIX_EXPORT)
         ) from None
     except _NumberTooLarge as exc:
         raise UnreadableFileError(
-            f"{path.name}: the number {exc.args[0][:20]}... has {len(exc.args[0])} digits, too large for a "
-            f"coordinate or a value. Fix it in uMap or QGIS. {FIX_EXPORT}"
+            _("{file}: the number {digits}... has {count} digits, too large for a coordinate or a value. "
+              "Fix it in uMap or QGIS. {fix}",
+              file=path.name, digits=exc.args[0][:20], count=len(exc.args[0]), fix=FIX_EXPORT)
         ) from None
     except RecursionError:
         raise UnreadableFileError(_too_deep(path.name)) from None
@@ -154,16 +156,16 @@ def split_layers(name: str, data: Any) -> MapFile:
     if kind == "FeatureCollection" and isinstance(data, dict):
         if not isinstance(data.get("features") or [], list):
             raise InputError(
-                f"{name}: 'features' must be a list of GeoJSON Features, "
-                f"found {type(data['features']).__name__}. {FIX_EXPORT}"
+                _("{name}: 'features' must be a list of GeoJSON Features, found {type}. {fix}",
+                  name=name, type=type(data['features']).__name__, fix=FIX_EXPORT)
             )
         return MapFile("GeoJSON layer", (FileLayer(_collection_name(data, name), data),))
     if kind == "Feature" and isinstance(data, dict):
         collection = {"type": "FeatureCollection", "features": [data]}
         return MapFile("GeoJSON feature", (FileLayer(Path(name).stem, collection),))
     raise InputError(
-        f"{name}: JSON of type {kind!r} is neither a uMap backup (.umap, with a 'layers' list) "
-        f"nor a GeoJSON FeatureCollection. {FIX_EXPORT}"
+        _("{name}: JSON of type {kind} is neither a uMap backup (.umap, with a 'layers' list) nor a "
+          "GeoJSON FeatureCollection. {fix}", name=name, kind=repr(kind), fix=FIX_EXPORT)
     )
 
 
@@ -178,8 +180,8 @@ def _collection_name(collection: Mapping[str, Any], file_name: str) -> str:
 def _load_umap(name: str, data: Mapping[str, Any]) -> MapFile:
     if not isinstance(data.get("layers"), list):
         raise InputError(
-            f"{name}: a uMap backup needs a 'layers' list, "
-            f"found {type(data.get('layers')).__name__}. {FIX_EXPORT}"
+            _("{name}: a uMap backup needs a 'layers' list, found {type}. {fix}",
+              name=name, type=type(data.get('layers')).__name__, fix=FIX_EXPORT)
         )
     layers = tuple(_flatten_layers(name, data["layers"], group="", path="layer"))
     map_properties = {k: v for k, v in data.items() if k != "layers"}
@@ -194,16 +196,17 @@ def _flatten_layers(
         where = f"{path} {number}"
         if not isinstance(entry, dict):
             raise InputError(
-                f"{file}, {where}: a layer must be a JSON object, "
-                f"found {type(entry).__name__}. {FIX_EXPORT}"
+                _("{file}, {where}: a layer must be a JSON object, found {type}. {fix}",
+                  file=file, where=where, type=type(entry).__name__, fix=FIX_EXPORT)
             )
         options = layer_options(entry)
         name = str(options.get("name") or f"Layer {number}").strip()
         kind = entry.get("type", "FeatureCollection")
         if kind != "FeatureCollection":
             raise InputError(
-                f"{file}, {where} ({name!r}): unknown layer type {kind!r}; uMap layers are GeoJSON "
-                f"FeatureCollections. {FIX_EXPORT}"
+                _("{file}, {where} ({name}): unknown layer type {kind}; uMap layers are GeoJSON "
+                  "FeatureCollections. {fix}",
+                  file=file, where=where, name=repr(name), kind=repr(kind), fix=FIX_EXPORT)
             )
         if isinstance(entry.get("layers"), list):
             yield from _flatten_layers(
@@ -213,6 +216,7 @@ def _flatten_layers(
             continue  # a group holds only its children
         if not isinstance(entry.get("features") or [], list):
             raise InputError(
-                f"{file}, {where} ({name!r}): 'features' must be a list. {FIX_EXPORT}"
+                _("{file}, {where} ({name}): 'features' must be a list. {fix}",
+                  file=file, where=where, name=repr(name), fix=FIX_EXPORT)
             )
         yield FileLayer(name, entry, group)

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from mapgen._csv import write_excel_csv
 from mapgen.errors import OutputError
+from mapgen.i18n import _
 from mapgen.model import AREAS, FUNDING_SOURCES, BuildResult, Comune, MapInitiative, Match, OutputOptions
 from mapgen.text import slugify
 
@@ -714,8 +715,8 @@ def write_gis(
         ]
     except (OSError, RuntimeError) as exc:  # pyogrio's errors derive from RuntimeError
         raise OutputError(
-            f"could not write the GIS files in {out_dir}: {exc}. "
-            "Check that the folder exists, is writable and has free space."
+            _("could not write the GIS files in {out_dir}: {error}. Check that the folder exists, is "
+              "writable and has free space.", out_dir=out_dir, error=exc)
         ) from exc
     log.info("GIS files: %d initiatives, %d Comuni, %d Ambiti, %d associations", *(len(x.rows) for x in layers))
     return written

@@ -47,6 +47,7 @@ from markupsafe import Markup
 from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
+from mapgen.i18n import _
 from mapgen.model import AREAS, BuildResult, Comune, Initiative, MapInitiative, OutputOptions
 from mapgen.umap.html import DEFAULT_POPUP_TEMPLATE, display_name, popup_html, umap_markup_to_html
 from mapgen.umap.layers import layer_options
@@ -534,9 +535,9 @@ def open_preview(folder: Path) -> Path:
     path = (folder / PREVIEW_FILE).resolve()
     if not path.is_file():
         raise UnreadableFileError(
-            f"{folder / PREVIEW_FILE} does not exist; build it with `mapgen build --out {folder}` "
-            "(without --no-preview)."
+            _("{file} does not exist; build it with `mapgen build --out {folder}` (without "
+              "--no-preview).", file=folder / PREVIEW_FILE, folder=folder)
         )
     if not webbrowser.open(path.as_uri()):
-        raise MapgenError(f"no web browser could be started; open {path} by hand.")
+        raise MapgenError(_("no web browser could be started; open {path} by hand.", path=path))
     return path

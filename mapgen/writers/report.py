@@ -931,7 +931,7 @@ def write_report(
         html_path.write_text(html, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise OutputError(
-            f"could not write the report in {out_dir}: {exc}. "
-            "Check that the folder exists, is writable and has free space."
+            _("could not write the report in {out_dir}: {error}. Check that the folder exists, is "
+              "writable and has free space.", out_dir=out_dir, error=exc)
         ) from exc
     return [csv_path, html_path]

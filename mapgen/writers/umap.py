@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
+from mapgen.i18n import _
 from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
 from mapgen.umap.layers import carried_layer_name, editable_options, layer_options
@@ -174,7 +175,8 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
         path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise OutputError(
-            f"cannot write {path.name}: {exc.strerror or exc}. {output_fix(exc)}"
+            _("cannot write {file}: {reason}. {output_fix}",
+              file=path.name, reason=exc.strerror or exc, output_fix=output_fix(exc))
         ) from exc
     size = len(text.encode("utf-8"))
     if path.suffix == ".geojson" and size > LAYER_SIZE_LIMIT:
@@ -289,14 +291,15 @@ def _unique_slugs(layers: Sequence[_Layer]) -> list[_Layer]:
 def _check_layer_files(layers: Sequence[_Layer], written: Sequence[Path]) -> None:
     """Every feature of every layer is in exactly one layer file, as read back from the disk."""
     if len({path.name.casefold() for path in written}) != len(layers):
-        raise OutputError(f"internal error: {len(layers)} uMap layers but {len(set(written))} layer files; "
-                          "please report this with the input files.")
+        raise OutputError(_("internal error: {layers} uMap layers but {files} layer files; please report "
+                            "this with the input files.", layers=len(layers), files=len(set(written))))
     for layer, path in zip(layers, written, strict=True):
         expected = len(layer.geojson.get("features") or [])
         found = len(json.loads(path.read_text(encoding="utf-8")).get("features") or [])
         if found != expected:
-            raise OutputError(f"internal error: layer file {path.name} holds {found} features, its layer "
-                              f"{expected}; please report this with the input files.")
+            raise OutputError(_("internal error: layer file {file} holds {found} features, its layer "
+                                "{expected}; please report this with the input files.",
+                                file=path.name, found=found, expected=expected))
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ ROOT = Path(__file__).parent.parent.parent
 EXAMPLES = ROOT / "examples"
 CORRECTIONS = ROOT / "tests" / "data" / "corrections"
 SHAPES = ROOT / "tests" / "data" / "survey"
+BAD = ROOT / "tests" / "data" / "bad"
 
 #: The system's language as a person's terminal sets it; MAPGEN_LANG (set to en by conftest) removed.
 ITALIAN = {"LANG": "it_IT.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "MAPGEN_LANG": None, "COLUMNS": "200"}
@@ -48,9 +49,11 @@ ENGLISH_WORDS = frozenset({
     "then", "run", "fields", "placed", "groups", "left", "done", "internal", "pop",
 })  # fmt: skip
 
-#: What the person wrote, not mapgen: quoted values, «labels», paths, URLs, options, file names.
+#: What the person wrote, not mapgen: quoted values, «labels», paths, URLs, options, file names, and the
+#: mapping file's section names (``[[survey.practices]]``), which are the file's own words.
 _THEIRS = re.compile(
     r"'[^']*'|\"[^\"]*\"|«[^»]*»|\S*[/\\]\S*|https?://\S+|--[\w-]+|[\w.-]+\.[a-z]{2,7}\b|\b[A-Z]{2}\b"
+    r"|\[\[?[\w.<>]+\]\]?"
 )
 
 
@@ -62,6 +65,8 @@ def english_in(text: str) -> set[str]:
 def test_the_marker_finds_english_and_spares_italian() -> None:
     assert english_in("Wrote 14 files to output:") == {"wrote", "to"}
     assert english_in("Scritti 14 file in 'the output': aprire C:\\Users\\the\\report.html --map") == set()
+    assert english_in("typo.toml, [[survey.practices]] numero 1: aggiungere a [survey.columns]") == set()
+    assert english_in("the [survey] section") == {"the"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,17 @@ CASES = [
     Case("lookup-province", lambda tmp: ["gazetteer", "lookup", "Castro", "--provincia", "ZZ"], exit_code=1),
     Case("info", lambda tmp: ["gazetteer", "info"]),
     Case("publish-no-map", lambda tmp: ["publish", str(tmp)], exit_code=1),
+    # wrong inputs of issue 27: a missing column, a TOML error, a mistyped code, the map given as the survey
+    Case("missing-column", lambda tmp: ["validate", str(BAD / "several_sheets.xlsx")], exit_code=1),
+    Case("toml-error", lambda tmp: ["validate", str(EXAMPLES / "survey_2020.csv"), "--config",
+                                    str(BAD / "missing_bracket.toml")], exit_code=1),
+    Case("typo-field", lambda tmp: ["validate", str(EXAMPLES / "survey_2020.csv"), "--config",
+                                    str(BAD / "typo_field.toml")], exit_code=1),
+    Case("mistyped-code", lambda tmp: ["validate", str(EXAMPLES / "survey_2020.csv"), "--config",
+                                       str(BAD / "mistyped_code.toml")], exit_code=1),
+    Case("map-as-survey", lambda tmp: ["build", str(BAD / "map_as_survey.umap"), "--out", str(tmp / "out")],
+         exit_code=1),
+    Case("bare-name-shared", lambda tmp: _corrected(tmp, "name_shared.csv"), exit_code=1),
 ]
 
 

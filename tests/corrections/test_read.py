@@ -102,3 +102,25 @@ def test_a_corrections_file_inside_the_output_folder_is_refused(tmp_path: Path) 
     with pytest.raises(errors.OutputError, match="is inside the output folder"):
         build(replace(example_request(out), preview=False, corrections=inside))
     assert inside.exists()  # the previous outputs are untouched
+
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("Savignone", "010057"),  # issue 27: a real Comune written without its province
+    ("savignone ", "010057"),
+    ("Cantu'", "013041"),  # the accent typed as an apostrophe, as on keyboards without à-ù
+    ("Paternò", "087033"),  # written with its accent: not Paterno (PZ)
+])
+def test_a_bare_name_of_one_current_comune_is_that_comune(written: str, code: str, tmp_path: Path,
+                                                          gazetteer_: Gazetteer) -> None:
+    path = write_corrections(tmp_path / "correzioni.csv", [{"record": "2020-R164-G1", "codice_istat": written}])
+    corrections = read_corrections(path, gazetteer=gazetteer_)
+    assert corrections.notices == ()
+    assert [(d.action, d.comune.istat_code if d.comune else None) for d in corrections.decisions] == [
+        ("comune", code)]
+
+
+def test_a_bare_name_shared_by_several_comuni_lists_them(tmp_path: Path, gazetteer_: Gazetteer) -> None:
+    path = write_corrections(tmp_path / "correzioni.csv", [{"record": "2020-R164-G1", "codice_istat": "Paterno"}])
+    [notice] = read_corrections(path, gazetteer=gazetteer_).notices
+    assert notice.staff_message == "più Comuni si chiamano «Paterno»: Paterno (PZ), Paternò (CT)."
+    assert notice.staff_fix == "Aggiungere la provincia, come «Paterno (PZ)», o scrivere il codice ISTAT."
