@@ -147,7 +147,11 @@ def publish_commands(doc: str) -> list[str]:
     """The ``mapgen publish`` lines of the fenced code blocks of ``doc``, joined across ``\\``."""
     text = (REPO / doc).read_text(encoding="utf-8")
     commands = []
-    for block in re.findall(r"^ *```(?:sh|bash|console)?\n(.*?)^ *```", text, flags=re.S | re.M):
+    # Every fence pairs with the next one, whatever its language (```bat, ```text), so a block of
+    # another language never shifts the pairing; only shell lines that start a publish count.
+    for language, block in re.findall(r"^ *```([\w-]*)\n(.*?)^ *```", text, flags=re.S | re.M):
+        if language not in ("", "sh", "bash", "console"):
+            continue
         for line in block.replace("\\\n", " ").splitlines():
             line = line.strip()
             if re.match(r"^(\.venv/bin/)?mapgen publish\b", line):
