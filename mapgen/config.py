@@ -474,8 +474,8 @@ def _check_contacts_apart(
     clashes += [(name, column, public[column]) for group in practices for name, column in group.items()
                 if name in CONTACT_FIELDS and column in public]
     if clashes:
-        listed = "; ".join(f"{column!r} is both {contact} (private) and {other} (published)"
-                           for contact, column, other in clashes)
+        listed = "; ".join(_("{column} is both {contact} (private) and {other} (published)", column=repr(column),
+                             contact=contact, other=other) for contact, column, other in clashes)
         raise ConfigError(
             _("{where}: {listed}. The map would publish a contact: map each field to its own column.",
               where=where, listed=listed)

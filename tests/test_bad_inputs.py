@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import tomllib
 import zipfile
 from pathlib import Path
@@ -43,15 +44,26 @@ def _case_id(case: dict[str, Any]) -> str:
     return case["file"] + (f"[sheet={case['sheet']}]" if "sheet" in case else "")
 
 
-@pytest.fixture(params=CASES, ids=_case_id)
-def case(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
-    """One case, with ``path`` pointing at its file (generated into tmp_path when too big to commit)."""
-    found = dict(request.param)
+def _with_path(case: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """The case, with ``path`` pointing at its file (generated into tmp_path when too big to commit)."""
+    found = dict(case)
     if found.get("generated"):
         found["path"] = _make_bad().big_cell(tmp_path / found["file"])
     else:
         found["path"] = BAD / found["file"]
     return found
+
+
+@pytest.fixture(params=CASES, ids=_case_id)
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """One case, with its file."""
+    return _with_path(request.param, tmp_path)
+
+
+@pytest.fixture(params=[c for c in CASES if c["outcome"] == "error"], ids=_case_id)
+def error_case(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """One case that must end in one error line, with its file."""
+    return _with_path(request.param, tmp_path)
 
 
 def test_every_file_has_an_expectation() -> None:
@@ -206,6 +218,21 @@ def test_cli(case: dict[str, Any], tmp_path: Path) -> None:
     else:
         assert result.exit_code == 0
         assert "(ok)" in result.stdout
+
+
+def test_cli_in_italian(error_case: dict[str, Any], tmp_path: Path) -> None:
+    """Issue 27: every wrong input gets its one line in Italian too, with the file and no English word."""
+    from tests.cli.test_italian import ITALIAN, english_in
+
+    result = CliRunner().invoke(app, _cli_args(error_case, tmp_path / "out"), env=ITALIAN)
+    assert result.exit_code == 1 and result.stdout.strip() == "", result.output
+    line = result.stderr.rstrip("\n")
+    assert line.startswith("Errore: ") and line.count("\n") == error_case.get("lines", 1) - 1, line
+    name = error_case["file"] if error_case["reader"] != "mapping" else Path(error_case["survey"]).name
+    assert name in line, line
+    # The mapping file's own key names (``structure = …``, the list of valid names) are its words.
+    mapgen_words = re.sub(r"\b\w+ = |Nomi validi: [\w, ]+", " ", line)
+    assert english_in(mapgen_words) == set(), line
 
 
 # --- every case read, built: nothing lost, nothing leaked (issue 20) ---------------------

@@ -668,7 +668,7 @@ def _read_layers(
             count = len(geojson["features"])
             summaries.append(LayerSummary(raw.name, LayerRole.CARRIED, count, group=raw.group, notes=notes))
             continue
-        where = f"{base.file}, layer {raw.name!r}"
+        where = _("{file}, layer {layer}", file=base.file, layer=repr(raw.name))
         ctx = replace(
             base, layer=raw.name, slug=_unique_slug(raw.name, slugs),
             transform=_transform_from(raw.collection.get("crs"), where),

@@ -649,7 +649,8 @@ class _QuoteSite:
 
     def _where(self, index: int, column: int) -> str:
         name = self.header[column] if column < len(self.header) else column_letter(column)
-        return f"{self.file}, row {index + 1} (line {self.starts[index]} of the file), column {name!r}"
+        return _("{file}, row {row} (line {line} of the file), column {column}", file=self.file, row=index + 1,
+                 line=self.starts[index], column=repr(name))
 
     def unclosed(self, index: int) -> InputError:
         record = self.records[index]

@@ -131,8 +131,8 @@ def _bounded_int(text: str) -> int:
 
 
 def _too_deep(name: str) -> str:
-    return (f"{name}: arrays or objects nested more than {MAX_JSON_DEPTH} levels deep; a map needs about "
-            f"a dozen. {FIX_EXPORT}")
+    return _("{file}: arrays or objects nested more than {depth} levels deep; a map needs about a dozen.",
+             file=name, depth=MAX_JSON_DEPTH) + f" {FIX_EXPORT}"
 
 
 def _check_depth(data: Any, name: str) -> None:
@@ -183,7 +183,7 @@ def _load_umap(name: str, data: Mapping[str, Any]) -> MapFile:
             _("{name}: a uMap backup needs a 'layers' list, found {type}. {fix}",
               name=name, type=type(data.get('layers')).__name__, fix=FIX_EXPORT)
         )
-    layers = tuple(_flatten_layers(name, data["layers"], group="", path="layer"))
+    layers = tuple(_flatten_layers(name, data["layers"], group="", path=_("layer")))
     map_properties = {k: v for k, v in data.items() if k != "layers"}
     return MapFile("uMap backup (.umap)", layers, map_properties)
 
@@ -210,7 +210,7 @@ def _flatten_layers(
             )
         if isinstance(entry.get("layers"), list):
             yield from _flatten_layers(
-                file, entry["layers"], group=name, path=f"{where} ({name!r}), layer"
+                file, entry["layers"], group=name, path=f"{where} ({name!r}), " + _("layer")
             )
         if options.get("group") and not entry.get("features"):
             continue  # a group holds only its children
