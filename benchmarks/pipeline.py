@@ -371,7 +371,7 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
                   [(g.record, g.match) for g in read.geocoded], read.outcomes, included=read.included)
     merged = step("merge editions", merge_editions, [Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer,
                   resolve_member=resolve, practice_keys=review.keys, title_rules_for=review.pair_records())
-    result = b._result(read, review, merged, None)
+    result = b._result(read, review, merged, ())
     options = _options(inputs)
     result = step("contact guard: scrub", protect_contacts, result, options)
     with tempfile.TemporaryDirectory(dir=WORK) as folder:
