@@ -16,6 +16,14 @@ LIBRARIES = (
 )  # fmt: skip
 
 
+def _interpreter() -> str:
+    """Which Python ran, without a machine's own path: relative to the checkout, else a kind of install."""
+    executable = Path(sys.executable)
+    if executable.is_relative_to(ROOT):
+        return str(executable.relative_to(ROOT))
+    return "a virtual environment" if sys.prefix != sys.base_prefix else "the system's Python"
+
+
 def _first(path: str, key: str) -> str:
     try:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -55,7 +63,7 @@ def describe() -> list[str]:
         f"- CPU: {os.cpu_count()} cores, {_first('/proc/cpuinfo', 'model name')}; "
         f"memory {int(memory_kb) / 1024**2:.1f} GiB" if memory_kb.isdigit() else f"- CPU: {os.cpu_count()} cores",
         f"- OS: {platform.platform()}",
-        f"- Python {platform.python_version()} ({sys.executable.replace(str(ROOT), '.')})",
+        f"- Python {platform.python_version()} ({_interpreter()})",
         f"- Libraries: {', '.join(versions)}; GDAL {pyogrio.__gdal_version_string__}",
         f"- Browser: {_run('/usr/bin/chromium', '--version')} (headless, software rendering)",
         f"- mapgen commit {commit}{dirty}",
