@@ -1,7 +1,9 @@
-"""CSV files that Excel opens safely: UTF-8 with BOM, formulas neutralised.
+"""CSV files that Excel opens safely: UTF-8 with BOM, formulas neutralised; spreadsheet column letters.
 
 Shared by the GIS writer (``initiatives.csv``), the report (``report.csv``) and
-``mapgen geocode``: every CSV mapgen writes goes through :func:`write_excel_csv`.
+``mapgen geocode``: every CSV mapgen writes goes through :func:`write_excel_csv`. The
+survey reader (where a cell is) and the workbook writer (cell references) share
+:func:`column_letter`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["excel_safe", "write_excel_csv"]
+__all__ = ["column_letter", "excel_safe", "write_excel_csv"]
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and
 # Google Sheets (OWASP "CSV injection"); tab and CR are in the list because
@@ -72,3 +74,13 @@ def write_excel_csv(
         partial.unlink(missing_ok=True)
         raise
     return path
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 -> ``A``, 27 -> ``AB``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["counted", "fold", "slugify", "strip_accents"]
+__all__ = ["fold", "slugify", "strip_accents"]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Letters that NFKD does not split into base + accent.
@@ -48,8 +48,3 @@ def slugify(text: str, *, max_length: int = 60) -> str:
     """A file- and URL-safe id: ``"Centro per le famiglie!"`` -> ``"centro-per-le-famiglie"``."""
     slug = fold(text).replace(" ", "-")[:max_length].strip("-")
     return slug or "x"
-
-
-def counted(n: int, one: str, many: str) -> str:
-    """``"1 riga"``, ``"3 righe"``: a count with its Italian singular or plural (report text)."""
-    return f"{n} {one if n == 1 else many}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -108,3 +109,27 @@ def _forget_secrets() -> Iterator[None]:
     forget_all()
     yield
     forget_all()
+
+
+# --- servers of the tests' own: where error logs go, and bounds small enough to reach -------------
+
+
+@pytest.fixture
+def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Error logs go under ``tmp_path`` (cache and temp folder), to be searched for secrets."""
+    import tempfile
+
+    root = tmp_path / "logs"
+    (root / "tmp").mkdir(parents=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(root / "tmp"))
+    yield root
+
+
+@pytest.fixture
+def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounds small enough for a test: 1 MB answers, 2 s per request."""
+    from mapgen.remote import bounds
+
+    monkeypatch.setattr(bounds, "MAX_ANSWER", 1024 * 1024)
+    monkeypatch.setattr(bounds, "TOTAL_TIME", 2.0)

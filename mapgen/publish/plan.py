@@ -33,10 +33,9 @@ from typing import Any, Final, Literal
 from mapgen.errors import PublishError
 from mapgen.i18n import _, ngettext
 from mapgen.publish.client import KNOWN_VERSIONS, RemoteLayer, RemoteMap, UmapClient
-from mapgen.umap.layers import layer_options, previous_layer_name
+from mapgen.umap.layers import CARRIED_FILE_PREFIX, layer_options, previous_layer_name
 
 __all__ = [
-    "CARRIED_KEY_PREFIX",
     "KEY",
     "MAP_KEYS",
     "NEW_NAME_SUFFIX",
@@ -52,8 +51,6 @@ __all__ = [
 KEY: Final = "mapgenId"
 #: The layer setting naming the layer mapgen did not create whose place it took (--replace-layer).
 REPLACED_KEY: Final = "mapgenReplaced"
-#: How the uMap writer begins the file name (the key) of a layer carried from the previous map.
-CARRIED_KEY_PREFIX: Final = "precedente-"
 #: Added to the name of a layer mapgen writes when another layer of the map keeps that name.
 NEW_NAME_SUFFIX: Final = " (mappa attuale)"
 #: The map settings mapgen owns; every other map setting (title, tiles…) is left alone.
@@ -224,7 +221,7 @@ def _replaced(
 
 def is_carried(layer: BuiltLayer) -> bool:
     """Whether a built layer was carried from the previous map (told by its file, not its name)."""
-    return layer.key.startswith(CARRIED_KEY_PREFIX)
+    return layer.key.startswith(CARRIED_FILE_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)

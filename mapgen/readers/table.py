@@ -37,6 +37,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Final
 
+from mapgen._csv import column_letter
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.i18n import Message, _, _l, _lp
 from mapgen.text import fold
@@ -218,16 +219,6 @@ class Table:
         encoding = _l("UTF-8 with BOM") if self.encoding == "UTF-8 with BOM" else self.encoding
         return _l("CSV, {encoding}, separator {separator}, {rows}", encoding=encoding, separator=separator,
                   rows=rows)
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column index: 0 -> ``A``, 27 -> ``AB``."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def read_table(

@@ -23,6 +23,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any, Final
 
 __all__ = [
+    "CARRIED_FILE_PREFIX",
     "CARRIED_NAME_SUFFIX",
     "OPTION_KEYS",
     "carried_layer_name",
@@ -37,6 +38,9 @@ OPTION_KEYS: Final = ("properties", "_umap_options", "_storage")
 
 #: Added to the name of a carried layer that a generated layer already uses.
 CARRIED_NAME_SUFFIX: Final = " (mappa precedente)"
+#: How the file name (the key) of a layer carried from the previous map begins: the uMap writer
+#: names it so, the publish plan tells a carried layer by it.
+CARRIED_FILE_PREFIX: Final = "precedente-"
 
 # " (mappa precedente)" or " (mappa precedente 2)" at the end of a name.
 _CARRIED_SUFFIX: Final = re.compile(rf"{re.escape(CARRIED_NAME_SUFFIX[:-1])}(?: \d+)?\)$")

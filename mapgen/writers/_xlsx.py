@@ -18,6 +18,8 @@ import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 
+from mapgen._csv import column_letter
+
 #: Excel's limit per text cell, in UTF-16 units (XlsxWriter cuts a longer text there).
 _STRMAX = 32_767
 _SHEET_DATA = re.compile(rb"<sheetData>.*</sheetData>|<sheetData/>", re.DOTALL)
@@ -26,15 +28,6 @@ _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 #: A text that needs none of ``_si``'s steps (the common case) is written as it is.
 _SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]|^\s|\s$|^<r>")
-
-
-def _column_name(col: int) -> str:
-    name = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        name = chr(ord("A") + rest) + name
-    return name
 
 
 def _utf16_cut(text: str) -> str:
@@ -91,7 +84,7 @@ def _sheet_data(rows: Sequence[Sequence[str | float | None]], strings: dict[str,
         cells: list[str] = []
         r = number + 1
         used: list[int] = []
-        names += [_column_name(col) for col in range(len(names), len(row))]
+        names += [column_letter(col) for col in range(len(names), len(row))]
         for col, value in enumerate(row):
             if value is None or value == "":
                 continue

@@ -35,7 +35,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.i18n import _
 from mapgen.model import AREAS, BuildResult, CarriedLayer, Initiative, MapInitiative, OutputOptions
 from mapgen.text import fold, slugify
-from mapgen.umap.layers import carried_layer_name, editable_options, layer_options
+from mapgen.umap.layers import CARRIED_FILE_PREFIX, carried_layer_name, editable_options, layer_options
 from mapgen.umap.markup import (
     carried_description,
     plain_text,
@@ -217,7 +217,7 @@ def _map_layers(
     ]
     taken = {_layer_name(layer.geojson) for layer in (*layers, *initiatives)}
     layers += [
-        _Layer(f"precedente-{slugify(c.name)}", _carried_geojson(c, taken))
+        _Layer(CARRIED_FILE_PREFIX + slugify(c.name), _carried_geojson(c, taken))
         for c in build.carried_layers
     ]
     return _unique_slugs(layers + initiatives)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,6 @@ from mapgen.errors import PublishError, save_traceback
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import UmapClient, connect, parse_map_url
-from mapgen.remote import bounds
 from mapgen.remote.secrets import plain_http_off_loopback, redact, remember, same_origin
 from mapgen.writers.umap import write_umap
 from tests.local_server import Handler, Seen, serve
@@ -38,23 +35,6 @@ SECRETS = (PASSWORD, SESSION, CSRF)
 MAP = "/it/map/famiglie_12"
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Error logs go under ``tmp_path`` (cache and temp folder), to be searched for secrets."""
-    root = tmp_path / "logs"
-    (root / "tmp").mkdir(parents=True)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
-    monkeypatch.setattr(tempfile, "tempdir", str(root / "tmp"))
-    yield root
-
-
-@pytest.fixture
-def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bounds small enough for a test: 1 MB answers, 2 s per request."""
-    monkeypatch.setattr(bounds, "MAX_ANSWER", 1024 * 1024)
-    monkeypatch.setattr(bounds, "TOTAL_TIME", 2.0)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ pytest.importorskip("citric")
 
 from mapgen.cli import app
 from mapgen.readers.remote_control import RemoteControlError, fetch_responses
-from mapgen.remote import bounds
 from tests.local_server import Handler, Seen, serve
 
 PASSWORD = "pw-Segreta-8123"
@@ -31,23 +29,6 @@ SURVEY = 123456
 CSV = b"id,submitdate\n1,2024-01-01\n"
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Error logs go under ``tmp_path`` (cache and temp folder), to be searched for secrets."""
-    root = tmp_path / "logs"
-    (root / "tmp").mkdir(parents=True)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
-    monkeypatch.setattr(tempfile, "tempdir", str(root / "tmp"))
-    yield root
-
-
-@pytest.fixture
-def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bounds small enough for a test: 1 MB answers, 2 s per request."""
-    monkeypatch.setattr(bounds, "MAX_ANSWER", 1024 * 1024)
-    monkeypatch.setattr(bounds, "TOTAL_TIME", 2.0)
 
 
 def assert_hidden(*texts: str, logs: Path | None = None) -> None:
