@@ -28,6 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GAZETTEER = HERE.parent / "gazetteer" / "comuni.csv"
+# The register of Unioni di Comuni mapgen ships (DAIT 2020): real Unioni, real members.
+UNIONI_REGISTER = HERE.parent / "gazetteer" / "associations.csv"
 SEED = 2020
 RESPONSES = 320
 PRACTICE_GROUPS = 3
@@ -184,6 +186,7 @@ class Comune:
     province: str
     sigla: str
     region: str
+    code: str = field(default="", compare=False)
 
 
 @dataclass
@@ -198,7 +201,7 @@ class Response:
 def load_comuni() -> list[Comune]:
     with GAZETTEER.open(encoding="utf-8", newline="") as handle:
         return [
-            Comune(r["name"], r["province"], r["sigla"], r["region"])
+            Comune(r["name"], r["province"], r["sigla"], r["region"], r["istat_code"])
             for r in csv.DictReader(handle)
             if r["active"] == "1"
         ]
@@ -362,6 +365,60 @@ def practice(p: int, c: Comune, rng: random.Random, theme: tuple[str, list[int]]
     return values
 
 
+@dataclass(frozen=True)
+class Unione:
+    name: str
+    members: tuple[str, ...]  # ISTAT codes
+
+
+def load_unioni() -> dict[str, list[Unione]]:
+    """The registered Unioni each Comune (ISTAT code) belongs to."""
+    by_member: dict[str, list[Unione]] = {}
+    with UNIONI_REGISTER.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            unione = Unione(row["name"], tuple(row["members"].split("|")))
+            if len(unione.members) >= 2:
+                for code in unione.members:
+                    by_member.setdefault(code, []).append(unione)
+    return by_member
+
+
+UNIONI_OF = load_unioni()
+_GENERIC_START = re.compile(r"^(unione\s+(dei\s+comuni\s+|montana\s+(dei\s+comuni\s+)?)?)", re.IGNORECASE)
+
+
+def messy_unione(name: str, rng: random.Random) -> str:
+    """An Unione's name as its lead Comune writes it: whole, shortened, abbreviated, shouted."""
+    core = _GENERIC_START.sub("", name).strip()
+    core = re.sub(r"^(del|della|dei|delle|dell'|di)\s*", "", core, flags=re.IGNORECASE) or core
+    return rng.choice([
+        name, name, f"Unione {core}", f"Unione dei Comuni {core}", f"U.C. {core}", name.upper(), core,
+    ])
+
+
+def registered_unione(c: Comune, values: dict[str, str], comuni: list[Comune]) -> None:
+    """Make ``values`` the answer of a lead Comune of a real Unione (when ``c`` is in one).
+
+    Its own random stream (seeded by the Comune), so the rest of the export keeps its bytes.
+    """
+    local = random.Random(f"{SEED}-{c.code}")
+    unione = local.choice(UNIONI_OF[c.code])
+    values.update({"G01Q04": "A3", "G01Q05": messy_unione(unione.name, local)})
+    for key in [k for k in values if k.startswith("comuni[")]:
+        del values[key]
+    by_code = {m.code: m for m in comuni}
+    members = [by_code[code] for code in unione.members if code in by_code and code != c.code]
+    roll = local.random()
+    if roll < 0.45:  # members left blank: the register gives them
+        return
+    if roll < 0.8:  # the whole list, as typed
+        typed = [c, *members]
+    else:  # some forgotten: a disagreement with the register, listed in the report
+        typed = [c, *local.sample(members, max(1, len(members) // 2))]
+    for n, member in enumerate(typed[:COMUNI_SLOTS], start=1):
+        values[f"comuni[SQ{n:03d}]"] = messy_comune(member, local).strip()
+
+
 def association(c: Comune, comuni: list[Comune], rng: random.Random) -> dict[str, str]:
     kind = rng.choice(["A2", "A2", "A3", "A4"])
     neighbours = [m for m in comuni if m.sigla == c.sigla and m != c]
@@ -378,6 +435,8 @@ def association(c: Comune, comuni: list[Comune], rng: random.Random) -> dict[str
     else:
         for n, member in enumerate(typed[:COMUNI_SLOTS], start=1):
             values[f"comuni[SQ{n:03d}]"] = member
+    if kind != "A2" and c.code in UNIONI_OF:  # an Unione of the register, as the real survey has them
+        registered_unione(c, values, comuni)
     return values
 
 

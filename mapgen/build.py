@@ -465,6 +465,9 @@ def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None,
                                    placeable=survey.no_comune)
     records = [*survey.initiatives, *back]
     matches = _geocode_places(records, geocoder, progress)
+    # A lead Comune's practice of its association gets the association's members.
+    matches = [geocoder.associate(m, r.denominazione_ente) if r.denominazione_ente else m
+               for r, m in zip(records, matches, strict=True)]
     read.geocoded += [Geocoded(r, m) for r, m in zip(records, matches, strict=True)]
     read.outcomes += survey.outcomes
     read.duplicate_of = survey.duplicate_of

@@ -65,6 +65,23 @@ def test_survey_duplicates_point_at_a_published_initiative(example_result: Build
     assert all(o.initiative_id in ids for o in duplicates if o.initiative_id)
 
 
+def test_the_example_places_practices_of_registered_unioni(example_result: BuildResult) -> None:
+    """Lead Comuni that answered for their Unione (issue 26): placed at the lead, with the members."""
+    associated = [i for i in example_result.initiatives if i.association is not None]
+    assert len({i.association.id for i in associated if i.association}) == 9
+    for item in associated:
+        assert item.association is not None and item.comune.istat_code in item.association.members
+        assert item.members, item.id
+    # Checked by hand in examples/survey_2020.csv (response 251) and the register: Castro (LE)
+    # named «COSTA ORIENTALE», members left blank, so the register's four Comuni are used.
+    castro = [i for i in associated if i.comune.label == "Castro (LE)"]
+    assert castro and {m.name for m in castro[0].members} == {
+        "Castro", "Minervino di Lecce", "Ortelle", "Santa Cesarea Terme"}
+    # Response 228, Campofiorito for the «Unione Corleonese»: Campofiorito and Corleone.
+    campofiorito = [i for i in associated if i.comune.name == "Campofiorito"]
+    assert campofiorito and {m.name for m in campofiorito[0].members} == {"Campofiorito", "Corleone"}
+
+
 def test_nothing_to_build_is_an_error() -> None:
     with pytest.raises(InputError, match="nothing to build"):
         run_pipeline(BuildRequest(survey=None))

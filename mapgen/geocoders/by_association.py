@@ -15,6 +15,12 @@ Two answers, both carrying the association's id and members:
   ``Lugo (capofila Unione Bassa Romagna)``) and among its members: placed there;
 * the association alone (``Reno Galliera``, BO): ``ambiguous``, the members as
   candidates, so a person picks the lead once in the corrections file.
+
+A lead Comune that answered for its association names the Comune where the practice
+goes and, in a field of its own (``denominazione_ente``), the association:
+:meth:`AssociationMatcher.for_lead` finds the registered association named there that
+counts the lead among its members (the same strict words; the lead's membership
+stands for the province), so the practice gets the association's members.
 """
 
 from __future__ import annotations
@@ -82,6 +88,30 @@ class AssociationMatcher(Matcher):
             if lead is not None:
                 return self._with_lead(place, found[0], lead)
         return None
+
+    def for_lead(self, ente: str, lead: Comune) -> tuple[Association | None, str]:
+        """The registered association ``ente`` names that counts ``lead`` among its members.
+
+        Returns the association (or None) and, when the name is a registered
+        association's but ``lead`` is not among its members, why (Italian, for the row's
+        reason): the practice stays at the Comune the respondent named, without members.
+        """
+        if not ente.strip() or not self._gazetteer.associations:
+            return None, ""
+        parts = [p.strip() for p in _SPLIT.split(ente) if p and p.strip()]
+        named: dict[str, Association] = {}
+        for text in dict.fromkeys((ente, *parts)):
+            for association in self._by_words.get(distinctive_words(text), []):
+                named.setdefault(association.id, association)
+        with_lead = [a for a in named.values() if lead.istat_code in a.members]
+        if len(with_lead) == 1:
+            return with_lead[0], ""
+        nearby = [a for a in named.values() if a.region_code == lead.region_code]
+        if with_lead or not nearby:  # two registered namesakes with the lead, or none in its region
+            return None, ""
+        names = ", ".join(f"{a.name} ({a.sigla})" for a in nearby)
+        return None, (f"{lead.label} non è tra i Comuni di {names} secondo il registro delle Unioni: "
+                      f"la pratica resta a {lead.name}, senza i Comuni dell'Unione.")
 
     def _associations(self, text: str, scope: Scope) -> list[Association]:
         words = distinctive_words(text)

@@ -113,6 +113,7 @@ class Geocoder:
                 min_delay_seconds=min_delay_seconds,
             )
         self._names = next((m for m in self._before if isinstance(m, NameMatcher)), None)
+        self._associations = next((m for m in self._before if isinstance(m, AssociationMatcher)), None)
         self._known: dict[Place, Match] = {}  # offline answers: a place's answer never changes
 
     @property
@@ -148,6 +149,31 @@ class Geocoder:
                 if progress is not None:
                     progress(done, len(pending))
         return [found[p] for p in places]
+
+    def associate(self, match: Match, ente: str) -> Match:
+        """``match`` with the registered association ``ente`` names, when its Comune is a member.
+
+        ``ente`` is what a lead Comune wrote as its association's name
+        (``Unione dei Comuni della Bassa Romagna``); the practice stays at the Comune
+        ``match`` placed and gets the association's members. A registered name that
+        does not count that Comune among its members is said in the match's hint.
+        """
+        if not ente.strip() or self._associations is None or not match.status.resolved or match.association:
+            return match
+        lead = self.gazetteer.by_code(match.istat_code or "")
+        if lead is not None and not lead.active:
+            lead = self.gazetteer.successor_of(lead)
+        if lead is None:
+            return match
+        association, why = self._associations.for_lead(ente, lead)
+        from dataclasses import replace
+
+        if association is None:
+            return replace(match, hint=" ".join(h for h in (match.hint, why) if h)) if why else match
+        count = len(association.members)
+        said = f"{lead.label}, capofila di {association.name} ({count} {'Comune' if count == 1 else 'Comuni'})."
+        return replace(match, association=association.id, members=association.members,
+                       hint=" ".join(h for h in (match.hint, said) if h))
 
     def count_online(self, places: Iterable[Place]) -> int:
         """How many distinct places :meth:`geocode_many` would look up online (0 when offline).

@@ -14,6 +14,7 @@ from mapgen.geocoders.by_association import AssociationMatcher, distinctive_word
 from mapgen.model import Match, MatchStatus, Place
 
 NAMES = Path(__file__).parents[1] / "data" / "associations" / "names.csv"
+LEADS = Path(__file__).parents[1] / "data" / "associations" / "leads.csv"
 
 
 def _labelled() -> list[dict[str, str]]:
@@ -52,6 +53,45 @@ def test_labelled_names(geocoder: Geocoder) -> None:
     # Every association the register holds and the set names is recognised or left to a person.
     named = [r for r in rows if r["association"]]
     assert all(got[r["typed"], r["provincia"]][0] in ("right", "assoc", "person") for r in named)
+
+
+def test_labelled_associations_named_by_their_lead(geocoder: Geocoder) -> None:
+    """A lead Comune's ``denominazione_ente``: the right Unione or none, never another one."""
+    with LEADS.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    got = {}
+    for row in rows:
+        placed = geocoder.geocode(Place(row["comune"], row["provincia"]), online=False)
+        assert placed.status.resolved, row["comune"]
+        associated = geocoder.associate(placed, row["ente"])
+        # The practice stays where the respondent put it, whatever the association.
+        assert associated.istat_code == placed.istat_code
+        got[row["comune"], row["ente"]] = associated.association
+    assert got == {(r["comune"], r["ente"]): r["association"] for r in rows}
+    assert sum(bool(r["association"]) for r in rows) == 29  # the rest name no registered Unione of theirs
+
+
+def test_an_associated_practice_gets_the_register_members(geocoder: Geocoder) -> None:
+    lugo = geocoder.geocode(Place("Lugo", "RA"), online=False)
+    match = geocoder.associate(lugo, "Unione dei Comuni della Bassa Romagna")
+    assert match.association == "UC2080666010"
+    names = {geocoder.gazetteer.comuni[c].name for c in match.members}
+    assert {"Lugo", "Bagnacavallo", "Massa Lombarda", "Cotignola"} <= names and len(names) == 9
+    assert "capofila" in match.hint
+
+
+def test_a_registered_unione_without_the_lead_is_said_not_attached(geocoder: Geocoder) -> None:
+    carpi = geocoder.geocode(Place("Carpi", "MO"), online=False)
+    match = geocoder.associate(carpi, "Unione Terre di Castelli")
+    assert (match.association, match.members, match.istat_code) == ("", (), carpi.istat_code)
+    assert "Carpi (MO) non è tra i Comuni di Terre di Castelli" in match.hint
+
+
+def test_no_association_for_an_unplaced_row_or_an_empty_name(geocoder: Geocoder) -> None:
+    castro = geocoder.geocode(Place("Castro"), online=False)  # two Comuni: not placed
+    assert geocoder.associate(castro, "Unione Costa Orientale") is castro
+    lugo = geocoder.geocode(Place("Lugo", "RA"), online=False)
+    assert geocoder.associate(lugo, "  ") is lugo
 
 
 def test_the_association_alone_goes_to_a_person_with_the_members(geocoder: Geocoder) -> None:
