@@ -18,7 +18,7 @@ Two answers, both carrying the association's id and members:
 
 A lead Comune that answered for its association names the Comune where the practice
 goes and, in a field of its own (``denominazione_ente``), the association:
-:meth:`AssociationMatcher.for_lead` finds the registered association named there that
+:meth:`LeadAssociation.find` finds the registered association named there that
 counts the lead among its members (the same strict words; the lead's membership
 stands for the province), so the practice gets the association's members.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from mapgen.geocoders import _results
 from mapgen.geocoders._index import Scope
@@ -36,7 +36,10 @@ from mapgen.geocoders.base import Matcher
 from mapgen.model import Association, Candidate, Comune, Match, MatchStatus, Place
 from mapgen.text import fold
 
-__all__ = ["GENERIC", "AssociationMatcher", "distinctive_words"]
+if TYPE_CHECKING:
+    from mapgen.gazetteer import Gazetteer
+
+__all__ = ["GENERIC", "AssociationMatcher", "LeadAssociation", "distinctive_words"]
 
 #: Folded words that say "an association" or join words, not which one.
 GENERIC: Final = frozenset({
@@ -63,12 +66,7 @@ class AssociationMatcher(Matcher):
 
     @cached_property
     def _by_words(self) -> dict[frozenset[str], list[Association]]:
-        table: dict[frozenset[str], list[Association]] = {}
-        for association in self._gazetteer.associations:
-            words = distinctive_words(association.name)
-            if words:
-                table.setdefault(words, []).append(association)
-        return table
+        return _words_table(self._gazetteer.associations)
 
     def geocode(self, place: Place) -> Match | None:
         """Return the association's lead Comune, the association for a person, or ``None``."""
@@ -88,30 +86,6 @@ class AssociationMatcher(Matcher):
             if lead is not None:
                 return self._with_lead(place, found[0], lead)
         return None
-
-    def for_lead(self, ente: str, lead: Comune) -> tuple[Association | None, str]:
-        """The registered association ``ente`` names that counts ``lead`` among its members.
-
-        Returns the association (or None) and, when the name is a registered
-        association's but ``lead`` is not among its members, why (Italian, for the row's
-        reason): the practice stays at the Comune the respondent named, without members.
-        """
-        if not ente.strip() or not self._gazetteer.associations:
-            return None, ""
-        parts = [p.strip() for p in _SPLIT.split(ente) if p and p.strip()]
-        named: dict[str, Association] = {}
-        for text in dict.fromkeys((ente, *parts)):
-            for association in self._by_words.get(distinctive_words(text), []):
-                named.setdefault(association.id, association)
-        with_lead = [a for a in named.values() if lead.istat_code in a.members]
-        if len(with_lead) == 1:
-            return with_lead[0], ""
-        nearby = [a for a in named.values() if a.region_code == lead.region_code]
-        if with_lead or not nearby:  # two registered namesakes with the lead, or none in its region
-            return None, ""
-        names = ", ".join(f"{a.name} ({a.sigla})" for a in nearby)
-        return None, (f"{lead.label} non è tra i Comuni di {names} secondo il registro delle Unioni: "
-                      f"la pratica resta a {lead.name}, senza i Comuni dell'Unione.")
 
     def _associations(self, text: str, scope: Scope) -> list[Association]:
         words = distinctive_words(text)
@@ -183,6 +157,50 @@ class AssociationMatcher(Matcher):
         from dataclasses import replace
 
         return replace(placed, association=association.id, members=association.members)
+
+
+class LeadAssociation:
+    """Which registered association a lead Comune names in its own field (``denominazione_ente``)."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._gazetteer = gazetteer  # its register is read on the first name asked for
+
+    @cached_property
+    def _by_words(self) -> dict[frozenset[str], list[Association]]:
+        return _words_table(self._gazetteer.associations)
+
+    def find(self, ente: str, lead: Comune) -> tuple[Association | None, str]:
+        """The registered association ``ente`` names that counts ``lead`` among its members.
+
+        Returns the association (or None) and, when the name is a registered
+        association's but ``lead`` is not among its members, why (Italian, for the row's
+        reason): the practice stays at the Comune the respondent named, without members.
+        """
+        if not ente.strip() or not self._by_words:
+            return None, ""
+        parts = [p.strip() for p in _SPLIT.split(ente) if p and p.strip()]
+        named: dict[str, Association] = {}
+        for text in dict.fromkeys((ente, *parts)):
+            for association in self._by_words.get(distinctive_words(text), []):
+                named.setdefault(association.id, association)
+        with_lead = [a for a in named.values() if lead.istat_code in a.members]
+        if len(with_lead) == 1:
+            return with_lead[0], ""
+        nearby = [a for a in named.values() if a.region_code == lead.region_code]
+        if with_lead or not nearby:  # two registered namesakes with the lead, or none in its region
+            return None, ""
+        names = ", ".join(f"{a.name} ({a.sigla})" for a in nearby)
+        return None, (f"{lead.label} non è tra i Comuni di {names} secondo il registro delle Unioni: "
+                      f"la pratica resta a {lead.name}, senza i Comuni dell'Unione.")
+
+
+def _words_table(associations: Iterable[Association]) -> dict[frozenset[str], list[Association]]:
+    table: dict[frozenset[str], list[Association]] = {}
+    for association in associations:
+        words = distinctive_words(association.name)
+        if words:
+            table.setdefault(words, []).append(association)
+    return table
 
 
 def _candidates(comuni: Iterable[Comune]) -> tuple[Candidate, ...]:

@@ -15,7 +15,7 @@ from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.geocoders import _screen
 from mapgen.geocoders._index import index_for
 from mapgen.geocoders.base import Matcher
-from mapgen.geocoders.by_association import AssociationMatcher
+from mapgen.geocoders.by_association import AssociationMatcher, LeadAssociation
 from mapgen.geocoders.by_istat_code import IstatCodeMatcher
 from mapgen.geocoders.by_name import NameMatcher
 from mapgen.geocoders.by_spelling import SpellingMatcher
@@ -113,7 +113,9 @@ class Geocoder:
                 min_delay_seconds=min_delay_seconds,
             )
         self._names = next((m for m in self._before if isinstance(m, NameMatcher)), None)
-        self._associations = next((m for m in self._before if isinstance(m, AssociationMatcher)), None)
+        # Without the association matcher in the chain, no association is named by its lead either.
+        self._leads = (LeadAssociation(self.gazetteer)
+                       if any(isinstance(m, AssociationMatcher) for m in self._before) else None)
         self._known: dict[Place, Match] = {}  # offline answers: a place's answer never changes
 
     @property
@@ -158,14 +160,14 @@ class Geocoder:
         ``match`` placed and gets the association's members. A registered name that
         does not count that Comune among its members is said in the match's hint.
         """
-        if not ente.strip() or self._associations is None or not match.status.resolved or match.association:
+        if not ente.strip() or self._leads is None or not match.status.resolved or match.association:
             return match
         lead = self.gazetteer.by_code(match.istat_code or "")
         if lead is not None and not lead.active:
             lead = self.gazetteer.successor_of(lead)
         if lead is None:
             return match
-        association, why = self._associations.for_lead(ente, lead)
+        association, why = self._leads.find(ente, lead)
         from dataclasses import replace
 
         if association is None:
