@@ -532,7 +532,7 @@ def run_pipeline(
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
-                            practice_keys=review.keys, title_rules_for=review.pair_records())
+                            practice_keys=review.keys, title_rules_for=review.pair_records(), taught=review.taught)
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
     lost, back = _lost_decisions(request.out_dir, corrections) if compare_previous else ([], [])
     review.notices += lost

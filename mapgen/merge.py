@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import (
+    Association,
     Comune,
     EditionDiff,
     Initiative,
@@ -269,7 +270,8 @@ def _members(
 
 
 def _association_members(
-    item: Geocoded, lead: Comune, resolve: Callable[[Place], Match] | None, gazetteer: Gazetteer
+    item: Geocoded, lead: Comune, resolve: Callable[[Place], Match] | None, gazetteer: Gazetteer,
+    association: Association | None,
 ) -> tuple[tuple[Comune, ...], str]:
     """The members typed by the respondent, else the register's; and where the two disagree.
 
@@ -284,11 +286,11 @@ def _association_members(
     listed = {c.istat_code for c in register}
     if said == listed:
         return typed, ""
-    association = gazetteer.association(item.match.association)
     name = association.name if association is not None else item.match.association
+    source = "delle correzioni" if association is not None and association.kind == "insegnata" else "del registro"
     parts = [f"{label}: " + ", ".join(sorted(gazetteer.comuni[c].label for c in codes))
              for label, codes in (("in più", said - listed), ("mancano", listed - said)) if codes]
-    return typed, (f"Comuni associati indicati diversi da quelli del registro per {name} "
+    return typed, (f"Comuni associati indicati diversi da quelli {source} per {name} "
                    f"({'; '.join(parts)}): usati quelli indicati.")
 
 
@@ -339,6 +341,7 @@ def merge_editions(
     resolve_member: Callable[[Place], Match] | None = None,
     practice_keys: Mapping[str, str] | None = None,
     title_rules_for: Collection[str] = (),
+    taught: Mapping[str, Association] | None = None,
 ) -> MergeResult:
     """Merge geocoded records of every edition into published initiatives.
 
@@ -359,6 +362,8 @@ def merge_editions(
     title_rules_for
         Record ids (those of a person's ``unisci``/``separa`` lines) to tell, in
         ``MergeResult.by_titles``, which practice the title rules alone would give them.
+    taught
+        Associations a person taught in the corrections file (not in the register), by id.
 
     Returns
     -------
@@ -388,12 +393,16 @@ def merge_editions(
             first = practice.records[-1].record
             published_id = _unique_id(initiative_id(code, first.titolo), taken)
             newest = practice.newest
-            members, disagreement = _association_members(newest, practice.comune, resolve_member, gazetteer)
+            association_id = newest.match.association
+            association = ((taught or {}).get(association_id) or gazetteer.association(association_id)
+                           if association_id else None)
+            members, disagreement = _association_members(newest, practice.comune, resolve_member, gazetteer,
+                                                         association)
             published.append(MapInitiative(
                 id=published_id, comune=practice.comune, record=newest.record,
                 edizioni=tuple(sorted({g.record.edition for g in practice.records})),
                 match=newest.match, history=_history(practice), members=members,
-                association=gazetteer.association(newest.match.association) if newest.match.association else None,
+                association=association,
             ))
             outcomes = _practice_outcomes(practice, published_id)
             if disagreement:  # listed on the record whose text is published

@@ -12,6 +12,7 @@ from mapgen.errors import CorrectionsError
 from mapgen.i18n import Message, _, _l, _lp
 from mapgen.model import (
     AppliedCorrection,
+    Association,
     Comune,
     Initiative,
     Match,
@@ -20,6 +21,7 @@ from mapgen.model import (
     Outcome,
     RowOutcome,
 )
+from mapgen.text import slugify
 
 __all__ = ["METHOD", "Review", "apply_corrections", "corrected_match", "put_back", "settle_pairs"]
 
@@ -66,6 +68,7 @@ class Review:
     pairs_decided: list[Decision] = field(default_factory=list)  # unisci/separa lines used as they are
     file: str = ""  # the corrections file's name
     lines: int = 0  # its usable lines
+    taught: dict[str, Association] = field(default_factory=dict)  # associations a person taught, by id
 
     def summary(self) -> Message:
         """The corrections file among the build's inputs: ``correzioni.csv — 11 corrections, 9 applied, …``."""
@@ -100,10 +103,45 @@ def _matches_alias(record: Initiative, d: Decision) -> bool:
     return not d.provincia or record.place.provincia.strip().casefold() == d.provincia.casefold()
 
 
+def taught_association(d: Decision) -> Association:
+    """The association an alias line with members teaches: its name, its lead's area, its members."""
+    assert d.comune is not None
+    return Association(
+        id=f"CORR-{slugify(d.typed)}", kind="insegnata", name=d.typed, region_code=d.comune.region_code,
+        sigla=d.comune.sigla, members=tuple(c.istat_code for c in d.members), vintage="",
+        source=d.evidence(),
+    )
+
+
+def _teach_association(review: Review, d: Decision, decided: set[str]) -> None:
+    """An association a person taught: named as the place, placed at its lead; named as the
+    association (``denominazione_ente``) by one of its members, kept there; both get the members."""
+    assert d.comune is not None
+    association = review.taught.setdefault(f"CORR-{slugify(d.typed)}", taught_association(d))
+    codes = association.members
+    placed = named = 0
+    for n, (record, match) in enumerate(review.pairs):
+        if record.record_id in decided or (match.association and match.association != association.id):
+            continue
+        if _matches_alias(record, d):
+            review.pairs[n] = (record, replace(corrected_match(d.comune, d, match), association=association.id,
+                                               members=codes))
+            placed += 1
+        elif (record.denominazione_ente.strip().casefold() == d.typed.casefold() and match.status.resolved
+              and match.istat_code in codes):
+            review.pairs[n] = (record, replace(match, association=association.id, members=codes))
+            named += 1
+    review.use(d, f"{association.name}: {len(codes)} Comuni, capofila {d.comune.label}; "
+                  f"{placed} record collocati al capofila, {named} record di Comuni membri")
+
+
 def _apply_aliases(review: Review, aliases: Sequence[Decision], decided: set[str]) -> None:
     """Every record that typed an alias's text exactly gets its Comune (record lines win)."""
     for d in aliases:
         assert d.comune is not None
+        if d.members:
+            _teach_association(review, d, decided)
+            continue
         hits = [n for n, (r, _) in enumerate(review.pairs) if r.record_id not in decided and _matches_alias(r, d)]
         changed = 0
         for n in hits:

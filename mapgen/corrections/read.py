@@ -26,6 +26,10 @@ _REQUIRED: Final = ("record", "codice_istat", "azione")
 _ACTIONS: Final = ("escludi", "includi", "unisci", "separa")
 _LABEL = re.compile(r"(?P<name>.+?)\s*\(\s*(?P<sigla>[A-Za-z]{2})\s*\)\s*")
 _CODE = re.compile(r"[0-9]{1,6}")
+#: ``001006 Almese (TO)``: how da_correggere.csv writes a candidate; the code decides.
+_CODED_LABEL = re.compile(r"(?P<code>[0-9]{6})\s+.+")
+#: The action of an alias line that teaches an association (its members in ``candidati``).
+TEACH_ASSOCIATION: Final = "associazione"
 
 
 # --- reading and checking ------------------------------------------------------------------
@@ -37,7 +41,9 @@ class Decision:
 
     ``action`` is ``comune`` (place the record in ``comune``), ``escludi``,
     ``includi``, ``unisci``/``separa`` (with ``other``, the second record) or
-    ``alias`` (``typed``/``provincia`` → ``comune``, for every record).
+    ``alias`` (``typed``/``provincia`` → ``comune``, for every record). An alias with
+    ``members`` (``azione`` = ``associazione``, the members in ``candidati``) teaches an
+    association of Comuni the register lacks (an Ambito): its name → its lead and members.
     """
 
     file: str
@@ -50,6 +56,7 @@ class Decision:
     provincia: str = ""
     value: str = ""
     note: str = ""
+    members: tuple[Comune, ...] = ()
 
     def where(self) -> str:
         """``correzioni.csv, line 4`` (the person's language, for error messages)."""
@@ -157,7 +164,7 @@ def _decide(line: _Line, gazetteer: Gazetteer) -> Decision | Notice | None:
                                               "«Name (SIGLA)» of the gazetteer."),
                            _l("Write the ISTAT code (e.g. 001272) or the Comune as «Torino (TO)»."))
     if not record:
-        return _alias(line, base, comune)
+        return _alias(line, base, comune, gazetteer)
     if action and (problem := _action_problem(line, action, other, code_text if comune else "")):
         return problem
     if action:
@@ -186,7 +193,7 @@ def _action_problem(line: _Line, action: str, other: str, comune_text: str) -> N
     return None
 
 
-def _alias(line: _Line, base: Decision, comune: Comune | None) -> Decision | Notice | None:
+def _alias(line: _Line, base: Decision, comune: Comune | None, gazetteer: Gazetteer) -> Decision | Notice | None:
     typed = line.get("comune_indicato")
     if not typed and comune is None and not line.get("azione"):
         return None
@@ -194,8 +201,32 @@ def _alias(line: _Line, base: Decision, comune: Comune | None) -> Decision | Not
         return line.notice("record", _l("line without a record: teaching a name needs comune_indicato and "
                                         "codice_istat."),
                            _l("Give the record, or the name as written and its Comune."))
-    return replace(base, action="alias", comune=comune, typed=typed,
-                   provincia=line.get("provincia_indicata"), value=line.get("codice_istat"))
+    alias = replace(base, action="alias", comune=comune, typed=typed,
+                    provincia=line.get("provincia_indicata"), value=line.get("codice_istat"))
+    if _action_of(line.get("azione"))[0] != TEACH_ASSOCIATION:
+        return alias
+    members = _members_of(line, gazetteer)
+    if isinstance(members, Notice):
+        return members
+    return replace(alias, members=tuple({c.istat_code: c for c in (comune, *members)}.values()))
+
+
+def _members_of(line: _Line, gazetteer: Gazetteer) -> tuple[Comune, ...] | Notice:
+    """The member Comuni listed in ``candidati`` (``001006 Almese (TO); Avigliana (TO)``)."""
+    found: list[Comune] = []
+    for item in (i.strip() for i in re.split(r"[;,\n]", line.get("candidati"))):
+        coded = _CODED_LABEL.fullmatch(item)
+        comune = _comune_of(coded["code"] if coded else item, gazetteer) if item else None
+        if item and comune is None:
+            return line.notice("candidati", _l("«{item}» is not a Comune of the gazetteer.", item=item),
+                               _l("List the members as «Name (SIGLA)» or ISTAT codes, separated by «;»."))
+        if comune is not None:
+            found.append(comune)
+    if not found:
+        return line.notice("candidati", _l("«associazione» without its members."),
+                           _l("List the members in the candidati column as «Name (SIGLA)» or ISTAT codes, "
+                              "separated by «;»."))
+    return tuple(found)
 
 
 def _columns_of(path: Path, columns: Sequence[str]) -> dict[str, int]:
@@ -299,7 +330,7 @@ def _check_contradictions(decisions: Sequence[Decision]) -> None:
         if d.action == "alias":
             key = (d.typed, d.provincia.casefold())
             first = by_alias.setdefault(key, d)
-            if first.comune != d.comune:
+            if first.comune != d.comune or first.members != d.members:
                 clashes.append(_("{where} and line {line}: {typed} is taught as {first} and as {second}",
                                  where=d.where(), line=first.line, typed=repr(d.typed), first=_what(first),
                                  second=_what(d)))

@@ -53,7 +53,7 @@ def _feature(
     lines = [
         f"**Comuni ({len(members)}):** {umap_text(', '.join(members))}",
         "**Iniziative:**",
-        *(f"- {umap_text(title)}" for title in titles),
+        *(f"* {umap_text(title)}" for title in titles),  # "* " is a list in uMap's markup, "- " is not
     ]
     return {
         "type": "Feature",

@@ -8,6 +8,7 @@ with ``pytest --update-golden`` and read every diff.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -616,7 +617,9 @@ def test_the_territories_layer_draws_each_association_once_off_on_load(
     props = feature["properties"]
     assert (props["name"], props["n_comuni"], props["n_iniziative"]) == (
         "Unione dei Comuni della Bassa Romagna", 9, 2)
-    assert "- Primi 1000 giorni (Lugo (RA))" in props["description"]
+    # A list as uMap 3.8.1 renders it (utils.js toHTML: /^\* (.*)/gm -> <ul><li>$1</li></ul>).
+    assert re.findall(r"^\* (.*)", props["description"], flags=re.M) == [
+        "Centro per le famiglie (Lugo (RA))", "Primi 1000 giorni (Lugo (RA))"]
     # The territory covers every member: each member's point lies inside (or within 500 m of) it.
     territory = shape(feature["geometry"])
     for member in members:
