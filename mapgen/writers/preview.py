@@ -25,6 +25,10 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   ``folium.Marker``/``Popup``/``plugins.Search`` are not used: per-point Python objects cost
   1.3 KB and 0.7 ms each, ``Popup`` breaks on ``\\1``, ``${`` and ``</script>``, and
   leaflet-search cannot open a hit inside a cluster.
+- **Other layers beneath the initiatives**: the territories of Ambiti and Unioni (the uMap
+  writer's layer, :mod:`mapgen.writers._umap_territories`, off on load) and the previous
+  map's kept layers are drawn in Leaflet panes under the markers, so no square or area
+  covers a group's number.
 - **Offline**: the tile layer sits above a vector background of region and province
   outlines from the gazetteer; without network the tiles fail and the outlines show.
 """
