@@ -580,47 +580,72 @@
     return part;
   };
 
-  /* --- the previous map's other layers --------------------------------------------- */
+  /* --- layers beside the initiatives ------------------------------------------------ */
 
-  /* Layers the uMap map keeps as they were (regional projects, outlines...): drawn above the
-   * outlines, switched on and off in the panel, listed under the Elenco. Their popups are the
-   * layer's own uMap template, formatted and sanitised by the build. */
-  Preview.prototype.addCarried = function () {
-    var self = this, panel = this.panel;
+  /* Two kinds, drawn in panes of their own beneath the initiatives' markers and groups (so no
+   * square or area covers a group's number): the territories of Ambiti and Unioni (issue 26),
+   * off on load, and the previous map's layers that the uMap map keeps as they were (regional
+   * projects, outlines...). Each is switched on and off in the panel and listed under the
+   * Elenco while shown; popups are the layer's own uMap template, formatted and sanitised by
+   * the build. */
+  Preview.prototype.addLayers = function () {
+    var self = this, map = this.map;
+    // Above the outlines (150) and the tiles (200), below the markers (600).
+    map.createPane('mg-territori').style.zIndex = 380;
+    map.createPane('mg-altri').style.zIndex = 450;
     this.carried = (this.data.carried || []).map(function (layer, k) {
-      var icon = L.divIcon({className: 'mg-pin', html: '<div class="mg-carried mg-c' + k + '"></div>', iconSize: [16, 16]});
-      var group = L.featureGroup(), entries = [];
-      layer.elementi.forEach(function (element) {
-        var shape = L.geoJSON({type: 'Feature', geometry: element[0], properties: {}}, {
-          pointToLayer: function (feature, latlng) {
-            return L.marker(latlng, {icon: icon, title: element[1] || layer.nome, keyboard: true});
-          },
-          style: function () { return {color: layer.colore, weight: 3, opacity: 0.9, fillOpacity: 0.15}; }
-        });
-        shape.bindPopup(function () { return self.carriedPopup(layer, element, shape); },
-          {maxWidth: 380, minWidth: 240, className: 'mg-popup'});
-        group.addLayer(shape);
-        entries.push(shape);
-      });
-      if (layer.visibile) { group.addTo(self.map); }
-      return {layer: layer, group: group, entries: entries};
+      var shown = self.overlay(layer, 'mg-altri', 'mg-carried mg-c' + k, 3, '[data-mg="altri"]');
+      shown.input = self.panel.querySelector('input[data-carried="' + k + '"]');
+      return shown;
     });
-    panel.querySelectorAll('input[data-carried]').forEach(function (box) {
-      box.addEventListener('change', function (event) {
+    this.territories = null;
+    if (this.data.territori) {
+      this.territories = this.overlay(this.data.territori, 'mg-territori', 'mg-carried mg-terr', 1, '[data-mg="territori"]');
+      this.territories.input = this.panel.querySelector('input[data-territori]');
+    }
+    this.layers().forEach(function (shown) {
+      if (!shown.input) { return; }
+      shown.input.addEventListener('change', function (event) {
         event.stopPropagation();  // not an edition or area filter
-        var shown = self.carried[Number(box.getAttribute('data-carried'))];
-        if (box.checked) { shown.group.addTo(self.map); } else { self.map.removeLayer(shown.group); }
-        self.listCarried();
+        if (shown.input.checked) { shown.group.addTo(map); } else { map.removeLayer(shown.group); }
+        self.listLayers(shown.list);
       });
     });
-    this.listCarried();
+    this.listLayers('[data-mg="altri"]');
+    this.listLayers('[data-mg="territori"]');
   };
 
-  Preview.prototype.carriedPopup = function (layer, element, shape) {
+  Preview.prototype.layers = function () {
+    return this.carried.concat(this.territories ? [this.territories] : []);
+  };
+
+  /* One layer as a feature group in ``pane``: points as small squares, lines and areas in the
+   * layer's colour. */
+  Preview.prototype.overlay = function (layer, pane, squareClass, weight, list) {
+    var self = this, entries = [], group = L.featureGroup();
+    var icon = L.divIcon({className: 'mg-pin', html: '<div class="' + squareClass + '"></div>', iconSize: [16, 16]});
+    layer.elementi.forEach(function (element) {
+      var shape = L.geoJSON({type: 'Feature', geometry: element[0], properties: {}}, {
+        pane: pane,
+        pointToLayer: function (feature, latlng) {
+          return L.marker(latlng, {icon: icon, title: element[1] || layer.nome, keyboard: true, pane: pane});
+        },
+        style: function () { return {color: layer.colore, weight: weight, opacity: 0.9, fillOpacity: 0.15}; }
+      });
+      shape.bindPopup(function () { return self.layerPopup(layer, element, shape); },
+        {maxWidth: 380, minWidth: 240, className: 'mg-popup'});
+      group.addLayer(shape);
+      entries.push(shape);
+    });
+    if (layer.visibile) { group.addTo(this.map); }
+    return {layer: layer, group: group, entries: entries, list: list, input: null};
+  };
+
+  Preview.prototype.layerPopup = function (layer, element, shape) {
     var box = make('div', 'mg-box'), article = make('article', 'mg-item');
     this.clearOfControls(shape.getPopup());
     article.appendChild(make('h2', 'mg-title', element[1] || layer.nome));
-    article.appendChild(make('p', 'mg-layer', say(this.text.livello, {nome: layer.nome})));
+    article.appendChild(make('p', 'mg-layer', layer.nota || say(this.text.livello, {nome: layer.nome})));
     if (element[2]) {
       var body = make('div', 'mg-descr');
       body.setAttribute('tabindex', '0');
@@ -634,12 +659,12 @@
   };
 
   /* The Elenco's part for these layers: one closed <details> per layer shown on the map. */
-  Preview.prototype.listCarried = function () {
-    var box = document.querySelector('[data-mg="altri"]'), self = this;
+  Preview.prototype.listLayers = function (selector) {
+    var box = document.querySelector(selector), self = this;
     if (!box) { return; }
     box.replaceChildren();
-    this.carried.forEach(function (shown) {
-      if (!self.map.hasLayer(shown.group)) { return; }
+    this.layers().forEach(function (shown) {
+      if (shown.list !== selector || !self.map.hasLayer(shown.group)) { return; }
       var details = make('details', 'mg-reg'), summary = make('summary'), list = make('ul');
       summary.appendChild(make('h3', null, shown.layer.nome));
       summary.appendChild(make('span', 'mg-n', ' (' + formatInt(shown.entries.length) + ')'));
@@ -668,6 +693,45 @@
       box.appendChild(details);
     });
     if (!box.children.length) { box.appendChild(make('p', 'mg-none', this.text.nessun_livello)); }
+  };
+
+  /* On a small screen the attribution (base map, gazetteer, licences) would take a fifth of
+   * the map: it folds behind a "?" button, as on uMap, and opens from the mouse or keyboard. */
+  Preview.prototype.foldAttribution = function () {
+    var attribution = this.map.attributionControl && this.map.attributionControl.getContainer();
+    if (!attribution) { return; }
+    var button = make('button', 'mg-attr-toggle', '?'), control = L.control({position: 'bottomright'});
+    button.type = 'button';
+    button.title = this.text.fonti;
+    button.setAttribute('aria-label', this.text.fonti);
+    button.setAttribute('aria-expanded', 'false');
+    attribution.id = 'mg-fonti';
+    button.setAttribute('aria-controls', 'mg-fonti');
+    control.onAdd = function () {
+      var holder = make('div', 'mg-attr leaflet-bar');
+      holder.appendChild(button);
+      L.DomEvent.disableClickPropagation(holder);
+      return holder;
+    };
+    control.addTo(this.map);
+    button.addEventListener('click', function () {
+      var open = attribution.classList.toggle('mg-open');
+      button.setAttribute('aria-expanded', String(open));
+    });
+    this.attributionButton = button;
+  };
+
+  /* The search box's placeholder: the full wording when it fits, else its short form (a phone);
+   * the box keeps the full wording as its name either way. */
+  Preview.prototype.fitPlaceholder = function () {
+    var input = this.searchBox && this.searchBox.querySelector('input');
+    if (!input || !input.getAttribute('data-short')) { return; }
+    var full = input.getAttribute('data-full') || input.placeholder;
+    input.setAttribute('data-full', full);
+    var style = getComputedStyle(input), context = document.createElement('canvas').getContext('2d');
+    context.font = [style.fontStyle, style.fontWeight, style.fontSize, style.fontFamily].join(' ');
+    var room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    input.placeholder = context.measureText(full).width <= room ? full : input.getAttribute('data-short');
   };
 
   /* Count what the map shows, for the tests and the benchmark. */
@@ -795,7 +859,10 @@
     preview.addPanel();
     preview.keyboard();
     preview.keyboardMarkers();
-    preview.addCarried();
+    preview.addLayers();
+    preview.foldAttribution();
+    preview.fitPlaceholder();
+    window.addEventListener('resize', function () { preview.fitPlaceholder(); });
     preview.fit();
     preview.refresh();
     preview.watchTiles();

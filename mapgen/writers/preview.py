@@ -25,6 +25,10 @@ Layout (measured against the alternatives in ``benchmarks/preview.py``):
   ``folium.Marker``/``Popup``/``plugins.Search`` are not used: per-point Python objects cost
   1.3 KB and 0.7 ms each, ``Popup`` breaks on ``\\1``, ``${`` and ``</script>``, and
   leaflet-search cannot open a hit inside a cluster.
+- **Other layers beneath the initiatives**: the territories of Ambiti and Unioni (the uMap
+  writer's layer, :mod:`mapgen.writers._umap_territories`, off on load) and the previous
+  map's kept layers are drawn in Leaflet panes under the markers, so no square or area
+  covers a group's number.
 - **Offline**: the tile layer sits above a vector background of region and province
   outlines from the gazetteer; without network the tiles fail and the outlines show.
 """
@@ -133,8 +137,16 @@ UI_TEXT: Final = {
     "livello": "Livello «{nome}» della mappa precedente",
     "contenuto": "Contenuto",
     "nessun_livello": "Nessuno di questi livelli è mostrato: attivarli nel pannello della mappa.",
+    "fonti": "Fonti e licenze della mappa",
     "mappa": "Mappa delle iniziative (con la tastiera: frecce per spostarla, + e - per lo zoom)",
 }
+
+#: The search box's name; its placeholder is the short form where the full one does not fit (a phone).
+SEARCH_LABEL: Final = "Cerca Comune o iniziativa"
+SEARCH_SHORT: Final = "Cerca Comune…"
+
+#: Under the title of a territory's popup (the uMap layer's popup has the same content).
+TERRITORY_NOTE: Final = "Territorio dei Comuni associati"
 
 ITALY_BOUNDS: Final = ((36.6, 6.6), (47.1, 18.5))
 
@@ -275,42 +287,57 @@ _TITLE_LINE: Final = re.compile(r"\A# *\{ *name *\} *\n?")
 
 
 def _carried_layers(build: BuildResult) -> list[dict[str, Any]]:
-    """The previous map's other layers, which the uMap map keeps: drawn in the preview too.
+    """The previous map's other layers, which the uMap map keeps: drawn in the preview too."""
+    layers = (_preview_layer(carried.geojson, carried.name) for carried in build.carried_layers)
+    return [layer for layer in layers if layer is not None]
+
+
+def _territories(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None:
+    """The "Territori di Ambiti e Unioni" layer, the very one the uMap writer publishes (issue 26)."""
+    from mapgen.writers._umap_territories import territories_layer
+
+    layer = territories_layer(build, gazetteer=gazetteer)
+    shown = _preview_layer(layer, "") if layer is not None else None
+    if shown is not None:
+        shown["nota"] = TERRITORY_NOTE
+    return shown
+
+
+def _preview_layer(geojson: Mapping[str, Any], fallback_name: str) -> dict[str, Any] | None:
+    """A uMap layer as the page draws it; None when it has nothing to draw.
 
     Each feature is ``[geometry, title, popup HTML]``; the popup is the layer's own uMap
     template formatted as uMap formats it (:func:`mapgen.umap.html.popup_html`).
     A template that opens with ``# {name}`` gives that title to the popup's heading, which
     otherwise shows the feature's name as uMap displays it (``getDisplayName``).
     """
-    layers = []
-    for carried in build.carried_layers:
-        options = layer_options(carried.geojson)
-        template = options.get("popupContentTemplate")
-        template = template if isinstance(template, str) and template.strip() else DEFAULT_POPUP_TEMPLATE
-        body_template = _TITLE_LINE.sub("", template)
-        name = str(options.get("name") or carried.name)
-        colour = str(options.get("color") or "")
-        features = []
-        for feature in carried.geojson.get("features") or ():
-            geometry = feature.get("geometry") if isinstance(feature, Mapping) else None
-            if not isinstance(geometry, Mapping) or geometry.get("type") not in _GEOMETRIES:
-                continue
-            properties = feature.get("properties")
-            properties = properties if isinstance(properties, Mapping) else {}
-            title = display_name(properties, str(options.get("labelKey") or ""), name)
-            shown_name = properties.get("name")
-            titled = shown_name is None or str(shown_name).strip() == title
-            html = popup_html(properties, body_template if titled else template, name=title)
-            shape = rounded_coordinates({"type": geometry["type"], "coordinates": geometry.get("coordinates")})
-            features.append([shape, title, html])
-        if features:
-            layers.append({
-                "nome": name,
-                "colore": colour if _CSS_COLOUR.fullmatch(colour) else "#555555",
-                "visibile": options.get("displayOnLoad") is not False,
-                "elementi": features,
-            })  # fmt: skip
-    return layers
+    options = layer_options(geojson)
+    template = options.get("popupContentTemplate")
+    template = template if isinstance(template, str) and template.strip() else DEFAULT_POPUP_TEMPLATE
+    body_template = _TITLE_LINE.sub("", template)
+    name = str(options.get("name") or fallback_name)
+    colour = str(options.get("color") or "")
+    features = []
+    for feature in geojson.get("features") or ():
+        geometry = feature.get("geometry") if isinstance(feature, Mapping) else None
+        if not isinstance(geometry, Mapping) or geometry.get("type") not in _GEOMETRIES:
+            continue
+        properties = feature.get("properties")
+        properties = properties if isinstance(properties, Mapping) else {}
+        title = display_name(properties, str(options.get("labelKey") or ""), name)
+        shown_name = properties.get("name")
+        titled = shown_name is None or str(shown_name).strip() == title
+        html = popup_html(properties, body_template if titled else template, name=title)
+        shape = rounded_coordinates({"type": geometry["type"], "coordinates": geometry.get("coordinates")})
+        features.append([shape, title, html])
+    if not features:
+        return None
+    return {
+        "nome": name,
+        "colore": colour if _CSS_COLOUR.fullmatch(colour) else "#555555",
+        "visibile": options.get("displayOnLoad") is not False,
+        "elementi": features,
+    }
 
 
 def _comune_row(comune: Comune, gazetteer: Gazetteer) -> list[Any]:
@@ -377,6 +404,7 @@ def preview_data(build: BuildResult, *, gazetteer: Gazetteer, options: OutputOpt
         "texts": texts,
         "bounds": _bounds([(row[0], row[1]) for row in comune_rows]),
         "carried": _carried_layers(build),
+        "territori": _territories(build, gazetteer),
         "testi": UI_TEXT,
     }
 
@@ -450,18 +478,23 @@ def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: 
          "n": format_int(len(layer["elementi"]))}
         for layer in data["carried"]
     ]  # fmt: skip
+    territories = data["territori"]
+    territory = territories and {
+        "nome": territories["nome"], "colore": territories["colore"], "n": format_int(len(territories["elementi"]))
+    }
     rows = list(POPUP_ROWS) + (list(CONTACT_ROWS) if options.include_contacts else [])
     head = _render(
         "preview_head.html.j2",
         title=options.title,
         areas=data["areas"],
         carried=carried,
+        territory=territory,
         notice=Markup(_assets.third_party_notice(assets)),
         app_css=_static("preview_app.css", "css"),
         app_js=_static("preview_app.js", "js"),
     )
     body = (
-        _render("preview_popup.html.j2", rows=rows, search_label="Cerca Comune o iniziativa")
+        _render("preview_popup.html.j2", rows=rows, search_label=SEARCH_LABEL, search_short=SEARCH_SHORT)
         + _render(
             "preview_panel.html.j2",
             title=options.title,
@@ -469,11 +502,14 @@ def _page_parts(data: dict[str, Any], assets: Sequence[_assets.Asset], options: 
             editions=editions,
             areas=areas,
             carried=carried,
+            territory=territory,
         )
         + _data_elements(data)
     )
     top = _render("preview_top.html.j2", title=options.title)
-    list_part = _render("preview_list.html.j2", total=format_int(len(data["items"])), carried=carried)
+    list_part = _render(
+        "preview_list.html.j2", total=format_int(len(data["items"])), carried=carried, territory=territory
+    )
     return {"head": head, "top": top, "body": body + list_part}
 
 

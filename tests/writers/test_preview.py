@@ -377,3 +377,55 @@ def test_carried_layers_in_the_page_are_escaped(sample_build: BuildResult, gazet
     assert "</script><b>Livello" not in page
     assert "&lt;/script&gt;&lt;b&gt;Livello&lt;/b&gt; <span" in page  # the panel's checkbox label
     assert ".mg-c0{background:Navy}" in page
+
+
+# --- the territories of Ambiti and Unioni (issue 26) ------------------------------------------
+
+
+def _association_build() -> BuildResult:
+    from fixtures import factories
+
+    items = factories.association_initiatives("UC2080666010", "039012", ("Primi 1000 giorni", "Centro per le famiglie"))
+    return BuildResult(initiatives=items, outcomes=(), diff=factories.sample_build().diff, editions=(2020,))
+
+
+def test_territories_are_the_umap_layer_off_on_load(gazetteer: Gazetteer) -> None:
+    from mapgen.writers._umap_territories import territories_layer
+
+    build = _association_build()
+    territories = preview.preview_data(build, gazetteer=gazetteer, options=OutputOptions())["territori"]
+    [published] = territories_layer(build, gazetteer=gazetteer)["features"]  # type: ignore[index]
+    assert (territories["nome"], territories["visibile"], territories["colore"]) == (
+        "Territori di Ambiti e Unioni", False, "#7b3294")
+    [(geometry, title, popup)] = territories["elementi"]
+    assert geometry == published["geometry"]  # the same territory as on uMap, not a second reckoning
+    assert title == "Unione dei Comuni della Bassa Romagna"
+    # The layer's uMap template "# {name}\n{description}": the name heads the popup, the rest
+    # formatted as uMap formats it (worked out by hand: ** is bold, lines kept).
+    assert popup == (
+        "<strong>Comuni (9):</strong> Alfonsine (RA), Bagnacavallo (RA), Bagnara di Romagna (RA), Conselice (RA), "
+        "Cotignola (RA), Fusignano (RA), Lugo (RA), Massa Lombarda (RA), Sant'Agata sul Santerno (RA)\n"
+        "<strong>Iniziative:</strong>\n- Centro per le famiglie (Lugo (RA))\n- Primi 1000 giorni (Lugo (RA))"
+    )
+
+
+def test_territories_switch_is_a_labelled_checkbox_off_on_load(gazetteer: Gazetteer) -> None:
+    page = render_preview(_association_build(), gazetteer=gazetteer, options=OutputOptions())
+    switch = re.search(r"<label><input type=\"checkbox\" data-territori>(.*?)</label>", page)
+    assert switch is not None, "no unchecked switch for the territories"
+    assert re.sub(r"<[^>]+>", "", switch.group(1)).strip() == "Territori di Ambiti e Unioni (1)"
+    assert '<div data-mg="territori"></div>' in page  # their entries in the list under the map
+    assert ".mg-terr{background:#7b3294}" in page
+
+
+def test_no_territories_without_associations(page: str) -> None:
+    assert page_data(page)["territori"] is None
+    assert "<input type=\"checkbox\" data-territori>" not in page and "<div data-mg=\"territori\">" not in page
+
+
+def test_search_box_is_named_in_full_with_a_short_placeholder(page: str) -> None:
+    box = re.search(r'<input type="search"[^>]*>', page)
+    assert box is not None
+    assert 'aria-label="Cerca Comune o iniziativa"' in box.group(0)
+    assert 'placeholder="Cerca Comune o iniziativa…"' in box.group(0)
+    assert 'data-short="Cerca Comune…"' in box.group(0)
