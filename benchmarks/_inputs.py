@@ -37,7 +37,7 @@ from mapgen.model import Place
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEED = 9
-VERSION = 1  # bump when the generated files change shape
+VERSION = 2  # bump when the generated files change shape (2: lead Comuni of registered Unioni, issue 26)
 SURVEY_SHARE = 0.6
 CONTINUED_SHARE = 1 / 3  # previous features the 2020 survey sends again
 INCOMPLETE_SHARE = 0.05  # make_examples: 18 of 320 responses

@@ -100,6 +100,7 @@ def plain(text: str) -> str:
     return text if text.isascii() else _ODD_CHAR.sub(lambda m: plain_piece(m.group()), text)
 
 
+@functools.lru_cache(maxsize=4096)  # a map repeats the same few property names on every feature
 def is_contact_property(name: str) -> bool:
     """True for a property name that says it holds a contact.
 
