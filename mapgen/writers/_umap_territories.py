@@ -9,6 +9,7 @@ this layer only shows where they reach. No layer when no practice names an assoc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from mapgen.gazetteer import Gazetteer
@@ -31,23 +32,36 @@ def territories_layer(build: BuildResult, *, gazetteer: Gazetteer) -> dict[str, 
             groups.setdefault(item.association.id, (item.association, []))[1].append(item)
     if not groups:
         return None
-    boundaries = gazetteer.boundaries().set_index("istat_code").geometry
+    _draw(gazetteer, [association.members for association, _items in groups.values()])
     features = [
-        _feature(association, items, boundaries, gazetteer)
+        _feature(association, items, gazetteer)
         for _id, (association, items) in sorted(groups.items())
     ]
     return {"type": "FeatureCollection", "features": features, "_umap_options": _layer_options()}
 
 
-def _feature(
-    association: Association, items: Sequence[MapInitiative], boundaries: Any, gazetteer: Gazetteer
-) -> dict[str, Any]:
+#: Territories already drawn, by gazetteer and members: the uMap writer and the preview draw the same.
+_DRAWN: dict[tuple[Path, tuple[str, ...]], dict[str, Any]] = {}
+
+
+def _draw(gazetteer: Gazetteer, groups: Sequence[tuple[str, ...]]) -> None:
+    """Draw the territories not drawn yet: the union of the members' boundaries, simplified, as
+    rounded GeoJSON geometry."""
+    missing = [members for members in groups if (gazetteer.path, members) not in _DRAWN]
+    if not missing:
+        return
     import shapely
     from shapely.geometry import mapping
 
-    codes = [c for c in association.members if c in boundaries.index]
-    territory = shapely.union_all(list(boundaries.loc[codes]))
-    territory = shapely.orient_polygons(shapely.simplify(territory, SIMPLIFY_TOLERANCE), exterior_cw=False)
+    frame = gazetteer.boundaries()
+    boundaries = dict(zip(frame["istat_code"], frame.geometry, strict=True))
+    for members in missing:
+        territory = shapely.union_all([boundaries[c] for c in members if c in boundaries])
+        territory = shapely.orient_polygons(shapely.simplify(territory, SIMPLIFY_TOLERANCE), exterior_cw=False)
+        _DRAWN[gazetteer.path, members] = rounded_coordinates(mapping(territory))
+
+
+def _feature(association: Association, items: Sequence[MapInitiative], gazetteer: Gazetteer) -> dict[str, Any]:
     members = [gazetteer.comuni[c].label for c in association.members if c in gazetteer.comuni]
     titles = sorted(f"{item.record.titolo.strip()} ({item.comune.label})" for item in items)
     lines = [
@@ -57,7 +71,7 @@ def _feature(
     ]
     return {
         "type": "Feature",
-        "geometry": rounded_coordinates(mapping(territory)),
+        "geometry": _DRAWN[gazetteer.path, association.members],
         "properties": {
             "name": plain_text(association.name),
             "codice": association.id,

@@ -401,11 +401,12 @@ def test_territories_are_the_umap_layer_off_on_load(gazetteer: Gazetteer) -> Non
     assert geometry == published["geometry"]  # the same territory as on uMap, not a second reckoning
     assert title == "Unione dei Comuni della Bassa Romagna"
     # The layer's uMap template "# {name}\n{description}": the name heads the popup, the rest
-    # formatted as uMap formats it (worked out by hand: ** is bold, lines kept).
+    # formatted as uMap formats it (worked out by hand: ** is bold, lines kept, "* " lines one list).
     assert popup == (
         "<strong>Comuni (9):</strong> Alfonsine (RA), Bagnacavallo (RA), Bagnara di Romagna (RA), Conselice (RA), "
         "Cotignola (RA), Fusignano (RA), Lugo (RA), Massa Lombarda (RA), Sant'Agata sul Santerno (RA)\n"
-        "<strong>Iniziative:</strong>\n- Centro per le famiglie (Lugo (RA))\n- Primi 1000 giorni (Lugo (RA))"
+        "<strong>Iniziative:</strong>\n<ul><li>Centro per le famiglie (Lugo (RA))</li>"
+        "<li>Primi 1000 giorni (Lugo (RA))</li></ul>"
     )
 
 
