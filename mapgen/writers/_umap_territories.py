@@ -8,12 +8,12 @@ this layer only shows where they reach. No layer when no practice names an assoc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from mapgen.gazetteer import Gazetteer
-from mapgen.model import Association, BuildResult, MapInitiative
+from mapgen.model import Association, BuildResult, Comune, MapInitiative
 from mapgen.umap.markup import plain_text, umap_text
 from mapgen.writers._umap_regions import rounded_coordinates
 
@@ -55,10 +55,37 @@ def _draw(gazetteer: Gazetteer, groups: Sequence[tuple[str, ...]]) -> None:
 
     frame = gazetteer.boundaries()
     boundaries = dict(zip(frame["istat_code"], frame.geometry, strict=True))
+    comuni = gazetteer.active()
+    points = shapely.STRtree(shapely.points([(c.lon, c.lat) for c in comuni]))
     for members in missing:
         territory = shapely.union_all([boundaries[c] for c in members if c in boundaries])
+        territory = _without_slivers(territory, _holds_another(members, comuni, points))
         territory = shapely.orient_polygons(shapely.simplify(territory, SIMPLIFY_TOLERANCE), exterior_cw=False)
         _DRAWN[gazetteer.path, members] = rounded_coordinates(mapping(territory))
+
+
+def _holds_another(members: Sequence[str], comuni: Sequence[Comune], points: Any) -> Callable[[Any], bool]:
+    """Whether a hole holds the point of a Comune that is not a member (``points``: an STRtree of theirs)."""
+    inside = set(members)
+    return lambda hole: any(comuni[i].istat_code not in inside for i in points.query(hole, predicate="contains"))
+
+
+def _without_slivers(territory: Any, holds_a_comune: Callable[[Any], bool]) -> Any:
+    """The territory with only the holes that hold another Comune (an enclave).
+
+    The members' boundaries do not always meet exactly: their union has hairline holes
+    (21 in the Bassa Romagna's, 0.72 km² in all) that a map would draw as dashes inside the
+    territory. A real hole is a Comune that is not a member, so a hole without one is closed.
+    """
+    import shapely
+
+    polygons = []
+    for polygon in shapely.get_parts(territory):
+        if polygon.geom_type != "Polygon":
+            continue
+        holes = [ring for ring in polygon.interiors if holds_a_comune(shapely.Polygon(ring))]
+        polygons.append(shapely.Polygon(polygon.exterior, holes))
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def _feature(association: Association, items: Sequence[MapInitiative], gazetteer: Gazetteer) -> dict[str, Any]:
