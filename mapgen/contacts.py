@@ -79,6 +79,9 @@ _EMAIL = re.compile(r"[^\W_][\w.+-]*@[^\W_][\w-]*(?:\.[\w-]+)+")
 _PHONE_RUN = re.compile(r"\+?\d[\d ./()-]{6,}\d")
 
 _NOT_DIGIT = re.compile(r"\D+")
+# One-digit groups at the start of a run: no Italian number has a one-digit prefix, but this
+# survey's titles put age ranges before years ("Nido 0-3 2019/2020": not 0320192020).
+_ONE_DIGIT_LEAD = re.compile(r"^(?:\d[ ./()-]+)+(?=\d)")
 _MIN_PHONE_DIGITS = 8  # an Italian number with its prefix; shorter values are matched as words
 _DECIMAL = re.compile(r"[+-]?\d{1,3}[.,]\d+")
 #: A real word has two letters or digits at least: initials ("M. R.") are in every page's code.
@@ -147,7 +150,8 @@ def contacts_in_text(text: str) -> list[str]:
     """
     text = plain(text)
     found = _EMAIL.findall(text) if "@" in text else []
-    return found + [run for run in _PHONE_RUN.findall(text) if _is_phone_run(run)]
+    runs = (_ONE_DIGIT_LEAD.sub("", run) for run in _PHONE_RUN.findall(text))
+    return found + [run for run in runs if _is_phone_run(run)]
 
 
 def holds_contact(value: object) -> bool:
@@ -655,6 +659,10 @@ def _json_unescaped(data: bytes) -> bytes:
     return _JSON_ESCAPE.sub(_json_char, data) if b"\\u" in data else data
 
 
+#: ``da_correggere.csv``: the rows waiting for a person, as typed (titles included), for staff only.
+_REVIEW_FILE: Final = "da_correggere.csv"
+
+
 def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult, options: OutputOptions) -> None:
     """Refuse the build if a contact value read appears in a public file (not ``report.*``).
 
@@ -669,8 +677,8 @@ def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult,
     if not guard:
         return
     for name in files:
-        if name.name.startswith("report") or name.name.startswith("."):
-            continue  # the report is for staff: contacts are its business
+        if name.name.startswith(("report", ".")) or name.name == _REVIEW_FILE:
+            continue  # the report and the rows for a person are for staff: contacts are their business
         if guard.found_in_canonical(*canonical(_public_bytes(folder / name))):
             raise OutputError(
                 _("the public file {name} holds a contact (referente, e-mail or telephone) read from "

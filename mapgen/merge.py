@@ -77,7 +77,18 @@ class MergeResult:
 
 
 def initiative_id(istat_code: str, titolo: str) -> str:
-    """The stable id of a practice: ``<ISTAT code>-<slug of the folded title>``."""
+    """The stable id of a practice: ``<ISTAT code>-<slug of the folded title>``.
+
+    E-mail addresses and telephone numbers written in the title are left out: the id is in every
+    public file, and the scrubbed title does not take them back out of it.
+    """
+    from mapgen.contacts import contacts_in_text, plain
+
+    found = contacts_in_text(titolo) if any(c.isdigit() or c == "@" for c in titolo) else []
+    if found:  # found in the title's plain form (dashes and spaces made ASCII)
+        titolo = plain(titolo)
+        for contact in found:
+            titolo = titolo.replace(contact, " ")
     return f"{istat_code}-{slugify(titolo, max_length=50)}"
 
 

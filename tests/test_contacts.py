@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mapgen import readers
 from mapgen.build import BuildRequest, build, run_pipeline, write_outputs
-from mapgen.contacts import REMOVED, ContactGuard, check_public_files, is_contact_property
+from mapgen.contacts import REMOVED, ContactGuard, check_public_files, contacts_in_text, is_contact_property
 from mapgen.errors import OutputError
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
@@ -122,6 +122,23 @@ def test_coordinates_and_amounts_are_not_telephone_numbers() -> None:
     assert not guard.found_in(text)
     assert guard.scrub(text) == (text, 0)
     assert guard.found_in("chiamare lo 0412-291800") and guard.found_in("tel. 0039 340 122 9180")
+
+
+@pytest.mark.parametrize("title", [
+    "Nido 0-3 2019/2020", "Servizi 0-6 2019-2020", "Progetto 0-6 (2019 - 2021)", "Spazio gioco 0-3 33279-1",
+])
+def test_age_ranges_before_years_are_not_telephone_numbers(title: str) -> None:
+    """Found at 100,000 initiatives: "0-3 33279-1" read as 0333 2791, the title scrubbed, the build refused."""
+    assert contacts_in_text(title) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("età 0-3, tel. 0832 123456", "0832 123456"), ("0-6 anni: 06 1234567", "06 1234567"),
+    ("+39 06 1234 5678", "+39 06 1234 5678"), ("0039 02 12345678", "0039 02 12345678"),
+    ("333 1234567", "333 1234567"), ("02/12345678", "02/12345678"),
+])
+def test_telephone_numbers_are_still_found(text: str, number: str) -> None:
+    assert contacts_in_text(text) == [number]
 
 
 def test_found_in_agrees_with_scrub() -> None:
@@ -257,6 +274,22 @@ def test_contacts_of_the_previous_map_under_other_names_are_not_published(
     assert properties["name"] == "Sportello" and properties["info"] == {"orari": "lun-ven"}
     assert properties["Note"] == f"Scrivere a {REMOVED}"  # the address, not the note
     assert not {"email_referente", "Recapito", "Telefono Ufficio", "emails"} & set(properties)
+
+
+def test_a_row_for_a_person_keeps_its_title_as_typed_in_the_staff_file(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """A telephone in a title of the previous map is a contact the guard looks for; the same title in a
+    survey row a person must place goes to da_correggere.csv, for staff like the report: as typed, and
+    the build is not refused (it was: found at 100,000 initiatives, with titles the guard misread)."""
+    path, config = previous_with_other_names(tmp_path)
+    backup = json.loads(path.read_text(encoding="utf-8"))
+    backup["layers"][0]["features"][0]["properties"]["name"] = f"Nido, tel. {BIANCHI[2]}"
+    path.write_text(json.dumps(backup), encoding="utf-8")
+    answers = survey(tmp_path, HEAD + f'1,2020-09-01,Nessunluogo,"Nido, tel. {BIANCHI[2]}",,{",".join(ROSSI)}\n')
+    out = tmp_path / "out"
+    summary = build(BuildRequest(survey=answers, previous=(path,), config=config, out_dir=out))
+    assert BIANCHI[2] in summary.result.contacts
+    assert leaks(out, ROSSI + BIANCHI[2:]) == [("da_correggere.csv", BIANCHI[2])]
+    assert f"Nido, tel. {BIANCHI[2]}" in (out / "da_correggere.csv").read_text(encoding="utf-8-sig")
 
 
 def test_a_placeholder_is_never_filled_with_a_contact() -> None:

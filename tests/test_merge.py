@@ -285,3 +285,11 @@ def test_an_association_without_its_lead_asks_for_the_lead(gazetteer: Gazetteer)
     outcome = result.outcomes[0]
     assert outcome.outcome is Outcome.AMBIGUOUS
     assert outcome.fix.startswith("Scegliere il Comune capofila tra i Comuni dell'associazione")
+
+
+def test_an_id_never_carries_a_contact_written_in_the_title() -> None:
+    """The id is in every public file: a telephone or an address in the title stays out of it (the
+    guard refused such builds); a title without one keeps its id as before."""
+    assert initiative_id("075035", "Nido, tel. 333 555 0199") == "075035-nido-tel"
+    assert initiative_id("075035", "Sportello: 0832 – 123456, info@comune.example.it") == "075035-sportello"
+    assert initiative_id("075035", "Nido 0-3 2019/2020") == "075035-nido-0-3-2019-2020"
