@@ -637,8 +637,12 @@ def _write_xlsx(path: Path, layer: _Layer, table: tuple[list[str], list[list[str
     numeric = [name in _numeric_columns(layer) for name in header]
     cells: list[list[str | float | None]] = [[_xlsx_text(name) for name in header]]
     for row in rows:
+        # Most rows hold no character to replace nor a text to cut: checked once for the row.
+        joined = "".join(row)
+        plain = len(joined) <= XLSX_CELL_LIMIT and not _XML_ILLEGAL.search(joined)
         cells.append([
-            None if not text else (float(text) if "." in text else int(text)) if is_number else _xlsx_text(text)
+            (None if not text else float(text) if "." in text else int(text)) if is_number
+            else text if plain else _xlsx_text(text)
             for text, is_number in zip(row, numeric, strict=True)
         ])
     parts = workbook_parts("iniziative", cells, created=datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S"))
