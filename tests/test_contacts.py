@@ -368,6 +368,22 @@ def test_the_fast_and_the_positional_canonical_forms_agree(text: str) -> None:
     assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
 
 
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT + "    ")), max_size=60))
+@example("")
+@example("   ")
+@example(" a  b ")
+@example("«»")
+def test_the_canonical_form_of_a_file_is_that_of_a_text(text: str) -> None:
+    """A file (numpy, past _SMALL bytes) gets the canonical form a short text gets, spaces squeezed alike."""
+    from mapgen import _contact_text
+    from mapgen._contact_text import canonical, canonical_with_positions
+
+    words, _, digits, _ = canonical_with_positions(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_contact_text, "_SMALL", 0)
+        assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
+
+
 def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> None:
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
     texts = ["Mario", "Rossi", "Mario Rossi", "tel 0832", "123456", "0832 123456", "x", "", "bianchi@example",
