@@ -75,6 +75,9 @@ _TRIGGERS = re.compile(r'[&<>"*{}\[\]|_#\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]|
 _PLAIN = str.maketrans({"<": "‹", ">": "›", "*": "∗"})
 _PLAIN_PAIRS = (("[[", "[ ["), ("]]", "] ]"), ("{{", "{ {"), ("}}", "} }"))
 _SPACES = re.compile(r"\s+")
+#: What plain_text changes: a space other than " ", two spaces, a space at an end, a control
+#: character (normalise_lines), < > *, [[ ]] {{ }}; most titles hold none and are returned as they are.
+_PLAIN_TRIGGERS = re.compile(r"[^\S ]|  |^\s|\s$|[<>*\x00-\x08\x0e-\x1f\x7f]|\[\[|\]\]|\{\{|\}\}")
 
 
 def umap_text(text: str) -> str:
@@ -189,6 +192,8 @@ def plain_text(text: str) -> str:
     >>> plain_text("Bonus <b>2020</b>  * [[x]]")
     'Bonus ‹b›2020‹/b› ∗ [ [x] ]'
     """
+    if not _PLAIN_TRIGGERS.search(text):
+        return text
     text = _SPACES.sub(" ", normalise_lines(text)).strip().translate(_PLAIN)
     for pair, spaced in _PLAIN_PAIRS:
         while pair in text:

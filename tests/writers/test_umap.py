@@ -363,6 +363,18 @@ def test_umap_text_examples() -> None:
     assert umap_text("h_t_t_p") == "h&#95;t&#95;t&#95;p"
 
 
+@given(st.text(alphabet=st.sampled_from(list(" \u00a0\t\n\r\x85\u2028\x00\x0e\x1c\x7f<>*[]{}ab|é🧸")), max_size=30))
+def test_plain_text_returns_a_text_it_would_not_change_as_it_is(text: str) -> None:
+    """plain_text's shortcut (no character it would change) agrees with every step done."""
+    from mapgen.umap import markup
+
+    every_step = markup._SPACES.sub(" ", markup.normalise_lines(text)).strip().translate(markup._PLAIN)
+    for pair, spaced in markup._PLAIN_PAIRS:
+        while pair in every_step:
+            every_step = every_step.replace(pair, spaced)
+    assert plain_text(text) == every_step
+
+
 def test_plain_text_examples() -> None:
     assert plain_text("  Bonus\n<b>bebè</b> ") == "Bonus ‹b›bebè‹/b›"
     assert plain_text("5*3 [[[x]]] {{{y}}}") == "5∗3 [ [ [x] ] ] { { {y} } }"
