@@ -396,6 +396,34 @@ def test_json_escapes_are_decoded_as_one_pass_decodes_them(texts: list[str], asc
     assert _json_unescaped(data) == _JSON_ESCAPE.sub(_json_char, data)
 
 
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT + "    ")), max_size=60), st.integers(1, 9))
+@example("", 1)
+@example("  Mario  ", 2)
+def test_a_file_in_pieces_has_the_canonical_form_of_the_whole(text: str, size: int) -> None:
+    """The file scan's pieces, joined, are the two streams of the whole file."""
+    from mapgen._contact_text import canonical, canonical_pieces
+
+    data = text.encode("utf-8", errors="replace")
+    pieces = list(canonical_pieces(data, size))
+    assert ("".join(w for w, _ in pieces), "".join(d for _, d in pieces)) == canonical(data)
+
+
+_PARTS = [*ROSSI, *BIANCHI, "Mario", "Rossi", "0832", "123456", "1", " ", "  ", "\n", "-", ".", "é", "x", "(", "«"]
+
+
+@given(st.lists(st.sampled_from(_PARTS), max_size=25), st.integers(1, 12))
+@example(["+39 0832 123456", "7"], 3)
+@example(["Mario", "  ", "Rossi"], 2)
+@example(["333 555 0199"], 4)
+def test_a_file_scanned_in_pieces_gives_the_answer_of_the_whole(parts: list[str], size: int) -> None:
+    """A contact across two pieces is found; a number that a digit of the next piece continues is not."""
+    from mapgen._contact_text import canonical
+
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    data = "".join(parts).encode("utf-8")
+    assert guard.found_in_file(data, piece=size) == guard.found_in_canonical(*canonical(data))
+
+
 def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> None:
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
     texts = ["Mario", "Rossi", "Mario Rossi", "tel 0832", "123456", "0832 123456", "x", "", "bianchi@example",
