@@ -152,7 +152,7 @@ def canonical(data: bytes) -> tuple[str, str]:
     return words.decode("latin-1"), digits.decode("latin-1")
 
 
-_ASCII: Final = re.compile(rb"[\x00-\x7f]")
+_ASCII_BYTE: Final = re.compile(rb"[\x00-\x7f]")
 
 
 def canonical_pieces(data: bytes, size: int) -> Iterator[tuple[str, str]]:
@@ -168,7 +168,7 @@ def canonical_pieces(data: bytes, size: int) -> Iterator[tuple[str, str]]:
     space_before = True
     start = 0
     while start < len(data):
-        found = _ASCII.search(data, start + size) if start + size < len(data) else None
+        found = _ASCII_BYTE.search(data, start + size) if start + size < len(data) else None
         end = found.start() if found else len(data)
         plain = _plain_bytes(data[start:end])
         words = _squeeze(plain.translate(_WORD_TABLE))
