@@ -332,7 +332,10 @@ class ContactGuard:
         A text that was not among ``texts`` is scrubbed on its own, so the result is always exact.
         """
         texts = set(texts)
-        held = self.suspects(texts)
+        return self.scrubber_of(texts, self.suspects(texts))
+
+    def scrubber_of(self, texts: set[str], held: set[str]) -> Callable[[str], tuple[str, int]]:
+        """:meth:`scrubber` of ``texts`` whose :meth:`suspects` are ``held`` (already found)."""
 
         def scrub(text: str) -> tuple[str, int]:
             return (text, 0) if text in texts and text not in held else self.scrub(text)
@@ -548,14 +551,19 @@ def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult
     if not (contacts or result.carried_layers):
         return result
     # One pass of the automata over every text first: most texts hold no contact and are done.
-    texts = [t for i in result.initiatives for r in i.records for t in _record_texts(r)]
-    texts += [t for layer in result.carried_layers for t in _feature_texts(layer)]
-    guard = contacts.scrubber(texts)
+    per_record = {id(r): list(_record_texts(r)) for i in result.initiatives for r in i.records}
+    texts = {t for record_texts in per_record.values() for t in record_texts}
+    texts.update(t for layer in result.carried_layers for t in _feature_texts(layer))
+    held = contacts.suspects(texts)
+    guard = contacts.scrubber_of(texts, held)
     by_record: dict[str, list[str]] = {}
     initiatives = []
     for item in result.initiatives:
         records = []
         for record in item.records:
+            if held.isdisjoint(per_record[id(record)]):  # no text of it holds a contact: as it is
+                records.append(record)
+                continue
             new, fields = _scrub_record(record, guard)
             if fields:
                 by_record.setdefault(record.record_id, []).extend(fields)
