@@ -75,6 +75,7 @@ _TRIGGERS = re.compile(r'[&<>"*{}\[\]|_#\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]|
 _PLAIN = str.maketrans({"<": "‹", ">": "›", "*": "∗"})
 _PLAIN_PAIRS = (("[[", "[ ["), ("]]", "] ]"), ("{{", "{ {"), ("}}", "} }"))
 _SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 #: What plain_text changes: a space other than " ", two spaces, a space at an end, a control
 #: character (normalise_lines), < > *, [[ ]] {{ }}; most titles hold none and are returned as they are.
 _PLAIN_TRIGGERS = re.compile(r"[^\S ]|  |^\s|\s$|[<>*\x00-\x08\x0e-\x1f\x7f]|\[\[|\]\]|\{\{|\}\}")
@@ -266,4 +267,4 @@ def render_template(name: str, context: Mapping[str, Any]) -> str:
     """Render ``templates/<name>``; every value is escaped with :func:`umap_text`."""
     text: str = _environment().get_template(name).render(**context)
     # Blank lines left by optional sections would show as gaps (uMap keeps line breaks).
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()

@@ -645,6 +645,8 @@ def _contacts(item: MapInitiative) -> list[dict[str, str]]:
 
 def _older_texts(item: MapInitiative) -> list[dict[str, Any]]:
     """Older editions' descriptions that differ from the newest one (nothing is lost)."""
+    if not item.history:
+        return []
     newest = fold(item.record.descrizione)
     return [
         {"edizione": old.edition, "descrizione": _description(old)}
