@@ -436,7 +436,7 @@ def _initiatives_layer(build: BuildResult, options: OutputOptions) -> _Layer:
         name="initiatives",
         schema=[(c.name, c.kind) for c in columns],
         rows=[{c.name: c.get(item) for c in columns} for item in items],
-        geometries=[shapely.Point(_point(item)) for item in items],
+        geometries=list(shapely.points([_point(item) for item in items])) if items else [],  # one call for all
         geometry_type="Point",
     )
 
