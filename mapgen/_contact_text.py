@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import cache
 from typing import Final
 
-__all__ = ["DIGIT_JOINERS", "MARK", "canonical", "canonical_with_positions", "plain_piece"]
+__all__ = ["DIGIT_JOINERS", "MARK", "canonical", "canonical_pieces", "canonical_with_positions", "plain_piece"]
 
 #: Dashes (Unicode category Pd) and the minus sign: "0832 – 123456" is "0832-123456".
 DASHES: Final = frozenset(
@@ -149,6 +150,35 @@ def canonical(data: bytes) -> tuple[str, str]:
     digits = data.translate(_DIGIT_TABLE, DIGIT_JOINERS)
     words = _squeeze(b" " + data.translate(_WORD_TABLE) + b" ")
     return words.decode("latin-1"), digits.decode("latin-1")
+
+
+_ASCII_BYTE: Final = re.compile(rb"[\x00-\x7f]")
+
+
+def canonical_pieces(data: bytes, size: int) -> Iterator[tuple[str, str]]:
+    """:func:`canonical` of ``data`` in pieces, each made from about ``size`` bytes of it.
+
+    Joined, the pieces are the two streams of :func:`canonical`: a piece ends before an ASCII
+    byte (never inside a character), and a run of spaces across two pieces is still one space.
+    (In bytes that are not UTF-8, a lead byte just before a cut stands for itself alone, where
+    :func:`canonical` would read the next bytes as its character: the pieces hold more letters.)
+    A file is scanned in pieces so that its canonical forms never hold several copies of it.
+    """
+    yield " ", ""  # the stream's opening space
+    space_before = True
+    start = 0
+    while start < len(data):
+        found = _ASCII_BYTE.search(data, start + size) if start + size < len(data) else None
+        end = found.start() if found else len(data)
+        plain = _plain_bytes(data[start:end])
+        words = _squeeze(plain.translate(_WORD_TABLE))
+        if space_before and words[:1] == b" ":
+            words = words[1:]
+        if words:
+            space_before = words[-1:] == b" "
+        yield words.decode("latin-1"), plain.translate(_DIGIT_TABLE, DIGIT_JOINERS).decode("latin-1")
+        start = end
+    yield ("" if space_before else " "), ""  # the closing space
 
 
 def _is_odd(char: str) -> bool:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from mapgen._contact_text import MARK, canonical, canonical_with_positions, plain_piece
+from mapgen._contact_text import MARK, canonical, canonical_pieces, canonical_with_positions, plain_piece
 from mapgen.errors import OutputError
 from mapgen.i18n import _
 from mapgen.model import BuildResult, CarriedLayer, Initiative, OutputOptions, RowOutcome
@@ -182,6 +182,10 @@ def _real_words(chain: str) -> int:
     return sum(len(word.encode("latin-1").decode("utf-8", errors="replace")) >= _REAL_WORD for word in chain.split())
 
 
+#: A public file is scanned this many bytes at a time (:meth:`ContactGuard.found_in_file`).
+FILE_PIECE: Final = 1 << 20
+
+
 @dataclass
 class ContactGuard:
     """The contacts read, found in any text in one pass by two Aho-Corasick automata.
@@ -256,6 +260,29 @@ class ContactGuard:
         """True when a contact is in the streams of :func:`~mapgen._contact_text.canonical`."""
         return next(self._word_hits(words), None) is not None or next(self._phone_hits(digits), None) is not None
 
+    def found_in_file(self, data: bytes, *, piece: int = FILE_PIECE) -> bool:
+        """:meth:`found_in_canonical` of a file's UTF-8 bytes, ``piece`` bytes of them at a time.
+
+        The canonical forms of a whole 11 MB file took ~90 MB at once, the build's peak; here
+        each piece is scanned with the end of the one before (the longest contact's length), and
+        a telephone number ending a piece waits for the next character, which says whether it
+        ends a run of digits. Same answer as the whole file at once (a test checks it).
+        """
+        if not self:
+            return False
+        words_kept = max((len(chain) for chain in self.phrases), default=1) - 1
+        digits_kept = max((len(key) for key in self.phones), default=0)
+        words = digits = ""
+        for new_words, new_digits in canonical_pieces(data, piece):
+            words, digits = words + new_words, digits + new_digits
+            if next(self._word_hits(words), None) is not None:
+                return True
+            if any(end < len(digits) - 1 for _, end in self._phone_hits(digits)):
+                return True
+            words = words[max(0, len(words) - words_kept):]
+            digits = digits[max(0, len(digits) - digits_kept):]
+        return next(self._phone_hits(digits), None) is not None  # a number may end the file
+
     def found_in(self, text: str) -> bool:
         """True when a contact value appears in ``text``."""
         return bool(self) and self.found_in_canonical(*canonical(text.encode("utf-8", errors="replace")))
@@ -310,7 +337,10 @@ class ContactGuard:
         A text that was not among ``texts`` is scrubbed on its own, so the result is always exact.
         """
         texts = set(texts)
-        held = self.suspects(texts)
+        return self.scrubber_of(texts, self.suspects(texts))
+
+    def scrubber_of(self, texts: set[str], held: set[str]) -> Callable[[str], tuple[str, int]]:
+        """:meth:`scrubber` of ``texts`` whose :meth:`suspects` are ``held`` (already found)."""
 
         def scrub(text: str) -> tuple[str, int]:
             return (text, 0) if text in texts and text not in held else self.scrub(text)
@@ -526,14 +556,19 @@ def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult
     if not (contacts or result.carried_layers):
         return result
     # One pass of the automata over every text first: most texts hold no contact and are done.
-    texts = [t for i in result.initiatives for r in i.records for t in _record_texts(r)]
-    texts += [t for layer in result.carried_layers for t in _feature_texts(layer)]
-    guard = contacts.scrubber(texts)
+    per_record = {id(r): list(_record_texts(r)) for i in result.initiatives for r in i.records}
+    texts = {t for record_texts in per_record.values() for t in record_texts}
+    texts.update(t for layer in result.carried_layers for t in _feature_texts(layer))
+    held = contacts.suspects(texts)
+    guard = contacts.scrubber_of(texts, held)
     by_record: dict[str, list[str]] = {}
     initiatives = []
     for item in result.initiatives:
         records = []
         for record in item.records:
+            if held.isdisjoint(per_record[id(record)]):  # no text of it holds a contact: as it is
+                records.append(record)
+                continue
             new, fields = _scrub_record(record, guard)
             if fields:
                 by_record.setdefault(record.record_id, []).extend(fields)
@@ -679,7 +714,7 @@ def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult,
     for name in files:
         if name.name.startswith(("report", ".")) or name.name == _REVIEW_FILE:
             continue  # the report and the rows for a person are for staff: contacts are their business
-        if guard.found_in_canonical(*canonical(_public_bytes(folder / name))):
+        if guard.found_in_file(_public_bytes(folder / name)):
             raise OutputError(
                 _("the public file {name} holds a contact (referente, e-mail or telephone) read from "
                   "the inputs, and include_contacts is false: the build is refused and the previous "

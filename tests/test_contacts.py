@@ -401,6 +401,62 @@ def test_the_fast_and_the_positional_canonical_forms_agree(text: str) -> None:
     assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
 
 
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT + "    ")), max_size=60))
+@example("")
+@example("   ")
+@example(" a  b ")
+@example("«»")
+def test_the_canonical_form_of_a_file_is_that_of_a_text(text: str) -> None:
+    """A file (numpy, past _SMALL bytes) gets the canonical form a short text gets, spaces squeezed alike."""
+    from mapgen import _contact_text
+    from mapgen._contact_text import canonical, canonical_with_positions
+
+    words, _, digits, _ = canonical_with_positions(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_contact_text, "_SMALL", 0)
+        assert canonical(text.encode("utf-8", errors="replace")) == (words, digits)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list('\\"/\n\t\b\x07u0aé€🧸 ')), max_size=12), max_size=6),
+       st.booleans())
+@example(["\\", "\\u00e8", '\\"', "é"], False)
+def test_json_escapes_are_decoded_as_one_pass_decodes_them(texts: list[str], ascii_only: bool) -> None:
+    """The file scan's shortcut (escaped backslashes set aside, then bytes.replace) decodes a JSON
+    file exactly as one regular expression over every escape does."""
+    from mapgen.contacts import _JSON_ESCAPE, _json_char, _json_unescaped
+
+    data = json.dumps({"testi": texts, "uno": "".join(texts)}, ensure_ascii=ascii_only).encode("utf-8")
+    assert _json_unescaped(data) == _JSON_ESCAPE.sub(_json_char, data)
+
+
+@given(st.text(alphabet=st.sampled_from(list(ODD_TEXT + "    ")), max_size=60), st.integers(1, 9))
+@example("", 1)
+@example("  Mario  ", 2)
+def test_a_file_in_pieces_has_the_canonical_form_of_the_whole(text: str, size: int) -> None:
+    """The file scan's pieces, joined, are the two streams of the whole file."""
+    from mapgen._contact_text import canonical, canonical_pieces
+
+    data = text.encode("utf-8", errors="replace")
+    pieces = list(canonical_pieces(data, size))
+    assert ("".join(w for w, _ in pieces), "".join(d for _, d in pieces)) == canonical(data)
+
+
+_PARTS = [*ROSSI, *BIANCHI, "Mario", "Rossi", "0832", "123456", "1", " ", "  ", "\n", "-", ".", "é", "x", "(", "«"]
+
+
+@given(st.lists(st.sampled_from(_PARTS), max_size=25), st.integers(1, 12))
+@example(["+39 0832 123456", "7"], 3)
+@example(["Mario", "  ", "Rossi"], 2)
+@example(["333 555 0199"], 4)
+def test_a_file_scanned_in_pieces_gives_the_answer_of_the_whole(parts: list[str], size: int) -> None:
+    """A contact across two pieces is found; a number that a digit of the next piece continues is not."""
+    from mapgen._contact_text import canonical
+
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+    data = "".join(parts).encode("utf-8")
+    assert guard.found_in_file(data, piece=size) == guard.found_in_canonical(*canonical(data))
+
+
 def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> None:
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
     texts = ["Mario", "Rossi", "Mario Rossi", "tel 0832", "123456", "0832 123456", "x", "", "bianchi@example",

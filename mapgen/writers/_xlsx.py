@@ -75,39 +75,59 @@ def _stub(sheet_name: str, created: datetime, last_row: int, last_col: int) -> b
 
 
 def _sheet_data(rows: Sequence[Sequence[str | float | None]], strings: dict[str, int]) -> tuple[bytes, int, int, int]:
-    """``<sheetData>``, the strings' count and the table's last row and column (0-based)."""
-    cells_per_row: list[list[str]] = []
-    spans: dict[int, list[int]] = {}
-    count = last_col = 0
+    """``<sheetData>``, the strings' count and the table's last row and column (0-based).
+
+    Rows are written a block of 16 at a time: XlsxWriter gives the rows of a block the same
+    ``spans``, the first and last column used in the block.
+    """
+    parts = ["<sheetData>"]
+    block: list[tuple[int, list[str], int, int]] = []  # (row number, cells, first and last column)
+    count = last_row = last_col = 0
     names: list[str] = []
     for number, row in enumerate(rows):
-        cells: list[str] = []
-        r = number + 1
-        used: list[int] = []
-        names += [column_letter(col) for col in range(len(names), len(row))]
-        for col, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                index = strings.setdefault(_utf16_cut(value), len(strings))
-                count += 1
-                cells.append(f'<c r="{names[col]}{r}" t="s"><v>{index}</v></c>')
-            else:
-                cells.append(f'<c r="{names[col]}{r}"><v>{value:.16G}</v></c>')
-            used.append(col)
+        if block and number % 16 == 0:
+            parts += _block_rows(block)
+            block = []
+        if len(names) < len(row):
+            names += [column_letter(col) for col in range(len(names), len(row))]
+        cells, texts, first, last = _row_cells(row, str(number + 1), names, strings)
+        count += texts
         if cells:
-            block = spans.setdefault(number // 16, [used[0], used[-1]])
-            block[0], block[1] = min(block[0], used[0]), max(block[1], used[-1])
-            last_col = max(last_col, used[-1])
-        cells_per_row.append(cells)
-    parts = ["<sheetData>"]
-    for number, cells in enumerate(cells_per_row):
-        if cells:
-            low, high = spans[number // 16]
-            parts.append(f'<row r="{number + 1}" spans="{low + 1}:{high + 1}">{"".join(cells)}</row>')
+            block.append((number + 1, cells, first, last))
+            last_row, last_col = number, max(last_col, last)
+    parts += _block_rows(block)
     parts.append("</sheetData>")
-    last_row = max((n for n, cells in enumerate(cells_per_row) if cells), default=0)
     return "".join(parts).encode(), count, last_row, last_col
+
+
+def _row_cells(
+    row: Sequence[str | float | None], r: str, names: Sequence[str], strings: dict[str, int]
+) -> tuple[list[str], int, int, int]:
+    """A row's ``<c>`` elements, how many are texts, and its first and last column used (-1 for none)."""
+    cells: list[str] = []
+    texts = 0
+    first = last = -1
+    for col, value in enumerate(row):
+        if value is None or value == "":
+            continue
+        if isinstance(value, str):
+            text = value if len(value) <= _STRMAX // 2 else _utf16_cut(value)
+            cells.append(f'<c r="{names[col]}{r}" t="s"><v>{strings.setdefault(text, len(strings))}</v></c>')
+            texts += 1
+        else:
+            cells.append(f'<c r="{names[col]}{r}"><v>{value:.16G}</v></c>')
+        if first < 0:
+            first = col
+        last = col
+    return cells, texts, first, last
+
+
+def _block_rows(block: Sequence[tuple[int, list[str], int, int]]) -> list[str]:
+    """The ``<row>`` elements of one block of 16 rows, with the block's ``spans``."""
+    if not block:
+        return []
+    spans = f'{min(first for _, _, first, _ in block) + 1}:{max(last for _, _, _, last in block) + 1}'
+    return [f'<row r="{number}" spans="{spans}">{"".join(cells)}</row>' for number, cells, _, _ in block]
 
 
 def workbook_parts(

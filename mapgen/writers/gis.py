@@ -436,7 +436,7 @@ def _initiatives_layer(build: BuildResult, options: OutputOptions) -> _Layer:
         name="initiatives",
         schema=[(c.name, c.kind) for c in columns],
         rows=[{c.name: c.get(item) for c in columns} for item in items],
-        geometries=[shapely.Point(_point(item)) for item in items],
+        geometries=list(shapely.points([_point(item) for item in items])) if items else [],  # one call for all
         geometry_type="Point",
     )
 
@@ -637,8 +637,12 @@ def _write_xlsx(path: Path, layer: _Layer, table: tuple[list[str], list[list[str
     numeric = [name in _numeric_columns(layer) for name in header]
     cells: list[list[str | float | None]] = [[_xlsx_text(name) for name in header]]
     for row in rows:
+        # Most rows hold no character to replace nor a text to cut: checked once for the row.
+        joined = "".join(row)
+        plain = len(joined) <= XLSX_CELL_LIMIT and not _XML_ILLEGAL.search(joined)
         cells.append([
-            None if not text else (float(text) if "." in text else int(text)) if is_number else _xlsx_text(text)
+            (None if not text else float(text) if "." in text else int(text)) if is_number
+            else text if plain else _xlsx_text(text)
             for text, is_number in zip(row, numeric, strict=True)
         ])
     parts = workbook_parts("iniziative", cells, created=datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S"))

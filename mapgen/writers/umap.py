@@ -115,10 +115,15 @@ _MACRO_AREAS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class _Layer:
-    """One uMap layer: its file slug and its FeatureCollection (options included)."""
+    """One uMap layer: its file slug and its FeatureCollection (options included).
+
+    ``features_json`` is the canonical JSON of ``geojson["features"]`` when it was made while
+    measuring the features (initiative layers), so that the layer file and ``map.umap`` reuse it.
+    """
 
     slug: str
     geojson: Mapping[str, Any]
+    features_json: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,30 +160,82 @@ def write_umap(
     """
     layers = _map_layers(build, gazetteer=gazetteer, options=options)
     written = [
-        _write_json(out_dir / "layers" / f"{layer.slug}.geojson", layer.geojson) for layer in layers
+        _write_json(out_dir / "layers" / f"{layer.slug}.geojson", _layer_pieces(layer)) for layer in layers
     ]
     _check_layer_files(layers, written)
     remote = _remote_layers(layers, options.remote_base_url) if options.remote_base_url else layers
-    document = _umap_document(build, remote, gazetteer=gazetteer, options=options)
-    written.append(_write_json(out_dir / "map.umap", document))
+    written.append(_write_json(out_dir / "map.umap", _document_pieces(build, remote, gazetteer=gazetteer,
+                                                                      options=options)))
     log.info("uMap: %d layers, %d initiatives", len(layers), len(build.initiatives))
     return written
 
 
-def _write_json(path: Path, data: Mapping[str, Any]) -> Path:
-    """Write canonical JSON: sorted keys, UTF-8, no spaces, one trailing newline."""
-    text = json.dumps(
-        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
+def _canonical_json(data: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, non-ASCII as is, no NaN."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _pieces(data: Any, slots: Mapping[str, bytes]) -> list[bytes] | None:
+    """``data`` as canonical UTF-8 JSON in pieces, each slot string (a key of ``slots``, in the
+    order they appear) standing for the JSON given for it.
+
+    The whole text is never built: with the area symbols (emoji) every character of a Python
+    string of it would take four bytes (40 MB for ``map.umap`` at 10,000). None when a slot is
+    not found exactly once, in order (a carried text holding it): the caller then writes
+    ``data`` itself.
+    """
+    text = _canonical_json(data)
+    pieces = []
+    for slot, json_bytes in slots.items():
+        quoted = _canonical_json(slot)
+        if text.count(quoted) != 1:
+            return None
+        head, text = text.split(quoted)
+        pieces += [head.encode("utf-8"), json_bytes]
+    return [*pieces, text.encode("utf-8")]
+
+
+def _slot(number: int) -> str:
+    # JSON writes NUL as \u0000, which no value of ours (control characters are removed) writes.
+    return f"\x00mapgen-features-{number}\x00"
+
+
+def _layer_pieces(layer: _Layer) -> list[bytes]:
+    """A layer file's bytes; the features measured when splitting are not serialised again."""
+    if layer.features_json is not None:
+        slotted = _pieces({**layer.geojson, "features": _slot(0)}, {_slot(0): layer.features_json})
+        if slotted is not None:
+            return slotted
+    return [_canonical_json(layer.geojson).encode("utf-8")]
+
+
+def _document_pieces(
+    build: BuildResult, layers: Sequence[_Layer], *, gazetteer: Gazetteer, options: OutputOptions
+) -> list[bytes]:
+    """``map.umap``'s bytes, reusing each initiative layer's features JSON (as :func:`_layer_pieces`)."""
+    slotted = [
+        _Layer(layer.slug, {**layer.geojson, "features": _slot(n)}) if layer.features_json is not None else layer
+        for n, layer in enumerate(layers)
+    ]
+    slots = {_slot(n): layer.features_json for n, layer in enumerate(layers) if layer.features_json is not None}
+    pieces = _pieces(_umap_document(build, slotted, gazetteer=gazetteer, options=options), slots)
+    if pieces is not None:
+        return pieces
+    return [_canonical_json(_umap_document(build, layers, gazetteer=gazetteer, options=options)).encode("utf-8")]
+
+
+def _write_json(path: Path, pieces: Sequence[bytes]) -> Path:
+    """Write canonical JSON (:func:`_canonical_json`, UTF-8, in pieces) with one trailing newline."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
+        with path.open("wb") as file:
+            file.writelines([*pieces, b"\n"])
     except OSError as exc:
         raise OutputError(
             _("cannot write {file}: {reason}. {output_fix}",
               file=path.name, reason=exc.strerror or exc, output_fix=output_fix(exc))
         ) from exc
-    size = len(text.encode("utf-8"))
+    size = sum(len(piece) for piece in pieces)
     if path.suffix == ".geojson" and size > LAYER_SIZE_LIMIT:
         log.warning(
             "%s is %d bytes: uMap instances behind a 1 MB proxy limit may refuse to save it",
@@ -284,7 +341,7 @@ def _unique_slugs(layers: Sequence[_Layer]) -> list[_Layer]:
             number += 1
             slug = f"{layer.slug}-{number}"
         seen.add(slug)
-        unique.append(_Layer(slug, layer.geojson))
+        unique.append(_Layer(slug, layer.geojson, layer.features_json))
     return unique
 
 
@@ -356,16 +413,18 @@ def _groups_by_area(items: Sequence[MapInitiative]) -> list[_Group]:
 def _initiative_layers(group: _Group, *, options: OutputOptions) -> list[_Layer]:
     """The group as one layer, or split into parts when its file would be too big."""
     features = [_initiative_feature(item, options=options) for item in group.items]
-    parts = _split_to_fit(group.key, "", features)
-    return [_Layer(slug, _collection(group, suffix, part)) for slug, suffix, part in parts]
+    texts = _feature_json(features)
+    parts = _split_to_fit(group.key, "", features, sizes={key: len(text) + 1 for key, text in texts.items()})
+    # The features are not changed after this: their JSON is written as measured.
+    return [
+        _Layer(slug, _collection(group, suffix, part), b"[" + b",".join(texts[id(f)] for f in part) + b"]")
+        for slug, suffix, part in parts
+    ]
 
 
-def _json_sizes(features: list[dict[str, Any]]) -> dict[int, int]:
-    """Each feature's compact JSON size in bytes, plus its separating comma (measured once)."""
-    return {
-        id(f): len(json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 1
-        for f in features
-    }
+def _feature_json(features: list[dict[str, Any]]) -> dict[int, bytes]:
+    """Each feature's canonical JSON (UTF-8), by ``id``: measured to split, then written as is."""
+    return {id(f): _canonical_json(f).encode("utf-8") for f in features}
 
 
 def _split_to_fit(
@@ -376,7 +435,8 @@ def _split_to_fit(
     sizes: dict[int, int] | None = None,
 ) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """Split features by macro-area, then region, then in halves until each part fits."""
-    sizes = sizes if sizes is not None else _json_sizes(features)
+    if sizes is None:  # = the compact JSON size in bytes, plus its separating comma
+        sizes = {key: len(text) + 1 for key, text in _feature_json(features).items()}
     # = the compact JSON array's size: items, commas between them, brackets
     size = sum(sizes[id(f)] for f in features) + 1
     if size + _OPTIONS_ALLOWANCE <= LAYER_SIZE_LIMIT or len(features) < 2:
@@ -585,6 +645,8 @@ def _contacts(item: MapInitiative) -> list[dict[str, str]]:
 
 def _older_texts(item: MapInitiative) -> list[dict[str, Any]]:
     """Older editions' descriptions that differ from the newest one (nothing is lost)."""
+    if not item.history:
+        return []
     newest = fold(item.record.descrizione)
     return [
         {"edizione": old.edition, "descrizione": _description(old)}

@@ -466,6 +466,22 @@ def test_xlsx_text_is_never_a_formula(
     assert all(c.data_type in {"s", "n"} for row in sheet.iter_rows() for c in row)
 
 
+def test_xlsx_cuts_only_the_cell_over_excels_limit(
+    tmp_path: Path, sample_build: BuildResult, gazetteer: Gazetteer
+) -> None:
+    """Rows are checked whole for the rare cell to change; in a long row only the long cell is cut."""
+    from openpyxl import load_workbook
+
+    first = sample_build.initiatives[0]
+    long = replace(first, record=replace(first.record, titolo="t" * 20_000, descrizione="d" * 40_000))
+    build = replace(sample_build, initiatives=(long, *sample_build.initiatives[1:]))
+    sheet = load_workbook(write(build, tmp_path, gazetteer)["initiatives.xlsx"])["iniziative"]
+    header = [c.value for c in sheet[1]]
+    cells = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
+    assert cells[first.id]["titolo"].value == "t" * 20_000
+    assert cells[first.id]["descrizione"].value == "d" * 32_766 + "…"
+
+
 def test_pandas_as_documented_keeps_the_istat_codes(files: dict[str, Path]) -> None:
     """docs/outputs-gis-report.md: ``dtype={"istat": str}``; without it pandas reads 001003 as 1003."""
     import pandas as pd

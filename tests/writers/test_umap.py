@@ -364,6 +364,18 @@ def test_umap_text_examples() -> None:
     assert umap_text("h_t_t_p") == "h&#95;t&#95;t&#95;p"
 
 
+@given(st.text(alphabet=st.sampled_from(list(" \u00a0\t\n\r\x85\u2028\x00\x0e\x1c\x7f<>*[]{}ab|é🧸")), max_size=30))
+def test_plain_text_returns_a_text_it_would_not_change_as_it_is(text: str) -> None:
+    """plain_text's shortcut (no character it would change) agrees with every step done."""
+    from mapgen.umap import markup
+
+    every_step = markup._SPACES.sub(" ", markup.normalise_lines(text)).strip().translate(markup._PLAIN)
+    for pair, spaced in markup._PLAIN_PAIRS:
+        while pair in every_step:
+            every_step = every_step.replace(pair, spaced)
+    assert plain_text(text) == every_step
+
+
 def test_plain_text_examples() -> None:
     assert plain_text("  Bonus\n<b>bebè</b> ") == "Bonus ‹b›bebè‹/b›"
     assert plain_text("5*3 [[[x]]] {{{y}}}") == "5∗3 [ [ [x] ] ] { { {y} } }"
@@ -633,3 +645,25 @@ def test_the_territories_layer_draws_each_association_once_off_on_load(
 def test_no_territories_layer_without_associations(sample_build: BuildResult, gazetteer: Gazetteer,
                                                    tmp_path: Path) -> None:
     assert "layers/territori-ambiti-unioni.geojson" not in write(sample_build, tmp_path, gazetteer)
+
+
+@pytest.mark.parametrize("limit", [umap_writer.LAYER_SIZE_LIMIT, 4000])
+def test_files_are_the_canonical_json_of_what_they_hold(
+    sample_build: BuildResult, gazetteer: Gazetteer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """The writer joins features serialised once (when measured) into the layer files and map.umap:
+    each file is still exactly what ``json.dumps`` gives for its content, even when a carried text
+    holds the placeholder the writer joins on."""
+    monkeypatch.setattr(umap_writer, "LAYER_SIZE_LIMIT", limit)
+    slots = {f"nota_{n}": f"\x00mapgen-features-{n}\x00" for n in range(40)}
+    hostile = _points_layer("Sedi", slots)
+    build = replace(sample_build, carried_layers=(*sample_build.carried_layers, hostile))
+    paths = write_umap(build, tmp_path, gazetteer=gazetteer, options=OutputOptions())
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        expected = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        assert path.read_bytes() == (expected + "\n").encode("utf-8"), path.name
+    document = json.loads((tmp_path / "map.umap").read_text(encoding="utf-8"))
+    carried = [layer for layer in document["layers"] if layer["_umap_options"]["name"] == "Sedi"]
+    assert [f["properties"] for layer in carried for f in layer["features"]] == [{"name": "Sede", **slots}]
+    assert len(document["layers"]) == len(paths) - 1 > 3
