@@ -571,7 +571,8 @@ def regressions(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
         for step, now in _with_groups(seconds).items():
             then = before.get(n, {}).get(step)
             if then is not None and now > then * (1 + REGRESSION) and now - then >= 0.05:
-                found.append(f"{step} at {n:,}: {now:.2f} s against {then:.2f} s (+{now / then - 1:.0%})")
+                change = f"+{now / then - 1:.0%}" if then else "was 0.00 s"
+                found.append(f"{step} at {n:,}: {now:.2f} s against {then:.2f} s ({change})")
     return found
 
 
@@ -594,7 +595,8 @@ def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
                 cells.append(f"{now:.2f} (–)")
             else:
                 worse = now > then * (1 + REGRESSION) and now - then >= 0.05
-                cells.append(f"{now:.2f} ({then:.2f}, {now / then - 1:+.0%})" + (" **regressed**" if worse else ""))
+                change = f"{now / then - 1:+.0%}" if then else "–"  # 0.00 s before: no ratio
+                cells.append(f"{now:.2f} ({then:.2f}, {change})" + (" **regressed**" if worse else ""))
         lines.append(f"| {step} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
@@ -641,13 +643,39 @@ def _json(results: Results) -> dict[str, Any]:
     return data
 
 
+def results_from_json(data: dict[str, Any]) -> Results:
+    """A run saved in ``pipeline.json`` (:func:`_json`), to print its report again."""
+    def timed(d: dict[str, Any]) -> Timed:
+        return Timed(**d)
+
+    def sized(d: dict[str, Any]) -> dict[int, Any]:
+        return {int(n): v for n, v in d.items()}
+
+    startup = data.get("startup")
+    return Results(
+        builds=[BuildFigures(n=b["n"], build=timed(b["build"]), floor=timed(b["floor"]), outputs=b["outputs"],
+                             imports=timed(b["imports"]), published=b["published"], records=b["records"])
+                for b in data["builds"]],
+        geocoding=[GeocodingFigures(**g) for g in data["geocoding"]],
+        previews=[PreviewFigures(**p) for p in data["previews"]],
+        umap=sized(data["umap"]), stages=sized(data["stages"]), previous_stages=sized(data["previous_stages"]),
+        startup=StartupFigures({k: timed(v) for k, v in startup["commands"].items()}, startup["heavy_on_help"])
+        if startup else None,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> Results:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (at most 3 at 100,000)")
     parser.add_argument("--browser-runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, 1 in the browser")
+    parser.add_argument("--from-json", type=Path, help="print the report of a run saved in pipeline.json again")
     args, _ = parser.parse_known_args(argv)
+    if args.from_json:  # e.g. when the report of a long run failed to print
+        results = results_from_json(json.loads(args.from_json.read_text(encoding="utf-8")))
+        print(report(results))
+        return results
     if args.quick:
         args.sizes, args.runs, args.browser_runs = [1_000, 10_000], 3, 1
     WORK.mkdir(parents=True, exist_ok=True)

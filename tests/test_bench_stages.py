@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from benchmarks.pipeline import previous_stages, regressions, stage_table
@@ -36,3 +37,35 @@ def test_a_step_over_20_percent_slower_is_a_regression(tmp_path: Path) -> None:
     path = tmp_path / "RESULTS.md"
     path.write_text(f"## benchmarks.pipeline\n\n{table}\n\nafter\n", encoding="utf-8")
     assert previous_stages(path) == {10_000: {**now[10_000], "whole build (the steps above)": 2.58}}
+
+
+def test_a_step_that_took_no_time_before_has_no_ratio() -> None:
+    """Found at the end of a 25-minute run: 'apply corrections' was 0.00 s in RESULTS.md (division by zero)."""
+    before = {10_000: {"apply corrections": 0.00}}
+    now = {10_000: {"apply corrections": 0.27}}
+    assert regressions(now, before) == ["apply corrections at 10,000: 0.27 s against 0.00 s (was 0.00 s)"]
+    assert "| apply corrections | 0.27 (0.00, –) **regressed** |" in stage_table(now, before)
+
+
+def test_a_saved_run_prints_its_report_again() -> None:
+    from benchmarks.pipeline import (
+        BuildFigures,
+        GeocodingFigures,
+        PreviewFigures,
+        Results,
+        StartupFigures,
+        Timed,
+        _json,
+        results_from_json,
+    )
+
+    build = BuildFigures(n=1_000, build=Timed([2.0], [2.1], [300.0]), floor=Timed([0.1], [0.1], [20.0]),
+                         outputs={"map.umap": 1_000_000}, imports=Timed([1.0], [1.0], [180.0]), published=8,
+                         records=10)
+    results = Results(builds=[build], umap={1_000: {"map_umap_kb": 1.0}}, stages={1_000: {"write uMap": 0.2}},
+                      previous_stages={1_000: {"write uMap": 0.1}},
+                      geocoding=[GeocodingFigures(1_000, 500, 400, [300.0], [350.0], [50.0])],
+                      previews=[PreviewFigures(1_000, 0.9, 0.6, {"painted": 900.0}, {"painted": 600.0})],
+                      startup=StartupFigures({"python -c pass": Timed([0.02], [0.02], [9.0])}, []))
+    # as main() saves it (int keys become strings) and reads it back for the report
+    assert results_from_json(json.loads(json.dumps(_json(results)))) == results
