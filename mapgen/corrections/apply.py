@@ -103,7 +103,7 @@ def _matches_alias(record: Initiative, d: Decision) -> bool:
     return not d.provincia or record.place.provincia.strip().casefold() == d.provincia.casefold()
 
 
-def taught_association(d: Decision) -> Association:
+def _taught_association(d: Decision) -> Association:
     """The association an alias line with members teaches: its name, its lead's area, its members."""
     assert d.comune is not None
     return Association(
@@ -117,7 +117,8 @@ def _teach_association(review: Review, d: Decision, decided: set[str]) -> None:
     """An association a person taught: named as the place, placed at its lead; named as the
     association (``denominazione_ente``) by one of its members, kept there; both get the members."""
     assert d.comune is not None
-    association = review.taught.setdefault(f"CORR-{slugify(d.typed)}", taught_association(d))
+    association = _taught_association(d)
+    association = review.taught.setdefault(association.id, association)
     codes = association.members
     placed = named = 0
     for n, (record, match) in enumerate(review.pairs):
