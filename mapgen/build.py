@@ -50,6 +50,7 @@ from mapgen.model import (
     SourceRef,
 )
 from mapgen.text import slugify
+from mapgen.writers._lanes import run_lanes
 
 if TYPE_CHECKING:
     from mapgen.config import Config
@@ -130,19 +131,28 @@ Writer = Callable[..., list[Path]]
 
 
 def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
-    """The writers to run, imported here so that reading-only commands stay light."""
+    """The writers to run, in the order one process runs them."""
+    first, second = _lanes_of_writers(options)
+    return [*first, *second]
+
+
+def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]], list[tuple[str, Writer]]]:
+    """The writers in two lanes of about the same time (see :mod:`mapgen.writers._lanes`), imported
+    here so that reading-only commands stay light. The uMap writer and the preview share the
+    territories drawn once per build: one lane.
+    """
     from mapgen.corrections import write_review
     from mapgen.writers.gis import write_gis
     from mapgen.writers.report import write_report
     from mapgen.writers.umap import write_umap
 
-    writers: list[tuple[str, Writer]] = [("uMap", write_umap), ("GIS", write_gis), ("report", write_report),
-                                    ("da_correggere", write_review)]
+    first: list[tuple[str, Writer]] = [("uMap", write_umap)]
     if options.preview:
         from mapgen.writers.preview import write_preview
 
-        writers.insert(1, ("preview", write_preview))
-    return writers
+        first.append(("preview", write_preview))
+    first.append(("da_correggere", write_review))
+    return first, [("GIS", write_gis), ("report", write_report)]
 
 
 def _check_inside(paths: Iterable[Path], folder: Path) -> list[Path]:
@@ -339,8 +349,15 @@ def write_outputs(
     staging folder is removed and ``out_dir`` is left as it was. Leftovers of a
     build that was killed are cleaned up first (:func:`recover_interrupted`).
     """
-    target = out_dir.expanduser().resolve()
     result = protect_contacts(result, options)  # second line of defence: see mapgen.contacts
+    return _write_protected(result, out_dir, gazetteer=gazetteer, options=options, progress=progress)
+
+
+def _write_protected(
+    result: BuildResult, out_dir: Path, *, gazetteer: Gazetteer, options: OutputOptions, progress: Progress
+) -> list[Path]:
+    """:func:`write_outputs` of a result :func:`protect_contacts` has already been through."""
+    target = out_dir.expanduser().resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_interrupted(target)
@@ -357,6 +374,18 @@ def write_outputs(
         ) from exc
 
 
+def _run_writers(writers: Sequence[tuple[str, Writer]], *, result: BuildResult, staging: Path, gazetteer: Gazetteer,
+                 options: OutputOptions, progress: Progress, done: int, total: int) -> list[Path]:
+    """Run ``writers`` into ``staging``; return their files once checked (inside it, no contact)."""
+    written: list[Path] = []
+    for step, (name, writer) in enumerate(writers, start=done):
+        progress(_("Writing: {file}", file=name), step, total)
+        written += writer(result, staging, gazetteer=gazetteer, options=options)
+    files = _check_inside(written, staging)
+    check_public_files(staging, files, result, options)
+    return files
+
+
 def _write_and_swap(
     result: BuildResult, target: Path, *, gazetteer: Gazetteer, options: OutputOptions, progress: Progress
 ) -> list[Path]:
@@ -366,13 +395,17 @@ def _write_and_swap(
     try:
         # Marked from the start: a later build may then clean it up if this one is killed.
         (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
-        written: list[Path] = []
-        writers = _writers(options)
-        for done, (name, writer) in enumerate(writers):
-            progress(_("Writing: {file}", file=name), done, len(writers))
-            written += writer(result, staging, gazetteer=gazetteer, options=options)
-        files = _check_inside(written, staging)
-        check_public_files(staging, files, result, options)
+        here, there = _lanes_of_writers(options)
+        total = len(here) + len(there)
+        run = functools.partial(_run_writers, result=result, staging=staging, gazetteer=gazetteer, options=options,
+                                total=total)
+        # The second lane may run in another process, whose progress cannot reach this terminal:
+        # its step is said when this lane waits for it.
+        waiting = functools.partial(progress, _("Writing: {file}", file=", ".join(name for name, _w in there)),
+                                    len(here), total)
+        files = sorted(run_lanes(functools.partial(run, here, progress=progress, done=0),
+                                 functools.partial(run, there, progress=_no_progress, done=len(here)),
+                                 waiting=waiting))
         _swap_into_place(staging, target)
     except BaseException:
         _remove(staging)
@@ -685,5 +718,5 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
     options = replace(_options(request, config), preview=request.preview)
     result = protect_contacts(result, options)  # the totals printed then name the records changed
-    files = write_outputs(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
+    files = _write_protected(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
     return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

@@ -119,13 +119,13 @@ def test_a_failing_writer_leaves_the_previous_outputs_intact(
     build(replace(example_request(out), preview=False))
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    def broken_writers(options: object) -> list[tuple[str, object]]:
+    def broken_writers(options: object) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
         def fail(*args: object, **kwargs: object) -> list[Path]:
             raise OSError("disk full")
 
-        return [("uMap", fail)]
+        return [("uMap", fail)], []
 
-    monkeypatch.setattr(build_module, "_writers", broken_writers)
+    monkeypatch.setattr(build_module, "_lanes_of_writers", broken_writers)
     with pytest.raises(OSError, match="disk full"):
         build(example_request(out))
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

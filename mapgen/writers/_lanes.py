@@ -1,0 +1,147 @@
+"""Two lanes of writers: one in a forked process when the machine has two cores (:mod:`mapgen.build`).
+
+The writers only read the finished build result, and each writes its own files, so they need
+nothing from each other. On Linux with two cores or more, one lane runs in a child process
+made with ``fork``: it inherits the result as it is in memory (nothing is pickled going in),
+and what comes back is small: the files written and the log records, or the error. Elsewhere
+(Windows has no ``fork``; macOS's system libraries are not safe after it) or on one core, the
+lanes run one after the other here. The files are the same either way (a test checks it).
+
+Nothing in the child writes to the terminal: its log records are sent back and logged here, so
+that a lock held at the fork by another thread (the progress bar's) is never waited for.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mapgen.errors import OutputError
+from mapgen.i18n import _
+
+__all__ = ["Lane", "can_fork", "run_lanes"]
+
+#: A lane: writes its files into the staging folder and returns them (relative paths).
+Lane = Callable[[], list[Path]]
+
+
+def can_fork() -> bool:
+    """True where a second lane runs beside this one: Linux, two cores or more available."""
+    return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
+
+
+def run_lanes(here: Lane, there: Lane, *, waiting: Callable[[], None] = lambda: None,
+              fork: bool | None = None) -> list[Path]:
+    """Run ``here`` in this process and ``there`` beside it (one after the other where it cannot fork).
+
+    ``waiting`` is called when ``there`` starts here or is waited for. The first error raised
+    by either lane is raised here, ``here``'s first; when this process fails or is interrupted,
+    the child is stopped before the error leaves, so that nothing writes into a staging folder
+    the caller removes.
+    """
+    if not (can_fork() if fork is None else fork):
+        files = here()
+        waiting()
+        return [*files, *there()]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child_lane, args=(there, send, os.getpid()), name="mapgen-writers", daemon=True)
+    # Frozen, the objects the child inherits are never scanned by its garbage collector, whose
+    # writes into them would copy their memory pages (the child then holds a second build).
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
+    send.close()
+    try:
+        files = here()
+        waiting()
+        answer = _answer_of(receive, child)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receive.close()
+    for record in answer.records:
+        logging.getLogger(record.name).handle(record)
+    if answer.error is not None:
+        raise answer.error
+    return [*files, *answer.files]
+
+
+@dataclass
+class _Answer:
+    files: list[Path] = field(default_factory=list)
+    records: list[logging.LogRecord] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class _Collector(logging.Handler):
+    """Keeps the child's log records, their message made (arguments may not pickle)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None
+        record.exc_info, record.exc_text = None, None
+        self.records.append(record)
+
+
+def _child_lane(lane: Lane, send: Any, parent: int) -> None:
+    _die_with(parent)
+    collector = _Collector()
+    logging.root.handlers = [collector]  # nothing reaches the terminal from here
+    answer = _Answer(records=collector.records)
+    try:
+        answer.files = lane()
+    except BaseException as exc:  # every error goes back to the parent, which raises it
+        answer.error = _picklable(exc)
+    send.send(answer)
+    send.close()
+
+
+def _die_with(parent: int) -> None:
+    """Have Linux kill this process when ``parent`` ends: a build killed leaves no writer behind
+    (still writing into a staging folder the next build removes)."""
+    import ctypes
+
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG, <linux/prctl.h>
+    ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError that says what it was; its traceback noted."""
+    where = "".join(traceback.format_exception(exc))
+    try:
+        exc = pickle.loads(pickle.dumps(exc))
+    except Exception:  # an exception class whose arguments do not pickle
+        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+    exc.add_note(f"Raised in the writers' second process:\n{where}")
+    return exc
+
+
+def _answer_of(receive: Any, child: Any) -> _Answer:
+    try:
+        answer: _Answer = receive.recv()
+    except EOFError:  # the child died without a word (killed, out of memory)
+        child.join()
+        raise OutputError(_("the second process writing the outputs stopped without finishing (exit code {code}); "
+                            "the previous outputs are unchanged. Run the build again; if it stops again, close "
+                            "other programs (it may have run out of memory).", code=child.exitcode)) from None
+    return answer

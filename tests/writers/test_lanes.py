@@ -1,0 +1,111 @@
+"""The writers' two lanes (:mod:`mapgen.writers._lanes`): the second in a forked process where it can be.
+
+Each test runs the lanes forked (``fork=True``: a real child process, Linux) and, where the
+answer must not depend on it, one after the other.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from mapgen.errors import OutputError
+from mapgen.writers._lanes import run_lanes
+
+log = logging.getLogger("mapgen.writers.test_lanes")
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() does not exist on this system")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_both_lanes_write_and_their_files_come_back(tmp_path: Path, fork: bool) -> None:
+    def here() -> list[Path]:
+        (tmp_path / "a.txt").write_text("a")
+        return [Path("a.txt")]
+
+    def there() -> list[Path]:
+        (tmp_path / "b.txt").write_text(f"written by {os.getpid()}")
+        return [Path("b.txt")]
+
+    assert run_lanes(here, there, fork=fork) == [Path("a.txt"), Path("b.txt")]
+    written_by = int((tmp_path / "b.txt").read_text().removeprefix("written by "))
+    assert (written_by != os.getpid()) is fork
+
+
+def test_the_second_process_warnings_are_logged_here(caplog: pytest.LogCaptureFixture) -> None:
+    def there() -> list[Path]:
+        log.warning("no boundary for %s: written without geometry", ["099999"])
+        return []
+
+    with caplog.at_level(logging.WARNING):
+        run_lanes(list, there, fork=True)
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("mapgen.writers.test_lanes", "no boundary for ['099999']: written without geometry")
+    ]
+
+
+def test_an_error_in_the_second_process_is_raised_here_as_it_was(tmp_path: Path) -> None:
+    def there() -> list[Path]:
+        raise OSError(28, "No space left on device", str(tmp_path / "initiatives.gpkg"))
+
+    with pytest.raises(OSError) as raised:
+        run_lanes(list, there, fork=True)
+    assert (raised.value.errno, raised.value.filename) == (28, str(tmp_path / "initiatives.gpkg"))
+    assert "Raised in the writers' second process" in "".join(raised.value.__notes__)
+
+
+def test_an_error_that_does_not_pickle_still_arrives() -> None:
+    class Odd(Exception):
+        def __init__(self, a: int, *, b: int) -> None:  # keyword-only: pickle cannot make it again
+            super().__init__(f"odd {a} {b}")
+
+    def there() -> list[Path]:
+        raise Odd(1, b=2)
+
+    with pytest.raises(RuntimeError, match=r"^Odd: odd 1 2\n"):
+        run_lanes(list, there, fork=True)
+
+
+def test_a_second_process_that_dies_is_an_output_error() -> None:
+    def there() -> list[Path]:
+        os._exit(9)
+
+    with pytest.raises(OutputError, match=r"exit code 9\).*previous outputs are unchanged"):
+        run_lanes(list, there, fork=True)
+
+
+def test_when_this_lane_fails_the_other_is_stopped_before_the_error_leaves(tmp_path: Path) -> None:
+    late = tmp_path / "late.txt"
+
+    def here() -> list[Path]:
+        time.sleep(0.2)  # the child is running
+        raise KeyboardInterrupt
+
+    def there() -> list[Path]:
+        time.sleep(1.5)
+        late.write_text("written into a folder the caller has removed")
+        return []
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_lanes(here, there, fork=True)
+    assert time.monotonic() - started < 1.0
+    time.sleep(2)
+    assert not late.exists()
+
+
+def test_waiting_is_said_once_between_the_lanes() -> None:
+    said: list[str] = []
+
+    def here() -> list[Path]:
+        said.append("here")
+        return []
+
+    for fork in (True, False):
+        said.clear()
+        run_lanes(here, list, waiting=lambda: said.append("waiting"), fork=fork)
+        assert said == ["here", "waiting"]
