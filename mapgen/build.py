@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mapgen._beside import run_beside
 from mapgen._resources import data_dir
 from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
 from mapgen.corrections import (
@@ -50,7 +51,6 @@ from mapgen.model import (
     SourceRef,
 )
 from mapgen.text import slugify
-from mapgen.writers._lanes import run_lanes
 
 if TYPE_CHECKING:
     from mapgen.config import Config
@@ -137,7 +137,7 @@ def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
 
 
 def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]], list[tuple[str, Writer]]]:
-    """The writers in two lanes of about the same time (see :mod:`mapgen.writers._lanes`), imported
+    """The writers in two lanes of about the same time (see :mod:`mapgen._beside`), imported
     here so that reading-only commands stay light. The uMap writer and the preview share the
     territories drawn once per build: one lane.
     """
@@ -403,9 +403,10 @@ def _write_and_swap(
         # its step is said when this lane waits for it.
         waiting = functools.partial(progress, _("Writing: {file}", file=", ".join(name for name, _w in there)),
                                     len(here), total)
-        files = sorted(run_lanes(functools.partial(run, here, progress=progress, done=0),
-                                 functools.partial(run, there, progress=_no_progress, done=len(here)),
-                                 waiting=waiting))
+        ours, theirs = run_beside(functools.partial(run, here, progress=progress, done=0),
+                                  functools.partial(run, there, progress=_no_progress, done=len(here)),
+                                  waiting=waiting)
+        files = sorted([*ours, *theirs])
         _swap_into_place(staging, target)
     except BaseException:
         _remove(staging)
@@ -512,6 +513,17 @@ def _survey_in(read: _Read, survey: SurveyRead, corrections: Corrections | None,
     read.inputs += [_l("Warning: {alert}.", alert=alert) for alert in survey.alerts]  # CLI summary and report
 
 
+def _survey_part(read: _Read, request: BuildRequest, config: Config, corrections: Corrections | None,
+                 geocoder: Geocoder, progress: Progress) -> None:
+    """Read and geocode the survey, if there is one."""
+    if request.survey is not None:
+        _survey_in(read, _read_survey(request, config), corrections, geocoder, progress)
+
+
+def _read_all_previous(request: BuildRequest, config: Config) -> list[PreviousEdition]:
+    return [_read_previous(path, request, config) for path in request.previous]
+
+
 def _previous_in(read: _Read, edition: PreviousEdition, gazetteer: Gazetteer,
                  resolve: Callable[[Place], Match]) -> None:
     """Place a previous map's features in their Comuni; keep its carried layers and notes."""
@@ -558,10 +570,14 @@ def run_pipeline(
     # Member Comuni and previous features repeat names: resolve each distinct place once.
     resolve = functools.cache(geocoder.geocode)
     read = _Read()
-    if request.survey is not None:
-        _survey_in(read, _read_survey(request, config), corrections, geocoder, progress)
-    for path in request.previous:
-        _previous_in(read, _read_previous(path, request, config), gazetteer, resolve)
+    # The previous maps are read beside the survey (another process where it can fork).
+    editions = run_beside(
+        functools.partial(_survey_part, read, request, config, corrections, geocoder, progress),
+        functools.partial(_read_all_previous, request, config),
+        fork=None if request.survey is not None and request.previous else False,
+    )[1]
+    for edition in editions:
+        _previous_in(read, edition, gazetteer, resolve)
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,

@@ -131,3 +131,42 @@ def test_a_failing_writer_leaves_the_previous_outputs_intact(
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["output"]
+
+
+# --- the second process (mapgen._beside) ---------------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_the_build_in_two_processes_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous map read beside the survey and the writers in two lanes: the same bytes."""
+    written = {}
+    for fork in (True, False):
+        monkeypatch.setattr("mapgen._beside.can_fork", lambda fork=fork: fork)
+        out = tmp_path / f"fork-{fork}"
+        build(example_request(out))
+        written[fork] = _files(out)
+    assert sorted(written[True]) == sorted(written[False])
+    assert [name for name in written[True] if written[True][name] != written[False][name]] == []
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_broken_previous_map_read_beside_the_survey_stops_the_build_with_its_own_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    from mapgen.readers.previous_map import read_previous
+
+    monkeypatch.setattr("mapgen._beside.can_fork", lambda: fork)
+    broken = tmp_path / "mappa_2019.umap"
+    broken.write_text('{"type": "umap", "layers": [{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    with pytest.raises(InputError) as alone:
+        read_previous(broken)
+    with pytest.raises(InputError) as beside:
+        run_pipeline(replace(example_request(tmp_path / "output"), previous=(broken,)))
+    assert str(beside.value) == str(alone.value)
+    assert "mappa_2019.umap" in str(beside.value)

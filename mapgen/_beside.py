@@ -1,11 +1,12 @@
-"""Two lanes of writers: one in a forked process when the machine has two cores (:mod:`mapgen.build`).
+"""Two pieces of the build side by side: one in a forked process when the machine has two cores.
 
-The writers only read the finished build result, and each writes its own files, so they need
-nothing from each other. On Linux with two cores or more, one lane runs in a child process
-made with ``fork``: it inherits the result as it is in memory (nothing is pickled going in),
-and what comes back is small: the files written and the log records, or the error. Elsewhere
-(Windows has no ``fork``; macOS's system libraries are not safe after it) or on one core, the
-lanes run one after the other here. The files are the same either way (a test checks it).
+:mod:`mapgen.build` reads the previous maps beside the survey, and runs the writers in two
+lanes. Each piece needs nothing from the other. On Linux with two cores or more, ``there``
+runs in a child process made with ``fork``: it inherits what it needs as it is in memory
+(nothing is pickled going in), and what comes back is its answer (pickled: the files a lane
+wrote, an edition read), its log records, or its error. Elsewhere (Windows has no ``fork``;
+macOS's system libraries are not safe after it) or on one core, the pieces run one after the
+other here. The answers are the same either way (a test checks the build's files).
 
 Nothing in the child writes to the terminal: its log records are sent back and logged here, so
 that a lock held at the fork by another thread (the progress bar's) is never waited for.
@@ -22,41 +23,40 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mapgen.errors import OutputError
 from mapgen.i18n import _
 
-__all__ = ["Lane", "can_fork", "run_lanes"]
+__all__ = ["can_fork", "run_beside"]
 
-#: A lane: writes its files into the staging folder and returns them (relative paths).
-Lane = Callable[[], list[Path]]
+Here = TypeVar("Here")
+There = TypeVar("There")
 
 
 def can_fork() -> bool:
-    """True where a second lane runs beside this one: Linux, two cores or more available."""
+    """True where a second process runs beside this one: Linux, two cores or more available."""
     return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
 
 
-def run_lanes(here: Lane, there: Lane, *, waiting: Callable[[], None] = lambda: None,
-              fork: bool | None = None) -> list[Path]:
-    """Run ``here`` in this process and ``there`` beside it (one after the other where it cannot fork).
+def run_beside(here: Callable[[], Here], there: Callable[[], There], *, waiting: Callable[[], None] = lambda: None,
+               fork: bool | None = None) -> tuple[Here, There]:
+    """``(here(), there())``: ``there`` beside this process (one after the other where it cannot fork).
 
     ``waiting`` is called when ``there`` starts here or is waited for. The first error raised
-    by either lane is raised here, ``here``'s first; when this process fails or is interrupted,
+    by either is raised here, ``here``'s first; when this process fails or is interrupted,
     the child is stopped before the error leaves, so that nothing writes into a staging folder
     the caller removes.
     """
     if not (can_fork() if fork is None else fork):
-        files = here()
+        done = here()
         waiting()
-        return [*files, *there()]
+        return done, there()
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child_lane, args=(there, send, os.getpid()), name="mapgen-writers", daemon=True)
+    child = context.Process(target=_child, args=(there, send, os.getpid()), name="mapgen-beside", daemon=True)
     # Frozen, the objects the child inherits are never scanned by its garbage collector, whose
     # writes into them would copy their memory pages (the child then holds a second build).
     gc.freeze()
@@ -66,7 +66,7 @@ def run_lanes(here: Lane, there: Lane, *, waiting: Callable[[], None] = lambda: 
         gc.unfreeze()
     send.close()
     try:
-        files = here()
+        done = here()
         waiting()
         answer = _answer_of(receive, child)
     finally:
@@ -78,12 +78,12 @@ def run_lanes(here: Lane, there: Lane, *, waiting: Callable[[], None] = lambda: 
         logging.getLogger(record.name).handle(record)
     if answer.error is not None:
         raise answer.error
-    return [*files, *answer.files]
+    return done, answer.value
 
 
 @dataclass
 class _Answer:
-    files: list[Path] = field(default_factory=list)
+    value: Any = None
     records: list[logging.LogRecord] = field(default_factory=list)
     error: BaseException | None = None
 
@@ -101,13 +101,13 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
-def _child_lane(lane: Lane, send: Any, parent: int) -> None:
+def _child(work: Callable[[], Any], send: Any, parent: int) -> None:
     _die_with(parent)
     collector = _Collector()
     logging.root.handlers = [collector]  # nothing reaches the terminal from here
     answer = _Answer(records=collector.records)
     try:
-        answer.files = lane()
+        answer.value = work()
     except BaseException as exc:  # every error goes back to the parent, which raises it
         answer.error = _picklable(exc)
     send.send(answer)
@@ -132,7 +132,7 @@ def _picklable(exc: BaseException) -> BaseException:
         exc = pickle.loads(pickle.dumps(exc))
     except Exception:  # an exception class whose arguments do not pickle
         exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-    exc.add_note(f"Raised in the writers' second process:\n{where}")
+    exc.add_note(f"Raised in the build's second process:\n{where}")
     return exc
 
 
@@ -141,7 +141,7 @@ def _answer_of(receive: Any, child: Any) -> _Answer:
         answer: _Answer = receive.recv()
     except EOFError:  # the child died without a word (killed, out of memory)
         child.join()
-        raise OutputError(_("the second process writing the outputs stopped without finishing (exit code {code}); "
+        raise OutputError(_("the build's second process stopped without finishing (exit code {code}); "
                             "the previous outputs are unchanged. Run the build again; if it stops again, close "
                             "other programs (it may have run out of memory).", code=child.exitcode)) from None
     return answer

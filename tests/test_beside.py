@@ -1,4 +1,4 @@
-"""The writers' two lanes (:mod:`mapgen.writers._lanes`): the second in a forked process where it can be.
+"""Two pieces of the build side by side (:mod:`mapgen._beside`): the second in a forked process where it can be.
 
 Each test runs the lanes forked (``fork=True``: a real child process, Linux) and, where the
 answer must not depend on it, one after the other.
@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from mapgen._beside import run_beside
 from mapgen.errors import OutputError
-from mapgen.writers._lanes import run_lanes
 
-log = logging.getLogger("mapgen.writers.test_lanes")
+log = logging.getLogger("mapgen.test_beside")
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() does not exist on this system")
 
 
 @pytest.mark.parametrize("fork", [True, False])
-def test_both_lanes_write_and_their_files_come_back(tmp_path: Path, fork: bool) -> None:
+def test_both_write_and_their_answers_come_back(tmp_path: Path, fork: bool) -> None:
     def here() -> list[Path]:
         (tmp_path / "a.txt").write_text("a")
         return [Path("a.txt")]
@@ -31,7 +31,7 @@ def test_both_lanes_write_and_their_files_come_back(tmp_path: Path, fork: bool) 
         (tmp_path / "b.txt").write_text(f"written by {os.getpid()}")
         return [Path("b.txt")]
 
-    assert run_lanes(here, there, fork=fork) == [Path("a.txt"), Path("b.txt")]
+    assert run_beside(here, there, fork=fork) == ([Path("a.txt")], [Path("b.txt")])
     written_by = int((tmp_path / "b.txt").read_text().removeprefix("written by "))
     assert (written_by != os.getpid()) is fork
 
@@ -42,9 +42,9 @@ def test_the_second_process_warnings_are_logged_here(caplog: pytest.LogCaptureFi
         return []
 
     with caplog.at_level(logging.WARNING):
-        run_lanes(list, there, fork=True)
+        run_beside(list, there, fork=True)
     assert [(r.name, r.getMessage()) for r in caplog.records] == [
-        ("mapgen.writers.test_lanes", "no boundary for ['099999']: written without geometry")
+        ("mapgen.test_beside", "no boundary for ['099999']: written without geometry")
     ]
 
 
@@ -53,9 +53,9 @@ def test_an_error_in_the_second_process_is_raised_here_as_it_was(tmp_path: Path)
         raise OSError(28, "No space left on device", str(tmp_path / "initiatives.gpkg"))
 
     with pytest.raises(OSError) as raised:
-        run_lanes(list, there, fork=True)
+        run_beside(list, there, fork=True)
     assert (raised.value.errno, raised.value.filename) == (28, str(tmp_path / "initiatives.gpkg"))
-    assert "Raised in the writers' second process" in "".join(raised.value.__notes__)
+    assert "Raised in the build's second process" in "".join(raised.value.__notes__)
 
 
 def test_an_error_that_does_not_pickle_still_arrives() -> None:
@@ -67,7 +67,7 @@ def test_an_error_that_does_not_pickle_still_arrives() -> None:
         raise Odd(1, b=2)
 
     with pytest.raises(RuntimeError, match=r"^Odd: odd 1 2\n"):
-        run_lanes(list, there, fork=True)
+        run_beside(list, there, fork=True)
 
 
 def test_a_second_process_that_dies_is_an_output_error() -> None:
@@ -75,10 +75,10 @@ def test_a_second_process_that_dies_is_an_output_error() -> None:
         os._exit(9)
 
     with pytest.raises(OutputError, match=r"exit code 9\).*previous outputs are unchanged"):
-        run_lanes(list, there, fork=True)
+        run_beside(list, there, fork=True)
 
 
-def test_when_this_lane_fails_the_other_is_stopped_before_the_error_leaves(tmp_path: Path) -> None:
+def test_when_this_side_fails_the_other_is_stopped_before_the_error_leaves(tmp_path: Path) -> None:
     late = tmp_path / "late.txt"
 
     def here() -> list[Path]:
@@ -92,13 +92,13 @@ def test_when_this_lane_fails_the_other_is_stopped_before_the_error_leaves(tmp_p
 
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_lanes(here, there, fork=True)
+        run_beside(here, there, fork=True)
     assert time.monotonic() - started < 1.0
     time.sleep(2)
     assert not late.exists()
 
 
-def test_waiting_is_said_once_between_the_lanes() -> None:
+def test_waiting_is_said_once_between_the_two() -> None:
     said: list[str] = []
 
     def here() -> list[Path]:
@@ -107,5 +107,5 @@ def test_waiting_is_said_once_between_the_lanes() -> None:
 
     for fork in (True, False):
         said.clear()
-        run_lanes(here, list, waiting=lambda: said.append("waiting"), fork=fork)
+        run_beside(here, list, waiting=lambda: said.append("waiting"), fork=fork)
         assert said == ["here", "waiting"]
