@@ -8,8 +8,9 @@ wrote, an edition read), its log records, or its error. Elsewhere (Windows has n
 macOS's system libraries are not safe after it) or on one core, the pieces run one after the
 other here. The answers are the same either way (a test checks the build's files).
 
-Nothing in the child writes to the terminal: its log records are sent back and logged here, so
-that a lock held at the fork by another thread (the progress bar's) is never waited for.
+Nothing in the child writes to the terminal: its log records and warnings are sent back and
+logged here, so that a lock held at the fork by another thread (the progress bar's) is never
+waited for.
 """
 
 from __future__ import annotations
@@ -103,8 +104,12 @@ class _Collector(logging.Handler):
 
 def _child(work: Callable[[], Any], send: Any, parent: int) -> None:
     _die_with(parent)
+    # Nothing reaches the terminal from here: the progress bar may have held the terminal's
+    # lock at the fork (its streams stand in for sys.stdout/stderr), and would hold it forever.
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     collector = _Collector()
-    logging.root.handlers = [collector]  # nothing reaches the terminal from here
+    logging.root.handlers = [collector]
+    logging.captureWarnings(True)  # a library's warning comes back as a log record
     answer = _Answer(records=collector.records)
     try:
         answer.value = work()

@@ -109,3 +109,18 @@ def test_waiting_is_said_once_between_the_two() -> None:
         said.clear()
         run_beside(here, list, waiting=lambda: said.append("waiting"), fork=fork)
         assert said == ["here", "waiting"]
+
+
+def test_a_warning_in_the_second_process_comes_back_as_a_log_record(caplog: pytest.LogCaptureFixture) -> None:
+    import warnings
+
+    def there() -> list[Path]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # the suite turns warnings into errors
+            warnings.warn("invalid value encountered in intersection", RuntimeWarning, stacklevel=1)
+        return []
+
+    with caplog.at_level(logging.WARNING):
+        run_beside(list, there, fork=True)
+    assert [r.name for r in caplog.records] == ["py.warnings"]
+    assert "RuntimeWarning: invalid value encountered in intersection" in caplog.records[0].getMessage()
