@@ -27,8 +27,9 @@ _SHEET_DATA = re.compile(rb"<sheetData>.*</sheetData>|<sheetData/>", re.DOTALL)
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
-#: A text that needs none of ``_si``'s steps (the common case) is written as it is.
-_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]|^\s|\s$|^<r>")
+#: A text that needs none of ``_si``'s steps (the common case) is written as it is: one without
+#: these characters, space at either end (``str.isspace`` is the ``\\s`` of ``re``) nor ``<r>`` first.
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]")
 
 
 def _utf16_cut(text: str) -> str:
@@ -56,7 +57,10 @@ def _si(text: str) -> str:
 
 
 def _shared_string(text: str) -> str:
-    return _si(text) if _SPECIAL.search(text) else f"<si><t>{text}</t></si>"
+    # A character class and two end tests rather than one pattern with anchors: the pattern was
+    # tried at every position of every text (0.1 s for 40,000 texts).
+    special = _SPECIAL.search(text) or text[:1].isspace() or text[-1:].isspace() or text.startswith("<r>")
+    return _si(text) if special else f"<si><t>{text}</t></si>"
 
 
 def _stub(sheet_name: str, created: datetime, last_row: int, last_col: int) -> bytes:
