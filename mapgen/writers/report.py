@@ -34,6 +34,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -483,9 +484,9 @@ def _escaped(texts: Sequence[str]) -> list[str]:
 def _escaped_column(values: list[Any]) -> list[Any]:
     """One field of many views escaped: texts, lists of texts; numbers as they are (autoescape prints
     them as ``str`` does)."""
-    if all(isinstance(v, str) for v in values):
+    if all(map(isinstance, values, repeat(str))):
         return _escaped(values)
-    if all(isinstance(v, list) for v in values):  # a row's candidates
+    if all(map(isinstance, values, repeat(list))):  # a row's candidates
         texts = iter(_escaped([text for v in values for text in v]))
         return [[next(texts) for _ in v] for v in values]
     if any(isinstance(v, str | list) for v in values):  # a text left raw would be printed raw
@@ -801,7 +802,9 @@ def _map_dots(build: BuildResult, projection: _Projection) -> list[_MapComune]:
 def _region_and_name_order(dots: Sequence[_MapComune]) -> list[int]:
     """The indexes of the dots as the table lists them: by region, then Comune (case and accents aside)."""
     import unicodedata
+    from functools import cache
 
+    @cache  # twenty regions, thousands of dots
     def key(text: str) -> str:
         plain = unicodedata.normalize("NFKD", text.casefold())
         return "".join(ch for ch in plain if not unicodedata.combining(ch))
