@@ -568,26 +568,26 @@ def _write_geojson(path: Path, layer: _Layer, arrays: _Arrays) -> Path:
     return path
 
 
-def _csv_text(value: Any) -> str:
-    return "" if value is None else str(value)
+# One formatter per kind, a column at a time (one comprehension, not a call per cell); a str
+# column holds texts already (_Layer).
+def _csv_texts(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else str(v) for v in values]
 
 
-def _csv_bool(value: Any) -> str:
-    return "" if value is None else ("1" if value else "0")
+def _csv_bools(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else ("1" if v else "0") for v in values]
 
 
-def _csv_float(value: Any) -> str:
-    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+def _csv_floats(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else f"{v:.6f}".rstrip("0").rstrip(".") for v in values]
 
 
-def _csv_date(value: Any) -> str:
-    return "" if value is None else str(value.isoformat())
+def _csv_dates(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else str(v.isoformat()) for v in values]
 
 
-# One formatter per kind, looked up once per column rather than once per cell; a str column
-# holds texts already (_Layer).
-_CSV_CELL: dict[Kind, Callable[[Any], str]] = {
-    "int": _csv_text, "bool": _csv_bool, "float": _csv_float, "date": _csv_date,
+_CSV_COLUMN: dict[Kind, Callable[[Sequence[Any]], list[str]]] = {
+    "str": list, "int": _csv_texts, "bool": _csv_bools, "float": _csv_floats, "date": _csv_dates,
 }
 
 
@@ -602,10 +602,7 @@ def _table(layer: _Layer) -> _Table:
     names = [name for name, _ in layer.schema]
     at = names.index("regione") + 1
     header = [*names[:at], "lat", "lon", *names[at:]]
-    texts = [
-        list(values) if kind == "str" else list(map(_CSV_CELL[kind], values))
-        for (_, kind), values in zip(layer.schema, layer.columns, strict=True)
-    ]
+    texts = [_CSV_COLUMN[kind](values) for (_, kind), values in zip(layer.schema, layer.columns, strict=True)]
     points = shapely.get_coordinates(np.array(layer.geometries, dtype=object)).tolist()  # one call for all
     lat = [f"{y:.{COORD_DECIMALS}f}" for _, y in points]
     lon = [f"{x:.{COORD_DECIMALS}f}" for x, _ in points]
