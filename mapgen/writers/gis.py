@@ -93,7 +93,7 @@ class Column:
 
 
 def _joined(values: Sequence[object]) -> str:
-    return LIST_SEPARATOR.join(str(v) for v in values)
+    return LIST_SEPARATOR.join(map(str, values))
 
 
 def _flag_name(prefix: str, value: str) -> str:
