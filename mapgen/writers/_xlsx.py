@@ -28,7 +28,7 @@ _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 #: A text that needs none of ``_si``'s steps (the common case) is written as it is: one without
-#: these characters, space at either end (``str.isspace`` is the ``\\s`` of ``re``) nor ``<r>`` first.
+#: these characters, space at either end (``str.isspace`` is the ``\s`` of ``re``) nor ``<r>`` first.
 _SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]")
 
 

@@ -26,7 +26,8 @@ Excel or LibreOffice: text cells are stored as text (a cell that starts with
 
 Values are built once, one plain Python list per column of one column table, then
 formatted for the CSV and the workbook and written through pyogrio's array interface,
-which (unlike the GeoDataFrame one) can write true ``Date`` fields. Every file is byte-identical for the same build.
+which (unlike the GeoDataFrame one) can write true ``Date`` fields. Every file is
+byte-identical for the same build.
 """
 
 from __future__ import annotations
