@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 
 from mapgen._csv import column_letter
 
@@ -26,8 +27,9 @@ _SHEET_DATA = re.compile(rb"<sheetData>.*</sheetData>|<sheetData/>", re.DOTALL)
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
-#: A text that needs none of ``_si``'s steps (the common case) is written as it is.
-_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]|^\s|\s$|^<r>")
+#: A text that needs none of ``_si``'s steps (the common case) is written as it is: one without
+#: these characters, space at either end (``str.isspace`` is the ``\s`` of ``re``) nor ``<r>`` first.
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]")
 
 
 def _utf16_cut(text: str) -> str:
@@ -55,7 +57,10 @@ def _si(text: str) -> str:
 
 
 def _shared_string(text: str) -> str:
-    return _si(text) if _SPECIAL.search(text) else f"<si><t>{text}</t></si>"
+    # A character class and two end tests rather than one pattern with anchors: the pattern was
+    # tried at every position of every text (0.1 s for 40,000 texts).
+    special = _SPECIAL.search(text) or text[:1].isspace() or text[-1:].isspace() or text.startswith("<r>")
+    return _si(text) if special else f"<si><t>{text}</t></si>"
 
 
 def _stub(sheet_name: str, created: datetime, last_row: int, last_col: int) -> bytes:
@@ -74,7 +79,29 @@ def _stub(sheet_name: str, created: datetime, last_row: int, last_col: int) -> b
     return buffer.getvalue()
 
 
-def _sheet_data(rows: Sequence[Sequence[str | float | None]], strings: dict[str, int]) -> tuple[bytes, int, int, int]:
+class _SharedStrings(dict[str, int]):
+    """Text -> its index in the shared strings; a text not seen yet is added, cut as XlsxWriter cuts it.
+
+    Looked up as ``strings[text]``: a text seen before (most cells) costs a dict lookup, no call.
+    ``texts`` are the shared strings in order of first use, each once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def __missing__(self, text: str) -> int:
+        cut = _utf16_cut(text)
+        if cut != text:
+            index = self[cut]  # a cut text shares the index of the same text typed short
+        else:
+            index = len(self.texts)
+            self.texts.append(text)
+        self[text] = index
+        return index
+
+
+def _sheet_data(rows: Sequence[Sequence[str | float | None]], strings: _SharedStrings) -> tuple[bytes, int, int, int]:
     """``<sheetData>``, the strings' count and the table's last row and column (0-based).
 
     Rows are written a block of 16 at a time: XlsxWriter gives the rows of a block the same
@@ -101,25 +128,20 @@ def _sheet_data(rows: Sequence[Sequence[str | float | None]], strings: dict[str,
 
 
 def _row_cells(
-    row: Sequence[str | float | None], r: str, names: Sequence[str], strings: dict[str, int]
+    row: Sequence[str | float | None], r: str, names: Sequence[str], strings: _SharedStrings
 ) -> tuple[list[str], int, int, int]:
     """A row's ``<c>`` elements, how many are texts, and its first and last column used (-1 for none)."""
-    cells: list[str] = []
-    texts = 0
-    first = last = -1
-    for col, value in enumerate(row):
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            text = value if len(value) <= _STRMAX // 2 else _utf16_cut(value)
-            cells.append(f'<c r="{names[col]}{r}" t="s"><v>{strings.setdefault(text, len(strings))}</v></c>')
-            texts += 1
-        else:
-            cells.append(f'<c r="{names[col]}{r}"><v>{value:.16G}</v></c>')
-        if first < 0:
-            first = col
-        last = col
-    return cells, texts, first, last
+    # One comprehension for the row's cells: a call or a branch per cell added up (300,000 cells).
+    cells = [
+        f'<c r="{name}{r}" t="s"><v>{strings[value]}</v></c>' if isinstance(value, str)
+        else f'<c r="{name}{r}"><v>{value:.16G}</v></c>'
+        for name, value in zip(names, row, strict=False) if value is not None and value != ""  # names: the widest row
+    ]
+    if not cells:
+        return cells, 0, -1, -1
+    first = next(col for col, value in enumerate(row) if value is not None and value != "")
+    last = len(row) - 1 - next(col for col, value in enumerate(reversed(row)) if value is not None and value != "")
+    return cells, sum(map(isinstance, row, repeat(str))) - row.count(""), first, last
 
 
 def _block_rows(block: Sequence[tuple[int, list[str], int, int]]) -> list[str]:
@@ -138,13 +160,13 @@ def workbook_parts(
     A cell is a text (a ``str``: a shared string; ``""`` or ``None``: no cell) or a number
     (``int``/``float``). The first row must hold a cell in column A (a header does).
     """
-    strings: dict[str, int] = {}
+    strings = _SharedStrings()
     sheet_data, count, last_row, last_col = _sheet_data(rows, strings)
     shared = "".join([
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}" '
-        f'uniqueCount="{len(strings)}">',
-        *map(_shared_string, strings), "</sst>",
+        f'uniqueCount="{len(strings.texts)}">',
+        *map(_shared_string, strings.texts), "</sst>",
     ]).encode()
     members = []
     with zipfile.ZipFile(io.BytesIO(_stub(sheet_name, created, last_row, last_col))) as stub:

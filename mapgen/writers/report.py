@@ -29,12 +29,14 @@ and the HTML page shows the same numbers with the check.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from mapgen._csv import write_excel_csv
 from mapgen._resources import templates_dir
@@ -68,6 +70,8 @@ from mapgen.model import (
 )
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from mapgen.gazetteer import Gazetteer
 
 __all__ = [
@@ -455,20 +459,77 @@ def _row_view(outcome: RowOutcome, titles: Mapping[str, str]) -> _RowView:
 #: (at 100,000 records the full page weighed 98 MB, too much for a browser to open comfortably).
 HTML_ROW_LIMIT = 5000
 
+# --- the big tables, escaped here ----------------------------------------------------------
+#
+# Autoescape makes a ``Markup`` per printed value: 230,000 of them at 10,000 records, about half
+# the page's rendering. The big tables (the rows, the Comuni, the edition lists) get their texts
+# escaped here by markupsafe in one call, and the template prints them with autoescape off.
 
-def _rows_by_section(build: BuildResult) -> dict[str, list[_RowView]]:
-    titles = {i.id: i.record.titolo for i in build.initiatives}
-    views = [(o.outcome, _row_view(o, titles)) for o in build.outcomes]  # each record's view made once
+#: Joins the texts escaped in one call; markupsafe leaves it as it is.
+_SEPARATOR: Final = "\x00"
+
+_View = TypeVar("_View", bound="DataclassInstance")
+
+
+def _escaped(texts: Sequence[str]) -> list[str]:
+    """``texts`` HTML-escaped by markupsafe, byte for byte as autoescape would print each one."""
+    from markupsafe import escape
+
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):  # a text holds the separator: one by one
+        return [str(escape(text)) for text in texts]
+    return str(escape(joined)).split(_SEPARATOR) if texts else []
+
+
+def _escaped_column(values: list[Any]) -> list[Any]:
+    """One field of many views escaped: texts, lists of texts; numbers as they are (autoescape prints
+    them as ``str`` does)."""
+    if all(map(isinstance, values, repeat(str))):
+        return _escaped(values)
+    if all(map(isinstance, values, repeat(list))):  # a row's candidates
+        texts = iter(_escaped([text for v in values for text in v]))
+        return [[next(texts) for _ in v] for v in values]
+    if any(isinstance(v, str | list) for v in values):  # a text left raw would be printed raw
+        raise TypeError(f"cannot escape a field mixing texts and other values: {values[:3]}")
+    return values
+
+
+def _escaped_views(views: Sequence[_View]) -> list[_View]:
+    """Copies of ``views`` (frozen dataclasses of one kind) with every text escaped, field by field.
+
+    Only for what the template prints with autoescape off: printed with it on, a text would show
+    its escapes (``&amp;``).
+    """
+    if not views:
+        return []
+    kind = type(views[0])
+    names = [field.name for field in dataclasses.fields(kind)]
+    columns = [_escaped_column([getattr(view, name) for view in views]) for name in names]
+    return [kind(*values) for values in zip(*columns, strict=True)]
+
+
+def _sections(build: BuildResult) -> dict[str, list[int]]:
+    """The records of each table of rows (all of them), as indexes of ``build.outcomes``, in table order."""
+    outcomes = build.outcomes
     waiting = sorted(
-        (n for n, o in enumerate(build.outcomes) if needs_person(o)),
-        key=lambda n: review_order(build.outcomes[n]),  # sorted() is stable: input order kept
+        (n for n, o in enumerate(outcomes) if needs_person(o)),
+        key=lambda n: review_order(outcomes[n]),  # sorted() is stable: input order kept
     )
     return {
-        "attention": [views[n][1] for n in waiting],
-        "excluded": [view for outcome, view in views if outcome in BUCKETS["excluded"]],
-        "merged": [view for outcome, view in views if outcome in BUCKETS["merged"]],
-        "all": [view for _, view in views],
+        "attention": waiting,
+        "excluded": [n for n, o in enumerate(outcomes) if o.outcome in BUCKETS["excluded"]],
+        "merged": [n for n, o in enumerate(outcomes) if o.outcome in BUCKETS["merged"]],
+        "all": list(range(len(outcomes))),
     }
+
+
+def _shown_rows(build: BuildResult, sections: Mapping[str, Sequence[int]]) -> dict[str, list[_RowView]]:
+    """The rows each table shows (at most HTML_ROW_LIMIT), escaped; a record in two tables is made once."""
+    titles = {i.id: i.record.titolo for i in build.initiatives}
+    shown = sorted({n for indexes in sections.values() for n in indexes[:HTML_ROW_LIMIT]})
+    views = _escaped_views([_row_view(build.outcomes[n], titles) for n in shown])
+    by_index = dict(zip(shown, views, strict=True))
+    return {name: [by_index[n] for n in indexes[:HTML_ROW_LIMIT]] for name, indexes in sections.items()}
 
 
 def _bars(counts: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -592,11 +653,12 @@ def _diff_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
     return {
         "newest": diff.newest,
         "previous": ", ".join(str(y) for y in diff.previous),
-        "comuni_new": _comune_labels(diff.comuni_new, gazetteer),
-        "comuni_dropped": _comune_labels(diff.comuni_dropped, gazetteer),
-        "continued": _initiative_labels(diff.continued, by_id),
-        "new": _initiative_labels(diff.new, by_id),
-        "not_resubmitted": _initiative_labels(diff.not_resubmitted, by_id),
+        # The lists are printed with autoescape off (thousands of lines): escaped here.
+        "comuni_new": _escaped(_comune_labels(diff.comuni_new, gazetteer)),
+        "comuni_dropped": _escaped(_comune_labels(diff.comuni_dropped, gazetteer)),
+        "continued": _escaped_views(_initiative_labels(diff.continued, by_id)),
+        "new": _escaped_views(_initiative_labels(diff.new, by_id)),
+        "not_resubmitted": _escaped_views(_initiative_labels(diff.not_resubmitted, by_id)),
     }
 
 
@@ -737,15 +799,17 @@ def _map_dots(build: BuildResult, projection: _Projection) -> list[_MapComune]:
     return dots
 
 
-def _by_region_and_name(dots: Sequence[_MapComune]) -> list[_MapComune]:
-    """The dots as the table lists them: by region, then Comune (case and accents aside)."""
+def _region_and_name_order(dots: Sequence[_MapComune]) -> list[int]:
+    """The indexes of the dots as the table lists them: by region, then Comune (case and accents aside)."""
     import unicodedata
+    from functools import cache
 
+    @cache  # twenty regions, thousands of dots
     def key(text: str) -> str:
         plain = unicodedata.normalize("NFKD", text.casefold())
         return "".join(ch for ch in plain if not unicodedata.combining(ch))
 
-    return sorted(dots, key=lambda d: (key(d.region), key(d.name), d.sigla))
+    return sorted(range(len(dots)), key=lambda n: (key(dots[n].region), key(dots[n].name), dots[n].sigla))
 
 
 def _map_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None:
@@ -757,9 +821,12 @@ def _map_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any] | None
         log.warning("report.html without the map: %s", exc)
         return None
     dots = _map_dots(build, projection)
-    return {"width": _MAP_WIDTH, "height": projection.height, "regions": regions, "dots": dots,
+    # The dots and their table are printed with autoescape off (thousands of them): escaped here,
+    # the table sorted by the names as they are.
+    escaped = _escaped_views(dots)
+    return {"width": _MAP_WIDTH, "height": projection.height, "regions": regions, "dots": escaped,
             "legend": _legend(max((r["count"] for r in regions), default=0)),
-            "comuni": _by_region_and_name(dots),
+            "comuni": [escaped[n] for n in _region_and_name_order(dots)],
             "empty_regions": sorted(r["name"] for r in regions if not r["count"])}
 
 
@@ -828,9 +895,12 @@ def _review_view(build: BuildResult, gazetteer: Gazetteer) -> dict[str, Any]:
             "comuni": _comuni_names(gazetteer), "file": "correzioni.csv"}
 
 
-def _review_choices(build: BuildResult) -> list[list[tuple[str, str]]]:
-    """The candidates of each waiting record, in the order of the "Da correggere" table."""
-    return [candidates_of(o) for o in _waiting(build)]
+def _review_choices(waiting: Sequence[RowOutcome]) -> list[list[tuple[str, str]]]:
+    """The candidates of each waiting record, in the order of the "Da correggere" table, escaped
+    (the table is printed with autoescape off)."""
+    choices = [candidates_of(o) for o in waiting]
+    texts = iter(_escaped([text for pairs in choices for pair in pairs for text in pair]))
+    return [[(next(texts), next(texts)) for _ in pairs] for pairs in choices]
 
 
 def _same_text(waiting: Sequence[RowOutcome]) -> list[int]:
@@ -846,11 +916,6 @@ def _same_text(waiting: Sequence[RowOutcome]) -> list[int]:
     return [counts[key(o)] if o.typed.comune.strip() and placeable(o) else 0 for o in waiting]
 
 
-def _waiting(build: BuildResult) -> list[RowOutcome]:
-    """The records that need a person, as the "Da correggere" table lists them (at most HTML_ROW_LIMIT)."""
-    return sorted((o for o in build.outcomes if needs_person(o)), key=review_order)[:HTML_ROW_LIMIT]
-
-
 def _notices_view(build: BuildResult) -> list[Any]:
     return notices_in_order(build)
 
@@ -859,7 +924,9 @@ def _html_context(
     build: BuildResult, gazetteer: Gazetteer, options: OutputOptions
 ) -> dict[str, Any]:
     totals = report_totals(build)
-    sections = _rows_by_section(build)
+    sections = _sections(build)
+    # The records that need a person, as the "Da correggere" table lists them.
+    waiting = [build.outcomes[n] for n in sections["attention"][:HTML_ROW_LIMIT]]
     script, script_hash = _review_script()
     return {
         "title": options.title,
@@ -867,7 +934,7 @@ def _html_context(
         "inputs": [render(line, "it") for line in build.inputs],
         "totals": totals,
         "buckets": _totals_view(totals),
-        "rows": {k: v[:HTML_ROW_LIMIT] for k, v in sections.items()},
+        "rows": _shown_rows(build, sections),
         "rows_total": {k: len(v) for k, v in sections.items()},
         "waiting_parts": waiting_parts(build.outcomes),
         "row_limit": HTML_ROW_LIMIT,
@@ -880,9 +947,9 @@ def _html_context(
         "attribution": gazetteer.attribution,
         "csv_name": CSV_NAME,
         "review": _review_view(build, gazetteer),
-        "choices": _review_choices(build),
-        "placeable": [placeable(o) for o in _waiting(build)],  # a Comune can be given (a title exists)
-        "same_text": _same_text(_waiting(build)),
+        "choices": _review_choices(waiting),
+        "placeable": [placeable(o) for o in waiting],  # a Comune can be given (a title exists)
+        "same_text": _same_text(waiting),
         "review_js": script,
         "script_hash": script_hash,
         "review_name": REVIEW_NAME,

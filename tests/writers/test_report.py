@@ -395,3 +395,23 @@ def test_html_tables_stop_at_the_row_limit_and_say_so(
     assert f"Mostrate le prime 3 righe di {total}: tutte le righe sono in" in page
     csv_rows = (tmp_path / "report.csv").read_text(encoding="utf-8-sig").strip().splitlines()
     assert len(csv_rows) == total + 1  # the CSV keeps every row
+
+
+def test_escaped_texts_are_autoescapes_bytes() -> None:
+    """The big tables' texts, escaped in one call, are what autoescape prints for each one."""
+    from markupsafe import escape
+
+    from mapgen.writers.report import _escaped
+
+    texts = ["Sant'Angelo & <b>", '"x"', "", "plain", "a\x00b <"]  # the separator: one by one
+    assert _escaped(texts) == [str(escape(t)) for t in texts]
+    assert _escaped(texts[:4]) == [str(escape(t)) for t in texts[:4]]
+    assert _escaped([]) == []
+
+
+def test_escaped_views_escape_every_text_and_keep_numbers() -> None:
+    from mapgen.writers.report import _escaped_views, _MapComune
+
+    views = _escaped_views([_MapComune("D'Ala <i>", "TO", "A&B", 2, 1.5, 2.5, 3.0)])
+    assert views == [_MapComune("D&#39;Ala &lt;i&gt;", "TO", "A&amp;B", 2, 1.5, 2.5, 3.0)]
+    assert views[0].label == "D&#39;Ala &lt;i&gt; (TO)"

@@ -82,3 +82,10 @@ cells = st.one_of(st.none(), texts, st.integers(-10**20, 10**20),
 @given(st.lists(st.lists(cells, min_size=1, max_size=6), min_size=1, max_size=40), texts)
 def test_any_table(body: list[list[Cell]], first: str) -> None:
     assert_same([[first or "id"], *body])
+
+
+def test_texts_with_space_at_either_end_and_long_ones_cut() -> None:
+    """The quick test of a plain text (no pattern anchors) agrees with XlsxWriter at the edges."""
+    spaces = ["\u00a0x", "x\u2028", "x\n", "\nx", "\u3000", "x\u0085", " ", "<r>", "<r>x", "x<r>", "_", "x\x1f"]
+    long_text = "😀" * 16_400  # over Excel's limit in UTF-16 units only: cut, the same as a shorter text
+    assert_same([["id", *spaces], ["y", long_text, long_text + "z", "😀" * 16_383]])
