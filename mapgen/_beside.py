@@ -15,6 +15,7 @@ waited for.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -60,6 +61,9 @@ def run_beside(here: Callable[[], Here], there: Callable[[], There], *, waiting:
     child = context.Process(target=_child, args=(there, send, os.getpid()), name="mapgen-beside", daemon=True)
     # Frozen, the objects the child inherits are never scanned by its garbage collector, whose
     # writes into them would copy their memory pages (the child then holds a second build).
+    # Memory freed but kept by the allocator goes back to the system first: each process's new
+    # objects would otherwise fill those pages, copied once for each (24 MB of 10,000 initiatives).
+    _give_back_free_memory()
     gc.freeze()
     try:
         child.start()
@@ -117,6 +121,14 @@ def _child(work: Callable[[], Any], send: Any, parent: int) -> None:
         answer.error = _picklable(exc)
     send.send(answer)
     send.close()
+
+
+def _give_back_free_memory() -> None:
+    """glibc's ``malloc_trim``: the heap's free pages returned to the system (Linux, where we fork)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # another C library: nothing to give back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _die_with(parent: int) -> None:
