@@ -25,7 +25,6 @@ here: they come from the gazetteer tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
 
@@ -217,24 +216,23 @@ def compact(key: str) -> str:
     return key.replace(" ", "")
 
 
-def level_keys(folded: str) -> Iterator[tuple[str, str]]:
-    """Yield ``(level, key)`` pairs for a folded name, strict to loose, without repeats.
+@lru_cache(maxsize=65536)
+def level_keys(folded: str) -> tuple[tuple[str, str], ...]:
+    """The ``(level, key)`` pairs of a folded name, strict to loose, without repeats.
 
-    The ``compact`` level has two keys (from the fold and from the skeleton).
+    The ``compact`` level has two keys (from the fold and from the skeleton). Kept per
+    name: a build looks the same names up at every level and for every matcher.
     """
     canon = canonical(folded)
     skel = skeleton(canon)
-    seen: set[tuple[str, str]] = set()
-    for level, key in (
+    pairs = (
         ("fold", folded),
         ("canonical", canon),
         ("skeleton", skel),
         ("compact", compact(folded)),
         ("compact", compact(skel)),
-    ):
-        if key and (level, key) not in seen:
-            seen.add((level, key))
-            yield level, key
+    )
+    return tuple(dict.fromkeys(pair for pair in pairs if pair[1]))
 
 
 def spellings(name: str) -> list[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -324,6 +324,12 @@ class _Row:
     response_id: str
     submitted: datetime | None
     complete: bool
+    texts: list[str] = field(init=False)  # each cell stripped, once for every field that reads it
+    not_shown: bool = field(init=False)  # some cell holds LimeSurvey's N/A (rare): checked cell by cell
+
+    def __post_init__(self) -> None:
+        self.texts = [cell.strip() for cell in self.cells]
+        self.not_shown = _NOT_SHOWN in self.texts
 
     @property
     def number(self) -> int:
@@ -353,6 +359,7 @@ class _Reader:
         self.no_comune: list[Initiative] = []  # practices with a title but no Comune: a person may place them
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
+        self._option_values: dict[tuple[str, str], str | None] = {}
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
@@ -425,6 +432,9 @@ class _Reader:
 
     def _without_excel_errors(self, index: int, cells: Sequence[str]) -> Sequence[str]:
         """Excel's error values (``#DIV/0!``, ``#N/A``…) are not answers: each warned about, read as empty."""
+        joined = "\x1f".join(cells)
+        if "#" not in joined and "ERR:" not in joined.upper():  # every error value has one of them
+            return cells
         errors = [i for i, cell in enumerate(cells) if cell.strip().upper() in _EXCEL_ERRORS]
         if not errors:
             return cells
@@ -500,7 +510,7 @@ class _Reader:
         """
         own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
         return any(
-            row.cells[i].strip() not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
+            row.texts[i] not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
             for source in own.values()
             for i, option in source.columns
         )
@@ -753,13 +763,17 @@ class _Reader:
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
         # LimeSurvey's full answers write N/A for a question that was not shown: no answer where
         # LimeSurvey fills the answer; in a field people type (a title) it is what they typed (issue 25).
-        found = []
-        for i, option in source.columns:
-            text = self._answer(source, option, row.cells[i].strip())
-            if text == _NOT_SHOWN:
-                self._typed_na(row, i)
-            found.append((i, option, text))
+        texts = row.texts
+        found = [(i, option, texts[i]) for i, option in source.columns]
+        if row.not_shown:
+            found = [(i, option, self._shown(row, source, i, option, text)) for i, option, text in found]
         return found
+
+    def _shown(self, row: _Row, source: Source, index: int, option: str, text: str) -> str:
+        text = self._answer(source, option, text)
+        if text == _NOT_SHOWN:
+            self._typed_na(row, index)
+        return text
 
     def _typed_na(self, row: _Row, index: int) -> None:
         self.problem(
@@ -787,7 +801,8 @@ class _Reader:
             elif text and not (option and _values.is_no(text)):
                 parts.append(self._choice(source.field, text) or text)
         text = "; ".join(parts)
-        self._check_contact(row, source, text)
+        if source.field in ("email", "telefono"):
+            self._check_contact(row, source, text)
         return {source.field: text}
 
     def _check_contact(self, row: _Row, source: Source, text: str) -> None:
@@ -815,7 +830,7 @@ class _Reader:
             if option and _values.is_yes(text):
                 items.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
-                items.extend(_values.split_list(text))
+                items.extend(_split_list(text))
         return list(dict.fromkeys(items))
 
     def _names(self, row: _Row, source: Source) -> dict[str, Any]:
@@ -831,15 +846,15 @@ class _Reader:
         other: list[str] = []
         for index, option, text in self._cells(row, source):
             skip = _values.is_no(text) if option else not text
-            if skip or option.casefold().endswith("comment"):
+            if skip or _is_comment(option):
                 continue
-            if option and _fold(option) in ("other", "altro") and not _values.is_yes(text):
+            if option and _is_other(option) and not _values.is_yes(text):
                 chosen.append("altro")
                 other.append(text)
                 continue
-            labels = [option] if option and _values.is_yes(text) else _values.split_list(text)
+            labels = (option,) if option and _values.is_yes(text) else _split_list(text)
             for label in labels:
-                typed_other = _values.other_text(label)
+                typed_other = _other_text(label)
                 value = (
                     "altro"
                     if typed_other
@@ -857,7 +872,7 @@ class _Reader:
     def _resolve_option(
         self, row: _Row, index: int, name: str, label: str, ticked_column: bool
     ) -> str | None:
-        value = self._choice(name, label) or _values.match_vocabulary(name, label)
+        value = self._option_value(name, label)
         if value is not None:
             return value
         listed = ", ".join(VOCABULARIES[name])
@@ -883,6 +898,13 @@ class _Reader:
             value=label,
         )
         return None
+
+    def _option_value(self, name: str, label: str) -> str | None:
+        """The vocabulary value a label means, worked out once per distinct label (cells repeat)."""
+        key = (name, label)
+        if key not in self._option_values:
+            self._option_values[key] = self._choice(name, label) or _values.match_vocabulary(name, label)
+        return self._option_values[key]
 
     def _entity(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)["tipo_ente"]
@@ -995,6 +1017,27 @@ def _labelled_choices(
             if code in table:
                 labelled.update({_fold(text): table[code] for text in texts.values() if text})
     return labelled
+
+
+# Cells repeat (option codes, lists of recipients, "altro" labels): each distinct text worked out once.
+_other_text = lru_cache(maxsize=4096)(_values.other_text)
+
+
+@lru_cache(maxsize=65536)
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(_values.split_list(text))
+
+
+@lru_cache(maxsize=4096)
+def _is_comment(option: str) -> bool:
+    """LimeSurvey's comment column of an option (``SQ001comment``): not an answer."""
+    return option.casefold().endswith("comment")
+
+
+@lru_cache(maxsize=4096)
+def _is_other(option: str) -> bool:
+    """The "other" option, whose cell holds the typed text."""
+    return _fold(option) in ("other", "altro")
 
 
 def _place(values: Mapping[str, Any]) -> Place:
