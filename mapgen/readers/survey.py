@@ -328,7 +328,7 @@ class _Row:
     not_shown: bool = field(init=False)  # some cell holds LimeSurvey's N/A (rare): checked cell by cell
 
     def __post_init__(self) -> None:
-        self.texts = [cell.strip() for cell in self.cells]
+        self.texts = list(map(str.strip, self.cells))
         self.not_shown = _NOT_SHOWN in self.texts
 
     @property
@@ -360,8 +360,10 @@ class _Reader:
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
         self._option_values: dict[tuple[str, str], str | None] = {}
+        self._vocabularies: dict[tuple[Any, ...], dict[str, Any]] = {}  # see _vocabulary
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
+        self._property_columns: dict[int, tuple[list[str], list[int]]] = {}  # names and indices of _kept
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
@@ -715,8 +717,11 @@ class _Reader:
 
     def _properties(self, row: _Row, group: int) -> Mapping[str, str]:
         """Every column of the row except personal ones and those of other practice groups."""
-        kept = self._kept_columns(group)
-        return MappingProxyType({column: row.cells[i] for i, column in kept})
+        if group not in self._property_columns:
+            kept = self._kept_columns(group)
+            self._property_columns[group] = ([c for _, c in kept], [i for i, _ in kept])
+        names, indices = self._property_columns[group]
+        return MappingProxyType(dict(zip(names, map(row.cells.__getitem__, indices), strict=True)))
 
     def _kept_columns(self, group: int) -> list[tuple[int, str]]:
         """(index, name) of the columns a group's records keep; worked out once per group.
@@ -794,6 +799,8 @@ class _Reader:
 
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
         """Plain text; sub-columns are joined (ticked ones by their option's label)."""
+        if len(source.columns) == 1 and not source.columns[0][1] and not row.not_shown:
+            return self._typed(row, source)
         parts = []
         for _column, option, text in self._cells(row, source):
             if option and _values.is_yes(text):
@@ -801,6 +808,15 @@ class _Reader:
             elif text and not (option and _values.is_no(text)):
                 parts.append(self._choice(source.field, text) or text)
         text = "; ".join(parts)
+        if source.field in ("email", "telefono"):
+            self._check_contact(row, source, text)
+        return {source.field: text}
+
+    def _typed(self, row: _Row, source: Source) -> dict[str, Any]:
+        """:meth:`_text` of the common case, one column without options and no N/A in the row."""
+        text = row.texts[source.columns[0][0]]
+        if text:
+            text = self._choice(source.field, text) or text
         if source.field in ("email", "telefono"):
             self._check_contact(row, source, text)
         return {source.field: text}
@@ -840,11 +856,28 @@ class _Reader:
         return {source.field: tuple(items)}
 
     def _vocabulary(self, row: _Row, source: Source) -> dict[str, Any]:
-        """Multiple choice (aree, fonti): ticked options and typed labels, "altro" text kept."""
+        """Multiple choice (aree, fonti): ticked options and typed labels, "altro" text kept.
+
+        Answers repeat: the values of the same cells are read once, unless reading them
+        reported a problem (a problem belongs to its row, so such cells are read each time).
+        """
+        cells = self._cells(row, source)
+        key = (source.field, source.columns, *(text for _, _, text in cells))
+        found = self._vocabularies.get(key)
+        if found is None:
+            reported = len(self.problems)
+            found = self._read_vocabulary(row, source, cells)
+            if len(self.problems) == reported:
+                self._vocabularies[key] = found
+        return dict(found)
+
+    def _read_vocabulary(
+        self, row: _Row, source: Source, cells: Sequence[tuple[int, str, str]]
+    ) -> dict[str, Any]:
         name = source.field
         chosen: list[str] = []
         other: list[str] = []
-        for index, option, text in self._cells(row, source):
+        for index, option, text in cells:
             skip = _values.is_no(text) if option else not text
             if skip or _is_comment(option):
                 continue
@@ -929,7 +962,7 @@ class _Reader:
         try:
             # A number Excel stores is that number; text follows the Italian convention (issue 25).
             plain_first = isinstance(row.cells[source.columns[0][0]], ExcelNumber)
-            return {"importo": _values.parse_amount(text, plain_first=plain_first)}
+            return {"importo": _parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
                 row,
@@ -946,7 +979,7 @@ class _Reader:
             return {source.field: None}
         try:
             return {
-                source.field: _values.parse_date(text, excel_serial=self.table.format == "xlsx")
+                source.field: _parse_date(text, excel_serial=self.table.format == "xlsx")
             }
         except ValueError as exc:
             self.problem(
@@ -1021,6 +1054,8 @@ def _labelled_choices(
 
 # Cells repeat (option codes, lists of recipients, "altro" labels): each distinct text worked out once.
 _other_text = lru_cache(maxsize=4096)(_values.other_text)
+_parse_date = lru_cache(maxsize=65536)(_values.parse_date)
+_parse_amount = lru_cache(maxsize=65536)(_values.parse_amount)
 
 
 @lru_cache(maxsize=65536)
@@ -1075,7 +1110,12 @@ _COMUNE_PREFIX = re.compile(r"^(?:comune|citta|municipio)(?: di)? ")
 
 
 def _comune_key(place: Place) -> str:
-    return _COMUNE_PREFIX.sub("", _fold(place.comune))
+    return _comune_text_key(place.comune)
+
+
+@lru_cache(maxsize=65536)
+def _comune_text_key(comune: str) -> str:
+    return _COMUNE_PREFIX.sub("", _fold(comune))
 
 
 def _latest(record: Initiative) -> tuple[datetime, int]:
