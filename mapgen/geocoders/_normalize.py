@@ -25,6 +25,7 @@ here: they come from the gazetteer tables.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
 
@@ -216,23 +217,24 @@ def compact(key: str) -> str:
     return key.replace(" ", "")
 
 
-@lru_cache(maxsize=65536)
-def level_keys(folded: str) -> tuple[tuple[str, str], ...]:
-    """The ``(level, key)`` pairs of a folded name, strict to loose, without repeats.
+def level_keys(folded: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(level, key)`` pairs for a folded name, strict to loose, without repeats.
 
-    The ``compact`` level has two keys (from the fold and from the skeleton). Kept per
-    name: a build looks the same names up at every level and for every matcher.
+    The ``compact`` level has two keys (from the fold and from the skeleton).
     """
     canon = canonical(folded)
     skel = skeleton(canon)
-    pairs = (
+    seen: set[tuple[str, str]] = set()
+    for level, key in (
         ("fold", folded),
         ("canonical", canon),
         ("skeleton", skel),
         ("compact", compact(folded)),
         ("compact", compact(skel)),
-    )
-    return tuple(dict.fromkeys(pair for pair in pairs if pair[1]))
+    ):
+        if key and (level, key) not in seen:
+            seen.add((level, key))
+            yield level, key
 
 
 def spellings(name: str) -> list[str]:
