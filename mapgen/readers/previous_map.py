@@ -430,7 +430,8 @@ def _fallback_title(f: _Fields, ctx: _Context, key: str) -> str:
 
 
 def _initiative(
-    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str, record_id: str
+    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str, record_id: str,
+    place: Place,
 ) -> Initiative:
     aree, aree_altro = _terms(f.value("Area"), fields.area_terms, _area_terms)
     fonti, fonti_altro = _terms(f.value("Fonte di finanziamento"), fields.funding_terms, _funding_terms)
@@ -438,7 +439,7 @@ def _initiative(
         record_id=record_id,
         edition=ctx.edition,
         source=SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key),
-        place=f.place(),
+        place=place,
         titolo=titolo,
         descrizione=fields.as_text(f.value("Descrizione")),
         aree=aree,
@@ -520,8 +521,9 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
             _unplaceable(f, checked, ref, record_id, titolo or _fallback_title(f, ctx, key))
         )
         return
-    _note_feature(out, ref, record_id, checked, f.place(), titolo)
-    record = _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id)
+    place = f.place()
+    _note_feature(out, ref, record_id, checked, place, titolo)
+    record = _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id, place)
     out.initiatives.append(record)
     if shown_as_typed(record):
         out.notes.append(FeatureNote(ref, record_id, _TYPED_REASON, _TYPED_FIX))

@@ -1132,6 +1132,8 @@ def _drop_duplicates(
         groups.setdefault(key, []).append(record)
     dropped: dict[str, Initiative] = {}
     for same in groups.values():
+        if len(same) == 1:  # most practices were sent once
+            continue
         for cluster in _by_province(same):
             latest = max(cluster, key=_latest)
             dropped.update({r.record_id: latest for r in cluster if r is not latest})
