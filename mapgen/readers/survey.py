@@ -68,6 +68,7 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
+_NUMBER_ID = re.compile(r"\d+(?:\.0+)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -365,6 +366,13 @@ class _Reader:
         self._kept: dict[int, list[tuple[int, str]]] = {}
         self._property_columns: dict[int, tuple[list[str], list[int]]] = {}  # names and indices of _kept
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
+        # (index, option) of each practice group's own cells, for _filled; a layout without
+        # groups has its practice fields among the shared ones.
+        self._own_columns = [
+            [pair for source in (group or {f: s for f, s in layout.shared.items() if f in PRACTICE_FIELDS}).values()
+             for pair in source.columns]
+            for group in layout.practices
+        ]
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
                    **{_fold(k): v for k, v in table.items()}, **table}
@@ -417,7 +425,7 @@ class _Reader:
         filled = [
             (n, group)
             for n, group in enumerate(self.layout.practices, start=1)
-            if self._filled(row, group)
+            if self._filled(row, n)
         ]
         if not row.complete and (not self.include_incomplete or not filled):
             shared = self._parse_quietly(row, self.layout.shared)
@@ -465,7 +473,7 @@ class _Reader:
         if index is None:
             return str(row.number)
         text = row.cells[index].strip()
-        if re.fullmatch(r"\d+(?:\.0+)?", text):
+        if _NUMBER_ID.fullmatch(text):
             # "12.0" (Excel) is 12; done on the text: a float would round long ids or overflow
             text = text.split(".")[0].lstrip("0") or "0"
         elif not text:
@@ -492,7 +500,7 @@ class _Reader:
 
     def _submitted(self, row: _Row, index: int, text: str) -> datetime | None:
         try:
-            when = _values.parse_datetime(text, excel_serial=self.table.format == "xlsx")
+            when = _parse_datetime(text, excel_serial=self.table.format == "xlsx")
         except ValueError as exc:
             self.problem(
                 row,
@@ -505,16 +513,15 @@ class _Reader:
             return None
         return None if when == _UNDATED_SUBMIT else when
 
-    def _filled(self, row: _Row, group: Mapping[str, Source]) -> bool:
+    def _filled(self, row: _Row, group: int) -> bool:
         """A practice group is filled when any of its own cells holds something.
 
         A group LimeSurvey did not show holds N/A in every cell (full answers): not filled.
         """
-        own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
+        texts, cells = row.texts, row.cells
         return any(
-            row.texts[i] not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
-            for source in own.values()
-            for i, option in source.columns
+            texts[i] not in ("", _NOT_SHOWN) and not (option and _values.is_no(cells[i]))
+            for i, option in self._own_columns[group - 1]
         )
 
     def _answer(self, source: Source, option: str, text: str) -> str:
@@ -589,7 +596,7 @@ class _Reader:
         index = self.layout.id_index
         text = row.cells[index].strip() if index is not None else ""
         row.response_id = f"{text}-riga{row.number}"
-        groups = [n for n, group in enumerate(self.layout.practices, start=1) if self._filled(row, group)]
+        groups = [n for n in range(1, len(self.layout.practices) + 1) if self._filled(row, n)]
         shared = self._parse_quietly(row, self.layout.shared)
         for group in groups or [1]:
             practice = self.layout.practices[group - 1] if groups else {}
@@ -803,6 +810,8 @@ class _Reader:
             return self._typed(row, source)
         parts = []
         for _column, option, text in self._cells(row, source):
+            if not text:  # neither ticked nor typed
+                continue
             if option and _values.is_yes(text):
                 parts.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
@@ -843,6 +852,8 @@ class _Reader:
     def _list(self, row: _Row, source: Source) -> list[str]:
         items: list[str] = []
         for _column, option, text in self._cells(row, source):
+            if not text:  # neither ticked nor typed
+                continue
             if option and _values.is_yes(text):
                 items.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
@@ -1055,6 +1066,7 @@ def _labelled_choices(
 # Cells repeat (option codes, lists of recipients, "altro" labels): each distinct text worked out once.
 _other_text = lru_cache(maxsize=4096)(_values.other_text)
 _parse_date = lru_cache(maxsize=65536)(_values.parse_date)
+_parse_datetime = lru_cache(maxsize=65536)(_values.parse_datetime)
 _parse_amount = lru_cache(maxsize=65536)(_values.parse_amount)
 
 
