@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -362,6 +362,7 @@ class _Reader:
         self._reported_options: set[tuple[int, str]] = set()
         self._option_values: dict[tuple[str, str], str | None] = {}
         self._vocabularies: dict[tuple[Any, ...], dict[str, Any]] = {}  # see _vocabulary
+        self._plans: dict[int, tuple[Mapping[str, Source], list[tuple[Source, _Parser | None]]]] = {}
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
         self._property_columns: dict[int, tuple[list[str], list[int]]] = {}  # names and indices of _kept
@@ -767,10 +768,23 @@ class _Reader:
 
     def _parse_fields(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name, source in sources.items():
-            parser = _PARSERS.get(name, _Reader._text)
-            values.update(parser(self, row, source))
+        for source, parser in self._plan(sources):
+            if parser is None and not row.not_shown:  # one plain text column, most fields: read in place
+                values[source.field] = self._typed(row, source)
+            else:
+                values.update((parser or _Reader._text)(self, row, source))
         return values
+
+    def _plan(self, sources: Mapping[str, Source]) -> list[tuple[Source, _Parser | None]]:
+        """Each source with its parser, None for one plain text column; worked out once per group."""
+        if not sources:  # an excluded row's practice that is not there: nothing to keep
+            return []
+        planned = self._plans.get(id(sources))
+        if planned is None or planned[0] is not sources:
+            plan = [(source, _PARSERS.get(name) or (None if _plain(source) else _Reader._text))
+                    for name, source in sources.items()]  # fmt: skip
+            planned = self._plans[id(sources)] = (sources, plan)
+        return planned[1]
 
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
         # LimeSurvey's full answers write N/A for a question that was not shown: no answer where
@@ -806,8 +820,8 @@ class _Reader:
 
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
         """Plain text; sub-columns are joined (ticked ones by their option's label)."""
-        if len(source.columns) == 1 and not source.columns[0][1] and not row.not_shown:
-            return self._typed(row, source)
+        if _plain(source) and not row.not_shown:
+            return {source.field: self._typed(row, source)}
         parts = []
         for _column, option, text in self._cells(row, source):
             if not text:  # neither ticked nor typed
@@ -821,14 +835,14 @@ class _Reader:
             self._check_contact(row, source, text)
         return {source.field: text}
 
-    def _typed(self, row: _Row, source: Source) -> dict[str, Any]:
+    def _typed(self, row: _Row, source: Source) -> str:
         """:meth:`_text` of the common case, one column without options and no N/A in the row."""
         text = row.texts[source.columns[0][0]]
         if text:
             text = self._choice(source.field, text) or text
         if source.field in ("email", "telefono"):
             self._check_contact(row, source, text)
-        return {source.field: text}
+        return text
 
     def _check_contact(self, row: _Row, source: Source, text: str) -> None:
         index = source.columns[0][0]
@@ -1003,7 +1017,8 @@ class _Reader:
             return {source.field: None}
 
 
-_PARSERS = {
+_Parser = Callable[[_Reader, _Row, Source], dict[str, Any]]
+_PARSERS: dict[str, _Parser] = {
     "aree": _Reader._vocabulary,
     "fonti": _Reader._vocabulary,
     "comuni_associati": _Reader._names,
@@ -1085,6 +1100,11 @@ def _is_comment(option: str) -> bool:
 def _is_other(option: str) -> bool:
     """The "other" option, whose cell holds the typed text."""
     return _fold(option) in ("other", "altro")
+
+
+def _plain(source: Source) -> bool:
+    """One column without options: its text is the value."""
+    return len(source.columns) == 1 and not source.columns[0][1]
 
 
 def _place(values: Mapping[str, Any]) -> Place:
