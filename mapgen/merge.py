@@ -84,7 +84,7 @@ def initiative_id(istat_code: str, titolo: str) -> str:
     """
     from mapgen.contacts import contacts_in_text, plain
 
-    found = contacts_in_text(titolo) if any(c.isdigit() or c == "@" for c in titolo) else []
+    found = contacts_in_text(titolo) if "@" in titolo or any(map(str.isdigit, titolo)) else []
     if found:  # found in the title's plain form (dashes and spaces made ASCII)
         titolo = plain(titolo)
         for contact in found:

@@ -124,6 +124,8 @@ class GazetteerIndex:
         self._by_first: dict[str, list[tuple[Comune, list[str]]]] | None = None
         self.query = lru_cache(maxsize=1 << 16)(self._parse)
         self.area = lru_cache(maxsize=1 << 12)(self._area)  # type: ignore[method-assign]
+        # Every matcher looks the same names up again (by name, fuzzy, locality, the screen).
+        self.lookup = lru_cache(maxsize=1 << 16)(self._lookup)  # type: ignore[method-assign]
         log.debug("geocoder index: %d keys", len(self.keys))
 
     # --- entries ------------------------------------------------------------------------
@@ -173,12 +175,13 @@ class GazetteerIndex:
 
     # --- lookups ------------------------------------------------------------------------
 
-    def lookup(self, folded: str) -> Iterator[tuple[str, tuple[Entry, ...]]]:
-        """Yield ``(level, entries)`` for each level where the folded name has entries."""
-        for level, key in norm.level_keys(folded):
-            entries = self.keys.get((level, key))
-            if entries:
-                yield level, entries
+    def lookup(self, folded: str) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
+        """``(level, entries)`` for each level where the folded name has entries."""
+        return self._lookup(folded)
+
+    def _lookup(self, folded: str) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
+        keys = self.keys
+        return tuple((level, keys[level, key]) for level, key in norm.level_keys(folded) if keys.get((level, key)))
 
     def area(self, text: str) -> Scope:
         """The province codes a typed province or region means, or ``None`` if unknown."""

@@ -186,6 +186,13 @@ def canonical(folded: str) -> str:
     >>> canonical("sant angelo")
     's angelo'
     """
+    return _canonical(folded)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(folded: str) -> str:
+    # Kept per name: one typed place asks for the same canonical form at several steps
+    # (its level keys, the area and not-a-Comune checks, the fuzzy readings).
     tokens = folded.replace("j", "i").split()
     out: list[str] = []
     for i, token in enumerate(tokens):

@@ -80,6 +80,8 @@ _BODIES: Final = (
     (r"^citta metropolitana", "una Città metropolitana"),
 )
 _BODY_PATTERNS: Final = tuple((re.compile(rf"\b{p}\b"), noun) for p, noun in _BODIES)
+# Any of them, in one pass: most places name no body, and then no pattern is tried alone.
+_ANY_BODY: Final = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _BODY_PATTERNS))
 _LIST_SPLIT = re.compile(r"\s*(?:[,;+&]|\s+e\s+|\s+ed\s+)\s*")
 _POSTCODE = re.compile(r"^\d{5}$")
 
@@ -110,7 +112,7 @@ def screen(place: Place, index: GazetteerIndex, resolve: Resolver) -> Match | No
             text,
             f"{text!r} è il nome di una {area}, non di un Comune: indicare il Comune in cui si svolge l'iniziativa.",
         )
-    for pattern, noun in _BODY_PATTERNS:
+    for pattern, noun in _BODY_PATTERNS if _ANY_BODY.search(folded) else ():
         if pattern.search(folded):
             return _not_a_comune(
                 text,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import ClassVar, Final
 
 from mapgen.gazetteer import Gazetteer
@@ -71,18 +72,26 @@ class NameMatcher(Matcher):
             return None  # "AlÃ¬" folds to "ala", another Comune: the spelling matcher repairs it
         # Level by level, every reading: "Castro (LE)" read as Castro in LE at the strictest
         # level wins over "castro le" at a loose one (where "le" is an article).
+        found = [self._by_level(variant) for variant in query.variants]  # each reading looked up once
         for level in LEVEL_SCORES:
-            for variant in query.variants:
-                kept = self._at_level(variant, level, variant.scope)
+            for variant, at in zip(query.variants, found, strict=True):
+                kept = self._at_level(at, level, variant.scope) if level in at else None
                 if kept:
                     return self._decide(level, kept, variant, query)
         return self._halves(query) or self._elsewhere(query)
 
-    def _at_level(self, variant: Variant, level: str, scope: frozenset[str] | None) -> list[Entry]:
-        for found_level, entries in self._index.lookup(variant.folded):
-            if found_level == level:
-                return [e for e in entries if scope is None or e.provinces & scope]
-        return []
+    def _by_level(self, variant: Variant) -> dict[str, tuple[Entry, ...]]:
+        """A reading's entries by level; of a level's two keys (``compact``), the first that has any."""
+        found: dict[str, tuple[Entry, ...]] = {}
+        for level, entries in self._index.lookup(variant.folded):
+            found.setdefault(level, entries)
+        return found
+
+    @staticmethod
+    def _at_level(
+        found: dict[str, tuple[Entry, ...]], level: str, scope: frozenset[str] | None
+    ) -> list[Entry]:
+        return [e for e in found.get(level, ()) if scope is None or e.provinces & scope]
 
     def _lookup(self, variant: Variant, scope: frozenset[str] | None) -> tuple[str, list[Entry]] | None:
         for level, entries in self._index.lookup(variant.folded):
@@ -167,7 +176,7 @@ class NameMatcher(Matcher):
         official = [e for e in entries if e.kind in OFFICIAL_KINDS]
         if official:
             typed = squeeze(query.place.comune)
-            if variant.how == "full" and any(squeeze(e.name) == typed for e in official):
+            if variant.how == "full" and any(_squeezed(e.name) == typed for e in official):
                 return MatchStatus.EXACT, 100.0, ""
             return MatchStatus.NORMALIZED, LEVEL_SCORES[level], ""
         if not comune.active:
@@ -285,6 +294,10 @@ def _by_accents(by_target: dict[str, list[Entry]], typed: str) -> dict[str, list
         return by_target
     kept = {code: entries for code, entries in by_target.items() if any(accent_key(e.name) == key for e in entries)}
     return kept if len(kept) == 1 else by_target
+
+
+#: The gazetteer's names, squeezed once each (every exact match compares with them).
+_squeezed = lru_cache(maxsize=1 << 14)(squeeze)
 
 
 def _group(entries: Sequence[Entry]) -> dict[str, list[Entry]]:

@@ -193,6 +193,7 @@ def match_for(
     method: str,
     score: float = 100.0,
     raw: Mapping[str, Any] | None = None,
+    hint: str = "",
 ) -> Match:
     """A resolved Match carrying the Comune's codes, names and point."""
     return Match(
@@ -205,6 +206,7 @@ def match_for(
         lon=comune.lon,
         score=score,
         method=method,
+        hint=hint,
         raw=dict(raw or {}),
     )
 
@@ -257,15 +259,13 @@ class Assigner:
             if hit.distance_m == 0.0
             else round(100.0 - 50.0 * hit.distance_m / self.max_distance_m, 1)
         )
-        raw: dict[str, Any] = {"distance_m": round(hit.distance_m, 1), "polygons": list(hit.codes)}
-        base = (
-            match_for(comune, MatchStatus.SPATIAL, method=hit.method, score=score, raw=raw)
-            if comune
-            else Match(
-                status=MatchStatus.SPATIAL, istat_code=code, method=hit.method, score=score, raw=raw
-            )
-        )
-        return self._cross_check(base, record, named, named_codes)
+        # The cross-check first, so that the match is made once, with its hint.
+        hint, check = self._cross_check(code, comune, record, named, named_codes)
+        raw: dict[str, Any] = {"distance_m": round(hit.distance_m, 1), "polygons": list(hit.codes), **check}
+        if comune is None:
+            return Match(status=MatchStatus.SPATIAL, istat_code=code, method=hit.method, score=score, hint=hint,
+                         raw=raw)  # fmt: skip
+        return match_for(comune, MatchStatus.SPATIAL, method=hit.method, score=score, hint=hint, raw=raw)
 
     def _pick(self, record: Initiative, codes: tuple[str, ...], named_codes: set[str]) -> str:
         """Among overlapping polygons: the named Comune, else the nearest gazetteer point."""
@@ -283,33 +283,23 @@ class Assigner:
         return min(codes, key=lambda code: (distance(code), code))
 
     def _cross_check(
-        self, base: Match, record: Initiative, named: Match | None, named_codes: set[str]
-    ) -> Match:
-        raw = dict(base.raw)
+        self, code: str, comune: Comune | None, record: Initiative, named: Match | None, named_codes: set[str]
+    ) -> tuple[str, dict[str, Any]]:
+        """The hint and the ``raw`` entries that say whether the point and the typed name agree."""
         typed = record.place.comune
         if named is None:
-            return replace(base, raw=raw | {"check": "no_name"})
+            return "", {"check": "no_name"}
         if not named_codes:
-            hint = (
-                f"Il nome {typed!r} non corrisponde a nessun Comune; "
-                f"assegnato in base al punto ({base.name or base.istat_code})."
-            )
-            return replace(base, hint=hint, raw=raw | {"check": "name_unknown"})
-        if base.istat_code is not None and self.current(base.istat_code) in named_codes:
-            return replace(base, raw=raw | {"check": "agree"})
-        return replace(
-            base,
-            hint=self._disagreement(base, record, named),
-            raw=raw
-            | {
-                "check": "disagree",
-                "named": typed,
-                "named_istat_codes": sorted(named_codes),
-            },
-        )
+            where = (comune.name if comune else None) or code
+            hint = f"Il nome {typed!r} non corrisponde a nessun Comune; assegnato in base al punto ({where})."
+            return hint, {"check": "name_unknown"}
+        if self.current(code) in named_codes:
+            return "", {"check": "agree"}
+        check = {"check": "disagree", "named": typed, "named_istat_codes": sorted(named_codes)}
+        return self._disagreement(code, comune, record, named), check
 
-    def _disagreement(self, base: Match, record: Initiative, named: Match) -> str:
-        where = f"{base.name} ({base.sigla})" if base.name else f"codice {base.istat_code}"
+    def _disagreement(self, code: str, comune: Comune | None, record: Initiative, named: Match) -> str:
+        where = f"{comune.name} ({comune.sigla})" if comune and comune.name else f"codice {code}"
         text = (
             f"Il punto cade nel Comune di {where}, ma la proprietà indica {record.place.comune!r}"
         )

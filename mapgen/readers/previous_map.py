@@ -34,7 +34,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -430,15 +430,16 @@ def _fallback_title(f: _Fields, ctx: _Context, key: str) -> str:
 
 
 def _initiative(
-    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str, record_id: str
+    f: _Fields, ctx: _Context, key: str, point: tuple[float, float] | None, titolo: str, record_id: str,
+    place: Place,
 ) -> Initiative:
-    aree, aree_altro = fields.area_terms(f.value("Area"))
-    fonti, fonti_altro = fields.funding_terms(f.value("Fonte di finanziamento"))
+    aree, aree_altro = _terms(f.value("Area"), fields.area_terms, _area_terms)
+    fonti, fonti_altro = _terms(f.value("Fonte di finanziamento"), fields.funding_terms, _funding_terms)
     return Initiative(
         record_id=record_id,
         edition=ctx.edition,
         source=SourceRef(Source.PREVIOUS, ctx.file, layer=ctx.layer, feature=key),
-        place=f.place(),
+        place=place,
         titolo=titolo,
         descrizione=fields.as_text(f.value("Descrizione")),
         aree=aree,
@@ -459,6 +460,17 @@ def _initiative(
         point=point,
         properties=dict(_finite(dict(f.props))[0]),
     )
+
+
+_Terms = tuple[tuple[str, ...], str]
+# Features repeat their areas and funding sources: each distinct text is split and matched once.
+_area_terms = functools.lru_cache(maxsize=4096)(fields.area_terms)
+_funding_terms = functools.lru_cache(maxsize=4096)(fields.funding_terms)
+
+
+def _terms(value: Any, read: Callable[[Any], _Terms], cached: Callable[[str], _Terms]) -> _Terms:
+    """``read(value)``, through its cache when the value is text (a list is not hashable)."""
+    return cached(value) if isinstance(value, str) else read(value)
 
 
 def _not_a_feature(entry: Any, ref: SourceRef, record_id: str) -> RowOutcome:
@@ -509,8 +521,9 @@ def _read_feature(feature: Any, key: str, ctx: _Context, out: _LayerRead) -> Non
             _unplaceable(f, checked, ref, record_id, titolo or _fallback_title(f, ctx, key))
         )
         return
-    _note_feature(out, ref, record_id, checked, f.place(), titolo)
-    record = _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id)
+    place = f.place()
+    _note_feature(out, ref, record_id, checked, place, titolo)
+    record = _initiative(f, ctx, key, checked.point, titolo or _fallback_title(f, ctx, key), record_id, place)
     out.initiatives.append(record)
     if shown_as_typed(record):
         out.notes.append(FeatureNote(ref, record_id, _TYPED_REASON, _TYPED_FIX))
@@ -712,10 +725,10 @@ def _finite(value: Any) -> tuple[Any, int]:
     """
     if isinstance(value, float):
         return (value, 0) if math.isfinite(value) else (None, 1)
-    if isinstance(value, dict):
-        items = {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, dict):  # only numbers and containers can hold NaN: text is passed over
+        items = {key: _finite(item) for key, item in value.items() if isinstance(item, float | dict | list)}
         count = sum(n for _, n in items.values())
-        return ({key: item for key, (item, _) in items.items()} if count else value), count
+        return ({**value, **{key: item for key, (item, _) in items.items()}} if count else value), count
     if isinstance(value, list):
         cleaned = [_finite(item) for item in value]
         count = sum(n for _, n in cleaned)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +68,7 @@ _TEXT_FIELDS = (
 )
 # Folding is the reader's hottest step and the same few thousand texts recur.
 _fold = lru_cache(maxsize=65536)(fold)
+_NUMBER_ID = re.compile(r"\d+(?:\.0+)?")
 _EXCEL_SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
@@ -324,6 +325,12 @@ class _Row:
     response_id: str
     submitted: datetime | None
     complete: bool
+    texts: list[str] = field(init=False)  # each cell stripped, once for every field that reads it
+    not_shown: bool = field(init=False)  # some cell holds LimeSurvey's N/A (rare): checked cell by cell
+
+    def __post_init__(self) -> None:
+        self.texts = list(map(str.strip, self.cells))
+        self.not_shown = _NOT_SHOWN in self.texts
 
     @property
     def number(self) -> int:
@@ -353,9 +360,20 @@ class _Reader:
         self.no_comune: list[Initiative] = []  # practices with a title but no Comune: a person may place them
         self._ids: dict[str, int] = {}
         self._reported_options: set[tuple[int, str]] = set()
+        self._option_values: dict[tuple[str, str], str | None] = {}
+        self._vocabularies: dict[tuple[Any, ...], dict[str, Any]] = {}  # see _vocabulary
+        self._plans: dict[int, tuple[Mapping[str, Source], list[tuple[Source, _Parser | None]]]] = {}
         self._group_columns = layout.group_columns()
         self._kept: dict[int, list[tuple[int, str]]] = {}
+        self._property_columns: dict[int, tuple[list[str], list[int]]] = {}  # names and indices of _kept
         self._owner = {i: n for n, cols in enumerate(self._group_columns, start=1) for i in cols}
+        # (index, option) of each practice group's own cells, for _filled; a layout without
+        # groups has its practice fields among the shared ones.
+        self._own_columns = [
+            [pair for source in (group or {f: s for f, s in layout.shared.items() if f in PRACTICE_FIELDS}).values()
+             for pair in source.columns]
+            for group in layout.practices
+        ]
         self._choices = {
             name: {**_labelled_choices(structure, layout, name, table),
                    **{_fold(k): v for k, v in table.items()}, **table}
@@ -408,7 +426,7 @@ class _Reader:
         filled = [
             (n, group)
             for n, group in enumerate(self.layout.practices, start=1)
-            if self._filled(row, group)
+            if self._filled(row, n)
         ]
         if not row.complete and (not self.include_incomplete or not filled):
             shared = self._parse_quietly(row, self.layout.shared)
@@ -425,6 +443,9 @@ class _Reader:
 
     def _without_excel_errors(self, index: int, cells: Sequence[str]) -> Sequence[str]:
         """Excel's error values (``#DIV/0!``, ``#N/A``…) are not answers: each warned about, read as empty."""
+        joined = "\x1f".join(cells)
+        if "#" not in joined and "ERR:" not in joined.upper():  # every error value has one of them
+            return cells
         errors = [i for i, cell in enumerate(cells) if cell.strip().upper() in _EXCEL_ERRORS]
         if not errors:
             return cells
@@ -453,7 +474,7 @@ class _Reader:
         if index is None:
             return str(row.number)
         text = row.cells[index].strip()
-        if re.fullmatch(r"\d+(?:\.0+)?", text):
+        if _NUMBER_ID.fullmatch(text):
             # "12.0" (Excel) is 12; done on the text: a float would round long ids or overflow
             text = text.split(".")[0].lstrip("0") or "0"
         elif not text:
@@ -480,7 +501,7 @@ class _Reader:
 
     def _submitted(self, row: _Row, index: int, text: str) -> datetime | None:
         try:
-            when = _values.parse_datetime(text, excel_serial=self.table.format == "xlsx")
+            when = _parse_datetime(text, excel_serial=self.table.format == "xlsx")
         except ValueError as exc:
             self.problem(
                 row,
@@ -493,16 +514,15 @@ class _Reader:
             return None
         return None if when == _UNDATED_SUBMIT else when
 
-    def _filled(self, row: _Row, group: Mapping[str, Source]) -> bool:
+    def _filled(self, row: _Row, group: int) -> bool:
         """A practice group is filled when any of its own cells holds something.
 
         A group LimeSurvey did not show holds N/A in every cell (full answers): not filled.
         """
-        own = group or {f: s for f, s in self.layout.shared.items() if f in PRACTICE_FIELDS}
+        texts, cells = row.texts, row.cells
         return any(
-            row.cells[i].strip() not in ("", _NOT_SHOWN) and not (option and _values.is_no(row.cells[i]))
-            for source in own.values()
-            for i, option in source.columns
+            texts[i] not in ("", _NOT_SHOWN) and not (option and _values.is_no(cells[i]))
+            for i, option in self._own_columns[group - 1]
         )
 
     def _answer(self, source: Source, option: str, text: str) -> str:
@@ -577,7 +597,7 @@ class _Reader:
         index = self.layout.id_index
         text = row.cells[index].strip() if index is not None else ""
         row.response_id = f"{text}-riga{row.number}"
-        groups = [n for n, group in enumerate(self.layout.practices, start=1) if self._filled(row, group)]
+        groups = [n for n in range(1, len(self.layout.practices) + 1) if self._filled(row, n)]
         shared = self._parse_quietly(row, self.layout.shared)
         for group in groups or [1]:
             practice = self.layout.practices[group - 1] if groups else {}
@@ -705,8 +725,11 @@ class _Reader:
 
     def _properties(self, row: _Row, group: int) -> Mapping[str, str]:
         """Every column of the row except personal ones and those of other practice groups."""
-        kept = self._kept_columns(group)
-        return MappingProxyType({column: row.cells[i] for i, column in kept})
+        if group not in self._property_columns:
+            kept = self._kept_columns(group)
+            self._property_columns[group] = ([c for _, c in kept], [i for i, _ in kept])
+        names, indices = self._property_columns[group]
+        return MappingProxyType(dict(zip(names, map(row.cells.__getitem__, indices), strict=True)))
 
     def _kept_columns(self, group: int) -> list[tuple[int, str]]:
         """(index, name) of the columns a group's records keep; worked out once per group.
@@ -745,21 +768,38 @@ class _Reader:
 
     def _parse_fields(self, row: _Row, sources: Mapping[str, Source]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name, source in sources.items():
-            parser = _PARSERS.get(name, _Reader._text)
-            values.update(parser(self, row, source))
+        for source, parser in self._plan(sources):
+            if parser is None and not row.not_shown:  # one plain text column, most fields: read in place
+                values[source.field] = self._typed(row, source)
+            else:
+                values.update((parser or _Reader._text)(self, row, source))
         return values
+
+    def _plan(self, sources: Mapping[str, Source]) -> list[tuple[Source, _Parser | None]]:
+        """Each source with its parser, None for one plain text column; worked out once per group."""
+        if not sources:  # an excluded row's practice that is not there: nothing to keep
+            return []
+        planned = self._plans.get(id(sources))
+        if planned is None or planned[0] is not sources:
+            plan = [(source, _PARSERS.get(name) or (None if _plain(source) else _Reader._text))
+                    for name, source in sources.items()]  # fmt: skip
+            planned = self._plans[id(sources)] = (sources, plan)
+        return planned[1]
 
     def _cells(self, row: _Row, source: Source) -> list[tuple[int, str, str]]:
         # LimeSurvey's full answers write N/A for a question that was not shown: no answer where
         # LimeSurvey fills the answer; in a field people type (a title) it is what they typed (issue 25).
-        found = []
-        for i, option in source.columns:
-            text = self._answer(source, option, row.cells[i].strip())
-            if text == _NOT_SHOWN:
-                self._typed_na(row, i)
-            found.append((i, option, text))
+        texts = row.texts
+        found = [(i, option, texts[i]) for i, option in source.columns]
+        if row.not_shown:
+            found = [(i, option, self._shown(row, source, i, option, text)) for i, option, text in found]
         return found
+
+    def _shown(self, row: _Row, source: Source, index: int, option: str, text: str) -> str:
+        text = self._answer(source, option, text)
+        if text == _NOT_SHOWN:
+            self._typed_na(row, index)
+        return text
 
     def _typed_na(self, row: _Row, index: int) -> None:
         self.problem(
@@ -780,15 +820,29 @@ class _Reader:
 
     def _text(self, row: _Row, source: Source) -> dict[str, Any]:
         """Plain text; sub-columns are joined (ticked ones by their option's label)."""
+        if _plain(source) and not row.not_shown:
+            return {source.field: self._typed(row, source)}
         parts = []
         for _column, option, text in self._cells(row, source):
+            if not text:  # neither ticked nor typed
+                continue
             if option and _values.is_yes(text):
                 parts.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
                 parts.append(self._choice(source.field, text) or text)
         text = "; ".join(parts)
-        self._check_contact(row, source, text)
+        if source.field in ("email", "telefono"):
+            self._check_contact(row, source, text)
         return {source.field: text}
+
+    def _typed(self, row: _Row, source: Source) -> str:
+        """:meth:`_text` of the common case, one column without options and no N/A in the row."""
+        text = row.texts[source.columns[0][0]]
+        if text:
+            text = self._choice(source.field, text) or text
+        if source.field in ("email", "telefono"):
+            self._check_contact(row, source, text)
+        return text
 
     def _check_contact(self, row: _Row, source: Source, text: str) -> None:
         index = source.columns[0][0]
@@ -812,10 +866,12 @@ class _Reader:
     def _list(self, row: _Row, source: Source) -> list[str]:
         items: list[str] = []
         for _column, option, text in self._cells(row, source):
+            if not text:  # neither ticked nor typed
+                continue
             if option and _values.is_yes(text):
                 items.append(self._choice(source.field, option) or option)
             elif text and not (option and _values.is_no(text)):
-                items.extend(_values.split_list(text))
+                items.extend(_split_list(text))
         return list(dict.fromkeys(items))
 
     def _names(self, row: _Row, source: Source) -> dict[str, Any]:
@@ -825,21 +881,38 @@ class _Reader:
         return {source.field: tuple(items)}
 
     def _vocabulary(self, row: _Row, source: Source) -> dict[str, Any]:
-        """Multiple choice (aree, fonti): ticked options and typed labels, "altro" text kept."""
+        """Multiple choice (aree, fonti): ticked options and typed labels, "altro" text kept.
+
+        Answers repeat: the values of the same cells are read once, unless reading them
+        reported a problem (a problem belongs to its row, so such cells are read each time).
+        """
+        cells = self._cells(row, source)
+        key = (source.field, source.columns, *(text for _, _, text in cells))
+        found = self._vocabularies.get(key)
+        if found is None:
+            reported = len(self.problems)
+            found = self._read_vocabulary(row, source, cells)
+            if len(self.problems) == reported:
+                self._vocabularies[key] = found
+        return dict(found)
+
+    def _read_vocabulary(
+        self, row: _Row, source: Source, cells: Sequence[tuple[int, str, str]]
+    ) -> dict[str, Any]:
         name = source.field
         chosen: list[str] = []
         other: list[str] = []
-        for index, option, text in self._cells(row, source):
+        for index, option, text in cells:
             skip = _values.is_no(text) if option else not text
-            if skip or option.casefold().endswith("comment"):
+            if skip or _is_comment(option):
                 continue
-            if option and _fold(option) in ("other", "altro") and not _values.is_yes(text):
+            if option and _is_other(option) and not _values.is_yes(text):
                 chosen.append("altro")
                 other.append(text)
                 continue
-            labels = [option] if option and _values.is_yes(text) else _values.split_list(text)
+            labels = (option,) if option and _values.is_yes(text) else _split_list(text)
             for label in labels:
-                typed_other = _values.other_text(label)
+                typed_other = _other_text(label)
                 value = (
                     "altro"
                     if typed_other
@@ -857,7 +930,7 @@ class _Reader:
     def _resolve_option(
         self, row: _Row, index: int, name: str, label: str, ticked_column: bool
     ) -> str | None:
-        value = self._choice(name, label) or _values.match_vocabulary(name, label)
+        value = self._option_value(name, label)
         if value is not None:
             return value
         listed = ", ".join(VOCABULARIES[name])
@@ -884,6 +957,13 @@ class _Reader:
         )
         return None
 
+    def _option_value(self, name: str, label: str) -> str | None:
+        """The vocabulary value a label means, worked out once per distinct label (cells repeat)."""
+        key = (name, label)
+        if key not in self._option_values:
+            self._option_values[key] = self._choice(name, label) or _values.match_vocabulary(name, label)
+        return self._option_values[key]
+
     def _entity(self, row: _Row, source: Source) -> dict[str, Any]:
         text = self._text(row, source)["tipo_ente"]
         if not text:
@@ -907,7 +987,7 @@ class _Reader:
         try:
             # A number Excel stores is that number; text follows the Italian convention (issue 25).
             plain_first = isinstance(row.cells[source.columns[0][0]], ExcelNumber)
-            return {"importo": _values.parse_amount(text, plain_first=plain_first)}
+            return {"importo": _parse_amount(text, plain_first=plain_first)}
         except ValueError as exc:
             self.problem(
                 row,
@@ -924,7 +1004,7 @@ class _Reader:
             return {source.field: None}
         try:
             return {
-                source.field: _values.parse_date(text, excel_serial=self.table.format == "xlsx")
+                source.field: _parse_date(text, excel_serial=self.table.format == "xlsx")
             }
         except ValueError as exc:
             self.problem(
@@ -937,7 +1017,8 @@ class _Reader:
             return {source.field: None}
 
 
-_PARSERS = {
+_Parser = Callable[[_Reader, _Row, Source], dict[str, Any]]
+_PARSERS: dict[str, _Parser] = {
     "aree": _Reader._vocabulary,
     "fonti": _Reader._vocabulary,
     "comuni_associati": _Reader._names,
@@ -997,6 +1078,35 @@ def _labelled_choices(
     return labelled
 
 
+# Cells repeat (option codes, lists of recipients, "altro" labels): each distinct text worked out once.
+_other_text = lru_cache(maxsize=4096)(_values.other_text)
+_parse_date = lru_cache(maxsize=65536)(_values.parse_date)
+_parse_datetime = lru_cache(maxsize=65536)(_values.parse_datetime)
+_parse_amount = lru_cache(maxsize=65536)(_values.parse_amount)
+
+
+@lru_cache(maxsize=65536)
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(_values.split_list(text))
+
+
+@lru_cache(maxsize=4096)
+def _is_comment(option: str) -> bool:
+    """LimeSurvey's comment column of an option (``SQ001comment``): not an answer."""
+    return option.casefold().endswith("comment")
+
+
+@lru_cache(maxsize=4096)
+def _is_other(option: str) -> bool:
+    """The "other" option, whose cell holds the typed text."""
+    return _fold(option) in ("other", "altro")
+
+
+def _plain(source: Source) -> bool:
+    """One column without options: its text is the value."""
+    return len(source.columns) == 1 and not source.columns[0][1]
+
+
 def _place(values: Mapping[str, Any]) -> Place:
     return Place(
         comune=str(values.get("comune", "")),
@@ -1032,7 +1142,12 @@ _COMUNE_PREFIX = re.compile(r"^(?:comune|citta|municipio)(?: di)? ")
 
 
 def _comune_key(place: Place) -> str:
-    return _COMUNE_PREFIX.sub("", _fold(place.comune))
+    return _comune_text_key(place.comune)
+
+
+@lru_cache(maxsize=65536)
+def _comune_text_key(comune: str) -> str:
+    return _COMUNE_PREFIX.sub("", _fold(comune))
 
 
 def _latest(record: Initiative) -> tuple[datetime, int]:
@@ -1049,6 +1164,8 @@ def _drop_duplicates(
         groups.setdefault(key, []).append(record)
     dropped: dict[str, Initiative] = {}
     for same in groups.values():
+        if len(same) == 1:  # most practices were sent once
+            continue
         for cluster in _by_province(same):
             latest = max(cluster, key=_latest)
             dropped.update({r.record_id: latest for r in cluster if r is not latest})

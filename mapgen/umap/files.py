@@ -83,7 +83,9 @@ def parse_json(path: Path) -> Any:
             _("{file}: not UTF-8 text (byte {start}); GeoJSON and .umap files are UTF-8: save it again "
               "as UTF-8. {fix}", file=path.name, start=exc.start, fix=FIX_EXPORT)
         ) from None
-    text, replaced = _LONE_SURROGATE.subn(r"\\ufffd", text)
+    replaced = 0
+    if "\\ud" in text or "\\uD" in text:  # the pattern's costly look-arounds only where it can match
+        text, replaced = _LONE_SURROGATE.subn(r"\\ufffd", text)
     if replaced:  # "\ud800" alone is valid JSON but no UTF-8 file can hold it: the writers would crash
         log.warning("%s: %d lone surrogate escapes (\\ud800-\\udfff) replaced by U+FFFD.", path.name, replaced)
     try:
@@ -137,15 +139,16 @@ def _too_deep(name: str) -> str:
 
 def _check_depth(data: Any, name: str) -> None:
     """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
+    level: list[Any] = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:  # one nesting level at a time
         if depth > MAX_JSON_DEPTH:
             raise UnreadableFileError(_too_deep(name))
-        if isinstance(value, dict):
-            stack += [(item, depth + 1) for item in value.values() if isinstance(item, dict | list)]
-        elif isinstance(value, list):
-            stack += [(item, depth + 1) for item in value if isinstance(item, dict | list)]
+        inner: list[Any] = []
+        for value in level:
+            items = value.values() if isinstance(value, dict) else value
+            inner += [item for item in items if isinstance(item, dict | list)]
+        level, depth = inner, depth + 1
 
 
 def split_layers(name: str, data: Any) -> MapFile:
