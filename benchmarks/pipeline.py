@@ -396,7 +396,8 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
     step("geocode survey", b._survey_in, read, survey, None, geocoder, b._no_progress)
     edition = step("read previous map", b._read_previous, inputs.previous, request, config)
     resolve = functools.cache(geocoder.geocode)
-    step("place previous features (point in polygon)", b._previous_in, read, edition, gazetteer, resolve)
+    placed = step("place previous features (point in polygon)", b._place_previous, edition, gazetteer, resolve)
+    b._previous_in(read, placed)
     review = step("apply corrections", apply_corrections, Corrections(file=""),
                   [(g.record, g.match) for g in read.geocoded], read.outcomes, included=read.included)
     merged = step("merge editions", merge_editions, [Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer,

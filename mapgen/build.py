@@ -520,22 +520,38 @@ def _survey_part(read: _Read, request: BuildRequest, config: Config, corrections
         _survey_in(read, _read_survey(request, config), corrections, geocoder, progress)
 
 
-def _read_all_previous(request: BuildRequest, config: Config) -> list[PreviousEdition]:
-    return [_read_previous(path, request, config) for path in request.previous]
+@dataclass(frozen=True)
+class _PlacedEdition:
+    """A previous map read, its features placed and its contact values found (in either process)."""
+
+    edition: PreviousEdition
+    matches: list[Match]
+    contacts: set[str]
 
 
-def _previous_in(read: _Read, edition: PreviousEdition, gazetteer: Gazetteer,
-                 resolve: Callable[[Place], Match]) -> None:
-    """Place a previous map's features in their Comuni; keep its carried layers and notes."""
+def _place_previous(edition: PreviousEdition, gazetteer: Gazetteer,
+                    resolve: Callable[[Place], Match]) -> _PlacedEdition:
+    """Place a previous map's features in their Comuni (point in polygon); find its contact values."""
     from mapgen.geocoders.point_in_polygon import assign_comuni
 
     edition.check_counts()
+    return _PlacedEdition(edition, assign_comuni(edition.initiatives, gazetteer, resolve_name=resolve),
+                          _previous_contacts(edition))
+
+
+def _previous_part(request: BuildRequest, config: Config, gazetteer: Gazetteer,
+                   resolve: Callable[[Place], Match]) -> list[_PlacedEdition]:
+    return [_place_previous(_read_previous(path, request, config), gazetteer, resolve) for path in request.previous]
+
+
+def _previous_in(read: _Read, placed: _PlacedEdition) -> None:
+    """Add a placed previous map's features; keep its carried layers and notes."""
+    edition = placed.edition
     read.expected += edition.features
-    matches = assign_comuni(edition.initiatives, gazetteer, resolve_name=resolve)
-    read.geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, matches, strict=True)]
+    read.geocoded += [Geocoded(r, m) for r, m in zip(edition.initiatives, placed.matches, strict=True)]
     read.outcomes += [*edition.problems, *_carried_outcomes(edition)]
     read.carried += edition.carried
-    read.contacts |= _previous_contacts(edition)
+    read.contacts |= placed.contacts
     for note in edition.notes:
         read.notes.setdefault(note.record_id, []).append(note.reason)
     read.previous_map = read.previous_map or edition.map_properties
@@ -570,14 +586,14 @@ def run_pipeline(
     # Member Comuni and previous features repeat names: resolve each distinct place once.
     resolve = functools.cache(geocoder.geocode)
     read = _Read()
-    # The previous maps are read beside the survey (another process where it can fork).
+    # The previous maps are read and placed beside the survey (another process where it can fork).
     editions = run_beside(
         functools.partial(_survey_part, read, request, config, corrections, geocoder, progress),
-        functools.partial(_read_all_previous, request, config),
+        functools.partial(_previous_part, request, config, gazetteer, resolve),
         fork=None if request.survey is not None and request.previous else False,
     )[1]
-    for edition in editions:
-        _previous_in(read, edition, gazetteer, resolve)
+    for placed in editions:
+        _previous_in(read, placed)
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
     merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
