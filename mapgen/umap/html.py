@@ -108,8 +108,10 @@ def to_html(text: str) -> str:
     if "* " in text:
         text = _SUBLIST.sub(r"<ul><ul><li>\1</li></ul></ul>", text)
         text = _LIST.sub(r"<ul><li>\1</li></ul>", text)
-        for _ in range(3):
-            text = _LIST_JOIN.sub("", text)
+        for _ in range(3):  # uMap joins three times; once a pass joins nothing, so would the next
+            text, joined = _LIST_JOIN.subn("", text)
+            if not joined:
+                break
     for needle, pattern, repl in _RULES:
         if needle in text:
             text = pattern.sub(repl, text)
