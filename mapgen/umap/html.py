@@ -44,6 +44,9 @@ IMAGE_ALT: Final = "Immagine della descrizione"
 # JavaScript's \s (ECMAScript WhiteSpace and LineTerminator), which differs from Python's.
 _JS_SPACE = r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 _LINE_END = r"(?:\r\n|\r|\n)"
+# uMap's bare-link rule: "http" at the start or after a space, ">" or "(".
+_AUTOLINK_NEEDLE = "http"
+_AUTOLINK_AFTER = re.compile(_JS_SPACE + r"|>|\(")
 _A = r'<a target="_blank" href="\1">\1</a>'
 _A_TEXT = r'<a target="_blank" href="\1">\2</a>'
 _IFRAME = r'<div><a target="_blank" href="\1">\1</a></div>'
@@ -61,7 +64,8 @@ def _rules() -> tuple[tuple[str, re.Pattern[str], str], ...]:
         ("---", r"^---", "<hr>", re.M),
         ("**", r"\*\*(.*?)\*\*", r"<strong>\1</strong>", 0),
         ("*", r"\*(.*?)\*", r"<em>\1</em>", 0),
-        ("http", r"(^|" + _JS_SPACE + r"|>|\()(https?:[^ <)\n]*)", r'\1<a target="_blank" href="\2">\2</a>', 0),
+        (_AUTOLINK_NEEDLE, r"(^|" + _AUTOLINK_AFTER.pattern + r")(https?:[^ <)\n]*)",
+         r'\1<a target="_blank" href="\2">\2</a>', 0),
         ("[[", r"\[\[(https?:[^\]|]*?)\]\]", _A, 0),
         ("[[", r"\[\[(https?:[^|]*?)\|(.*?)\]\]", _A_TEXT, 0),
         ("[[", r"\[\[([^\]|]*?)\]\]", _A, 0),
@@ -108,12 +112,26 @@ def to_html(text: str) -> str:
     if "* " in text:
         text = _SUBLIST.sub(r"<ul><ul><li>\1</li></ul></ul>", text)
         text = _LIST.sub(r"<ul><li>\1</li></ul>", text)
-        for _ in range(3):
-            text = _LIST_JOIN.sub("", text)
+        for _ in range(3):  # uMap joins three times; once a pass joins nothing, so would the next
+            text, joined = _LIST_JOIN.subn("", text)
+            if not joined:
+                break
     for needle, pattern, repl in _RULES:
-        if needle in text:
+        # The autolink rule tries its prefix at every character (a third of this function's
+        # time): skip it when no "http" stands where it could start a bare link.
+        if needle in text and (needle != _AUTOLINK_NEEDLE or _may_autolink(text)):
             text = pattern.sub(repl, text)
     return text
+
+
+def _may_autolink(text: str) -> bool:
+    """False when no ``http`` in ``text`` starts it or follows a space, ``>`` or ``(``."""
+    start = text.find(_AUTOLINK_NEEDLE)
+    while start != -1:
+        if start == 0 or _AUTOLINK_AFTER.fullmatch(text[start - 1]):
+            return True
+        start = text.find(_AUTOLINK_NEEDLE, start + len(_AUTOLINK_NEEDLE))
+    return False
 
 
 def _keep_attribute(tag: str, name: str, value: str) -> str | None:

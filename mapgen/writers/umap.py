@@ -602,20 +602,19 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
 
     record = item.record
     url = safe_url(record.sito_web)
-    aree = [*record.aree, *([f"altro: {record.aree_altro}"] if record.aree_altro else [])]
-    fonti = [*record.fonti, *([f"altro: {record.fonti_altro}"] if record.fonti_altro else [])]
+    tipo, ente = record.tipo_ente, record.denominazione_ente
     return {
         "comune": item.comune.name,
         "sigla": item.comune.sigla,
         "regione": item.comune.region,
-        "edizioni": ", ".join(str(year) for year in item.edizioni),
-        "aree": ", ".join(a for a in aree if a != "altro" or not record.aree_altro),
-        "ente": " – ".join(t for t in (record.tipo_ente, record.denominazione_ente) if t),
+        "edizioni": ", ".join(map(str, item.edizioni)),
+        "aree": _with_other(record.aree, record.aree_altro),
+        "ente": f"{tipo} – {ente}" if tipo and ente else tipo or ente,
         "associazione": item.association.name if item.association is not None else "",
-        "membri": ", ".join(member.label for member in item.members),
+        "membri": ", ".join([member.label for member in item.members]) if item.members else "",
         "descrizione": _description(record),
         "destinatari": record.destinatari.strip(),
-        "fonti": ", ".join(f for f in fonti if f != "altro" or not record.fonti_altro),
+        "fonti": _with_other(record.fonti, record.fonti_altro),
         "importo": _euro(record.importo),
         "periodo": _period(item),
         # safe_url has already made the URL inert for [[...]]; entities would break the href.
@@ -623,6 +622,13 @@ def _initiative_context(item: MapInitiative, *, options: OutputOptions) -> dict[
         "contatti": _contacts(item) if options.include_contacts else [],
         "storico": _older_texts(item),
     }
+
+
+def _with_other(values: Sequence[str], other: str) -> str:
+    """The values joined; when something was typed for "altro", it is shown last as "altro: <text>"."""
+    if not other:
+        return ", ".join(values)
+    return ", ".join([*(value for value in values if value != "altro"), f"altro: {other}"])
 
 
 def _description(record: Initiative) -> Any:
