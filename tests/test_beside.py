@@ -124,3 +124,21 @@ def test_a_warning_in_the_second_process_comes_back_as_a_log_record(caplog: pyte
         run_beside(list, there, fork=True)
     assert [r.name for r in caplog.records] == ["py.warnings"]
     assert "RuntimeWarning: invalid value encountered in intersection" in caplog.records[0].getMessage()
+
+
+def test_without_memory_for_a_copy_the_two_run_here_one_after_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mapgen._beside as beside
+
+    if not beside.can_fork():
+        pytest.skip("this machine does not fork a second process (one core, or not Linux)")
+    real = beside._kilobytes
+    monkeypatch.setattr(beside, "_kilobytes",
+                        lambda path, field: 1024 if field == "MemAvailable" else real(path, field))
+    assert not beside.can_fork()
+
+    def there() -> int:
+        return os.getpid()
+
+    assert run_beside(list, there) == ([], os.getpid())
