@@ -6,7 +6,8 @@ runs in a child process made with ``fork``: it inherits what it needs as it is i
 (nothing is pickled going in), and what comes back is its answer (pickled: the files a lane
 wrote, an edition read), its log records, or its error. Elsewhere (Windows has no ``fork``;
 macOS's system libraries are not safe after it) or on one core, the pieces run one after the
-other here. The answers are the same either way (a test checks the build's files).
+other here, as they also do where the memory for a copy of this process is not available. The
+answers are the same either way (a test checks the build's files).
 
 Nothing in the child writes to the terminal: its log records and warnings are sent back and
 logged here, so that a lock held at the fork by another thread (the progress bar's) is never
@@ -15,7 +16,6 @@ waited for.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import os
@@ -83,9 +83,6 @@ def run_beside(here: Callable[[], Here], there: Callable[[], There], *, waiting:
     # The two processes share their memory pages until one of them writes into one: then it is
     # copied. Frozen until the child ends, the objects from before the fork are scanned by
     # neither garbage collector, whose writes into them would copy most pages of the build.
-    # Memory freed but kept by the allocator goes back to the system first: each process's new
-    # objects would otherwise fill those pages, copied once for each.
-    _give_back_free_memory()
     gc.freeze()
     try:
         child.start()
@@ -141,14 +138,6 @@ def _child(work: Callable[[], Any], send: Any, parent: int) -> None:
         answer.error = _picklable(exc)
     send.send(answer)
     send.close()
-
-
-def _give_back_free_memory() -> None:
-    """glibc's ``malloc_trim``: the heap's free pages returned to the system (Linux, where we fork)."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):  # another C library: nothing to give back
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _die_with(parent: int) -> None:
