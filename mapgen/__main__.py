@@ -1,6 +1,6 @@
 """Allow ``python -m mapgen``."""
 
-from mapgen.cli import app
+from mapgen.cli import main
 
 if __name__ == "__main__":
-    app(prog_name="mapgen")
+    main()

@@ -8,7 +8,11 @@ imported inside the commands that need them, so ``mapgen --help`` starts fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+import atexit
+import contextlib
+import os
+import sys
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -62,6 +66,31 @@ app.command("publish")(publish_command)  # issue 17
 app.command("fetch")(fetch)  # issue 18
 
 
-def main() -> None:
-    """Entry point for ``python -m mapgen`` and the console script."""
-    app(prog_name="mapgen")
+def main() -> NoReturn:
+    """Entry point for ``python -m mapgen`` and the console script: run a command, then end at once.
+
+    A build holds hundreds of MB of objects when it ends; the interpreter freed them one by one
+    before the process ended, 0.5 s of a 10,000-practice build's 8 s. The exit handlers run and
+    the streams are flushed, then the process ends and the system takes its memory back whole.
+    """
+    try:
+        app(prog_name="mapgen")
+    except SystemExit as ended:  # how click ends every command, in success or not
+        _exit_now(ended.code)
+    _exit_now(0)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """End the process with ``sys.exit(code)``'s status, without freeing each object first."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("text") prints the text and ends with 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()  # logging's flush, multiprocessing's and tempfile's clean-up
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe ("mapgen ... | head") or stream
+            stream.flush()
+    os._exit(status)
