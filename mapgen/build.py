@@ -35,6 +35,7 @@ from mapgen.corrections import (
 )
 from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
+from mapgen.gazetteer.shipped import BoundaryShapes
 from mapgen.i18n import Message, _, _l
 from mapgen.merge import Geocoded, MergeResult, merge_editions
 from mapgen.model import (
@@ -541,9 +542,12 @@ def _place_previous(edition: PreviousEdition, gazetteer: Gazetteer,
                           _previous_contacts(edition))
 
 
-def _previous_part(request: BuildRequest, config: Config, gazetteer: Gazetteer,
-                   resolve: Callable[[Place], Match]) -> list[_PlacedEdition]:
-    return [_place_previous(_read_previous(path, request, config), gazetteer, resolve) for path in request.previous]
+def _previous_part(request: BuildRequest, config: Config, gazetteer: Gazetteer, resolve: Callable[[Place], Match],
+                   *, shapes: bool = False) -> tuple[list[_PlacedEdition], BoundaryShapes | None]:
+    """The previous maps read and placed; with ``shapes``, the boundaries the writers draw, read
+    here too: in the other process, the writers of this one then never import geopandas."""
+    editions = [_place_previous(_read_previous(path, request, config), gazetteer, resolve) for path in request.previous]
+    return editions, gazetteer.read_shapes() if shapes else None
 
 
 def _previous_in(read: _Read, placed: _PlacedEdition) -> None:
@@ -567,12 +571,14 @@ def run_pipeline(
     config: Config | None = None,
     progress: Progress = _no_progress,
     compare_previous: bool = True,
+    read_shapes: bool = False,
 ) -> BuildResult:
     """Read every input, geocode, apply a person's corrections, merge the editions; nothing is written.
 
     With ``compare_previous``, the decisions the previous build of ``request.out_dir`` applied
     (its ``correzioni_applicate.csv``) and the corrections file lacks are named as notices and
-    come back in ``da_correggere.csv``.
+    come back in ``da_correggere.csv``. With ``read_shapes``, the gazetteer's boundaries the
+    writers draw are read beside the survey (:meth:`~mapgen.gazetteer.Gazetteer.read_shapes`).
 
     Each input is read once and the merge runs once: the records a person puts back
     (``includi``) were kept by the reader, and the merge answers for the ``unisci``/
@@ -589,11 +595,13 @@ def run_pipeline(
     resolve = functools.cache(geocoder.geocode)
     read = _Read()
     # The previous maps are read and placed beside the survey (another process where it can fork).
-    editions = run_beside(
+    editions, shapes = run_beside(
         functools.partial(_survey_part, read, request, config, corrections, geocoder, progress),
-        functools.partial(_previous_part, request, config, gazetteer, resolve),
-        fork=None if request.survey is not None and request.previous else False,
+        functools.partial(_previous_part, request, config, gazetteer, resolve, shapes=read_shapes),
+        fork=None if request.survey is not None and (request.previous or read_shapes) else False,
     )[1]
+    if shapes is not None:
+        shapes.adopt()
     for placed in editions:
         _previous_in(read, placed)
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
@@ -749,7 +757,7 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     config = _load_config(request)
     if request.corrections is None and config.corrections is not None:  # the config's: may not be in --out
         check_output_folder(request.out_dir, inputs=[config.corrections])
-    result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress)
+    result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress, read_shapes=True)
     options = replace(_options(request, config), preview=request.preview)
     result = protect_contacts(result, options)  # the totals printed then name the records changed
     files = _write_protected(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)

@@ -77,15 +77,16 @@ def _region_stats(build: BuildResult, gazetteer: Gazetteer) -> dict[str, _Stats]
 
 def _simplified_outlines(gazetteer: Gazetteer) -> dict[str, dict[str, Any]]:
     """Region code -> GeoJSON geometry, simplified as one coverage (no gaps between regions)."""
+    import numpy as np
     import shapely
     from shapely.geometry import mapping
 
-    frame = gazetteer.region_boundaries()
-    simplified = shapely.coverage_simplify(frame.geometry.values, SIMPLIFY_TOLERANCE)
+    shapes = gazetteer.shapes("regions")
+    simplified = shapely.coverage_simplify(np.array(list(shapes.values()), dtype=object), SIMPLIFY_TOLERANCE)
     oriented = shapely.orient_polygons(simplified, exterior_cw=False)  # RFC 7946 §3.1.6
     return {
         str(code): rounded_coordinates(mapping(geometry))
-        for code, geometry in zip(frame["code"], oriented, strict=True)
+        for code, geometry in zip(shapes, oriented, strict=True)
         if not geometry.is_empty
     }
 

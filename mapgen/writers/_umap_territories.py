@@ -53,8 +53,7 @@ def _draw(gazetteer: Gazetteer, groups: Sequence[tuple[str, ...]]) -> None:
     import shapely
     from shapely.geometry import mapping
 
-    frame = gazetteer.boundaries()
-    boundaries = dict(zip(frame["istat_code"], frame.geometry, strict=True))
+    boundaries = gazetteer.shapes("comuni")
     comuni = gazetteer.active()
     points = shapely.STRtree(shapely.points([(c.lon, c.lat) for c in comuni]))
     for members in missing:

@@ -307,9 +307,7 @@ def _members(items: Sequence[MapInitiative], codes: Sequence[str]) -> list[Comun
 
 def _boundaries(gazetteer: Gazetteer, codes: set[str]) -> dict[str, Any]:
     """Shapely MultiPolygons of the Comuni with these codes (missing codes are absent)."""
-    frame = gazetteer.boundaries()
-    frame = frame[frame["istat_code"].isin(sorted(codes))]
-    return dict(zip(frame["istat_code"], frame.geometry, strict=True))
+    return {code: geometry for code, geometry in gazetteer.shapes("comuni").items() if code in codes}
 
 
 def _multipolygons(groups: Sequence[Sequence[Any]]) -> list[Any]:

@@ -753,12 +753,11 @@ def _map_regions(
 ) -> list[dict[str, Any]]:
     import shapely
 
-    frame = gazetteer.region_boundaries()
     counts = Counter(i.comune.region_code for i in build.initiatives)
     names = {r.code: r.name for r in gazetteer.regions}
     top = max(counts.values(), default=0)
     regions = []
-    for code, geometry in sorted(zip(frame["code"], frame.geometry, strict=True)):
+    for code, geometry in sorted(gazetteer.shapes("regions").items()):
         simple = shapely.simplify(geometry, _MAP_SIMPLIFY, preserve_topology=True)
         regions.append({"d": _svg_path(simple, projection), "name": names.get(code, code),
                         "count": counts[code], "fill": _shade(counts[code], top)})
