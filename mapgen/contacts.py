@@ -682,11 +682,14 @@ def _public_bytes(path: Path) -> bytes:
 def _json_unescaped(data: bytes) -> bytes:
     """``data`` with its JSON escapes decoded.
 
-    One regular expression for every escape: its search for a backslash runs at memory speed,
-    and its cost is the escapes it finds. Measured on a 10,000-practice build's JSON files
-    (30 MB, 140,000 escapes): 0.23 s, against 0.49 s for ``bytes.replace`` once per kind of
-    escape, and 0.25 s for cutting the files at their backslashes.
+    One regular expression for every escape: its search for a backslash runs at memory speed
+    (8 ms for a 10 MB map without escapes), and each escape it finds costs a call (1.5 µs).
+    The line breaks of the descriptions are nearly all of them (106,724 of 107,276 in a
+    10,000-practice map.umap), so they go first through ``bytes.replace`` (4 ms a MB): 0.085 s
+    for that map instead of 0.16 s. (``bytes.replace`` once per kind of escape took 0.15 s.)
     """
+    if b"\\\\" not in data:  # else "\\\\n" would be a backslash and an n, not a line break
+        data = data.replace(b"\\n", b"\n")
     return _JSON_ESCAPE.sub(_json_char, data)
 
 

@@ -432,6 +432,18 @@ def test_json_escapes_are_decoded_into_the_texts_written(texts: list[str], ascii
     assert _json_unescaped(data) == b"[" + b", ".join(b'"' + as_read(t) + b'"' for t in texts) + b"]"
 
 
+@given(st.lists(st.sampled_from([b"\\", b"n", b"u", b"00e8", b'"', b"t", b"a", b"\n"]), max_size=16))
+@example([b"\\", b"\\", b"n"])
+@example([b"\\", b"n", b"\\", b"\\", b"n"])
+def test_the_line_breaks_shortcut_decodes_as_the_expression_alone(parts: list[bytes]) -> None:
+    """Line breaks first through bytes.replace, then the expression: what the expression alone
+    gives, an escaped backslash before an n included (a backslash and an n, not a line break)."""
+    from mapgen.contacts import _JSON_ESCAPE, _json_char, _json_unescaped
+
+    data = b"".join(parts)
+    assert _json_unescaped(data) == _JSON_ESCAPE.sub(_json_char, data)
+
+
 @given(st.text(alphabet=st.sampled_from(list(ODD_TEXT + "    ")), max_size=60), st.integers(1, 9))
 @example("", 1)
 @example("  Mario  ", 2)
