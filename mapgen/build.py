@@ -389,6 +389,17 @@ def _run_writers(writers: Sequence[tuple[str, Writer]], *, result: BuildResult, 
     return files
 
 
+def _second_lane(run: Callable[..., list[Path]], writers: Sequence[tuple[str, Writer]], *, started_in: int,
+                 done: int) -> list[Path]:
+    """The second lane of writers; in a process of its own, which ends with it, pyogrio comes
+    without the DataFrame libraries (:func:`~mapgen.writers.gis.import_pyogrio_alone`)."""
+    if os.getpid() != started_in:
+        from mapgen.writers.gis import import_pyogrio_alone
+
+        import_pyogrio_alone()
+    return run(writers, progress=_no_progress, done=done)
+
+
 def _write_and_swap(
     result: BuildResult, target: Path, *, gazetteer: Gazetteer, options: OutputOptions, progress: Progress
 ) -> list[Path]:
@@ -407,7 +418,7 @@ def _write_and_swap(
         waiting = functools.partial(progress, _("Writing: {file}", file=", ".join(name for name, _w in there)),
                                     len(here), total)
         ours, theirs = run_beside(functools.partial(run, here, progress=progress, done=0),
-                                  functools.partial(run, there, progress=_no_progress, done=len(here)),
+                                  functools.partial(_second_lane, run, there, started_in=os.getpid(), done=len(here)),
                                   waiting=waiting)
         files = sorted([*ours, *theirs])
         _swap_into_place(staging, target)

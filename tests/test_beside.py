@@ -142,3 +142,24 @@ def test_without_memory_for_a_copy_the_two_run_here_one_after_the_other(
         return os.getpid()
 
     assert run_beside(list, there) == ([], os.getpid())
+
+
+# --- the build's second lane (mapgen.build._second_lane) ---------------------------------------
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_pyogrio_comes_alone_only_in_a_process_of_its_own(monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    """Left out of pyogrio's import, the DataFrame libraries would break geopandas.read_file for the
+    rest of the process: only a second process, which ends with its lane, imports it so."""
+    from mapgen import build
+    from mapgen.writers import gis
+
+    started_in = os.getpid()
+
+    def lane() -> bool:
+        called: list[bool] = []
+        monkeypatch.setattr(gis, "import_pyogrio_alone", lambda: called.append(True))
+        build._second_lane(lambda writers, **_: [], [], started_in=started_in, done=0)
+        return bool(called)
+
+    assert run_beside(lambda: None, lane, fork=fork)[1] is fork
