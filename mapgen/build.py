@@ -389,13 +389,19 @@ def _run_writers(writers: Sequence[tuple[str, Writer]], *, result: BuildResult, 
     return files
 
 
-def _second_lane(run: Callable[..., list[Path]], writers: Sequence[tuple[str, Writer]], *, started_in: int,
-                 done: int) -> list[Path]:
+def _second_lane(run: Callable[..., list[Path]], writers: Sequence[tuple[str, Writer]], *, gazetteer: Gazetteer,
+                 started_in: int, done: int) -> list[Path]:
     """The second lane of writers; in a process of its own, which ends with it, pyogrio comes
-    without the DataFrame libraries (:func:`~mapgen.writers.gis.import_pyogrio_alone`)."""
+    without the DataFrame libraries (:func:`~mapgen.writers.gis.import_pyogrio_alone`).
+
+    The boundaries the GIS files draw are taken first: where they were not read beside the
+    survey (a library caller's :func:`write_outputs`), geopandas reads them, and pyogrio
+    then comes with it, as geopandas needs it.
+    """
     if os.getpid() != started_in:
         from mapgen.writers.gis import import_pyogrio_alone
 
+        gazetteer.shapes("comuni")
         import_pyogrio_alone()
     return run(writers, progress=_no_progress, done=done)
 
@@ -417,9 +423,9 @@ def _write_and_swap(
         # its step is said when this lane waits for it.
         waiting = functools.partial(progress, _("Writing: {file}", file=", ".join(name for name, _w in there)),
                                     len(here), total)
-        ours, theirs = run_beside(functools.partial(run, here, progress=progress, done=0),
-                                  functools.partial(_second_lane, run, there, started_in=os.getpid(), done=len(here)),
-                                  waiting=waiting)
+        second = functools.partial(_second_lane, run, there, gazetteer=gazetteer, started_in=os.getpid(),
+                                   done=len(here))
+        ours, theirs = run_beside(functools.partial(run, here, progress=progress, done=0), second, waiting=waiting)
         files = sorted([*ours, *theirs])
         _swap_into_place(staging, target)
     except BaseException:

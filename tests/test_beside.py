@@ -152,6 +152,7 @@ def test_pyogrio_comes_alone_only_in_a_process_of_its_own(monkeypatch: pytest.Mo
     """Left out of pyogrio's import, the DataFrame libraries would break geopandas.read_file for the
     rest of the process: only a second process, which ends with its lane, imports it so."""
     from mapgen import build
+    from mapgen.gazetteer import load_gazetteer
     from mapgen.writers import gis
 
     started_in = os.getpid()
@@ -159,7 +160,7 @@ def test_pyogrio_comes_alone_only_in_a_process_of_its_own(monkeypatch: pytest.Mo
     def lane() -> bool:
         called: list[bool] = []
         monkeypatch.setattr(gis, "import_pyogrio_alone", lambda: called.append(True))
-        build._second_lane(lambda writers, **_: [], [], started_in=started_in, done=0)
+        build._second_lane(lambda writers, **_: [], [], gazetteer=load_gazetteer(), started_in=started_in, done=0)
         return bool(called)
 
     assert run_beside(lambda: None, lane, fork=fork)[1] is fork

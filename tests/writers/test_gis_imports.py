@@ -67,3 +67,24 @@ def test_pyogrio_alone_writes_the_same_gis_files(tmp_path: Path) -> None:
     assert "pandas" in imported["as usual"]  # the test tells the two apart
     assert sorted(written["alone"]) == sorted(written["as usual"]) != []
     assert [name for name in written["alone"] if written["alone"][name] != written["as usual"][name]] == []
+
+
+def test_a_library_caller_that_did_not_read_the_boundaries_beside_gets_its_gis_files(tmp_path: Path) -> None:
+    """run_pipeline without read_shapes, then write_outputs, in a second process: the GIS lane reads
+    the boundaries through geopandas, so pyogrio must come with the DataFrame libraries there."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import mapgen._beside\n"
+        "mapgen._beside.can_fork = lambda: True\n"
+        "from mapgen.build import example_request, run_pipeline, write_outputs\n"
+        "from mapgen.gazetteer import load_gazetteer\n"
+        "from mapgen.model import OutputOptions\n"
+        "gazetteer = load_gazetteer()\n"
+        "result = run_pipeline(example_request(Path(sys.argv[1])), gazetteer=gazetteer)\n"
+        "files = write_outputs(result, Path(sys.argv[1]), gazetteer=gazetteer, options=OutputOptions())\n"
+        "print(sorted(str(f) for f in files if f.name.startswith('initiatives.')))\n"
+    )
+    ended = run(code, str(tmp_path / "out"))
+    assert ended.returncode == 0, ended.stderr
+    assert "initiatives.gpkg" in ended.stdout
