@@ -45,9 +45,29 @@ def _pandas_left_out() -> Iterator[None]:
 
 with _pandas_left_out():
     import folium
+    import folium.utilities
     from branca.element import Element, Figure, MacroElement
     from folium import plugins
     from folium.template import Template
+
+
+class _NoDataFrame:
+    """What no object is an instance of: a DataFrame where pandas is not imported."""
+
+
+class _PandasWhereImported:
+    """folium's ``pd`` when pandas was left out of its import: folium asks it only whether a value
+    is a ``pd.DataFrame``; once anyone has imported pandas, that is pandas's DataFrame, so that
+    folium, for whoever uses it later in this process, accepts DataFrames as it always did."""
+
+    @property
+    def DataFrame(self) -> type:  # pandas's name
+        pandas = sys.modules.get("pandas")
+        return pandas.DataFrame if pandas is not None else _NoDataFrame
+
+
+if getattr(folium.utilities, "pd", None) is None:
+    setattr(folium.utilities, "pd", _PandasWhereImported())  # noqa: B010 (typed as the module pandas)
 
 __all__ = ["render_page"]
 
