@@ -46,8 +46,9 @@ def _room_for_a_copy() -> bool:
     """True when the system's available memory exceeds this process's resident memory.
 
     Each process copies the memory pages it writes into, so at worst the two hold twice this
-    one (at 10,000 initiatives, about 540 MB together against 375 MB in one process): where
-    that would not fit, the build takes longer rather than push the machine into swapping.
+    one (at 10,000 initiatives, about 390 MB together, 375 MB in one process, whose writers
+    import geopandas): where that would not fit, the build takes longer rather than push the
+    machine into swapping.
     """
     try:
         available = _kilobytes("/proc/meminfo", "MemAvailable")

@@ -140,9 +140,9 @@ def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
 def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]], list[tuple[str, Writer]]]:
     """The writers in two lanes of about the same time (see :mod:`mapgen._beside`), imported
     here so that reading-only commands stay light. The uMap writer and the preview share the
-    territories drawn once per build: one lane. At 10,000 initiatives (CPU s, with each lane's
-    contact check): uMap 1.1, preview 0.5, report 0.6 (not checked: for staff) and their check
-    0.65; GIS 2.1 and its check 0.75.
+    territories drawn once per build: one lane. At 10,000 initiatives (s, the two lanes side by
+    side): uMap 1.2, preview 1.0 (folium's import 0.3 of it), report 0.6 (not checked: for staff)
+    and their check 0.6; GIS 2.4 (pyogrio's import 0.15) and its check 0.6.
     """
     from mapgen.corrections import write_review
     from mapgen.writers.gis import write_gis
