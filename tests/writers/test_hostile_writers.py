@@ -323,7 +323,9 @@ def test_preview_shows_every_probe_and_runs_none(built: Built, visit: Callable[[
     assert page.locator(".leaflet-container").count() == 1
     for number, (probe, (comune, _sigla)) in enumerate(zip(PROBES, COMUNI, strict=True), start=1):
         page.fill(".mg-search input", comune)
-        page.locator(".mg-hits button").first.wait_for()
+        # The search runs 120 ms after the last key: until then the hits are the last Comune's,
+        # and Enter would open its popup. Wait for this Comune's hit.
+        page.locator(".mg-hits button", has_text=comune).first.wait_for()
         page.keyboard.press("Enter")
         # Read the popup in the same animation frame that shows it: map animations may redraw it.
         heading, shown = page.wait_for_function(_POPUP_OF, arg=f"Pratica {number}:").json_value()
@@ -332,7 +334,7 @@ def test_preview_shows_every_probe_and_runs_none(built: Built, visit: Callable[[
             assert line in shown, (comune, line)
         _check_nothing_ran(page)
     page.fill(".mg-search input", "Perugia")
-    page.locator(".mg-hits button").first.wait_for()
+    page.locator(".mg-hits button", has_text="Perugia").first.wait_for()
     page.keyboard.press("Enter")
     heading, shown = page.wait_for_function(_POPUP_OF, arg="Pratica 2019:").json_value()
     # The 2019 map's text formatted as uMap formats it: bold, no script, no placeholder.
