@@ -8,8 +8,7 @@ from __future__ import annotations
 import html
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -20,30 +19,12 @@ from markupsafe import Markup
 
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.writers import _assets
+from mapgen.writers._imports import imports_without
 
-
-@contextmanager
-def _pandas_left_out() -> Iterator[None]:
-    """Imports inside it skip pandas where it is not imported yet.
-
-    folium imports pandas when it is installed, only to accept DataFrames, which mapgen never
-    gives it; in a build's first lane nothing else needs pandas (the boundaries come as
-    shapes: :meth:`~mapgen.gazetteer.Gazetteer.shapes`), and it cost 0.3 s and 70 MB there.
-    A ``None`` in :data:`sys.modules` makes ``import pandas`` raise ImportError, which folium
-    expects; the entry goes after, so that a later import of pandas finds it as usual.
-    """
-    if "pandas" in sys.modules:
-        yield
-        return
-    sys.modules["pandas"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        if "pandas" in sys.modules and sys.modules.get("pandas") is None:
-            del sys.modules["pandas"]
-
-
-with _pandas_left_out():
+# folium imports pandas when it is installed, only to accept DataFrames, which mapgen never gives
+# it; in a build's first lane nothing else needs pandas (the boundaries come as shapes:
+# Gazetteer.shapes), and it cost 0.3 s and 70 MB there. Its DataFrame check is mended below.
+with imports_without(["pandas"]):
     import folium
     import folium.utilities
     from branca.element import Element, Figure, MacroElement

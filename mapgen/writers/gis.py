@@ -379,20 +379,15 @@ def import_pyogrio_alone() -> None:
     0.15 s and 50 MB), and then decides once whether its DataFrame functions work. So this is
     only for a process that ends with the GIS files (the build's second lane,
     :mod:`mapgen._beside`): elsewhere ``geopandas.read_file`` would find pyogrio without
-    geopandas. A ``None`` in :data:`sys.modules` makes an import raise ImportError, which
-    pyogrio expects; the entries go after, so that an import of them later works as usual.
+    geopandas. Inside :func:`~mapgen.writers._imports.imports_without`, each of the three
+    raises ImportError, which pyogrio expects.
     """
-    left_out = [name for name in _DATAFRAME_LIBRARIES if name not in sys.modules]
-    if "pyogrio" in sys.modules or len(left_out) < len(_DATAFRAME_LIBRARIES):
+    if "pyogrio" in sys.modules or any(name in sys.modules for name in _DATAFRAME_LIBRARIES):
         return  # pyogrio has already looked, or pandas is here anyway
-    for name in left_out:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
+    from mapgen.writers._imports import imports_without
+
+    with imports_without(_DATAFRAME_LIBRARIES):
         import pyogrio.raw  # noqa: F401  (imported here, used by _write_layer)
-    finally:
-        for name in left_out:
-            if name in sys.modules and sys.modules.get(name) is None:
-                del sys.modules[name]
 
 
 @contextmanager
