@@ -164,6 +164,8 @@ def _picklable(exc: BaseException) -> BaseException:
 
 
 def _answer_of(receive: Any, child: Any) -> _Answer:
+    collecting = gc.isenabled()
+    gc.disable()  # unpickled objects are all alive: the collector's passes over them would find nothing
     try:
         answer: _Answer = receive.recv()
     except EOFError:  # the child died without a word (killed, out of memory)
@@ -171,4 +173,7 @@ def _answer_of(receive: Any, child: Any) -> _Answer:
         raise OutputError(_("the build's second process stopped without finishing (exit code {code}); "
                             "the previous outputs are unchanged. Run the build again; if it stops again, close "
                             "other programs (it may have run out of memory).", code=child.exitcode)) from None
+    finally:
+        if collecting:
+            gc.enable()
     return answer

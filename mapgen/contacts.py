@@ -244,17 +244,16 @@ class ContactGuard:
         """(start, end) of every contact chain in a word stream, end inclusive."""
         automaton = self._matchers()[0]
         if automaton is not None:
-            for end, chain in automaton.iter(words):
-                yield end - len(chain) + 1, end
+            for _, start, end in automaton.find_matches_as_indexes(words.encode("latin-1"), overlapping=True):
+                yield start, end - 1
 
     def _phone_hits(self, digits: str) -> Iterator[tuple[int, int]]:
         """(start, end) of every telephone number ending a run of digits (a prefix may come before)."""
         automaton = self._matchers()[1]
         if automaton is not None:
-            last = len(digits) - 1
-            for end, key in automaton.iter(digits):
-                if end == last or not digits[end + 1].isdigit():
-                    yield end - len(key) + 1, end
+            for _, start, end in automaton.find_matches_as_indexes(digits.encode("latin-1"), overlapping=True):
+                if end == len(digits) or not digits[end].isdigit():
+                    yield start, end - 1
 
     def found_in_canonical(self, words: str, digits: str) -> bool:
         """True when a contact is in the streams of :func:`~mapgen._contact_text.canonical`."""
@@ -360,17 +359,16 @@ _MARK_CHAR: Final = re.compile(MARK.decode("latin-1"))
 
 
 def _automaton(patterns: Iterable[str]) -> Any:
-    """An Aho-Corasick automaton finding ``patterns`` (each its own value), or None for none."""
-    import ahocorasick
+    """An Aho-Corasick automaton finding ``patterns`` (canonical streams, one byte a character)
+    in bytes, every occurrence; None for no pattern.
 
-    patterns = list(patterns)
-    if not patterns:
-        return None
-    automaton = ahocorasick.Automaton()
-    for pattern in patterns:
-        automaton.add_word(pattern, pattern)
-    automaton.make_automaton()
-    return automaton
+    ``ahocorasick_rs`` over bytes: 200 MB/s for the word stream and 900 MB/s for the digits,
+    against 110 MB/s for both with pyahocorasick over text (benchmarks/README.md).
+    """
+    import ahocorasick_rs
+
+    encoded = [pattern.encode("latin-1") for pattern in sorted(set(patterns))]
+    return ahocorasick_rs.BytesAhoCorasick(encoded) if encoded else None
 
 
 def contact_values_of(properties: Mapping[str, object]) -> list[str]:

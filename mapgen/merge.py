@@ -191,10 +191,12 @@ class _Practice:
 
         A person's decision comes first: equal keys join, different keys stay apart.
         """
-        keyed = [mine.key for mine in self.titles if mine.key and title.key]
-        if keyed:
-            return all(key == title.key for key in keyed)
-        if self.by_edition.get(title.edition, set()) - {title.folded}:
+        if title.key:
+            keyed = [mine.key for mine in self.titles if mine.key]
+            if keyed:
+                return all(key == title.key for key in keyed)
+        same_edition = self.by_edition.get(title.edition)  # another title of its edition: another practice
+        if same_edition and (len(same_edition) > 1 or title.folded not in same_edition):
             return False
         return any(_same_practice(mine, title) for mine in self.titles)
 
