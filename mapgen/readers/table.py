@@ -619,7 +619,8 @@ def _refuse_swallowed_records(
     # At least 3: in a 3-column file a line of free text with two commas is common, and
     # there is no column left for a contact to leak through.
     separators = max(len(header) - 1, 3)
-    for index, record in enumerate(records):
+    for index in _records_over_lines(text, records, starts):
+        record = records[index]
         for column, cell in enumerate(record):
             if "\n" not in cell and "\r" not in cell and _CR not in cell:
                 continue
@@ -627,6 +628,16 @@ def _refuse_swallowed_records(
             inner = next((n for n, t in enumerate(lines) if n and t.count(delimiter) >= separators), 0)
             if inner:
                 raise where.swallowed(index, column, inner, lines[inner].count(delimiter))
+
+
+def _records_over_lines(text: str, records: list[list[str]], starts: list[int]) -> Iterable[int]:
+    """The records that may hold a line break in a cell: those the file's lines show running
+    over several lines (a record of one line has none), the last one, and, in a file with a
+    bare CR protected inside its cells, every record (such a CR does not count as a line)."""
+    if _CR in text:
+        return range(len(records))
+    return [index for index in range(len(records))
+            if index + 1 == len(starts) or starts[index + 1] - starts[index] > 1]
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,31 @@ def test_a_quote_closed_rows_later_stops_the_reading(tmp_path: Path) -> None:
         read_table(path)
 
 
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"])
+def test_a_quote_closed_on_the_next_line_with_rows_after_it_stops_the_reading(tmp_path: Path, line_end: str) -> None:
+    # Only the records that run over several lines are looked into (issue 28): this one is
+    # neither the last record nor at the end of the file.
+    rows = ["Comune;Titolo;Referente;Descrizione", "Lecce;A;Anna;ok", 'Roma;B;Bruno;"aperta',
+            'Bari;C;Carla;x"', "Taranto;D;Dario;y", "Lecce;E;Elena;z"]
+    path = tmp_path / "q.csv"
+    path.write_text(line_end.join(rows) + line_end, encoding="utf-8")
+    with pytest.raises(InputError, match=(
+        r"^q\.csv, row 3 \(line 3 of the file\), column 'Descrizione': the quoted cell that opens "
+        r"here runs over several lines, and line 4 of the file inside it has 3 separators"
+    )):  # fmt: skip
+        read_table(path)
+
+
+def test_a_bare_cr_inside_a_quoted_cell_hiding_a_response_stops_the_reading(tmp_path: Path) -> None:
+    # A bare CR is not a line of the file (the cell is protected while parsed), but it is a
+    # line break of the cell: the response after it is looked for all the same.
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b'Comune;Titolo;Referente;Descrizione\r\nRoma;B;Bruno;"aperta\rBari;C;Carla;x"\r\n'
+                     b"Taranto;D;Dario;y\r\nLecce;E;Elena;z\r\n")
+    with pytest.raises(InputError, match=r"runs over several lines, and line 3 of the file inside it has 3 separators"):
+        read_table(path)
+
+
 def test_multi_line_free_text_is_still_read(tmp_path: Path) -> None:
     # LimeSurvey quotes free text with line breaks; a line with a separator or two is text.
     path = tmp_path / "ls.csv"
