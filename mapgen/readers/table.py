@@ -526,7 +526,9 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Table:
     text = _drop_trailing_separators(_protect_bare_cr(text), delimiter)
     records, starts = _parse_records(text, delimiter, path.name, limits)
     _refuse_swallowed_records(path.name, text, delimiter, records, starts)
-    cells = [[_line_breaks(cell) for cell in record] if record else record for record in records]
+    over_lines = set(_records_over_lines(text, records, starts))  # no line break in the others' cells
+    cells = [[_line_breaks(cell) for cell in record] if index in over_lines else record
+             for index, record in enumerate(records)]
     control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
     table = _build(path, cells, fmt="csv", encoding=encoding, delimiter=delimiter, limits=limits)
     if encoding == _MIXED:
