@@ -432,12 +432,16 @@ def test_json_escapes_are_decoded_into_the_texts_written(texts: list[str], ascii
     assert _json_unescaped(data) == b"[" + b", ".join(b'"' + as_read(t) + b'"' for t in texts) + b"]"
 
 
-@given(st.lists(st.sampled_from([b"\\", b"n", b"u", b"00e8", b'"', b"t", b"a", b"\n"]), max_size=16))
+@given(st.lists(st.sampled_from([b"\\", b"n", b"u", b"00e8", b'"', b"t", b"a", b"\n", b"0027", b"003c", b"003e",
+                                 b"0026"]), max_size=16))
 @example([b"\\", b"\\", b"n"])
 @example([b"\\", b"n", b"\\", b"\\", b"n"])
+@example([b"\\", b"u", b"0027", b"\\", b"\\", b"u", b"003c"])
+@example([b"\\", b"u", b"0026", b"a", b"\\", b"u", b"003e"])
 def test_the_line_breaks_shortcut_decodes_as_the_expression_alone(parts: list[bytes]) -> None:
-    """Line breaks first through bytes.replace, then the expression: what the expression alone
-    gives, an escaped backslash before an n included (a backslash and an n, not a line break)."""
+    """Line breaks and the preview's HTML-safe escapes (``\\u0027``...) first through
+    bytes.replace, then the expression: what the expression alone gives, an escaped backslash
+    before an n or a u included (a backslash and a letter, not an escape)."""
     from mapgen.contacts import _JSON_ESCAPE, _json_char, _json_unescaped
 
     data = b"".join(parts)
