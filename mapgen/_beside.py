@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from mapgen.errors import OutputError
 from mapgen.i18n import _
 
-__all__ = ["can_fork", "run_beside"]
+__all__ = ["Tickets", "can_fork", "run_beside"]
 
 Here = TypeVar("Here")
 There = TypeVar("There")
@@ -61,6 +61,27 @@ def _room_for_a_copy() -> bool:
 def _kilobytes(path: str, field: str) -> int:
     with open(path, encoding="ascii") as lines:
         return int(next(line for line in lines if line.startswith(f"{field}:")).split()[1])
+
+
+class Tickets:
+    """Numbered pieces of work that either side of :func:`run_beside` may take, each taken once,
+    by whichever side asks first: made before the sides start, they are shared across the fork
+    (one integer in shared memory, behind its lock)."""
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self._count = count
+        self._next = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None).Value("i", 0)
+
+    def take(self) -> int | None:
+        """The next piece's number (0, 1...), or None when all are taken."""
+        with self._next.get_lock():
+            number: int = self._next.value
+            if number >= self._count:
+                return None
+            self._next.value = number + 1
+            return number
 
 
 def run_beside(here: Callable[[], Here], there: Callable[[], There], *, waiting: Callable[[], None] = lambda: None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mapgen._beside import run_beside
+from mapgen._beside import Tickets, run_beside
 from mapgen._resources import data_dir
 from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
 from mapgen.corrections import (
@@ -134,7 +134,7 @@ Writer = Callable[..., list[Path]]
 def _writers(options: OutputOptions) -> list[tuple[str, Writer]]:
     """The writers to run, in the order one process runs them."""
     first, second = _lanes_of_writers(options)
-    return [*first, *second]
+    return [*first, *second, *_writers_for_either_lane()]
 
 
 def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]], list[tuple[str, Writer]]]:
@@ -142,12 +142,11 @@ def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]],
     here so that reading-only commands stay light. The uMap writer and the preview share the
     territories drawn once per build: one lane. At 10,000 initiatives (CPU s, the two lanes side
     by side): uMap 1.3, preview 1.0 (folium's import 0.3 of it), da_correggere 0.05 and their
-    check 0.6; GIS 2.0 (pyogrio's import 0.15), report 0.75 (not checked: for staff) and the
-    GIS files' check 0.6. (With the report in the first lane: 3.7 s and 2.6 s.)
+    check 0.6; GIS 2.0 (pyogrio's import 0.15) and its check 0.6. The report goes to whichever
+    lane is done first (:func:`_writers_for_either_lane`).
     """
     from mapgen.corrections import write_review
     from mapgen.writers.gis import write_gis
-    from mapgen.writers.report import write_report
     from mapgen.writers.umap import write_umap
 
     first: list[tuple[str, Writer]] = [("uMap", write_umap)]
@@ -156,7 +155,17 @@ def _lanes_of_writers(options: OutputOptions) -> tuple[list[tuple[str, Writer]],
 
         first.append(("preview", write_preview))
     first.append(("da_correggere", write_review))
-    return first, [("GIS", write_gis), ("report", write_report)]
+    return first, [("GIS", write_gis)]
+
+
+def _writers_for_either_lane() -> list[tuple[str, Writer]]:
+    """The writers the lane done first takes, after its own and their check: the report (0.75 CPU s
+    at 10,000 initiatives, not checked: for staff). At 10,000 the GIS lane is done first (2.6 s
+    against 3.0), at 100,000 the other (22 s against 25): a fixed place was 0.4 s late at one
+    size or 3 s at the other."""
+    from mapgen.writers.report import write_report
+
+    return [("report", write_report)]
 
 
 def _check_inside(paths: Iterable[Path], folder: Path) -> list[Path]:
@@ -378,15 +387,36 @@ def _write_protected(
         ) from exc
 
 
+@dataclass
+class _EitherLane:
+    """The writers either lane may take, each once (:func:`_writers_for_either_lane`); ``taken``
+    names those this process took (each process has its own copy of the list)."""
+
+    writers: Sequence[tuple[str, Writer]]
+    tickets: Tickets
+    taken: list[str] = field(default_factory=list)
+
+
 def _run_writers(writers: Sequence[tuple[str, Writer]], *, result: BuildResult, staging: Path, gazetteer: Gazetteer,
-                 options: OutputOptions, progress: Progress, done: int, total: int) -> list[Path]:
-    """Run ``writers`` into ``staging``; return their files once checked (inside it, no contact)."""
-    written: list[Path] = []
-    for step, (name, writer) in enumerate(writers, start=done):
-        progress(_("Writing: {file}", file=name), step, total)
-        written += writer(result, staging, gazetteer=gazetteer, options=options)
-    files = _check_inside(written, staging)
-    check_public_files(staging, files, result, options)
+                 options: OutputOptions, progress: Progress, done: int, total: int,
+                 either: _EitherLane | None = None) -> list[Path]:
+    """Run ``writers`` into ``staging``, then each writer of ``either`` this lane takes; return
+    their files once checked (inside it, no contact)."""
+
+    def run(lane: Iterable[tuple[int, tuple[str, Writer]]]) -> list[Path]:
+        written: list[Path] = []
+        for step, (name, writer) in lane:
+            progress(_("Writing: {file}", file=name), step, total)
+            written += writer(result, staging, gazetteer=gazetteer, options=options)
+        files = _check_inside(written, staging)
+        check_public_files(staging, files, result, options)
+        return files
+
+    files = run(enumerate(writers, start=done))
+    while either is not None and (ticket := either.tickets.take()) is not None:
+        name, writer = either.writers[ticket]
+        either.taken.append(name)
+        files += run([(total - len(either.writers) + ticket, (name, writer))])
     return files
 
 
@@ -417,13 +447,18 @@ def _write_and_swap(
         # Marked from the start: a later build may then clean it up if this one is killed.
         (staging / OUTPUT_MARKER).write_text("Folder written by mapgen build; replaced as a whole.\n")
         here, there = _lanes_of_writers(options)
-        total = len(here) + len(there)
+        either_writers = _writers_for_either_lane()
+        either = _EitherLane(either_writers, Tickets(len(either_writers)))
+        total = len(here) + len(there) + len(either_writers)
         run = functools.partial(_run_writers, result=result, staging=staging, gazetteer=gazetteer, options=options,
-                                total=total)
-        # The second lane may run in another process, whose progress cannot reach this terminal:
-        # its step is said when this lane waits for it.
-        waiting = functools.partial(progress, _("Writing: {file}", file=", ".join(name for name, _w in there)),
-                                    len(here), total)
+                                total=total, either=either)
+
+        def waiting() -> None:
+            # The second lane may run in another process, whose progress cannot reach this terminal:
+            # its step is said when this lane waits for it.
+            names = [name for name, _w in [*there, *either_writers] if name not in either.taken]
+            progress(_("Writing: {file}", file=", ".join(names)), len(here) + len(either.taken), total)
+
         second = functools.partial(_second_lane, run, there, gazetteer=gazetteer, started_in=os.getpid(),
                                    done=len(here))
         ours, theirs = run_beside(functools.partial(run, here, progress=progress, done=0), second, waiting=waiting)

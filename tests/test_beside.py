@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mapgen._beside import run_beside
+from mapgen._beside import Tickets, run_beside
 from mapgen.errors import OutputError
 
 log = logging.getLogger("mapgen.test_beside")
@@ -164,3 +164,46 @@ def test_pyogrio_comes_alone_only_in_a_process_of_its_own(monkeypatch: pytest.Mo
         return bool(called)
 
     assert run_beside(lambda: None, lane, fork=fork)[1] is fork
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_each_ticket_is_taken_once_by_either_side(fork: bool) -> None:
+    tickets = Tickets(200)
+
+    def take_all() -> list[int]:
+        taken = []
+        while (number := tickets.take()) is not None:
+            taken.append(number)
+            time.sleep(0.0005)  # both sides ask while the other does its piece
+        return taken
+
+    here, there = run_beside(take_all, take_all, fork=fork)
+    assert sorted(here + there) == list(range(200))
+    if fork:  # two processes asking at once: each took some (a lock-free counter would give doubles)
+        assert here and there
+    else:  # one after the other: the first takes them all
+        assert (here, there) == (list(range(200)), [])
+
+
+def test_the_lane_done_first_writes_the_report_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report is written once, by whichever lane asks first, and the build's files are whole."""
+    import mapgen.build as build_module
+
+    writers = tmp_path / "report-written-by.txt"  # a file: the writer may run in the other process
+    original = build_module._writers_for_either_lane
+
+    def counted() -> list[tuple[str, object]]:
+        ((name, writer),) = original()
+
+        def write_report(*args: object, **kwargs: object) -> list[Path]:
+            with writers.open("a") as lines:
+                lines.write(f"{os.getpid()}\n")
+            return writer(*args, **kwargs)
+
+        return [(name, write_report)]
+
+    monkeypatch.setattr(build_module, "_writers_for_either_lane", counted)
+    build_module.build(build_module.example_request(tmp_path / "out"))
+    assert len(writers.read_text().split()) == 1
+    for name in ("report.html", "report.csv", "initiatives.gpkg", "map.umap", "preview.html"):
+        assert (tmp_path / "out" / name).is_file(), name
