@@ -30,7 +30,7 @@ import re
 import stat
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from difflib import get_close_matches
@@ -525,8 +525,8 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Table:
     delimiter = declared or _detect_delimiter(text)
     text = _drop_trailing_separators(_protect_bare_cr(text), delimiter)
     records, starts = _parse_records(text, delimiter, path.name, limits)
-    _refuse_swallowed_records(path.name, text, delimiter, records, starts)
-    over_lines = set(_records_over_lines(text, records, starts))  # no line break in the others' cells
+    over_lines = _records_over_lines(text, records, starts)  # no line break in the others' cells
+    _refuse_swallowed_records(path.name, text, delimiter, records, starts, over_lines)
     cells = [[_line_breaks(cell) for cell in record] if index in over_lines else record
              for index, record in enumerate(records)]
     control_issues = _strip_controls(cells, path.name) if _CONTROLS.search(text) else []
@@ -603,7 +603,7 @@ def _parse_records(
 
 
 def _refuse_swallowed_records(
-    file: str, text: str, delimiter: str, records: list[list[str]], starts: list[int]
+    file: str, text: str, delimiter: str, records: list[list[str]], starts: list[int], over_lines: Collection[int]
 ) -> None:
     """Stop when a quote left open has swallowed whole responses into one cell.
 
@@ -621,7 +621,7 @@ def _refuse_swallowed_records(
     # At least 3: in a 3-column file a line of free text with two commas is common, and
     # there is no column left for a contact to leak through.
     separators = max(len(header) - 1, 3)
-    for index in _records_over_lines(text, records, starts):
+    for index in sorted(over_lines):
         record = records[index]
         for column, cell in enumerate(record):
             if "\n" not in cell and "\r" not in cell and _CR not in cell:
@@ -632,14 +632,14 @@ def _refuse_swallowed_records(
                 raise where.swallowed(index, column, inner, lines[inner].count(delimiter))
 
 
-def _records_over_lines(text: str, records: list[list[str]], starts: list[int]) -> Iterable[int]:
+def _records_over_lines(text: str, records: list[list[str]], starts: list[int]) -> set[int]:
     """The records that may hold a line break in a cell: those the file's lines show running
     over several lines (a record of one line has none), the last one, and, in a file with a
     bare CR protected inside its cells, every record (such a CR does not count as a line)."""
     if _CR in text:
-        return range(len(records))
-    return [index for index in range(len(records))
-            if index + 1 == len(starts) or starts[index + 1] - starts[index] > 1]
+        return set(range(len(records)))
+    return {index for index in range(len(records))
+            if index + 1 == len(starts) or starts[index + 1] - starts[index] > 1}
 
 
 @dataclass(frozen=True)

@@ -47,16 +47,21 @@ def real_text(value: float) -> str:
     ['19000.0', '0.3', '0.33333333333333331', '1e+17', '1.0000000000000001e-05']
     """
     text = f"{value:.17g}"
-    decimals = text[text.find(".") :] if "." in text else None
-    if decimals is not None and ("999999" in decimals or "000000" in decimals):
+    if _noisy(text):
         for digits in (16, 15, 14):
             shorter = f"{value:.{digits}g}"
-            if "." in shorter and not any(run in shorter[shorter.find(".") :] for run in ("999999", "000000")):
+            if "." in shorter and not _noisy(shorter):
                 text = shorter
                 break
     if "." not in text and "e" not in text:
         text += ".0"
     return text
+
+
+def _noisy(text: str) -> bool:
+    """True when the decimals of ``text`` hold a run of six 9s or 0s (GDAL's test for noise)."""
+    dot = text.find(".")
+    return dot >= 0 and ("999999" in text[dot:] or "000000" in text[dot:])
 
 
 def _round_up(text: str) -> str:
@@ -117,20 +122,6 @@ def coordinate_text(value: float, decimals: int) -> str:
     return text
 
 
-def _coordinates(values: Sequence[float]) -> list[str]:
-    """:func:`coordinate_text` of many values; most texts are ten characters or fewer, which
-    ``intelliround`` leaves as they are (every Comune's: Italy is within 6.6-18.6 E, 35-47.1 N)."""
-    texts = []
-    for value in values:
-        text = f"{value:.{DECIMALS}f}"
-        if len(text) > 10 or abs(value) > 1e50:
-            texts.append(coordinate_text(value, DECIMALS))
-            continue
-        text = text.rstrip("0")
-        texts.append(text + "0" if text.endswith(".") else text)
-    return texts
-
-
 def _texts(values: Sequence[Any]) -> list[str]:
     if "\0" in "".join(values):
         values = [value.partition("\0")[0] for value in values]
@@ -185,13 +176,13 @@ def write_points(
     if outside:
         raise RuntimeError(f"Geometry extent outside of [-180.0,180.0]x[-90.0,90.0] bounds: {outside[0]}")
     texts = [_FORMATS[kind](values) for (_, kind), values in zip(schema, columns, strict=True)]
-    texts.append(_coordinates([x for x, _ in points]))
-    texts.append(_coordinates([y for _, y in points]))
-    properties = ", ".join(encode_basestring(name).replace("%", "%%") + ": %s" for name, _ in schema)
+    texts.append([coordinate_text(x, DECIMALS) for x, _ in points])
+    texts.append([coordinate_text(y, DECIMALS) for _, y in points])
+    names = [encode_basestring(name) for name, _ in schema]
+    properties = ", ".join(name.replace("%", "%%") + ": %s" for name in names)
     template = ('{ "type": "Feature", "properties": { ' + properties
                 + ' }, "geometry": { "type": "Point", "coordinates": [ %s, %s ] } }')
     rows = list(zip(*texts, strict=True)) if texts else []
-    names = [encode_basestring(name) for name, _ in schema]
     left_out = any(_LEFT_OUT in column for column in texts[: len(schema)])
 
     def feature(row: tuple[str, ...]) -> str:
