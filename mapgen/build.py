@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from mapgen._beside import Tickets, run_beside
 from mapgen._resources import data_dir
-from mapgen.contacts import check_public_files, contact_values_of, protect_contacts
+from mapgen.contacts import (
+    ScannedRecords,
+    check_public_files,
+    contact_values_of,
+    protect_contacts,
+    scan_for_contacts,
+)
 from mapgen.corrections import (
     APPLIED_NAME,
     Corrections,
@@ -37,7 +43,7 @@ from mapgen.errors import InputError, MapgenError, OutputError, output_fix
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.gazetteer.shipped import BoundaryShapes
 from mapgen.i18n import Message, _, _l
-from mapgen.merge import Geocoded, MergeResult, merge_editions
+from mapgen.merge import Clustered, Geocoded, MergeResult, cluster_editions, publish_practices, resolve_members_ahead
 from mapgen.model import (
     BuildResult,
     CarriedLayer,
@@ -638,6 +644,20 @@ def run_pipeline(
     ``separa`` lines too. Every survey record and every previous-map feature ends up
     in exactly one :class:`~mapgen.model.RowOutcome` of the result.
     """
+    return _run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress,
+                         compare_previous=compare_previous, read_shapes=read_shapes)[0]
+
+
+def _run_pipeline(
+    request: BuildRequest,
+    *,
+    gazetteer: Gazetteer | None = None,
+    config: Config | None = None,
+    progress: Progress = _no_progress,
+    compare_previous: bool = True,
+    read_shapes: bool = False,
+) -> tuple[BuildResult, ScannedRecords]:
+    """:func:`run_pipeline`, with the records' contact scan :func:`protect_contacts` then uses."""
     if request.survey is None and not request.previous:
         raise InputError(_("nothing to build: give a survey export and/or --previous files."))
     gazetteer = gazetteer or load_gazetteer()
@@ -645,7 +665,7 @@ def run_pipeline(
     corrections = _read_corrections(request, config, gazetteer)  # first: a contradiction stops all work
     geocoder = _make_geocoder(request, gazetteer)
     # Member Comuni and previous features repeat names: resolve each distinct place once.
-    resolve = functools.cache(geocoder.geocode)
+    resolve = _PlaceCache(geocoder.geocode)
     read = _Read()
     # The previous maps are read and placed beside the survey (another process where it can fork).
     editions, shapes = run_beside(
@@ -659,15 +679,65 @@ def run_pipeline(
         _previous_in(read, placed)
     review = apply_corrections(corrections or Corrections(file=""), [(g.record, g.match) for g in read.geocoded],
                                read.outcomes, included=read.included)
-    merged = merge_editions([Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer, resolve_member=resolve,
-                            practice_keys=review.keys, title_rules_for=review.pair_records(), taught=review.taught)
+    pairs = [Geocoded(r, m) for r, m in review.pairs]
+    contacts = frozenset(read.contacts)
+    # The clustering and the records' contact scan here; beside them (another process where it
+    # can fork) the association members the publishing will resolve.
+    (clustered, scan), members = run_beside(
+        functools.partial(_cluster_and_scan, pairs, gazetteer, review, contacts, read.carried),
+        functools.partial(_members_ahead, pairs, gazetteer, resolve),
+        fork=None if len(pairs) >= _FORK_MERGE_FROM else False,
+    )
+    resolve.update(members)
+    merged = publish_practices(clustered, gazetteer=gazetteer, resolve_member=resolve, taught=review.taught)
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
     lost, back = _lost_decisions(request.out_dir, corrections) if compare_previous else ([], [])
     review.notices += lost
     if corrections is not None:  # counted once settled, as correzioni_applicate.csv and the notices are
         read.inputs.append(review.summary())
     rows = (*(corrections.rows if corrections is not None else ()), *map(tuple, back))
-    return _result(read, review, merged, rows)
+    return _result(read, review, merged, rows), scan
+
+
+#: Fewer records than this are merged in one process: a fork would cost more than it saves.
+_FORK_MERGE_FROM = 1_000
+
+
+class _PlaceCache:
+    """Each distinct place geocoded once; answers found elsewhere can be added (:meth:`update`)."""
+
+    def __init__(self, geocode: Callable[[Place], Match]) -> None:
+        self._geocode = geocode
+        self.answers: dict[Place, Match] = {}
+
+    def __call__(self, place: Place) -> Match:
+        match = self.answers.get(place)
+        if match is None:
+            match = self.answers[place] = self._geocode(place)
+        return match
+
+    def update(self, answers: Mapping[Place, Match]) -> None:
+        self.answers.update(answers)
+
+
+def _cluster_and_scan(
+    pairs: list[Geocoded], gazetteer: Gazetteer, review: Review, contacts: frozenset[str],
+    carried: list[CarriedLayer],
+) -> tuple[Clustered, ScannedRecords]:
+    """The merge's clustering, and the records' contact scan (the carried layers' too)."""
+    clustered = cluster_editions(pairs, gazetteer=gazetteer, practice_keys=review.keys,
+                                 title_rules_for=review.pair_records())
+    records = [p.record for p in pairs]
+    return clustered, scan_for_contacts(contacts, records, carried).of(records, carried)
+
+
+def _members_ahead(
+    pairs: list[Geocoded], gazetteer: Gazetteer, resolve: Callable[[Place], Match]
+) -> dict[Place, Match]:
+    """The member Comuni the publishing will resolve, resolved."""
+    asked = _PlaceCache(resolve)  # in front of the cache: what is asked is what goes back
+    resolve_members_ahead(pairs, gazetteer=gazetteer, resolve=asked)
+    return asked.answers
 
 
 def _lost_decisions(out_dir: Path, corrections: Corrections | None) -> tuple[list[Notice], list[list[str]]]:
@@ -810,8 +880,8 @@ def build(request: BuildRequest, *, progress: Progress = _no_progress) -> BuildS
     config = _load_config(request)
     if request.corrections is None and config.corrections is not None:  # the config's: may not be in --out
         check_output_folder(request.out_dir, inputs=[config.corrections])
-    result = run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress, read_shapes=True)
+    result, scan = _run_pipeline(request, gazetteer=gazetteer, config=config, progress=progress, read_shapes=True)
     options = replace(_options(request, config), preview=request.preview)
-    result = protect_contacts(result, options)  # the totals printed then name the records changed
+    result = protect_contacts(result, options, scan)  # the totals printed then name the records changed
     files = _write_protected(result, request.out_dir, gazetteer=gazetteer, options=options, progress=progress)
     return BuildSummary(result=result, out_dir=request.out_dir, files=tuple(files), options=options)

@@ -29,7 +29,7 @@ import html
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +44,8 @@ __all__ = [
     "CONTACT_PROPERTY_NAMES",
     "REMOVED",
     "ContactGuard",
+    "ContactScan",
+    "ScannedRecords",
     "check_public_files",
     "contact_values_of",
     "contacts_in_text",
@@ -51,6 +53,7 @@ __all__ = [
     "is_contact_property",
     "plain",
     "protect_contacts",
+    "scan_for_contacts",
 ]
 
 log = logging.getLogger(__name__)
@@ -542,37 +545,101 @@ def _noted(outcome: RowOutcome, fields: list[str] | None) -> RowOutcome:
     return replace(outcome, reason=f"{outcome.reason} {note}".strip())
 
 
-def protect_contacts(result: BuildResult, options: OutputOptions) -> BuildResult:
+@dataclass(frozen=True)
+class ContactScan:
+    """Which records hold a contact in their public texts, found before :func:`protect_contacts`
+    runs (:mod:`mapgen.build` scans while the association members are resolved in another process).
+
+    ``holding`` gives positions in the list of records scanned, so that the answer can cross
+    processes; :meth:`of` binds it to this process's objects.
+    """
+
+    contacts: frozenset[str]
+    holding: tuple[int, ...]  # positions in the records scanned
+    held: frozenset[str]  # the texts that hold a contact
+
+    def of(self, records: Sequence[Initiative], layers: Sequence[CarriedLayer]) -> ScannedRecords:
+        """This scan bound to the very objects it was made from (the same lists, in the same order)."""
+        holding = frozenset(id(records[n]) for n in self.holding)
+        return ScannedRecords(self.contacts, self.held, tuple(records), tuple(layers), holding)
+
+
+@dataclass(frozen=True)
+class ScannedRecords:
+    """A :class:`ContactScan` bound to record and layer objects. It keeps them, and so keeps
+    their ``id`` from being reused by other objects while it lives."""
+
+    contacts: frozenset[str]
+    held: frozenset[str]  # the texts that hold a contact
+    records: tuple[Initiative, ...]
+    layers: tuple[CarriedLayer, ...]
+    holding: frozenset[int]  # id() of the records whose texts hold a contact
+
+    @functools.cached_property
+    def scanned(self) -> frozenset[int]:
+        """id() of every record and layer scanned."""
+        return frozenset(map(id, (*self.records, *self.layers)))
+
+
+def scan_for_contacts(
+    contacts: frozenset[str], records: Sequence[Initiative], layers: Sequence[CarriedLayer] = ()
+) -> ContactScan:
+    """The records whose public texts hold one of ``contacts``, and those texts, the carried
+    layers' included: one pass of the automata over every text."""
+    guard = ContactGuard.for_build(contacts)
+    per_record = [list(_record_texts(r)) for r in records]
+    texts = {t for record_texts in per_record for t in record_texts}
+    texts.update(t for layer in layers for t in _feature_texts(layer))
+    held = guard.suspects(texts)
+    holding = tuple(n for n, record_texts in enumerate(per_record) if not held.isdisjoint(record_texts))
+    return ContactScan(contacts, holding, frozenset(held))
+
+
+def protect_contacts(
+    result: BuildResult, options: OutputOptions, scan: ScannedRecords | None = None
+) -> BuildResult:
     """Remove every contact value read from the public fields, unless ``include_contacts``.
 
     Survey and previous-map records have the values replaced by :data:`REMOVED` in their
     public text; carried layers lose their contact properties (``email``, ``telefono``,
     ...). Each record touched says so in its report line (its outcome's reason).
+
+    A ``scan`` made before for ``result.contacts`` spares the pass over the records and layers
+    it covers; the others get theirs here.
     """
     if options.include_contacts:
         return result
     contacts = ContactGuard.for_build(result.contacts)
     if not (contacts or result.carried_layers):
         return result
-    # One pass of the automata over every text first: most texts hold no contact and are done.
-    per_record = {id(r): list(_record_texts(r)) for i in result.initiatives for r in i.records}
-    texts = {t for record_texts in per_record.values() for t in record_texts}
-    texts.update(t for layer in result.carried_layers for t in _feature_texts(layer))
-    held = contacts.suspects(texts)
-    guard = contacts.scrubber_of(texts, held)
+    if scan is None or scan.contacts != result.contacts:
+        scan = ContactScan(result.contacts, (), frozenset()).of((), ())
+    unscanned = [r for i in result.initiatives for r in i.records if id(r) not in scan.scanned]
+    unscanned_layers = [layer for layer in result.carried_layers if id(layer) not in scan.scanned]
+    rest = scan_for_contacts(result.contacts, unscanned, unscanned_layers)
+    holding = scan.holding | rest.of(unscanned, unscanned_layers).holding
+    held = scan.held | rest.held
+
+    def guard(text: str) -> tuple[str, int]:
+        # Only texts of the records and layers scanned get here: those not held hold no contact.
+        return contacts.scrub(text) if text in held else (text, 0)
+
     by_record: dict[str, list[str]] = {}
     initiatives = []
     for item in result.initiatives:
-        records = []
+        if not holding or all(id(record) not in holding for record in item.records):  # no contact in its texts
+            initiatives.append(item)
+            continue
+        scrubbed = []
         for record in item.records:
-            if held.isdisjoint(per_record[id(record)]):  # no text of it holds a contact: as it is
-                records.append(record)
+            if id(record) not in holding:
+                scrubbed.append(record)
                 continue
             new, fields = _scrub_record(record, guard)
             if fields:
                 by_record.setdefault(record.record_id, []).extend(fields)
-            records.append(new)
-        initiatives.append(replace(item, record=records[0], history=tuple(records[1:])))
+            scrubbed.append(new)
+        initiatives.append(replace(item, record=scrubbed[0], history=tuple(scrubbed[1:])))
     layers: list[CarriedLayer] = []
     by_feature: dict[tuple[str, str], list[str]] = {}
     for layer in result.carried_layers:

@@ -39,7 +39,10 @@ from mapgen.model import (
 )
 from mapgen.text import fold, slugify
 
-__all__ = ["SAME_TITLE_RATIO", "Geocoded", "MergeResult", "initiative_id", "merge_editions"]
+__all__ = [
+    "SAME_TITLE_RATIO", "Clustered", "Geocoded", "MergeResult", "cluster_editions", "initiative_id", "merge_editions",
+    "publish_practices", "resolve_members_ahead",
+]
 
 log = logging.getLogger(__name__)
 
@@ -383,45 +386,84 @@ def merge_editions(
     MergeResult
         Initiatives sorted by id; exactly one outcome per input record, in input order.
     """
+    clustered = cluster_editions(records, gazetteer=gazetteer, practice_keys=practice_keys,
+                                 title_rules_for=title_rules_for)
+    return publish_practices(clustered, gazetteer=gazetteer, resolve_member=resolve_member, taught=taught)
+
+
+@dataclass(frozen=True, slots=True)
+class Clustered:
+    """The first half of :func:`merge_editions`: every record in its practice, each practice's id;
+    :func:`publish_practices` adds the members of associations, which the clustering never needs."""
+
+    items: list[Geocoded]
+    outcome_at: dict[int, RowOutcome]  # input position -> outcome, the records without a Comune so far
+    practices: list[tuple[str, _Practice]]  # (published id, practice), in the order ids were given
+    by_titles: Mapping[str, str]
+
+
+def cluster_editions(
+    records: Iterable[Geocoded],
+    *,
+    gazetteer: Gazetteer,
+    practice_keys: Mapping[str, str] | None = None,
+    title_rules_for: Collection[str] = (),
+) -> Clustered:
+    """Group the records of each Comune into practices and give each its id (see :func:`merge_editions`)."""
     items = list(records)
-    position = {id(item): n for n, item in enumerate(items)}
     outcome_at: dict[int, RowOutcome] = {}
     by_comune: dict[str, list[Geocoded]] = defaultdict(list)
     comuni: dict[str, Comune] = {}
-    for item in items:
+    for n, item in enumerate(items):
         comune = _current_comune(item.match, gazetteer) if item.match.status.resolved else None
         if comune is None:
             unplaced = item
             if item.match.status.resolved:  # a code the gazetteer cannot place: never drop it silently
                 unplaced = Geocoded(item.record, Match(status=MatchStatus.UNRESOLVED, hint="Codice ISTAT sconosciuto."))
-            outcome_at[position[id(item)]] = _unplaced_outcome(unplaced)
+            outcome_at[n] = _unplaced_outcome(unplaced)
             continue
         comuni[comune.istat_code] = comune
         by_comune[comune.istat_code].append(item)
-
-    published: list[MapInitiative] = []
+    practices: list[tuple[str, _Practice]] = []
     taken: set[str] = set()
     for code in sorted(by_comune):
         for practice in _cluster(by_comune[code], comuni[code], practice_keys or {}):
             first = practice.records[-1].record
-            published_id = _unique_id(initiative_id(code, first.titolo), taken)
-            newest = practice.newest
-            association_id = newest.match.association
-            association = ((taught or {}).get(association_id) or gazetteer.association(association_id)
-                           if association_id else None)
-            members, disagreement = _association_members(newest, practice.comune, resolve_member, gazetteer,
-                                                         association)
-            published.append(MapInitiative(
-                id=published_id, comune=practice.comune, record=newest.record,
-                edizioni=tuple(sorted({g.record.edition for g in practice.records})),
-                match=newest.match, history=_history(practice), members=members,
-                association=association,
-            ))
-            outcomes = _practice_outcomes(practice, published_id)
-            if disagreement:  # listed on the record whose text is published
-                outcomes[0] = replace(outcomes[0], reason=disagreement)
-            for item, outcome in zip(practice.records, outcomes, strict=True):
-                outcome_at[position[id(item)]] = outcome
+            practices.append((_unique_id(initiative_id(code, first.titolo), taken), practice))
+    by_titles = _by_titles(by_comune, comuni, title_rules_for) if title_rules_for else {}
+    return Clustered(items, outcome_at, practices, by_titles)
+
+
+def publish_practices(
+    clustered: Clustered,
+    *,
+    gazetteer: Gazetteer,
+    resolve_member: Callable[[Place], Match] | None = None,
+    taught: Mapping[str, Association] | None = None,
+) -> MergeResult:
+    """The second half of :func:`merge_editions`: each practice published, with its association's members."""
+    items = clustered.items
+    position = {id(item): n for n, item in enumerate(items)}
+    outcome_at = dict(clustered.outcome_at)
+    published: list[MapInitiative] = []
+    for published_id, practice in clustered.practices:
+        newest = practice.newest
+        association_id = newest.match.association
+        association = ((taught or {}).get(association_id) or gazetteer.association(association_id)
+                       if association_id else None)
+        members, disagreement = _association_members(newest, practice.comune, resolve_member, gazetteer,
+                                                     association)
+        published.append(MapInitiative(
+            id=published_id, comune=practice.comune, record=newest.record,
+            edizioni=tuple(sorted({g.record.edition for g in practice.records})),
+            match=newest.match, history=_history(practice), members=members,
+            association=association,
+        ))
+        outcomes = _practice_outcomes(practice, published_id)
+        if disagreement:  # listed on the record whose text is published
+            outcomes[0] = replace(outcomes[0], reason=disagreement)
+        for item, outcome in zip(practice.records, outcomes, strict=True):
+            outcome_at[position[id(item)]] = outcome
 
     editions = sorted({item.record.edition for item in items}) or [0]
     published.sort(key=lambda i: i.id)
@@ -429,5 +471,18 @@ def merge_editions(
         initiatives=tuple(published),
         outcomes=tuple(outcome_at[n] for n in range(len(items))),
         diff=_diff(published, editions),
-        by_titles=_by_titles(by_comune, comuni, title_rules_for) if title_rules_for else {},
+        by_titles=clustered.by_titles,
     )
+
+
+def resolve_members_ahead(
+    records: Iterable[Geocoded], *, gazetteer: Gazetteer, resolve: Callable[[Place], Match]
+) -> None:
+    """Ask ``resolve`` (a cache) for every member Comune the records' associations name, as
+    :func:`publish_practices` will: done beside the clustering, the publishing then finds
+    each answer cached. Every record is asked for, a superset of the practices' newest."""
+    for item in records:
+        if item.record.comuni_associati and item.match.status.resolved:
+            comune = _current_comune(item.match, gazetteer)
+            if comune is not None:
+                _members(item.record, comune, resolve, gazetteer)

@@ -7,13 +7,15 @@ import json
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mapgen import build as build_module
 from mapgen.build import OUTPUT_MARKER, BuildRequest, build, example_request, run_pipeline
 from mapgen.errors import InputError, OutputError
-from mapgen.model import BuildResult, Outcome, Source
+from mapgen.gazetteer import Gazetteer
+from mapgen.model import BuildResult, Match, Outcome, Place, Source
 from mapgen.readers.table import read_table
 from mapgen.writers.report import report_totals
 
@@ -144,7 +146,9 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_the_build_in_two_processes_writes_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The previous map read beside the survey and the writers in two lanes: the same bytes."""
+    """The previous map read beside the survey, the members resolved beside the clustering and the
+    writers in two lanes: the same bytes."""
+    monkeypatch.setattr("mapgen.build._FORK_MERGE_FROM", 0)  # the example is smaller than that
     written = {}
     for fork in (True, False):
         monkeypatch.setattr("mapgen._beside.can_fork", lambda fork=fork: fork)
@@ -170,3 +174,27 @@ def test_a_broken_previous_map_read_beside_the_survey_stops_the_build_with_its_o
         run_pipeline(replace(example_request(tmp_path / "output"), previous=(broken,)))
     assert str(beside.value) == str(alone.value)
     assert "mappa_2019.umap" in str(beside.value)
+
+
+def test_the_members_resolved_beside_the_clustering_are_all_the_publishing_asks_for(
+    monkeypatch: pytest.MonkeyPatch, gazetteer: Gazetteer
+) -> None:
+    """Every member Comune the publishing resolves was resolved ahead (in the other process)."""
+    import mapgen.build
+
+    monkeypatch.setattr("mapgen.build._FORK_MERGE_FROM", 0)
+    real = mapgen.build.publish_practices
+    asked: list[Place] = []
+
+    def publish(clustered: Any, *, resolve_member: Any, **kwargs: Any) -> Any:
+        def cached_only(place: Place) -> Match:
+            asked.append(place)
+            assert place in resolve_member.answers, place
+            return resolve_member(place)
+
+        return real(clustered, resolve_member=cached_only, **kwargs)
+
+    monkeypatch.setattr(mapgen.build, "publish_practices", publish)
+    result = run_pipeline(example_request(), gazetteer=gazetteer)
+    assert len(asked) > 20  # the example's associations name their members
+    assert any(i.members for i in result.initiatives)

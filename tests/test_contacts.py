@@ -483,3 +483,28 @@ def test_one_pass_over_many_texts_finds_exactly_the_texts_with_a_contact() -> No
     assert guard.suspects(texts) == {"Mario Rossi", "0832 123456"}
     scrub = guard.scrubber(texts)
     assert [scrub(t) for t in texts] == [guard.scrub(t) for t in texts]
+
+
+def test_a_scan_made_before_protects_as_one_made_then(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The build scans the records for contacts beside the merge: the same protection as a scan
+    made by protect_contacts itself, whether the scan covers all, some or none of the records."""
+    from mapgen.build import _run_pipeline
+    from mapgen.contacts import ContactScan, protect_contacts
+
+    previous, config = previous_with_other_names(tmp_path)
+    answers = survey(tmp_path, HEAD
+                     + f'1,2020-09-01,Lecce,Nido,"Scrivere a {BIANCHI[1]} o {BIANCHI[2]}",{",".join(ROSSI)}\n'
+                     + f'2,2020-09-01,Bari,Doposcuola,"Referente: {ROSSI[0]}",{",".join(BIANCHI)}\n'
+                     + '3,2020-09-01,Lecce,Ludoteca,"Aperta il sabato",,,\n')
+    request = BuildRequest(survey=answers, previous=(previous,), config=config)
+    result, scan = _run_pipeline(request, gazetteer=gazetteer)
+    options = OutputOptions()
+    assert len(scan.holding) >= 2  # the two survey records; the layers' texts too
+    alone = protect_contacts(result, options)
+    assert alone != result  # something to protect
+    assert protect_contacts(result, options, scan) == alone
+    first = result.initiatives[0].record
+    partial = ContactScan(result.contacts, (), frozenset()).of([first] if not scan.holding & {id(first)} else [], [])
+    assert protect_contacts(result, options, partial) == alone  # the others scanned then
+    other = ContactScan(frozenset({"Laura Verdi"}), (), frozenset()).of(list(scan.records), list(scan.layers))
+    assert protect_contacts(result, options, other) == alone  # made for other contacts: not used

@@ -41,9 +41,10 @@ def test_includi_unisci_separa_read_the_survey_once_and_merge_once(
 ) -> None:
     path = write_corrections(tmp_path / "correzioni.csv", ACTIONS)
     reads = _counted(monkeypatch, mapgen.readers.survey, "read_survey")
-    merges = _counted(monkeypatch, mapgen.build, "merge_editions")
+    clusterings = _counted(monkeypatch, mapgen.build, "cluster_editions")  # the merge's two halves
+    publishings = _counted(monkeypatch, mapgen.build, "publish_practices")
     result = run_pipeline(replace(example_request(), corrections=path), gazetteer=gazetteer)
-    assert (len(reads), len(merges)) == (1, 1)
+    assert (len(reads), len(clusterings), len(publishings)) == (1, 1, 1)
     # ... and the three decisions did take effect in that one pass.
     assert {"includi", "unisci", "separa"} <= {a.action for a in result.corrections}
     got = {o.record_id: o for o in result.outcomes}
