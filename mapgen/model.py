@@ -17,7 +17,7 @@ writers' job, each for its own output format).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Final
@@ -475,3 +475,24 @@ class BuildResult:
     corrections: tuple[AppliedCorrection, ...] = ()  # every correction used, in file order
     # The corrections file's lines, plus the previous build's decisions it lacks: to fill again.
     corrections_rows: tuple[tuple[str, ...], ...] = ()
+
+
+def _pickled_as_calls(*classes: type) -> None:
+    """Pickle each class as a call of itself with its fields' values.
+
+    A slotted dataclass is otherwise unpickled by dataclasses' ``__setstate__``, which calls
+    ``fields()`` for every object: the previous maps' records, which cross from the process
+    that read them (:mod:`mapgen._beside`), came back about 45 % slower (benchmarks/README.md).
+    """
+    for cls in classes:
+        names = tuple(f.name for f in fields(cls))
+        assert all(f.init for f in fields(cls)), cls  # every value goes through __init__
+
+        def __reduce__(self: Any, cls: type = cls, names: tuple[str, ...] = names) -> tuple[type, tuple[Any, ...]]:
+            return cls, tuple(map(self.__getattribute__, names))
+
+        cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+
+
+_pickled_as_calls(SourceRef, Place, Initiative, Comune, Association, Candidate, Match, MapInitiative, RowOutcome,
+                  EditionDiff, CarriedLayer, OutputOptions, Notice, AppliedCorrection, BuildResult)
