@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,25 +186,28 @@ def test_each_ticket_is_taken_once_by_either_side(fork: bool) -> None:
         assert (here, there) == (list(range(200)), [])
 
 
-def test_the_lane_done_first_writes_the_report_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The report is written once, by whichever lane asks first, and the build's files are whole."""
+def test_the_lanes_done_first_write_each_half_of_the_report_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each half of the report is written once, by whichever lane asks first, and the build's files are whole."""
     import mapgen.build as build_module
 
     writers = tmp_path / "report-written-by.txt"  # a file: the writer may run in the other process
     original = build_module._writers_for_either_lane
 
-    def counted() -> list[tuple[str, object]]:
-        ((name, writer),) = original()
-
-        def write_report(*args: object, **kwargs: object) -> list[Path]:
+    def counted_one(name: str, writer: Any) -> Any:
+        def write(*args: object, **kwargs: object) -> list[Path]:
             with writers.open("a") as lines:
-                lines.write(f"{os.getpid()}\n")
-            return writer(*args, **kwargs)
+                lines.write(f"{name} {os.getpid()}\n")
+            return writer(*args, **kwargs)  # type: ignore[no-any-return]
 
-        return [(name, write_report)]
+        return write
+
+    def counted() -> list[tuple[str, object]]:
+        return [(name, counted_one(name, writer)) for name, writer in original()]
 
     monkeypatch.setattr(build_module, "_writers_for_either_lane", counted)
     build_module.build(build_module.example_request(tmp_path / "out"))
-    assert len(writers.read_text().split()) == 1
+    assert sorted(line.split()[0] for line in writers.read_text().splitlines()) == ["report.csv", "report.html"]
     for name in ("report.html", "report.csv", "initiatives.gpkg", "map.umap", "preview.html"):
         assert (tmp_path / "out" / name).is_file(), name
