@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -374,11 +374,11 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
     """One build, its steps timed in this process (CPU seconds, imports warm), as ``build`` runs them."""
     import functools
 
-    from mapgen import build as b
-    from mapgen.contacts import check_public_files, protect_contacts
+    import mapgen.build as b
+    from mapgen.contacts import check_public_files, protect_contacts, scan_for_contacts
     from mapgen.corrections import Corrections, apply_corrections
     from mapgen.gazetteer import load_gazetteer
-    from mapgen.merge import Geocoded, merge_editions
+    from mapgen.merge import Geocoded, cluster_editions, publish_practices
 
     gazetteer = load_gazetteer()
     request = b.BuildRequest(inputs.survey, (inputs.previous,), inputs.config)
@@ -395,16 +395,24 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
     survey = step("read survey", b._read_survey, request, config)
     step("geocode survey", b._survey_in, read, survey, None, geocoder, b._no_progress)
     edition = step("read previous map", b._read_previous, inputs.previous, request, config)
-    resolve = functools.cache(geocoder.geocode)
-    placed = step("place previous features (point in polygon)", b._place_previous, edition, gazetteer, resolve)
+    placed = step("place previous features (point in polygon)", b._place_previous, edition, gazetteer,
+                  functools.cache(geocoder.geocode))  # in the other process, with a cache of its own
     b._previous_in(read, placed)
     review = step("apply corrections", apply_corrections, Corrections(file=""),
                   [(g.record, g.match) for g in read.geocoded], read.outcomes, included=read.included)
-    merged = step("merge editions", merge_editions, [Geocoded(r, m) for r, m in review.pairs], gazetteer=gazetteer,
-                  resolve_member=resolve, practice_keys=review.keys, title_rules_for=review.pair_records())
+    pairs = [Geocoded(r, m) for r, m in review.pairs]
+    # As build runs them: the clustering and the contact scan here, the members in the other process.
+    clustered = step("merge: clustering", cluster_editions, pairs, gazetteer=gazetteer, practice_keys=review.keys,
+                     title_rules_for=review.pair_records())
+    records = [p.record for p in pairs]
+    scan = step("contact guard: scan", scan_for_contacts, frozenset(read.contacts), records, read.carried)
+    resolve = b._PlaceCache(geocoder.geocode)
+    resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve))
+    merged = step("merge: publishing", publish_practices, clustered, gazetteer=gazetteer, resolve_member=resolve,
+                  taught=review.taught)
     result = b._result(read, review, merged, ())
     options = _options(inputs)
-    result = step("contact guard: scrub", protect_contacts, result, options)
+    result = step("contact guard: scrub", protect_contacts, result, options, scan.of(records, read.carried))
     with tempfile.TemporaryDirectory(dir=WORK) as folder:
         written: list[Path] = []
         for name, writer in b._writers(options):
@@ -440,10 +448,12 @@ class Results:
     stages: dict[int, dict[str, float]] = field(default_factory=dict)
     previous_stages: dict[int, dict[str, float]] = field(default_factory=dict)
     startup: StartupFigures | None = None
+    previous_startup: dict[int, float] = field(default_factory=dict)  # start-up floor CPU s, last RESULTS.md
 
 
 def run(sizes: Sequence[int], runs: int, browser_runs: int) -> Results:
-    results = Results(startup=measure_startup(max(runs, 5)), previous_stages=previous_stages())
+    results = Results(startup=measure_startup(max(runs, 5)), previous_stages=previous_stages(),
+                      previous_startup=previous_startup())
     for n in sizes:
         print(f"== {n:,} initiatives", file=sys.stderr)
         inputs = make_inputs(n, WORK)
@@ -530,8 +540,9 @@ def targets(results: Results) -> str:
     if results.startup is not None:
         help_s = results.startup.commands["mapgen --help"].median_s
         lines.append(f"- `mapgen --help` under 0.5 s: {_verdict(help_s < 0.5)} ({help_s:.2f} s)")
-    worse = regressions(results.stages, results.previous_stages)
-    lines.append(f"- no step more than {REGRESSION:.0%} slower than in the last RESULTS.md: {_verdict(not worse)}"
+    worse = regressions(results.stages, results.previous_stages, machine_speed(results))
+    lines.append(f"- no step more than {REGRESSION:.0%} slower than in the last RESULTS.md (at equal machine speed): "
+                 f"{_verdict(not worse)}"
                  + "".join(f"\n  - **regressed**: {w}" for w in worse))
     return "\n".join(lines)
 
@@ -551,9 +562,13 @@ RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 REGRESSION = 0.20
 STAGE_TITLE = "Where a build's time goes"
 #: Sums of steps, named as older RESULTS.md named them (so that they stay comparable).
-GROUPS = {"read, geocode, merge": ("read survey", "geocode survey", "read previous map",
-                                   "place previous features (point in polygon)", "apply corrections",
-                                   "merge editions")}
+#: Sums of steps, as earlier RESULTS.md named them: the merge in three steps since December 2026
+#: (two of them side by side in a build), the scrub of the contact guard after its scan.
+_MERGE = ("merge: clustering", "merge: association members", "merge: publishing")
+GROUPS = {"merge editions": _MERGE,
+          "contact guard: scan and scrub": ("contact guard: scan", "contact guard: scrub"),
+          "read, geocode, merge": ("read survey", "geocode survey", "read previous map",
+                                   "place previous features (point in polygon)", "apply corrections", *_MERGE)}
 _NUMBER = re.compile(r"\d[\d,]*\.?\d*")
 
 
@@ -595,26 +610,73 @@ def previous_stages(path: Path = RESULTS) -> dict[int, dict[str, float]]:
     return found
 
 
-def regressions(stages: dict[int, dict[str, float]], before: dict[int, dict[str, float]]) -> list[str]:
-    """Steps more than :data:`REGRESSION` slower than in the last RESULTS.md (ignoring < 0.05 s)."""
+def previous_startup(path: Path = RESULTS) -> dict[int, float]:
+    """The start-up floor's CPU seconds by size in the last RESULTS.md (its detail table): how fast
+    the machine ran then, as this run's floor says how fast it runs now."""
+    if not path.is_file():
+        return {}
+    found: dict[int, float] = {}
+    column = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| initiatives |") and "start-up floor s: wall, CPU" in cells:
+            column = cells.index("start-up floor s: wall, CPU")
+        elif column is not None and line.startswith("|") and not line.startswith("|---"):
+            numbers = _NUMBER.findall(cells[column]) if len(cells) > column else []
+            if len(numbers) == 2 and _NUMBER.fullmatch(cells[0]):
+                found[int(cells[0].replace(",", ""))] = float(numbers[1])
+        elif column is not None and not line.startswith("|"):
+            column = None
+    return found
+
+
+def machine_speed(results: Results) -> dict[int, float]:
+    """Each size's start-up floor (CPU s) in this run over the last RESULTS.md's: 2.0 when the same
+    interpreter and imports took twice the CPU, the machine running at half the speed."""
+    return {b.n: b.imports.median_cpu / results.previous_startup[b.n]
+            for b in results.builds if results.previous_startup.get(b.n) and b.imports.cpu}
+
+
+def _slower(now: float, then: float, factor: float) -> bool:
+    return now > then * factor * (1 + REGRESSION) and now - then * factor >= 0.05
+
+
+def _change(now: float, then: float, factor: float) -> str:
+    change = f"{now / then - 1:+.0%}" if then else "–"  # 0.00 s before: no ratio
+    if then and factor != 1.0:
+        change += f", {now / (then * factor) - 1:+.0%} at equal speed"
+    return change
+
+
+def regressions(stages: dict[int, dict[str, float]], before: dict[int, dict[str, float]],
+                speed: Mapping[int, float] | None = None) -> list[str]:
+    """Steps more than :data:`REGRESSION` slower than in the last RESULTS.md (ignoring < 0.05 s),
+    the figures of then scaled by :func:`machine_speed` where it is known."""
     found = []
     for n, seconds in stages.items():
+        factor = (speed or {}).get(n, 1.0)
         for step, now in _with_groups(seconds).items():
             then = before.get(n, {}).get(step)
-            if then is not None and now > then * (1 + REGRESSION) and now - then >= 0.05:
-                change = f"+{now / then - 1:.0%}" if then else "was 0.00 s"
+            if then is not None and _slower(now, then, factor):
+                change = _change(now, then, factor) if then else "was 0.00 s"
                 found.append(f"{step} at {n:,}: {now:.2f} s against {then:.2f} s ({change})")
     return found
 
 
-def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str, float]]) -> str:
+def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str, float]],
+                speed: Mapping[int, float] | None = None) -> str:
     """A row per step, a column per size: this run's CPU seconds, the last RESULTS.md's beside them."""
     sizes = list(stages)
     rows = list(_with_groups(next(iter(stages.values()), {})))
+    factors = {n: (speed or {}).get(n, 1.0) for n in sizes}
+    scaled = "; ".join(f"{n:,}: ×{f:.2f}" for n, f in factors.items() if f != 1.0)
     lines = [f"{STAGE_TITLE}: CPU seconds of each step, in one process with the imports warm (median of "
              f"3 builds, 1 at 100,000); in brackets the figure of the last RESULTS.md and the change; a step "
-             f"more than {REGRESSION:.0%} slower is **regressed**.", "",
-             f"| step | {' | '.join(f'{n:,}: s (before, change)' for n in sizes)} |", "|---|" + "---|" * len(sizes)]
+             f"more than {REGRESSION:.0%} slower is **regressed**."
+             + (f" The machine's speed differs between the two runs: the same start-up floor (interpreter and "
+                f"imports) took this run's CPU seconds over the last's ({scaled}); the figures of then are "
+                f"scaled by it before they are compared (\"at equal speed\")." if scaled else ""),
+             "", f"| step | {' | '.join(f'{n:,}: s (before, change)' for n in sizes)} |", "|---|" + "---|" * len(sizes)]
     for step in rows:
         cells = []
         for n in sizes:
@@ -625,9 +687,9 @@ def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
             elif then is None:
                 cells.append(f"{now:.2f} (–)")
             else:
-                worse = now > then * (1 + REGRESSION) and now - then >= 0.05
-                change = f"{now / then - 1:+.0%}" if then else "–"  # 0.00 s before: no ratio
-                cells.append(f"{now:.2f} ({then:.2f}, {change})" + (" **regressed**" if worse else ""))
+                worse = _slower(now, then, factors[n])
+                cells.append(f"{now:.2f} ({then:.2f}, {_change(now, then, factors[n])})"
+                             + (" **regressed**" if worse else ""))
         lines.append(f"| {step} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
@@ -643,7 +705,7 @@ def detail_tables(results: Results) -> str:
             f"| {b.imports.median_s:.2f}, {b.imports.median_cpu:.2f} | {b.build.peak_mb:,.0f} "
             f"| {b.floor.peak_mb:,.0f} | {sum(b.outputs.values()) / 1e6:,.1f} |"
         )
-    lines += ["", stage_table(results.stages, results.previous_stages)]
+    lines += ["", stage_table(results.stages, results.previous_stages, machine_speed(results))]
     lines += ["", "| initiatives | rows (distinct) | geocode_many rows/s (runs) | … index built "
               "| extractOne rows/s (runs) |", "|---|---|---|---|---|"]
     for g in results.geocoding:
@@ -692,6 +754,7 @@ def results_from_json(data: dict[str, Any]) -> Results:
         umap=sized(data["umap"]), stages=sized(data["stages"]), previous_stages=sized(data["previous_stages"]),
         startup=StartupFigures({k: timed(v) for k, v in startup["commands"].items()}, startup["heavy_on_help"])
         if startup else None,
+        previous_startup=sized(data.get("previous_startup", {})),
     )
 
 
@@ -711,7 +774,7 @@ def main(argv: Sequence[str] | None = None) -> Results:
         args.sizes, args.runs, args.browser_runs = [1_000, 10_000], 3, 1
     WORK.mkdir(parents=True, exist_ok=True)
     results = run(args.sizes, args.runs, args.browser_runs)
-    for line in regressions(results.stages, results.previous_stages):
+    for line in regressions(results.stages, results.previous_stages, machine_speed(results)):
         print(f"REGRESSED: {line}", file=sys.stderr)
     (WORK / "pipeline.json").write_text(json.dumps(_json(results), indent=1), encoding="utf-8")
     print(report(results))

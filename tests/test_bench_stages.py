@@ -69,3 +69,37 @@ def test_a_saved_run_prints_its_report_again() -> None:
                       startup=StartupFigures({"python -c pass": Timed([0.02], [0.02], [9.0])}, []))
     # as main() saves it (int keys become strings) and reads it back for the report
     assert results_from_json(json.loads(json.dumps(_json(results)))) == results
+
+
+DETAILS = """| initiatives | build wall s (runs) | build CPU s | start-up floor s: wall, CPU | build MB |
+|---|---|---|---|---|
+| 1,000 | 3.20 / 3.51 | 4.27 | 1.61, 1.69 | 259 |
+| 10,000 | 7.28 / 7.45 | 11.57 | 0.97, 1.07 | 380 |
+
+| initiatives | rows (distinct) |
+| 10,000 | 4,069 (2,000) |
+"""
+
+
+def test_the_last_runs_start_up_floor_is_read_from_its_detail_table(tmp_path: Path) -> None:
+    from benchmarks.pipeline import previous_startup
+
+    path = tmp_path / "RESULTS.md"
+    path.write_text(DETAILS, encoding="utf-8")
+    assert previous_startup(path) == {1_000: 1.69, 10_000: 1.07}
+    assert previous_startup(tmp_path / "none.md") == {}
+
+
+def test_a_slower_machine_is_not_a_regression_but_a_slower_step_still_is() -> None:
+    """Found on 7 December 2026: the machine at half speed marked every step regressed, untouched ones too.
+    The start-up floor (the same interpreter and imports) says how much slower the machine runs."""
+    before = {10_000: {"read survey": 0.78, "write uMap": 1.00}}
+    now = {10_000: {"read survey": 1.31, "write uMap": 2.60}}  # machine ×1.8: +68 % is -7 %; +160 % is +44 %
+    regressed = [line.split(":")[0] for line in regressions(now, before)]
+    assert regressed == ["read survey at 10,000", "write uMap at 10,000"]
+    assert regressions(now, before, {10_000: 1.8}) == [
+        "write uMap at 10,000: 2.60 s against 1.00 s (+160%, +44% at equal speed)",
+    ]
+    table = stage_table(now, before, {10_000: 1.8})
+    assert "| read survey | 1.31 (0.78, +68%, -7% at equal speed) |" in table
+    assert "10,000: ×1.80" in table
