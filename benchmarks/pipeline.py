@@ -631,10 +631,16 @@ def previous_startup(path: Path = RESULTS) -> dict[int, float]:
 
 
 def machine_speed(results: Results) -> dict[int, float]:
-    """Each size's start-up floor (CPU s) in this run over the last RESULTS.md's: 2.0 when the same
-    interpreter and imports took twice the CPU, the machine running at half the speed."""
-    return {b.n: b.imports.median_cpu / results.previous_startup[b.n]
-            for b in results.builds if results.previous_startup.get(b.n) and b.imports.cpu}
+    """This run's start-up floor (CPU s) over the last RESULTS.md's, for every size: 2.0 when the
+    same interpreter and imports took twice the CPU, the machine running at half the speed. The
+    floor is the same command at every size: the medians of all sizes are compared (one size's
+    figure alone was off by half in the run of 6 December, its first build's)."""
+    now = [b.imports.median_cpu for b in results.builds if b.imports.cpu]
+    then = list(results.previous_startup.values())
+    if not now or not then:
+        return {}
+    factor = statistics.median(now) / statistics.median(then)
+    return {b.n: factor for b in results.builds}
 
 
 def _slower(now: float, then: float, factor: float) -> bool:
@@ -669,7 +675,7 @@ def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
     sizes = list(stages)
     rows = list(_with_groups(next(iter(stages.values()), {})))
     factors = {n: (speed or {}).get(n, 1.0) for n in sizes}
-    scaled = "; ".join(f"{n:,}: ×{f:.2f}" for n, f in factors.items() if f != 1.0)
+    scaled = ", ".join(sorted({f"×{f:.2f}" for f in factors.values() if f != 1.0}))
     lines = [f"{STAGE_TITLE}: CPU seconds of each step, in one process with the imports warm (median of "
              f"3 builds, 1 at 100,000); in brackets the figure of the last RESULTS.md and the change; a step "
              f"more than {REGRESSION:.0%} slower is **regressed**."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks.pipeline import previous_stages, regressions, stage_table
 
 OLDER = """### Details
@@ -102,4 +104,18 @@ def test_a_slower_machine_is_not_a_regression_but_a_slower_step_still_is() -> No
     ]
     table = stage_table(now, before, {10_000: 1.8})
     assert "| read survey | 1.31 (0.78, +68%, -7% at equal speed) |" in table
-    assert "10,000: ×1.80" in table
+    assert "(×1.80)" in table
+
+
+def test_the_machine_speed_compares_the_start_up_floors_of_all_sizes() -> None:
+    """The floor is one command at every size: one size's odd figure (1,000: 1.69 s) must not set its scale."""
+    from benchmarks.pipeline import BuildFigures, Results, Timed, machine_speed
+
+    def figures(n: int, startup_cpu: float) -> BuildFigures:
+        return BuildFigures(n=n, build=Timed([1.0], [1.0], [1.0]), floor=Timed([0.1], [0.1], [1.0]), outputs={},
+                            imports=Timed([startup_cpu], [startup_cpu], [1.0]))
+
+    results = Results(builds=[figures(1_000, 2.03), figures(10_000, 2.10), figures(100_000, 2.00)],
+                      previous_startup={1_000: 1.69, 10_000: 1.07, 100_000: 1.09})
+    assert machine_speed(results) == {n: pytest.approx(2.03 / 1.09) for n in (1_000, 10_000, 100_000)}
+    assert machine_speed(Results(builds=results.builds)) == {}  # no figure of then: nothing scaled
