@@ -376,7 +376,7 @@ def assign_comuni(
         ``no_name``); a disagreement also fills ``hint`` (Italian). The point
         decides; the named Comune is reported.
     """
-    resolver = resolve_name or NameIndex(gazetteer).resolve
+    resolver = resolve_name if resolve_name is not None else NameIndex(gazetteer).resolve
     assigner = Assigner(gazetteer, resolver, max_distance_m)
     hits = spatial_hits(initiatives, gazetteer.boundaries(), max_distance_m)
     return [

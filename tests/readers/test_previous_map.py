@@ -622,6 +622,20 @@ def test_features_without_point_resolved_by_name(faults: Any, gazetteer: Gazette
     assert Place("Castro", "LE") in resolve.calls
 
 
+def test_a_resolver_that_is_an_empty_cache_is_still_the_one_used(faults: Any, gazetteer: Gazetteer) -> None:
+    """A cache of places starts empty, and an empty dict is false: ``resolve_name or ...`` put another
+    resolver in its place without a word (found when the build's place cache became a dict)."""
+    resolve = exact_name(gazetteer)
+
+    class EmptyCache(dict[Place, Match]):
+        def __call__(self, place: Place) -> Match:
+            return resolve(place)  # type: ignore[no-any-return]
+
+    matches = assign_comuni(faults.initiatives, gazetteer, resolve_name=EmptyCache())
+    assert Place("Castro", "LE") in resolve.calls
+    assert "stand-in" in {m.method for m in matches}
+
+
 def test_builtin_name_lookup_when_no_geocoder(faults: Any, gazetteer: Gazetteer) -> None:
     matches = assign_comuni(faults.initiatives, gazetteer)
     assert all(m.status.resolved for m in matches)
