@@ -404,15 +404,15 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
     # As build runs them: the clustering and the contact scan here, the members in the other process.
     clustered = step("merge: clustering", cluster_editions, pairs, gazetteer=gazetteer, practice_keys=review.keys,
                      title_rules_for=review.pair_records())
-    records = [p.record for p in pairs]
-    scan = step("contact guard: scan", scan_for_contacts, frozenset(read.contacts), records, read.carried)
+    scan = step("contact guard: scan", scan_for_contacts, frozenset(read.contacts), [p.record for p in pairs],
+                read.carried)
     resolve = b._PlaceCache(geocoder.geocode)
     resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve))
     merged = step("merge: publishing", publish_practices, clustered, gazetteer=gazetteer, resolve_member=resolve,
                   taught=review.taught)
     result = b._result(read, review, merged, ())
     options = _options(inputs)
-    result = step("contact guard: scrub", protect_contacts, result, options, scan.of(records, read.carried))
+    result = step("contact guard: scrub", protect_contacts, result, options, scan)
     with tempfile.TemporaryDirectory(dir=WORK) as folder:
         written: list[Path] = []
         for name, writer in b._writers(options):

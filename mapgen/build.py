@@ -22,13 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapgen._beside import Tickets, run_beside
 from mapgen._resources import data_dir
-from mapgen.contacts import (
-    ScannedRecords,
-    check_public_files,
-    contact_values_of,
-    protect_contacts,
-    scan_for_contacts,
-)
+from mapgen.contacts import ContactScan, check_public_files, contact_values_of, protect_contacts, scan_for_contacts
 from mapgen.corrections import (
     APPLIED_NAME,
     Corrections,
@@ -657,7 +651,7 @@ def _run_pipeline(
     progress: Progress = _no_progress,
     compare_previous: bool = True,
     read_shapes: bool = False,
-) -> tuple[BuildResult, ScannedRecords]:
+) -> tuple[BuildResult, ContactScan]:
     """:func:`run_pipeline`, with the records' contact scan :func:`protect_contacts` then uses."""
     if request.survey is None and not request.previous:
         raise InputError(_("nothing to build: give a survey export and/or --previous files."))
@@ -724,12 +718,11 @@ class _PlaceCache:
 def _cluster_and_scan(
     pairs: list[Geocoded], gazetteer: Gazetteer, review: Review, contacts: frozenset[str],
     carried: list[CarriedLayer],
-) -> tuple[Clustered, ScannedRecords]:
+) -> tuple[Clustered, ContactScan]:
     """The merge's clustering, and the records' contact scan (the carried layers' too)."""
     clustered = cluster_editions(pairs, gazetteer=gazetteer, practice_keys=review.keys,
                                  title_rules_for=review.pair_records())
-    records = [p.record for p in pairs]
-    return clustered, scan_for_contacts(contacts, records, carried).of(records, carried)
+    return clustered, scan_for_contacts(contacts, [p.record for p in pairs], carried)
 
 
 def _members_ahead(

@@ -45,7 +45,6 @@ __all__ = [
     "REMOVED",
     "ContactGuard",
     "ContactScan",
-    "ScannedRecords",
     "check_public_files",
     "contact_values_of",
     "contacts_in_text",
@@ -550,24 +549,9 @@ class ContactScan:
     """Which records hold a contact in their public texts, found before :func:`protect_contacts`
     runs (:mod:`mapgen.build` scans while the association members are resolved in another process).
 
-    ``holding`` gives positions in the list of records scanned, so that the answer can cross
-    processes; :meth:`of` binds it to this process's objects.
+    Records are known by ``id``: the scan keeps the records and layers it looked at, so that no
+    other object takes one of their ids while it lives.
     """
-
-    contacts: frozenset[str]
-    holding: tuple[int, ...]  # positions in the records scanned
-    held: frozenset[str]  # the texts that hold a contact
-
-    def of(self, records: Sequence[Initiative], layers: Sequence[CarriedLayer]) -> ScannedRecords:
-        """This scan bound to the very objects it was made from (the same lists, in the same order)."""
-        holding = frozenset(id(records[n]) for n in self.holding)
-        return ScannedRecords(self.contacts, self.held, tuple(records), tuple(layers), holding)
-
-
-@dataclass(frozen=True)
-class ScannedRecords:
-    """A :class:`ContactScan` bound to record and layer objects. It keeps them, and so keeps
-    their ``id`` from being reused by other objects while it lives."""
 
     contacts: frozenset[str]
     held: frozenset[str]  # the texts that hold a contact
@@ -591,12 +575,13 @@ def scan_for_contacts(
     texts = {t for record_texts in per_record for t in record_texts}
     texts.update(t for layer in layers for t in _feature_texts(layer))
     held = guard.suspects(texts)
-    holding = tuple(n for n, record_texts in enumerate(per_record) if not held.isdisjoint(record_texts))
-    return ContactScan(contacts, holding, frozenset(held))
+    holding = frozenset(id(r) for r, record_texts in zip(records, per_record, strict=True)
+                        if not held.isdisjoint(record_texts))
+    return ContactScan(contacts, frozenset(held), tuple(records), tuple(layers), holding)
 
 
 def protect_contacts(
-    result: BuildResult, options: OutputOptions, scan: ScannedRecords | None = None
+    result: BuildResult, options: OutputOptions, scan: ContactScan | None = None
 ) -> BuildResult:
     """Remove every contact value read from the public fields, unless ``include_contacts``.
 
@@ -613,11 +598,11 @@ def protect_contacts(
     if not (contacts or result.carried_layers):
         return result
     if scan is None or scan.contacts != result.contacts:
-        scan = ContactScan(result.contacts, (), frozenset()).of((), ())
+        scan = ContactScan(result.contacts, frozenset(), (), (), frozenset())
     unscanned = [r for i in result.initiatives for r in i.records if id(r) not in scan.scanned]
     unscanned_layers = [layer for layer in result.carried_layers if id(layer) not in scan.scanned]
     rest = scan_for_contacts(result.contacts, unscanned, unscanned_layers)
-    holding = scan.holding | rest.of(unscanned, unscanned_layers).holding
+    holding = scan.holding | rest.holding
     held = scan.held | rest.held
 
     def guard(text: str) -> tuple[str, int]:

@@ -504,7 +504,8 @@ def test_a_scan_made_before_protects_as_one_made_then(tmp_path: Path, gazetteer:
     assert alone != result  # something to protect
     assert protect_contacts(result, options, scan) == alone
     first = result.initiatives[0].record
-    partial = ContactScan(result.contacts, (), frozenset()).of([first] if not scan.holding & {id(first)} else [], [])
+    clean = () if scan.holding & {id(first)} else (first,)
+    partial = ContactScan(result.contacts, frozenset(), clean, (), frozenset())
     assert protect_contacts(result, options, partial) == alone  # the others scanned then
-    other = ContactScan(frozenset({"Laura Verdi"}), (), frozenset()).of(list(scan.records), list(scan.layers))
+    other = ContactScan(frozenset({"Laura Verdi"}), frozenset(), scan.records, scan.layers, frozenset())
     assert protect_contacts(result, options, other) == alone  # made for other contacts: not used
