@@ -9,8 +9,11 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -54,6 +57,77 @@ def _help_type_rich(self: TyperOption, ctx: Any) -> str | None:
 _ORIGINAL_DISPLAY_TYPE = _TyperParameter.display_type
 _TyperParameter.display_type = _help_type  # type: ignore[method-assign]
 TyperOption.display_type_rich = _help_type_rich  # type: ignore[method-assign]
+
+
+# --- how values are read, without pydantic ------------------------------------------------------
+# Typer 0.29 reads every value through a pydantic TypeAdapter built when a command runs: importing
+# pydantic and building the adapters took 0.2 s of every command (a third of what `mapgen build`
+# does before reading a byte). mapgen's parameters are text, paths, flags and lists of them, with
+# typer's default checks. For those the adapters only wrap typer's own functions (a path goes
+# through typer's coerce_cli_path) and a flag is already a bool, so they are read here directly.
+# Any other parameter (a number, a choice, a path with exists=...) goes through typer's adapter.
+_PLAIN_ITEMS: dict[Any, type] = {str: str, Path: Path, bool: bool}
+
+
+def _plain_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list and len(typing.get_args(annotation)) == 1
+
+
+def _plain_item(annotation: Any) -> type | None:
+    """``str``, ``Path`` or ``bool`` for a parameter of text, a path, a flag or a list of them; None else."""
+    return _PLAIN_ITEMS.get(typing.get_args(annotation)[0] if _plain_list(annotation) else annotation)
+
+
+#: Typer's checks of a value, as they are when a parameter sets none of them.
+_DEFAULT_CHECKS: dict[str, Any] = {"parser": None, "exists": False, "resolve_path": False, "path_type": None,
+                                   "allow_dash": False, "readable": True, "writable": False,
+                                   "file_okay": True, "dir_okay": True}
+
+
+def _has_default_checks(info: Any) -> bool:
+    return all(getattr(info, name, default) == default for name, default in _DEFAULT_CHECKS.items())
+
+
+try:
+    from typer._coercion import RuntimeParam, build_runtime_param
+    from typer._param_types import coerce_cli_path
+
+    @dataclass(frozen=True)
+    class _PlainRuntimeParam(RuntimeParam):
+        """Text and paths read as typer's adapters read them, without building one."""
+
+        item: type
+        descriptor: Any
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if _plain_list(self.annotation):
+                values = value if isinstance(value, (list, tuple)) else [value]
+                return [self._one(v, param, ctx) for v in values]
+            return self._one(value, param, ctx)
+
+        def _one(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.item is Path and isinstance(value, (str, Path)):
+                return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+            if isinstance(value, self.item) and self.item is not Path:  # text as typed, a flag as given
+                return value
+            # Not what the command line gives (bytes, a number as default): typer's own way.
+            return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    def _runtime_param(self: _TyperParameter) -> Any:
+        """Typer's lazy coercion of one parameter; a plain one for text, paths and flags."""
+        if self._runtime_param is None:
+            descriptor = self.type_descriptor
+            item = _plain_item(descriptor.annotation)
+            if item is not None and descriptor.file_annotation is None and _has_default_checks(
+                    descriptor.parameter_info):
+                self._runtime_param = _PlainRuntimeParam(
+                    descriptor.parameter_info, descriptor.annotation, item, descriptor)
+        return _ORIGINAL_RUNTIME_PARAM(self)
+
+    _ORIGINAL_RUNTIME_PARAM = _TyperParameter.get_runtime_param
+    _TyperParameter.get_runtime_param = _runtime_param  # type: ignore[method-assign]
+except (ImportError, AttributeError):  # another typer: its own adapters, as it ships them
+    pass
 
 
 def tolerant_console() -> None:
