@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from mapgen.gazetteer import Gazetteer, load_gazetteer
 from mapgen.writers import _assets
-from mapgen.writers._imports import imports_without
+from mapgen.writers._imports import import_submodule_alone, imports_without
 
 # folium imports pandas when it is installed, only to accept DataFrames, which mapgen never gives
 # it; in a build's first lane nothing else needs pandas (the boundaries come as shapes:
@@ -28,8 +28,10 @@ with imports_without(["pandas"]):
     import folium
     import folium.utilities
     from branca.element import Element, Figure, MacroElement
-    from folium import plugins
     from folium.template import Template
+
+    # The one plugin used, without the 36 others (folium.plugins imports them all).
+    Fullscreen = import_submodule_alone("folium.plugins.fullscreen").Fullscreen
 
 
 class _NoDataFrame:
@@ -133,7 +135,7 @@ def _base_map() -> tuple[folium.Map, folium.TileLayer]:
     tiles.add_to(fmap)
     folium.FeatureGroup(name="Nessuno sfondo (solo confini)", overlay=False, show=False).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
-    plugins.Fullscreen(  # type: ignore[no-untyped-call]
+    Fullscreen(
         position="topleft",
         title="Schermo intero",
         title_cancel="Esci da schermo intero",
