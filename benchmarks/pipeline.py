@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import os
+import pickle
 import re
 import shutil
 import statistics
@@ -367,6 +368,29 @@ def umap_sizes(build: BuildFigures, inputs: Inputs) -> dict[str, float]:
     }
 
 
+# --- how fast the machine runs ------------------------------------------------------------------
+
+_PROBE_WORDS = re.compile(r"[A-Za-z]+ \d+")
+
+
+def speed_probe(repeats: int = 5) -> float:
+    """Median CPU seconds of a fixed piece of work like the build's (Python objects, text, JSON,
+    pickling, a regular expression, a sort), timed beside the build's steps: how fast the machine
+    runs at that moment. A shared machine's speed drifts within a run (the builds of one size took
+    69 s, then 81 s and 85 s on 7 December); a scale taken at the start would not follow it."""
+    samples = []
+    for _ in range(repeats):
+        start = time.process_time()
+        rows = [{"titolo": f"Iniziativa {i} del Comune", "n": i, "aree": ["nascita", "famiglia"]}
+                for i in range(20_000)]
+        text = json.dumps(rows, ensure_ascii=False)
+        back = pickle.loads(pickle.dumps(json.loads(text)))
+        _PROBE_WORDS.findall(text)
+        sorted(back, key=lambda row: row["titolo"][::-1])
+        samples.append(time.process_time() - start)
+    return statistics.median(samples)
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -449,16 +473,20 @@ class Results:
     previous_stages: dict[int, dict[str, float]] = field(default_factory=dict)
     startup: StartupFigures | None = None
     previous_startup: dict[int, float] = field(default_factory=dict)  # start-up floor CPU s, last RESULTS.md
+    probes: dict[int, float] = field(default_factory=dict)  # speed_probe CPU s around the steps, by size
+    previous_probes: dict[int, float] = field(default_factory=dict)  # the same, last RESULTS.md
 
 
 def run(sizes: Sequence[int], runs: int, browser_runs: int) -> Results:
     results = Results(startup=measure_startup(max(runs, 5)), previous_stages=previous_stages(),
-                      previous_startup=previous_startup())
+                      previous_startup=previous_startup(), previous_probes=previous_probes())
     for n in sizes:
         print(f"== {n:,} initiatives", file=sys.stderr)
         inputs = make_inputs(n, WORK)
         build = measure_build(inputs, runs if n < 100_000 else min(runs, 3))
+        probe_before = speed_probe()
         result, results.stages[n] = stage_seconds(inputs, 3 if n < 100_000 else 1)
+        results.probes[n] = (probe_before + speed_probe()) / 2
         build.published, build.records = len(result.initiatives), len(result.outcomes)
         results.builds.append(build)
         results.umap[n] = umap_sizes(build, inputs)
@@ -561,7 +589,8 @@ RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 #: A step this much slower than in the last RESULTS.md is reported as a regression.
 REGRESSION = 0.20
 STAGE_TITLE = "Where a build's time goes"
-#: Sums of steps, named as older RESULTS.md named them (so that they stay comparable).
+#: The step table's last row: the speed probe's CPU seconds beside each size's steps (not a step).
+PROBE_ROW = "speed probe (a fixed piece of work, beside the steps; not a step)"
 #: Sums of steps, as earlier RESULTS.md named them: the merge in three steps since December 2026
 #: (two of them side by side in a build), the scrub of the contact guard after its scan.
 _MERGE = ("merge: clustering", "merge: association members", "merge: publishing")
@@ -591,7 +620,8 @@ def previous_stages(path: Path = RESULTS) -> dict[int, dict[str, float]]:
             table.append(line)
         elif table:
             break
-    cells = [[c.strip() for c in line.strip("|").split("|")] for line in table if not line.startswith("|---")]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in table
+             if not line.startswith("|---") and not line.startswith(f"| {PROBE_ROW} |")]  # the probe: not a step
     if len(cells) < 2:
         return {}
     header, body = cells[0], cells[1:]
@@ -630,17 +660,44 @@ def previous_startup(path: Path = RESULTS) -> dict[int, float]:
     return found
 
 
+def previous_probes(path: Path = RESULTS) -> dict[int, float]:
+    """The speed probe's CPU seconds by size in the last RESULTS.md (its step table's probe row)."""
+    if not path.is_file():
+        return {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"| {PROBE_ROW} |"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")][1:]
+            sizes = _probe_sizes(path)
+            return {n: float(cell) for n, cell in zip(sizes, cells, strict=False) if _NUMBER.fullmatch(cell)}
+    return {}
+
+
+def _probe_sizes(path: Path) -> list[int]:
+    """The sizes of the step table's columns (its header: ``| step | 1,000: s (before, change) | …``)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| step |"):
+            return [int(_NUMBER.findall(cell)[0].replace(",", "")) for cell in line.strip().strip("|").split("|")[1:]]
+    return []
+
+
 def machine_speed(results: Results) -> dict[int, float]:
-    """This run's start-up floor (CPU s) over the last RESULTS.md's, for every size: 2.0 when the
-    same interpreter and imports took twice the CPU, the machine running at half the speed. The
-    floor is the same command at every size: the medians of all sizes are compared (one size's
-    figure alone was off by half in the run of 6 December, its first build's)."""
+    """How much slower the machine ran than in the last RESULTS.md, for each size: 2.0 at half speed.
+
+    Where both runs timed the speed probe beside that size's steps (:func:`speed_probe`), its ratio;
+    else this run's start-up floor (CPU s) over the last's. The floor is the same command at every
+    size: the medians of all sizes are compared (one size's figure alone was off by half in the run
+    of 6 December, its first build's); but it is taken before the steps, and the machine drifts.
+    """
     now = [b.imports.median_cpu for b in results.builds if b.imports.cpu]
     then = list(results.previous_startup.values())
-    if not now or not then:
-        return {}
-    factor = statistics.median(now) / statistics.median(then)
-    return {b.n: factor for b in results.builds}
+    floor = statistics.median(now) / statistics.median(then) if now and then else None
+    factors: dict[int, float] = {}
+    for n in [b.n for b in results.builds] or list(results.probes):
+        if n in results.probes and results.previous_probes.get(n):
+            factors[n] = results.probes[n] / results.previous_probes[n]
+        elif floor is not None:
+            factors[n] = floor
+    return factors
 
 
 def _slower(now: float, then: float, factor: float) -> bool:
@@ -670,18 +727,16 @@ def regressions(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
 
 
 def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str, float]],
-                speed: Mapping[int, float] | None = None) -> str:
-    """A row per step, a column per size: this run's CPU seconds, the last RESULTS.md's beside them."""
+                speed: Mapping[int, float] | None = None, probes: Mapping[int, float] | None = None,
+                previous: Mapping[int, float] | None = None) -> str:
+    """A row per step, a column per size: this run's CPU seconds, the last RESULTS.md's beside them;
+    last, the speed probe's seconds beside each size's steps (``probes``; ``previous``: the last's)."""
     sizes = list(stages)
     rows = list(_with_groups(next(iter(stages.values()), {})))
     factors = {n: (speed or {}).get(n, 1.0) for n in sizes}
-    scaled = ", ".join(sorted({f"×{f:.2f}" for f in factors.values() if f != 1.0}))
     lines = [f"{STAGE_TITLE}: CPU seconds of each step, in one process with the imports warm (median of "
              f"3 builds, 1 at 100,000); in brackets the figure of the last RESULTS.md and the change; a step "
-             f"more than {REGRESSION:.0%} slower is **regressed**."
-             + (f" The machine's speed differs between the two runs: the same start-up floor (interpreter and "
-                f"imports) took this run's CPU seconds over the last's ({scaled}); the figures of then are "
-                f"scaled by it before they are compared (\"at equal speed\")." if scaled else ""),
+             f"more than {REGRESSION:.0%} slower is **regressed**." + _scaling(factors, probes or {}, previous or {}),
              "", f"| step | {' | '.join(f'{n:,}: s (before, change)' for n in sizes)} |", "|---|" + "---|" * len(sizes)]
     for step in rows:
         cells = []
@@ -697,7 +752,27 @@ def stage_table(stages: dict[int, dict[str, float]], before: dict[int, dict[str,
                 cells.append(f"{now:.2f} ({then:.2f}, {_change(now, then, factors[n])})"
                              + (" **regressed**" if worse else ""))
         lines.append(f"| {step} | {' | '.join(cells)} |")
+    if probes:
+        lines.append(f"| {PROBE_ROW} | {' | '.join(f'{probes[n]:.3f}' if n in probes else '' for n in sizes)} |")
     return "\n".join(lines)
+
+
+def _scaling(factors: Mapping[int, float], probes: Mapping[int, float], previous: Mapping[int, float]) -> str:
+    """The stage table's words on how the figures of then were scaled, size by size."""
+    scaled = {n: f for n, f in factors.items() if f != 1.0}
+    if not scaled:
+        return ""
+    by_probe = [n for n in scaled if n in probes and previous.get(n)]
+    by_floor = sorted({f"×{f:.2f}" for n, f in scaled.items() if n not in by_probe})
+    how = []
+    if by_probe:
+        how.append("the speed probe timed beside the steps (last row) took this run's CPU seconds over the "
+                   "last's (" + ", ".join(f"{n:,}: ×{scaled[n]:.2f}" for n in by_probe) + ")")
+    if by_floor:
+        how.append("the same start-up floor (interpreter and imports) took this run's CPU seconds over the "
+                   f"last's ({', '.join(by_floor)})")
+    return (" The machine's speed differs between the two runs: " + "; ".join(how)
+            + "; the figures of then are scaled by it before they are compared (\"at equal speed\").")
 
 
 def detail_tables(results: Results) -> str:
@@ -711,7 +786,8 @@ def detail_tables(results: Results) -> str:
             f"| {b.imports.median_s:.2f}, {b.imports.median_cpu:.2f} | {b.build.peak_mb:,.0f} "
             f"| {b.floor.peak_mb:,.0f} | {sum(b.outputs.values()) / 1e6:,.1f} |"
         )
-    lines += ["", stage_table(results.stages, results.previous_stages, machine_speed(results))]
+    lines += ["", stage_table(results.stages, results.previous_stages, machine_speed(results), results.probes,
+                              results.previous_probes)]
     lines += ["", "| initiatives | rows (distinct) | geocode_many rows/s (runs) | … index built "
               "| extractOne rows/s (runs) |", "|---|---|---|---|---|"]
     for g in results.geocoding:
@@ -761,6 +837,7 @@ def results_from_json(data: dict[str, Any]) -> Results:
         startup=StartupFigures({k: timed(v) for k, v in startup["commands"].items()}, startup["heavy_on_help"])
         if startup else None,
         previous_startup=sized(data.get("previous_startup", {})),
+        probes=sized(data.get("probes", {})), previous_probes=sized(data.get("previous_probes", {})),
     )
 
 

@@ -119,3 +119,44 @@ def test_the_machine_speed_compares_the_start_up_floors_of_all_sizes() -> None:
                       previous_startup={1_000: 1.69, 10_000: 1.07, 100_000: 1.09})
     assert machine_speed(results) == {n: pytest.approx(2.03 / 1.09) for n in (1_000, 10_000, 100_000)}
     assert machine_speed(Results(builds=results.builds)) == {}  # no figure of then: nothing scaled
+
+
+def test_the_speed_probe_beside_the_steps_sets_each_sizes_scale(tmp_path: Path) -> None:
+    """Found on 7 December 2026: the machine slowed during the 100,000 builds (69, 81, 85 s), after
+    the start-up floor that set the scale had been taken; five untouched steps were marked regressed
+    at 100,000 only. The probe timed beside each size's steps follows the machine there."""
+    from benchmarks.pipeline import PROBE_ROW, BuildFigures, Results, Timed, machine_speed, previous_probes
+
+    before = {1_000: {"write GIS": 0.40}, 100_000: {"write GIS": 20.0}}
+    now = {1_000: {"write GIS": 0.40}, 100_000: {"write GIS": 26.0}}  # +30 %, on a machine 1.3 times slower there
+    table = stage_table(before, {}, probes={1_000: 0.190, 100_000: 0.200})
+    assert f"| {PROBE_ROW} | 0.190 | 0.200 |" in table
+    path = tmp_path / "RESULTS.md"
+    path.write_text(f"## benchmarks.pipeline\n\n{table}\n\nafter\n", encoding="utf-8")
+    assert previous_probes(path) == {1_000: 0.19, 100_000: 0.2}
+    assert PROBE_ROW not in str(previous_stages(path))  # not a step
+
+    def figures(n: int, startup_cpu: float) -> BuildFigures:
+        return BuildFigures(n=n, build=Timed([1.0], [1.0], [1.0]), floor=Timed([0.1], [0.1], [1.0]), outputs={},
+                            imports=Timed([startup_cpu], [startup_cpu], [1.0]))
+
+    results = Results(builds=[figures(1_000, 1.0), figures(100_000, 1.0)], stages=now,
+                      previous_stages=previous_stages(path), previous_startup={1_000: 1.0, 100_000: 1.0},
+                      probes={1_000: 0.190, 100_000: 0.260}, previous_probes=previous_probes(path))
+    speed = machine_speed(results)
+    assert speed == {1_000: pytest.approx(1.0), 100_000: pytest.approx(1.3)}
+    assert regressions(now, results.previous_stages, speed) == []
+    assert regressions(now, results.previous_stages, {1_000: 1.0, 100_000: 1.0}) != []  # the floor's scale
+    caption = stage_table(now, results.previous_stages, speed, results.probes, results.previous_probes)
+    assert "the speed probe timed beside the steps (last row)" in caption and "100,000: ×1.30" in caption
+
+    # A size the last run did not probe (or a RESULTS.md from before the probe): the start-up floor's scale.
+    older = Results(builds=results.builds, previous_startup={1_000: 0.5, 100_000: 0.5}, probes=results.probes)
+    assert machine_speed(older) == {1_000: pytest.approx(2.0), 100_000: pytest.approx(2.0)}
+
+
+def test_the_speed_probe_is_long_enough_to_time() -> None:
+    """Tens of milliseconds or more: the process clock times it well (its resolution is a microsecond)."""
+    from benchmarks.pipeline import speed_probe
+
+    assert 0.02 < speed_probe(repeats=1) < 5.0
