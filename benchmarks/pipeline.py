@@ -657,7 +657,7 @@ def previous_stages(path: Path = RESULTS) -> dict[int, dict[str, float]]:
             n = int(row[0].replace(",", ""))
             found[n] = {step: float(value) for step, value in zip(header[1:], row[1:], strict=False)}
     else:  # a row per step, a column per size: "0.52 (0.60, -13 %)"
-        sizes = [int(_NUMBER.findall(h)[0].replace(",", "")) for h in header[1:]]
+        sizes = _sizes_of(header[1:])
         for row in body:
             step = row[0].strip("*` ")
             for n, cell in zip(sizes, row[1:], strict=False):
@@ -690,20 +690,19 @@ def previous_probes(path: Path = RESULTS) -> dict[int, float]:
     """The speed probe's CPU seconds by size in the last RESULTS.md (its step table's probe row)."""
     if not path.is_file():
         return {}
+    sizes: list[int] = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(f"| {PROBE_ROW} |"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")][1:]
-            sizes = _probe_sizes(path)
-            return {n: float(cell) for n, cell in zip(sizes, cells, strict=False) if _NUMBER.fullmatch(cell)}
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| step |"):
+            sizes = _sizes_of(cells[1:])
+        elif line.startswith(f"| {PROBE_ROW} |"):
+            return {n: float(cell) for n, cell in zip(sizes, cells[1:], strict=False) if _NUMBER.fullmatch(cell)}
     return {}
 
 
-def _probe_sizes(path: Path) -> list[int]:
-    """The sizes of the step table's columns (its header: ``| step | 1,000: s (before, change) | …``)."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("| step |"):
-            return [int(_NUMBER.findall(cell)[0].replace(",", "")) for cell in line.strip().strip("|").split("|")[1:]]
-    return []
+def _sizes_of(header: Sequence[str]) -> list[int]:
+    """The sizes a step table's header names, a column each: ``1,000: s (before, change)`` -> 1000."""
+    return [int(_NUMBER.findall(cell)[0].replace(",", "")) for cell in header]
 
 
 def machine_speed(results: Results) -> dict[int, float]:

@@ -66,7 +66,7 @@ TyperOption.display_type_rich = _help_type_rich  # type: ignore[method-assign]
 # typer's default checks. For those the adapters only wrap typer's own functions (a path goes
 # through typer's coerce_cli_path) and a flag is already a bool, so they are read here directly.
 # Any other parameter (a number, a choice, a path with exists=...) goes through typer's adapter.
-_PLAIN_ITEMS: dict[Any, type] = {str: str, Path: Path, bool: bool}
+_PLAIN_ITEMS: frozenset[type] = frozenset({str, Path, bool})
 
 
 def _plain_list(annotation: Any) -> bool:
@@ -75,7 +75,8 @@ def _plain_list(annotation: Any) -> bool:
 
 def _plain_item(annotation: Any) -> type | None:
     """``str``, ``Path`` or ``bool`` for a parameter of text, a path, a flag or a list of them; None else."""
-    return _PLAIN_ITEMS.get(typing.get_args(annotation)[0] if _plain_list(annotation) else annotation)
+    item = typing.get_args(annotation)[0] if _plain_list(annotation) else annotation
+    return item if item in _PLAIN_ITEMS else None
 
 
 #: Typer's checks of a value, as they are when a parameter sets none of them.
@@ -106,9 +107,10 @@ try:
             return self._one(value, param, ctx)
 
         def _one(self, value: Any, param: Any, ctx: Any) -> Any:
-            if self.item is Path and isinstance(value, (str, Path)):
-                return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
-            if isinstance(value, self.item) and self.item is not Path:  # text as typed, a flag as given
+            if self.item is Path:
+                if isinstance(value, (str, Path)):
+                    return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+            elif isinstance(value, self.item):  # text as typed, a flag as given
                 return value
             # Not what the command line gives (bytes, a number as default): typer's own way.
             return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)

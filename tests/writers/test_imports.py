@@ -13,10 +13,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(code: str) -> subprocess.CompletedProcess[str]:
+def printed(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (which must end without an error)."""
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, encoding="utf-8",
-                          check=False)
+    ended = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, encoding="utf-8",
+                           check=False)
+    assert ended.returncode == 0, ended.stderr
+    return ended.stdout
 
 
 def test_the_fullscreen_plugin_comes_without_the_other_plugins_and_they_import_after() -> None:
@@ -29,9 +32,7 @@ def test_the_fullscreen_plugin_comes_without_the_other_plugins_and_they_import_a
         "from folium import plugins\n"
         "print(plugins.Fullscreen.__name__, plugins.MarkerCluster.__name__, 'folium.plugins.draw' in sys.modules)\n"
     )
-    ended = run(code)
-    assert ended.returncode == 0, ended.stderr
-    assert ended.stdout.splitlines() == ["[]", "Fullscreen topleft", "Fullscreen MarkerCluster True"]
+    assert printed(code).splitlines() == ["[]", "Fullscreen topleft", "Fullscreen MarkerCluster True"]
 
 
 def test_the_preview_imports_one_plugin_only() -> None:
@@ -40,9 +41,7 @@ def test_the_preview_imports_one_plugin_only() -> None:
         "import mapgen.writers._folium_page\n"
         "print(sorted(n for n in sys.modules if n.startswith('folium.plugins')))\n"
     )
-    ended = run(code)
-    assert ended.returncode == 0, ended.stderr
-    assert ended.stdout.strip() == "[]"
+    assert printed(code).strip() == "[]"
 
 
 def test_a_name_outside_any_installed_package_is_an_import_error() -> None:
@@ -53,6 +52,4 @@ def test_a_name_outside_any_installed_package_is_an_import_error() -> None:
         "except ImportError as exc:\n"
         "    print('ImportError', exc.name)\n"
     )
-    ended = run(code)
-    assert ended.returncode == 0, ended.stderr
-    assert ended.stdout.strip() == "ImportError no_such_package_here"
+    assert printed(code).strip() == "ImportError no_such_package_here"
