@@ -32,7 +32,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from mapgen._json import finite
 from mapgen.errors import InputError, UnreadableFileError
 from mapgen.i18n import Message, _, _l, _lp
 from mapgen.model import (
@@ -458,7 +458,7 @@ def _initiative(
         email=f.text("Email"),
         telefono=f.text("Telefono"),
         point=point,
-        properties=dict(_finite(dict(f.props))[0]),
+        properties=dict(finite(dict(f.props))[0]),
     )
 
 
@@ -697,7 +697,7 @@ def _carried_geojson(collection: Mapping[str, Any]) -> tuple[dict[str, Any], tup
     feature's ``geometry`` or ``properties`` that is not an object becomes null or ``{}``;
     missing ``features`` become an empty list. Everything else is kept as it was.
     """
-    cleaned, replaced = _finite(dict(collection))
+    cleaned, replaced = finite(dict(collection))
     features, fixed = [], 0
     for feature in cleaned.get("features") or []:
         if isinstance(feature, dict):
@@ -715,25 +715,6 @@ def _carried_geojson(collection: Mapping[str, Any]) -> tuple[dict[str, Any], tup
                      "null / {}.")  # fmt: skip
     return {**cleaned, "features": features}, tuple(notes)
 
-
-
-def _finite(value: Any) -> tuple[Any, int]:
-    """``value`` with NaN and ±Infinity (which Python's JSON reads, and no GeoJSON allows) as None.
-
-    Returns the cleaned value and how many numbers were replaced; the value itself is
-    returned unchanged when there were none.
-    """
-    if isinstance(value, float):
-        return (value, 0) if math.isfinite(value) else (None, 1)
-    if isinstance(value, dict):  # only numbers and containers can hold NaN: text is passed over
-        items = {key: _finite(item) for key, item in value.items() if isinstance(item, float | dict | list)}
-        count = sum(n for _, n in items.values())
-        return ({**value, **{key: item for key, (item, _) in items.items()}} if count else value), count
-    if isinstance(value, list):
-        cleaned = [_finite(item) for item in value]
-        count = sum(n for _, n in cleaned)
-        return ([item for item, _ in cleaned] if count else value), count
-    return value, 0
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import json
 import logging
 import re
 from collections import Counter
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup
 
+from mapgen._json import dumps, html_safe
 from mapgen._resources import templates_dir
 from mapgen.errors import MapgenError, UnreadableFileError
 from mapgen.gazetteer import Gazetteer
@@ -437,13 +437,10 @@ def _static(name: str, kind: _assets.Kind) -> Markup:
 
 def _json_element(element_id: str, value: Any, *, pack_over: int | None) -> Markup:
     """``value`` as JSON in a script element; gzip+base64 when larger than ``pack_over`` bytes."""
-    from jinja2.utils import htmlsafe_json_dumps
-
-    # What |tojson does: < > & ' written as \u00XX, so no text can end the element.
-    text = htmlsafe_json_dumps(value, dumps=json.dumps, ensure_ascii=False, separators=(",", ":"))
-    raw = str(text).encode("utf-8")
+    raw = html_safe(dumps(value))
     if pack_over is None or len(raw) <= pack_over:
-        return _render("preview_data.html.j2", element_id=element_id, json_text=text, packed=None)
+        return _render("preview_data.html.j2", element_id=element_id, json_text=Markup(raw.decode("utf-8")),
+                       packed=None)
     # mtime=0: no timestamp in the gzip header, so the same data gives the same bytes.
     packed = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
     return _render("preview_data.html.j2", element_id=element_id, json_text=None, packed=packed)

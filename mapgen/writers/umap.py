@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import orjson
+
+from mapgen._json import dumps
 from mapgen.errors import OutputError, output_fix
 from mapgen.gazetteer import Gazetteer
 from mapgen.i18n import _
@@ -170,17 +173,16 @@ def write_umap(
     return written
 
 
-def _canonical_json(data: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, non-ASCII as is, no NaN."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+def _canonical_json(data: Any) -> bytes:
+    """Canonical JSON in UTF-8: sorted keys, no spaces, non-ASCII as is, NaN as null (:mod:`mapgen._json`)."""
+    return dumps(data, sort_keys=True)
 
 
 def _pieces(data: Any, slots: Mapping[str, bytes]) -> list[bytes] | None:
     """``data`` as canonical UTF-8 JSON in pieces, each slot string (a key of ``slots``, in the
     order they appear) standing for the JSON given for it.
 
-    The whole text is never built: with the area symbols (emoji) every character of a Python
-    string of it would take four bytes (40 MB for ``map.umap`` at 10,000). None when a slot is
+    The features are never joined to the rest: their JSON is written as it is. None when a slot is
     not found exactly once, in order (a carried text holding it): the caller then writes
     ``data`` itself.
     """
@@ -191,8 +193,8 @@ def _pieces(data: Any, slots: Mapping[str, bytes]) -> list[bytes] | None:
         if text.count(quoted) != 1:
             return None
         head, text = text.split(quoted)
-        pieces += [head.encode("utf-8"), json_bytes]
-    return [*pieces, text.encode("utf-8")]
+        pieces += [head, json_bytes]
+    return [*pieces, text]
 
 
 def _slot(number: int) -> str:
@@ -206,7 +208,7 @@ def _layer_pieces(layer: _Layer) -> list[bytes]:
         slotted = _pieces({**layer.geojson, "features": _slot(0)}, {_slot(0): layer.features_json})
         if slotted is not None:
             return slotted
-    return [_canonical_json(layer.geojson).encode("utf-8")]
+    return [_canonical_json(layer.geojson)]
 
 
 def _document_pieces(
@@ -221,7 +223,7 @@ def _document_pieces(
     pieces = _pieces(_umap_document(build, slotted, gazetteer=gazetteer, options=options), slots)
     if pieces is not None:
         return pieces
-    return [_canonical_json(_umap_document(build, layers, gazetteer=gazetteer, options=options)).encode("utf-8")]
+    return [_canonical_json(_umap_document(build, layers, gazetteer=gazetteer, options=options))]
 
 
 def _write_json(path: Path, pieces: Sequence[bytes]) -> Path:
@@ -352,7 +354,7 @@ def _check_layer_files(layers: Sequence[_Layer], written: Sequence[Path]) -> Non
                             "this with the input files.", layers=len(layers), files=len(set(written))))
     for layer, path in zip(layers, written, strict=True):
         expected = len(layer.geojson.get("features") or [])
-        found = len(json.loads(path.read_text(encoding="utf-8")).get("features") or [])
+        found = len(orjson.loads(path.read_bytes()).get("features") or [])
         if found != expected:
             raise OutputError(_("internal error: layer file {file} holds {found} features, its layer "
                                 "{expected}; please report this with the input files.",
@@ -424,7 +426,7 @@ def _initiative_layers(group: _Group, *, options: OutputOptions) -> list[_Layer]
 
 def _feature_json(features: list[dict[str, Any]]) -> dict[int, bytes]:
     """Each feature's canonical JSON (UTF-8), by ``id``: measured to split, then written as is."""
-    return {id(f): _canonical_json(f).encode("utf-8") for f in features}
+    return {id(f): _canonical_json(f) for f in features}
 
 
 def _split_to_fit(
