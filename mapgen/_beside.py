@@ -16,24 +16,27 @@ waited for.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mapgen.errors import OutputError
 from mapgen.i18n import _
 
-__all__ = ["Tickets", "can_fork", "run_beside"]
+__all__ = ["Ahead", "Handout", "Tickets", "can_fork", "run_beside"]
 
 Here = TypeVar("Here")
 There = TypeVar("There")
+Item = TypeVar("Item")
 
 
 def can_fork() -> bool:
@@ -82,6 +85,84 @@ class Tickets:
                 return None
             self._next.value = number + 1
             return number
+
+
+class Handout(Generic[Item]):
+    """Work that ``here`` of :func:`run_beside` knows of only part-way, shared with ``there``.
+
+    ``here`` hands its items out (:meth:`offer`) and works through them a chunk at a time
+    (:meth:`chunks`); ``there``, once done with its own work, takes the chunks still left
+    (:meth:`chunks_beside`), each chunk taken once (:class:`Tickets`). The items cross in a
+    pipe, written by a thread, so that ``here`` never waits for ``there`` to read them. Made
+    before :func:`run_beside` with ``beside`` as its ``fork``: one after the other, ``here``
+    takes every chunk and nothing is sent. :meth:`close` once :func:`run_beside` is done.
+    """
+
+    def __init__(self, *, beside: bool, chunk: int) -> None:
+        self.beside = beside
+        self._chunk = chunk
+        self._items: list[Item] | None = None
+        self._tickets = Tickets(2**31 - 1)  # chunks past the items' end are found empty
+        self._sender: threading.Thread | None = None
+        if beside:
+            import multiprocessing
+
+            self._receive, self._send = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+    def offer(self, items: Sequence[Item]) -> None:
+        """Hand ``items`` out (once, from ``here``)."""
+        self._items = list(items)
+        if self.beside:
+            data = pickle.dumps(self._items, protocol=pickle.HIGHEST_PROTOCOL)
+            self._sender = threading.Thread(target=self._write, args=(data,), name="mapgen-handout", daemon=True)
+            self._sender.start()
+
+    def _write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):  # the other side ended (its error is raised by run_beside)
+            self._send.send_bytes(data)
+
+    def chunks(self) -> Iterator[list[Item]]:
+        """The chunks not taken yet, each taken as it is asked for."""
+        items = self._items or []
+        while (number := self._tickets.take()) is not None and number * self._chunk < len(items):
+            yield items[number * self._chunk : (number + 1) * self._chunk]
+
+    def chunks_beside(self) -> Iterator[list[Item]]:
+        """:meth:`chunks` for ``there``: in another process, once ``here`` has offered the items."""
+        if self.beside and self._items is None:
+            self._items = pickle.loads(self._receive.recv_bytes())
+        return self.chunks()
+
+    def close(self) -> None:
+        """Close the pipe (a write still waiting for a reader then fails) and wait for the writer."""
+        if self.beside:
+            self._receive.close()
+            if self._sender is not None:
+                self._sender.join()
+            self._send.close()
+
+
+class Ahead(Generic[Item]):
+    """A part of ``there``'s answer pickled ahead of the rest, while ``here`` is still busy: a
+    side that takes a :class:`Handout`'s chunks once done with its own work pickles that work's
+    answer first (at 100,000 initiatives, the previous maps: 2 s), so that ``here``, done with
+    its share, does not wait for it. Kept as it is where nothing is pickled (``beside`` false)."""
+
+    def __init__(self, value: Item, *, beside: bool) -> None:
+        self._value: Item | None = None if beside else value
+        self._data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if beside else b""
+
+    def value(self) -> Item:
+        if self._value is None:
+            collecting = gc.isenabled()
+            gc.disable()  # unpickled objects are all alive (as in _answer_of)
+            try:
+                self._value = pickle.loads(self._data)
+            finally:
+                if collecting:
+                    gc.enable()
+            self._data = b""
+        return self._value
 
 
 def run_beside(here: Callable[[], Here], there: Callable[[], There], *, waiting: Callable[[], None] = lambda: None,

@@ -211,3 +211,82 @@ def test_the_lanes_done_first_write_each_half_of_the_report_once(
     assert sorted(line.split()[0] for line in writers.read_text().splitlines()) == ["report.csv", "report.html"]
     for name in ("report.html", "report.csv", "initiatives.gpkg", "map.umap", "preview.html"):
         assert (tmp_path / "out" / name).is_file(), name
+
+
+# --- a handout: items known part-way, shared in chunks ---------------------------------------
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_each_handed_out_item_is_taken_once_by_either_side(fork: bool) -> None:
+    from mapgen._beside import Handout
+
+    handout: Handout[int] = Handout(beside=fork, chunk=3)
+
+    def here() -> list[int]:
+        time.sleep(0.05)  # the items are known part-way, as the survey's places are
+        handout.offer(range(600))
+        taken = []
+        for chunk in handout.chunks():
+            taken += chunk
+            time.sleep(0.002)  # here's own work on each chunk
+        return taken
+
+    def there() -> list[int]:
+        return [item for chunk in handout.chunks_beside() for item in chunk]
+
+    try:
+        mine, theirs = run_beside(here, there, fork=fork)
+    finally:
+        handout.close()
+    assert sorted(mine + theirs) == list(range(600))
+    if fork:  # the other process took a share
+        assert mine and theirs
+    else:  # one after the other: here took them all, and nothing was sent
+        assert theirs == []
+
+
+def test_handing_out_never_waits_for_the_other_side_to_read() -> None:
+    """Items beyond the pipe's buffer (64 KB) are written from a thread: here goes on working
+    while there is still busy with its own part (at 10,000 initiatives, the previous maps)."""
+    import multiprocessing
+
+    from mapgen._beside import Handout
+
+    handout: Handout[str] = Handout(beside=True, chunk=1_000)
+    here_went_on = multiprocessing.get_context("fork").Event()
+
+    def here() -> int:
+        handout.offer([f"place {n}" for n in range(50_000)])  # about 700 KB pickled
+        here_went_on.set()
+        return sum(len(chunk) for chunk in handout.chunks())
+
+    def there() -> tuple[bool, int]:
+        went_on = here_went_on.wait(timeout=20)  # only then read what here handed out
+        return went_on, sum(len(chunk) for chunk in handout.chunks_beside())
+
+    try:
+        mine, (went_on, theirs) = run_beside(here, there, fork=True)
+    finally:
+        handout.close()
+    assert went_on
+    assert mine + theirs == 50_000
+
+
+def test_an_error_before_handing_out_stops_the_other_side_waiting_for_the_items() -> None:
+    from mapgen._beside import Handout
+
+    handout: Handout[int] = Handout(beside=True, chunk=10)
+
+    def here() -> None:
+        raise ValueError("the survey is unreadable")
+
+    def there() -> int:
+        return sum(len(chunk) for chunk in handout.chunks_beside())  # waits for items that never come
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="unreadable"):
+        try:
+            run_beside(here, there, fork=True)
+        finally:
+            handout.close()
+    assert time.monotonic() - started < 10

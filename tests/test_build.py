@@ -159,6 +159,44 @@ def test_the_build_in_two_processes_writes_what_one_process_writes(
     assert [name for name in written[True] if written[True][name] != written[False][name]] == []
 
 
+@pytest.mark.slow
+def test_the_survey_places_the_other_process_geocodes_give_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous maps' process, once done, takes a share of the survey's places (their
+    offline answers): slowed down here, this process leaves it most of them; the same bytes."""
+    import os
+    import time
+
+    from mapgen.geocoders import Geocoder
+
+    parent, answer_offline, learn = os.getpid(), Geocoder.answer_offline, Geocoder.learn
+    learned: list[int] = []
+
+    def slower_here(self: Geocoder, places: Any) -> Any:
+        if os.getpid() == parent:
+            time.sleep(0.05)
+        return answer_offline(self, places)
+
+    def counted(self: Geocoder, answers: Any) -> None:
+        learned.append(len(answers))
+        learn(self, answers)
+
+    monkeypatch.setattr(Geocoder, "answer_offline", slower_here)
+    monkeypatch.setattr(Geocoder, "learn", counted)
+    monkeypatch.setattr("mapgen.build._PLACES_A_CHUNK", 1)
+    written = {}
+    for fork in (True, False):
+        monkeypatch.setattr("mapgen._beside.can_fork", lambda fork=fork: fork)
+        out = tmp_path / f"fork-{fork}"
+        build(example_request(out))
+        written[fork] = _files(out)
+    assert learned[0] > 10  # answers found in the other process
+    assert learned[1] == 0  # one process: none
+    assert sorted(written[True]) == sorted(written[False])
+    assert [name for name in written[True] if written[True][name] != written[False][name]] == []
+
+
 @pytest.mark.parametrize("fork", [True, False])
 def test_a_broken_previous_map_read_beside_the_survey_stops_the_build_with_its_own_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool

@@ -152,6 +152,16 @@ class Geocoder:
                     progress(done, len(pending))
         return [found[p] for p in places]
 
+    def answer_offline(self, places: Iterable[Place]) -> dict[Place, Match]:
+        """The offline answers of ``places``, each distinct place once; kept, as every offline
+        answer is, for :meth:`geocode` and :meth:`geocode_many`."""
+        return {place: self._offline(place) for place in dict.fromkeys(places)}
+
+    def learn(self, answers: Mapping[Place, Match]) -> None:
+        """Keep offline answers that a copy of this geocoder gave (:meth:`answer_offline` in
+        another process): a place's offline answer is the same in any copy."""
+        self._known.update(answers)
+
     def associate(self, match: Match, ente: str) -> Match:
         """``match`` with the registered association ``ente`` names, when its Comune is a member.
 
