@@ -425,16 +425,12 @@ def _run_writers(writers: Sequence[tuple[str, Writer]], *, result: BuildResult, 
 def _second_lane(run: Callable[..., list[Path]], writers: Sequence[tuple[str, Writer]], *, gazetteer: Gazetteer,
                  started_in: int, done: int) -> list[Path]:
     """The second lane of writers; in a process of its own, which ends with it, pyogrio comes
-    without the DataFrame libraries (:func:`~mapgen.writers.gis.import_pyogrio_alone`).
-
-    The boundaries the GIS files draw are taken first: where they were not read beside the
-    survey (a library caller's :func:`write_outputs`), geopandas reads them, and pyogrio
-    then comes with it, as geopandas needs it.
+    without the DataFrame libraries (:func:`~mapgen.writers.gis.import_pyogrio_alone`), which
+    reading the boundaries does not need either (:meth:`~mapgen.gazetteer.Gazetteer.shapes`).
     """
     if os.getpid() != started_in:
         from mapgen.writers.gis import import_pyogrio_alone
 
-        gazetteer.shapes("comuni")
         import_pyogrio_alone()
     return run(writers, progress=_no_progress, done=done)
 
@@ -612,8 +608,13 @@ def _previous_part(request: BuildRequest, config: Config, gazetteer: Gazetteer, 
     here too: in the other process, the writers of this one then never import geopandas. Then
     the offline answers of the survey's places this process took (:func:`_survey_part`), with
     the maps pickled first, while the survey's side still geocodes (:class:`~mapgen._beside.Ahead`)."""
-    editions = [_place_previous(_read_previous(path, request, config), gazetteer, resolve) for path in request.previous]
     geocoder, handout = places
+    read = [_read_previous(path, request, config) for path in request.previous]  # a GeoPackage's with geopandas
+    if handout.beside:  # a process that ends with the reading: the boundaries without pandas (0.5 s)
+        from mapgen.writers.gis import import_pyogrio_alone
+
+        import_pyogrio_alone()
+    editions = [_place_previous(edition, gazetteer, resolve) for edition in read]
     done = Ahead((editions, gazetteer.read_shapes() if shapes else None), beside=handout.beside)
     answers: dict[Place, Match] = {}
     for chunk in handout.chunks_beside():

@@ -348,8 +348,7 @@ class Gazetteer:
         file, column = BOUNDARY_FILES[kind]
         path = self.path / file
         if path not in _SHAPES:
-            frame = _read_boundaries(path)
-            _SHAPES[path] = dict(zip(frame[column], frame.geometry.values, strict=True))
+            _SHAPES[path] = _read_shapes(path, column)
         return _SHAPES[path]
 
     def read_shapes(self) -> BoundaryShapes:
@@ -396,6 +395,22 @@ def _shapes_from_wkb(wkb: Mapping[Path, tuple[list[str], list[bytes]]]) -> Bound
 
     return BoundaryShapes({path: dict(zip(codes, shapely.from_wkb(blobs), strict=True))
                            for path, (codes, blobs) in wkb.items()})
+
+
+def _read_shapes(path: Path, column: str) -> dict[str, Any]:
+    """A boundary file's geometries by code, in the file's order, as ``geopandas.read_file``
+    reads them (pyogrio's WKB through ``shapely.from_wkb``) but without a DataFrame: a process
+    that only places or draws never imports pandas or geopandas for them."""
+    if path in _BOUNDARY_CACHE:  # read as a frame already
+        frame = _BOUNDARY_CACHE[path]
+        return dict(zip(frame[column], frame.geometry.values, strict=True))
+    if not path.is_file():
+        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+    import pyogrio.raw
+    import shapely
+
+    _meta, _fids, geometry, (codes,) = pyogrio.raw.read(path, columns=[column])
+    return dict(zip(codes.tolist(), shapely.from_wkb(geometry), strict=True))
 
 
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:

@@ -1,6 +1,6 @@
 """Assign previous-map points to Comuni: :func:`assign_comuni` (used by the pipeline).
 
-Three steps, vectorised with geopandas:
+Three steps, vectorised with shapely (an STRtree of the boundaries) and pyproj:
 
 1. point-in-polygon (``intersects``, so a point exactly on a boundary still
    lands) against the gazetteer boundaries; where simplified polygons overlap,
@@ -23,13 +23,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from mapgen.model import Candidate, Comune, Initiative, Match, MatchStatus, Place
 from mapgen.text import fold
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    import numpy.typing as npt
 
     from mapgen.gazetteer import Gazetteer
 
@@ -59,74 +60,83 @@ class _Hit:
         return "point-in-polygon" if self.distance_m == 0.0 else "nearest"
 
 
-def _points_frame(initiatives: Sequence[Initiative]) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    located = [(n, r.point) for n, r in enumerate(initiatives) if r.point is not None]
-    return gpd.GeoDataFrame(
-        {"n": [n for n, _ in located]},
-        geometry=gpd.points_from_xy([p[0] for _, p in located], [p[1] for _, p in located]),
-        crs="EPSG:4326",
-    )
-
-
-def _inside(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> dict[int, _Hit]:
-    import geopandas as gpd
-
-    joined = gpd.sjoin(
-        points, boundaries[["istat_code", "geometry"]], predicate="intersects", how="inner"
-    )
-    codes: dict[int, set[str]] = defaultdict(set)
-    for n, code in zip(joined["n"], joined["istat_code"], strict=True):
-        codes[int(n)].add(str(code))
-    return {n: _Hit(tuple(sorted(c))) for n, c in codes.items()}
+def _inside(numbers: npt.NDArray[Any], points: npt.NDArray[Any], codes: Sequence[str], tree: Any
+            ) -> dict[int, _Hit]:
+    """The polygons each point intersects (a point on a boundary lands in both)."""
+    point_at, polygon_at = tree.query(points, predicate="intersects")
+    found: dict[int, set[str]] = defaultdict(set)
+    for point, polygon in zip(point_at.tolist(), polygon_at.tolist(), strict=True):
+        found[int(numbers[point])].add(codes[polygon])
+    return {n: _Hit(tuple(sorted(c))) for n, c in found.items()}
 
 
 def _nearest(
-    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, max_distance_m: float
+    numbers: npt.NDArray[Any], points: npt.NDArray[Any], codes: Sequence[str], tree: Any, max_distance_m: float
 ) -> dict[int, _Hit]:
     """Nearest Comune within ``max_distance_m`` for points in no polygon."""
-    import geopandas as gpd
     import numpy as np
     import shapely
 
-    if points.empty:
+    if not len(points):
         return {}
     # Pre-filter polygons by a box in degrees (a degree of longitude is >= 75 km in Italy).
     pad = 2 * max_distance_m / 75_000
-    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-    boxes = shapely.box(x - pad, y - pad, x + pad, y + pad)
-    near = np.unique(boundaries.sindex.query(boxes)[1])
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    near = np.unique(tree.query(shapely.box(x - pad, y - pad, x + pad, y + pad))[1])
     if near.size == 0:
         return {}
-    candidates = boundaries.iloc[near][["istat_code", "geometry"]].to_crs(METRIC_CRS)
-    joined = gpd.sjoin_nearest(
-        points.to_crs(METRIC_CRS),
-        candidates,
-        how="inner",
-        max_distance=max_distance_m,
-        distance_col="distance_m",
+    candidates = shapely.STRtree(_in_metres(tree.geometries[near]))
+    (point_at, candidate_at), distances = candidates.query_nearest(
+        _in_metres(points), max_distance=max_distance_m, return_distance=True, all_matches=True
     )
     best: dict[int, _Hit] = {}
-    for n, code, distance in sorted(
-        zip(joined["n"], joined["istat_code"], joined["distance_m"], strict=True)
-    ):
-        hit = best.get(int(n))
-        if hit is None or float(distance) < hit.distance_m:
-            best[int(n)] = _Hit((str(code),), max(float(distance), 0.01))
+    for n, code, distance in sorted(zip(numbers[point_at].tolist(), [codes[near[c]] for c in candidate_at.tolist()],
+                                        distances.tolist(), strict=True)):
+        hit = best.get(n)
+        if hit is None or distance < hit.distance_m:
+            best[n] = _Hit((code,), max(distance, 0.01))
     return best
 
 
+def _in_metres(geometries: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Longitude/latitude geometries in :data:`METRIC_CRS` (what ``GeoSeries.to_crs`` computes)."""
+    import numpy as np
+    import shapely
+
+    coordinates = shapely.get_coordinates(geometries)
+    moved = _to_metres().transform(coordinates[:, 0], coordinates[:, 1])
+    in_metres: npt.NDArray[Any] = shapely.set_coordinates(geometries.copy(), np.array(moved).T)
+    return in_metres
+
+
+@cache
+def _to_metres() -> Any:
+    import pyproj
+
+    return pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+
+
 def spatial_hits(
-    initiatives: Sequence[Initiative], boundaries: gpd.GeoDataFrame, max_distance_m: float
+    initiatives: Sequence[Initiative], boundaries: Mapping[str, Any], max_distance_m: float
 ) -> dict[int, _Hit]:
-    """Initiative index -> the polygons its point falls in, or the nearest within reach."""
-    points = _points_frame(initiatives)
-    if points.empty:
+    """Initiative index -> the polygons its point falls in, or the nearest within reach.
+
+    ``boundaries`` are the Comuni's (:meth:`~mapgen.gazetteer.Gazetteer.shapes`): shapely and
+    pyproj only, so that the process reading the previous maps never imports pandas or geopandas.
+    """
+    import numpy as np
+    import shapely
+
+    located = [(n, r.point) for n, r in enumerate(initiatives) if r.point is not None]
+    if not located:
         return {}
-    hits = _inside(points, boundaries)
-    rest = points[~points["n"].isin(list(hits))]
-    return hits | _nearest(rest, boundaries, max_distance_m)
+    numbers = np.array([n for n, _ in located])
+    points = shapely.points([p[0] for _, p in located], [p[1] for _, p in located])
+    codes = list(boundaries)
+    tree = shapely.STRtree(list(boundaries.values()))
+    hits = _inside(numbers, points, codes, tree)
+    rest = np.array([n not in hits for n in numbers.tolist()], dtype=bool)
+    return hits | _nearest(numbers[rest], points[rest], codes, tree, max_distance_m)
 
 
 # --- the Comune a feature names ------------------------------------------------------
@@ -356,7 +366,7 @@ def assign_comuni(
     initiatives
         Records from :func:`mapgen.readers.previous_map.read_previous` (``point`` is lon/lat or None).
     gazetteer
-        Its :meth:`~mapgen.gazetteer.Gazetteer.boundaries` decide.
+        Its Comuni's boundaries (:meth:`~mapgen.gazetteer.Gazetteer.shapes`) decide.
     resolve_name
         Resolves a typed place (pass the geocoder). Used to cross-check the
         Comune a feature names against its point, and to place features
@@ -378,7 +388,7 @@ def assign_comuni(
     """
     resolver = resolve_name if resolve_name is not None else NameIndex(gazetteer).resolve
     assigner = Assigner(gazetteer, resolver, max_distance_m)
-    hits = spatial_hits(initiatives, gazetteer.boundaries(), max_distance_m)
+    hits = spatial_hits(initiatives, gazetteer.shapes("comuni"), max_distance_m)
     return [
         assigner.spatial(record, hits[n]) if n in hits else assigner.by_name(record)
         for n, record in enumerate(initiatives)

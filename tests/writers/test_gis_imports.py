@@ -71,7 +71,7 @@ def test_pyogrio_alone_writes_the_same_gis_files(tmp_path: Path) -> None:
 
 def test_a_library_caller_that_did_not_read_the_boundaries_beside_gets_its_gis_files(tmp_path: Path) -> None:
     """run_pipeline without read_shapes, then write_outputs, in a second process: the GIS lane reads
-    the boundaries through geopandas, so pyogrio must come with the DataFrame libraries there."""
+    the boundaries itself, with pyogrio alone."""
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -88,3 +88,30 @@ def test_a_library_caller_that_did_not_read_the_boundaries_beside_gets_its_gis_f
     ended = run(code, str(tmp_path / "out"))
     assert ended.returncode == 0, ended.stderr
     assert "initiatives.gpkg" in ended.stdout
+
+
+def test_the_previous_maps_process_reads_and_places_without_the_dataframe_libraries(tmp_path: Path) -> None:
+    """Point in polygon and the boundaries through shapely, pyproj and pyogrio alone: the process
+    that reads the previous maps beside the survey never imports the three (0.5 s)."""
+    code = (
+        "import logging, sys\n"
+        "from pathlib import Path\n"
+        "import mapgen._beside\n"
+        "mapgen._beside.can_fork = lambda: True\n"
+        "import mapgen.build as build\n"
+        "logging.basicConfig(stream=sys.stdout, format='%(message)s', level=logging.INFO)\n"
+        "previous_part = build._previous_part\n"
+        "def probed(*args, **kwargs):\n"
+        "    done = previous_part(*args, **kwargs)\n"
+        "    names = sorted(n for n in ('pandas', 'geopandas', 'pyarrow') if n in sys.modules)\n"
+        "    logging.getLogger('probe').info('%s %s', 'previous maps process:', names)\n"  # sent back here
+        "    return done\n"
+        "build._previous_part = probed\n"
+        "result = build.run_pipeline(build.example_request(Path(sys.argv[1])), read_shapes=True)\n"
+        "print('placed:', sum(i.match.method in ('point-in-polygon', 'nearest') for i in result.initiatives))\n"
+    )
+    ended = run(code, str(tmp_path / "out"))
+    assert ended.returncode == 0, ended.stderr
+    assert "previous maps process: []" in ended.stdout.splitlines()
+    placed = next(line for line in ended.stdout.splitlines() if line.startswith("placed:"))
+    assert int(placed.removeprefix("placed: ")) > 100  # the example's previous map, placed by its points
