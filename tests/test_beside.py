@@ -218,27 +218,36 @@ def test_the_lanes_done_first_write_each_half_of_the_report_once(
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_each_handed_out_item_is_taken_once_by_either_side(fork: bool) -> None:
+    import multiprocessing
+
     from mapgen._beside import Handout
 
     handout: Handout[int] = Handout(beside=fork, chunk=3)
+    there_took_one = multiprocessing.get_context("fork").Event()
 
     def here() -> list[int]:
         time.sleep(0.05)  # the items are known part-way, as the survey's places are
         handout.offer(range(600))
         taken = []
         for chunk in handout.chunks():
+            if not taken and fork:  # both sides take some, however loaded the machine
+                there_took_one.wait(timeout=20)
             taken += chunk
-            time.sleep(0.002)  # here's own work on each chunk
         return taken
 
     def there() -> list[int]:
-        return [item for chunk in handout.chunks_beside() for item in chunk]
+        taken = []
+        for chunk in handout.chunks_beside():
+            taken += chunk
+            there_took_one.set()
+        return taken
 
     try:
         mine, theirs = run_beside(here, there, fork=fork)
     finally:
         handout.close()
     assert sorted(mine + theirs) == list(range(600))
+    assert len(set(mine + theirs)) == 600
     if fork:  # the other process took a share
         assert mine and theirs
     else:  # one after the other: here took them all, and nothing was sent
