@@ -437,13 +437,15 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
     review = step("apply corrections", apply_corrections, Corrections(file=""),
                   [(g.record, g.match) for g in read.geocoded], read.outcomes, included=read.included)
     pairs = [Geocoded(r, m) for r, m in review.pairs]
-    # As build runs them: the clustering and the contact scan here, the members in the other process.
+    # As build runs them: the clustering here, the members in the other process, the contact
+    # scan in parts that either takes (timed here as one step).
     clustered = step("merge: clustering", cluster_editions, pairs, gazetteer=gazetteer, practice_keys=review.keys,
                      title_rules_for=review.pair_records())
     scan = step("contact guard: scan", scan_for_contacts, frozenset(read.contacts), [p.record for p in pairs],
                 read.carried)
     resolve = b._PlaceCache(geocoder.geocode)
-    resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve))
+    nothing_to_scan = b._SharedScan(frozenset(), [], [])  # the scan is timed above, as one step
+    resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve, nothing_to_scan)[0])
     merged = step("merge: publishing", publish_practices, clustered, gazetteer=gazetteer, resolve_member=resolve,
                   taught=review.taught)
     result = b._result(read, review, merged, ())

@@ -46,14 +46,17 @@ __all__ = [
     "REMOVED",
     "ContactGuard",
     "ContactScan",
+    "ScanPart",
     "check_public_files",
     "contact_values_of",
     "contacts_in_text",
     "holds_contact",
     "is_contact_property",
+    "joined_scan",
     "plain",
     "protect_contacts",
     "scan_for_contacts",
+    "scan_part",
 ]
 
 log = logging.getLogger(__name__)
@@ -574,14 +577,50 @@ def scan_for_contacts(
 ) -> ContactScan:
     """The records whose public texts hold one of ``contacts``, and those texts, the carried
     layers' included: one pass of the automata over every text."""
+    return joined_scan(contacts, records, layers, [scan_part(contacts, records, layers, [(0, len(records) + 1)])])
+
+
+@dataclass(frozen=True)
+class ScanPart:
+    """What :func:`scan_part` found in some of the records: the texts holding a contact and the
+    positions of the records with one (positions, not ids: a part may be found in another process)."""
+
+    held: frozenset[str]
+    holding: tuple[int, ...]
+
+
+def scan_part(
+    contacts: frozenset[str], records: Sequence[Initiative], layers: Sequence[CarriedLayer],
+    spans: Iterable[tuple[int, int]],
+) -> ScanPart:
+    """:func:`scan_for_contacts` of the records at positions ``start`` to ``end - 1`` of each
+    span, position ``len(records)`` standing for the carried layers. The build splits the scan
+    in spans that either process takes (:func:`joined_scan` puts them together)."""
     guard = ContactGuard.for_build(contacts)
-    per_record = [list(_record_texts(r)) for r in records]
-    texts = {t for record_texts in per_record for t in record_texts}
-    texts.update(t for layer in layers for t in _feature_texts(layer))
+    positions: list[int] = []
+    per_record: list[list[str]] = []
+    texts: set[str] = set()
+    for start, end in spans:
+        for position in range(start, min(end, len(records) + 1)):
+            if position == len(records):
+                texts.update(t for layer in layers for t in _feature_texts(layer))
+            else:
+                positions.append(position)
+                per_record.append(list(_record_texts(records[position])))
+    texts.update(t for record_texts in per_record for t in record_texts)
     held = guard.suspects(texts)
-    holding = frozenset(id(r) for r, record_texts in zip(records, per_record, strict=True)
-                        if not held.isdisjoint(record_texts))
-    return ContactScan(contacts, frozenset(held), tuple(records), tuple(layers), holding)
+    holding = tuple(p for p, texts_of in zip(positions, per_record, strict=True) if not held.isdisjoint(texts_of))
+    return ScanPart(frozenset(held), holding)
+
+
+def joined_scan(
+    contacts: frozenset[str], records: Sequence[Initiative], layers: Sequence[CarriedLayer], parts: Iterable[ScanPart]
+) -> ContactScan:
+    """The scan of ``records`` and ``layers`` from :func:`scan_part`\\ s that cover them all."""
+    parts = list(parts)
+    held = frozenset().union(*(part.held for part in parts))
+    holding = frozenset(id(records[p]) for part in parts for p in part.holding)
+    return ContactScan(contacts, held, tuple(records), tuple(layers), holding)
 
 
 def protect_contacts(

@@ -509,3 +509,35 @@ def test_a_scan_made_before_protects_as_one_made_then(tmp_path: Path, gazetteer:
     assert protect_contacts(result, options, partial) == alone  # the others scanned then
     other = ContactScan(frozenset({"Laura Verdi"}), frozenset(), scan.records, scan.layers, frozenset())
     assert protect_contacts(result, options, other) == alone  # made for other contacts: not used
+
+
+def test_a_scan_in_parts_finds_what_one_scan_finds(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """The build splits the records' scan in parts that either process of the merge takes: any
+    split, joined, is the scan of all the records (the carried layers' texts in their own part)."""
+    import random
+
+    from mapgen.build import _run_pipeline
+    from mapgen.contacts import joined_scan, scan_for_contacts, scan_part
+
+    previous, config = previous_with_other_names(tmp_path)
+    answers = survey(tmp_path, HEAD
+                     + f'1,2020-09-01,Lecce,Nido,"Scrivere a {BIANCHI[1]} o {BIANCHI[2]}",{",".join(ROSSI)}\n'
+                     + f'2,2020-09-01,Bari,Doposcuola,"Referente: {ROSSI[0]}",{",".join(BIANCHI)}\n'
+                     + '3,2020-09-01,Lecce,Ludoteca,"Aperta il sabato",,,\n')
+    result, _scan = _run_pipeline(BuildRequest(survey=answers, previous=(previous,), config=config),
+                                  gazetteer=gazetteer)
+    records = [r for i in result.initiatives for r in i.records]
+    layers = list(result.carried_layers)
+    whole = scan_for_contacts(result.contacts, records, layers)
+    assert whole.holding and whole.held  # something found, in records and in the layers' texts
+    rng = random.Random(28)
+    for _ in range(20):
+        cuts = sorted(rng.sample(range(len(records) + 2), rng.randrange(1, 5)))
+        spans = list(zip([0, *cuts], [*cuts, len(records) + 1], strict=True))
+        taken = rng.sample(spans, rng.randrange(len(spans) + 1))
+        parts = [scan_part(result.contacts, records, layers, taken),
+                 scan_part(result.contacts, records, layers, [s for s in spans if s not in taken])]
+        joined = joined_scan(result.contacts, records, layers, parts)
+        assert (joined.held, joined.holding) == (whole.held, whole.holding)
+    held_in_layers = scan_part(result.contacts, records, layers, [(len(records), len(records) + 1)]).held
+    assert held_in_layers  # the previous map's carried layer holds a contact of its own
