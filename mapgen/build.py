@@ -720,7 +720,7 @@ def _run_pipeline(
         functools.partial(_members_ahead, pairs, gazetteer, resolve, shared_scan),
         fork=None if len(pairs) >= _FORK_MERGE_FROM else False,
     )
-    scan = shared_scan.joined([scanned_here, scanned_there])
+    scan = shared_scan.joined([*scanned_here, *scanned_there])
     resolve.update(members)
     merged = publish_practices(clustered, gazetteer=gazetteer, resolve_member=resolve, taught=review.taught)
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
@@ -754,7 +754,7 @@ class _PlaceCache:
 
 
 def _cluster_and_scan(pairs: list[Geocoded], gazetteer: Gazetteer, review: Review, scan: _SharedScan
-                      ) -> tuple[Clustered, ScanPart]:
+                      ) -> tuple[Clustered, list[ScanPart]]:
     """The merge's clustering, then the parts of the records' contact scan still left."""
     clustered = cluster_editions(pairs, gazetteer=gazetteer, practice_keys=review.keys,
                                  title_rules_for=review.pair_records())
@@ -763,7 +763,7 @@ def _cluster_and_scan(pairs: list[Geocoded], gazetteer: Gazetteer, review: Revie
 
 def _members_ahead(
     pairs: list[Geocoded], gazetteer: Gazetteer, resolve: Callable[[Place], Match], scan: _SharedScan
-) -> tuple[dict[Place, Match], ScanPart]:
+) -> tuple[dict[Place, Match], list[ScanPart]]:
     """The member Comuni the publishing will resolve, resolved; then the parts of the records'
     contact scan still left."""
     asked = _PlaceCache(resolve)  # in front of the cache: what is asked is what goes back
@@ -782,11 +782,13 @@ class _SharedScan:
         self.contacts, self.records, self.carried = contacts, records, carried
         self._tickets = Tickets(len(records) // self.PART + 1)  # the last part holds the layers
 
-    def take_parts(self) -> ScanPart:
-        spans = []
+    def take_parts(self) -> list[ScanPart]:
+        """Scan the parts not taken yet, one at a time: the other side takes the rest meanwhile."""
+        parts = []
         while (number := self._tickets.take()) is not None:
-            spans.append((number * self.PART, (number + 1) * self.PART))
-        return scan_part(self.contacts, self.records, self.carried, spans)
+            span = (number * self.PART, (number + 1) * self.PART)
+            parts.append(scan_part(self.contacts, self.records, self.carried, [span]))
+        return parts
 
     def joined(self, parts: Sequence[ScanPart]) -> ContactScan:
         return joined_scan(self.contacts, self.records, self.carried, parts)
