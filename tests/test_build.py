@@ -236,3 +236,43 @@ def test_the_members_resolved_beside_the_clustering_are_all_the_publishing_asks_
     result = run_pipeline(example_request(), gazetteer=gazetteer)
     assert len(asked) > 20  # the example's associations name their members
     assert any(i.members for i in result.initiatives)
+
+
+def test_both_sides_of_the_merge_take_parts_of_the_contact_scan(
+    monkeypatch: pytest.MonkeyPatch, gazetteer: Gazetteer
+) -> None:
+    """Each part scanned as it is taken (not all taken first): the side that comes second still
+    finds parts to scan, each part is scanned once, and the parts joined are the whole scan."""
+    import time
+
+    from mapgen._beside import run_beside
+    from mapgen.contacts import scan_for_contacts, scan_part
+
+    result = run_pipeline(example_request(), gazetteer=gazetteer)
+    records = [r for i in result.initiatives for r in i.records]
+    layers = list(result.carried_layers)
+    monkeypatch.setattr(build_module._SharedScan, "PART", 4)
+
+    def spans_only(contacts: Any, records: Any, layers: Any, spans: Any) -> Any:
+        time.sleep(0.005)  # a part's work
+        return list(spans)
+
+    monkeypatch.setattr(build_module, "scan_part", spans_only)
+    shared = build_module._SharedScan(result.contacts, records, layers)
+
+    def later() -> Any:
+        time.sleep(0.05)  # this side comes once the other has started: parts must be left for it
+        return shared.take_parts()
+
+    here, there = run_beside(shared.take_parts, later, fork=True)
+    assert [span for spans in there for span in spans]  # the second side scanned some
+    taken = sorted(span for spans in [*here, *there] for span in spans)
+    assert taken == [(n * 4, n * 4 + 4) for n in range(len(records) // 4 + 1)]  # each once, layers last
+
+    monkeypatch.setattr(build_module, "scan_part", scan_part)
+    shared = build_module._SharedScan(result.contacts, records, layers)
+    here, there = run_beside(shared.take_parts, shared.take_parts, fork=True)
+    joined = shared.joined([*here, *there])
+    whole = scan_for_contacts(result.contacts, records, layers)
+    assert (joined.held, joined.holding) == (whole.held, whole.holding)
+    assert len(records) > 40 and result.contacts  # parts enough, contacts to look for
