@@ -445,7 +445,8 @@ def _stages_once(inputs: Inputs) -> tuple[BuildResult, dict[str, float]]:
                 read.carried)
     resolve = b._PlaceCache(geocoder.geocode)
     nothing_to_scan = b._SharedScan(frozenset(), [], [])  # the scan is timed above, as one step
-    resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve, nothing_to_scan)[0])
+    resolve.update(step("merge: association members", b._members_ahead, pairs, gazetteer, resolve,
+                        nothing_to_scan)[0].value())
     merged = step("merge: publishing", publish_practices, clustered, gazetteer=gazetteer, resolve_member=resolve,
                   taught=review.taught)
     result = b._result(read, review, merged, ())

@@ -154,13 +154,7 @@ class Ahead(Generic[Item]):
 
     def value(self) -> Item:
         if self._value is None:
-            collecting = gc.isenabled()
-            gc.disable()  # unpickled objects are all alive (as in _answer_of)
-            try:
-                self._value = pickle.loads(self._data)
-            finally:
-                if collecting:
-                    gc.enable()
+            self._value = _kept(pickle.loads, self._data)
             self._data = b""
         return self._value
 
@@ -266,16 +260,27 @@ def _picklable(exc: BaseException) -> BaseException:
 
 
 def _answer_of(receive: Any, child: Any) -> _Answer:
-    collecting = gc.isenabled()
-    gc.disable()  # unpickled objects are all alive: the collector's passes over them would find nothing
     try:
-        answer: _Answer = receive.recv()
+        answer: _Answer = _kept(receive.recv)
     except EOFError:  # the child died without a word (killed, out of memory)
         child.join()
         raise OutputError(_("the build's second process stopped without finishing (exit code {code}); "
                             "the previous outputs are unchanged. Run the build again; if it stops again, close "
                             "other programs (it may have run out of memory).", code=child.exitcode)) from None
+    return answer
+
+
+def _kept(unpickle: Callable[..., Item], *args: Any) -> Item:
+    """``unpickle(*args)``, its objects kept out of the cyclic collector's passes: they all live
+    to the end of the build, and each pass over them finds nothing (at 100,000 initiatives the
+    previous maps' records: a pass of 0.1 s, then one of 0.4 s, each time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        value = unpickle(*args)
     finally:
         if collecting:
             gc.enable()
-    return answer
+    gc.freeze()  # everything here into the oldest generation, without a pass: frozen, then let go
+    gc.unfreeze()
+    return value

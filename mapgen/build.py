@@ -715,13 +715,14 @@ def _run_pipeline(
     # The clustering and the records' contact scan here; beside them (another process where it
     # can fork) the association members the publishing will resolve.
     shared_scan = _SharedScan(contacts, [p.record for p in pairs], read.carried)
+    beside = len(pairs) >= _FORK_MERGE_FROM and _beside.can_fork()
     (clustered, scanned_here), (members, scanned_there) = run_beside(
         functools.partial(_cluster_and_scan, pairs, gazetteer, review, shared_scan),
-        functools.partial(_members_ahead, pairs, gazetteer, resolve, shared_scan),
-        fork=None if len(pairs) >= _FORK_MERGE_FROM else False,
+        functools.partial(_members_ahead, pairs, gazetteer, resolve, shared_scan, beside=beside),
+        fork=beside,
     )
     scan = shared_scan.joined([*scanned_here, *scanned_there])
-    resolve.update(members)
+    resolve.update(members.value())
     merged = publish_practices(clustered, gazetteer=gazetteer, resolve_member=resolve, taught=review.taught)
     settle_pairs(review, merged.by_titles)  # a join or split the titles make by themselves is reported
     lost, back = _lost_decisions(request.out_dir, corrections) if compare_previous else ([], [])
@@ -762,13 +763,14 @@ def _cluster_and_scan(pairs: list[Geocoded], gazetteer: Gazetteer, review: Revie
 
 
 def _members_ahead(
-    pairs: list[Geocoded], gazetteer: Gazetteer, resolve: Callable[[Place], Match], scan: _SharedScan
-) -> tuple[dict[Place, Match], list[ScanPart]]:
-    """The member Comuni the publishing will resolve, resolved; then the parts of the records'
-    contact scan still left."""
+    pairs: list[Geocoded], gazetteer: Gazetteer, resolve: Callable[[Place], Match], scan: _SharedScan,
+    *, beside: bool = False,
+) -> tuple[Ahead[dict[Place, Match]], list[ScanPart]]:
+    """The member Comuni the publishing will resolve, resolved (pickled at once where ``beside``:
+    :class:`~mapgen._beside.Ahead`); then the parts of the records' contact scan still left."""
     asked = _PlaceCache(resolve)  # in front of the cache: what is asked is what goes back
     resolve_members_ahead(pairs, gazetteer=gazetteer, resolve=asked)
-    return asked.answers, scan.take_parts()
+    return Ahead(asked.answers, beside=beside), scan.take_parts()
 
 
 class _SharedScan:
