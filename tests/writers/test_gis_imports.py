@@ -34,6 +34,15 @@ print(sorted(name for name in ("pandas", "geopandas", "pyarrow") if name in sys.
 """
 
 
+#: The start of a script whose build forks where it can (as on Linux with two cores).
+FORKING = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "import mapgen._beside\n"
+    "mapgen._beside.can_fork = lambda: True\n"
+)
+
+
 def run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-c", code, *args], env=environment, capture_output=True,
@@ -73,11 +82,8 @@ def test_a_library_caller_that_did_not_read_the_boundaries_beside_gets_its_gis_f
     """run_pipeline without read_shapes, then write_outputs, in a second process: the GIS lane reads
     the boundaries itself, with pyogrio alone."""
     code = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "import mapgen._beside\n"
-        "mapgen._beside.can_fork = lambda: True\n"
-        "from mapgen.build import example_request, run_pipeline, write_outputs\n"
+        FORKING
+        + "from mapgen.build import example_request, run_pipeline, write_outputs\n"
         "from mapgen.gazetteer import load_gazetteer\n"
         "from mapgen.model import OutputOptions\n"
         "gazetteer = load_gazetteer()\n"
@@ -94,10 +100,8 @@ def test_the_previous_maps_process_reads_and_places_without_the_dataframe_librar
     """Point in polygon and the boundaries through shapely, pyproj and pyogrio alone: the process
     that reads the previous maps beside the survey never imports the three (0.5 s)."""
     code = (
-        "import logging, sys\n"
-        "from pathlib import Path\n"
-        "import mapgen._beside\n"
-        "mapgen._beside.can_fork = lambda: True\n"
+        FORKING
+        + "import logging\n"
         "import mapgen.build as build\n"
         "logging.basicConfig(stream=sys.stdout, format='%(message)s', level=logging.INFO)\n"
         "previous_part = build._previous_part\n"
