@@ -93,3 +93,17 @@ def test_finite() -> None:
     assert finite(value) == ({"a": [1.0, None, {"b": None}], "c": "NaN", "d": [None]}, 3)
     unchanged = {"a": [1.0, 2]}
     assert finite(unchanged)[0] is unchanged
+
+
+def test_the_bytes_take_no_more_memory_than_their_text() -> None:
+    """orjson's own bytes keep the buffer they were written in (4 KB for 20 bytes): the uMap
+    writer holds 8,000 features' JSON at once, 64 MB instead of 6 before they were copied."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        texts = [dumps({"descrizione": "x" * 700, "n": n}) for n in range(1_000)]
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2 * sum(len(text) for text in texts)
