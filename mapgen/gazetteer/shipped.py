@@ -341,9 +341,9 @@ class Gazetteer:
         """Boundaries as shapely geometries by code, in the file's order (not to be changed):
         ``comuni`` (ISTAT code), ``provinces``, ``regions``.
 
-        What the writers need, without pandas or geopandas (half a second to import, 100 MB in
-        a process) once :meth:`read_shapes` has read them in another process and this one has
-        :meth:`BoundaryShapes.adopt`-ed them; read through geopandas here otherwise.
+        What the writers and point in polygon need, without pandas or geopandas (half a second
+        to import, 100 MB in a process): read by ``pyogrio.raw`` (:func:`_read_shapes`), or
+        :meth:`BoundaryShapes.adopt`-ed from another process that read them (:meth:`read_shapes`).
         """
         file, column = BOUNDARY_FILES[kind]
         path = self.path / file
