@@ -712,8 +712,8 @@ def _run_pipeline(
                                read.outcomes, included=read.included)
     pairs = [Geocoded(r, m) for r, m in review.pairs]
     contacts = frozenset(read.contacts)
-    # The clustering and the records' contact scan here; beside them (another process where it
-    # can fork) the association members the publishing will resolve.
+    # The clustering here; beside it (another process where it can fork) the association members
+    # the publishing will resolve; then each side takes parts of the records' contact scan.
     shared_scan = _SharedScan(contacts, [p.record for p in pairs], read.carried)
     beside = len(pairs) >= _FORK_MERGE_FROM and _beside.can_fork()
     (clustered, scanned_here), (members, scanned_there) = run_beside(
