@@ -404,8 +404,7 @@ def _read_shapes(path: Path, column: str) -> dict[str, Any]:
     if path in _BOUNDARY_CACHE:  # read as a frame already
         frame = _BOUNDARY_CACHE[path]
         return dict(zip(frame[column], frame.geometry.values, strict=True))
-    if not path.is_file():
-        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+    _must_exist(path)
     import pyogrio.raw
     import shapely
 
@@ -415,21 +414,20 @@ def _read_shapes(path: Path, column: str) -> dict[str, Any]:
 
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     if path not in _BOUNDARY_CACHE:
-        if not path.is_file():
-            raise GazetteerError(
-                f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
-            )
+        _must_exist(path)
         import geopandas as gpd
 
         _BOUNDARY_CACHE[path] = gpd.read_file(path, engine="pyogrio")
     return _BOUNDARY_CACHE[path].copy()
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def _must_exist(path: Path) -> None:
     if not path.is_file():
-        raise GazetteerError(
-            f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`."
-        )
+        raise GazetteerError(f"{path.name} is missing from {path.parent}; run `mapgen gazetteer build`.")
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    _must_exist(path)
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
