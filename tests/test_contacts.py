@@ -541,3 +541,55 @@ def test_a_scan_in_parts_finds_what_one_scan_finds(tmp_path: Path, gazetteer: Ga
         assert (joined.held, joined.holding) == (whole.held, whole.holding)
     held_in_layers = scan_part(result.contacts, records, layers, [(len(records), len(records) + 1)]).held
     assert held_in_layers  # the previous map's carried layer holds a contact of its own
+
+
+# --- issue 28: a layer's file is checked as part of the map that holds it ------------------------
+
+
+def test_a_layer_file_is_checked_as_part_of_the_map_unless_it_differs(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Each layer's file is a part of map.umap as written, so the map's check covers it; a
+    layer file that is not a part of it (changed after, or written otherwise) is scanned."""
+    from mapgen.contacts import _part_of_a_map_checked
+
+    path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
+    result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
+    out = tmp_path / "out"
+    write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
+    names = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
+    layers = [out / name for name in names if name.parts[0] == "layers"]
+    the_map = (out / "map.umap").read_bytes()
+    assert layers and all(_part_of_a_map_checked(layer.read_bytes(), [the_map]) for layer in layers)
+    check_public_files(out, names, result, OutputOptions())
+
+    layer = layers[0]  # the same up to its last brace, then a contact
+    layer.write_bytes(layer.read_bytes().rstrip()[:-1] + f',"nota":"Scrivere a {ROSSI[1]}"}}\n'.encode())
+    assert not _part_of_a_map_checked(layer.read_bytes(), [the_map])
+    with pytest.raises(OutputError, match=rf"^the public file {re.escape(str(layer.relative_to(out)))} holds"):
+        check_public_files(out, names, result, OutputOptions())
+
+
+_JSON_TEXTS = st.lists(st.sampled_from([*ROSSI, *BIANCHI, "Mario", "Rossi", "0832", "123456", "7", "\\", '"', "\n",
+                                        "&amp;", "&#77;", "<", "é", "{", "}", " "]), max_size=6).map("".join)
+
+
+@given(st.lists(_JSON_TEXTS, max_size=4), st.lists(_JSON_TEXTS, max_size=4), st.lists(_JSON_TEXTS, max_size=4),
+       st.booleans())
+@example([ROSSI[1]], [], [], False)
+@example(["0832"], ["123456"], ["7"], True)
+def test_a_part_of_a_clean_map_is_clean(before: list[str], part: list[str], after: list[str], ascii_only: bool
+                                        ) -> None:
+    """What the shortcut rests on: a contact found in a JSON object is found in any file that
+    holds the object as it is, whatever the texts around it and however they are escaped."""
+    from mapgen.contacts import _part_of_a_map_checked, _public_bytes
+
+    guard = ContactGuard.of([*ROSSI, *BIANCHI])
+
+    def dumped(value: object) -> bytes:
+        return json.dumps(value, ensure_ascii=ascii_only).encode("utf-8")
+
+    layer = dumped({"texts": part})
+    whole = b'{"before":' + dumped(before) + b',"layers":[' + layer + b'],"after":' + dumped(after) + b"}"
+    assert _part_of_a_map_checked(layer + b"\n", [whole])
+    folder = Path("/nonexistent")
+    if guard.found_in_file(_public_bytes(folder / "a.geojson", layer)):
+        assert guard.found_in_file(_public_bytes(folder / "map.umap", whole))
