@@ -549,22 +549,23 @@ def test_a_scan_in_parts_finds_what_one_scan_finds(tmp_path: Path, gazetteer: Ga
 def test_a_layer_file_is_checked_as_part_of_the_map_unless_it_differs(tmp_path: Path, gazetteer: Gazetteer) -> None:
     """Each layer's file is a part of map.umap as written, so the map's check covers it; a
     layer file that is not a part of it (changed after, or written otherwise) is scanned."""
-    from mapgen.contacts import _part_of_a_map_checked
+    from mapgen.contacts import _parts_of_maps
 
     path = survey(tmp_path, HEAD + f"1,2020-09-01,Lecce,Nido,,{','.join(ROSSI)}\n")
     result = run_pipeline(BuildRequest(survey=path), gazetteer=gazetteer)
     out = tmp_path / "out"
     write_outputs(result, out, gazetteer=gazetteer, options=OutputOptions())
     names = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
-    layers = [out / name for name in names if name.parts[0] == "layers"]
-    the_map = (out / "map.umap").read_bytes()
-    assert layers and all(_part_of_a_map_checked(layer.read_bytes(), [the_map]) for layer in layers)
+    layers = [name for name in names if name.parts[0] == "layers"]
+    assert layers and _parts_of_maps(out, names) == set(layers)
+    assert _parts_of_maps(out, layers) == set()  # no map among the names: no part of one
     check_public_files(out, names, result, OutputOptions())
 
     layer = layers[0]  # the same up to its last brace, then a contact
-    layer.write_bytes(layer.read_bytes().rstrip()[:-1] + f',"nota":"Scrivere a {ROSSI[1]}"}}\n'.encode())
-    assert not _part_of_a_map_checked(layer.read_bytes(), [the_map])
-    with pytest.raises(OutputError, match=rf"^the public file {re.escape(str(layer.relative_to(out)))} holds"):
+    written = (out / layer).read_bytes().rstrip()
+    (out / layer).write_bytes(written[:-1] + f',"nota":"Scrivere a {ROSSI[1]}"}}\n'.encode())
+    assert layer not in _parts_of_maps(out, names)
+    with pytest.raises(OutputError, match=rf"^the public file {re.escape(str(layer))} holds"):
         check_public_files(out, names, result, OutputOptions())
 
 
@@ -580,7 +581,9 @@ def test_a_part_of_a_clean_map_is_clean(before: list[str], part: list[str], afte
                                         ) -> None:
     """What the shortcut rests on: a contact found in a JSON object is found in any file that
     holds the object as it is, whatever the texts around it and however they are escaped."""
-    from mapgen.contacts import _part_of_a_map_checked, _public_bytes
+    import tempfile
+
+    from mapgen.contacts import _parts_of_maps, _public_bytes
 
     guard = ContactGuard.of([*ROSSI, *BIANCHI])
 
@@ -589,7 +592,10 @@ def test_a_part_of_a_clean_map_is_clean(before: list[str], part: list[str], afte
 
     layer = dumped({"texts": part})
     whole = b'{"before":' + dumped(before) + b',"layers":[' + layer + b'],"after":' + dumped(after) + b"}"
-    assert _part_of_a_map_checked(layer + b"\n", [whole])
-    folder = Path("/nonexistent")
-    if guard.found_in_file(_public_bytes(folder / "a.geojson", layer)):
-        assert guard.found_in_file(_public_bytes(folder / "map.umap", whole))
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "a.geojson").write_bytes(layer + b"\n")
+        (Path(folder) / "map.umap").write_bytes(whole)
+        names = [Path("a.geojson"), Path("map.umap")]
+        assert _parts_of_maps(Path(folder), names) == {Path("a.geojson")}
+        if guard.found_in_file(_public_bytes(Path(folder) / "a.geojson")):
+            assert guard.found_in_file(_public_bytes(Path(folder) / "map.umap"))
