@@ -581,6 +581,10 @@ def _survey_part(request: BuildRequest, config: Config, geocoder: Geocoder,
     handed out, and the other process takes a share once done with the previous maps."""
     survey = _read_survey(request, config) if request.survey is not None else None
     places.offer(list(dict.fromkeys(r.place for r in survey.initiatives)) if survey is not None else [])
+    if places.beside:
+        # The boundaries the other process reads come as shapely's; imported here (0.08 s), the
+        # other process takes more places meanwhile, where they arrive nothing else would run.
+        import shapely  # noqa: F401
     for chunk in places.chunks():
         geocoder.answer_offline(chunk)
     return survey
