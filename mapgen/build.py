@@ -582,8 +582,9 @@ def _survey_part(request: BuildRequest, config: Config, geocoder: Geocoder,
     survey = _read_survey(request, config) if request.survey is not None else None
     places.offer(list(dict.fromkeys(r.place for r in survey.initiatives)) if survey is not None else [])
     if places.beside:
-        # The boundaries the other process reads come as shapely's; imported here (0.08 s), the
-        # other process takes more places meanwhile, where they arrive nothing else would run.
+        # The boundaries the other process sends back are shapely's. Imported now (0.08 s), while
+        # the other process takes more places to geocode; imported when they arrive, it would
+        # hold up a step that has the second core idle.
         import shapely  # noqa: F401
     for chunk in places.chunks():
         geocoder.answer_offline(chunk)

@@ -807,8 +807,9 @@ def check_public_files(folder: Path, files: Iterable[Path], result: BuildResult,
     guard = ContactGuard.for_build(result.contacts)
     if not guard:
         return
+    # The report and the rows for a person are for staff: contacts are their business.
     public = [name for name in files if not (name.name.startswith(("report", ".")) or name.name == _REVIEW_FILE)]
-    within = _parts_of_maps(folder, public)  # the report and the rows for a person are for staff
+    within = _parts_of_maps(folder, public)
     for name in public:
         if name not in within and guard.found_in_file(_public_bytes(folder / name)):
             raise OutputError(
@@ -829,11 +830,13 @@ def _parts_of_maps(folder: Path, names: Sequence[Path]) -> set[Path]:
     map at the same place (:func:`_public_bytes`, :func:`~mapgen._contact_text.canonical`), and a
     contact found in it is found in the map (a test holds it on any texts).
     """
+    candidates = [name for name in names if name.suffix in _JSON_FILES and name.suffix != ".umap"]
     within: set[Path] = set()
     for map_name in (name for name in names if name.suffix == ".umap"):
         whole_map = (folder / map_name).read_bytes()
-        for name in names:
-            if name.suffix in _JSON_FILES and name.suffix != ".umap" and name not in within:
+        for name in candidates:
+            # a file larger than the map (the GIS GeoJSON, where one process writes both) is not read
+            if name not in within and (folder / name).stat().st_size <= len(whole_map):
                 data = (folder / name).read_bytes().removesuffix(b"\n")
                 if data.startswith(b'{"') and data.endswith(b"}") and data in whole_map:
                     within.add(name)
