@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -223,24 +224,27 @@ def test_each_handed_out_item_is_taken_once_by_either_side(fork: bool) -> None:
     from mapgen._beside import Handout
 
     handout: Handout[int] = Handout(beside=fork, chunk=3)
-    there_took_one = multiprocessing.get_context("fork").Event()
+    context = multiprocessing.get_context("fork")
+    here_took_one, there_took_one = context.Event(), context.Event()
+
+    def take_after_the_other(chunks: Iterator[list[int]], mine: Any, theirs: Any) -> list[int]:
+        """Both sides take some, however loaded the machine: each, holding its first chunk,
+        waits until the other holds one (the other cannot find the handout empty meanwhile)."""
+        taken: list[int] = []
+        for chunk in chunks:
+            if not taken and fork:
+                mine.set()
+                theirs.wait(timeout=20)
+            taken += chunk
+        return taken
 
     def here() -> list[int]:
         time.sleep(0.05)  # the items are known part-way, as the survey's places are
         handout.offer(range(600))
-        taken = []
-        for chunk in handout.chunks():
-            if not taken and fork:  # both sides take some, however loaded the machine
-                there_took_one.wait(timeout=20)
-            taken += chunk
-        return taken
+        return take_after_the_other(handout.chunks(), here_took_one, there_took_one)
 
     def there() -> list[int]:
-        taken = []
-        for chunk in handout.chunks_beside():
-            taken += chunk
-            there_took_one.set()
-        return taken
+        return take_after_the_other(handout.chunks_beside(), there_took_one, here_took_one)
 
     try:
         mine, theirs = run_beside(here, there, fork=fork)

@@ -128,10 +128,14 @@ def test_every_layer_switch_shows_and_hides_its_layer(
                 assert page.evaluate("mapgenPreview.counts().inCluster") == total, (kind, k)
 
         # The base map: "no tiles" takes the OpenStreetMap layer off, choosing it again puts it back
-        # (radio buttons: the arrow keys choose; a synthetic click right on arrival is swallowed by
-        # Leaflet's _expandSafely, which a person's hover comes before).
+        # (radio buttons: the arrow keys choose). Leaflet 1.9.3's _expandSafely cancels the clicks
+        # in the list until its next timer turn, after its own handler has already switched the
+        # layers: a key taken before that turn (the browser serves input before timers, so on a
+        # loaded machine it can be) leaves the map without tiles and the radio on OpenStreetMap.
+        # A person's next key comes later than one timer turn; the test waits for that turn too.
         page.locator(".leaflet-control-layers-toggle").focus()
         page.keyboard.press("Enter")
+        page.evaluate("new Promise(resolve => setTimeout(resolve))")  # after _expandSafely's timer
         page.get_by_role("radio", name="OpenStreetMap").focus()
         page.keyboard.press("ArrowDown")
         page.wait_for_function("!mapgenPreview.map.hasLayer(mapgenPreview.tiles)")
