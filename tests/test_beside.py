@@ -170,16 +170,25 @@ def test_pyogrio_comes_alone_only_in_a_process_of_its_own(monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_each_ticket_is_taken_once_by_either_side(fork: bool) -> None:
-    tickets = Tickets(200)
+    import multiprocessing
 
-    def take_all() -> list[int]:
+    tickets = Tickets(200)
+    context = multiprocessing.get_context("fork")
+    here_took_one, there_took_one = context.Event(), context.Event()
+
+    def take_all(mine: Any, theirs: Any) -> list[int]:
         taken = []
         while (number := tickets.take()) is not None:
+            if not taken and fork:  # each takes some, however loaded the machine (see the handout's test)
+                mine.set()
+                theirs.wait(timeout=20)
             taken.append(number)
             time.sleep(0.0005)  # both sides ask while the other does its piece
         return taken
 
-    here, there = run_beside(take_all, take_all, fork=fork)
+    here, there = run_beside(
+        lambda: take_all(here_took_one, there_took_one), lambda: take_all(there_took_one, here_took_one), fork=fork
+    )
     assert sorted(here + there) == list(range(200))
     if fork:  # two processes asking at once: each took some (a lock-free counter would give doubles)
         assert here and there

@@ -241,6 +241,8 @@ def test_both_sides_of_the_merge_take_parts_of_the_contact_scan(
 ) -> None:
     """Each part scanned as it is taken (not all taken first): the side that comes second still
     finds parts to scan, each part is scanned once, and the parts joined are the whole scan."""
+    import multiprocessing
+    import os
     import time
 
     from mapgen._beside import run_beside
@@ -251,7 +253,14 @@ def test_both_sides_of_the_merge_take_parts_of_the_contact_scan(
     layers = list(result.carried_layers)
     monkeypatch.setattr(build_module._SharedScan, "PART", 4)
 
+    here_pid = os.getpid()
+    there_scans = multiprocessing.get_context("fork").Event()
+
     def spans_only(contacts: Any, records: Any, layers: Any, spans: Any) -> Any:
+        if os.getpid() == here_pid:  # here's first part lasts until there scans one, however loaded
+            there_scans.wait(timeout=20)  # the machine: had here taken them all first, none is left
+        else:
+            there_scans.set()
         time.sleep(0.005)  # a part's work
         return list(spans)
 
