@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,8 +136,9 @@ def test_without_memory_for_a_copy_the_two_run_here_one_after_the_other(
     if not beside.can_fork():
         pytest.skip("this machine does not fork a second process (one core, or not Linux)")
     real = beside._kilobytes
-    monkeypatch.setattr(beside, "_kilobytes",
-                        lambda path, field: 1024 if field == "MemAvailable" else real(path, field))
+    monkeypatch.setattr(
+        beside, "_kilobytes", lambda path, field: 1024 if field == "MemAvailable" else real(path, field)
+    )
     assert not beside.can_fork()
 
     def there() -> int:
