@@ -178,7 +178,7 @@ def test_each_ticket_is_taken_once_by_either_side(fork: bool) -> None:
     here_took_one, there_took_one = context.Event(), context.Event()
 
     def take_all(mine: Any, theirs: Any) -> list[int]:
-        taken = []
+        taken: list[int] = []
         while (number := tickets.take()) is not None:
             if not taken and fork:  # each takes some, however loaded the machine (see the handout's test)
                 mine.set()
