@@ -136,9 +136,8 @@ def test_without_memory_for_a_copy_the_two_run_here_one_after_the_other(
     if not beside.can_fork():
         pytest.skip("this machine does not fork a second process (one core, or not Linux)")
     real = beside._kilobytes
-    monkeypatch.setattr(
-        beside, "_kilobytes", lambda path, field: 1024 if field == "MemAvailable" else real(path, field)
-    )
+    monkeypatch.setattr(beside, "_kilobytes",
+                        lambda path, field: 1024 if field == "MemAvailable" else real(path, field))
     assert not beside.can_fork()
 
     def there() -> int:

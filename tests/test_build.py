@@ -78,11 +78,7 @@ def test_the_example_places_practices_of_registered_unioni(example_result: Build
     # named «COSTA ORIENTALE», members left blank, so the register's four Comuni are used.
     castro = [i for i in associated if i.comune.label == "Castro (LE)"]
     assert castro and {m.name for m in castro[0].members} == {
-        "Castro",
-        "Minervino di Lecce",
-        "Ortelle",
-        "Santa Cesarea Terme",
-    }
+        "Castro", "Minervino di Lecce", "Ortelle", "Santa Cesarea Terme"}
     # Response 228, Campofiorito for the «Unione Corleonese»: Campofiorito and Corleone.
     campofiorito = [i for i in associated if i.comune.name == "Campofiorito"]
     assert campofiorito and {m.name for m in campofiorito[0].members} == {"Campofiorito", "Corleone"}
@@ -98,16 +94,8 @@ def test_build_writes_every_output_and_replaces_its_own_folder(tmp_path: Path) -
     out = tmp_path / "output"
     summary = build(example_request(out))
     names = {p.as_posix() for p in summary.files}
-    assert {
-        "map.umap",
-        "preview.html",
-        "initiatives.gpkg",
-        "initiatives.csv",
-        "initiatives.geojson",
-        "initiatives.xlsx",
-        "report.html",
-        "report.csv",
-    } <= names
+    assert {"map.umap", "preview.html", "initiatives.gpkg", "initiatives.csv", "initiatives.geojson",
+            "initiatives.xlsx", "report.html", "report.csv"} <= names
     assert any(n.startswith("layers/") for n in names)
     assert (out / OUTPUT_MARKER).exists()
     report = read_table(out / "report.csv")
@@ -126,7 +114,9 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_failing_writer_leaves_the_previous_outputs_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_writer_leaves_the_previous_outputs_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "output"
     build(replace(example_request(out), preview=False))
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

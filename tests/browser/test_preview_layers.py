@@ -33,7 +33,9 @@ pytestmark = pytest.mark.browser
 TERRITORIES = "Territori di Ambiti e Unioni"
 #: Paths drawn in the territories' pane, markers and paths in the kept layers' pane.
 IN_TERRITORIES = "document.querySelectorAll('.leaflet-mg-territori-pane path').length"
-IN_KEPT = "document.querySelectorAll('.leaflet-mg-altri-pane .leaflet-marker-icon, .leaflet-mg-altri-pane path').length"
+IN_KEPT = (
+    "document.querySelectorAll('.leaflet-mg-altri-pane .leaflet-marker-icon, .leaflet-mg-altri-pane path').length"
+)
 
 
 def _kept_layer(build: BuildResult) -> CarriedLayer:
