@@ -127,6 +127,14 @@ def settle(page: Page) -> None:
     page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
+def after_layer_switch_opens(page: Page) -> None:
+    """Wait out Leaflet 1.9.3's ``_expandSafely``: until its next timer turn it cancels the clicks
+    in the layer switch, after its own handler has switched the layers, so a key or click taken
+    before that turn (the browser serves input before timers: on a loaded machine it can) leaves
+    the map without tiles and the radio on OpenStreetMap. A person comes later than one turn."""
+    page.evaluate("new Promise(resolve => setTimeout(resolve))")
+
+
 def visible_text(page: Page) -> str:
     """What a reader sees: the body's rendered text, without the report's ``.code`` identifiers."""
     return str(

@@ -20,6 +20,7 @@ from mapgen.gazetteer import Gazetteer
 from tests.browser.accessibility import (
     VIEWPORTS,
     Pages,
+    after_layer_switch_opens,
     axe_violations,
     build_example,
     english_words,
@@ -138,7 +139,6 @@ def test_keyboard_operates_every_control(chromium: Browser, example: Pages) -> N
         first = focus_ring(page)
         assert first["name"] == "Salta alla lista delle iniziative" and first["ring"] and first["onScreen"]
 
-
         # Zoom in, zoom out.
         stops = _tab_to(page, ".leaflet-control-zoom-in")
         zoom = page.evaluate(f"{map_js}.getZoom()")
@@ -179,9 +179,14 @@ def test_keyboard_operates_every_control(chromium: Browser, example: Pages) -> N
         assert page.get_attribute(".leaflet-control-layers-toggle", "aria-label") == "Sfondo della mappa"
         page.keyboard.press("Enter")
         page.wait_for_selector(".leaflet-control-layers-expanded")
+        after_layer_switch_opens(page)
         stops += _tab_to(page, ".leaflet-control-layers-base input:checked")
         page.keyboard.press("ArrowDown")
         page.wait_for_function("!mapgenPreview.map.hasLayer(mapgenPreview.tiles)")
+        assert (
+            page.locator(".leaflet-control-layers-base input:checked").evaluate("i => i.labels[0].textContent.trim()")
+            == "Nessuno sfondo (solo confini)"
+        )
 
         # Filters: Space on an edition checkbox hides its initiatives, Space again shows them.
         stops += _tab_to(page, "input[data-edition='0']")

@@ -12,6 +12,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import AREAS, BuildResult, OutputOptions
 from mapgen.writers import preview
 from mapgen.writers.preview import write_preview
+from tests.browser.accessibility import after_layer_switch_opens
 from tests.browser.conftest import OfflinePage
 
 pytestmark = pytest.mark.browser
@@ -121,6 +122,7 @@ def test_base_layer_switch_keeps_the_outlines(sample_page: OfflinePage) -> None:
     outlines = page.locator(".leaflet-mg-confini-pane path").count()
     assert outlines > 100  # 20 regions + 107 provinces drawn offline
     page.hover(".leaflet-control-layers")
+    after_layer_switch_opens(page)
     page.get_by_label("Nessuno sfondo (solo confini)").check()
     assert page.locator(".leaflet-tile-pane .leaflet-layer").count() == 0
     assert page.locator(".leaflet-mg-confini-pane path").count() == outlines

@@ -23,7 +23,14 @@ from fixtures.synthetic import synthetic_build
 from mapgen.gazetteer import Gazetteer
 from mapgen.model import BuildResult, CarriedLayer, OutputOptions
 from mapgen.writers.preview import write_preview
-from tests.browser.accessibility import VIEWPORTS, axe_violations, fade_in, offline_page, settle
+from tests.browser.accessibility import (
+    VIEWPORTS,
+    after_layer_switch_opens,
+    axe_violations,
+    fade_in,
+    offline_page,
+    settle,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -128,14 +135,10 @@ def test_every_layer_switch_shows_and_hides_its_layer(
                 assert page.evaluate("mapgenPreview.counts().inCluster") == total, (kind, k)
 
         # The base map: "no tiles" takes the OpenStreetMap layer off, choosing it again puts it back
-        # (radio buttons: the arrow keys choose). Leaflet 1.9.3's _expandSafely cancels the clicks
-        # in the list until its next timer turn, after its own handler has already switched the
-        # layers: a key taken before that turn (the browser serves input before timers, so on a
-        # loaded machine it can be) leaves the map without tiles and the radio on OpenStreetMap.
-        # A person's next key comes later than one timer turn; the test waits for that turn too.
+        # (radio buttons: the arrow keys choose).
         page.locator(".leaflet-control-layers-toggle").focus()
         page.keyboard.press("Enter")
-        page.evaluate("new Promise(resolve => setTimeout(resolve))")  # after _expandSafely's timer
+        after_layer_switch_opens(page)
         page.get_by_role("radio", name="OpenStreetMap").focus()
         page.keyboard.press("ArrowDown")
         page.wait_for_function("!mapgenPreview.map.hasLayer(mapgenPreview.tiles)")
