@@ -95,7 +95,7 @@ def test_when_this_side_fails_the_other_is_stopped_before_the_error_leaves(tmp_p
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         run_beside(here, there, fork=True)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.4  # not waited for: its 1.5 s sleep began after started
     time.sleep(2)
     assert not late.exists()
 
