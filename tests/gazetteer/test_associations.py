@@ -78,12 +78,15 @@ def test_a_member_now_in_another_region_is_kept_with_a_note() -> None:
     assert rows["UC2050106100"]["notes"] == "Sappada: oggi in Friuli-Venezia Giulia (UD)"
 
 
-def test_the_register_loads_lazily_and_fast() -> None:
+def test_the_register_loads_lazily() -> None:
+    # Its load time is measured, not asserted (speed belongs in benchmarks, and a timed test fails
+    # on a loaded machine): printed with -s.
     gaz = gazetteer_at(gazetteer_dir())
     assert "associations" not in gaz.__dict__  # not read with the gazetteer
     start = time.perf_counter()
     assert len(gaz.associations) == 557
-    assert time.perf_counter() - start < 0.2
+    print(f"register of associations loaded in {(time.perf_counter() - start) * 1000:.0f} ms")
+    assert "associations" in gaz.__dict__  # read once, then kept
 
 
 def test_a_bad_date_names_the_line(tmp_path: Path) -> None:
