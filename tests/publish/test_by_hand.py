@@ -22,6 +22,7 @@ from mapgen.gazetteer import Gazetteer
 from mapgen.model import OutputOptions
 from mapgen.publish import read_built_layers
 from mapgen.writers.umap import write_umap
+from tests.umap.test_in_umap import open_import_panel
 from tests.umap_server.maps import create_map, logged_in, point
 from tests.umap_server.server import UmapServer
 
@@ -64,15 +65,7 @@ def _page(browser: Browser, server: UmapServer) -> Page:
 
 def _import(page: Page, path: Path, *, into: str | None, new_name: str | None = None) -> None:
     """The guide's step: Import data → file → layer (replace its content) or a new layer."""
-    page.get_by_title("Import data").first.click()
-    # The panel slides in (a 300 ms transition): on a loaded machine a click taken while it moves
-    # missed the "Replace layer content" box ("did not change its state"). A person's eye waits for
-    # it to stop; so does the test, as uMap's own Panel.open does (its getAnimations() finished).
-    page.wait_for_function(
-        "() => { const panel = document.querySelector('.umap-import')?.closest('.panel');"
-        " return !!panel && panel.classList.contains('on') && panel.getAnimations().length === 0; }"
-    )
-    panel = page.locator(".umap-import")
+    panel = open_import_panel(page)
     panel.locator("input[type=file]").set_input_files(str(path))
     panel.locator("[name=format]").select_option("geojson")
     if into is not None:

@@ -116,10 +116,23 @@ def new_map(session: Visit, server: UmapServer) -> Page:
     return page
 
 
+def open_import_panel(page: Page) -> Locator:
+    """Press "Import data" and wait until the panel stops sliding in (a 300 ms transition).
+
+    On a loaded machine a click taken while it moves misses: the import was never sent, or
+    "Replace layer content" stayed unticked. A person's eye waits for it to stop; so does the
+    test, as uMap's own ``Panel.open`` does (the panel's ``getAnimations()`` finished)."""
+    page.get_by_title("Import data").first.click()
+    page.wait_for_function(
+        "() => { const panel = document.querySelector('.umap-import')?.closest('.panel');"
+        " return !!panel && panel.classList.contains('on') && panel.getAnimations().length === 0; }"
+    )
+    return page.locator(".umap-import")
+
+
 def import_file(page: Page, path: Path) -> None:
     """Open the import panel, choose the file, press "Import data" (what a user does)."""
-    page.get_by_title("Import data").first.click()
-    panel = page.locator(".umap-import")
+    panel = open_import_panel(page)
     panel.locator("input[type=file]").set_input_files(str(path))
     panel.locator("[name=submit]").click()
 
